@@ -1,0 +1,29 @@
+# Shared set-up for .ci/test.sh and .ci/lab.sh (sourced, not run).
+# Creates .venv (Python 3.11, everything) and, when the interpreters exist, .venv3.12 and
+# .venv3.13 (core test dependencies only), installing from this repo's pyproject.toml.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$(pwd)
+
+find_python() {  # find_python 3.12 -> path of a python3.12 interpreter, or nothing
+  local v=$1 p
+  for p in "$(command -v "python$v" 2>/dev/null || true)" \
+           "$(pyenv prefix "$v" 2>/dev/null | head -n1)/bin/python" \
+           "$HOME"/.pyenv/versions/"$v"*/bin/python; do
+    if [ -n "$p" ] && [ -x "$p" ] && "$p" -c "import sys; sys.exit(sys.version_info[:2] != tuple(map(int, '$v'.split('.'))))" 2>/dev/null; then
+      echo "$p"; return 0
+    fi
+  done
+  return 1
+}
+
+make_venv() {  # make_venv DIR PYTHON EXTRAS [more pip args]
+  local dir=$1 py=$2 extras=$3; shift 3
+  if [ ! -x "$dir/bin/python" ]; then
+    "$py" -m venv "$dir"
+    "$dir/bin/python" -m pip install -q --upgrade pip
+  fi
+  "$dir/bin/python" -m pip install -q -e ".[$extras]" "$@"
+}
+
+PY311=$(find_python 3.11) || { echo "Python 3.11 is required (not found on PATH or under pyenv)" >&2; exit 1; }

@@ -1,0 +1,90 @@
+"""The one size formatter of pympler_nb, and safe, clipped ``repr``.
+
+Every module that shows a byte count goes through :func:`format_size` (human text,
+optionally signed, like ``tracemalloc``'s ``_format_size``) or :func:`pp` (Pympler's
+fixed-width table cells, used by the ``summary`` tables).  Every module that shows an
+object goes through :func:`safe_repr`, which never raises and never returns more than
+``clip`` characters.
+"""
+
+from __future__ import annotations
+
+__all__ = ["format_size", "pp", "safe_repr", "clip_text"]
+
+_UNITS = ("B", "KB", "MB", "GB", "TB", "PB", "EB")
+_HUMAN_UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB")
+
+
+def _scale(size: float, base: int) -> tuple[float, int]:
+    """Divide ``|size|`` by ``base`` while it is larger than ``base``."""
+    degree = 0
+    value = float(size)
+    while abs(value) > base and degree < len(_UNITS) - 1:
+        value /= base
+        degree += 1
+    return value, degree
+
+
+def pp(size: int, base: int = 1024) -> str:
+    """Pympler's table cell for a byte count: ``'1023     B'``, ``'   1.46 KB'``.
+
+    Integers up to ``base`` are shown as whole bytes in 4 columns, larger ones with
+    two decimals in 7 columns, so the cells of a column line up. Negative values
+    (diffs) scale by their absolute value.
+
+    >>> pp(1023), pp(1500), pp(-2048)
+    ('1023     B', '   1.46 KB', '  -2.00 KB')
+    """
+    value, degree = _scale(size, base)
+    if degree == 0:
+        return "%4d     %s" % (int(size), _UNITS[0])
+    return "%7.2f %s" % (value, _UNITS[degree])
+
+
+def format_size(size: int, sign: bool = False) -> str:
+    """Human-readable byte count: ``'512 B'``, ``'1.5 KiB'``, ``'+3.2 MiB'``.
+
+    ``sign=True`` always shows the sign (for diffs).
+
+    >>> format_size(512), format_size(1536), format_size(-3 * 2**20, sign=True)
+    ('512 B', '1.5 KiB', '-3.0 MiB')
+    """
+    value, degree = _scale(size, 1024)
+    fmt_sign = "+" if sign else ""
+    if degree == 0:
+        return f"{int(size):{fmt_sign}d} B"
+    if abs(value) >= 100:
+        return f"{value:{fmt_sign}.0f} {_HUMAN_UNITS[degree]}"
+    return f"{value:{fmt_sign}.1f} {_HUMAN_UNITS[degree]}"
+
+
+def clip_text(text: str, clip: int = 80) -> str:
+    """Shorten ``text`` to at most ``clip`` characters, marking the cut with ``...``.
+
+    ``clip <= 0`` means no clipping.
+    """
+    if clip and clip > 0 and len(text) > clip:
+        if clip <= 3:
+            return text[:clip]
+        head = (clip - 3) // 2 + (clip - 3) % 2
+        tail = clip - 3 - head
+        return text[:head] + "..." + (text[-tail:] if tail else "")
+    return text
+
+
+def safe_repr(obj: object, clip: int = 80) -> str:
+    """``repr(obj)`` clipped to ``clip`` characters; never raises.
+
+    A failing ``__repr__`` gives ``'<TypeName object at 0x... (repr failed: Error)>'``.
+    Only ``type(obj)`` is consulted, never ``obj.__class__`` (which may lie).
+    """
+    try:
+        text = repr(obj)
+        if not isinstance(text, str):
+            raise TypeError("__repr__ returned non-string")
+    except BaseException as exc:  # noqa: BLE001 - hostile objects may raise anything
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        tname = getattr(type(obj), "__qualname__", "object")
+        text = "<%s object at %#x (repr failed: %s)>" % (tname, id(obj), type(exc).__name__)
+    return clip_text(text, clip)

@@ -1,0 +1,319 @@
+"""What CPython allocates for an object beyond ``sys.getsizeof`` — read, never changed.
+
+Instances of ordinary classes keep their attributes outside the object proper:
+
+* **3.11 / 3.12** — a separately allocated *values array* (``PyDictValues``) hangs off
+  a pre-header slot of the object; ``sys.getsizeof`` does not count it. Its size is
+  ``roundup(n + 2, 8) + 8 * n`` bytes where ``n`` is the usable size of the class's
+  shared keys (an insertion-order prefix precedes the values).
+* **3.13** — the values live *inline*, after ``tp_basicsize`` in the same allocation,
+  and are again not counted by ``sys.getsizeof``: ``8 + 8 * cap + roundup(cap, 8)``
+  bytes where ``cap`` is the first byte of the inline block.
+* Once someone reads ``obj.__dict__`` a real dict object exists as well. On 3.13 that
+  dict does *not* appear in ``gc.get_referents(obj)`` while the inline values stay
+  valid, so it is found through the managed-dict pointer instead.
+
+Reading ``obj.__dict__`` (or ``vars``/``dir``) would *create* that dict, so this module
+reads the few words it needs with :mod:`ctypes` instead, only at addresses inside live
+objects the caller holds, and never turns an address into an object except for the
+attribute-name strings owned by a live class's shared keys. The layout is checked once
+against a probe class; if anything does not match (another CPython version, a
+free-threaded build) :data:`SUPPORTED` is false and callers fall back to
+``sys.getsizeof`` plus ``gc.get_referents`` — sizes are then slightly low, never wrong
+in kind, and still nothing is materialized.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import sys
+import sysconfig
+
+__all__ = [
+    "SUPPORTED",
+    "GC_HEAD",
+    "preheader_size",
+    "managed_layout",
+    "instance_hidden",
+    "attribute_names",
+    "split_dict_correction",
+]
+
+_PTR = ctypes.sizeof(ctypes.c_void_p)
+GC_HEAD = 2 * _PTR  # sizeof(PyGC_Head) on 3.8+
+
+_TPFLAGS_INLINE_VALUES = 1 << 2  # 3.13
+_TPFLAGS_MANAGED_WEAKREF = 1 << 3  # 3.12+
+_TPFLAGS_MANAGED_DICT = 1 << 4  # 3.11+
+_TPFLAGS_HAVE_GC = 1 << 14
+
+_VER = sys.version_info[:2]
+_FREE_THREADED = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
+
+_read_ptr = ctypes.c_void_p.from_address
+_read_u8 = ctypes.c_uint8.from_address
+_read_ssize = ctypes.c_ssize_t.from_address
+
+# offset of PyHeapTypeObject.ht_cached_keys, found by probing (see _probe)
+_cached_keys_offset: int | None = None
+SUPPORTED = False
+
+
+def _roundup(n: int, m: int) -> int:
+    return (n + m - 1) // m * m
+
+
+def preheader_size(tp: type) -> int:
+    """Bytes CPython allocates *before* an object of type ``tp`` (GC head, managed slots)."""
+    flags = tp.__flags__
+    size = GC_HEAD if flags & _TPFLAGS_HAVE_GC else 0
+    if _VER >= (3, 12):
+        if flags & (_TPFLAGS_MANAGED_DICT | _TPFLAGS_MANAGED_WEAKREF):
+            size += 2 * _PTR
+    elif flags & _TPFLAGS_MANAGED_DICT:
+        size += 2 * _PTR
+    return size
+
+
+def managed_layout(tp: type) -> bool:
+    """True if instances of ``tp`` keep attributes in CPython's managed-dict layout."""
+    return bool(tp.__flags__ & _TPFLAGS_MANAGED_DICT)
+
+
+def _keys_ptr(tp: type) -> int:
+    """Address of the class's shared keys object (``ht_cached_keys``), or 0."""
+    if _cached_keys_offset is None or not (tp.__flags__ & (1 << 9)):  # HEAPTYPE
+        return 0
+    return _read_ptr(id(tp) + _cached_keys_offset).value or 0
+
+
+def _keys_usable(keys: int) -> tuple[int, int]:
+    """(dk_usable + dk_nentries, dk_nentries) of a dict-keys object."""
+    usable = _read_ssize(keys + 16).value
+    nentries = _read_ssize(keys + 24).value
+    return usable + nentries, nentries
+
+
+def _values_alloc(n: int) -> int:
+    """Size of a separately allocated values array with ``n`` slots."""
+    if _VER >= (3, 13):
+        return (n + 1) * _PTR + _roundup(n, _PTR)
+    return _roundup(n + 2, _PTR) + n * _PTR
+
+
+def _managed_dict_ptr(obj: object) -> int:
+    return _read_ptr(id(obj) - 3 * _PTR).value or 0
+
+
+def instance_hidden(obj: object, tp: type) -> tuple[int, int]:
+    """Hidden bytes of a managed-dict instance and the address of a dict to add.
+
+    Returns ``(extra, hidden_dict)``: ``extra`` is the size of the values array
+    (3.11/3.12 when present) or of the inline values (3.13), plus on 3.13 the size of
+    a materialized ``__dict__`` that ``gc.get_referents`` does not report (then
+    ``hidden_dict`` is its address, else 0). A materialized dict that *is* reported
+    by ``gc.get_referents`` is sized as a normal referent by the caller.
+    """
+    if not SUPPORTED:
+        return 0, 0
+    if _VER >= (3, 13):
+        extra = 0
+        hidden = 0
+        if tp.__flags__ & _TPFLAGS_INLINE_VALUES:
+            base = id(obj) + tp.__basicsize__
+            cap = _read_u8(base).value
+            extra = _PTR + cap * _PTR + _roundup(cap, _PTR)
+            dptr = _managed_dict_ptr(obj)
+            if dptr and _read_u8(base + 3).value:  # values still valid: dict hidden
+                hidden = dptr
+                extra += dict.__basicsize__ + GC_HEAD
+        return extra, hidden
+    if _VER == (3, 12):
+        dorv = _managed_dict_ptr(obj)
+        if dorv & 1:  # tagged: values pointer
+            keys = _keys_ptr(tp)
+            if keys:
+                return _values_alloc(_keys_usable(keys)[0]), 0
+        return 0, 0
+    # 3.11: values pointer at -4, dict pointer at -3
+    values = _read_ptr(id(obj) - 4 * _PTR).value
+    if values:
+        keys = _keys_ptr(tp)
+        if keys:
+            return _values_alloc(_keys_usable(keys)[0]), 0
+    return 0, 0
+
+
+def _values_address(obj: object, tp: type) -> int:
+    """Address of the first value slot of an instance, or 0 if it has none."""
+    if _VER >= (3, 13):
+        if not tp.__flags__ & _TPFLAGS_INLINE_VALUES:
+            return 0
+        base = id(obj) + tp.__basicsize__
+        if not _read_u8(base + 3).value:  # not valid: attributes live in the dict
+            return 0
+        return base + _PTR
+    if _VER == (3, 12):
+        dorv = _managed_dict_ptr(obj)
+        return dorv + 1 if dorv & 1 else 0
+    return _read_ptr(id(obj) - 4 * _PTR).value or 0
+
+
+def attribute_names(obj: object, tp: type) -> list[tuple[str, int]] | None:
+    """``[(name, address_of_value), ...]`` of an instance's inline/managed attributes.
+
+    ``None`` when the attributes are not in a values array (no managed layout, the
+    dict was materialized and owns them, or the layout is unsupported). The caller
+    matches the addresses against ``id()`` of ``gc.get_referents(obj)``.
+    """
+    if not SUPPORTED or not managed_layout(tp):
+        return None
+    values = _values_address(obj, tp)
+    keys = _keys_ptr(tp)
+    if not values or not keys:
+        return None
+    _, nentries = _keys_usable(keys)
+    log2_index_bytes = _read_u8(keys + 9).value
+    entries = keys + 32 + (1 << log2_index_bytes)
+    out = []
+    for i in range(nentries):
+        vptr = _read_ptr(values + i * _PTR).value
+        if not vptr:
+            continue
+        kptr = _read_ptr(entries + i * 2 * _PTR).value
+        if not kptr:
+            continue
+        name = ctypes.cast(kptr, ctypes.py_object).value
+        out.append((name if type(name) is str else repr(name), vptr))
+    return out
+
+
+_read_u64 = ctypes.c_uint64.from_address
+_DICT_SIZE = dict.__basicsize__ + GC_HEAD
+
+
+def values_size(tp: type) -> int:
+    """3.11/3.12: size of the values array instances of ``tp`` get (0 if none / unknown)."""
+    if not SUPPORTED or _VER >= (3, 13):
+        return 0
+    keys = _keys_ptr(tp)
+    return _values_alloc(_keys_usable(keys)[0]) if keys else 0
+
+
+def _has_values(obj: object) -> bool:
+    if _VER == (3, 12):
+        return bool(_managed_dict_ptr(obj) & 1)
+    return bool(_read_ptr(id(obj) - 4 * _PTR).value)
+
+
+def instances_hidden(group: list, tp: type, maybe_materialized: bool = True) -> tuple[int, list]:
+    """Hidden bytes of same-type managed-dict instances, and addresses of hidden dicts.
+
+    ``maybe_materialized=False`` says no instance of the group can have a materialized
+    ``__dict__`` on 3.11/3.12 (the caller saw no dict among their referents), which
+    spares the per-instance memory read there. On 3.13 each instance is read: the
+    inline capacity, and the managed-dict pointer that ``gc.get_referents`` does not
+    report while the inline values are valid.
+    """
+    if not SUPPORTED:
+        return 0, []
+    if _VER >= (3, 13):
+        if not tp.__flags__ & _TPFLAGS_INLINE_VALUES:
+            return 0, []
+        basic = tp.__basicsize__
+        total = 0
+        hidden = []
+        rd64 = _read_u64
+        rdp = _read_ptr
+        for obj in group:
+            addr = id(obj)
+            hdr = rd64(addr + basic).value
+            cap = hdr & 0xFF
+            total += _PTR + cap * _PTR + _roundup(cap, _PTR)
+            if (hdr >> 24) & 0xFF:  # values valid: a materialized dict is not reported
+                dptr = rdp(addr - 3 * _PTR).value
+                if dptr:
+                    hidden.append(dptr)
+                    total += _DICT_SIZE
+        return total, hidden
+    size = values_size(tp)
+    if not size:
+        return 0, []
+    if not maybe_materialized:
+        return size * len(group), []
+    return size * sum(map(_has_values, group)), []
+
+
+def split_dict_correction(d: dict) -> int:
+    """Bytes to add to ``sys.getsizeof(d)`` for a dict whose values are split off.
+
+    ``dict.__sizeof__`` counts a split table's values as ``8 * usable`` bytes; the real
+    allocation also has an insertion-order prefix (3.11/3.12) or header and suffix
+    (3.13), and on 3.13 embedded values belong to the owning instance (negative).
+    """
+    if not SUPPORTED:
+        return 0
+    values = _read_ptr(id(d) + 5 * _PTR).value  # PyDictObject.ma_values
+    if not values:
+        return 0
+    keys = _read_ptr(id(d) + 4 * _PTR).value
+    if not keys:
+        return 0
+    usable = _keys_usable(keys)[0]
+    if _VER >= (3, 13):
+        if _read_u8(values + 2).value:  # embedded in an instance
+            return -usable * _PTR
+        return _values_alloc(usable) - usable * _PTR
+    return _values_alloc(usable) - usable * _PTR
+
+
+def _probe() -> bool:
+    """Find ``ht_cached_keys`` and check the layout on a probe class."""
+    global _cached_keys_offset
+    if _FREE_THREADED or not ((3, 11) <= _VER <= (3, 13)) or _PTR != 8:
+        return False
+
+    def make():
+        class _PymplerNbProbe:
+            def __init__(self):
+                self.alpha = 1001
+                self.beta = "beta-value"
+
+        return _PymplerNbProbe
+
+    cls = make()
+    name_id, qual_id = id(cls.__name__), id(cls.__qualname__)
+    raw = ctypes.string_at(id(cls), type.__basicsize__)
+    words = [int.from_bytes(raw[i : i + 8], sys.byteorder) for i in range(0, len(raw) - 7, 8)]
+    offset = None
+    for i in range(len(words) - 3):
+        if words[i] == name_id and words[i + 2] == qual_id:
+            offset = (i + 3) * 8
+            break
+    if offset is None:
+        return False
+    _cached_keys_offset = offset
+    keys = _keys_ptr(cls)
+    if not keys or _read_u8(keys + 10).value != 2:  # DICT_KEYS_SPLIT
+        _cached_keys_offset = None
+        return False
+    probe = cls()
+    global SUPPORTED
+    SUPPORTED = True
+    try:
+        names = attribute_names(probe, cls)
+        refs = {id(r) for r in __import__("gc").get_referents(probe)}
+        ok = (
+            names is not None
+            and [n for n, _ in names] == ["alpha", "beta"]
+            and all(addr in refs for _, addr in names)
+        )
+    except Exception:  # noqa: BLE001 - any surprise means: unsupported layout
+        ok = False
+    if not ok:
+        SUPPORTED = False
+        _cached_keys_offset = None
+    return ok
+
+
+SUPPORTED = _probe()

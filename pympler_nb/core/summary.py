@@ -1,0 +1,433 @@
+"""Type tables of object lists (drop-in for ``pympler.summary``).
+
+A *summary* is a list of rows ``[type_repr, count, total_size]``: how many objects
+of each kind a list holds and their summed flat size (``sys.getsizeof``).  Rows
+come in no particular order; :func:`format_` / :func:`print_` sort them.
+
+The kind of an object is its type written as Pympler writes it (``'str'``,
+``'dict'``, ``'__main__.Foo'`` for ``<class '__main__.Foo'>``), except for types
+listed in :data:`representations`, whose first (verbosity 1) function describes
+each object: ``'function (name)'``, ``'module(name)'``,
+``'frame (codename: name)'``.  Add your own::
+
+    summary.representations[MyType] = [lambda o: "MyType (%s)" % o.kind]
+
+Summaries hold only strings and integers, never the objects themselves, so they
+keep nothing alive.
+
+>>> from pympler_nb.core import summary
+>>> rows = summary.summarize([1, 2, "a", [], []])
+>>> sorted((r[0], r[1]) for r in rows)
+[('int', 2), ('list', 2), ('str', 1)]
+>>> for line in summary.format_(rows, sort="#"):   # doctest: +NORMALIZE_WHITESPACE
+...     print(line)
+  types |   # objects |   total size
+======= | =========== | ============
+   list |           2 |    112     B
+    int |           2 |     56     B
+    str |           1 |     50     B
+"""
+
+from __future__ import annotations
+
+import re
+import types
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from itertools import compress, repeat
+from operator import attrgetter, is_
+from typing import Any
+
+from ._format import pp
+from .muppy import _sizes
+
+__all__ = [
+    "representations",
+    "summarize",
+    "get_diff",
+    "format_",
+    "print_",
+    "sweep",
+    "type_repr",
+]
+
+SORT_KEYS = ("type", "#", "size")
+ORDERS = ("ascending", "descending")
+
+# Pympler's clean-up of ``str(type)``: drop ' at 0x...' and unwrap "<class 'x'>".
+_ADDRESS = re.compile(r" at 0x[0-9a-f]+")
+_CLASS_WRAPPER = re.compile(r"^<(?:type|class) '(\S+)'>$")
+
+
+def _clean(text: str) -> str:
+    return _CLASS_WRAPPER.sub(r"\1", _ADDRESS.sub("", text))
+
+
+# --------------------------------------------------------------------------
+# representations (verbosity levels; level 1 is what summaries use)
+# --------------------------------------------------------------------------
+
+def _frame_name(f: types.FrameType) -> str:
+    return "frame (codename: %s)" % f.f_code.co_name
+
+
+def _frame_line(f: types.FrameType) -> str:
+    return "frame (codename: %s, codeline: %s)" % (f.f_code.co_name, f.f_code.co_firstlineno)
+
+
+def _frame_file(f: types.FrameType) -> str:
+    code = f.f_code
+    return "frame (codename: %s, filename: %s, codeline: %s)" % (
+        code.co_name, code.co_filename, code.co_firstlineno)
+
+
+def _by_type(o: object) -> str:
+    """Level 1 of dict/list/set: the type alone (rows must stay comparable)."""
+    return str(type(o))
+
+
+def _dict_len(d: dict) -> str:
+    return "dict, len=%s" % len(d)
+
+
+def _list_len(lst: list) -> str:
+    return "list, len=%s" % len(lst)
+
+
+def _set_len(s: set) -> str:
+    return "set, len=%s" % len(s)
+
+
+def _function_name(f: types.FunctionType) -> str:
+    return "function (%s)" % f.__name__
+
+
+def _function_qualified(f: types.FunctionType) -> str:
+    return "function (%s.%s)" % (f.__module__, f.__name__)
+
+
+def _module_name(m: types.ModuleType) -> str:
+    name = getattr(m, "__name__", None)
+    if name is None:
+        name = getattr(m, "__file__", None)
+    if name is None:
+        name = "nameless, id: %d" % id(m)
+    return "module(%s)" % name
+
+
+representations: dict[type, list[Callable[[Any], str]]] = {
+    types.FrameType: [_frame_name, _frame_line, _frame_file],
+    dict: [_by_type, _dict_len],
+    types.FunctionType: [_function_name, _function_qualified],
+    list: [_by_type, _list_len],
+    types.ModuleType: [_module_name],
+    set: [_by_type, _set_len],
+}
+"""Per-type descriptions: ``{type: [verbosity 1 function, verbosity 2, ...]}``.
+
+Summaries use verbosity 1, so its function must not depend on state that
+changes (a row key must stay the same for the same object).  Keyed by exact type
+(subclasses are not looked up).  Edit it to describe your own types.
+"""
+
+# Level-1 functions that depend on the type only: computed once per type.
+_PER_TYPE = (_by_type,)
+
+
+def _names(objs: Iterable) -> list:
+    return list(map("function (%s)".__mod__, map(attrgetter("__name__"), objs)))
+
+
+def _frame_names(objs: Iterable) -> list:
+    return list(map("frame (codename: %s)".__mod__, map(attrgetter("f_code.co_name"), objs)))
+
+
+# Bulk versions of the default level-1 functions (same output, no Python call per object).
+_BULK: dict[Callable, Callable[[Iterable], list]] = {
+    _function_name: _names,
+    _frame_name: _frame_names,
+}
+
+
+def _level1(t: type) -> Callable[[Any], str] | None:
+    """The verbosity-1 function for objects of type ``t``, or None for the type text."""
+    reps = representations.get(t)
+    if not reps:
+        return None
+    fn = reps[0]
+    if fn in _PER_TYPE:
+        return None
+    return fn
+
+
+def _type_text(t: type) -> str:
+    """``str(t)`` cleaned the Pympler way (``"<class 'a.B'>"`` -> ``'a.B'``)."""
+    try:
+        text = str(t)
+    except Exception:  # noqa: BLE001 - a metaclass __repr__ may fail
+        text = type.__repr__(t)
+    if not isinstance(text, str):
+        text = type.__repr__(t)
+    return _clean(text)
+
+
+def type_repr(obj: object, verbosity: int = 1) -> str:
+    """How summaries name ``obj``'s kind (Pympler's ``summary._repr``).
+
+    ``verbosity=0`` is the plain type text; higher levels use
+    :data:`representations` (capped at the last level defined for the type).
+
+    >>> type_repr({}), type_repr(type_repr), type_repr(1.5, verbosity=0)
+    ('dict', 'function (type_repr)', 'float')
+    >>> type_repr({1: 2}, verbosity=2)
+    'dict, len=1'
+    """
+    if isinstance(verbosity, bool) or not isinstance(verbosity, int) or verbosity < 0:
+        raise ValueError("verbosity must be an int >= 0, got %r" % (verbosity,))
+    t = type(obj)
+    reps = representations.get(t)
+    if verbosity == 0 or not reps:
+        return _type_text(t)
+    fn = reps[min(verbosity, len(reps)) - 1]
+    return _clean(_call(fn, obj))
+
+
+def _call(fn: Callable[[Any], Any], obj: object) -> str:
+    """``str(fn(obj))``; the type text if ``fn`` fails for this object."""
+    try:
+        text = fn(obj)
+    except Exception:  # noqa: BLE001 - one odd object must not stop a heap summary
+        return _type_text(type(obj))
+    return text if isinstance(text, str) else str(text)
+
+
+def _object_keys(fn: Callable[[Any], Any], objs: list) -> list[str]:
+    """Row keys of ``objs`` (all of one type) under representation ``fn``."""
+    bulk = _BULK.get(fn)
+    keys: list
+    try:
+        keys = bulk(objs) if bulk is not None else list(map(fn, objs))
+        uniq = set(keys)
+    except Exception:  # noqa: BLE001
+        keys = [_call(fn, o) for o in objs]
+        uniq = set(keys)
+    clean = {k: _clean(k if isinstance(k, str) else str(k)) for k in uniq}
+    return list(map(clean.__getitem__, keys))
+
+
+def _add(table: dict[str, list[int]], key: str, count: int, size: int) -> None:
+    acc = table.get(key)
+    if acc is None:
+        table[key] = [count, size]
+    else:
+        acc[0] += count
+        acc[1] += size
+
+
+def _tabulate(objects: list) -> dict[str, list[int]]:
+    """``{row key: [count, total size]}`` of ``objects``, computed in bulk.
+
+    Per object this costs one ``type()``, one ``sys.getsizeof`` and one Counter
+    update of a ``(type, size)`` pair; row keys are computed once per type,
+    except for types whose representation describes each object.
+    """
+    tys = list(map(type, objects))
+    sizes = _sizes(objects)
+    per_type: dict[type, list[int]] = {}
+    for (t, size), n in Counter(zip(tys, sizes)).items():
+        acc = per_type.get(t)
+        if acc is None:
+            per_type[t] = [n, size * n]
+        else:
+            acc[0] += n
+            acc[1] += size * n
+    table: dict[str, list[int]] = {}
+    special: dict[type, Callable] = {}
+    for t, (n, total) in per_type.items():
+        fn = _level1(t)
+        if fn is None:
+            _add(table, _type_text(t), n, total)
+        else:
+            special[t] = fn
+    del per_type
+    if special:
+        mask = list(map(special.__contains__, tys))
+        sub_objs = list(compress(objects, mask))
+        sub_types = list(compress(tys, mask))
+        sub_sizes = list(compress(sizes, mask))
+        del mask
+        for t, fn in special.items():
+            if len(special) == 1:
+                objs_t, sizes_t = sub_objs, sub_sizes
+            else:
+                m = list(map(is_, sub_types, repeat(t)))
+                objs_t = list(compress(sub_objs, m))
+                sizes_t = list(compress(sub_sizes, m))
+            keys = _object_keys(fn, objs_t)
+            del objs_t
+            for (key, size), n in Counter(zip(keys, sizes_t)).items():
+                _add(table, key, n, size * n)
+        del sub_objs, sub_types, sub_sizes
+    return table
+
+
+def _key_function() -> Callable[[object], str]:
+    """A ``obj -> row key`` function that caches the type text per type (one call)."""
+    cache: dict[type, str | None] = {}
+
+    def key(obj: object) -> str:
+        t = type(obj)
+        text = cache.get(t, 0)
+        if text == 0:
+            text = None if _level1(t) is not None else _type_text(t)
+            cache[t] = text
+        if text is None:
+            return _object_keys(_level1(t), [obj])[0]
+        return text
+
+    return key
+
+
+# --------------------------------------------------------------------------
+# public API
+# --------------------------------------------------------------------------
+
+def summarize(objects: Iterable) -> list[list]:
+    """Summarize a list of objects: ``[[type_repr, count, total_size], ...]``.
+
+    Parameters
+    ----------
+    objects : iterable
+        Typically ``muppy.get_objects()``.
+
+    Returns
+    -------
+    list of [str, int, int]
+        One row per kind of object, in no particular order.
+
+    >>> summarize([1.0, 2.0])
+    [['float', 2, 48]]
+    """
+    if isinstance(objects, (str, bytes, dict)) or not isinstance(objects, Iterable):
+        raise TypeError("objects must be a list of objects (e.g. muppy.get_objects()), got %s"
+                        % type(objects).__name__)
+    objs = objects if type(objects) is list else list(objects)
+    table = _tabulate(objs)
+    return [[key, n, size] for key, (n, size) in table.items()]
+
+
+def _rows(rows: Iterable, name: str = "rows") -> list:
+    """Validate a summary: an iterable of ``[type_repr, count, size]`` rows."""
+    if isinstance(rows, (str, bytes)) or not isinstance(rows, Iterable):
+        raise TypeError("%s must be a summary (a list of [type, count, size] rows), got %s"
+                        % (name, type(rows).__name__))
+    out = rows if isinstance(rows, list) else list(rows)
+    for i, row in enumerate(out):
+        if (not isinstance(row, (list, tuple)) or len(row) < 3
+                or not isinstance(row[1], int) or not isinstance(row[2], int)):
+            raise TypeError("%s[%d] is %r: a summary row is [type_repr, count, size] with "
+                            "integer count and size" % (name, i, row))
+    return out
+
+
+def get_diff(left: Iterable, right: Iterable) -> list[list]:
+    """``right - left`` row by row: ``[[type_repr, count_diff, size_diff], ...]``.
+
+    Rows present on both sides are kept even when both differences are 0 (use
+    :func:`sweep` to drop them); a row on one side only is taken as it is
+    (``right``) or negated (``left``).  Rows with the same key are added up.
+
+    >>> get_diff([["str", 2, 100]], [["str", 3, 150], ["int", 1, 28]])
+    [['str', 1, 50], ['int', 1, 28]]
+    """
+    lrows = _rows(left, "left")
+    rrows = _rows(right, "right")
+    before: dict[Any, list[int]] = {}
+    for row in lrows:
+        _add(before, row[0], row[1], row[2])
+    after: dict[Any, list[int]] = {}
+    for row in rrows:
+        _add(after, row[0], row[1], row[2])
+    res = []
+    for key, (n, size) in after.items():
+        old = before.get(key)
+        if old is None:
+            res.append([key, n, size])
+        else:
+            res.append([key, n - old[0], size - old[1]])
+    for key, (n, size) in before.items():
+        if key not in after:
+            res.append([key, -n, -size])
+    return res
+
+
+def sweep(rows: Iterable) -> list[list]:
+    """The rows whose count or size is not 0 (Pympler's ``_sweep``), as a new list.
+
+    >>> sweep([["str", 0, 0], ["int", 0, 8]])
+    [['int', 0, 8]]
+    """
+    return [list(row) for row in _rows(rows) if row[1] != 0 or row[2] != 0]
+
+
+def _format_table(rows: list[list[str]]) -> Iterator[str]:
+    """Right-justified columns joined by ``' | '``, the header underlined with ``=``."""
+    widths = [max(len(cell) for cell in column) + 2 for column in zip(*rows)]
+    yield " | ".join(cell.rjust(w) for cell, w in zip(rows[0], widths))
+    yield " | ".join("=" * w for w in widths)
+    for row in rows[1:]:
+        yield " | ".join(cell.rjust(w) for cell, w in zip(row, widths))
+
+
+def _check_sort(sort: object, order: object) -> None:
+    if sort not in SORT_KEYS:
+        raise ValueError("unknown sort key %r: use one of %s"
+                         % (sort, ", ".join(repr(k) for k in SORT_KEYS)))
+    if order not in ORDERS:
+        raise ValueError("unknown order %r: use 'ascending' or 'descending'" % (order,))
+
+
+def format_(rows: Iterable, limit: int | None = 15, sort: str = "size",
+            order: str = "descending") -> Iterator[str]:
+    """Lines of the summary table (Pympler's format), largest rows first by default.
+
+    Parameters
+    ----------
+    rows : summary
+        From :func:`summarize` or :func:`get_diff`.
+    limit : int or None, default 15
+        Show at most this many rows (``None``: all).
+    sort : {'size', '#', 'type'}
+        Sort by total size, object count or type text.
+    order : {'descending', 'ascending'}
+
+    Returns
+    -------
+    iterator of str
+        The header, a ``=`` rule, then one line per row; sizes as ``pp()`` cells.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``sort`` or ``order`` (checked at once, not when iterating).
+    """
+    _check_sort(sort, order)
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)):
+        raise TypeError("limit must be an int or None, got %r" % (limit,))
+    local = [list(r) for r in _rows(rows)]
+    column = SORT_KEYS.index(sort)
+    if column == 0:
+        local.sort(key=lambda r: str(r[0]), reverse=order == "descending")
+    else:
+        local.sort(key=lambda r: r[column], reverse=order == "descending")
+    local = local[:limit]
+    table = [["types", "# objects", "total size"]]
+    table.extend([str(r[0]), str(r[1]), pp(r[2])] for r in local)
+    return _format_table(table)
+
+
+def print_(rows: Iterable, limit: int | None = 15, sort: str = "size",
+           order: str = "descending") -> None:
+    """Print the summary table; see :func:`format_` for the parameters."""
+    for line in format_(rows, limit=limit, sort=sort, order=order):
+        print(line)
