@@ -28,13 +28,14 @@ from __future__ import annotations
 import ctypes
 import sys
 import sysconfig
+from collections import Counter
 
 __all__ = [
     "SUPPORTED",
     "GC_HEAD",
     "preheader_size",
     "managed_layout",
-    "instance_hidden",
+    "instances_hidden",
     "attribute_names",
     "split_dict_correction",
 ]
@@ -105,45 +106,6 @@ def _managed_dict_ptr(obj: object) -> int:
     return _read_ptr(id(obj) - 3 * _PTR).value or 0
 
 
-def instance_hidden(obj: object, tp: type) -> tuple[int, int]:
-    """Hidden bytes of a managed-dict instance and the address of a dict to add.
-
-    Returns ``(extra, hidden_dict)``: ``extra`` is the size of the values array
-    (3.11/3.12 when present) or of the inline values (3.13), plus on 3.13 the size of
-    a materialized ``__dict__`` that ``gc.get_referents`` does not report (then
-    ``hidden_dict`` is its address, else 0). A materialized dict that *is* reported
-    by ``gc.get_referents`` is sized as a normal referent by the caller.
-    """
-    if not SUPPORTED:
-        return 0, 0
-    if _VER >= (3, 13):
-        extra = 0
-        hidden = 0
-        if tp.__flags__ & _TPFLAGS_INLINE_VALUES:
-            base = id(obj) + tp.__basicsize__
-            cap = _read_u8(base).value
-            extra = _PTR + cap * _PTR + _roundup(cap, _PTR)
-            dptr = _managed_dict_ptr(obj)
-            if dptr and _read_u8(base + 3).value:  # values still valid: dict hidden
-                hidden = dptr
-                extra += dict.__basicsize__ + GC_HEAD
-        return extra, hidden
-    if _VER == (3, 12):
-        dorv = _managed_dict_ptr(obj)
-        if dorv & 1:  # tagged: values pointer
-            keys = _keys_ptr(tp)
-            if keys:
-                return _values_alloc(_keys_usable(keys)[0]), 0
-        return 0, 0
-    # 3.11: values pointer at -4, dict pointer at -3
-    values = _read_ptr(id(obj) - 4 * _PTR).value
-    if values:
-        keys = _keys_ptr(tp)
-        if keys:
-            return _values_alloc(_keys_usable(keys)[0]), 0
-    return 0, 0
-
-
 def _values_address(obj: object, tp: type) -> int:
     """Address of the first value slot of an instance, or 0 if it has none."""
     if _VER >= (3, 13):
@@ -192,28 +154,12 @@ _read_u64 = ctypes.c_uint64.from_address
 _DICT_SIZE = dict.__basicsize__ + GC_HEAD
 
 
-def values_size(tp: type) -> int:
-    """3.11/3.12: size of the values array instances of ``tp`` get (0 if none / unknown)."""
-    if not SUPPORTED or _VER >= (3, 13):
-        return 0
-    keys = _keys_ptr(tp)
-    return _values_alloc(_keys_usable(keys)[0]) if keys else 0
-
-
-def _has_values(obj: object) -> bool:
-    if _VER == (3, 12):
-        return bool(_managed_dict_ptr(obj) & 1)
-    return bool(_read_ptr(id(obj) - 4 * _PTR).value)
-
-
-def instances_hidden(group: list, tp: type, maybe_materialized: bool = True) -> tuple[int, list]:
+def instances_hidden(group: list, tp: type) -> tuple[int, list]:
     """Hidden bytes of same-type managed-dict instances, and addresses of hidden dicts.
 
-    ``maybe_materialized=False`` says no instance of the group can have a materialized
-    ``__dict__`` on 3.11/3.12 (the caller saw no dict among their referents), which
-    spares the per-instance memory read there. On 3.13 each instance is read: the
-    inline capacity, and the managed-dict pointer that ``gc.get_referents`` does not
-    report while the inline values are valid.
+    Each instance is read: on 3.11/3.12 its values pointer and the prefix byte before
+    the array; on 3.13 the inline capacity, and the managed-dict pointer that
+    ``gc.get_referents`` does not report while the inline values are valid.
     """
     if not SUPPORTED:
         return 0, []
@@ -236,34 +182,49 @@ def instances_hidden(group: list, tp: type, maybe_materialized: bool = True) -> 
                     hidden.append(dptr)
                     total += _DICT_SIZE
         return total, hidden
-    size = values_size(tp)
-    if not size:
+    keys = _keys_ptr(tp)
+    if not keys:
         return 0, []
-    if not maybe_materialized:
-        return size * len(group), []
-    return size * sum(map(_has_values, group)), []
+    # 3.11/3.12 shrink the shared keys' dk_usable by one for every new instance (down to
+    # 1), so an instance's values array has the size the keys had when it was created.
+    # The byte before the array holds its prefix size, roundup(n + 2, 8): that matches
+    # the current n for all but a class's first ~28 instances; for those the middle of
+    # the prefix's 8-slot bucket is used (error <= 4 slots).
+    ncur = _keys_usable(keys)[0]
+    pcur = _roundup(ncur + 2, _PTR)
+    rdp = _read_ptr
+    if _VER == (3, 12):
+        vals = [d + 1 for d in (rdp(id(o) - 3 * _PTR).value or 0 for o in group) if d & 1]
+    else:
+        vals = [v for v in (rdp(id(o) - 4 * _PTR).value for o in group) if v]
+    total = 0
+    rd8 = _read_u8
+    for prefix, count in Counter(rd8(v - 1).value for v in vals).items():
+        n = ncur if prefix == pcur else max(1, prefix - 6)
+        total += count * (prefix + n * _PTR)
+    return total, []
 
 
-def split_dict_correction(d: dict) -> int:
-    """Bytes to add to ``sys.getsizeof(d)`` for a dict whose values are split off.
+def split_dict_correction(d: dict) -> int | None:
+    """``None`` for a combined-table dict; for a split-table dict (an instance's
+    materialized ``__dict__``) the bytes to add to ``sys.getsizeof(d)``.
 
     ``dict.__sizeof__`` counts a split table's values as ``8 * usable`` bytes; the real
     allocation also has an insertion-order prefix (3.11/3.12) or header and suffix
-    (3.13), and on 3.13 embedded values belong to the owning instance (negative).
+    (3.13), and on 3.13 values embedded in the instance belong to it (negative). The
+    keys of a split table are the class's shared keys: not the dict's own.
     """
     if not SUPPORTED:
-        return 0
+        return None
     values = _read_ptr(id(d) + 5 * _PTR).value  # PyDictObject.ma_values
     if not values:
-        return 0
+        return None
     keys = _read_ptr(id(d) + 4 * _PTR).value
     if not keys:
-        return 0
+        return None
     usable = _keys_usable(keys)[0]
-    if _VER >= (3, 13):
-        if _read_u8(values + 2).value:  # embedded in an instance
-            return -usable * _PTR
-        return _values_alloc(usable) - usable * _PTR
+    if _VER >= (3, 13) and _read_u8(values + 2).value:  # embedded in an instance
+        return -usable * _PTR
     return _values_alloc(usable) - usable * _PTR
 
 

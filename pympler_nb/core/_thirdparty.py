@@ -14,7 +14,7 @@ The rules (documented in the README, "How sizes are counted"):
   :func:`~pympler_nb.core.asizeof.amapped` percent (default 1%) of the mapped length:
   mapped pages are page cache, not heap.
 * ``pyarrow`` arrays, chunked arrays, record batches, tables and buffers — the Python
-  wrapper plus each Arrow buffer's size, each buffer counted once per sizing by its
+  wrapper (not pyarrow's ``__sizeof__``, which already adds ``nbytes``) plus each Arrow buffer's size, each buffer counted once per sizing by its
   address (slices share their parent's buffers). Arrow memory is invisible to
   ``tracemalloc``; it is what ``pyarrow.total_allocated_bytes()`` counts.
 * pandas needs no rule: DataFrame/Series/Index are walked like any object (pandas'
@@ -29,9 +29,16 @@ from __future__ import annotations
 
 import sys
 
+from . import _layout
 from .asizeof import _amapped, register
 
 _getsizeof = sys.getsizeof
+
+
+def _wrapper(obj) -> int:
+    """Bytes of the Python object itself, ignoring a ``__sizeof__`` that adds its data."""
+    tp = type(obj)
+    return object.__sizeof__(obj) + _layout.preheader_size(tp)
 
 
 # -- numpy ---------------------------------------------------------------------
@@ -99,18 +106,18 @@ def _buffers_size(buffers, claim):
 
 
 def _arrow_array_flat(arr, claim):
-    return _getsizeof(arr) + _buffers_size(arr.buffers(), claim)
+    return _wrapper(arr) + _buffers_size(arr.buffers(), claim)
 
 
 def _arrow_chunked_flat(carr, claim):
-    total = _getsizeof(carr)
+    total = _wrapper(carr)
     for chunk in carr.chunks:
         total += _buffers_size(chunk.buffers(), claim)
     return total
 
 
 def _arrow_table_flat(table, claim):
-    total = _getsizeof(table)
+    total = _wrapper(table)
     for col in table.columns:
         chunks = getattr(col, "chunks", None)
         for chunk in chunks if chunks is not None else (col,):
@@ -119,7 +126,7 @@ def _arrow_table_flat(table, claim):
 
 
 def _arrow_buffer_flat(buf, claim):
-    return _getsizeof(buf) + _buffers_size((buf,), claim)
+    return _wrapper(buf) + _buffers_size((buf,), claim)
 
 
 register("pyarrow.lib.Array", flat=_arrow_array_flat, refs=lambda a: ())

@@ -122,6 +122,19 @@ _IGNORE_TYPES = (
 _DICT_TYPES = (dict,)
 
 _SAFE_CATCH = Exception  # what hostile objects may raise; KeyboardInterrupt passes
+
+# Objects the interpreter allocates once at start-up and shares with everybody: cached
+# small ints, one-character Latin-1 strings, one-byte bytes and the empty immutables.
+# Referencing them allocates nothing, so as referents they count 0 (given directly,
+# they are sized like any object).
+_STATIC_OBJS = (
+    [int(i) for i in range(-5, 257)]
+    + [chr(i) for i in range(256)]
+    + [sys.intern(chr(i)) for i in range(256)]  # 3.11: code constants are these
+    + [bytes([i]) for i in range(256)]
+    + ["", b"", ()]
+)
+_STATIC_IDS = frozenset(map(id, _STATIC_OBJS))
 _HEAPTYPE = 1 << 9
 _HAVE_GC = 1 << 14
 # A one-digit int made by arithmetic or PyLong_FromLong is allocated as
@@ -364,7 +377,7 @@ class Asized:
 class _TypeInfo:
     """Per-type decisions, made once per sizing call."""
 
-    __slots__ = ("kind", "fn", "const", "preheader", "rule", "name", "checked")
+    __slots__ = ("kind", "fn", "const", "preheader", "rule", "name", "checked", "managed", "varfix", "basefix", "base")
 
     def __init__(self, kind, tp=None, rule=None, name=""):
         self.kind = kind
@@ -374,12 +387,26 @@ class _TypeInfo:
         self.const = None  # every object has this flat size
         self.preheader = 0
         self.checked = False  # fn/const must be validated per object (hostile types)
+        self.managed = False  # instances keep attributes in a values array / inline
+        self.varfix = 0  # item size of a variable-size heap subclass (one extra item)
+        self.basefix = 0  # int subclasses: extra basic size int.__sizeof__ ignores
+        self.base = 0  # basic size incl. pre-header: the first allocation
         if tp is not None and kind not in (_IGNORE,):
+            self.managed = _layout.managed_layout(tp)
+            if not tp.__itemsize__:  # fixed-size: anything beyond is another allocation
+                self.base = tp.__basicsize__ + _layout.preheader_size(tp)
+            if tp.__flags__ & _HEAPTYPE and tp.__itemsize__:
+                # PyType_GenericAlloc allocates nitems + 1 items, rounded to 8 bytes
+                self.varfix = tp.__itemsize__
+                if issubclass(tp, int):
+                    self.basefix = tp.__basicsize__ - int.__basicsize__
             self.preheader = _layout.preheader_size(tp)
             fn = _c_sizeof(tp)
             if fn is object.__sizeof__ and not tp.__itemsize__:
                 self.const = tp.__basicsize__ + self.preheader
             self.fn = fn
+            if self.varfix:
+                self.const = None
             # a heap type whose own __sizeof__ is Python (or a Mock proxy): per object
             self.checked = fn is not None and fn is not _own_sizeof(tp)
 
@@ -544,7 +571,7 @@ class Asizer:
         """Instances of these types (or of the types of these objects) count 0."""
         tps = list(self._excl_types)
         for o in objs:
-            tp = o if isinstance(o, type) else type(o)
+            tp = o if issubclass(type(o), type) else type(o)
             if tp not in tps:
                 tps.append(tp)
                 self._excluded.append(f"type {_typename(tp)}")
@@ -634,6 +661,13 @@ class Asizer:
         """Per-object ``__sizeof__`` parts (a list), in C where possible."""
         if info.kind == _RULE and info.rule.flat is not None:
             return [self._rule_flat(o, info) for o in group]
+        if info.varfix:
+            pre = info.preheader
+            extra = info.varfix + info.basefix
+            return [(s - pre + extra + 7) // 8 * 8 + pre for s in self._flat_sizes_plain(group, info)]
+        return self._flat_sizes_plain(group, info)
+
+    def _flat_sizes_plain(self, group, info):
         if info.const is not None:
             return [info.const] * len(group)
         if info.fn is not None and not info.checked:
@@ -649,9 +683,11 @@ class Asizer:
 
     def _flat_total(self, group, info):
         """Sum of the ``__sizeof__`` parts of a group (fast path of :meth:`_flat_sizes`)."""
+        if info.kind == _RULE and info.rule.flat is not None:
+            return sum(self._rule_flat(o, info) for o in group)
         if info.const is not None:
             return info.const * len(group)
-        if info.fn is not None and not info.checked and info.kind != _RULE:
+        if info.fn is not None and not info.checked and info.kind != _RULE and not info.varfix:
             try:
                 if info.fn is _INT_SIZEOF:
                     sizes = list(map(_INT_SIZEOF, group))
@@ -661,16 +697,15 @@ class Asizer:
                 pass
         return sum(self._flat_sizes(group, info))
 
-    def _hidden(self, group, info, refs_have_dict):
+    def _hidden(self, group, info, splits=None):
         """Hidden bytes of a group: instance values, hidden dicts, split tables."""
-        kind = info.kind
         extra = 0
-        if kind == _INST or (kind == _DICT and _layout.managed_layout(type(group[0]))):
-            extra, hidden = _layout.instances_hidden(group, type(group[0]), refs_have_dict)
+        if info.managed:
+            extra, hidden = _layout.instances_hidden(group, type(group[0]))
             if hidden:
                 self._seen.update(hidden)
-        if kind == _DICT and type(group[0]) is dict:
-            extra += sum(map(_layout.split_dict_correction, group))
+        if splits:
+            extra += sum(c for c in splits if c)
         return extra
 
     # -- referents -----------------------------------------------------------
@@ -779,26 +814,34 @@ class Asizer:
             group = [f for f in group if _owned_builtin(f)]
             if not group:
                 return 0
-        # referents first: they tell whether instances may have materialized dicts
         refs = None
-        if nxt is not None or kind == _INST:
+        splits = None  # per exact dict: None, or the split-table correction
+        if kind == _DICT and type(group[0]) is dict:
+            # split tables (materialized instance dicts): their keys are the class's
+            splits = list(map(_layout.split_dict_correction, group))
+            if splits.count(None) == len(splits):
+                splits = None
+        if nxt is not None:
             if kind in (_REFS, _INST, _CLASS, _FRAME, _BUILTIN):
                 refs = _get_referents(*group)
             elif kind == _DICT:
                 refs = _get_referents(*group)
-                refs += _dict_keys_many(self, group, info)
+                if splits is None:
+                    refs += _dict_keys_many(self, group, info)
+                else:
+                    refs += _dict_keys_many(self, [d for d, c in zip(group, splits) if c is None], info)
             elif kind != _ATOM:
                 refs = []
                 for o in group:
                     refs += self._refs_of(o, info)
-        refs_have_dict = kind == _INST and refs is not None and dict in set(map(type, refs))
         align = self._align
         if align > 1 or self._stats:
             sizes = self._flat_sizes(group, info)
             if info.fn is _INT_SIZEOF:
                 sizes = [s + _INT_FIX if s == _INT_ONE_DIGIT else s for s in sizes]
-            if kind in (_INST, _DICT):
-                extras = [self._hidden([o], info, refs_have_dict) for o in group]
+            if info.managed or splits:
+                extras = [self._hidden([o], info, None if splits is None else [c])
+                          for o, c in zip(group, splits or repeat(None))]
             else:
                 extras = [0] * len(sizes)
             if align > 1:
@@ -810,8 +853,8 @@ class Asizer:
                 self._rank(group, sizes, info)
         else:
             flat = self._flat_total(group, info)
-            if kind in (_INST, _DICT):
-                flat += self._hidden(group, info, refs_have_dict)
+            if info.managed or splits:
+                flat += self._hidden(group, info, splits)
         prof = self._profiles.get(info.name)
         if prof is None:
             self._profiles[info.name] = [len(group), flat, info]
@@ -854,7 +897,7 @@ class Asizer:
         """Pre-seed ``seen`` with what must not be followed (removed again by _end)."""
         ctx = _Ctx(self)
         root_ids = {id(o) for o in roots}
-        pre = (ctx.module_dicts | self._excl_refs | set(others)) - root_ids - self._seen
+        pre = (ctx.module_dicts | self._excl_refs | set(others) | _STATIC_IDS) - root_ids - self._seen
         self._seen |= pre
         return ctx, pre
 
@@ -924,7 +967,9 @@ class Asizer:
 
         def enter(obj, name, depth):
             """Return a finished Asized, or push a frame and return None."""
-            if isinstance(obj, _VirtualDict):  # the attributes of an instance
+            if obj is _SHARED:
+                return Asized(0, 0, (), name)
+            if type(obj) is _VirtualDict:  # the attributes of an instance
                 stack.append([name, obj.flat, iter(obj.pairs), [], depth])
                 return None
             if id(obj) in seen:
@@ -940,7 +985,7 @@ class Asizer:
             self._total += flat
             pairs = _named_refs_of(self, obj, info, clip)
             for _, ref in pairs:
-                if isinstance(ref, _VirtualDict):
+                if type(ref) is _VirtualDict:
                     flat -= ref.flat  # the values array is shown as the '__dict__' node
             stack.append([name, flat, iter(pairs), [], depth])
             return None
@@ -1071,7 +1116,7 @@ def _owned_builtin(f) -> bool:
         owner = f.__self__
     except _SAFE_CATCH:
         return False
-    return owner is not None and not isinstance(owner, types.ModuleType)
+    return owner is not None and not issubclass(type(owner), types.ModuleType)
 
 
 def _code_refs(co):
@@ -1127,20 +1172,14 @@ def _dict_keys_many(sizer, group, info):
 def _align_pieces(size, extra, info, align):
     """Round each allocation of an object up to ``align`` bytes."""
     mask = align - 1
-    if info.kind in (_DICT, _INST) or info.name in _OUT_OF_LINE:
-        # object header + separately allocated table/items/values
-        return _round_split(size, extra, info, mask)
-    return (size + extra + mask) & ~mask
-
-
-_OUT_OF_LINE = {"list", "set", "frozenset", "bytearray", "array.array", "collections.deque"}
+    return _round_split(size, extra, info, mask)
 
 
 def _round_split(size, extra, info, mask):
-    name = info.name
-    base = _BASE_SIZES.get(name)
-    if base is None:
-        base = size
+    """The object's own allocation is its basic size; for fixed-size types anything
+    ``__sizeof__`` reports beyond it (list items, dict keys, set table, a Decimal's
+    digits, ...) is one more allocation; ``extra`` (instance values) is another."""
+    base = info.base or size
     head = min(base, size)
     rest = size - head
     out = (head + mask) & ~mask
@@ -1153,23 +1192,6 @@ def _round_split(size, extra, info, mask):
     return out
 
 
-def _base_sizes():
-    out = {}
-    for tp in (list, set, frozenset, bytearray, dict):
-        out[_typename(tp)] = tp.__basicsize__ + _layout.preheader_size(tp)
-    try:
-        import array as _array
-
-        out["array.array"] = _array.array.__basicsize__ + _layout.preheader_size(_array.array)
-    except ImportError:  # pragma: no cover
-        pass
-    import collections as _collections
-
-    out["collections.deque"] = _collections.deque.__basicsize__ + _layout.preheader_size(_collections.deque)
-    return out
-
-
-_BASE_SIZES = _base_sizes()
 
 
 def _slot_names(tp):
@@ -1220,9 +1242,10 @@ def _named_refs_of(sizer, o, info, clip):
                 items = list(o.items())
             except _SAFE_CATCH:
                 items = []
+        shared_keys = tp is dict and _layout.split_dict_correction(o) is not None
         for k, v in items:
             kname = k if type(k) is str else safe_repr(k, vclip)
-            out.append(("[K] " + clip_text(kname, vclip), k))
+            out.append(("[K] " + clip_text(kname, vclip), _SHARED if shared_keys else k))
             out.append(("[V] " + clip_text(kname, vclip) + ": " + safe_repr(v, vclip), v))
     if kind in (_INST, _DICT) and _layout.managed_layout(tp):
         referents = _get_referents(o)
@@ -1234,10 +1257,9 @@ def _named_refs_of(sizer, o, info, clip):
                 val = byaddr.get(addr)
                 if val is None:
                     continue
-                key = _intern_lookup(aname)
-                pairs.append(("[K] " + aname, key))
+                pairs.append(("[K] " + aname, _SHARED))  # the class's shared keys own it
                 pairs.append(("[V] " + aname + ": " + safe_repr(val, vclip), val))
-            extra, _ = _layout.instance_hidden(o, tp)
+            extra = _layout.instances_hidden([o], tp)[0]
             out.append(("__dict__", _VirtualDict(extra, pairs)))
         else:
             for r in referents:
@@ -1290,7 +1312,7 @@ def _named_refs_of(sizer, o, info, clip):
         except ValueError:
             return []
     for base in _SEQUENCES:
-        if isinstance(o, base):  # in order (gc.get_referents of a list is reversed)
+        if issubclass(tp, base):  # in order (gc.get_referents of a list is reversed)
             try:
                 items = list(base.__iter__(o))
             except _SAFE_CATCH:
@@ -1308,8 +1330,7 @@ def _named_refs_of(sizer, o, info, clip):
 _SEQUENCES = (list, tuple, set, frozenset, __import__("collections").deque)
 
 
-def _intern_lookup(name):
-    return sys.intern(name) if type(name) is str else name
+_SHARED = object()  # marks a referent owned elsewhere (shared keys of a class)
 
 
 # ---------------------------------------------------------------------------
@@ -1375,7 +1396,8 @@ def flatsize(obj, align=0, **opts):
     sizes = sizer._flat_sizes([obj], info)
     if info.fn is _INT_SIZEOF and sizes[0] == _INT_ONE_DIGIT:
         sizes[0] += _INT_FIX
-    extra = sizer._hidden([obj], info, True) if info.kind in (_INST, _DICT) else 0
+    split = [_layout.split_dict_correction(obj)] if tp is dict else None
+    extra = sizer._hidden([obj], info, split)
     if align > 1:
         return _align_pieces(sizes[0], extra, info, align)
     return sizes[0] + extra
@@ -1394,14 +1416,14 @@ def itemsize(obj, **opts):
     tp = type(obj)
     if tp.__itemsize__:
         return tp.__itemsize__
-    if isinstance(obj, (list, dict, set, frozenset)):
+    if issubclass(tp, (list, dict, set, frozenset)):
         return _PTR
-    if isinstance(obj, (bytearray,)):
+    if issubclass(tp, (bytearray,)):
         return 1
     try:
         import array as _array
 
-        if isinstance(obj, _array.array):
+        if issubclass(tp, _array.array):
             return obj.itemsize
     except ImportError:  # pragma: no cover
         pass
@@ -1416,16 +1438,16 @@ def leng(obj, **opts):
     _sizer({k: v for k, v in opts.items() if k not in ("save",)})
     tp = type(obj)
     try:
-        if isinstance(obj, bool):
+        if issubclass(tp, bool):
             return None
-        if isinstance(obj, int):
+        if issubclass(tp, int):
             return max(1, (abs(int(obj)).bit_length() + 29) // 30)
-        if isinstance(obj, str):
+        if issubclass(tp, str):
             return len(obj) + 1
-        if isinstance(obj, (list, set, frozenset, bytearray, dict)):
+        if issubclass(tp, (list, set, frozenset, bytearray, dict)):
             basic = tp.__basicsize__ + _layout.preheader_size(tp)
             isz = itemsize(obj) or 1
-            return max(len(obj), (flatsize(obj) - basic) // isz) if not isinstance(obj, dict) else len(obj)
+            return max(len(obj), (flatsize(obj) - basic) // isz) if not issubclass(tp, dict) else len(obj)
         if tp.__itemsize__:
             return len(obj)
     except _SAFE_CATCH:
@@ -1455,7 +1477,7 @@ def named_refs(obj, **opts):
     info = sizer._classify(type(obj))
     out = []
     for name, ref in _named_refs_of(sizer, obj, info, sizer._clip):
-        if isinstance(ref, _VirtualDict):
+        if type(ref) is _VirtualDict:
             for vname, val in ref.pairs:
                 if vname.startswith("[V] "):
                     out.append((vname[4:].split(": ", 1)[0], val))

@@ -100,24 +100,40 @@ def _referents_of_untracked(frontier: list) -> list:
     ``frontier`` holds objects that were just found (all untracked).  Their
     referents come from three places: the ``tp_traverse`` of GC-capable types
     (untracked tuples and dicts), the stored attributes of code objects, and the
-    keys of dicts.
+    keys of dicts.  Most of the frontier is leaves (str, int, ...): one pass over
+    the types picks the few containers out.
     """
-    ftypes = set(map(type, frontier))
+    ftys = list(map(type, frontier))
+    ftypes = set(ftys)
     gc_types = {t for t in ftypes if t.__flags__ & _HAVE_GC}
     dict_types = {t for t in ftypes if issubclass(t, dict)}
+    inner = gc_types | dict_types
+    if _CodeType in ftypes:
+        inner.add(_CodeType)
+    if not inner:
+        return []
+    mask = list(map(inner.__contains__, ftys))
+    objs = list(compress(frontier, mask))
+    tys = list(compress(ftys, mask))
+    del mask, ftys
     found: list = []
     if gc_types:
-        containers = list(compress(frontier, map(gc_types.__contains__, map(type, frontier))))
-        found = gc.get_referents(*containers)
-        del containers
-    if _CodeType in ftypes:
-        codes = compress(frontier, map(is_, map(type, frontier), repeat(_CodeType)))
+        found = gc.get_referents(*compress(objs, map(gc_types.__contains__, tys)))
+    if _CodeType in inner:
+        codes = compress(objs, map(is_, tys, repeat(_CodeType)))
         found.extend(chain.from_iterable(map(_code_parts, codes)))
     if dict_types:
-        dicts = list(compress(frontier, map(dict_types.__contains__, map(type, frontier))))
-        found.extend(_dict_key_list(dicts))
-        del dicts
+        found.extend(_dict_key_list(list(compress(objs, map(dict_types.__contains__, tys)))))
+    del objs, tys
     return list(filterfalse(_is_tracked, found))
+
+
+def _new_ids(cand: dict, seen: dict, skip: dict | None) -> list:
+    """Ids of ``cand`` in neither ``seen`` nor ``skip`` (cost: len(cand), not len(seen))."""
+    new = filterfalse(seen.__contains__, cand)
+    if skip:
+        new = filterfalse(skip.__contains__, new)
+    return list(new)
 
 
 def _own_frames(depth: int) -> tuple[set[int], list]:
@@ -143,7 +159,7 @@ def _own_frames(depth: int) -> tuple[set[int], list]:
 
 
 def _walk(include_frames: bool = False, remove_dups: bool = True,
-          depth: int = 2) -> tuple[list, list]:
+          depth: int = 2, skip: dict[int, Any] | None = None) -> tuple[list, list]:
     """Enumerate the heap.
 
     Returns ``(tracked, untracked)``: the GC-tracked objects (frames only with
@@ -152,31 +168,37 @@ def _walk(include_frames: bool = False, remove_dups: bool = True,
     referents of tracked objects once per reference, as Pympler does).
 
     ``depth`` is the number of frames between this function and the user's
-    caller (used only with ``include_frames``).
+    caller (used only with ``include_frames``).  Objects whose id is in ``skip``
+    are neither listed nor looked into: what only they reference is not found
+    (this is how trackers leave out their own objects).
     """
     gc.collect()
     was_enabled = gc.isenabled()
     gc.disable()  # no collection (and no finalizer) in the middle of the walk
     try:
         tracked = gc.get_objects()
-        ttypes = set(map(type, tracked))
-        own: set[int] = set()
-        outer: list = []
+        if skip:
+            tracked = list(compress(tracked, map(not_, map(skip.__contains__, map(id, tracked)))))
+        ttys = list(map(type, tracked))
+        ttypes = set(ttys)
+        if _FrameType in ttypes:
+            is_frame = list(map(is_, ttys, repeat(_FrameType)))
+            frames = list(compress(tracked, is_frame)) if include_frames else []
+            keep = list(map(not_, is_frame))
+            tracked = list(compress(tracked, keep))
+            ttys = list(compress(ttys, keep))
+            del is_frame, keep
+        else:
+            frames = []
         if include_frames:
             own, outer = _own_frames(depth + 2)
-        if _FrameType in ttypes:
-            is_frame = list(map(is_, map(type, tracked), repeat(_FrameType)))
-            if include_frames:
-                frames = [f for f in compress(tracked, is_frame) if id(f) not in own]
-            else:
-                frames = []
-            tracked = list(compress(tracked, map(not_, is_frame)))
+            frames = list(compress(frames, map(not_, map(own.__contains__, map(id, frames)))))
+            listed = set(map(id, frames))
+            frames.extend(compress(outer, map(not_, map(listed.__contains__, map(id, outer)))))
             tracked.extend(frames)
-            del frames, is_frame
-        if outer:
-            listed = set(map(id, compress(tracked, map(is_, map(type, tracked), repeat(_FrameType)))))
-            tracked.extend(f for f in outer if id(f) not in listed)
-        del outer
+            ttys.extend(map(type, frames))
+            del own, outer, listed
+        del frames
 
         dict_types = {t for t in ttypes if issubclass(t, dict)}
         del ttypes
@@ -184,36 +206,42 @@ def _walk(include_frames: bool = False, remove_dups: bool = True,
         # plus the keys of tracked dicts that the collector does not visit.
         level1 = list(filterfalse(_is_tracked, gc.get_referents(*tracked)))
         if dict_types:
-            tdicts = list(compress(tracked, map(dict_types.__contains__, map(type, tracked))))
+            tdicts = list(compress(tracked, map(dict_types.__contains__, ttys)))
             keys = list(filterfalse(_is_tracked, _dict_key_list(tdicts)))
             del tdicts
         else:
             keys = []
+        del ttys
         seen = dict(zip(map(id, level1), level1))
+        if skip:
+            for key_id in list(compress(skip, map(seen.__contains__, skip))):
+                del seen[key_id]
+            if not remove_dups:
+                level1 = list(compress(level1, map(not_, map(skip.__contains__, map(id, level1)))))
         if remove_dups:
             del level1
         if keys:
             kd = dict(zip(map(id, keys), keys))
             del keys
-            for key_id in kd.keys() - seen.keys():
-                seen[key_id] = kd[key_id]
-            del kd
+            new_ids = _new_ids(kd, seen, skip)
+            seen.update(zip(new_ids, map(kd.__getitem__, new_ids)))
+            del kd, new_ids
         frontier = list(seen.values())
         while frontier:
             found = _referents_of_untracked(frontier)
             cand = dict(zip(map(id, found), found))
             del found
-            new_ids = cand.keys() - seen.keys()
+            new_ids = _new_ids(cand, seen, skip)
             frontier = list(map(cand.__getitem__, new_ids))
             seen.update(zip(new_ids, frontier))
             del cand, new_ids
         if remove_dups:
             untracked = list(seen.values())
         else:
-            first = set(map(id, level1))
+            deeper = seen.keys() - set(map(id, level1))
             untracked = level1
-            untracked.extend(o for key_id, o in seen.items() if key_id not in first)
-            del first
+            untracked.extend(map(seen.__getitem__, deeper))
+            del deeper
         del seen, frontier
         return tracked, untracked
     finally:
@@ -279,10 +307,20 @@ def _check_bool(name: str, value: object) -> None:
         raise TypeError("%s must be True or False, got %r" % (name, value))
 
 
+def _is_iterable(obj: object) -> bool:
+    """Iterable, decided without ``isinstance(obj, collections.abc.Iterable)``.
+
+    ABC checks cache the type they saw (new weak references and sets): a heap
+    profiler must not grow the heap as a side effect of checking its arguments.
+    """
+    t = type(obj)
+    return hasattr(t, "__iter__") or hasattr(t, "__getitem__")
+
+
 def _as_list(objects: Iterable, name: str = "objects") -> list:
     if isinstance(objects, list):
         return objects
-    if isinstance(objects, (str, bytes, dict)) or not isinstance(objects, Iterable):
+    if isinstance(objects, (str, bytes, dict)) or not _is_iterable(objects):
         raise TypeError(
             "%s must be a list (or other iterable) of objects, got %s: "
             "pass e.g. muppy.get_objects()" % (name, type(objects).__name__))

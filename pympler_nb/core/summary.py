@@ -32,14 +32,22 @@ from __future__ import annotations
 
 import re
 import types
-from collections import Counter
+
 from collections.abc import Callable, Iterable, Iterator
 from itertools import compress, repeat
 from operator import attrgetter, is_
 from typing import Any
 
 from ._format import pp
-from .muppy import _sizes
+from .muppy import _is_iterable, _sizes
+
+try:  # C counting loop behind collections.Counter (no Mapping ABC check on the way)
+    from collections import _count_elements
+except ImportError:  # pragma: no cover - every CPython 3.11-3.13 has it
+    def _count_elements(mapping: dict, iterable: Iterable) -> None:
+        get = mapping.get
+        for elem in iterable:
+            mapping[elem] = get(elem, 0) + 1
 
 __all__ = [
     "representations",
@@ -56,11 +64,16 @@ ORDERS = ("ascending", "descending")
 
 # Pympler's clean-up of ``str(type)``: drop ' at 0x...' and unwrap "<class 'x'>".
 _ADDRESS = re.compile(r" at 0x[0-9a-f]+")
-_CLASS_WRAPPER = re.compile(r"^<(?:type|class) '(\S+)'>$")
+_CLASS_WRAPPER = re.compile(r"<(?:type|class) '(\S+)'>\Z")
 
 
 def _clean(text: str) -> str:
-    return _CLASS_WRAPPER.sub(r"\1", _ADDRESS.sub("", text))
+    # match + group rather than sub(r"\1"): a template replacement fills re's
+    # template cache on first use, which would show up in the first tracker diff.
+    if " at 0x" in text:
+        text = _ADDRESS.sub("", text)
+    match = _CLASS_WRAPPER.match(text)
+    return match.group(1) if match is not None else text
 
 
 # --------------------------------------------------------------------------
@@ -227,14 +240,16 @@ def _add(table: dict[str, list[int]], key: str, count: int, size: int) -> None:
 def _tabulate(objects: list) -> dict[str, list[int]]:
     """``{row key: [count, total size]}`` of ``objects``, computed in bulk.
 
-    Per object this costs one ``type()``, one ``sys.getsizeof`` and one Counter
-    update of a ``(type, size)`` pair; row keys are computed once per type,
+    Per object this costs one ``type()``, one ``sys.getsizeof`` and one count
+    of a ``(type, size)`` pair; row keys are computed once per type,
     except for types whose representation describes each object.
     """
     tys = list(map(type, objects))
     sizes = _sizes(objects)
     per_type: dict[type, list[int]] = {}
-    for (t, size), n in Counter(zip(tys, sizes)).items():
+    pairs: dict[tuple[type, int], int] = {}
+    _count_elements(pairs, zip(tys, sizes))
+    for (t, size), n in pairs.items():
         acc = per_type.get(t)
         if acc is None:
             per_type[t] = [n, size * n]
@@ -265,7 +280,9 @@ def _tabulate(objects: list) -> dict[str, list[int]]:
                 sizes_t = list(compress(sub_sizes, m))
             keys = _object_keys(fn, objs_t)
             del objs_t
-            for (key, size), n in Counter(zip(keys, sizes_t)).items():
+            key_pairs: dict[tuple[str, int], int] = {}
+            _count_elements(key_pairs, zip(keys, sizes_t))
+            for (key, size), n in key_pairs.items():
                 _add(table, key, n, size * n)
         del sub_objs, sub_types, sub_sizes
     return table
@@ -308,7 +325,7 @@ def summarize(objects: Iterable) -> list[list]:
     >>> summarize([1.0, 2.0])
     [['float', 2, 48]]
     """
-    if isinstance(objects, (str, bytes, dict)) or not isinstance(objects, Iterable):
+    if isinstance(objects, (str, bytes, dict)) or not _is_iterable(objects):
         raise TypeError("objects must be a list of objects (e.g. muppy.get_objects()), got %s"
                         % type(objects).__name__)
     objs = objects if type(objects) is list else list(objects)
@@ -318,7 +335,7 @@ def summarize(objects: Iterable) -> list[list]:
 
 def _rows(rows: Iterable, name: str = "rows") -> list:
     """Validate a summary: an iterable of ``[type_repr, count, size]`` rows."""
-    if isinstance(rows, (str, bytes)) or not isinstance(rows, Iterable):
+    if isinstance(rows, (str, bytes)) or not _is_iterable(rows):
         raise TypeError("%s must be a summary (a list of [type, count, size] rows), got %s"
                         % (name, type(rows).__name__))
     out = rows if isinstance(rows, list) else list(rows)

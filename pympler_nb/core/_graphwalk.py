@@ -1,0 +1,1125 @@
+"""Shared machinery of the reference-graph walkers: labels, the graph model, walks.
+
+Standard library only; :mod:`graphviz` is imported lazily by :func:`model_to_digraph`.
+
+Everything here follows three rules:
+
+* **Iterative.** No recursion over user data: breadth-first walks with explicit
+  queues and an iterative Tarjan for strongly connected components, so a
+  million-deep linked list is a normal input.
+* **Bounded.** Depth, node and fan-out caps; a capped fan-out shows as one
+  ``"+N more"`` node.
+* **Invisible and forgetful.** The walker's own containers are put in an ignore
+  set (executing frames never show up as referrers), and results hold ids, type
+  names, clipped reprs and sizes only, never the objects.
+
+Edge labels are computed without side effects on the objects: an instance's
+``__dict__`` is never materialized (CPython 3.11+ stores attributes inline),
+properties and other Python-level descriptors are never called. Attribute names
+of inline values are recovered from the names the class's own code uses
+(``co_names`` of its methods, dataclass annotations); an attribute set only from
+outside the class shows as ``.<?>``.
+"""
+
+from __future__ import annotations
+
+import gc
+import sys
+import types
+
+from ._format import clip_text, format_size, safe_repr
+
+__all__ = [
+    "Hop",
+    "GraphNode",
+    "GraphEdge",
+    "GraphModel",
+    "GraphvizNotFoundError",
+    "edge_hops",
+    "render_path",
+    "strongly_connected_components",
+    "cycle_members",
+    "weak_components",
+    "walk_graph",
+    "graph_of",
+    "referrers_of",
+    "model_to_digraph",
+    "dot_label",
+    "flat_size",
+]
+
+_MISSING = object()
+_ModuleType = types.ModuleType
+_module_dict = types.ModuleType.__dict__["__dict__"].__get__
+_type_dict = type.__dict__["__dict__"].__get__
+_type_mro = type.__dict__["__mro__"].__get__
+
+#: Descriptor types whose ``__get__`` is harmless C code (no user code runs).
+_SAFE_NONDATA = (
+    types.FunctionType,
+    types.BuiltinFunctionType,
+    types.MethodDescriptorType,
+    types.WrapperDescriptorType,
+    types.ClassMethodDescriptorType,
+    staticmethod,
+    classmethod,
+)
+
+#: C-level getters that only return a stored pointer (never allocate, never run code).
+_SAFE_GETSETS: dict[type, tuple[str, ...]] = {
+    types.FunctionType: ("__code__", "__defaults__", "__kwdefaults__", "__name__", "__qualname__"),
+    types.MethodType: ("__func__", "__self__"),
+    types.TracebackType: ("tb_next", "tb_frame"),
+    BaseException: ("args", "__traceback__", "__context__", "__cause__"),
+    property: ("fget", "fset", "fdel"),
+    staticmethod: ("__func__",),
+    classmethod: ("__func__",),
+}
+
+CO_OPTIMIZED = 0x0001
+
+
+def flat_size(obj: object) -> int:
+    """Flat size of ``obj`` in bytes (the project's :func:`asizeof.flatsize`)."""
+    from .asizeof import flatsize  # lazy: the sizing core is a sibling module
+
+    return flatsize(obj)
+
+
+def deep_size(obj: object) -> int:
+    """Deep size of ``obj`` in bytes (the project's :func:`asizeof.asizeof`)."""
+    from .asizeof import asizeof
+
+    return asizeof(obj)
+
+
+class _Frozen:
+    """Base of the small immutable value classes: attributes are set once."""
+
+    __slots__ = ()
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"{type(self).__name__} is immutable (cannot set {name!r})")
+
+    def __delattr__(self, name):
+        raise AttributeError(f"{type(self).__name__} is immutable (cannot delete {name!r})")
+
+    def _init(self, **fields):
+        for key, value in fields.items():
+            object.__setattr__(self, key, value)
+
+
+# ---------------------------------------------------------------------------
+# Hops: how one object refers to the next, in user terms
+# ---------------------------------------------------------------------------
+
+#: Hop kinds and how they render after the holder's expression.
+HOP_KINDS = (
+    "key",  # dict value: holder['k']
+    "dictkey",  # the object is a key of the dict
+    "index",  # list/tuple/deque item: holder[3]
+    "member",  # set/frozenset member
+    "attr",  # attribute (slot, inline value, instance dict entry, C field): holder.name
+    "dict",  # the holder's __dict__ (merged with the next key hop into .name)
+    "frame",  # traceback/generator -> frame
+    "local",  # frame/generator local variable
+    "closure",  # function -> closure cell
+    "cell",  # cell -> contents
+    "tb_next",  # traceback -> next traceback (collapsed when rendered)
+    "ref",  # a reference pympler_nb cannot name
+)
+
+
+class Hop(_Frozen):
+    """One reference, from a holder to the object it holds, labelled in user terms.
+
+    Attributes
+    ----------
+    kind : str
+        One of :data:`HOP_KINDS`.
+    name : str or None
+        The bare name: the key's clipped repr, the attribute or local name, the index.
+    text : str
+        How the hop renders after the holder's path: ``"['k']"``, ``".attr"``,
+        ``"[3]"``, ``" local arr"``...
+    """
+
+    __slots__ = ("kind", "name", "text")
+
+    def __init__(self, kind: str, name: str | None, text: str):
+        if kind not in HOP_KINDS:
+            raise ValueError(f"unknown hop kind {kind!r}; expected one of {HOP_KINDS}")
+        self._init(kind=kind, name=name, text=text)
+
+    @property
+    def is_expression(self) -> bool:
+        """True if ``text`` is a valid Python suffix (``.a``, ``['k']``, ``[3]``)."""
+        return self.kind in ("key", "index", "attr", "dict", "cell") and (
+            self.kind != "attr" or (self.name is not None and self.name.isidentifier())
+        )
+
+    def __eq__(self, other):
+        if not isinstance(other, Hop):
+            return NotImplemented
+        return (self.kind, self.name, self.text) == (other.kind, other.name, other.text)
+
+    def __hash__(self):
+        return hash((self.kind, self.name, self.text))
+
+    def __repr__(self):
+        return f"<Hop {self.kind} {self.text!r}>"
+
+    def __str__(self):
+        return self.text
+
+
+def _key_hop(key: object) -> Hop:
+    text = safe_repr(key, clip=40)
+    return Hop("key", text, f"[{text}]")
+
+
+def _attr_hop(name: str) -> Hop:
+    return Hop("attr", name, f".{name}" if name.isidentifier() else f".<{name}>")
+
+
+_UNKNOWN_ATTR = Hop("attr", None, ".<?>")
+
+
+def _frame_text(frame: object) -> str:
+    try:
+        code = frame.f_code
+        return f"{code.co_name}()"
+    except Exception:  # noqa: BLE001 - a frame-like object that lies
+        return "?()"
+
+
+class _Labeller:
+    """Finds hop labels; caches per-type attribute candidates for one walk."""
+
+    __slots__ = ("_cands",)
+
+    def __init__(self):
+        self._cands: dict[int, tuple] = {}
+
+    # -- attribute names of instances, without materializing __dict__ -------
+
+    def _type_info(self, tp: type):
+        """(candidate names, mro namespaces, has __dict__ slot, slot descriptors)."""
+        key = id(tp)
+        info = self._cands.get(key)
+        if info is not None and info[0] is tp:
+            return info[1]
+        try:
+            mro = _type_mro(tp)
+        except Exception:  # noqa: BLE001
+            mro = (tp,)
+        namespaces = []
+        names: set[str] = set()
+        members: list[tuple[str, object]] = []
+        has_dict = False
+        codes: list[types.CodeType] = []
+        for klass in mro:
+            try:
+                ns = _type_dict(klass)
+            except Exception:  # noqa: BLE001
+                continue
+            namespaces.append(ns)
+            if klass is object:
+                continue
+            for name, value in list(ns.items()):
+                vt = type(value)
+                if vt is types.MemberDescriptorType:
+                    members.append((name, value))
+                elif name == "__dict__" and vt is types.GetSetDescriptorType:
+                    has_dict = True
+                elif vt is types.FunctionType:
+                    codes.append(value.__code__)
+                elif vt is staticmethod or vt is classmethod:
+                    func = value.__func__
+                    if type(func) is types.FunctionType:
+                        codes.append(func.__code__)
+                elif vt is property:
+                    for acc in (value.fget, value.fset, value.fdel):
+                        if type(acc) is types.FunctionType:
+                            codes.append(acc.__code__)
+            ann = ns.get("__annotations__")
+            if type(ann) is dict:
+                names.update(k for k in ann if type(k) is str)
+            fields = ns.get("__match_args__")
+            if type(fields) is tuple:
+                names.update(k for k in fields if type(k) is str)
+        seen_codes: set[int] = set()
+        while codes:  # iterative over nested code objects
+            code = codes.pop()
+            if id(code) in seen_codes:
+                continue
+            seen_codes.add(id(code))
+            names.update(code.co_names)
+            codes.extend(c for c in code.co_consts if type(c) is types.CodeType)
+        info = (tuple(sorted(names)), tuple(namespaces), has_dict, tuple(members))
+        self._cands[key] = (tp, info)
+        return info
+
+    @staticmethod
+    def _class_attr(namespaces, name):
+        for ns in namespaces:
+            if name in ns:
+                return ns[name]
+        return _MISSING
+
+    def _instance_attr(self, obj, name, namespaces):
+        """``obj.name`` from the instance storage only; never runs user code."""
+        cls_attr = self._class_attr(namespaces, name)
+        if cls_attr is not _MISSING:
+            ct = type(cls_attr)
+            if hasattr(ct, "__set__") or hasattr(ct, "__delete__"):
+                return _MISSING  # data descriptor (property, slot): handled elsewhere
+            if hasattr(ct, "__get__") and not isinstance(cls_attr, _SAFE_NONDATA):
+                return _MISSING  # a Python-level descriptor could run user code
+        try:
+            return object.__getattribute__(obj, name)
+        except Exception:  # noqa: BLE001
+            return _MISSING
+
+    def _instance_hops(self, obj, wanted: set[int], found: dict[int, Hop]):
+        tp = type(obj)
+        names, namespaces, has_dict, members = self._type_info(tp)
+        for name, descr in members:
+            try:
+                value = descr.__get__(obj, tp)
+            except Exception:  # noqa: BLE001 - unset slot
+                continue
+            vid = id(value)
+            if vid in wanted and vid not in found:
+                found[vid] = _attr_hop(name)
+        if len(found) >= len(wanted):
+            return
+        for name in names:
+            value = self._instance_attr(obj, name, namespaces)
+            if value is _MISSING:
+                continue
+            vid = id(value)
+            if vid in wanted and vid not in found:
+                found[vid] = _attr_hop(name)
+                if len(found) >= len(wanted):
+                    return
+        if has_dict:
+            for ref in gc.get_referents(obj):
+                rid = id(ref)
+                if rid in wanted and rid not in found and type(ref) is dict:
+                    if self._looks_like_instance_dict(obj, ref, namespaces):
+                        found[rid] = Hop("dict", "__dict__", ".__dict__")
+
+    def _looks_like_instance_dict(self, obj, d: dict, namespaces) -> bool:
+        checked = 0
+        for key, value in dict.items(d):
+            if type(key) is not str:
+                return False
+            got = self._instance_attr(obj, key, namespaces)
+            if got is _MISSING:
+                continue
+            if got is not value:
+                return False
+            checked += 1
+            if checked >= 4:
+                break
+        return True
+
+    # -- all kinds of holders -------------------------------------------------
+
+    def hops(self, holder: object, wanted: set[int]) -> dict[int, Hop]:
+        """Map each id in ``wanted`` that ``holder`` refers to onto a :class:`Hop`."""
+        found: dict[int, Hop] = {}
+        if not wanted:
+            return found
+        nwanted = len(wanted)
+
+        def add(value, hop):
+            vid = id(value)
+            if vid in wanted and vid not in found:
+                found[vid] = hop
+
+        tp = type(holder)
+        if isinstance(holder, dict):
+            for key, value in dict.items(holder):
+                vid = id(value)
+                if vid in wanted and vid not in found:
+                    found[vid] = _key_hop(key)
+                kid = id(key)
+                if kid in wanted and kid not in found:
+                    text = safe_repr(key, clip=40)
+                    found[kid] = Hop("dictkey", text, f" (key {text})")
+                if len(found) >= nwanted:
+                    return found
+        elif isinstance(holder, (list, tuple)):
+            it = list.__iter__(holder) if isinstance(holder, list) else tuple.__iter__(holder)
+            fields = None
+            if isinstance(holder, tuple) and tp is not tuple:
+                fields = getattr(tp, "_fields", None)  # namedtuple: .field instead of [i]
+                if not (type(fields) is tuple and all(type(f) is str for f in fields)):
+                    fields = None
+            for i, value in enumerate(it):
+                vid = id(value)
+                if vid in wanted and vid not in found:
+                    if fields is not None and i < len(fields):
+                        found[vid] = _attr_hop(fields[i])
+                    else:
+                        found[vid] = Hop("index", str(i), f"[{i}]")
+                    if len(found) >= nwanted:
+                        return found
+        elif isinstance(holder, (set, frozenset)):
+            it = set.__iter__(holder) if isinstance(holder, set) else frozenset.__iter__(holder)
+            for value in it:
+                add(value, Hop("member", None, " (set member)"))
+        elif tp is types.FrameType:
+            self._frame_hops(holder, wanted, found)
+            return found
+        elif tp is types.CellType:
+            try:
+                add(holder.cell_contents, Hop("cell", "cell_contents", ".cell_contents"))
+            except ValueError:
+                pass
+            return found
+        elif tp in (types.GeneratorType, types.CoroutineType, types.AsyncGeneratorType):
+            frame = getattr(holder, {types.GeneratorType: "gi_frame",
+                                     types.CoroutineType: "cr_frame"}.get(tp, "ag_frame"), None)
+            if frame is not None:
+                sub: dict[int, Hop] = {}
+                self._frame_hops(frame, wanted, sub, generator=True)
+                for vid, hop in sub.items():
+                    if vid not in found:
+                        found[vid] = hop
+            return found
+        elif tp is types.FunctionType:
+            closure = holder.__closure__
+            if closure:
+                freevars = holder.__code__.co_freevars
+                for i, cell in enumerate(closure):
+                    name = freevars[i] if i < len(freevars) else str(i)
+                    add(cell, Hop("closure", name, f" (closure {name})"))
+            for name in ("__globals__", "__builtins__", "__module__", "__doc__", "__dict__"):
+                if name == "__dict__":
+                    continue  # the getter would create the dict
+                try:
+                    add(object.__getattribute__(holder, name), _attr_hop(name))
+                except Exception:  # noqa: BLE001
+                    pass
+        elif tp is types.ModuleType or isinstance(holder, _ModuleType):
+            try:
+                add(_module_dict(holder), Hop("dict", "__dict__", ".__dict__"))
+            except Exception:  # noqa: BLE001
+                pass
+        elif isinstance(holder, type):
+            self._type_hops(holder, wanted, found)
+            return found
+        elif tp is types.MappingProxyType:
+            for ref in gc.get_referents(holder):
+                add(ref, Hop("ref", None, ""))
+            return found
+        # C-level pointer getters of well-known types
+        for base, names in _SAFE_GETSETS.items():
+            if isinstance(holder, base):
+                for name in names:
+                    try:
+                        value = object.__getattribute__(holder, name)
+                    except Exception:  # noqa: BLE001
+                        continue
+                    if name == "tb_frame":
+                        add(value, Hop("frame", name, " → frame " + _frame_text(value)))
+                    elif name == "tb_next":
+                        add(value, Hop("tb_next", name, ""))
+                    else:
+                        add(value, _attr_hop(name))
+        if len(found) < nwanted:
+            self._instance_hops(holder, wanted, found)
+        return found
+
+    def _type_hops(self, klass: type, wanted, found):
+        try:
+            ns = _type_dict(klass)
+        except Exception:  # noqa: BLE001
+            return
+        for key, value in list(ns.items()):
+            vid = id(value)
+            if vid in wanted and vid not in found:
+                found[vid] = _attr_hop(key) if type(key) is str else _key_hop(key)
+        # the class namespace dict itself (behind the mappingproxy)
+        for ref in gc.get_referents(ns):
+            rid = id(ref)
+            if rid in wanted and rid not in found:
+                found[rid] = Hop("dict", "__dict__", ".__dict__")
+        for name in ("__mro__", "__bases__", "__base__"):
+            try:
+                value = type.__dict__[name].__get__(klass)
+            except Exception:  # noqa: BLE001
+                continue
+            vid = id(value)
+            if vid in wanted and vid not in found:
+                found[vid] = _attr_hop(name)
+
+    def _frame_hops(self, frame, wanted, found, generator=False):
+        for name in ("f_back", "f_code", "f_globals", "f_builtins"):
+            try:
+                value = getattr(frame, name)
+            except Exception:  # noqa: BLE001
+                continue
+            vid = id(value)
+            if vid in wanted and vid not in found:
+                found[vid] = _attr_hop(name)
+        if len(found) >= len(wanted):
+            return
+        try:
+            local_items = list(frame.f_locals.items())
+        except Exception:  # noqa: BLE001
+            return
+        where = ("generator " if generator else "") + _frame_text(frame)
+        for name, value in local_items:
+            vid = id(value)
+            if vid in wanted and vid not in found:
+                prefix = f" → {where}" if generator else ""
+                found[vid] = Hop("local", str(name), f"{prefix} local {name}")
+
+
+def edge_hops(holder: object, wanted_ids, labeller: _Labeller | None = None) -> dict[int, Hop]:
+    """Label the references from ``holder`` to each object id in ``wanted_ids``.
+
+    Returns a dict ``id -> Hop``; ids that ``holder`` refers to but that cannot be
+    named get a ``"ref"`` (or ``.<?>`` attribute) hop; ids it does not refer to are
+    left out.
+    """
+    wanted = set(wanted_ids)
+    labeller = labeller or _Labeller()
+    found = labeller.hops(holder, wanted)
+    if len(found) < len(wanted):
+        for ref in gc.get_referents(holder):
+            rid = id(ref)
+            if rid in wanted and rid not in found:
+                has_storage = not isinstance(holder, (dict, list, tuple, set, frozenset, type))
+                found[rid] = _UNKNOWN_ATTR if has_storage else Hop("ref", None, "")
+    return found
+
+
+def render_path(root_text: str, hops, types_after=()) -> str:
+    """Render a chain ``root_text`` + hops as one string in user terms.
+
+    ``.__dict__`` followed by a string key becomes ``.key``; traceback links
+    collapse; a frame hop starts a ``" → frame f()"`` segment.
+
+    >>> render_path("data", [Hop("key", "'a'", "['a']"), Hop("index", "2", "[2]")])
+    "data['a'][2]"
+    """
+    out = [root_text]
+    hops = list(hops)
+    i = 0
+    while i < len(hops):
+        hop = hops[i]
+        nxt = hops[i + 1] if i + 1 < len(hops) else None
+        if hop.kind == "dict" and nxt is not None and nxt.kind == "key":
+            name = nxt.name or ""
+            if len(name) >= 2 and name[0] == name[-1] == "'" and name[1:-1].isidentifier():
+                out.append("." + name[1:-1])
+                i += 2
+                continue
+        if hop.kind == "ref":
+            tname = types_after[i] if i < len(types_after) else None
+            out.append(f" → <{tname}>" if tname else " → <?>")
+        else:
+            out.append(hop.text)
+        i += 1
+    return "".join(out)
+
+
+# ---------------------------------------------------------------------------
+# The graph model
+# ---------------------------------------------------------------------------
+
+
+class GraphNode(_Frozen):
+    """One object in a graph: identity, type, flat size and a clipped repr.
+
+    ``kind`` is ``"object"`` or ``"more"`` (a placeholder for ``count`` elided
+    neighbours; its ``id`` is synthetic and negative).
+    """
+
+    __slots__ = ("id", "type", "size", "repr", "kind", "count", "depth", "highlight", "cycle", "root")
+
+    def __init__(self, id, type, size, repr, kind="object", count=0, depth=0,
+                 highlight=False, cycle=False, root=False):
+        self._init(id=id, type=type, size=size, repr=repr, kind=kind, count=count,
+                   depth=depth, highlight=highlight, cycle=cycle, root=root)
+
+    def replace(self, **changes) -> GraphNode:
+        fields = {name: getattr(self, name) for name in self.__slots__}
+        fields.update(changes)
+        return GraphNode(**fields)
+
+    def __repr__(self):
+        if self.kind == "more":
+            return f"<GraphNode +{self.count} more>"
+        return f"<GraphNode {self.type} id={self.id:#x} size={self.size} {self.repr!r}>"
+
+
+class GraphEdge(_Frozen):
+    """A reference ``src -> dst`` (object ids) with its label (``"['k']"``, ``".next"``)."""
+
+    __slots__ = ("src", "dst", "label")
+
+    def __init__(self, src: int, dst: int, label: str = ""):
+        self._init(src=src, dst=dst, label=label)
+
+    def __eq__(self, other):
+        if not isinstance(other, GraphEdge):
+            return NotImplemented
+        return (self.src, self.dst, self.label) == (other.src, other.dst, other.label)
+
+    def __hash__(self):
+        return hash((self.src, self.dst, self.label))
+
+    def __repr__(self):
+        return "<%08x => %08x, %r>" % (self.src, self.dst, self.label)
+
+
+class GraphModel(_Frozen):
+    """An immutable reference graph: nodes, labelled edges, and which nodes were the start.
+
+    Attributes
+    ----------
+    nodes : tuple of GraphNode
+    edges : tuple of GraphEdge
+    roots : frozenset of int
+        Ids of the objects the walk started from (drawn bold).
+    truncated : bool
+        True if a depth, node or fan-out cap cut the walk short.
+    direction : str
+        ``"refs"`` (edges point from holder to held; the walk followed referents),
+        ``"backrefs"`` (the walk followed referrers) or ``"set"`` (edges among a
+        given set of objects).
+    """
+
+    __slots__ = ("nodes", "edges", "roots", "truncated", "direction", "_index")
+
+    def __init__(self, nodes, edges, roots=(), truncated=False, direction="set"):
+        nodes = tuple(nodes)
+        self._init(nodes=nodes, edges=tuple(edges), roots=frozenset(roots),
+                   truncated=bool(truncated), direction=direction,
+                   _index={n.id: n for n in nodes})
+
+    def node(self, node_id: int) -> GraphNode:
+        """The node with id ``node_id`` (``KeyError`` naming the id if absent)."""
+        try:
+            return self._index[node_id]
+        except KeyError:
+            raise KeyError(f"no node with id {node_id:#x} in this graph "
+                           f"({len(self.nodes)} nodes)") from None
+
+    def __len__(self):
+        return len(self.nodes)
+
+    def __contains__(self, node_id):
+        return node_id in self._index
+
+    @property
+    def total_size(self) -> int:
+        """Sum of the flat sizes of the object nodes."""
+        return sum(n.size for n in self.nodes if n.kind == "object")
+
+    def sccs(self) -> list[list[int]]:
+        """Strongly connected components (lists of node ids), iterative Tarjan."""
+        succ: dict[int, list[int]] = {}
+        for e in self.edges:
+            succ.setdefault(e.src, []).append(e.dst)
+        return strongly_connected_components([n.id for n in self.nodes], succ)
+
+    def to_digraph(self, **options):
+        """This graph as a :class:`graphviz.Digraph` (needs the ``graphviz`` package)."""
+        return model_to_digraph(self, **options)
+
+    def to_dot(self, **options) -> str:
+        """DOT source text of :meth:`to_digraph` (no ``dot`` executable needed)."""
+        return model_to_digraph(self, **options).source
+
+    def __repr__(self):
+        flag = ", truncated" if self.truncated else ""
+        return f"<GraphModel {self.direction}: {len(self.nodes)} nodes, {len(self.edges)} edges{flag}>"
+
+
+def strongly_connected_components(nodes, succ) -> list[list[int]]:
+    """Tarjan's algorithm without recursion.
+
+    Parameters
+    ----------
+    nodes : iterable of hashable
+        All vertices (isolated ones included).
+    succ : mapping vertex -> iterable of vertices
+        Successors; vertices not in ``nodes`` are visited too.
+
+    Returns
+    -------
+    list of list
+        Components in reverse topological order.
+    """
+    index: dict = {}
+    low: dict = {}
+    on_stack: set = set()
+    stack: list = []
+    result: list[list] = []
+    counter = 0
+    for start in nodes:
+        if start in index:
+            continue
+        index[start] = low[start] = counter
+        counter += 1
+        stack.append(start)
+        on_stack.add(start)
+        work = [(start, iter(succ.get(start, ())))]
+        while work:
+            v, it = work[-1]
+            advanced = False
+            for w in it:
+                if w not in index:
+                    index[w] = low[w] = counter
+                    counter += 1
+                    stack.append(w)
+                    on_stack.add(w)
+                    work.append((w, iter(succ.get(w, ()))))
+                    advanced = True
+                    break
+                if w in on_stack and index[w] < low[v]:
+                    low[v] = index[w]
+            if advanced:
+                continue
+            work.pop()
+            if work:
+                u = work[-1][0]
+                if low[v] < low[u]:
+                    low[u] = low[v]
+            if low[v] == index[v]:
+                comp = []
+                while True:
+                    w = stack.pop()
+                    on_stack.discard(w)
+                    comp.append(w)
+                    if w == v:
+                        break
+                result.append(comp)
+    return result
+
+
+def cycle_members(nodes, succ) -> set:
+    """Vertices that lie on a cycle: in an SCC of size > 1, or with a self-loop."""
+    members: set = set()
+    for comp in strongly_connected_components(nodes, succ):
+        if len(comp) > 1:
+            members.update(comp)
+        else:
+            v = comp[0]
+            if v in set(succ.get(v, ())):
+                members.add(v)
+    return members
+
+
+def weak_components(nodes, edges) -> list[list[int]]:
+    """Connected components ignoring edge direction, in order of first appearance."""
+    adj: dict[int, list[int]] = {n: [] for n in nodes}
+    for src, dst in edges:
+        if src in adj and dst in adj:
+            adj[src].append(dst)
+            adj[dst].append(src)
+    seen: set[int] = set()
+    comps: list[list[int]] = []
+    for start in adj:
+        if start in seen:
+            continue
+        seen.add(start)
+        comp = [start]
+        queue = [start]
+        while queue:
+            v = queue.pop()
+            for w in adj[v]:
+                if w not in seen:
+                    seen.add(w)
+                    comp.append(w)
+                    queue.append(w)
+        comps.append(comp)
+    return comps
+
+
+# ---------------------------------------------------------------------------
+# Walking referents / referrers
+# ---------------------------------------------------------------------------
+
+#: Frontier sizes up to this go to ``gc.get_referrers`` in one call; it compares
+#: every reference in the heap against each argument, so big frontiers are split.
+REFERRERS_CHUNK = 48
+#: Above this many frontier objects a single Python pass over the heap is cheaper.
+REFERRERS_SCAN = 1500
+
+
+def referrers_of(objs, ignore: set[int]) -> tuple[list, dict[int, list[int]]]:
+    """All gc-tracked objects referring to any of ``objs``, minus ``ignore``.
+
+    Returns ``(referrers, kids)`` where ``kids[id(r)]`` lists the ids of the
+    objects in ``objs`` that ``r`` refers to (with multiplicity). The lists this
+    function creates are added to ``ignore`` while it runs.
+    """
+    referrers: list = []
+    kids: dict[int, list[int]] = {}
+    ignore.add(id(referrers))
+    want = {id(o) for o in objs}
+    if len(objs) > REFERRERS_SCAN:
+        everything = gc.get_objects()
+        ignore.add(id(everything))
+        try:
+            for candidate in everything:
+                cid = id(candidate)
+                if cid in ignore or cid in kids:
+                    continue
+                hit = [id(r) for r in gc.get_referents(candidate) if id(r) in want]
+                if hit:
+                    kids[cid] = hit
+                    referrers.append(candidate)
+        finally:
+            ignore.discard(id(everything))
+            del everything
+    else:
+        for start in range(0, len(objs), REFERRERS_CHUNK):
+            chunk = tuple(objs[start:start + REFERRERS_CHUNK])  # gc skips its own args tuple
+            found = gc.get_referrers(*chunk)
+            ignore.add(id(found))
+            try:
+                for candidate in found:
+                    cid = id(candidate)
+                    if cid in ignore or cid in kids:
+                        continue
+                    kids[cid] = [id(r) for r in gc.get_referents(candidate) if id(r) in want]
+                    referrers.append(candidate)
+            finally:
+                ignore.discard(id(found))
+            del found, chunk
+    ignore.discard(id(referrers))
+    return referrers, kids
+
+
+def _type_name(obj: object) -> str:
+    return type(obj).__name__
+
+
+def _node_for(obj, depth, highlight, root, sizes=True) -> GraphNode:
+    return GraphNode(
+        id=id(obj),
+        type=_type_name(obj),
+        size=flat_size(obj) if sizes else 0,
+        repr=safe_repr(obj, clip=128),
+        depth=depth,
+        highlight=bool(highlight),
+        root=root,
+    )
+
+
+def _call_predicate(func, obj, what):
+    if func is None:
+        return None
+    try:
+        return bool(func(obj))
+    except Exception as exc:  # noqa: BLE001
+        raise ValueError(
+            f"the {what} callable {func!r} raised {type(exc).__name__}: {exc} "
+            f"on a {_type_name(obj)} object; make it return True/False for any object"
+        ) from exc
+
+
+def _check_cap(name, value, minimum=0):
+    if value is None:
+        return
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum} or None, got {value!r}")
+
+
+def walk_graph(objs, *, backwards=False, max_depth=3, max_nodes=500, max_fanout=30,
+               filter=None, highlight=None, extra_ignore=(), stop_at=(_ModuleType,),
+               sizes=True) -> GraphModel:
+    """Breadth-first walk from ``objs`` along referents (or referrers), bounded.
+
+    Parameters
+    ----------
+    objs : sequence of objects
+        Where the walk starts (depth 0).
+    backwards : bool
+        Follow referrers (who holds these?) instead of referents (what do they hold?).
+    max_depth : int
+        Stop expanding at this distance from ``objs``.
+    max_nodes : int or None
+        Stop adding new nodes once the graph has this many (``truncated`` is set).
+    max_fanout : int or None
+        Show at most this many neighbours of one node; the rest become one
+        ``"+N more"`` node.
+    filter : callable or None
+        ``filter(obj) -> bool``; objects for which it is False are left out.
+    highlight : callable or None
+        ``highlight(obj) -> bool``; marks nodes (drawn in another colour).
+    extra_ignore : iterable of int
+        Ids never to include (your own containers).
+    stop_at : tuple of types
+        Objects of these types are shown but not expanded (modules by default).
+    sizes : bool
+        Compute flat sizes (``False`` leaves 0, for speed).
+    """
+    _check_cap("max_depth", max_depth)
+    _check_cap("max_nodes", max_nodes, 1)
+    _check_cap("max_fanout", max_fanout, 1)
+    start = list(objs)
+    keep: list = []  # keeps visited objects alive so ids stay unique during the walk
+    frontier: list = []
+    ignore: set[int] = {id(keep), id(frontier), id(start), id(objs)}
+    ignore.update(extra_ignore)
+    depth_of: dict[int, int] = {}
+    node_order: list[int] = []
+    highlight_ids: set[int] = set()
+    edges: list[GraphEdge] = []
+    more_nodes: list[GraphNode] = []
+    truncated = False
+    labeller = _Labeller()
+    for obj in start:
+        oid = id(obj)
+        if oid in depth_of:
+            continue
+        depth_of[oid] = 0
+        node_order.append(oid)
+        keep.append(obj)
+        frontier.append(obj)
+        if _call_predicate(highlight, obj, "highlight"):
+            highlight_ids.add(oid)
+    roots = set(depth_of)
+    depth = 0
+    more_counter = 0
+    while frontier and (max_depth is None or depth < max_depth):
+        expandable = [o for o in frontier if not isinstance(o, stop_at)]
+        ignore.add(id(expandable))
+        # neighbours of each expandable node, in a stable order
+        neighbours: list[tuple[object, list]] = []  # (node, [neighbour objects])
+        ignore.add(id(neighbours))
+        if backwards:
+            found, kids = referrers_of(expandable, ignore)
+            ignore.add(id(found))
+            by_child: dict[int, list] = {}
+            for ref in found:
+                for kid in dict.fromkeys(kids[id(ref)]):
+                    by_child.setdefault(kid, []).append(ref)
+            for node in expandable:
+                lst = by_child.get(id(node), [])
+                ignore.add(id(lst))
+                neighbours.append((node, lst))
+        else:
+            for node in expandable:
+                lst = []
+                ignore.add(id(lst))
+                seen_local: set[int] = set()
+                for ref in gc.get_referents(node):
+                    rid = id(ref)
+                    if rid in ignore or rid in seen_local:
+                        continue
+                    seen_local.add(rid)
+                    lst.append(ref)
+                neighbours.append((node, lst))
+        next_frontier: list = []
+        ignore.add(id(next_frontier))
+        for node, lst in neighbours:
+            nid = id(node)
+            accepted = []
+            for other in lst:
+                if id(other) in ignore:
+                    continue
+                if filter is not None and not _call_predicate(filter, other, "filter"):
+                    continue
+                accepted.append(other)
+            shown = accepted if max_fanout is None else accepted[:max_fanout]
+            hidden = len(accepted) - len(shown)
+            labels = {}
+            label_holder_ids = {}
+            if not backwards:
+                labels = edge_hops(node, {id(o) for o in shown}, labeller)
+            for other in shown:
+                oid = id(other)
+                if oid not in depth_of:
+                    if max_nodes is not None and len(node_order) + len(more_nodes) >= max_nodes:
+                        truncated = True
+                        hidden += 1
+                        continue
+                    depth_of[oid] = depth + 1
+                    node_order.append(oid)
+                    keep.append(other)
+                    next_frontier.append(other)
+                    if _call_predicate(highlight, other, "highlight"):
+                        highlight_ids.add(oid)
+                if backwards:
+                    hop = label_holder_ids.get(oid)
+                    if hop is None:
+                        hop = edge_hops(other, {nid}, labeller).get(nid)
+                    edges.append(GraphEdge(oid, nid, hop.text if hop else ""))
+                else:
+                    hop = labels.get(oid)
+                    edges.append(GraphEdge(nid, oid, hop.text if hop else ""))
+            if hidden > 0:
+                truncated = True
+                more_counter += 1
+                more_id = -more_counter
+                more_nodes.append(GraphNode(id=more_id, type="", size=0,
+                                            repr=f"+{hidden} more", kind="more",
+                                            count=hidden, depth=depth + 1))
+                edges.append(GraphEdge(more_id, nid, "") if backwards else GraphEdge(nid, more_id, ""))
+        del neighbours, expandable
+        if backwards:
+            del found, kids, by_child
+        frontier = next_frontier
+        depth += 1
+    if frontier and any(not isinstance(o, stop_at) for o in frontier):
+        # stopped by max_depth with unexplored neighbours possible
+        truncated = truncated or False
+    by_id = {id(o): o for o in keep}
+    succ: dict[int, list[int]] = {}
+    for e in edges:
+        succ.setdefault(e.src, []).append(e.dst)
+    cyc = cycle_members(node_order, succ)
+    nodes = []
+    for oid in node_order:
+        obj = by_id[oid]
+        node = _node_for(obj, depth_of[oid], oid in highlight_ids, oid in roots, sizes)
+        if oid in cyc:
+            node = node.replace(cycle=True)
+        nodes.append(node)
+    del by_id, keep, frontier
+    nodes.extend(more_nodes)
+    return GraphModel(nodes, edges, roots=roots, truncated=truncated,
+                      direction="backrefs" if backwards else "refs")
+
+
+def graph_of(objects, *, sizes=True, labeller: _Labeller | None = None):
+    """Nodes and labelled edges among exactly ``objects`` (edges inside the set only).
+
+    Returns ``(nodes, edges)``: a list of :class:`GraphNode` in input order
+    (duplicates by identity dropped) and a set of :class:`GraphEdge`.
+    """
+    labeller = labeller or _Labeller()
+    order: list = []
+    seen: set[int] = set()
+    for obj in objects:
+        if id(obj) not in seen:
+            seen.add(id(obj))
+            order.append(obj)
+    edges: set[GraphEdge] = set()
+    for obj in order:
+        hits = {id(r) for r in gc.get_referents(obj)} & seen
+        if not hits:
+            continue
+        labels = edge_hops(obj, hits, labeller)
+        for rid in hits:
+            hop = labels.get(rid)
+            edges.add(GraphEdge(id(obj), rid, hop.text if hop else ""))
+    nodes = [_node_for(obj, 0, False, False, sizes) for obj in order]
+    return nodes, edges
+
+
+# ---------------------------------------------------------------------------
+# DOT through the graphviz package
+# ---------------------------------------------------------------------------
+
+
+class GraphvizNotFoundError(OSError):
+    """The Graphviz executable is missing; the message says how to get it."""
+
+    def __init__(self, cmd: str = "dot"):
+        super().__init__(
+            f"the Graphviz executable {cmd!r} was not found on PATH. Install Graphviz "
+            f"(Debian/Ubuntu: `apt-get install graphviz`; conda: `conda install -c "
+            f"conda-forge graphviz`; macOS: `brew install graphviz`; Windows: "
+            f"https://graphviz.org/download/) or pass cmd= the full path. In a notebook "
+            f"you do not need it: pympler_nb draws reference graphs in the browser from "
+            f"the DOT text, and write_graph(filename) / to_dot() work without Graphviz."
+        )
+        self.cmd = cmd
+
+
+def _graphviz():
+    try:
+        import graphviz
+    except ImportError as exc:  # pragma: no cover - graphviz is a declared dependency
+        raise ImportError(
+            "DOT output needs the 'graphviz' Python package: pip install graphviz "
+            "(it is a dependency of pympler_nb; the `dot` executable is optional)"
+        ) from exc
+    return graphviz
+
+
+def _printable(text: str) -> str:
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
+
+def dot_label(text: str, clip: int = 0):
+    """``text`` made safe as a DOT label: printable, valid UTF-8, no HTML, no escapes.
+
+    Returns the graphviz package's ``escape()`` of the cleaned text, so quotes,
+    backslashes, ``<...>`` and unicode all come out literally.
+    """
+    gv = _graphviz()
+    return gv.escape(clip_text(_printable(str(text)), clip) if clip else _printable(str(text)))
+
+
+NODE_STYLE = {"shape": "box", "fontsize": "10", "style": "filled",
+              "fillcolor": "#E5EDB8", "color": "#CCCCCC", "fontname": "Helvetica"}
+EDGE_STYLE = {"fontsize": "10", "fontname": "Helvetica"}
+
+
+def model_to_digraph(model: GraphModel, *, name: str = "G", label_clip: int = 48,
+                     rankdir: str | None = None, sizes: bool = True):
+    """Convert a :class:`GraphModel` to a :class:`graphviz.Digraph`.
+
+    Node names are ``X<hex id>`` (``M<n>`` for "+N more" nodes); labels are the
+    clipped repr, the type name and the flat size. Highlighted nodes are yellow,
+    nodes on a cycle red-bordered, start nodes bold, "+N more" nodes dashed.
+    """
+    gv = _graphviz()
+    graph_attr = {}
+    if rankdir is not None:
+        allowed = ("TB", "LR", "BT", "RL")
+        if rankdir not in allowed:
+            raise ValueError(f"rankdir must be one of {allowed}, got {rankdir!r}")
+        graph_attr["rankdir"] = rankdir
+    dg = gv.Digraph(name=name, graph_attr=graph_attr, node_attr=dict(NODE_STYLE),
+                    edge_attr=dict(EDGE_STYLE))
+    names: dict[int, str] = {}
+    for node in model.nodes:
+        if node.kind == "more":
+            nm = f"M{-node.id}"
+            names[node.id] = nm
+            dg.node(nm, label=dot_label(node.repr), style="dashed", fillcolor="white")
+            continue
+        nm = f"X{node.id:x}"
+        names[node.id] = nm
+        text = clip_text(_printable(node.repr), label_clip)
+        label = f"{text}\n{node.type}"
+        if sizes:
+            label += f" {format_size(node.size)}"
+        attrs = {}
+        if node.highlight:
+            attrs["fillcolor"] = "#FFE680"
+        if node.cycle:
+            attrs["color"] = "#D62728"
+            attrs["penwidth"] = "2"
+        if node.root:
+            attrs["style"] = "filled,bold"
+        if node.type == "frame":
+            attrs["color"] = attrs.get("color", "orange")
+        dg.node(nm, label=dot_label(label), **attrs)
+    for edge in model.edges:
+        src = names.get(edge.src)
+        dst = names.get(edge.dst)
+        if src is None or dst is None:
+            continue
+        attrs = {}
+        if edge.label == ".__dict__":
+            attrs["weight"] = "100"
+        dg.edge(src, dst, label=dot_label(edge.label, clip=40) if edge.label else None, **attrs)
+    return dg

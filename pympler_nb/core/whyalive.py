@@ -1,0 +1,1074 @@
+"""Why is this object still alive? Shortest referrer chains from roots, in user terms.
+
+:func:`why_alive` answers the question a notebook user asks after ``del x`` did not
+bring memory down: *who still holds it, and what do I do about it?*
+
+* **Roots** are where a chain ends: module globals (``json._default_decoder``),
+  the interactive namespace (``x``), IPython's output cache (``Out[3]``, ``_3``,
+  ``_``), the last traceback (``sys.last_traceback → frame f() local arr``), the
+  IPython shell (``get_ipython().user_ns_hidden['_3']``) and the local variables of
+  running functions in every thread (``frame f() local arr``).
+* **Chains** are found by a backward breadth-first search from the object
+  (``gc.get_referrers`` on a whole level at once, so a 3-hop chain costs a few
+  passes over the heap), so each one is a shortest path from its root. Containers
+  that the garbage collector does not track (a ``dict`` holding only arrays or
+  strings) are found by one extra scan when the object itself is untracked.
+* **One chain per way to let go.** Each chain carries the action that removes
+  its reference (``del cache['x']``, ``del Out[3]``, ``%reset -f out``,
+  ``sys.last_type = sys.last_value = sys.last_traceback = None``); chains that the
+  same action cuts are shown once. :attr:`WhyAlive.plan` is the smallest set of
+  actions that cuts them all.
+* **Releasable bytes.** The rule, applied to the references an action removes:
+  take every object reachable from the objects just below those references; an
+  object survives if, after the cut, something outside that set still refers to it
+  (reference counts minus the references inside the set, exactly as CPython's
+  collector reasons) or a survivor reaches it; the flat sizes of the rest are what
+  the action frees. References held by C code count as holders, so numbers err on
+  the side of "not freed". Types, modules, module dictionaries and the IPython
+  shell are never counted as freed.
+
+Nothing is kept: results hold ids, type names, clipped reprs and sizes only, and
+pympler_nb's own frames and containers are ignored during the search.
+
+Limits worth knowing: on Python 3.11/3.12 reading a running function's locals
+makes CPython store a snapshot dictionary in that frame (as every debugger does);
+it holds the same objects as the frame's variables and goes away when the function
+returns. Python 3.13 reads locals without that side effect. Attribute names of
+objects whose ``__dict__`` was never created are recovered from the class's code;
+other ones show as ``.<?>``.
+"""
+
+from __future__ import annotations
+
+import gc
+import re
+import sys
+import types
+
+from ._format import format_size, safe_repr
+from ._graphwalk import (
+    CO_OPTIMIZED,
+    GraphEdge,
+    GraphModel,
+    GraphNode,
+    Hop,
+    _Frozen,
+    _Labeller,
+    _module_dict,
+    edge_hops,
+    flat_size,
+    referrers_of,
+    render_path,
+)
+
+__all__ = ["why_alive", "find_chains", "WhyAlive", "Chain", "Action", "ROOT_KINDS"]
+
+#: Root kinds, in the order chains of equal length are listed, with their description.
+ROOT_KINDS = {
+    "namespace": "interactive namespace",
+    "output_cache": "IPython output cache",
+    "traceback": "last traceback",
+    "frame": "running function",
+    "ipython": "IPython internals",
+    "input_history": "IPython input history",
+    "module": "module global",
+}
+_KIND_ORDER = {kind: i for i, kind in enumerate(ROOT_KINDS)}
+
+_LAST_EXC_NAMES = ("last_type", "last_value", "last_traceback", "last_exc")
+_OUT_VAR = re.compile(r"_\d+\Z")
+_IN_VAR = re.compile(r"_i\d+\Z")
+_UNDERSCORES = ("_", "__", "___")
+_SNAPSHOT_LOCALS = sys.version_info < (3, 13)  # f_locals of a function frame is a cached dict
+
+
+def _check_int(name, value, minimum):
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
+
+
+# ---------------------------------------------------------------------------
+# Result classes
+# ---------------------------------------------------------------------------
+
+
+class Action(_Frozen):
+    """Something you can do to drop references, and how many bytes it would free.
+
+    Attributes
+    ----------
+    text : str
+        The statement or magic to run (``"del Out[3]"``, ``"%reset -f out"``), or
+        a sentence when there is nothing to run.
+    kind : str
+        ``"del"``, ``"reset_out"``, ``"traceback"``, ``"frame"``, ``"transient"``
+        (goes away by itself when the current cell finishes) or ``"manual"``.
+    releasable_bytes : int or None
+        Bytes freed by this action alone (``None`` if not computed or too large to
+        compute).
+    """
+
+    __slots__ = ("text", "kind", "releasable_bytes", "_cuts")
+
+    def __init__(self, text, kind, releasable_bytes=None, _cuts=frozenset()):
+        self._init(text=text, kind=kind, releasable_bytes=releasable_bytes, _cuts=frozenset(_cuts))
+
+    def _with_bytes(self, nbytes):
+        return Action(self.text, self.kind, nbytes, self._cuts)
+
+    def __repr__(self):
+        size = "?" if self.releasable_bytes is None else format_size(self.releasable_bytes)
+        return f"<Action {self.text!r} frees {size}>"
+
+    def __str__(self):
+        return self.text
+
+
+class Chain(_Frozen):
+    """One shortest referrer chain from a root to the object.
+
+    Attributes
+    ----------
+    root : str
+        Where the chain starts, in words (``"IPython output cache"``,
+        ``"module json"``, ``"running function f() [thread worker]"``).
+    root_kind : str
+        A key of :data:`ROOT_KINDS`.
+    path : str
+        The chain in user terms: ``"cache['x'].items[2]"``, ``"Out[3]"``,
+        ``"sys.last_traceback → frame f() local arr"``.
+    hops : tuple of Hop
+        Each reference of the chain, from the root's slot to the object.
+    nodes : tuple of GraphNode
+        The objects along the chain (the root container first, the object last);
+        ids, types, flat sizes and clipped reprs only.
+    length : int
+        Number of references (hops).
+    action : Action
+        What removes this chain's reference, with the bytes it frees.
+    """
+
+    __slots__ = ("root", "root_kind", "path", "hops", "nodes", "length", "action")
+
+    def __init__(self, root, root_kind, path, hops, nodes, action):
+        self._init(root=root, root_kind=root_kind, path=path, hops=tuple(hops),
+                   nodes=tuple(nodes), length=len(hops), action=action)
+
+    @property
+    def releasable_bytes(self):
+        """Bytes that :attr:`action` would free (``None`` if not computed)."""
+        return self.action.releasable_bytes
+
+    def __repr__(self):
+        return f"<Chain {self.path!r} ({self.root_kind}, {self.length} hops)>"
+
+    def __str__(self):
+        return self.path
+
+
+class WhyAlive(_Frozen):
+    """What keeps one object alive: chains, the release plan and its size.
+
+    Attributes
+    ----------
+    target_id, target_type, target_repr, target_size
+        The object (its flat size in bytes).
+    chains : tuple of Chain
+        Shortest chains, one per distinct way to let go, shortest first.
+    plan : tuple of Action
+        The smallest set of actions that cuts every chain found.
+    releasable_bytes : int or None
+        Bytes the whole plan frees (``None`` if not computed).
+    hidden_refs : int
+        References to the object that no visible holder explains (C extensions,
+        the interpreter, an argument tuple of a caller); if positive, the plan may
+        not free it.
+    truncated : bool
+        The search hit ``max_depth``, ``max_nodes`` or ``max_chains`` before it ran
+        out of referrers; more chains may exist.
+    """
+
+    __slots__ = ("target_id", "target_type", "target_repr", "target_size", "chains", "plan",
+                 "releasable_bytes", "hidden_refs", "truncated")
+
+    def __init__(self, target_id, target_type, target_repr, target_size, chains, plan,
+                 releasable_bytes, hidden_refs, truncated):
+        self._init(target_id=target_id, target_type=target_type, target_repr=target_repr,
+                   target_size=target_size, chains=tuple(chains), plan=tuple(plan),
+                   releasable_bytes=releasable_bytes, hidden_refs=hidden_refs,
+                   truncated=truncated)
+
+    def __len__(self):
+        return len(self.chains)
+
+    def __iter__(self):
+        return iter(self.chains)
+
+    def __repr__(self):
+        return (f"<WhyAlive {self.target_type} id={self.target_id:#x}: "
+                f"{len(self.chains)} chains, plan={[a.text for a in self.plan]}>")
+
+    def __str__(self):
+        head = (f"{self.target_type} at {self.target_id:#x} ({format_size(self.target_size)}) "
+                f"{self.target_repr}")
+        if not self.chains:
+            lines = [head, "  no chain from a root was found"
+                     + (" (search truncated)" if self.truncated else "")
+                     + " — it is only referenced by other unreachable objects or the caller."]
+        else:
+            lines = [head, f"  kept alive by {len(self.chains)} chain(s):"]
+            width = max(len(c.path) for c in self.chains)
+            for c in self.chains:
+                size = "" if c.releasable_bytes is None else f"  frees {format_size(c.releasable_bytes)}"
+                lines.append(f"    {c.path:<{width}}  [{ROOT_KINDS[c.root_kind]}]  → {c.action.text}{size}")
+            plan = "; ".join(a.text for a in self.plan)
+            total = "" if self.releasable_bytes is None else f" frees {format_size(self.releasable_bytes)}"
+            lines.append(f"  to release it: {plan}{total}")
+        if self.hidden_refs > 0:
+            lines.append(f"  + {self.hidden_refs} reference(s) from holders pympler_nb cannot see "
+                         f"(C code, the interpreter, or a caller's argument tuple)")
+        if self.truncated and self.chains:
+            lines.append("  (search truncated: raise max_depth / max_chains for more)")
+        return "\n".join(lines)
+
+    def to_graph(self) -> GraphModel:
+        """The chains as one small :class:`GraphModel` (root containers to the object)."""
+        nodes: dict[int, GraphNode] = {}
+        edges: list[GraphEdge] = []
+        for chain in self.chains:
+            for node in chain.nodes:
+                nodes.setdefault(node.id, node)
+            ids = [n.id for n in chain.nodes]
+            if len(ids) == len(chain.hops) + 1:
+                pairs = zip(ids[:-1], ids[1:], chain.hops)
+            else:  # frame roots: the frame is the first node
+                pairs = zip(ids[:-1], ids[1:], chain.hops[-(len(ids) - 1):])
+            for src, dst, hop in pairs:
+                edges.append(GraphEdge(src, dst, hop.text.strip()))
+        target = nodes.get(self.target_id)
+        if target is not None:
+            nodes[self.target_id] = target.replace(highlight=True)
+        return GraphModel(nodes.values(), dict.fromkeys(edges), roots=(self.target_id,),
+                          truncated=self.truncated, direction="backrefs")
+
+
+# ---------------------------------------------------------------------------
+# Roots
+# ---------------------------------------------------------------------------
+
+
+def _ipython_shell():
+    """The running IPython shell, found without importing IPython."""
+    mod = sys.modules.get("IPython")
+    getter = getattr(mod, "get_ipython", None) if mod is not None else None
+    if not callable(getter):
+        return None
+    try:
+        return getter()
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _own_frame(frame) -> bool:
+    try:
+        name = frame.f_globals.get("__name__", "")
+    except Exception:  # noqa: BLE001
+        return False
+    return isinstance(name, str) and (name == "pympler_nb" or name.startswith("pympler_nb."))
+
+
+class _FrameRoot:
+    __slots__ = ("frame_id", "func", "thread", "current", "snapshot_id", "where")
+
+    def __init__(self, frame_id, func, thread, current, snapshot_id, where):
+        self.frame_id = frame_id
+        self.func = func
+        self.thread = thread
+        self.current = current
+        self.snapshot_id = snapshot_id
+        self.where = where
+
+    def text(self):
+        tail = "" if self.current else f" [thread {self.thread}]"
+        return f"frame {self.func}(){tail}"
+
+
+class _Roots:
+    """Root containers (ids), frame locals, and ids the search must not enter."""
+
+    def __init__(self, ignore: set[int]):
+        self.containers: dict[int, tuple[str, str]] = {}  # id -> (kind, name)
+        self.stop: set[int] = set()
+        self.frame_hits: dict[int, list[tuple[_FrameRoot, str, bool]]] = {}
+        self.frames: list = []  # keeps the frame objects alive (ids stay unique)
+        self.shell = None
+        self.shell_id = None
+        self.user_ns_id = None
+        self.sys_dict_id = id(_module_dict(sys))
+        self.hidden_ns_id = None
+        self.out_id = None
+        self.displayhook_ids: set[int] = set()
+        self.module_names: dict[int, str] = {}
+        self.ignore = ignore
+        self._collect()
+
+    def _collect(self):
+        ignore = self.ignore
+        for name, mod in list(sys.modules.items()):
+            if not isinstance(mod, types.ModuleType):
+                continue
+            try:
+                d = _module_dict(mod)
+            except Exception:  # noqa: BLE001
+                continue
+            self.containers[id(d)] = ("module", name)
+            self.module_names[id(d)] = name
+            self.stop.add(id(mod))
+            self.stop.add(id(d))
+        self.stop.add(id(sys.modules))
+        main = sys.modules.get("__main__")
+        if isinstance(main, types.ModuleType):
+            try:
+                self.containers[id(_module_dict(main))] = ("namespace", "__main__")
+                self.user_ns_id = id(_module_dict(main))
+            except Exception:  # noqa: BLE001
+                pass
+        shell = _ipython_shell()
+        if shell is not None:
+            self.shell = shell
+            self.shell_id = id(shell)
+            self.containers[id(shell)] = ("shell", "get_ipython()")
+            self.stop.add(id(shell))
+            user_ns = getattr(shell, "user_ns", None)
+            if isinstance(user_ns, dict):
+                self.containers[id(user_ns)] = ("namespace", "__main__")
+                self.user_ns_id = id(user_ns)
+                self.stop.add(id(user_ns))
+                oh = user_ns.get("_oh")
+                if isinstance(oh, dict):
+                    self.out_id = id(oh)
+            hidden = getattr(shell, "user_ns_hidden", None)
+            if isinstance(hidden, dict):
+                self.hidden_ns_id = id(hidden)
+            dh = getattr(shell, "displayhook", None)
+            if dh is not None:
+                self.displayhook_ids.add(id(dh))
+        self._collect_frames()
+
+    def _collect_frames(self):
+        threading = sys.modules.get("threading")
+        names = {}
+        if threading is not None:
+            try:
+                names = {t.ident: t.name for t in threading.enumerate()}
+            except Exception:  # noqa: BLE001
+                names = {}
+        me = None
+        try:
+            import _thread
+
+            me = _thread.get_ident()
+        except Exception:  # noqa: BLE001
+            pass
+        tops = sys._current_frames()
+        try:
+            for tid in list(tops):
+                frame = tops[tid]
+                while frame is not None:
+                    if not _own_frame(frame):
+                        self._add_frame(frame, names.get(tid, str(tid)), tid == me)
+                    frame = frame.f_back
+        finally:
+            # no frame object of ours may outlive this call: a local that refers to its own
+            # frame would make a cycle that keeps every caller's locals (the target!) alive
+            tops = frame = None
+
+    def _add_frame(self, frame, thread, is_current):
+        code = frame.f_code
+        optimized = bool(code.co_flags & CO_OPTIMIZED)
+        try:
+            locs = frame.f_locals
+        except Exception:  # noqa: BLE001
+            return
+        if not optimized and id(locs) in self.containers:
+            return  # module-level code: its namespace is a root already
+        snapshot_id = None
+        if optimized and _SNAPSHOT_LOCALS and type(locs) is dict:
+            snapshot_id = id(locs)
+            self.ignore.add(snapshot_id)
+        try:
+            items = list(locs.items())
+        except Exception:  # noqa: BLE001
+            return
+        self.frames.append(frame)
+        root = _FrameRoot(id(frame), code.co_name, thread, is_current, snapshot_id,
+                          f"{code.co_filename}:{frame.f_lineno}")
+        for name, value in items:
+            self.frame_hits.setdefault(id(value), []).append((root, str(name), snapshot_id is not None))
+        del items, locs
+
+    # -- naming ---------------------------------------------------------------
+
+    def root_text(self, container_id, hop: Hop) -> tuple[str, str]:
+        """(root kind, path text) for the slot ``hop`` of root container ``container_id``."""
+        kind, name = self.containers[container_id]
+        key = hop.name or ""
+        bare = key[1:-1] if len(key) >= 2 and key[0] == key[-1] == "'" else None
+        if kind == "namespace":
+            if bare is not None and bare.isidentifier():
+                if self.shell is not None:
+                    if bare in ("Out", "_oh") or bare in _UNDERSCORES or _OUT_VAR.match(bare):
+                        return "output_cache", bare
+                    if bare in ("In", "_ih", "_i", "_ii", "_iii") or _IN_VAR.match(bare):
+                        return "input_history", bare
+                    if bare in ("_dh", "exit", "quit", "get_ipython"):
+                        return "ipython", bare
+                return "namespace", bare
+            return "namespace", f"globals()[{key}]"
+        if kind == "shell":
+            if hop.name in ("user_ns_hidden", "displayhook"):
+                return "output_cache", "get_ipython()" + hop.text
+            if hop.name == "history_manager":
+                return "output_cache", "get_ipython()" + hop.text
+            return "ipython", "get_ipython()" + hop.text
+        # a module dict
+        if container_id == self.sys_dict_id and bare in _LAST_EXC_NAMES:
+            return "traceback", f"sys.{bare}"
+        if container_id == self.sys_dict_id and bare == "displayhook" and self.shell is not None:
+            return "output_cache", "sys.displayhook"
+        text = f"{name}.{bare}" if bare is not None and bare.isidentifier() else f"{name}.__dict__[{key}]"
+        top = name.split(".", 1)[0]
+        if top in ("IPython", "ipykernel", "traitlets", "zmq", "tornado", "jupyter_client"):
+            return "ipython", text
+        return "module", text
+
+
+# ---------------------------------------------------------------------------
+# Untracked containers (dicts/tuples the collector stopped tracking)
+# ---------------------------------------------------------------------------
+
+
+class _Untracked:
+    """Exact dicts and tuples that ``gc`` does not track; they only hold untracked objects."""
+
+    def __init__(self, ignore: set[int]):
+        self.items: list = []
+        ignore.add(id(self.items))
+        seen: set[int] = set()
+        is_tracked = gc.is_tracked
+        everything = gc.get_objects()
+        ignore.add(id(everything))
+        batch = 2048
+        pending = []
+        ignore.add(id(pending))
+        try:
+            for start in range(0, len(everything), batch):
+                refs = gc.get_referents(*everything[start:start + batch])
+                pending.extend(r for r in refs
+                               if (type(r) is dict or type(r) is tuple) and not is_tracked(r))
+                del refs
+        finally:
+            ignore.discard(id(everything))
+            del everything
+        while pending:  # untracked containers nested in untracked containers
+            obj = pending.pop()
+            oid = id(obj)
+            if oid in seen or oid in ignore:
+                continue
+            seen.add(oid)
+            self.items.append(obj)
+            for r in gc.get_referents(obj):
+                if (type(r) is dict or type(r) is tuple) and not is_tracked(r) and id(r) not in seen:
+                    pending.append(r)
+        del pending, obj
+
+    def holders(self, want: set[int]):
+        """(holders, kids) for the untracked containers referring to ids in ``want``."""
+        found = []
+        kids: dict[int, list[int]] = {}
+        for u in self.items:
+            hit = [id(r) for r in gc.get_referents(u) if id(r) in want]
+            if hit:
+                found.append(u)
+                kids[id(u)] = hit
+        return found, kids
+
+
+# ---------------------------------------------------------------------------
+# The search
+# ---------------------------------------------------------------------------
+
+
+class _Raw:
+    """A chain before labelling: a root slot plus the BFS links."""
+
+    __slots__ = ("kind", "container_id", "slot", "first_id", "frame_root", "depth")
+
+    def __init__(self, kind, container_id, slot, first_id, frame_root, depth):
+        self.kind = kind  # "container" or "frame"
+        self.container_id = container_id
+        self.slot = slot  # Hop of the root's slot (container) / local name (frame)
+        self.first_id = first_id
+        self.frame_root = frame_root
+        self.depth = depth
+
+
+def _search(target, roots: _Roots, ignore: set[int], max_depth, max_chains, extra_depth, max_nodes):
+    """Backward BFS. Returns (raw chains, objs, nxt, hidden_found_refs, truncated)."""
+    tid = id(target)
+    objs: dict[int, object] = {tid: target}  # keeps visited objects alive: ids stay unique
+    nxt: dict[int, int | None] = {tid: None}
+    ignore.add(id(objs))
+    raw: list[_Raw] = []
+    frontier = [target]
+    ignore.add(id(frontier))
+    labeller = _Labeller()
+    untracked = None
+    found_refs = 0
+    depth = 0
+    first_found = None
+    truncated = False
+    while frontier:
+        for node in frontier:
+            for froot, name, _snap in roots.frame_hits.get(id(node), ()):
+                raw.append(_Raw("frame", froot.frame_id, name, id(node), froot, depth + 1))
+        if raw and first_found is None:
+            first_found = depth
+        if depth >= max_depth:
+            truncated = True
+            break
+        if first_found is not None and (depth >= first_found + extra_depth or len(raw) >= 4 * max_chains):
+            truncated = True
+            break
+        if len(objs) > max_nodes:
+            truncated = True
+            break
+        expandable = [o for o in frontier if id(o) not in roots.stop]
+        ignore.add(id(expandable))
+        referrers, kids = referrers_of(expandable, ignore)
+        ignore.add(id(referrers))
+        untracked_nodes = {id(o) for o in expandable if not gc.is_tracked(o)}
+        if untracked_nodes:
+            if untracked is None:
+                untracked = _Untracked(ignore)
+            more, more_kids = untracked.holders(untracked_nodes)
+            for u in more:
+                if id(u) not in kids:
+                    referrers.append(u)
+                    kids[id(u)] = more_kids[id(u)]
+            del more, more_kids
+        if depth == 0:
+            found_refs = _count_direct_refs(referrers, kids, tid, roots)
+        next_frontier = []
+        ignore.add(id(next_frontier))
+        for ref in referrers:
+            rid = id(ref)
+            if rid in ignore:
+                continue
+            ref_kids = kids[rid]
+            # an instance refers to its class: not a reason for the class to be alive
+            rtype_id = id(type(ref))
+            if rtype_id in nxt:
+                ref_kids = [k for k in ref_kids if k != rtype_id]
+            if not ref_kids:
+                continue
+            if rid in roots.containers:
+                for kid in dict.fromkeys(ref_kids):
+                    for hop in _root_slots(ref, objs[kid], kid, roots, labeller):
+                        raw.append(_Raw("container", rid, hop, kid, None, depth + 1))
+                continue
+            if rid in objs or rid in roots.stop:
+                continue
+            objs[rid] = ref
+            nxt[rid] = ref_kids[0]
+            next_frontier.append(ref)
+        ignore.discard(id(frontier))
+        ignore.discard(id(expandable))
+        ignore.discard(id(referrers))
+        del referrers, kids, expandable
+        frontier = next_frontier
+        depth += 1
+    ignore.discard(id(frontier))
+    del frontier, untracked
+    return raw, objs, nxt, found_refs, truncated
+
+
+def _count_direct_refs(referrers, kids, tid, roots) -> int:
+    """References to the target explained by visible holders (for ``hidden_refs``)."""
+    total = 0
+    for ref in referrers:
+        total += sum(1 for k in kids[id(ref)] if k == tid)
+    for _root, _name, snap in roots.frame_hits.get(tid, ()):
+        total += 2 if snap else 1  # the fast local, and CPython's f_locals snapshot
+    return total
+
+
+def _root_slots(container, child, child_id, roots: _Roots, labeller) -> list[Hop]:
+    """Every slot of a root container that holds ``child`` (``_`` and ``_3`` both)."""
+    hops = []
+    if isinstance(container, dict):
+        for key, value in dict.items(container):
+            if value is child:
+                text = safe_repr(key, clip=40)
+                hops.append(Hop("key", text, f"[{text}]"))
+    else:
+        hop = edge_hops(container, {child_id}, labeller).get(child_id)
+        if hop is not None:
+            hops.append(hop)
+    return hops
+
+
+# ---------------------------------------------------------------------------
+# Labelling and actions
+# ---------------------------------------------------------------------------
+
+
+class _Built:
+    __slots__ = ("kind", "root_desc", "path", "hops", "node_ids", "nodes", "action", "cut_ids", "seeds")
+
+    def __init__(self, **kw):
+        for k, v in kw.items():
+            setattr(self, k, v)
+
+
+def _node(obj) -> GraphNode:
+    return GraphNode(id=id(obj), type=type(obj).__name__, size=flat_size(obj),
+                     repr=safe_repr(obj, clip=80))
+
+
+def _chain_ids(raw: _Raw, nxt) -> list[int]:
+    ids = [raw.first_id]
+    while True:
+        n = nxt.get(ids[-1])
+        if n is None:
+            return ids
+        ids.append(n)
+
+
+def _label(raw: _Raw, nxt, objs, roots: _Roots, labeller):
+    """Hops, node ids and the path text of a raw chain."""
+    ids = _chain_ids(raw, nxt)
+    hops = []
+    for holder_id, child_id in zip(ids[:-1], ids[1:]):
+        hop = edge_hops(objs[holder_id], {child_id}, labeller).get(child_id)
+        hops.append(hop if hop is not None else Hop("ref", None, ""))
+    types_after = [type(objs[i]).__name__ for i in ids[1:]]
+    if raw.kind == "frame":
+        fr = raw.frame_root
+        slot = Hop("local", raw.slot, f" local {raw.slot}")
+        root_kind = "frame"
+        root_text = fr.text() + slot.text
+        root_desc = f"running function {fr.func}()" + ("" if fr.current else f" [thread {fr.thread}]")
+        all_hops = [slot] + hops
+        node_ids = [fr.frame_id] + ids
+    else:
+        root_kind, root_text = roots.root_text(raw.container_id, raw.slot)
+        if roots.containers[raw.container_id][0] == "module":
+            root_desc = f"module {roots.containers[raw.container_id][1]}"
+        else:
+            root_desc = ROOT_KINDS[root_kind]
+        all_hops = [raw.slot] + hops
+        node_ids = [raw.container_id] + ids
+    path = render_path(root_text, hops, types_after)
+    return root_kind, root_desc, root_text, path, all_hops, node_ids
+
+
+def _is_cuttable(holder, hop: Hop) -> bool:
+    if hop.kind in ("key", "dictkey"):
+        return isinstance(holder, dict) and type(holder) is not types.MappingProxyType
+    if hop.kind == "index":
+        return isinstance(holder, list)
+    if hop.kind == "member":
+        return isinstance(holder, set)
+    if hop.kind == "attr":
+        if hop.name is None or not hop.name.isidentifier():
+            return False
+        if isinstance(holder, BaseException):
+            return hop.name in ("__traceback__", "__context__", "__cause__") or not hop.name.startswith("__")
+        if isinstance(holder, (types.FunctionType, types.MethodType, types.FrameType,
+                               types.TracebackType, types.CodeType, types.CellType,
+                               types.ModuleType, tuple, property, staticmethod, classmethod)):
+            return False
+        return not (hop.name.startswith("__") and hop.name.endswith("__"))
+    return False
+
+
+def _expression_prefix(root_text, hops) -> str | None:
+    """``root_text`` + hops as a Python expression, or None if some hop is not one."""
+    for hop in hops:
+        if not hop.is_expression:
+            return None
+    if " " in root_text:
+        return None
+    return render_path(root_text, hops)
+
+
+def _action_for(root_kind, root_text, hops, node_ids, objs, roots: _Roots, raw: _Raw):
+    """(Action, cuts [(holder_id, child_id)], seed ids) for one chain."""
+    if raw.kind == "frame":
+        fr = raw.frame_root
+        child = node_ids[1]
+        cuts = [(fr.frame_id, child)]
+        if fr.snapshot_id is not None:
+            cuts.append((fr.snapshot_id, child))
+        where = f"{fr.func}()" + ("" if fr.current else f" (thread {fr.thread})")
+        text = f"del {raw.slot} in {where}, or let {fr.func}() return"
+        return Action(text, "frame", None, {("frame", fr.frame_id, raw.slot)}), cuts, [child]
+    cid = raw.container_id
+    # the last traceback: clear every sys.last_* at once
+    if root_kind == "traceback":
+        sysd = _module_dict(sys)
+        names = [n for n in _LAST_EXC_NAMES if sysd.get(n) is not None]
+        text = " = ".join(f"sys.{n}" for n in names) + " = None" if names else "sys.last_traceback = None"
+        cuts = [(id(sysd), id(sysd[n])) for n in names]
+        return Action(text, "traceback", None, {("traceback",)}), cuts, [id(sysd[n]) for n in names]
+    # IPython's previous ExecutionResult: replaced when the current cell finishes
+    if cid == roots.shell_id and raw.slot.name == "last_execution_result":
+        child = node_ids[1]
+        return (Action("nothing: IPython drops it when the current cell finishes", "transient",
+                       None, {("transient", child)}), [(cid, child)], [child])
+    # the output cache: cut at the cache slot
+    for i, hop in enumerate(hops):
+        holder_id = node_ids[i]
+        child = node_ids[i + 1]
+        bare = hop.name[1:-1] if hop.kind == "key" and hop.name and hop.name[0] == "'" else hop.name
+        if holder_id == roots.out_id and hop.kind == "key":
+            return (Action(f"del Out[{hop.name}]", "del", None, {(holder_id, child)}),
+                    [(holder_id, child)], [child])
+        if holder_id == roots.user_ns_id and roots.shell is not None and hop.kind == "key" \
+                and bare and _OUT_VAR.match(bare):
+            return (Action(f"del {bare}", "del", None, {(holder_id, child)}),
+                    [(holder_id, child)], [child])
+        is_under = (holder_id == roots.user_ns_id and roots.shell is not None and hop.kind == "key"
+                    and bare in _UNDERSCORES)
+        is_hidden = holder_id == roots.hidden_ns_id and hop.kind == "key"
+        is_dh = holder_id in roots.displayhook_ids and hop.kind == "attr" and hop.name in _UNDERSCORES
+        is_dh_dict = (i > 0 and node_ids[i - 1] in roots.displayhook_ids and hops[i - 1].kind == "dict"
+                      and bare in _UNDERSCORES)
+        if is_under or is_hidden or is_dh or is_dh_dict:
+            cuts = _reset_out_cuts(roots, {child})
+            return Action("%reset -f out", "reset_out", None, {("reset_out",)}), cuts, [child]
+    # generic: remove the deepest reference that Python code can remove
+    for i in range(len(hops) - 1, -1, -1):
+        hop = hops[i]
+        holder_id = node_ids[i]
+        child = node_ids[i + 1]
+        if i == 0:  # the root's own slot: a module global or a namespace variable
+            if " " in root_text or roots.containers[cid][0] not in ("namespace", "module"):
+                break
+            return (Action(f"del {root_text}", "del", None, {(holder_id, child, hop.text)}),
+                    [(holder_id, child)], [child])
+        holder = objs.get(holder_id)
+        if holder is None or not _is_cuttable(holder, hop):
+            continue
+        if holder_id in roots.displayhook_ids and hop.name == "exec_result":
+            return (Action("nothing: IPython drops it when the current cell finishes", "transient",
+                           None, {("transient", child)}), [(holder_id, child)], [child])
+        prefix = _expression_prefix(root_text, hops[1:i])
+        if prefix is None:
+            continue
+        if hop.kind == "member":
+            text = f"{prefix}.discard(<the object>)"
+        elif hop.kind == "attr" and isinstance(holder, BaseException) and hop.name.startswith("__"):
+            text = f"{prefix}.{hop.name} = None"
+        elif hop.kind == "dictkey":
+            text = f"del {prefix}[{hop.name}]"
+        else:
+            text = "del " + render_path(prefix, [hop])
+        return Action(text, "del", None, {(holder_id, child, hop.text)}), [(holder_id, child)], [child]
+    holder_id, child = node_ids[0], node_ids[1]
+    return (Action(f"remove the reference at the start of {root_text}", "manual", None,
+                   {(holder_id, child, "manual")}), [(holder_id, child)], [child])
+
+
+def _reset_out_cuts(roots: _Roots, children: set[int]) -> list[tuple[int, int]]:
+    """Every reference ``%reset -f out`` removes that points at one of ``children``."""
+    shell = roots.shell
+    cuts = []
+    if shell is None:
+        return cuts
+    user_ns = getattr(shell, "user_ns", None)
+    if isinstance(user_ns, dict):
+        oh = user_ns.get("_oh")
+        if isinstance(oh, dict):
+            cuts += [(id(oh), id(v)) for v in dict.values(oh) if id(v) in children]
+        for ns in (user_ns, getattr(shell, "user_ns_hidden", None)):
+            if isinstance(ns, dict):
+                for key, value in dict.items(ns):
+                    if id(value) in children and type(key) is str and (
+                            key in _UNDERSCORES or _OUT_VAR.match(key)):
+                        cuts.append((id(ns), id(value)))
+    dh = getattr(shell, "displayhook", None)
+    if dh is not None:
+        for name in _UNDERSCORES:
+            try:
+                value = object.__getattribute__(dh, name)
+            except Exception:  # noqa: BLE001
+                continue
+            if id(value) in children:
+                cuts.append((id(dh), id(value)))
+    return cuts
+
+
+# ---------------------------------------------------------------------------
+# Releasable bytes
+# ---------------------------------------------------------------------------
+
+
+def _closure(seeds, stop: set[int], max_nodes: int):
+    """Everything reachable from ``seeds`` (not entering ``stop``, types or modules)."""
+    members: list = []
+    index: dict[int, int] = {}
+    kids_of: list[list[int]] = []
+    stack = list(seeds)
+    while stack:
+        x = stack.pop()
+        xid = id(x)
+        if xid in index or xid in stop or isinstance(x, (type, types.ModuleType)):
+            continue
+        index[xid] = len(members)
+        members.append(x)
+        refs = gc.get_referents(x)
+        if isinstance(x, dict):
+            keys = list(dict.keys(x))
+            if keys and all(type(k) is str for k in keys):
+                refs.extend(keys)  # str keys of a str-only table are not traversed by gc
+            del keys
+        kids_of.append([id(r) for r in refs])
+        stack.extend(refs)
+        del refs
+        if len(members) > max_nodes:
+            return None
+    x = None
+    return members, index, kids_of
+
+
+class _Retention:
+    """Reference-count bookkeeping over one closure; answers 'what does a cut free?'."""
+
+    def __init__(self, members, index, kids_of, target_id, target_ext, extra_own):
+        self.members = members
+        self.index = index
+        self.kids_of = kids_of
+        n = len(members)
+        internal = [0] * n
+        get = index.get
+        for i in range(n):
+            for cid in kids_of[i]:
+                j = get(cid)
+                if j is not None:
+                    internal[j] += 1
+        base = [0] * n
+        for i in range(n):
+            x = members[i]
+            xid = id(x)
+            if xid == target_id:
+                ext = target_ext
+            else:
+                # 3 = members list + this local + getrefcount's argument
+                ext = sys.getrefcount(x) - 3 - extra_own.get(xid, 0)
+            base[i] = ext - internal[i]
+        x = None
+        self.base = base
+        self._sizes: dict[int, int] = {}
+
+    def freed_bytes(self, cuts) -> int:
+        index = self.index
+        kids_of = self.kids_of
+        n = len(self.members)
+        cut_ext: dict[int, int] = {}
+        cut_int: dict[tuple[int, int], int] = {}
+        for holder_id, child_id in cuts:
+            j = index.get(child_id)
+            if j is None:
+                continue
+            h = index.get(holder_id)
+            if h is None:
+                cut_ext[j] = cut_ext.get(j, 0) + 1
+            else:
+                cut_int[(h, j)] = cut_int.get((h, j), 0) + 1
+        live = bytearray(n)
+        stack = []
+        base = self.base
+        for i in range(n):
+            if base[i] - cut_ext.get(i, 0) > 0:
+                live[i] = 1
+                stack.append(i)
+        while stack:
+            i = stack.pop()
+            kids = kids_of[i]
+            for cid in kids:
+                j = index.get(cid)
+                if j is None or live[j]:
+                    continue
+                if cut_int and (i, j) in cut_int:
+                    if sum(1 for c in kids if c == cid) - cut_int[(i, j)] <= 0:
+                        continue
+                live[j] = 1
+                stack.append(j)
+        total = 0
+        sizes = self._sizes
+        for i in range(n):
+            if not live[i]:
+                size = sizes.get(i)
+                if size is None:
+                    size = sizes[i] = flat_size(self.members[i])
+                total += size
+        return total
+
+
+# ---------------------------------------------------------------------------
+# Public functions
+# ---------------------------------------------------------------------------
+
+
+def why_alive(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: int = 3,
+              max_nodes: int = 1_000_000, releasable: bool = True, ignore=(),
+              _own_refs: int = 0) -> WhyAlive:
+    """Find what keeps ``obj`` alive: shortest chains from roots, actions, bytes.
+
+    Parameters
+    ----------
+    obj : object
+        The object to explain. It is not kept: the result holds its id only.
+    max_depth : int
+        Longest chain searched (references from a root).
+    max_chains : int
+        Most chains returned (one per distinct action).
+    extra_depth : int
+        After the shortest chain is found, keep searching this many more levels
+        for other holders.
+    max_nodes : int
+        Give up after visiting this many objects (``truncated`` is set); also the
+        largest structure whose releasable bytes are computed.
+    releasable : bool
+        Compute :attr:`Chain.releasable_bytes` and :attr:`WhyAlive.releasable_bytes`
+        (one walk over what the object holds; ``False`` is faster).
+    ignore : iterable
+        Objects (or ids) never to treat as holders, e.g. your own temporary lists.
+
+    Returns
+    -------
+    WhyAlive
+
+    Examples
+    --------
+    >>> import pympler_nb.core.whyalive as wa
+    >>> cache = {"x": bytearray(10_000)}
+    >>> r = wa.why_alive(cache["x"])                        # doctest: +SKIP
+    >>> r.chains[0].path, r.chains[0].action.text           # doctest: +SKIP
+    ("cache['x']", "del cache['x']")
+    """
+    _check_int("max_depth", max_depth, 1)
+    _check_int("max_chains", max_chains, 1)
+    _check_int("extra_depth", extra_depth, 0)
+    _check_int("max_nodes", max_nodes, 1)
+    _check_int("_own_refs", _own_refs, 0)
+    own: set[int] = set()
+    for item in ignore:
+        own.add(item if isinstance(item, int) and not isinstance(item, bool) else id(item))
+    roots = _Roots(own)
+    # References to obj right now, minus this frame's parameter and getrefcount's argument.
+    target_ext = sys.getrefcount(obj) - 2 - _own_refs
+    raw, objs, nxt, found_refs, truncated = _search(obj, roots, own, max_depth, max_chains,
+                                                    extra_depth, max_nodes)
+    tid = id(obj)
+    labeller = _Labeller()
+    built: list[_Built] = []
+    for r in raw:
+        root_kind, root_desc, root_text, path, hops, node_ids = _label(r, nxt, objs, roots, labeller)
+        action, cuts, seeds = _action_for(root_kind, root_text, hops, node_ids, objs, roots, r)
+        nodes = []
+        for nid in node_ids:
+            o = objs.get(nid)
+            if o is not None:
+                nodes.append(_node(o))
+            elif r.kind == "frame" and nid == r.frame_root.frame_id:
+                nodes.append(GraphNode(id=nid, type="frame", size=0, repr=r.frame_root.where))
+            else:
+                nodes.append(GraphNode(id=nid, type=roots.containers.get(nid, ("?", "?"))[0],
+                                       size=0, repr=roots.containers.get(nid, ("?", "?"))[1]))
+        o = None
+        built.append(_Built(kind=root_kind, root_desc=root_desc, path=path, hops=hops,
+                            node_ids=node_ids, nodes=nodes, action=action, cut_ids=cuts, seeds=seeds))
+    # shortest first; one chain per distinct action
+    built.sort(key=lambda b: (len(b.hops), _KIND_ORDER.get(b.kind, 99), b.path))
+    chosen: list[_Built] = []
+    seen_actions: set = set()
+    for b in built:
+        key = b.action._cuts
+        if key in seen_actions:
+            continue
+        seen_actions.add(key)
+        chosen.append(b)
+        if len(chosen) >= max_chains:
+            truncated = truncated or len(built) > len(chosen)
+            break
+    # the plan: drop actions whose references a broader action removes too
+    plan: list[_Built] = []
+    for b in chosen:
+        if any(set(b.cut_ids) <= set(p.cut_ids) and b is not p for p in chosen
+               if len(p.cut_ids) > len(b.cut_ids)):
+            continue
+        if any(p.action.text == b.action.text for p in plan):
+            continue
+        plan.append(b)
+    target_type = type(obj).__name__
+    target_repr = safe_repr(obj, clip=80)
+    target_size = flat_size(obj)
+    hidden = max(0, target_ext - found_refs)
+    # seeds (objects just below the cut references) for the releasable computation
+    seed_ids = {sid for b in chosen for sid in b.seeds}
+    seeds = [objs[s] if s in objs else _seed_from_cuts(s, roots) for s in seed_ids]
+    seeds = [s for s in seeds if s is not _NOTHING]
+    extra_own: dict[int, int] = {}
+    for s in seeds:
+        extra_own[id(s)] = extra_own.get(id(s), 0) + 1
+    del objs, nxt, raw
+    labeller = None
+    action_bytes: dict[frozenset, int | None] = {}
+    plan_bytes = None
+    if releasable and chosen:
+        stop = set(roots.stop) | set(roots.containers) | own
+        closed = _closure(seeds, stop, max_nodes)
+        if closed is not None:
+            retention = _Retention(*closed, tid, target_ext, extra_own)
+            del closed
+            for b in chosen:
+                key = b.action._cuts
+                if key not in action_bytes:
+                    action_bytes[key] = retention.freed_bytes(b.cut_ids)
+            plan_bytes = retention.freed_bytes([c for b in plan for c in b.cut_ids])
+            del retention
+    del seeds
+    chains = tuple(
+        Chain(b.root_desc, b.kind, b.path, b.hops, b.nodes,
+              b.action._with_bytes(action_bytes.get(b.action._cuts)))
+        for b in chosen)
+    plan_actions = tuple(b.action._with_bytes(action_bytes.get(b.action._cuts)) for b in plan)
+    roots = None
+    return WhyAlive(tid, target_type, target_repr, target_size, chains, plan_actions,
+                    plan_bytes, hidden, truncated)
+
+
+_NOTHING = object()
+
+
+def _seed_from_cuts(seed_id, roots: _Roots):
+    """Seeds that the search did not visit (e.g. sys.last_value for a traceback chain)."""
+    sysd = _module_dict(sys)
+    for name in _LAST_EXC_NAMES:
+        value = sysd.get(name)
+        if value is not None and id(value) == seed_id:
+            return value
+    return _NOTHING
+
+
+def find_chains(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: int = 3,
+                max_nodes: int = 1_000_000, ignore=()) -> tuple[Chain, ...]:
+    """Shortest referrer chains from roots to ``obj`` (no byte counts; faster).
+
+    Same search as :func:`why_alive` with ``releasable=False``.
+    """
+    return why_alive(obj, max_depth=max_depth, max_chains=max_chains, extra_depth=extra_depth,
+                     max_nodes=max_nodes, releasable=False, ignore=ignore, _own_refs=1).chains
