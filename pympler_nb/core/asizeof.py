@@ -1254,9 +1254,9 @@ def _named_refs_of(sizer, o, info, clip):
             byaddr = {id(r): r for r in referents}
             pairs = []
             for aname, addr in names:
-                val = byaddr.get(addr)
-                if val is None:
+                if addr not in byaddr:
                     continue
+                val = byaddr[addr]
                 pairs.append(("[K] " + aname, _SHARED))  # the class's shared keys own it
                 pairs.append(("[V] " + aname + ": " + safe_repr(val, vclip), val))
             extra = _layout.instances_hidden([o], tp)[0]

@@ -133,6 +133,7 @@ def test_asized_dict_names():
 
 def test_asized_instance_virtual_dict():
     p = Plain([10**6, 10**6 + 1], "xy")
+    assert {r.name for r in asized(Plain(None, 1.5), detail=2).get("__dict__").refs} >= {"[V] a: None", "[K] a"}
     t = asized(p, detail=3)
     assert t.size == asizeof(p)
     dnode = t.get("__dict__")
