@@ -16,9 +16,10 @@ import gc
 import os
 import sys
 import tracemalloc
-from typing import Any, Callable, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
-__all__ = ["Truth", "ground_truth", "traced_leftover", "round16", "NUMPY_TRACE_DOMAIN"]
+__all__ = ["NUMPY_TRACE_DOMAIN", "Truth", "ground_truth", "round16", "traced_leftover"]
 
 #: the tracemalloc domain numpy reports its data buffers in (``NPY_TRACE_DOMAIN``).
 NUMPY_TRACE_DOMAIN = 389047
@@ -49,6 +50,12 @@ class Truth(NamedTuple):
     obj: Any
     arrow: int = 0
     by_domain: dict | None = None
+
+    def __repr__(self) -> str:  # never the repr of a million-element obj
+        return (
+            f"Truth(raw={self.raw}, rounded16={self.rounded16}, allocations={self.allocations}, "
+            f"obj=<{type(self.obj).__name__}>, arrow={self.arrow}, by_domain={self.by_domain})"
+        )
 
 
 def _arrow_bytes() -> int | None:
@@ -167,6 +174,13 @@ def ground_truth(build: Callable[[], Any], *, warmup: bool = True, nframes: int 
       costs are paid before tracing.  Objects that ``obj`` refers to but that existed
       before ``build`` (classes, code objects, interned names, small ints, singletons)
       do not count.
+    * The truth is what was *allocated*, which can depend on how an object was made, not
+      only on what it is now: a 1-digit int is 32 bytes from ``PyLong_FromLong`` (range,
+      arithmetic) but 28 from ``_PyLong_New(1)`` (``int(str)``, json); a sum of
+      multi-digit ints keeps one unused digit; ``PyType_GenericAlloc`` gives var-sized
+      heap subclasses (namedtuples, int/bytes subclasses) one item more than
+      ``sys.getsizeof`` reports.  Workloads that compare a sizer with this oracle should
+      make their objects in one stated way.
     * Allocations of other threads while ``build`` runs count too: run it alone.
     * ``tracemalloc`` must not be tracing already (it is started and stopped here).
     """

@@ -49,6 +49,7 @@ _TPFLAGS_MANAGED_DICT = 1 << 4  # 3.11+
 _TPFLAGS_HAVE_GC = 1 << 14
 
 _VER = sys.version_info[:2]
+PRE_313 = _VER < (3, 13)
 _FREE_THREADED = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
 
 _read_ptr = ctypes.c_void_p.from_address
@@ -154,9 +155,10 @@ _read_u64 = ctypes.c_uint64.from_address
 _DICT_SIZE = dict.__basicsize__ + GC_HEAD
 
 
-def instances_hidden(group: list, tp: type) -> tuple[int, list]:
+def instances_hidden(group: list, tp: type, state: tuple | None = None) -> tuple[int, list]:
     """Hidden bytes of same-type managed-dict instances, and addresses of hidden dicts.
 
+    ``state`` is :func:`values_state` of ``tp`` when the caller has it cached (3.11/3.12).
     Each instance is read: on 3.11/3.12 its values pointer and the prefix byte before
     the array; on 3.13 the inline capacity, and the managed-dict pointer that
     ``gc.get_referents`` does not report while the inline values are valid.
@@ -182,27 +184,51 @@ def instances_hidden(group: list, tp: type) -> tuple[int, list]:
                     hidden.append(dptr)
                     total += _DICT_SIZE
         return total, hidden
-    keys = _keys_ptr(tp)
-    if not keys:
+    if state is None:
+        state = values_state(tp)
+    if state is None:
         return 0, []
     # 3.11/3.12 shrink the shared keys' dk_usable by one for every new instance (down to
     # 1), so an instance's values array has the size the keys had when it was created.
     # The byte before the array holds its prefix size, roundup(n + 2, 8): that matches
     # the current n for all but a class's first ~28 instances; for those the middle of
     # the prefix's 8-slot bucket is used (error <= 4 slots).
-    ncur = _keys_usable(keys)[0]
-    pcur = _roundup(ncur + 2, _PTR)
+    ncur, pcur = state
     rdp = _read_ptr
-    if _VER == (3, 12):
-        vals = [d + 1 for d in (rdp(id(o) - 3 * _PTR).value or 0 for o in group) if d & 1]
-    else:
-        vals = [v for v in (rdp(id(o) - 4 * _PTR).value for o in group) if v]
-    total = 0
     rd8 = _read_u8
+    tagged = _VER == (3, 12)
+    off = (3 if tagged else 4) * _PTR
+    if len(group) < 16:
+        total = 0
+        for obj in group:
+            v = rdp(id(obj) - off).value
+            if not v:
+                continue
+            if tagged:
+                if not v & 1:
+                    continue
+                v += 1
+            prefix = rd8(v - 1).value
+            total += prefix + (ncur if prefix == pcur else max(1, prefix - 6)) * _PTR
+        return total, []
+    if tagged:
+        vals = [d + 1 for d in (rdp(id(o) - off).value or 0 for o in group) if d & 1]
+    else:
+        vals = [v for v in (rdp(id(o) - off).value for o in group) if v]
+    total = 0
     for prefix, count in Counter(rd8(v - 1).value for v in vals).items():
         n = ncur if prefix == pcur else max(1, prefix - 6)
         total += count * (prefix + n * _PTR)
     return total, []
+
+
+def values_state(tp: type) -> tuple[int, int] | None:
+    """3.11/3.12: (current values-array slots, its prefix size) for instances of ``tp``."""
+    keys = _keys_ptr(tp)
+    if not keys:
+        return None
+    n = _keys_usable(keys)[0]
+    return n, _roundup(n + 2, _PTR)
 
 
 def split_dict_correction(d: dict) -> int | None:

@@ -377,7 +377,7 @@ class Asized:
 class _TypeInfo:
     """Per-type decisions, made once per sizing call."""
 
-    __slots__ = ("kind", "fn", "const", "preheader", "rule", "name", "checked", "managed", "varfix", "basefix", "base")
+    __slots__ = ("kind", "fn", "const", "preheader", "rule", "name", "checked", "managed", "varfix", "basefix", "base", "state")
 
     def __init__(self, kind, tp=None, rule=None, name=""):
         self.kind = kind
@@ -391,6 +391,7 @@ class _TypeInfo:
         self.varfix = 0  # item size of a variable-size heap subclass (one extra item)
         self.basefix = 0  # int subclasses: extra basic size int.__sizeof__ ignores
         self.base = 0  # basic size incl. pre-header: the first allocation
+        self.state = None  # 3.11/3.12 values-array state of the class (for this call)
         if tp is not None and kind not in (_IGNORE,):
             self.managed = _layout.managed_layout(tp)
             if not tp.__itemsize__:  # fixed-size: anything beyond is another allocation
@@ -438,23 +439,42 @@ def _c_sizeof(tp):
     return object.__sizeof__
 
 
+_ignore_cache = [None, _STATIC_IDS]
+
+
+def _ignore_ids(ignored: bool) -> frozenset:
+    """Ids never followed as referents: module ``__dict__``s (with ``ignored``) and statics.
+
+    Cached while ``sys.modules`` keeps its shape (size and last entry).
+    """
+    if not ignored:
+        return _STATIC_IDS
+    mods = sys.modules
+    try:
+        key = (len(mods), id(mods[next(reversed(mods))]))
+    except (StopIteration, KeyError, RuntimeError):
+        key = None
+    if key is None or _ignore_cache[0] != key:
+        getdict = types.ModuleType.__dict__["__dict__"].__get__
+        md = set()
+        for mod in list(mods.values()):
+            if isinstance(mod, types.ModuleType):
+                try:
+                    md.add(id(getdict(mod)))
+                except _SAFE_CATCH:
+                    pass
+        _ignore_cache[:] = [key, frozenset(md) | _STATIC_IDS]
+    return _ignore_cache[1]
+
+
 class _Ctx:
     """State of one top-level sizing call (dropped when it returns)."""
 
-    __slots__ = ("types", "module_dicts")
+    __slots__ = ("types", "ignore")
 
     def __init__(self, sizer):
         self.types = {}
-        md = set()
-        if sizer._ignored:
-            getdict = types.ModuleType.__dict__["__dict__"].__get__
-            for mod in list(sys.modules.values()):
-                if isinstance(mod, types.ModuleType):
-                    try:
-                        md.add(id(getdict(mod)))
-                    except _SAFE_CATCH:
-                        pass
-        self.module_dicts = md
+        self.ignore = _ignore_ids(sizer._ignored)
 
 
 class Asizer:
@@ -497,6 +517,8 @@ class Asizer:
         self._stats = stats
         self._stream = stream
         self._seen = set()
+        self._pre = set()  # ids in _seen only because they are never followed
+        self._pre_src = None
         self._seen_count = 0
         self._duplicate = 0
         self._missed = 0
@@ -701,7 +723,9 @@ class Asizer:
         """Hidden bytes of a group: instance values, hidden dicts, split tables."""
         extra = 0
         if info.managed:
-            extra, hidden = _layout.instances_hidden(group, type(group[0]))
+            if info.state is None and _layout.SUPPORTED and _layout.PRE_313:
+                info.state = _layout.values_state(type(group[0])) or ()
+            extra, hidden = _layout.instances_hidden(group, type(group[0]), info.state or None)
             if hidden:
                 self._seen.update(hidden)
         if splits:
@@ -786,8 +810,14 @@ class Asizer:
             if level > self._depth:
                 self._depth = level
             nxt = [] if limit is None or level < limit else None
-            for tp, group in _group_by_type(objs):
-                total += self._size_group(ctx, group, self._info(ctx, tp), nxt)
+            if len(objs) == 1:
+                tp = type(objs[0])
+                info = ctx.types.get(tp) or self._info(ctx, tp)
+                if info.kind != _IGNORE:
+                    total += self._size_group(ctx, objs, info, nxt)
+            else:
+                for tp, group in _group_by_type(objs):
+                    total += self._size_group(ctx, group, self._info(ctx, tp), nxt)
             if level == depth0:
                 self._root_flat = total
             objs = None
@@ -894,15 +924,32 @@ class Asizer:
 
     # -- public sizing -----------------------------------------------------------------
     def _begin(self, roots, others=()):
-        """Pre-seed ``seen`` with what must not be followed (removed again by _end)."""
-        ctx = _Ctx(self)
-        root_ids = {id(o) for o in roots}
-        pre = (ctx.module_dicts | self._excl_refs | set(others) | _STATIC_IDS) - root_ids - self._seen
-        self._seen |= pre
-        return ctx, pre
+        """Pre-seed ``seen`` with what must not be followed.
 
-    def _end(self, ctx, pre):
-        self._seen -= pre
+        Module dicts and statics stay pre-seeded for the sizer's life (``_pre``) unless
+        given as roots; excluded refs and the other given objects only for this call.
+        """
+        ctx = _Ctx(self)
+        seen = self._seen
+        if self._pre_src is not ctx.ignore:
+            add = ctx.ignore - seen
+            seen |= add
+            self._pre |= add
+            self._pre_src = ctx.ignore
+        root_ids = {id(o) for o in roots}
+        back = root_ids & self._pre
+        if back:  # given directly: sized like any object
+            seen -= back
+            self._pre -= back
+        extra = set()
+        if self._excl_refs or others:
+            extra = (self._excl_refs | set(others)) - seen - root_ids
+            seen |= extra
+        return ctx, extra
+
+    def _end(self, ctx, extra):
+        if extra:
+            self._seen -= extra
         ctx.types.clear()
 
     def asizeof(self, *objs, **opts):
@@ -1463,8 +1510,8 @@ def refs(obj, **opts):
     if not sizer._enabled(info):
         return []
     out = sizer._refs_of(obj, info)
-    md = ctx.module_dicts
-    return [r for r in out if id(r) not in md]
+    skip = ctx.ignore - _STATIC_IDS  # module globals are not followed
+    return [r for r in out if id(r) not in skip]
 
 
 def named_refs(obj, **opts):
