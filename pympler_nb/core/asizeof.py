@@ -442,9 +442,14 @@ def _c_sizeof(tp):
         return object.__sizeof__
     for klass in mro:
         desc = _own_sizeof(klass)
-        if desc is not None and type(desc) in _C_DESCRIPTORS:
+        if desc is not None and (type(desc) in _C_DESCRIPTORS or type(desc).__name__ in _CYTHON_FUNCTIONS):
             return desc
     return object.__sizeof__
+
+
+# compiled by Cython: C code, trusted like builtin descriptors (pandas' index engines and
+# hash tables report their C tables this way)
+_CYTHON_FUNCTIONS = frozenset({"cython_function_or_method", "fused_cython_function"})
 
 
 def _modules_key():

@@ -442,3 +442,33 @@ def test_generator_and_method_objects():
     assert asizeof(w.m) >= sys.getsizeof(w.m) + flatsize(w)
     assert isinstance(w.m, types.MethodType)
     assert asizeof(p) > 0
+
+
+def test_pandas_index_engine_hash_table_is_counted():
+    pd = pytest.importorskip("pandas")
+    from benchmarks._truth import ground_truth
+
+    def build():
+        idx = pd.Index([f"k{i}" for i in range(50_000)], dtype=object)
+        idx.get_loc("k500")  # builds the engine's C hash table
+        return idx
+
+    truth = ground_truth(build)
+    assert abs(asizeof(truth.obj) - truth.raw) <= 0.02 * truth.raw
+
+
+def test_memmap_counts_the_amapped_share(tmp_path):
+    np = pytest.importorskip("numpy")
+    path = tmp_path / "data.bin"
+    mm = np.memmap(path, dtype=np.float64, mode="w+", shape=(1_000_000,))
+    try:
+        one_pct = asizeof(mm)
+        assert 0.01 * mm.nbytes <= one_pct < 0.01 * mm.nbytes + 4096
+        prev = A.amapped(100)
+        try:
+            assert asizeof(mm) >= mm.nbytes
+        finally:
+            A.amapped(prev)
+        assert asizeof(mm) == one_pct
+    finally:
+        mm._mmap.close()
