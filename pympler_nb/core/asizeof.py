@@ -1049,8 +1049,14 @@ class Asizer:
             if id(obj) in seen:
                 self._duplicate += 1
                 return Asized(0, 0, (), name)
-            info = self._info(ctx, type(obj))
-            if depth >= detail or not self._enabled(info) or info.kind == _ATOM:
+            info = ctx.types.get(type(obj)) or self._info(ctx, type(obj))
+            if info.kind == _ATOM:  # no referents: size it right here
+                seen.add(id(obj))
+                self._seen_count += 1
+                flat = self._size_group(ctx, [obj], info, None)
+                self._total += flat
+                return Asized(flat, flat, (), name)
+            if depth >= detail or not self._enabled(info):
                 size = self._walk(ctx, (obj,), depth0=depth)
                 return Asized(size, self._root_flat, (), name)
             seen.add(id(obj))
