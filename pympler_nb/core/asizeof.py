@@ -818,16 +818,18 @@ class Asizer:
                     break
             else:
                 ids = list(map(id, frontier))
-                if seen.isdisjoint(ids):
-                    before = len(seen)
-                    seen.update(ids)
-                    objs = frontier if len(seen) - before == n else list(dict(zip(ids, frontier)).values())
-                else:
-                    byid = dict(zip(ids, frontier))
-                    new_ids = byid.keys() - seen
-                    seen.update(new_ids)
-                    objs = list(map(byid.__getitem__, new_ids))
-                    byid = None
+                common = seen.intersection(ids)
+                if common:  # drop what was seen before, in C
+                    keep = list(map(not_, map(common.__contains__, ids)))
+                    frontier = list(compress(frontier, keep))
+                    ids = list(compress(ids, keep))
+                    keep = common = None
+                before = len(seen)
+                seen.update(ids)
+                if len(seen) - before == len(ids):
+                    objs = frontier
+                else:  # duplicates within the level
+                    objs = list(dict(zip(ids, frontier)).values())
                 ids = None
                 self._duplicate += n - len(objs)
                 if not objs:
