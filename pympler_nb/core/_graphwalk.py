@@ -24,8 +24,8 @@ outside the class shows as ``.<?>``.
 from __future__ import annotations
 
 import gc
-import sys
 import types
+from collections import namedtuple
 
 from ._format import clip_text, format_size, safe_repr
 
@@ -144,16 +144,18 @@ class Hop(_Frozen):
         ``"[3]"``, ``" local arr"``...
     """
 
-    __slots__ = ("kind", "name", "text")
+    __slots__ = ("kind", "name", "text", "_expr")
 
-    def __init__(self, kind: str, name: str | None, text: str):
+    def __init__(self, kind: str, name: str | None, text: str, expr: bool | None = None):
         if kind not in HOP_KINDS:
             raise ValueError(f"unknown hop kind {kind!r}; expected one of {HOP_KINDS}")
-        self._init(kind=kind, name=name, text=text)
+        self._init(kind=kind, name=name, text=text, _expr=expr)
 
     @property
     def is_expression(self) -> bool:
         """True if ``text`` is a valid Python suffix (``.a``, ``['k']``, ``[3]``)."""
+        if self._expr is not None:
+            return self._expr
         return self.kind in ("key", "index", "attr", "dict", "cell") and (
             self.kind != "attr" or (self.name is not None and self.name.isidentifier())
         )
@@ -173,9 +175,14 @@ class Hop(_Frozen):
         return self.text
 
 
+_LITERAL_KEYS = (str, int, float, bool, bytes, type(None))
+
+
 def _key_hop(key: object) -> Hop:
+    """``['k']``; a valid expression only if the key is a literal shown in full."""
     text = safe_repr(key, clip=40)
-    return Hop("key", text, f"[{text}]")
+    literal = type(key) in _LITERAL_KEYS and text == repr(key)
+    return Hop("key", text, f"[{text}]", expr=literal)
 
 
 def _attr_hop(name: str) -> Hop:
@@ -272,10 +279,13 @@ class _Labeller:
         cls_attr = self._class_attr(namespaces, name)
         if cls_attr is not _MISSING:
             ct = type(cls_attr)
-            if hasattr(ct, "__set__") or hasattr(ct, "__delete__"):
-                return _MISSING  # data descriptor (property, slot): handled elsewhere
-            if hasattr(ct, "__get__") and not isinstance(cls_attr, _SAFE_NONDATA):
-                return _MISSING  # a Python-level descriptor could run user code
+            try:
+                if hasattr(ct, "__set__") or hasattr(ct, "__delete__"):
+                    return _MISSING  # data descriptor (property, slot): handled elsewhere
+                if hasattr(ct, "__get__") and not issubclass(ct, _SAFE_NONDATA):
+                    return _MISSING  # a Python-level descriptor could run user code
+            except Exception:  # noqa: BLE001 - a metaclass that raises on lookup
+                return _MISSING
         try:
             return object.__getattribute__(obj, name)
         except Exception:  # noqa: BLE001
@@ -340,7 +350,7 @@ class _Labeller:
                 found[vid] = hop
 
         tp = type(holder)
-        if isinstance(holder, dict):
+        if issubclass(type(holder), dict):
             for key, value in dict.items(holder):
                 vid = id(value)
                 if vid in wanted and vid not in found:
@@ -351,10 +361,10 @@ class _Labeller:
                     found[kid] = Hop("dictkey", text, f" (key {text})")
                 if len(found) >= nwanted:
                     return found
-        elif isinstance(holder, (list, tuple)):
-            it = list.__iter__(holder) if isinstance(holder, list) else tuple.__iter__(holder)
+        elif issubclass(type(holder), (list, tuple)):
+            it = list.__iter__(holder) if issubclass(type(holder), list) else tuple.__iter__(holder)
             fields = None
-            if isinstance(holder, tuple) and tp is not tuple:
+            if issubclass(type(holder), tuple) and tp is not tuple:
                 fields = getattr(tp, "_fields", None)  # namedtuple: .field instead of [i]
                 if not (type(fields) is tuple and all(type(f) is str for f in fields)):
                     fields = None
@@ -367,8 +377,8 @@ class _Labeller:
                         found[vid] = Hop("index", str(i), f"[{i}]")
                     if len(found) >= nwanted:
                         return found
-        elif isinstance(holder, (set, frozenset)):
-            it = set.__iter__(holder) if isinstance(holder, set) else frozenset.__iter__(holder)
+        elif issubclass(type(holder), (set, frozenset)):
+            it = set.__iter__(holder) if issubclass(type(holder), set) else frozenset.__iter__(holder)
             for value in it:
                 add(value, Hop("member", None, " (set member)"))
         elif tp is types.FrameType:
@@ -404,12 +414,12 @@ class _Labeller:
                     add(object.__getattribute__(holder, name), _attr_hop(name))
                 except Exception:  # noqa: BLE001
                     pass
-        elif tp is types.ModuleType or isinstance(holder, _ModuleType):
+        elif tp is types.ModuleType or issubclass(type(holder), _ModuleType):
             try:
                 add(_module_dict(holder), Hop("dict", "__dict__", ".__dict__"))
             except Exception:  # noqa: BLE001
                 pass
-        elif isinstance(holder, type):
+        elif issubclass(type(holder), type):
             self._type_hops(holder, wanted, found)
             return found
         elif tp is types.MappingProxyType:
@@ -418,7 +428,7 @@ class _Labeller:
             return found
         # C-level pointer getters of well-known types
         for base, names in _SAFE_GETSETS.items():
-            if isinstance(holder, base):
+            if issubclass(type(holder), base):
                 for name in names:
                     try:
                         value = object.__getattribute__(holder, name)
@@ -433,6 +443,28 @@ class _Labeller:
         if len(found) < nwanted:
             self._instance_hops(holder, wanted, found)
         return found
+
+    def all_hops(self, holder: object, child_id: int, limit: int = 16) -> list[Hop]:
+        """Every slot through which ``holder`` refers to ``child_id`` (keys, indices)."""
+        tp = type(holder)
+        out: list[Hop] = []
+        if issubclass(tp, dict):
+            for key, value in dict.items(holder):
+                if id(value) == child_id:
+                    out.append(_key_hop(key))
+                    if len(out) >= limit:
+                        break
+        elif issubclass(tp, (list, tuple)):
+            it = list.__iter__(holder) if issubclass(tp, list) else tuple.__iter__(holder)
+            for i, value in enumerate(it):
+                if id(value) == child_id:
+                    out.append(Hop("index", str(i), f"[{i}]"))
+                    if len(out) >= limit:
+                        break
+        if out:
+            return out
+        hop = edge_hops(holder, {child_id}, self).get(child_id)
+        return [hop] if hop is not None else []
 
     def _type_hops(self, klass: type, wanted, found):
         try:
@@ -490,11 +522,14 @@ def edge_hops(holder: object, wanted_ids, labeller: _Labeller | None = None) -> 
     wanted = set(wanted_ids)
     labeller = labeller or _Labeller()
     found = labeller.hops(holder, wanted)
+    tid = id(type(holder))
+    if tid in wanted and tid not in found:  # every instance of a heap type refers to it
+        found[tid] = Hop("attr", "__class__", ".__class__")
     if len(found) < len(wanted):
         for ref in gc.get_referents(holder):
             rid = id(ref)
             if rid in wanted and rid not in found:
-                has_storage = not isinstance(holder, (dict, list, tuple, set, frozenset, type))
+                has_storage = not issubclass(type(holder), (dict, list, tuple, set, frozenset, type))
                 found[rid] = _UNKNOWN_ATTR if has_storage else Hop("ref", None, "")
     return found
 
@@ -534,24 +569,21 @@ def render_path(root_text: str, hops, types_after=()) -> str:
 # ---------------------------------------------------------------------------
 
 
-class GraphNode(_Frozen):
-    """One object in a graph: identity, type, flat size and a clipped repr.
+class GraphNode(namedtuple("GraphNode", "id type size repr kind count depth highlight cycle root",
+                           defaults=("object", 0, 0, False, False, False))):
+    """One object in a graph: identity, type, flat size and a clipped repr (immutable).
 
     ``kind`` is ``"object"`` or ``"more"`` (a placeholder for ``count`` elided
-    neighbours; its ``id`` is synthetic and negative).
+    neighbours; its ``id`` is synthetic and negative). ``depth`` is the distance
+    from the walk's start objects, ``root`` marks those, ``highlight`` and
+    ``cycle`` are flags for drawing.
     """
 
-    __slots__ = ("id", "type", "size", "repr", "kind", "count", "depth", "highlight", "cycle", "root")
-
-    def __init__(self, id, type, size, repr, kind="object", count=0, depth=0,
-                 highlight=False, cycle=False, root=False):
-        self._init(id=id, type=type, size=size, repr=repr, kind=kind, count=count,
-                   depth=depth, highlight=highlight, cycle=cycle, root=root)
+    __slots__ = ()
 
     def replace(self, **changes) -> GraphNode:
-        fields = {name: getattr(self, name) for name in self.__slots__}
-        fields.update(changes)
-        return GraphNode(**fields)
+        """A copy with some fields changed."""
+        return self._replace(**changes)
 
     def __repr__(self):
         if self.kind == "more":
@@ -559,21 +591,13 @@ class GraphNode(_Frozen):
         return f"<GraphNode {self.type} id={self.id:#x} size={self.size} {self.repr!r}>"
 
 
-class GraphEdge(_Frozen):
-    """A reference ``src -> dst`` (object ids) with its label (``"['k']"``, ``".next"``)."""
+class GraphEdge(namedtuple("GraphEdge", "src dst label", defaults=("",))):
+    """A reference ``src -> dst`` (object ids) with its label (``"['k']"``, ``".next"``).
 
-    __slots__ = ("src", "dst", "label")
+    Immutable; equal and hashed by ``(src, dst, label)`` like Pympler's ``_Edge``.
+    """
 
-    def __init__(self, src: int, dst: int, label: str = ""):
-        self._init(src=src, dst=dst, label=label)
-
-    def __eq__(self, other):
-        if not isinstance(other, GraphEdge):
-            return NotImplemented
-        return (self.src, self.dst, self.label) == (other.src, other.dst, other.label)
-
-    def __hash__(self):
-        return hash((self.src, self.dst, self.label))
+    __slots__ = ()
 
     def __repr__(self):
         return "<%08x => %08x, %r>" % (self.src, self.dst, self.label)
@@ -783,7 +807,9 @@ def referrers_of(objs, ignore: set[int]) -> tuple[list, dict[int, list[int]]]:
             del everything
     else:
         for start in range(0, len(objs), REFERRERS_CHUNK):
-            chunk = tuple(objs[start:start + REFERRERS_CHUNK])  # gc skips its own args tuple
+            chunk = tuple(objs[start:start + REFERRERS_CHUNK])
+            # gc skips the argument tuple it receives; on 3.13 that is a copy, not `chunk`
+            ignore.add(id(chunk))
             found = gc.get_referrers(*chunk)
             ignore.add(id(found))
             try:
@@ -795,6 +821,7 @@ def referrers_of(objs, ignore: set[int]) -> tuple[list, dict[int, list[int]]]:
                     referrers.append(candidate)
             finally:
                 ignore.discard(id(found))
+                ignore.discard(id(chunk))
             del found, chunk
     ignore.discard(id(referrers))
     return referrers, kids
@@ -804,12 +831,59 @@ def _type_name(obj: object) -> str:
     return type(obj).__name__
 
 
+_BUILTIN_REPRS = {list.__repr__, tuple.__repr__, dict.__repr__, set.__repr__, frozenset.__repr__}
+
+
+def _make_reprlib():
+    import reprlib
+
+    class _BoundedRepr(reprlib.Repr):
+        def repr1(self, x, level):
+            # dispatch containers on their __repr__, not their type name, so that
+            # subclasses (which reprlib would hand to the deep builtins.repr) stay bounded
+            method = _REPR_METHODS.get(getattr(type(x), "__repr__", None))
+            if method is not None:
+                return getattr(self, method)(x, level)
+            return super().repr1(x, level)
+
+    r = _BoundedRepr()
+    r.maxlevel = 3
+    r.maxlist = r.maxtuple = r.maxset = r.maxfrozenset = r.maxdeque = 8
+    r.maxdict = 6
+    r.maxstring = r.maxother = 40
+    r.maxlong = 40
+    return r
+
+
+_REPRLIB = _make_reprlib()
+_REPR_METHODS = {list.__repr__: "repr_list", tuple.__repr__: "repr_tuple", dict.__repr__: "repr_dict",
+                 set.__repr__: "repr_set", frozenset.__repr__: "repr_frozenset"}
+
+
+def node_repr(obj: object, clip: int = 128) -> str:
+    """A clipped repr whose cost does not grow with the size or depth of a container.
+
+    Built-in containers (and subclasses that keep the built-in ``__repr__``) are
+    shown at most 3 levels and 8 items deep (``reprlib``); a plain ``repr`` of a
+    200,000-long chain of nested lists would walk all of it for every node. Other
+    objects go through :func:`safe_repr`.
+    """
+    method = _REPR_METHODS.get(getattr(type(obj), "__repr__", None))
+    if method is None:
+        return safe_repr(obj, clip=clip)
+    try:
+        text = getattr(_REPRLIB, method)(obj, _REPRLIB.maxlevel)
+    except Exception:  # noqa: BLE001 - an element's repr may raise
+        return safe_repr(obj, clip=clip)
+    return clip_text(text, clip)
+
+
 def _node_for(obj, depth, highlight, root, sizes=True) -> GraphNode:
     return GraphNode(
         id=id(obj),
         type=_type_name(obj),
         size=flat_size(obj) if sizes else 0,
-        repr=safe_repr(obj, clip=128),
+        repr=node_repr(obj, clip=128),
         depth=depth,
         highlight=bool(highlight),
         root=root,
@@ -846,7 +920,8 @@ def walk_graph(objs, *, backwards=False, max_depth=3, max_nodes=500, max_fanout=
         Where the walk starts (depth 0).
     backwards : bool
         Follow referrers (who holds these?) instead of referents (what do they hold?).
-    max_depth : int
+        Edges always point from holder to held.
+    max_depth : int or None
         Stop expanding at this distance from ``objs``.
     max_nodes : int or None
         Stop adding new nodes once the graph has this many (``truncated`` is set).
@@ -867,130 +942,156 @@ def walk_graph(objs, *, backwards=False, max_depth=3, max_nodes=500, max_fanout=
     _check_cap("max_depth", max_depth)
     _check_cap("max_nodes", max_nodes, 1)
     _check_cap("max_fanout", max_fanout, 1)
-    start = list(objs)
-    keep: list = []  # keeps visited objects alive so ids stay unique during the walk
-    frontier: list = []
-    ignore: set[int] = {id(keep), id(frontier), id(start), id(objs)}
+    keep: list = []  # visited objects, alive for the walk so that ids stay unique
+    ignore: set[int] = {id(keep), id(objs)}
     ignore.update(extra_ignore)
     depth_of: dict[int, int] = {}
-    node_order: list[int] = []
+    order: list[int] = []
     highlight_ids: set[int] = set()
     edges: list[GraphEdge] = []
     more_nodes: list[GraphNode] = []
     truncated = False
     labeller = _Labeller()
-    for obj in start:
+    cache: dict[int, object] = {}  # id -> neighbour object, for one level
+    ignore.add(id(cache))
+    for obj in objs:
         oid = id(obj)
-        if oid in depth_of:
+        if oid in depth_of or oid in ignore:
             continue
         depth_of[oid] = 0
-        node_order.append(oid)
+        order.append(oid)
         keep.append(obj)
-        frontier.append(obj)
         if _call_predicate(highlight, obj, "highlight"):
             highlight_ids.add(oid)
+    obj = None
     roots = set(depth_of)
+    level = list(range(len(keep)))  # positions in `keep` of the current frontier
     depth = 0
-    more_counter = 0
-    while frontier and (max_depth is None or depth < max_depth):
-        expandable = [o for o in frontier if not isinstance(o, stop_at)]
-        ignore.add(id(expandable))
-        # neighbours of each expandable node, in a stable order
-        neighbours: list[tuple[object, list]] = []  # (node, [neighbour objects])
-        ignore.add(id(neighbours))
-        if backwards:
-            found, kids = referrers_of(expandable, ignore)
-            ignore.add(id(found))
-            by_child: dict[int, list] = {}
-            for ref in found:
-                for kid in dict.fromkeys(kids[id(ref)]):
-                    by_child.setdefault(kid, []).append(ref)
-            for node in expandable:
-                lst = by_child.get(id(node), [])
-                ignore.add(id(lst))
-                neighbours.append((node, lst))
-        else:
-            for node in expandable:
-                lst = []
-                ignore.add(id(lst))
-                seen_local: set[int] = set()
-                for ref in gc.get_referents(node):
-                    rid = id(ref)
-                    if rid in ignore or rid in seen_local:
-                        continue
-                    seen_local.add(rid)
-                    lst.append(ref)
-                neighbours.append((node, lst))
-        next_frontier: list = []
-        ignore.add(id(next_frontier))
-        for node, lst in neighbours:
+    while level and (max_depth is None or depth < max_depth):
+        expand = [p for p in level if not issubclass(type(keep[p]), stop_at)]
+        if not expand:
+            break
+        pairs = _neighbours(keep, expand, backwards, ignore, cache)  # [(pos, [neighbour ids])]
+        new_level: list[int] = []
+        for pos, nbr_ids in pairs:
+            node = keep[pos]
             nid = id(node)
             accepted = []
-            for other in lst:
-                if id(other) in ignore:
+            for oid in nbr_ids:
+                if oid in ignore:
                     continue
+                other = cache[oid]
                 if filter is not None and not _call_predicate(filter, other, "filter"):
                     continue
                 accepted.append(other)
             shown = accepted if max_fanout is None else accepted[:max_fanout]
             hidden = len(accepted) - len(shown)
-            labels = {}
-            label_holder_ids = {}
-            if not backwards:
-                labels = edge_hops(node, {id(o) for o in shown}, labeller)
+            labels = {} if backwards else edge_hops(node, {id(o) for o in shown}, labeller)
             for other in shown:
                 oid = id(other)
                 if oid not in depth_of:
-                    if max_nodes is not None and len(node_order) + len(more_nodes) >= max_nodes:
+                    if max_nodes is not None and len(order) + len(more_nodes) >= max_nodes:
                         truncated = True
                         hidden += 1
                         continue
                     depth_of[oid] = depth + 1
-                    node_order.append(oid)
+                    order.append(oid)
+                    new_level.append(len(keep))
                     keep.append(other)
-                    next_frontier.append(other)
                     if _call_predicate(highlight, other, "highlight"):
                         highlight_ids.add(oid)
                 if backwards:
-                    hop = label_holder_ids.get(oid)
-                    if hop is None:
-                        hop = edge_hops(other, {nid}, labeller).get(nid)
+                    hop = edge_hops(other, {nid}, labeller).get(nid)
                     edges.append(GraphEdge(oid, nid, hop.text if hop else ""))
                 else:
                     hop = labels.get(oid)
                     edges.append(GraphEdge(nid, oid, hop.text if hop else ""))
             if hidden > 0:
                 truncated = True
-                more_counter += 1
-                more_id = -more_counter
-                more_nodes.append(GraphNode(id=more_id, type="", size=0,
-                                            repr=f"+{hidden} more", kind="more",
-                                            count=hidden, depth=depth + 1))
+                more_id = -(len(more_nodes) + 1)
+                more_nodes.append(GraphNode(id=more_id, type="", size=0, repr=f"+{hidden} more",
+                                            kind="more", count=hidden, depth=depth + 1))
                 edges.append(GraphEdge(more_id, nid, "") if backwards else GraphEdge(nid, more_id, ""))
-        del neighbours, expandable
-        if backwards:
-            del found, kids, by_child
-        frontier = next_frontier
+            node = other = None
+            accepted = shown = None
+        cache.clear()
+        level = new_level
         depth += 1
-    if frontier and any(not isinstance(o, stop_at) for o in frontier):
-        # stopped by max_depth with unexplored neighbours possible
-        truncated = truncated or False
-    by_id = {id(o): o for o in keep}
+    if level and max_depth is not None and depth >= max_depth:
+        truncated = truncated or any(not issubclass(type(keep[p]), stop_at) and _has_neighbours(
+            keep[p], backwards, ignore) for p in level[:50])
     succ: dict[int, list[int]] = {}
     for e in edges:
         succ.setdefault(e.src, []).append(e.dst)
-    cyc = cycle_members(node_order, succ)
+    on_cycle = cycle_members(order, succ)
     nodes = []
-    for oid in node_order:
-        obj = by_id[oid]
+    for obj in keep:
+        oid = id(obj)
         node = _node_for(obj, depth_of[oid], oid in highlight_ids, oid in roots, sizes)
-        if oid in cyc:
-            node = node.replace(cycle=True)
-        nodes.append(node)
-    del by_id, keep, frontier
+        nodes.append(node.replace(cycle=True) if oid in on_cycle else node)
+    obj = None
+    keep.clear()
     nodes.extend(more_nodes)
     return GraphModel(nodes, edges, roots=roots, truncated=truncated,
                       direction="backrefs" if backwards else "refs")
+
+
+def _neighbours(keep, positions, backwards, ignore, cache):
+    """[(position, [neighbour ids])] for ``keep[p]``, p in ``positions``.
+
+    ``cache`` receives id -> object for every neighbour (the caller clears it).
+    """
+    out = []
+    if backwards:
+        frontier = [keep[p] for p in positions]
+        ignore.add(id(frontier))
+        found, kids = referrers_of(frontier, ignore)
+        ignore.discard(id(frontier))
+        del frontier
+        by_child: dict[int, list[int]] = {}
+        for ref in found:
+            rid = id(ref)
+            if rid in ignore:
+                continue
+            cache[rid] = ref
+            for kid in dict.fromkeys(kids[rid]):
+                by_child.setdefault(kid, []).append(rid)
+        ref = None
+        del found
+        for p in positions:
+            out.append((p, by_child.get(id(keep[p]), [])))
+    else:
+        for p in positions:
+            seen: dict[int, None] = {}
+            for ref in _referents_in_order(keep[p]):
+                rid = id(ref)
+                if rid not in ignore and rid not in seen:
+                    seen[rid] = None
+                    cache[rid] = ref
+            ref = None
+            out.append((p, list(seen)))
+    return out
+
+
+def _referents_in_order(obj) -> list:
+    """``gc.get_referents(obj)``, with list and tuple items first and in index order.
+
+    (CPython traverses lists and tuples from the end; a capped fan-out should show
+    ``[0]``, ``[1]``... rather than the last items.)
+    """
+    refs = gc.get_referents(obj)
+    tp = type(obj)
+    if issubclass(tp, (list, tuple)) and len(refs) > 1:
+        items = list(list.__iter__(obj) if issubclass(tp, list) else tuple.__iter__(obj))
+        item_ids = {id(x) for x in items}
+        refs = items + [r for r in refs if id(r) not in item_ids]
+    return refs
+
+
+def _has_neighbours(obj, backwards, ignore) -> bool:
+    if backwards:
+        return True  # a referrer search per node would cost a heap pass each; assume yes
+    return any(id(r) not in ignore for r in gc.get_referents(obj))
 
 
 def graph_of(objects, *, sizes=True, labeller: _Labeller | None = None):
@@ -1057,14 +1158,20 @@ def _printable(text: str) -> str:
     return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
-def dot_label(text: str, clip: int = 0):
-    """``text`` made safe as a DOT label: printable, valid UTF-8, no HTML, no escapes.
+def dot_label(*lines: str, clip: int = 0):
+    """``lines`` made safe as one DOT label: printable, valid UTF-8, no HTML, no escapes.
 
-    Returns the graphviz package's ``escape()`` of the cleaned text, so quotes,
-    backslashes, ``<...>`` and unicode all come out literally.
+    Each line goes through the graphviz package's ``escape()`` (quotes, backslashes,
+    ``<...>`` and unicode come out literally); lines are joined by DOT's line break.
     """
     gv = _graphviz()
-    return gv.escape(clip_text(_printable(str(text)), clip) if clip else _printable(str(text)))
+    parts = []
+    for text in lines:
+        text = _printable(str(text))
+        if clip:
+            text = clip_text(text, clip)
+        parts.append(gv.escape(text))
+    return gv.nohtml("\\n".join(parts))
 
 
 NODE_STYLE = {"shape": "box", "fontsize": "10", "style": "filled",
@@ -1099,9 +1206,7 @@ def model_to_digraph(model: GraphModel, *, name: str = "G", label_clip: int = 48
         nm = f"X{node.id:x}"
         names[node.id] = nm
         text = clip_text(_printable(node.repr), label_clip)
-        label = f"{text}\n{node.type}"
-        if sizes:
-            label += f" {format_size(node.size)}"
+        second = f"{node.type} {format_size(node.size)}" if sizes else node.type
         attrs = {}
         if node.highlight:
             attrs["fillcolor"] = "#FFE680"
@@ -1112,7 +1217,7 @@ def model_to_digraph(model: GraphModel, *, name: str = "G", label_clip: int = 48
             attrs["style"] = "filled,bold"
         if node.type == "frame":
             attrs["color"] = attrs.get("color", "orange")
-        dg.node(nm, label=dot_label(label), **attrs)
+        dg.node(nm, label=dot_label(text, second), **attrs)
     for edge in model.edges:
         src = names.get(edge.src)
         dst = names.get(edge.dst)

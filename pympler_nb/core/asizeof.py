@@ -965,14 +965,14 @@ class Asizer:
             seen |= add
             self._pre |= add
             self._pre_src = ctx.version
-        root_ids = {id(o) for o in roots}
+        root_ids = {id(o) for o in roots} | {i for i in others if i in self._pre}
         back = root_ids & self._pre
         if back:  # given directly: sized like any object
             seen -= back
             self._pre -= back
         extra = set()
         if self._excl_refs or others:
-            extra = (self._excl_refs | set(others)) - seen - root_ids
+            extra = (self._excl_refs | set(others)) - seen - (root_ids - set(others))
             seen |= extra
         return ctx, extra
 
@@ -1002,16 +1002,18 @@ class Asizer:
         self._given += len(objs)
         sizes = {}
         out = []
-        given = {id(o) for o in objs}
-        for o in objs:
-            i = id(o)
-            if i not in sizes:
-                ctx, pre = self._begin((o,), given)
-                try:
+        ctx, extra = self._begin((), {id(o) for o in objs})  # the others are not followed
+        try:
+            for o in objs:
+                i = id(o)
+                if i not in sizes:
+                    if i in extra:
+                        self._seen.discard(i)
+                        extra.discard(i)
                     sizes[i] = self._walk(ctx, (o,))
-                finally:
-                    self._end(ctx, pre)
-            out.append(sizes[i])
+                out.append(sizes[i])
+        finally:
+            self._end(ctx, extra)
         if self._stats:
             self.print_stats(objs=objs, sizes=out, stats=self._stats)
         return tuple(out)
@@ -1021,14 +1023,19 @@ class Asizer:
         if opts:
             self.set(**opts)
         self._given += len(objs)
-        given = {id(o) for o in objs}
         out = []
-        for o in objs:
-            ctx, pre = self._begin((o,), given)
-            try:
-                out.append(self._asized_tree(ctx, o))
-            finally:
-                self._end(ctx, pre)
+        done = {}
+        ctx, extra = self._begin((), {id(o) for o in objs})  # the others are not followed
+        try:
+            for o in objs:
+                i = id(o)
+                if i in extra:
+                    self._seen.discard(i)
+                    extra.discard(i)
+                out.append(self._asized_tree(ctx, o) if i not in done else done[i])
+                done[i] = out[-1]
+        finally:
+            self._end(ctx, extra)
         if self._stats:
             self.print_stats(objs=objs, sized=out, stats=self._stats)
         return tuple(out)
@@ -1478,7 +1485,13 @@ def flatsize(obj, align=0, **opts):
     (a class, a module, a code object): it answers "how big is this one object".
     """
     _check_align(align)
-    sizer = _sizer(opts)
+    if opts:
+        sizer = _sizer(opts)
+    else:  # one light sizer per thread: flatsize is called per node by graph walks
+        sizer = getattr(_flat_local, "sizer", None)
+        if sizer is None:
+            sizer = _flat_local.sizer = Asizer()
+        sizer._seen.clear()
     tp = type(obj)
     info = sizer._classify(tp)
     if info.kind == _IGNORE:
@@ -1491,6 +1504,9 @@ def flatsize(obj, align=0, **opts):
     if align > 1:
         return _align_pieces(sizes[0], extra, info, align)
     return sizes[0] + extra
+
+
+_flat_local = threading.local()
 
 
 def basicsize(obj, **opts):

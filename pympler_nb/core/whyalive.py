@@ -13,11 +13,15 @@ bring memory down: *who still holds it, and what do I do about it?*
   passes over the heap), so each one is a shortest path from its root. Containers
   that the garbage collector does not track (a ``dict`` holding only arrays or
   strings) are found by one extra scan when the object itself is untracked.
-* **One chain per way to let go.** Each chain carries the action that removes
-  its reference (``del cache['x']``, ``del Out[3]``, ``%reset -f out``,
+* **One chain per way to let go.** Every reference to the object is a candidate;
+  when Python code cannot remove it (a tuple item, a local of a finished frame),
+  the references to its holder are, and so on up. Each chain is the shortest way
+  from a root to one such reference and carries the action that removes it
+  (``del cache['x']``, ``h.items = None``, ``del Out[3]``, ``%reset -f out``,
   ``sys.last_type = sys.last_value = sys.last_traceback = None``); chains that the
-  same action cuts are shown once. :attr:`WhyAlive.plan` is the smallest set of
-  actions that cuts them all.
+  same action cuts are shown once. :attr:`WhyAlive.plan` lists the actions that cut
+  them all (minus those another one covers), deepest first, so they can be run in
+  order.
 * **Releasable bytes.** The rule, applied to the references an action removes:
   take every object reachable from the objects just below those references; an
   object survives if, after the cut, something outside that set still refers to it
@@ -53,10 +57,12 @@ from ._graphwalk import (
     GraphNode,
     Hop,
     _Frozen,
+    _key_hop,
     _Labeller,
     _module_dict,
     edge_hops,
     flat_size,
+    node_repr,
     referrers_of,
     render_path,
 )
@@ -176,7 +182,8 @@ class WhyAlive(_Frozen):
     chains : tuple of Chain
         Shortest chains, one per distinct way to let go, shortest first.
     plan : tuple of Action
-        The smallest set of actions that cuts every chain found.
+        Actions that together cut every chain found (those covered by a broader
+        one left out), in an order that can be run as is.
     releasable_bytes : int or None
         Bytes the whole plan frees (``None`` if not computed).
     hidden_refs : int
@@ -186,17 +193,20 @@ class WhyAlive(_Frozen):
     truncated : bool
         The search hit ``max_depth``, ``max_nodes`` or ``max_chains`` before it ran
         out of referrers; more chains may exist.
+    notes : tuple of str
+        Assumptions behind the numbers (e.g. bytes are counted as of the end of
+        the current IPython cell).
     """
 
     __slots__ = ("target_id", "target_type", "target_repr", "target_size", "chains", "plan",
-                 "releasable_bytes", "hidden_refs", "truncated")
+                 "releasable_bytes", "hidden_refs", "truncated", "notes")
 
     def __init__(self, target_id, target_type, target_repr, target_size, chains, plan,
-                 releasable_bytes, hidden_refs, truncated):
+                 releasable_bytes, hidden_refs, truncated, notes=()):
         self._init(target_id=target_id, target_type=target_type, target_repr=target_repr,
                    target_size=target_size, chains=tuple(chains), plan=tuple(plan),
                    releasable_bytes=releasable_bytes, hidden_refs=hidden_refs,
-                   truncated=truncated)
+                   truncated=truncated, notes=tuple(notes))
 
     def __len__(self):
         return len(self.chains)
@@ -229,6 +239,7 @@ class WhyAlive(_Frozen):
                          f"(C code, the interpreter, or a caller's argument tuple)")
         if self.truncated and self.chains:
             lines.append("  (search truncated: raise max_depth / max_chains for more)")
+        lines.extend(f"  note: {note}" for note in self.notes)
         return "\n".join(lines)
 
     def to_graph(self) -> GraphModel:
@@ -303,6 +314,7 @@ class _Roots:
         self.frames: list = []  # keeps the frame objects alive (ids stay unique)
         self.shell = None
         self.shell_id = None
+        self.shell_dict_id = None
         self.user_ns_id = None
         self.sys_dict_id = id(_module_dict(sys))
         self.hidden_ns_id = None
@@ -313,9 +325,8 @@ class _Roots:
         self._collect()
 
     def _collect(self):
-        ignore = self.ignore
         for name, mod in list(sys.modules.items()):
-            if not isinstance(mod, types.ModuleType):
+            if not issubclass(type(mod), types.ModuleType):
                 continue
             try:
                 d = _module_dict(mod)
@@ -326,8 +337,9 @@ class _Roots:
             self.stop.add(id(mod))
             self.stop.add(id(d))
         self.stop.add(id(sys.modules))
+        self.containers[id(sys.modules)] = ("modules", "sys.modules")
         main = sys.modules.get("__main__")
-        if isinstance(main, types.ModuleType):
+        if issubclass(type(main), types.ModuleType):
             try:
                 self.containers[id(_module_dict(main))] = ("namespace", "__main__")
                 self.user_ns_id = id(_module_dict(main))
@@ -339,16 +351,24 @@ class _Roots:
             self.shell_id = id(shell)
             self.containers[id(shell)] = ("shell", "get_ipython()")
             self.stop.add(id(shell))
+            try:  # traitlets objects always have their __dict__; its keys are the attributes
+                shell_dict = object.__getattribute__(shell, "__dict__")
+            except Exception:  # noqa: BLE001
+                shell_dict = None
+            if type(shell_dict) is dict:
+                self.containers[id(shell_dict)] = ("shell", "get_ipython()")
+                self.stop.add(id(shell_dict))
+                self.shell_dict_id = id(shell_dict)
             user_ns = getattr(shell, "user_ns", None)
-            if isinstance(user_ns, dict):
+            if issubclass(type(user_ns), dict):
                 self.containers[id(user_ns)] = ("namespace", "__main__")
                 self.user_ns_id = id(user_ns)
                 self.stop.add(id(user_ns))
                 oh = user_ns.get("_oh")
-                if isinstance(oh, dict):
+                if issubclass(type(oh), dict):
                     self.out_id = id(oh)
             hidden = getattr(shell, "user_ns_hidden", None)
-            if isinstance(hidden, dict):
+            if issubclass(type(hidden), dict):
                 self.hidden_ns_id = id(hidden)
             dh = getattr(shell, "displayhook", None)
             if dh is not None:
@@ -407,6 +427,20 @@ class _Roots:
             self.frame_hits.setdefault(id(value), []).append((root, str(name), snapshot_id is not None))
         del items, locs
 
+    def container_node(self, container_id) -> GraphNode:
+        """A graph node for a root container (looked up again; nothing is kept)."""
+        kind, name = self.containers.get(container_id, ("?", "?"))
+        if container_id == self.shell_id and self.shell is not None:
+            return GraphNode(id=container_id, type=type(self.shell).__name__,
+                             size=flat_size(self.shell), repr="get_ipython()")
+        mod = sys.modules.get(name) if kind in ("module", "namespace") else None
+        try:
+            d = _module_dict(mod) if mod is not None else None
+        except Exception:  # noqa: BLE001
+            d = None
+        size = flat_size(d) if d is not None and id(d) == container_id else 0
+        return GraphNode(id=container_id, type="dict", size=size, repr=f"globals of {name}")
+
     # -- naming ---------------------------------------------------------------
 
     def root_text(self, container_id, hop: Hop) -> tuple[str, str]:
@@ -425,12 +459,14 @@ class _Roots:
                         return "ipython", bare
                 return "namespace", bare
             return "namespace", f"globals()[{key}]"
+        if kind == "modules":
+            return "module", f"sys.modules[{key}]"
         if kind == "shell":
-            if hop.name in ("user_ns_hidden", "displayhook"):
-                return "output_cache", "get_ipython()" + hop.text
-            if hop.name == "history_manager":
-                return "output_cache", "get_ipython()" + hop.text
-            return "ipython", "get_ipython()" + hop.text
+            attr = bare if bare is not None else hop.name
+            text = f"get_ipython().{attr}" if attr and attr.isidentifier() else "get_ipython()" + hop.text
+            if attr in ("user_ns_hidden", "displayhook", "history_manager"):
+                return "output_cache", text
+            return "ipython", text
         # a module dict
         if container_id == self.sys_dict_id and bare in _LAST_EXC_NAMES:
             return "traceback", f"sys.{bare}"
@@ -480,6 +516,7 @@ class _Untracked:
             for r in gc.get_referents(obj):
                 if (type(r) is dict or type(r) is tuple) and not is_tracked(r) and id(r) not in seen:
                     pending.append(r)
+        ignore.discard(id(pending))
         del pending, obj
 
     def holders(self, want: set[int]):
@@ -500,50 +537,72 @@ class _Untracked:
 
 
 class _Raw:
-    """A chain before labelling: a root slot plus the BFS links."""
+    """A chain before labelling: a root slot and the ids from there to the target."""
 
-    __slots__ = ("kind", "container_id", "slot", "first_id", "frame_root", "depth")
+    __slots__ = ("kind", "container_id", "slot", "path_ids", "frame_root", "override")
 
-    def __init__(self, kind, container_id, slot, first_id, frame_root, depth):
+    def __init__(self, kind, container_id, slot, path_ids, frame_root=None, override=None):
         self.kind = kind  # "container" or "frame"
         self.container_id = container_id
         self.slot = slot  # Hop of the root's slot (container) / local name (frame)
-        self.first_id = first_id
+        self.path_ids = path_ids  # first object under the root ... the target
         self.frame_root = frame_root
-        self.depth = depth
+        self.override = override  # (position in path_ids of the holder, Hop) or None
 
 
-def _search(target, roots: _Roots, ignore: set[int], max_depth, max_chains, extra_depth, max_nodes):
-    """Backward BFS. Returns (raw chains, objs, nxt, hidden_found_refs, truncated)."""
+class _Found:
+    """What the backward search saw: objects, edges among them, and root slots."""
+
+    __slots__ = ("objs", "nxt", "preds", "root_hits", "found_refs", "truncated")
+
+    def __init__(self, objs, nxt, preds, root_hits, found_refs, truncated):
+        self.objs = objs  # id -> object (keeps them alive during the search: ids stay unique)
+        self.nxt = nxt  # id -> id of the next object towards the target (a shortest way down)
+        self.preds = preds  # id -> ids of the objects seen referring to it
+        self.root_hits = root_hits  # id -> [(root container id, slot Hop)]
+        self.found_refs = found_refs
+        self.truncated = truncated
+
+
+def _search(target, roots: _Roots, ignore: set[int], max_depth, max_chains, extra_depth,
+            max_nodes) -> _Found:
+    """Backward breadth-first search from ``target``, one heap pass per level."""
     tid = id(target)
-    objs: dict[int, object] = {tid: target}  # keeps visited objects alive: ids stay unique
+    objs: dict[int, object] = {tid: target}
     nxt: dict[int, int | None] = {tid: None}
+    preds: dict[int, list[int]] = {}
+    root_hits: dict[int, list[tuple[int, Hop]]] = {}
     ignore.add(id(objs))
-    raw: list[_Raw] = []
     frontier = [target]
     ignore.add(id(frontier))
     labeller = _Labeller()
     untracked = None
     found_refs = 0
+    hits = 0
     depth = 0
     first_found = None
     truncated = False
     while frontier:
         for node in frontier:
-            for froot, name, _snap in roots.frame_hits.get(id(node), ()):
-                raw.append(_Raw("frame", froot.frame_id, name, id(node), froot, depth + 1))
-        if raw and first_found is None:
+            for froot, _name, _snap in roots.frame_hits.get(id(node), ()):
+                hits += 1
+                if first_found is None and not froot.current:
+                    first_found = depth
+        if first_found is None and root_hits:
             first_found = depth
+        # (the caller's own variables do not end the search: the other holders are the news)
         if depth >= max_depth:
             truncated = True
             break
-        if first_found is not None and (depth >= first_found + extra_depth or len(raw) >= 4 * max_chains):
+        if first_found is not None and depth >= first_found + extra_depth:
+            break  # by design: only chains up to extra_depth longer than the shortest
+        if hits >= 8 * max_chains:
             truncated = True
             break
         if len(objs) > max_nodes:
             truncated = True
             break
-        expandable = [o for o in frontier if id(o) not in roots.stop]
+        expandable = [o for o in frontier if id(o) not in roots.stop or id(o) == tid]
         ignore.add(id(expandable))
         referrers, kids = referrers_of(expandable, ignore)
         ignore.add(id(referrers))
@@ -575,9 +634,14 @@ def _search(target, roots: _Roots, ignore: set[int], max_depth, max_chains, extr
             if rid in roots.containers:
                 for kid in dict.fromkeys(ref_kids):
                     for hop in _root_slots(ref, objs[kid], kid, roots, labeller):
-                        raw.append(_Raw("container", rid, hop, kid, None, depth + 1))
+                        root_hits.setdefault(kid, []).append((rid, hop))
+                        hits += 1
                 continue
-            if rid in objs or rid in roots.stop:
+            if rid in roots.stop:
+                continue
+            for kid in dict.fromkeys(ref_kids):
+                preds.setdefault(kid, []).append(rid)
+            if rid in objs:
                 continue
             objs[rid] = ref
             nxt[rid] = ref_kids[0]
@@ -590,7 +654,101 @@ def _search(target, roots: _Roots, ignore: set[int], max_depth, max_chains, extr
         depth += 1
     ignore.discard(id(frontier))
     del frontier, untracked
-    return raw, objs, nxt, found_refs, truncated
+    return _Found(objs, nxt, preds, root_hits, found_refs, truncated)
+
+
+def _down(found: _Found, x: int) -> list[int]:
+    """Ids from ``x`` down to the target along the search's shortest links."""
+    path = [x]
+    while True:
+        n = found.nxt.get(path[-1])
+        if n is None:
+            return path
+        path.append(n)
+
+
+def _enumerate(found: _Found, tid: int, roots: _Roots, labeller, limit: int) -> tuple[list[_Raw], bool]:
+    """One raw chain per reference that can be removed, each with a shortest way from a root.
+
+    Starting at the target, every holder slot ``h -> x`` is a candidate; if Python
+    code cannot remove that reference (a tuple item, a finished frame's local), the
+    holders of ``h`` are examined instead, and so on. Root slots and running frames'
+    locals on any examined object are chains of their own.
+    """
+    objs = found.objs
+    # shortest distance from a root to every object seen, and the way back up
+    succ: dict[int, list[int]] = {}
+    for child, holders in found.preds.items():
+        for h in holders:
+            succ.setdefault(h, []).append(child)
+    best: dict[int, tuple] = {}
+    level = []
+    for nid, hits in found.root_hits.items():
+        # prefer a user-facing name (Out over _oh) for the way up
+        best[nid] = ("root", min(hits, key=lambda hit: ((hit[1].name or "").lstrip("'").startswith("_"),
+                                                       len(hit[1].text))))
+        level.append(nid)
+    for nid in objs:
+        if nid not in best:
+            fh = [f for f in roots.frame_hits.get(nid, ()) if not f[0].current] or \
+                list(roots.frame_hits.get(nid, ()))
+            if fh:
+                best[nid] = ("frame", fh[0])
+                level.append(nid)
+    while level:
+        new = []
+        for r in level:
+            if r == tid:
+                continue  # what the target itself holds does not keep the target alive
+            for c in succ.get(r, ()):
+                if c not in best:
+                    best[c] = ("node", r)
+                    new.append(c)
+        level = new
+
+    def up(h):
+        path = [h]
+        while best[path[-1]][0] == "node":
+            path.append(best[path[-1]][1])
+        path.reverse()
+        return best[path[0]], path
+
+    def chain_from(root_info, path_ids, override=None):
+        kind, info = root_info
+        if kind == "root":
+            cid, hop = info
+            return _Raw("container", cid, hop, path_ids, None, override)
+        froot, name, _snap = info
+        return _Raw("frame", froot.frame_id, name, path_ids, froot, override)
+
+    raws: list[_Raw] = []
+    examined: set[int] = set()
+    queue = [tid]
+    truncated = False
+    while queue:
+        x = queue.pop(0)
+        if x in examined:
+            continue
+        examined.add(x)
+        down = _down(found, x)
+        for hit in found.root_hits.get(x, ()):
+            raws.append(chain_from(("root", hit), down))
+        for fh in roots.frame_hits.get(x, ()):
+            raws.append(chain_from(("frame", fh), down))
+        for h in dict.fromkeys(found.preds.get(x, ())):
+            if h == tid or h not in best or h not in objs:
+                continue  # the target's own references, or no way up to a root
+            holder = objs[h]
+            root_info, path = up(h)
+            for hop in labeller.all_hops(holder, x):
+                if _is_cuttable(holder, hop):
+                    raws.append(chain_from(root_info, path + down, (len(path) - 1, hop)))
+                else:
+                    queue.append(h)
+        if len(raws) >= limit:
+            truncated = bool(queue)
+            break
+    return raws, truncated
 
 
 def _count_direct_refs(referrers, kids, tid, roots) -> int:
@@ -606,11 +764,10 @@ def _count_direct_refs(referrers, kids, tid, roots) -> int:
 def _root_slots(container, child, child_id, roots: _Roots, labeller) -> list[Hop]:
     """Every slot of a root container that holds ``child`` (``_`` and ``_3`` both)."""
     hops = []
-    if isinstance(container, dict):
+    if issubclass(type(container), dict):
         for key, value in dict.items(container):
             if value is child:
-                text = safe_repr(key, clip=40)
-                hops.append(Hop("key", text, f"[{text}]"))
+                hops.append(_key_hop(key))
     else:
         hop = edge_hops(container, {child_id}, labeller).get(child_id)
         if hop is not None:
@@ -624,7 +781,8 @@ def _root_slots(container, child, child_id, roots: _Roots, labeller) -> list[Hop
 
 
 class _Built:
-    __slots__ = ("kind", "root_desc", "path", "hops", "node_ids", "nodes", "action", "cut_ids", "seeds")
+    __slots__ = ("kind", "root_desc", "path", "hops", "node_ids", "nodes", "action", "cut_ids", "seeds",
+                 "cut_at")
 
     def __init__(self, **kw):
         for k, v in kw.items():
@@ -633,26 +791,26 @@ class _Built:
 
 def _node(obj) -> GraphNode:
     return GraphNode(id=id(obj), type=type(obj).__name__, size=flat_size(obj),
-                     repr=safe_repr(obj, clip=80))
+                     repr=node_repr(obj, clip=80))
 
 
-def _chain_ids(raw: _Raw, nxt) -> list[int]:
-    ids = [raw.first_id]
-    while True:
-        n = nxt.get(ids[-1])
-        if n is None:
-            return ids
-        ids.append(n)
+def _label(raw: _Raw, objs, roots: _Roots, labeller):
+    """Label a raw chain.
 
-
-def _label(raw: _Raw, nxt, objs, roots: _Roots, labeller):
-    """Hops, node ids and the path text of a raw chain."""
-    ids = _chain_ids(raw, nxt)
+    Returns ``(root_kind, root_desc, root_text, skip, path, hops, node_ids)``: ``hops``
+    start with the root's slot; ``root_text`` covers that slot and ``skip`` more hops
+    (IPython's traitlets keep attributes in ``_trait_values``, shown as attributes).
+    """
+    ids = raw.path_ids
     hops = []
-    for holder_id, child_id in zip(ids[:-1], ids[1:]):
+    for pos, (holder_id, child_id) in enumerate(zip(ids[:-1], ids[1:])):
+        if raw.override is not None and raw.override[0] == pos:
+            hops.append(raw.override[1])
+            continue
         hop = edge_hops(objs[holder_id], {child_id}, labeller).get(child_id)
         hops.append(hop if hop is not None else Hop("ref", None, ""))
     types_after = [type(objs[i]).__name__ for i in ids[1:]]
+    skip = 0
     if raw.kind == "frame":
         fr = raw.frame_root
         slot = Hop("local", raw.slot, f" local {raw.slot}")
@@ -662,30 +820,40 @@ def _label(raw: _Raw, nxt, objs, roots: _Roots, labeller):
         all_hops = [slot] + hops
         node_ids = [fr.frame_id] + ids
     else:
-        root_kind, root_text = roots.root_text(raw.container_id, raw.slot)
-        if roots.containers[raw.container_id][0] == "module":
+        slot = raw.slot
+        if (roots.containers[raw.container_id][0] == "shell"
+                and slot.name in ("'_trait_values'", "_trait_values")
+                and hops and hops[0].kind == "key" and hops[0].name[:1] == "'"
+                and hops[0].name[1:-1].isidentifier()):
+            name = hops[0].name[1:-1]
+            slot = Hop("attr", name, "." + name)
+            skip = 1
+        root_kind, root_text = roots.root_text(raw.container_id, slot)
+        if root_kind == "module":
             root_desc = f"module {roots.containers[raw.container_id][1]}"
+            if roots.containers[raw.container_id][0] == "modules":
+                root_desc = "sys.modules"
         else:
             root_desc = ROOT_KINDS[root_kind]
         all_hops = [raw.slot] + hops
         node_ids = [raw.container_id] + ids
-    path = render_path(root_text, hops, types_after)
-    return root_kind, root_desc, root_text, path, all_hops, node_ids
+    path = render_path(root_text, hops[skip:], types_after[skip:])
+    return root_kind, root_desc, root_text, skip, path, all_hops, node_ids
 
 
 def _is_cuttable(holder, hop: Hop) -> bool:
     if hop.kind in ("key", "dictkey"):
-        return isinstance(holder, dict) and type(holder) is not types.MappingProxyType
+        return issubclass(type(holder), dict) and type(holder) is not types.MappingProxyType
     if hop.kind == "index":
-        return isinstance(holder, list)
+        return issubclass(type(holder), list)
     if hop.kind == "member":
-        return isinstance(holder, set)
+        return issubclass(type(holder), set)
     if hop.kind == "attr":
         if hop.name is None or not hop.name.isidentifier():
             return False
-        if isinstance(holder, BaseException):
+        if issubclass(type(holder), BaseException):
             return hop.name in ("__traceback__", "__context__", "__cause__") or not hop.name.startswith("__")
-        if isinstance(holder, (types.FunctionType, types.MethodType, types.FrameType,
+        if issubclass(type(holder), (types.FunctionType, types.MethodType, types.FrameType,
                                types.TracebackType, types.CodeType, types.CellType,
                                types.ModuleType, tuple, property, staticmethod, classmethod)):
             return False
@@ -703,101 +871,120 @@ def _expression_prefix(root_text, hops) -> str | None:
     return render_path(root_text, hops)
 
 
-def _action_for(root_kind, root_text, hops, node_ids, objs, roots: _Roots, raw: _Raw):
-    """(Action, cuts [(holder_id, child_id)], seed ids) for one chain."""
+_TRANSIENT = "nothing: IPython drops it when the current cell finishes"
+
+
+def _action_for(root_kind, root_text, skip, hops, node_ids, objs, roots: _Roots, raw: _Raw):
+    """(Action, cuts, seed ids, index of the cut hop or None) for one chain.
+
+    A cut is ``(holder_id, child_id, slot)``: one reference the action removes
+    (``slot`` tells apart two references from the same holder, like ``_`` and ``_3``).
+    """
+    def single(text, kind, i):
+        cut = (node_ids[i], node_ids[i + 1], hops[i].text)
+        return Action(text, kind, None, {cut}), [cut], [node_ids[i + 1]], i
+
     if raw.kind == "frame":
         fr = raw.frame_root
         child = node_ids[1]
-        cuts = [(fr.frame_id, child)]
+        cuts = [(fr.frame_id, child, raw.slot)]
         if fr.snapshot_id is not None:
-            cuts.append((fr.snapshot_id, child))
+            cuts.append((fr.snapshot_id, child, raw.slot))
         where = f"{fr.func}()" + ("" if fr.current else f" (thread {fr.thread})")
         text = f"del {raw.slot} in {where}, or let {fr.func}() return"
-        return Action(text, "frame", None, {("frame", fr.frame_id, raw.slot)}), cuts, [child]
+        return Action(text, "frame", None, set(cuts)), cuts, [child], None
     cid = raw.container_id
     # the last traceback: clear every sys.last_* at once
     if root_kind == "traceback":
         sysd = _module_dict(sys)
         names = [n for n in _LAST_EXC_NAMES if sysd.get(n) is not None]
         text = " = ".join(f"sys.{n}" for n in names) + " = None" if names else "sys.last_traceback = None"
-        cuts = [(id(sysd), id(sysd[n])) for n in names]
-        return Action(text, "traceback", None, {("traceback",)}), cuts, [id(sysd[n]) for n in names]
+        cuts = [(id(sysd), id(sysd[n]), n) for n in names]
+        return Action(text, "traceback", None, set(cuts)), cuts, [id(sysd[n]) for n in names], None
     # IPython's previous ExecutionResult: replaced when the current cell finishes
-    if cid == roots.shell_id and raw.slot.name == "last_execution_result":
-        child = node_ids[1]
-        return (Action("nothing: IPython drops it when the current cell finishes", "transient",
-                       None, {("transient", child)}), [(cid, child)], [child])
+    if roots.containers[cid][0] == "shell" and root_text == "get_ipython().last_execution_result":
+        return single(_TRANSIENT, "transient", skip)
     # the output cache: cut at the cache slot
     for i, hop in enumerate(hops):
         holder_id = node_ids[i]
-        child = node_ids[i + 1]
         bare = hop.name[1:-1] if hop.kind == "key" and hop.name and hop.name[0] == "'" else hop.name
         if holder_id == roots.out_id and hop.kind == "key":
-            return (Action(f"del Out[{hop.name}]", "del", None, {(holder_id, child)}),
-                    [(holder_id, child)], [child])
+            return single(f"del Out[{hop.name}]", "del", i)
         if holder_id == roots.user_ns_id and roots.shell is not None and hop.kind == "key" \
                 and bare and _OUT_VAR.match(bare):
-            return (Action(f"del {bare}", "del", None, {(holder_id, child)}),
-                    [(holder_id, child)], [child])
+            return single(f"del {bare}", "del", i)
+        if holder_id == roots.hidden_ns_id and hop.kind == "key" and bare in _UNDERSCORES:
+            # %reset -f out leaves these; the next displayed output replaces them
+            return single(f"get_ipython().user_ns_hidden.pop({hop.name}, None)", "del", i)
         is_under = (holder_id == roots.user_ns_id and roots.shell is not None and hop.kind == "key"
                     and bare in _UNDERSCORES)
-        is_hidden = holder_id == roots.hidden_ns_id and hop.kind == "key"
+        is_hidden = holder_id == roots.hidden_ns_id and hop.kind == "key" and bare and _OUT_VAR.match(bare)
         is_dh = holder_id in roots.displayhook_ids and hop.kind == "attr" and hop.name in _UNDERSCORES
         is_dh_dict = (i > 0 and node_ids[i - 1] in roots.displayhook_ids and hops[i - 1].kind == "dict"
                       and bare in _UNDERSCORES)
         if is_under or is_hidden or is_dh or is_dh_dict:
-            cuts = _reset_out_cuts(roots, {child})
-            return Action("%reset -f out", "reset_out", None, {("reset_out",)}), cuts, [child]
+            cuts = _reset_out_cuts(roots, {node_ids[i + 1]})
+            return Action("%reset -f out", "reset_out", None, set(cuts)), cuts, [node_ids[i + 1]], None
     # generic: remove the deepest reference that Python code can remove
     for i in range(len(hops) - 1, -1, -1):
         hop = hops[i]
         holder_id = node_ids[i]
-        child = node_ids[i + 1]
-        if i == 0:  # the root's own slot: a module global or a namespace variable
-            if " " in root_text or roots.containers[cid][0] not in ("namespace", "module"):
+        if i <= skip:  # the root's own slot: a module global or a namespace variable
+            if " " in root_text or roots.containers[cid][0] not in ("namespace", "module", "modules"):
                 break
-            return (Action(f"del {root_text}", "del", None, {(holder_id, child, hop.text)}),
-                    [(holder_id, child)], [child])
+            return single(f"del {root_text}", "del", i)
         holder = objs.get(holder_id)
+        if hop.kind == "key" and i >= skip + 2 and hops[i - 1].kind == "dict" and hop.name \
+                and hop.name[0] == "'" and hop.name[1:-1].isidentifier():
+            # an attribute stored in an instance __dict__: obj.name = None
+            owner = _expression_prefix(root_text, hops[skip + 1:i - 1])
+            if owner is not None:
+                return single(f"{owner}.{hop.name[1:-1]} = None", "del", i)
         if holder is None or not _is_cuttable(holder, hop):
             continue
         if holder_id in roots.displayhook_ids and hop.name == "exec_result":
-            return (Action("nothing: IPython drops it when the current cell finishes", "transient",
-                           None, {("transient", child)}), [(holder_id, child)], [child])
-        prefix = _expression_prefix(root_text, hops[1:i])
+            return single(_TRANSIENT, "transient", i)
+        prefix = _expression_prefix(root_text, hops[skip + 1:i])
         if prefix is None:
             continue
         if hop.kind == "member":
             text = f"{prefix}.discard(<the object>)"
-        elif hop.kind == "attr" and isinstance(holder, BaseException) and hop.name.startswith("__"):
+        elif hop.kind == "attr":
             text = f"{prefix}.{hop.name} = None"
         elif hop.kind == "dictkey":
             text = f"del {prefix}[{hop.name}]"
         else:
             text = "del " + render_path(prefix, [hop])
-        return Action(text, "del", None, {(holder_id, child, hop.text)}), [(holder_id, child)], [child]
-    holder_id, child = node_ids[0], node_ids[1]
-    return (Action(f"remove the reference at the start of {root_text}", "manual", None,
-                   {(holder_id, child, "manual")}), [(holder_id, child)], [child])
+        return single(text, "del", i)
+    return single(f"remove the reference at the start of {root_text}", "manual", 0)
 
 
-def _reset_out_cuts(roots: _Roots, children: set[int]) -> list[tuple[int, int]]:
-    """Every reference ``%reset -f out`` removes that points at one of ``children``."""
+def _reset_out_cuts(roots: _Roots, children: set[int]) -> list[tuple[int, int, str]]:
+    """Every reference ``%reset -f out`` removes that points at one of ``children``.
+
+    Mirrors IPython's ``DisplayHook.flush``: it clears ``Out``, deletes ``_<n>``
+    from the user and hidden namespaces, and resets ``_``, ``__``, ``___`` in the
+    user namespace (unless ``builtins`` defines ``_``) and on the display hook. It
+    leaves ``_``/``__``/``___`` in the hidden namespace alone.
+    """
     shell = roots.shell
     cuts = []
     if shell is None:
         return cuts
     user_ns = getattr(shell, "user_ns", None)
-    if isinstance(user_ns, dict):
+    builtins_dict = _module_dict(sys.modules["builtins"])
+    if issubclass(type(user_ns), dict):
         oh = user_ns.get("_oh")
-        if isinstance(oh, dict):
-            cuts += [(id(oh), id(v)) for v in dict.values(oh) if id(v) in children]
-        for ns in (user_ns, getattr(shell, "user_ns_hidden", None)):
-            if isinstance(ns, dict):
+        if issubclass(type(oh), dict):
+            cuts += [(id(oh), id(v), f"[{safe_repr(k, clip=40)}]") for k, v in dict.items(oh)
+                     if id(v) in children]
+        reset_unders = "_" not in builtins_dict
+        for ns, unders in ((user_ns, reset_unders), (getattr(shell, "user_ns_hidden", None), False)):
+            if issubclass(type(ns), dict):
                 for key, value in dict.items(ns):
                     if id(value) in children and type(key) is str and (
-                            key in _UNDERSCORES or _OUT_VAR.match(key)):
-                        cuts.append((id(ns), id(value)))
+                            _OUT_VAR.match(key) or (unders and key in _UNDERSCORES)):
+                        cuts.append((id(ns), id(value), f"[{safe_repr(key, clip=40)}]"))
     dh = getattr(shell, "displayhook", None)
     if dh is not None:
         for name in _UNDERSCORES:
@@ -806,7 +993,7 @@ def _reset_out_cuts(roots: _Roots, children: set[int]) -> list[tuple[int, int]]:
             except Exception:  # noqa: BLE001
                 continue
             if id(value) in children:
-                cuts.append((id(dh), id(value)))
+                cuts.append((id(dh), id(value), "." + name))
     return cuts
 
 
@@ -824,12 +1011,12 @@ def _closure(seeds, stop: set[int], max_nodes: int):
     while stack:
         x = stack.pop()
         xid = id(x)
-        if xid in index or xid in stop or isinstance(x, (type, types.ModuleType)):
+        if xid in index or xid in stop or issubclass(type(x), (type, types.ModuleType)):
             continue
         index[xid] = len(members)
         members.append(x)
         refs = gc.get_referents(x)
-        if isinstance(x, dict):
+        if issubclass(type(x), dict):
             keys = list(dict.keys(x))
             if keys and all(type(k) is str for k in keys):
                 refs.extend(keys)  # str keys of a str-only table are not traversed by gc
@@ -878,7 +1065,7 @@ class _Retention:
         n = len(self.members)
         cut_ext: dict[int, int] = {}
         cut_int: dict[tuple[int, int], int] = {}
-        for holder_id, child_id in cuts:
+        for holder_id, child_id, _slot in cuts:
             j = index.get(child_id)
             if j is None:
                 continue
@@ -924,7 +1111,7 @@ class _Retention:
 
 def why_alive(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: int = 3,
               max_nodes: int = 1_000_000, releasable: bool = True, ignore=(),
-              _own_refs: int = 0) -> WhyAlive:
+              collect: bool = True, _own_refs: int = 0) -> WhyAlive:
     """Find what keeps ``obj`` alive: shortest chains from roots, actions, bytes.
 
     Parameters
@@ -946,6 +1133,11 @@ def why_alive(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: in
         (one walk over what the object holds; ``False`` is faster).
     ignore : iterable
         Objects (or ids) never to treat as holders, e.g. your own temporary lists.
+    collect : bool
+        Run ``gc.collect()`` first, so that unreachable cycles (IPython's traceback
+        formatting leaves many) do not count as holders. ``False`` keeps the
+        collector's state untouched; garbage then shows up as holders and lowers
+        the releasable bytes.
 
     Returns
     -------
@@ -966,31 +1158,42 @@ def why_alive(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: in
     _check_int("_own_refs", _own_refs, 0)
     own: set[int] = set()
     for item in ignore:
-        own.add(item if isinstance(item, int) and not isinstance(item, bool) else id(item))
+        own.add(item if type(item) is int else id(item))
+    if collect:
+        gc.collect()
     roots = _Roots(own)
     # References to obj right now, minus this frame's parameter and getrefcount's argument.
     target_ext = sys.getrefcount(obj) - 2 - _own_refs
-    raw, objs, nxt, found_refs, truncated = _search(obj, roots, own, max_depth, max_chains,
-                                                    extra_depth, max_nodes)
+    found = _search(obj, roots, own, max_depth, max_chains, extra_depth, max_nodes)
+    objs = found.objs
     tid = id(obj)
     labeller = _Labeller()
+    raw, more = _enumerate(found, tid, roots, labeller, 4 * max_chains)
+    truncated = found.truncated or more
+    found_refs = found.found_refs
     built: list[_Built] = []
+    node_cache: dict[int, GraphNode] = {}
+    r = None
     for r in raw:
-        root_kind, root_desc, root_text, path, hops, node_ids = _label(r, nxt, objs, roots, labeller)
-        action, cuts, seeds = _action_for(root_kind, root_text, hops, node_ids, objs, roots, r)
+        root_kind, root_desc, root_text, skip, path, hops, node_ids = _label(r, objs, roots, labeller)
+        action, cuts, seeds, cut_at = _action_for(root_kind, root_text, skip, hops, node_ids,
+                                                  objs, roots, r)
         nodes = []
         for nid in node_ids:
-            o = objs.get(nid)
-            if o is not None:
-                nodes.append(_node(o))
-            elif r.kind == "frame" and nid == r.frame_root.frame_id:
-                nodes.append(GraphNode(id=nid, type="frame", size=0, repr=r.frame_root.where))
-            else:
-                nodes.append(GraphNode(id=nid, type=roots.containers.get(nid, ("?", "?"))[0],
-                                       size=0, repr=roots.containers.get(nid, ("?", "?"))[1]))
-        o = None
+            node = node_cache.get(nid)
+            if node is None:
+                if nid in objs:
+                    node = _node(objs[nid])
+                elif r.kind == "frame" and nid == r.frame_root.frame_id:
+                    node = GraphNode(id=nid, type="frame", size=0, repr=r.frame_root.where)
+                else:
+                    node = roots.container_node(nid)
+                node_cache[nid] = node
+            nodes.append(node)
         built.append(_Built(kind=root_kind, root_desc=root_desc, path=path, hops=hops,
-                            node_ids=node_ids, nodes=nodes, action=action, cut_ids=cuts, seeds=seeds))
+                            node_ids=node_ids, nodes=nodes, action=action, cut_ids=cuts,
+                            seeds=seeds, cut_at=cut_at))
+    del raw, r
     # shortest first; one chain per distinct action
     built.sort(key=lambda b: (len(b.hops), _KIND_ORDER.get(b.kind, 99), b.path))
     chosen: list[_Built] = []
@@ -1004,9 +1207,12 @@ def why_alive(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: in
         if len(chosen) >= max_chains:
             truncated = truncated or len(built) > len(chosen)
             break
-    # the plan: drop actions whose references a broader action removes too
+    # the plan: drop actions whose references a broader action removes too; deepest cuts
+    # first, so that running the actions in order never removes a container before its item
     plan: list[_Built] = []
-    for b in chosen:
+    for b in sorted(chosen, key=_plan_order):
+        if b.action.kind == "transient":
+            continue  # happens by itself; counted below for every action
         if any(set(b.cut_ids) <= set(p.cut_ids) and b is not p for p in chosen
                if len(p.cut_ids) > len(b.cut_ids)):
             continue
@@ -1014,17 +1220,28 @@ def why_alive(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: in
             continue
         plan.append(b)
     target_type = type(obj).__name__
-    target_repr = safe_repr(obj, clip=80)
+    target_repr = node_repr(obj, clip=80)
     target_size = flat_size(obj)
     hidden = max(0, target_ext - found_refs)
     # seeds (objects just below the cut references) for the releasable computation
     seed_ids = {sid for b in chosen for sid in b.seeds}
     seeds = [objs[s] if s in objs else _seed_from_cuts(s, roots) for s in seed_ids]
     seeds = [s for s in seeds if s is not _NOTHING]
+    transient_cut, transient_obj = _transient(roots)
+    notes = []
+    if tid in roots.containers:
+        kind, name = roots.containers[tid]
+        notes.append(f"it is itself a root ({'globals of ' + name if kind in ('module', 'namespace') else name})")
+    if transient_cut is not None:
+        if transient_cut[1] not in seed_ids:
+            seeds.append(transient_obj)
+        notes.append("bytes are counted as of the end of this cell, when IPython drops "
+                     "get_ipython().last_execution_result (the previous cell's result)")
+    transient_obj = None
     extra_own: dict[int, int] = {}
-    for s in seeds:
-        extra_own[id(s)] = extra_own.get(id(s), 0) + 1
-    del objs, nxt, raw
+    for sid in map(id, seeds):  # no loop variable may keep a seed: it would count as a holder
+        extra_own[sid] = extra_own.get(sid, 0) + 1
+    del objs, found
     labeller = None
     action_bytes: dict[frozenset, int | None] = {}
     plan_bytes = None
@@ -1034,11 +1251,14 @@ def why_alive(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: in
         if closed is not None:
             retention = _Retention(*closed, tid, target_ext, extra_own)
             del closed
+            # what goes anyway when the cell ends is not credited to any action
+            always = [transient_cut] if transient_cut is not None else []
+            baseline = retention.freed_bytes(always) if always else 0
             for b in chosen:
                 key = b.action._cuts
                 if key not in action_bytes:
-                    action_bytes[key] = retention.freed_bytes(b.cut_ids)
-            plan_bytes = retention.freed_bytes([c for b in plan for c in b.cut_ids])
+                    action_bytes[key] = retention.freed_bytes(always + list(b.cut_ids)) - baseline
+            plan_bytes = retention.freed_bytes(always + [c for b in plan for c in b.cut_ids]) - baseline
             del retention
     del seeds
     chains = tuple(
@@ -1048,10 +1268,37 @@ def why_alive(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: in
     plan_actions = tuple(b.action._with_bytes(action_bytes.get(b.action._cuts)) for b in plan)
     roots = None
     return WhyAlive(tid, target_type, target_repr, target_size, chains, plan_actions,
-                    plan_bytes, hidden, truncated)
+                    plan_bytes, hidden, truncated, notes)
 
 
 _NOTHING = object()
+
+
+def _plan_order(b: _Built):
+    """Deepest cuts first; list items from the highest index down (no index shifts)."""
+    depth = b.cut_at if b.cut_at is not None else len(b.hops)
+    cut = b.hops[b.cut_at] if b.cut_at is not None else None
+    index = int(cut.name) if cut is not None and cut.kind == "index" and cut.name.isdigit() else 0
+    return (-depth, -index)
+
+
+def _transient(roots: _Roots):
+    """IPython's reference to the previous cell's ExecutionResult, as ``(cut, object)``.
+
+    The shell replaces it when the current cell finishes, so releasable bytes are
+    counted as of then. ``(None, None)`` outside IPython.
+    """
+    shell = roots.shell
+    if shell is None:
+        return None, None
+    try:
+        values = object.__getattribute__(shell, "__dict__").get("_trait_values")
+    except Exception:  # noqa: BLE001
+        return None, None
+    result = values.get("last_execution_result") if type(values) is dict else None
+    if result is None:
+        return None, None
+    return (id(values), id(result), "last_execution_result"), result
 
 
 def _seed_from_cuts(seed_id, roots: _Roots):
@@ -1065,10 +1312,11 @@ def _seed_from_cuts(seed_id, roots: _Roots):
 
 
 def find_chains(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: int = 3,
-                max_nodes: int = 1_000_000, ignore=()) -> tuple[Chain, ...]:
+                max_nodes: int = 1_000_000, ignore=(), collect: bool = True) -> tuple[Chain, ...]:
     """Shortest referrer chains from roots to ``obj`` (no byte counts; faster).
 
     Same search as :func:`why_alive` with ``releasable=False``.
     """
     return why_alive(obj, max_depth=max_depth, max_chains=max_chains, extra_depth=extra_depth,
-                     max_nodes=max_nodes, releasable=False, ignore=ignore, _own_refs=1).chains
+                     max_nodes=max_nodes, releasable=False, ignore=ignore, collect=collect,
+                     _own_refs=1).chains

@@ -1,0 +1,110 @@
+"""Reference graphs and why-alive chains as pandas DataFrames (to merge into ``frames.py``).
+
+Columns are fixed and documented here; every function returns a new DataFrame
+that holds ids, names, sizes and text only (never the objects).
+
+Graph nodes (:func:`graph_nodes_frame`, one row per node, in graph order):
+
+=============  ========  ====================================================
+``id``         int64     ``id()`` of the object; negative for "+N more" nodes
+``type``       string    ``type(obj).__name__``
+``size``       int64     flat size in bytes
+``repr``       string    clipped repr (never raises)
+``kind``       string    ``"object"`` or ``"more"``
+``count``      int64     objects elided by a "+N more" node, else 0
+``depth``      int64     distance from the start objects of a walk
+``highlight``  bool      marked by the walk's ``highlight`` predicate
+``cycle``      bool      lies on a reference cycle
+``root``       bool      a start object of the walk
+=============  ========  ====================================================
+
+Graph edges (:func:`graph_edges_frame`): ``src`` (int64), ``dst`` (int64),
+``label`` (string: ``"['k']"``, ``".attr"``, ``"[3]"``; empty when unnamed).
+An edge points from the holder to the object it holds.
+
+Why-alive chains (:func:`chains_frame`, one row per chain, shortest first):
+
+====================  ========  ==============================================
+``root``              string    where the chain starts, in words
+``path``              string    the chain in user terms (``"Out[3]"``,
+                                ``"cache['x'].items[2]"``)
+``length``            int64     references in the chain
+``releasable_bytes``  Int64     bytes its action frees (``<NA>`` if not computed)
+``action``            string    what removes the reference (``"del Out[3]"``)
+``root_kind``         string    ``namespace``, ``output_cache``, ``traceback``,
+                                ``frame``, ``ipython``, ``input_history``, ``module``
+====================  ========  ==============================================
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .core.refbrowser import RefTreeNode
+from .core.refgraph import GraphModel, ReferenceGraph
+from .core.whyalive import WhyAlive
+
+__all__ = ["NODE_COLUMNS", "EDGE_COLUMNS", "CHAIN_COLUMNS",
+           "graph_nodes_frame", "graph_edges_frame", "chains_frame"]
+
+NODE_COLUMNS = ("id", "type", "size", "repr", "kind", "count", "depth", "highlight", "cycle", "root")
+EDGE_COLUMNS = ("src", "dst", "label")
+CHAIN_COLUMNS = ("root", "path", "length", "releasable_bytes", "action", "root_kind")
+
+_NODE_DTYPES = {"id": "int64", "type": "string", "size": "int64", "repr": "string",
+                "kind": "string", "count": "int64", "depth": "int64", "highlight": "bool",
+                "cycle": "bool", "root": "bool"}
+_EDGE_DTYPES = {"src": "int64", "dst": "int64", "label": "string"}
+_CHAIN_DTYPES = {"root": "string", "path": "string", "length": "int64",
+                 "releasable_bytes": "Int64", "action": "string", "root_kind": "string"}
+
+
+def _model(graph) -> GraphModel:
+    if isinstance(graph, GraphModel):
+        return graph
+    if isinstance(graph, ReferenceGraph):
+        return graph.model
+    if isinstance(graph, WhyAlive):
+        return graph.to_graph()
+    if isinstance(graph, RefTreeNode):
+        from .graphs import as_model  # the tree -> graph conversion lives there
+
+        return as_model(graph)
+    raise TypeError(f"expected a GraphModel, ReferenceGraph/GarbageGraph, WhyAlive or "
+                    f"RefTreeNode, got {type(graph).__name__}")
+
+
+def _frame(rows, columns, dtypes) -> pd.DataFrame:
+    df = pd.DataFrame.from_records(rows, columns=list(columns)) if rows else \
+        pd.DataFrame({c: pd.Series([], dtype=dtypes[c]) for c in columns})
+    return df.astype(dtypes)
+
+
+def graph_nodes_frame(graph) -> pd.DataFrame:
+    """One row per node of ``graph``; columns :data:`NODE_COLUMNS` (see module doc)."""
+    rows = [(n.id, n.type, n.size, n.repr, n.kind, n.count, n.depth, n.highlight, n.cycle, n.root)
+            for n in _model(graph).nodes]
+    return _frame(rows, NODE_COLUMNS, _NODE_DTYPES)
+
+
+def graph_edges_frame(graph) -> pd.DataFrame:
+    """One row per edge of ``graph``; columns :data:`EDGE_COLUMNS` (see module doc)."""
+    rows = [(e.src, e.dst, e.label) for e in _model(graph).edges]
+    return _frame(rows, EDGE_COLUMNS, _EDGE_DTYPES)
+
+
+def chains_frame(result: WhyAlive) -> pd.DataFrame:
+    """One row per chain of a :func:`~pympler_nb.core.whyalive.why_alive` result.
+
+    Columns :data:`CHAIN_COLUMNS` (see module doc).
+    """
+    if not isinstance(result, WhyAlive):
+        raise TypeError(f"expected the WhyAlive result of why_alive(obj), got {type(result).__name__}")
+    rows = [(c.root, c.path, c.length, c.releasable_bytes, c.action.text, c.root_kind)
+            for c in result.chains]
+    df = _frame(rows, CHAIN_COLUMNS, _CHAIN_DTYPES)
+    df.attrs["target_type"] = result.target_type
+    df.attrs["target_id"] = result.target_id
+    df.attrs["plan"] = [a.text for a in result.plan]
+    df.attrs["plan_releasable_bytes"] = result.releasable_bytes
+    return df
