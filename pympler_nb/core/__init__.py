@@ -1,9 +1,32 @@
 """The sizing and tracker core: a drop-in for Pympler's public API.
 
 Standard library only; ``psutil`` and ``graphviz`` are imported lazily where needed.
-``from pympler_nb.core import asizeof`` works like ``from pympler import asizeof``.
+``from pympler_nb.core import asizeof`` works like ``from pympler import asizeof``, and
+so do ``muppy``, ``summary``, ``tracker``, ``process``, ``classtracker``,
+``classtracker_stats``, ``refgraph``, ``garbagegraph`` and ``refbrowser``; ``whyalive``
+finds the holders of an object in notebook terms.
 """
 
 from . import asizeof
 
-__all__ = ["asizeof"]
+__all__ = [
+    "asizeof",
+    "muppy",
+    "summary",
+    "tracker",
+    "process",
+    "classtracker",
+    "classtracker_stats",
+    "refgraph",
+    "garbagegraph",
+    "refbrowser",
+    "whyalive",
+]
+
+
+def __getattr__(name):  # the other modules load on first use
+    if name in __all__:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -129,7 +129,7 @@ def _values_address(obj: object, tp: type) -> int:
     return _read_ptr(id(obj) - 4 * _PTR).value or 0
 
 
-def attribute_names(obj: object, tp: type) -> list[tuple[str, int]] | None:
+def attribute_names(obj: object, tp: type, cache: dict | None = None) -> list[tuple[str, int]] | None:
     """``[(name, address_of_value), ...]`` of an instance's inline/managed attributes.
 
     ``None`` when the attributes are not in a values array (no managed layout, the
@@ -143,18 +143,25 @@ def attribute_names(obj: object, tp: type) -> list[tuple[str, int]] | None:
     if not values or not keys:
         return None
     _, nentries = _keys_usable(keys)
-    log2_index_bytes = _read_u8(keys + 9).value
-    entries = keys + 32 + (1 << log2_index_bytes)
+    # shared keys only ever grow: their names can be cached by (keys, count) for a call
+    names = cache.get((keys, nentries)) if cache is not None else None
+    if names is None:
+        log2_index_bytes = _read_u8(keys + 9).value
+        entries = keys + 32 + (1 << log2_index_bytes)
+        names = []
+        for i in range(nentries):
+            kptr = _read_ptr(entries + i * 2 * _PTR).value
+            name = ctypes.cast(kptr, ctypes.py_object).value if kptr else None
+            names.append(name if type(name) is str or name is None else repr(name))
+        if cache is not None:
+            cache[(keys, nentries)] = names
     out = []
-    for i in range(nentries):
+    for i, name in enumerate(names):
+        if name is None:
+            continue
         vptr = _read_ptr(values + i * _PTR).value
-        if not vptr:
-            continue
-        kptr = _read_ptr(entries + i * 2 * _PTR).value
-        if not kptr:
-            continue
-        name = ctypes.cast(kptr, ctypes.py_object).value
-        out.append((name if type(name) is str else repr(name), vptr))
+        if vptr:
+            out.append((name, vptr))
     return out
 
 

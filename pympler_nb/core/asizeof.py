@@ -497,10 +497,12 @@ def _ignore_ids(ignored: bool):
 class _Ctx:
     """State of one top-level sizing call (dropped when it returns)."""
 
-    __slots__ = ("types", "ignore", "version")
+    __slots__ = ("types", "ignore", "version", "names", "slots")
 
     def __init__(self, sizer):
         self.types = {}
+        self.names = {}  # attribute names of shared keys, for Asized trees
+        self.slots = {}  # type -> its __slots__ member descriptors
         self.ignore, self.version = _ignore_ids(sizer._ignored)
 
 
@@ -980,6 +982,8 @@ class Asizer:
         if extra:
             self._seen -= extra
         ctx.types.clear()
+        ctx.names.clear()
+        ctx.slots.clear()
 
     def asizeof(self, *objs, **opts):
         """Combined deep size of ``objs``; objects sized before count 0."""
@@ -1053,6 +1057,10 @@ class Asizer:
             if obj is _SHARED:
                 return Asized(0, 0, (), name)
             if type(obj) is _VirtualDict:  # the attributes of an instance
+                if depth >= detail:  # a leaf: the values array and what it holds
+                    vals = [v for _, v in obj.pairs if v is not _SHARED]
+                    return Asized(obj.flat + (self._walk(ctx, vals, depth0=depth + 1) if vals else 0),
+                                  obj.flat, (), name)
                 stack.append([name, obj.flat, iter(obj.pairs), [], depth])
                 return None
             if id(obj) in seen:
@@ -1072,7 +1080,7 @@ class Asizer:
             self._seen_count += 1
             flat = self._size_group(ctx, [obj], info, None)
             self._total += flat
-            pairs = _named_refs_of(self, obj, info, clip)
+            pairs = _named_refs_of(self, obj, info, clip, ctx)
             for _, ref in pairs:
                 if type(ref) is _VirtualDict:
                     flat -= ref.flat  # the values array is shown as the '__dict__' node
@@ -1291,8 +1299,13 @@ def _round_split(size, extra, info, mask):
 
 
 
-def _slot_names(tp):
+def _slot_names(tp, ctx=None):
     """``[(name, member_descriptor)]`` of the ``__slots__`` along the MRO."""
+    if ctx is not None:
+        cached = ctx.slots.get(tp)
+        if cached is None:
+            cached = ctx.slots[tp] = _slot_names(tp)
+        return cached
     out = []
     try:
         mro = type.__dict__["__mro__"].__get__(tp)
@@ -1314,7 +1327,7 @@ _FUNC_ATTRS = ("__closure__", "__defaults__", "__kwdefaults__", "__dict__", "__d
                "__type_params__")
 
 
-def _named_refs_of(sizer, o, info, clip):
+def _named_refs_of(sizer, o, info, clip, ctx=None):
     """``[(name, obj)]`` in Pympler's conventions, for Asized trees."""
     kind = info.kind
     tp = type(o)
@@ -1346,7 +1359,7 @@ def _named_refs_of(sizer, o, info, clip):
             out.append(("[V] " + clip_text(kname, vclip) + ": " + safe_repr(v, vclip), v))
     if kind in (_INST, _DICT) and _layout.managed_layout(tp):
         referents = _get_referents(o)
-        names = _layout.attribute_names(o, tp)
+        names = _layout.attribute_names(o, tp, None if ctx is None else ctx.names)
         if names is not None:
             byaddr = {id(r): r for r in referents}
             pairs = []
@@ -1363,7 +1376,7 @@ def _named_refs_of(sizer, o, info, clip):
                 if type(r) is dict and kind == _INST:
                     out.append(("__dict__", r))
         out.append(("__class__", tp))
-        for sname, desc in _slot_names(tp):
+        for sname, desc in _slot_names(tp, ctx):
             try:
                 out.append((sname, desc.__get__(o, tp)))
             except _SAFE_CATCH:
@@ -1373,7 +1386,7 @@ def _named_refs_of(sizer, o, info, clip):
     if kind == _DICT:
         return out
     if kind == _REFS and tp.__flags__ & (1 << 9):  # heap type: slots, __dict__
-        slots = _slot_names(tp)
+        slots = _slot_names(tp, ctx)
         for sname, desc in slots:
             try:
                 out.append((sname, desc.__get__(o, tp)))

@@ -38,7 +38,7 @@ import sys
 import types
 from collections.abc import Iterable
 from itertools import chain, compress, filterfalse, repeat
-from operator import attrgetter, is_, not_
+from operator import attrgetter, eq, is_, not_
 from typing import Any
 
 __all__ = [
@@ -56,6 +56,7 @@ _HAVE_GC = 1 << 14  # Py_TPFLAGS_HAVE_GC
 _FrameType = types.FrameType
 _CodeType = types.CodeType
 _getsizeof = sys.getsizeof
+_getrefcount = sys.getrefcount
 _is_tracked = gc.is_tracked
 _dict_keys = dict.keys  # unbound: a subclass's keys() override never runs
 
@@ -72,6 +73,49 @@ _code_parts = attrgetter(
 # --------------------------------------------------------------------------
 # the walk
 # --------------------------------------------------------------------------
+
+class _TypeKey:
+    """A hashable stand-in for a type whose metaclass makes it unhashable
+    (``__eq__`` without ``__hash__``); compared by identity."""
+
+    __slots__ = ("type",)
+
+    def __init__(self, t: type) -> None:
+        self.type = t
+
+
+def _real(t: Any) -> type:
+    """The type behind a :class:`_TypeKey` (or ``t`` itself)."""
+    return t.type if type(t) is _TypeKey else t
+
+
+def _hashable_types(tys: list) -> list:
+    """``tys`` with every unhashable type replaced by one :class:`_TypeKey` per type.
+
+    The slow path (a Python loop): used only after hashing a type failed.
+    """
+    keys: dict[int, _TypeKey] = {}
+    out = []
+    for t in tys:
+        try:
+            hash(t)
+        except TypeError:
+            key = keys.get(id(t))
+            if key is None:
+                key = keys[id(t)] = _TypeKey(t)
+            t = key
+        out.append(t)
+    return out
+
+
+def _type_set(tys: list) -> tuple[set, list]:
+    """``(set(tys), tys)``; unhashable types replaced by stand-ins where needed."""
+    try:
+        return set(tys), tys
+    except TypeError:
+        tys = _hashable_types(tys)
+        return set(tys), tys
+
 
 def _dict_key_list(dicts: list) -> list:
     """All keys of ``dicts`` in one flat list (read through the unbound ``dict.keys``).
@@ -94,7 +138,7 @@ def _dict_key_list(dicts: list) -> list:
     return keys
 
 
-def _referents_of_untracked(frontier: list) -> list:
+def _referents_of_untracked(frontier: list, ftys: list) -> list:
     """Untracked objects referenced by the objects of ``frontier``, with repeats.
 
     ``frontier`` holds objects that were just found (all untracked).  Their
@@ -103,10 +147,9 @@ def _referents_of_untracked(frontier: list) -> list:
     keys of dicts.  Most of the frontier is leaves (str, int, ...): one pass over
     the types picks the few containers out.
     """
-    ftys = list(map(type, frontier))
-    ftypes = set(ftys)
-    gc_types = {t for t in ftypes if t.__flags__ & _HAVE_GC}
-    dict_types = {t for t in ftypes if issubclass(t, dict)}
+    ftypes, ftys = _type_set(ftys)
+    gc_types = {t for t in ftypes if _real(t).__flags__ & _HAVE_GC}
+    dict_types = {t for t in ftypes if issubclass(_real(t), dict)}
     inner = gc_types | dict_types
     if _CodeType in ftypes:
         inner.add(_CodeType)
@@ -115,7 +158,7 @@ def _referents_of_untracked(frontier: list) -> list:
     mask = list(map(inner.__contains__, ftys))
     objs = list(compress(frontier, mask))
     tys = list(compress(ftys, mask))
-    del mask, ftys
+    del mask
     found: list = []
     if gc_types:
         found = gc.get_referents(*compress(objs, map(gc_types.__contains__, tys)))
@@ -136,13 +179,47 @@ def _new_ids(cand: dict, seen: dict, skip: dict | None) -> list:
     return list(new)
 
 
-def _own_frames(depth: int) -> tuple[set[int], list]:
-    """Split the current stack at ``depth``.
+def _with_repeats(level1: list, skip: dict[int, Any] | None) -> list:
+    """``remove_dups=False``: ``level1`` as found (with repeats) plus the deeper objects."""
+    if skip:
+        level1 = list(compress(level1, map(not_, map(skip.__contains__, map(id, level1)))))
+    seen = dict(zip(map(id, level1), level1))
+    frontier = list(seen.values())
+    deeper: list = []
+    while frontier:
+        found = _referents_of_untracked(frontier, list(map(type, frontier)))
+        cand = dict(zip(map(id, found), found))
+        new_ids = _new_ids(cand, seen, skip)
+        frontier = list(map(cand.__getitem__, new_ids))
+        seen.update(zip(new_ids, frontier))
+        deeper.extend(frontier)
+    level1.extend(deeper)
+    return level1
 
-    Returns the ids of the frames of this call chain up to and including the
-    frame ``depth`` levels up (the caller of the public function; Pympler leaves
-    it out too, so that the returned list does not form a cycle with the
-    caller's locals) and the list of the frames above it.
+
+def _calibrate_single() -> int:
+    """The refcount ``map(sys.getrefcount, lst)`` reports for an object held by
+    exactly one container besides ``lst``."""
+    probe = float("0.123456789")  # a fresh object
+    holder = [probe]
+    lst = [probe]
+    del probe
+    rc = list(map(_getrefcount, lst))[0]
+    del holder, lst
+    return rc
+
+
+_SINGLE_RC = _calibrate_single()
+
+
+def _own_frames(depth: int) -> tuple[set[int], list]:
+    """Split the current stack after the ``depth`` innermost frames.
+
+    Counting from the caller of this function (``_walk``), the ``depth`` frames
+    are ours plus the user's frame that called the public function (Pympler
+    leaves that one out too, so that the returned list does not form a cycle
+    with the caller's locals).  Returns their ids and the list of the frames
+    above them.
     """
     frame = sys._getframe(1)
     own: set[int] = set()
@@ -159,13 +236,16 @@ def _own_frames(depth: int) -> tuple[set[int], list]:
 
 
 def _walk(include_frames: bool = False, remove_dups: bool = True,
-          depth: int = 2, skip: dict[int, Any] | None = None) -> tuple[list, list]:
+          depth: int = 2, skip: dict[int, Any] | None = None,
+          ) -> tuple[list, list, list, list | None]:
     """Enumerate the heap.
 
-    Returns ``(tracked, untracked)``: the GC-tracked objects (frames only with
-    ``include_frames``) and everything reachable from them through untracked
-    objects, each once (``remove_dups=False`` repeats the untracked direct
-    referents of tracked objects once per reference, as Pympler does).
+    Returns ``(tracked, untracked, tracked_types, untracked_types)``: the
+    GC-tracked objects (frames only with ``include_frames``), everything
+    reachable from them through untracked objects, each once, and the types of
+    both lists (parallel lists, so that summaries need not compute them again).
+    ``remove_dups=False`` repeats the untracked direct referents of tracked
+    objects once per reference, as Pympler does (``untracked_types`` is then None).
 
     ``depth`` is the number of frames between this function and the user's
     caller (used only with ``include_frames``).  Objects whose id is in ``skip``
@@ -180,7 +260,7 @@ def _walk(include_frames: bool = False, remove_dups: bool = True,
         if skip:
             tracked = list(compress(tracked, map(not_, map(skip.__contains__, map(id, tracked)))))
         ttys = list(map(type, tracked))
-        ttypes = set(ttys)
+        ttypes, ttys = _type_set(ttys)
         if _FrameType in ttypes:
             is_frame = list(map(is_, ttys, repeat(_FrameType)))
             frames = list(compress(tracked, is_frame)) if include_frames else []
@@ -200,7 +280,7 @@ def _walk(include_frames: bool = False, remove_dups: bool = True,
             del own, outer, listed
         del frames
 
-        dict_types = {t for t in ttypes if issubclass(t, dict)}
+        dict_types = {t for t in ttypes if issubclass(_real(t), dict)}
         del ttypes
         # level 1: untracked direct referents of tracked objects (with repeats),
         # plus the keys of tracked dicts that the collector does not visit.
@@ -211,39 +291,41 @@ def _walk(include_frames: bool = False, remove_dups: bool = True,
             del tdicts
         else:
             keys = []
-        del ttys
-        seen = dict(zip(map(id, level1), level1))
+        if keys:
+            level1.extend(keys)
+        del keys
+        if not remove_dups:
+            return tracked, _with_repeats(level1, skip), ttys, None
+        # An object whose refcount shows exactly one reference besides its entry
+        # in ``level1`` is referenced only by the container it was found through:
+        # it cannot be met again, so it needs no dedup (most strs and ints).  The
+        # others go through an id-keyed dict.  Objects in ``skip`` are held by
+        # ``skip`` too, so they are never singles and are dropped from the dict.
+        single = list(map(eq, map(_getrefcount, level1), repeat(_SINGLE_RC)))
+        untracked = list(compress(level1, single))
+        multi = list(compress(level1, map(not_, single)))
+        del level1, single
+        seen = dict(zip(map(id, multi), multi))
+        del multi
         if skip:
             for key_id in list(compress(skip, map(seen.__contains__, skip))):
                 del seen[key_id]
-            if not remove_dups:
-                level1 = list(compress(level1, map(not_, map(skip.__contains__, map(id, level1)))))
-        if remove_dups:
-            del level1
-        if keys:
-            kd = dict(zip(map(id, keys), keys))
-            del keys
-            new_ids = _new_ids(kd, seen, skip)
-            seen.update(zip(new_ids, map(kd.__getitem__, new_ids)))
-            del kd, new_ids
-        frontier = list(seen.values())
+        untracked.extend(seen.values())
+        utys = list(map(type, untracked))
+        frontier, ftys = untracked, utys
         while frontier:
-            found = _referents_of_untracked(frontier)
+            found = _referents_of_untracked(frontier, ftys)
             cand = dict(zip(map(id, found), found))
             del found
             new_ids = _new_ids(cand, seen, skip)
             frontier = list(map(cand.__getitem__, new_ids))
+            ftys = list(map(type, frontier))
             seen.update(zip(new_ids, frontier))
+            untracked.extend(frontier)
+            utys.extend(ftys)
             del cand, new_ids
-        if remove_dups:
-            untracked = list(seen.values())
-        else:
-            deeper = seen.keys() - set(map(id, level1))
-            untracked = level1
-            untracked.extend(map(seen.__getitem__, deeper))
-            del deeper
-        del seen, frontier
-        return tracked, untracked
+        del seen, frontier, ftys
+        return tracked, untracked, ttys, utys
     finally:
         if was_enabled:
             gc.enable()
@@ -252,6 +334,46 @@ def _walk(include_frames: bool = False, remove_dups: bool = True,
 # --------------------------------------------------------------------------
 # public API
 # --------------------------------------------------------------------------
+
+def _invalidating(name: str) -> Any:
+    method = getattr(list, name)
+
+    def mutate(self: _HeapList, *args: Any, **kwargs: Any) -> Any:
+        self._parts = None
+        return method(self, *args, **kwargs)
+
+    mutate.__name__ = name
+    mutate.__doc__ = method.__doc__
+    return mutate
+
+
+class _HeapList(list):
+    """The list :func:`get_objects` returns: a plain list of objects that also
+    remembers how the walk found them (tracked part, untracked part, their
+    types), so that ``summary.summarize(get_objects())`` need not work it out
+    again.  Any change to the list drops that memory."""
+
+    __slots__ = ("_parts",)
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self._parts: tuple[int, list, list] | None = None
+
+    for _name in ("__setitem__", "__delitem__", "__iadd__", "__imul__", "append", "extend",
+                  "insert", "pop", "remove", "clear", "sort", "reverse"):
+        locals()[_name] = _invalidating(_name)
+    del _name
+
+    def parts(self) -> tuple[list, list, list, list] | None:
+        """``(tracked, tracked_types, untracked, untracked_types)`` if still valid."""
+        parts = self._parts
+        if parts is None:
+            return None
+        split, ttys, utys = parts
+        if len(ttys) + len(utys) != len(self) or split != len(ttys):
+            return None
+        return self[:split], ttys, self[split:], utys
+
 
 def ignore_object(obj: Any) -> bool:
     """Whether :func:`get_objects` leaves ``obj`` out by default (frames).
@@ -296,10 +418,13 @@ def get_objects(remove_dups: bool = True, include_frames: bool = False) -> list:
     """
     _check_bool("remove_dups", remove_dups)
     _check_bool("include_frames", include_frames)
-    tracked, untracked = _walk(include_frames, remove_dups, depth=1)
-    tracked.extend(untracked)
-    del untracked
-    return tracked
+    tracked, untracked, ttys, utys = _walk(include_frames, remove_dups, depth=1)
+    result = _HeapList(tracked)
+    result.extend(untracked)
+    if utys is not None:
+        result._parts = (len(tracked), ttys, utys)
+    del tracked, untracked, ttys, utys
+    return result
 
 
 def _check_bool(name: str, value: object) -> None:

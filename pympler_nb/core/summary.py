@@ -16,30 +16,32 @@ Summaries hold only strings and integers, never the objects themselves, so they
 keep nothing alive.
 
 >>> from pympler_nb.core import summary
->>> rows = summary.summarize([1, 2, "a", [], []])
+>>> rows = summary.summarize([1.5, 2.5, [], [], [], {}])
 >>> sorted((r[0], r[1]) for r in rows)
-[('int', 2), ('list', 2), ('str', 1)]
->>> for line in summary.format_(rows, sort="#"):   # doctest: +NORMALIZE_WHITESPACE
+[('dict', 1), ('float', 2), ('list', 3)]
+>>> for line in summary.format_(rows, sort="#"):
 ...     print(line)
   types |   # objects |   total size
 ======= | =========== | ============
-   list |           2 |    112     B
-    int |           2 |     56     B
-    str |           1 |     50     B
+   list |           3 |    168     B
+  float |           2 |     48     B
+   dict |           1 |     64     B
 """
 
 from __future__ import annotations
 
+import gc
 import re
 import types
 
 from collections.abc import Callable, Iterable, Iterator
 from itertools import compress, repeat
-from operator import attrgetter, is_
+from operator import attrgetter, indexOf, is_, not_
 from typing import Any
 
 from ._format import pp
-from .muppy import _is_iterable, _sizes
+from .muppy import (_getsizeof, _hashable_types, _HeapList, _is_iterable, _real, _safe_size,
+                    _sizes)
 
 try:  # C counting loop behind collections.Counter (no Mapping ABC check on the way)
     from collections import _count_elements
@@ -164,7 +166,10 @@ _BULK: dict[Callable, Callable[[Iterable], list]] = {
 
 def _level1(t: type) -> Callable[[Any], str] | None:
     """The verbosity-1 function for objects of type ``t``, or None for the type text."""
-    reps = representations.get(t)
+    try:
+        reps = representations.get(t)
+    except TypeError:  # an unhashable class cannot be a key of representations
+        return None
     if not reps:
         return None
     fn = reps[0]
@@ -175,6 +180,7 @@ def _level1(t: type) -> Callable[[Any], str] | None:
 
 def _type_text(t: type) -> str:
     """``str(t)`` cleaned the Pympler way (``"<class 'a.B'>"`` -> ``'a.B'``)."""
+    t = _real(t)
     try:
         text = str(t)
     except Exception:  # noqa: BLE001 - a metaclass __repr__ may fail
@@ -198,7 +204,10 @@ def type_repr(obj: object, verbosity: int = 1) -> str:
     if isinstance(verbosity, bool) or not isinstance(verbosity, int) or verbosity < 0:
         raise ValueError("verbosity must be an int >= 0, got %r" % (verbosity,))
     t = type(obj)
-    reps = representations.get(t)
+    try:
+        reps = representations.get(t)
+    except TypeError:  # an unhashable class
+        reps = None
     if verbosity == 0 or not reps:
         return _type_text(t)
     fn = reps[min(verbosity, len(reps)) - 1]
@@ -237,14 +246,141 @@ def _add(table: dict[str, list[int]], key: str, count: int, size: int) -> None:
         acc[1] += size
 
 
-def _tabulate(objects: list) -> dict[str, list[int]]:
+# Exact builtin types whose C ``__sizeof__`` can be called directly (no special
+# method lookup per object); ``sys.getsizeof`` adds a constant per type (the GC
+# header) on top of it.
+_DIRECT_SIZEOF = frozenset((str, int, float, complex, bytes, bytearray, tuple, list,
+                            dict, set, frozenset))
+_OBJECT_SIZEOF = object.__sizeof__
+_PEEL_MIN = 2000  # a type this frequent (and >= 1/_PEEL_DIV of the list) is summed on its own
+_PEEL_DIV = 10
+
+
+def _fixed_size(t: type) -> bool:
+    """Whether every instance of ``t`` has the same ``sys.getsizeof`` (at one time).
+
+    True for types without items (``__itemsize__ == 0``) that keep
+    ``object.__sizeof__``: their size is the basic size plus per-type headers.
+    """
+    t = _real(t)
+    try:
+        return t.__itemsize__ == 0 and t.__sizeof__ is _OBJECT_SIZEOF
+    except Exception:  # noqa: BLE001 - exotic metaclasses
+        return False
+
+
+def _total_size(t: type, objs: list) -> int:
+    """Summed ``sys.getsizeof`` of ``objs``, all of exact type ``t``."""
+    if t in _DIRECT_SIZEOF:
+        sizeof = t.__sizeof__
+        first = objs[0]
+        header = _getsizeof(first) - sizeof(first)
+        return sum(map(sizeof, objs)) + header * len(objs)
+    return sum(_sizes(objs))
+
+
+def _add_keyed(table: dict[str, list[int]], fn: Callable, objs: list,
+               sizes: list | None, fixed: int | None = None) -> None:
+    """Add objects whose row key comes from representation ``fn`` (one per object)."""
+    keys = _object_keys(fn, objs)
+    if fixed is not None:
+        counts: dict[str, int] = {}
+        _count_elements(counts, keys)
+        for key, n in counts.items():
+            _add(table, key, n, n * fixed)
+        return
+    if sizes is None:
+        sizes = _sizes(objs)
+    pairs: dict[tuple[str, int], int] = {}
+    _count_elements(pairs, zip(keys, sizes))
+    for (key, size), n in pairs.items():
+        _add(table, key, n, size * n)
+
+
+def _prime_at_least(k: int) -> int:
+    while any(k % d == 0 for d in range(2, int(k ** 0.5) + 1)):
+        k += 1
+    return k
+
+
+def _tabulate(objects: list, tys: list | None = None,
+              table: dict[str, list[int]] | None = None) -> dict[str, list[int]]:
     """``{row key: [count, total size]}`` of ``objects``, computed in bulk.
 
-    Per object this costs one ``type()``, one ``sys.getsizeof`` and one count
-    of a ``(type, size)`` pair; row keys are computed once per type,
-    except for types whose representation describes each object.
+    ``tys`` may give ``list(map(type, objects))`` if it is known; ``table`` is a
+    table to add to.  The most frequent types (found on a sample) are handled
+    one at a time: a fixed-size type costs one identity test per object, a
+    builtin one a direct ``__sizeof__`` call; the rest goes through one
+    ``sys.getsizeof`` and one count of a ``(type, size)`` pair per object.  Row
+    keys are computed once per type, except for types whose representation
+    describes each object.
     """
-    tys = list(map(type, objects))
+    if table is None:
+        table = {}
+    if tys is None:
+        tys = list(map(type, objects))
+    was_enabled = gc.isenabled()
+    gc.disable()  # the temporary lists and tuples must not trigger full collections
+    try:
+        try:
+            part = _tabulate_bulk(objects, tys, {})
+        except TypeError:
+            # a class whose metaclass defines __eq__ without __hash__ cannot be a
+            # dict key: retry with hashable stand-ins for such types
+            part = _tabulate_bulk(objects, _hashable_types(tys), {})
+        for key, (n, size) in part.items():
+            _add(table, key, n, size)
+        del part
+    finally:
+        if was_enabled:
+            gc.enable()
+    return table
+
+
+def _tabulate_bulk(objects: list, tys: list | None,
+                   table: dict[str, list[int]]) -> dict[str, list[int]]:
+    if tys is None:
+        tys = list(map(type, objects))
+    n = len(objects)
+    if n >= 4 * _PEEL_MIN:
+        step = _prime_at_least(max(2, n // 8192))  # a prime: objects often come in
+        sample: dict[type, int] = {}                # repeating groups (Node, str, int, ...)
+        _count_elements(sample, tys[::step])
+        threshold = max(_PEEL_MIN, n // _PEEL_DIV)
+        big = sorted((t for t, c in sample.items() if c * step >= threshold),
+                     key=sample.__getitem__, reverse=True)
+        del sample
+        for t in big:
+            fn = _level1(t)
+            if _fixed_size(t) and fn is None:
+                count = sum(map(is_, tys, repeat(t)))
+                if count:
+                    # (indexOf on identity tests: never calls a metaclass __eq__)
+                    size = _safe_size(objects[indexOf(map(is_, tys, repeat(t)), True)])
+                    _add(table, _type_text(t), count, count * size)
+            else:
+                objs_t = list(compress(objects, map(is_, tys, repeat(t))))
+                if not objs_t:
+                    pass
+                elif fn is None:
+                    _add(table, _type_text(t), len(objs_t), _total_size(t, objs_t))
+                elif _fixed_size(t):
+                    _add_keyed(table, fn, objs_t, None, fixed=_safe_size(objs_t[0]))
+                else:
+                    _add_keyed(table, fn, objs_t, None)
+                del objs_t
+        if big:
+            done = set(big)
+            rest = list(map(not_, map(done.__contains__, tys)))
+            objects = list(compress(objects, rest))
+            tys = list(compress(tys, rest))
+            del rest, done
+    _tabulate_rest(objects, tys, table)
+    return table
+
+
+def _tabulate_rest(objects: list, tys: list, table: dict[str, list[int]]) -> None:
+    """The general case of :func:`_tabulate`: one ``(type, size)`` count per object."""
     sizes = _sizes(objects)
     per_type: dict[type, list[int]] = {}
     pairs: dict[tuple[type, int], int] = {}
@@ -256,7 +392,7 @@ def _tabulate(objects: list) -> dict[str, list[int]]:
         else:
             acc[0] += n
             acc[1] += size * n
-    table: dict[str, list[int]] = {}
+    del pairs
     special: dict[type, Callable] = {}
     for t, (n, total) in per_type.items():
         fn = _level1(t)
@@ -278,14 +414,9 @@ def _tabulate(objects: list) -> dict[str, list[int]]:
                 m = list(map(is_, sub_types, repeat(t)))
                 objs_t = list(compress(sub_objs, m))
                 sizes_t = list(compress(sub_sizes, m))
-            keys = _object_keys(fn, objs_t)
-            del objs_t
-            key_pairs: dict[tuple[str, int], int] = {}
-            _count_elements(key_pairs, zip(keys, sizes_t))
-            for (key, size), n in key_pairs.items():
-                _add(table, key, n, size * n)
+            _add_keyed(table, fn, objs_t, sizes_t)
+            del objs_t, sizes_t
         del sub_objs, sub_types, sub_sizes
-    return table
 
 
 def _key_function() -> Callable[[object], str]:
@@ -294,7 +425,10 @@ def _key_function() -> Callable[[object], str]:
 
     def key(obj: object) -> str:
         t = type(obj)
-        text = cache.get(t, 0)
+        try:
+            text = cache.get(t, 0)
+        except TypeError:  # an unhashable class
+            return _type_text(t)
         if text == 0:
             text = None if _level1(t) is not None else _type_text(t)
             cache[t] = text
@@ -328,9 +462,24 @@ def summarize(objects: Iterable) -> list[list]:
     if isinstance(objects, (str, bytes, dict)) or not _is_iterable(objects):
         raise TypeError("objects must be a list of objects (e.g. muppy.get_objects()), got %s"
                         % type(objects).__name__)
-    objs = objects if type(objects) is list else list(objects)
-    table = _tabulate(objs)
-    return [[key, n, size] for key, (n, size) in table.items()]
+    was_enabled = gc.isenabled()
+    gc.disable()  # (a young collection would traverse the big temporary lists)
+    try:
+        parts = objects.parts() if type(objects) is _HeapList else None
+        if parts is not None:  # straight from get_objects(): reuse what the walk knows
+            tracked, ttys, untracked, utys = parts
+            table = _tabulate(tracked, ttys)
+            del tracked, ttys
+            _tabulate(untracked, utys, table)
+            del untracked, utys, parts
+        else:
+            objs = objects if isinstance(objects, list) else list(objects)
+            table = _tabulate(objs)
+            del objs
+        return [[key, n, size] for key, (n, size) in table.items()]
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _rows(rows: Iterable, name: str = "rows") -> list:
@@ -448,3 +597,9 @@ def print_(rows: Iterable, limit: int | None = 15, sort: str = "size",
     """Print the summary table; see :func:`format_` for the parameters."""
     for line in format_(rows, limit=limit, sort=sort, order=order):
         print(line)
+
+
+# Pympler's internal names, for code written against them (RefBrowser's default
+# ``str_func`` is ``summary._repr``).
+_repr = type_repr
+_sweep = sweep

@@ -1,41 +1,59 @@
 """Heap diffs over time (drop-in for ``pympler.tracker``).
 
-:class:`SummaryTracker` answers "what did this step add?": each :meth:`~SummaryTracker.diff`
-summarizes the heap (see :mod:`.muppy` and :mod:`.summary`) and subtracts the
-previous summary.  It is *quiet*: with nothing happening between two diffs the
-diff is empty, in a plain interpreter and inside IPython/Jupyter.  Two things
-are discounted from every summary a tracker takes, by object identity (never by
-hiding a whole type):
+:class:`SummaryTracker` answers "what did this step add?": each
+:meth:`~SummaryTracker.diff` summarizes the heap (see :mod:`.muppy` and
+:mod:`.summary`) and subtracts the previous summary.  It is *quiet*: with nothing
+happening between two diffs the diff is empty, in a plain interpreter and inside
+an IPython shell, and a step that creates 1,000 dicts shows exactly those dicts.
+What a tracker leaves out of its summaries is chosen by object identity, never by
+hiding a whole type:
 
-1. **The tracker's own objects** (``ignore_self=True``): its attribute containers,
-   the summaries it stores (``s0``, ``summaries``), the summaries and diffs it has
-   handed out while they are alive (a displayed diff sits in IPython's output
-   cache), and the strings and integers inside them that nothing else references
-   (decided with ``sys.getrefcount`` against a calibrated baseline, so a string
-   the program also uses is still counted).
-2. **The interactive session's bookkeeping** (``ignore_session=True``), which
-   grows with every executed cell rather than with what the cell does: when an
-   IPython shell is running (found through ``sys.modules``; IPython is never
-   imported), its input history lists and their strings, the output-cache
-   table (not the cached values), the ``_iN``/``_N`` names and the namespace
-   table they resize, the cell source cache (``linecache`` entries of cells and
-   the compiler's file-name map), the current and last ``ExecutionResult`` with
-   its cell text, stored exception reports, and (under ipykernel) the message
-   bookkeeping of the kernel.  Outputs themselves (``Out[n]``, ``_``) are user
-   data and are counted, unless they are this tracker's own results.
+1. **The tracker's own objects** (``ignore_self=True``): the tracker, its
+   containers, the summaries it stores (``s0``, ``summaries``) and the summaries
+   and diffs it has handed out, while they are alive (a displayed diff sits in
+   IPython's output cache).  They are skipped during the heap walk, so what only
+   they reference (their strings and integers) is not found either; a string the
+   program also holds is still counted.
+2. **The interactive session's bookkeeping** (``ignore_session=True``): when an
+   IPython shell runs in this process (found through ``sys.modules``; IPython is
+   never imported), what it keeps per executed cell rather than because of what
+   the cell does: input history lists and their strings, the output-cache table
+   (not the cached values), the ``_iN``/``_N`` names and the namespace tables
+   they grow, captured outputs, the cell source cache (``linecache`` entries of
+   cells), the last input line, the current and last ``ExecutionResult``,
+   stored exception reports and, under ipykernel, message headers, the digest
+   history and the pending callbacks of the kernel's event loops.
+3. **The act of diffing itself**: the code that runs the current cell (the
+   frames below the cell) holds the cell's text, syntax tree and code objects
+   and a few transient containers while ``diff()`` runs.  These are skipped:
+   the syntax tree and code objects of the running cell explicitly, the rest
+   when ``sys.getrefcount`` shows that only those frames (their locals, counted
+   with ``gc.get_referents``) and other such objects hold them.  Before
+   measuring, the tracker also waits (at most 1 s) for IPython's history-saving
+   thread to finish writing the cell to its database.
 
-Summaries a tracker makes leave out the discounted objects, so compare them with
+Outputs themselves (``Out[n]``, ``_``) and everything the user's code holds are
+counted.  Summaries a tracker makes leave out these objects, so compare them with
 summaries of the same tracker (``create_summary``/``store_summary``), not with
 ``summary.summarize(muppy.get_objects())``.
 
+Known limits: on Python 3.11 a running frame's value stack is invisible to the
+collector, so a cell whose *shape* differs from the previous diff's (statement
+count, loops) can leave a few list/tuple rows in the next diff; a second diff is
+quiet.  Inside a Jupyter kernel, diffs are quiet up to an occasional few bytes of
+message strings (their length varies with message counters).
+
 :class:`ObjectTracker` diffs by object identity and keeps strong references to
-every object it has seen until the next diff (Pympler's documented behaviour);
-the diff is linear in the heap size.
+every object of its last listing until the next diff (Pympler's documented
+behaviour); objects that only the listing keeps alive are dropped from the next
+listing, so they show up in ``'-'`` and are freed.  A diff is linear in the heap
+size.
 
 >>> from pympler_nb.core.tracker import SummaryTracker
 >>> tr = SummaryTracker()
 >>> store = [{} for _ in range(100)]
->>> [row for row in tr.diff() if row[0] == "dict"]
+>>> d = tr.diff()
+>>> [row for row in d if row[0] == "dict"]
 [['dict', 100, 6400]]
 """
 
@@ -44,11 +62,18 @@ from __future__ import annotations
 import gc
 import re
 import sys
+import time
+import types
 import weakref
 from collections.abc import Iterable, Iterator
+from itertools import compress, repeat
+from operator import eq
 from typing import Any
 
 from . import muppy, summary
+from .muppy import _SINGLE_RC
+
+_SINGLE_RC_MINUS_ONE = _SINGLE_RC - 1  # a listing's element that nothing else references
 
 __all__ = ["SummaryTracker", "ObjectTracker"]
 
@@ -154,12 +179,255 @@ class _Discount:
             self.add(obj)
             try:
                 if isinstance(obj, dict):
-                    stack.extend(dict.keys(obj))
+                    # keys are mostly shared constants ('text/plain', 'stream'): keep them
+                    stack.extend(k for k in dict.keys(obj) if type(k) is not str)
                     stack.extend(dict.values(obj))
                 elif isinstance(obj, (list, tuple, set, frozenset)):
                     stack.extend(obj)
             except Exception:  # noqa: BLE001
                 continue
+
+
+def _refcounts(objs: dict[int, Any]) -> list[int]:
+    """``sys.getrefcount`` of the values of ``objs`` (one code path for calibration and use)."""
+    getrefcount = sys.getrefcount
+    return [getrefcount(o) for o in objs.values()]
+
+
+def _calibrate_owned() -> int:
+    """References :func:`_refcounts` and its caller's dict add on this interpreter."""
+    probe = float("0.987654321")  # a fresh object
+    holder = [probe]  # one reference that the closure below would have counted
+    cand = {id(probe): probe}
+    del probe
+    extra = _refcounts(cand)[0] - 1
+    del holder, cand
+    return extra
+
+
+_OWNED_EXTRA = _calibrate_owned()
+
+
+def _add_owned(seeds: list, out: _Discount, mirrored: tuple = (), limit: int = 50_000) -> None:
+    """Skip what only ``seeds`` hold: their exclusively owned subgraph.
+
+    An object is owned when every reference to it (``sys.getrefcount``) comes
+    from a seed or from another owned object (counted with ``gc.get_referents``);
+    owned objects are then looked into as well.  Seeds themselves are not
+    skipped.  A seed in ``mirrored`` is a snapshot of a running frame's locals:
+    each of its entries stands for one more reference, the frame's own slot.
+    Used for the transient state of the code that runs a cell and of the
+    session's helper threads, and for internals of bookkeeping objects.
+    """
+    inside: dict[int, int] = {}
+    cand: dict[int, Any] = {}
+    skip = out.skip
+    mirror_ids = set(map(id, mirrored))
+    pending = [s for s in seeds if s is not None]
+    owned = 0
+    while pending and owned < limit:
+        for seed in pending:
+            weight = 2 if id(seed) in mirror_ids else 1
+            refs = gc.get_referents(seed)
+            if type(seed) is dict and weight == 2:
+                refs.extend(dict.keys(seed))
+            for ref in refs:
+                key = id(ref)
+                if key in skip:
+                    continue
+                inside[key] = inside.get(key, 0) + weight
+                cand[key] = ref
+            ref = None  # the loop variable would count as one more reference
+            del refs
+        pending = []
+        rcs = _refcounts(cand)
+        keys = list(cand)
+        for key, rc in zip(keys, rcs):
+            if rc < _IMMORTAL and rc - _OWNED_EXTRA == inside[key]:
+                obj = cand.pop(key)
+                if type(obj) is not types.FrameType:
+                    skip[key] = obj
+                    owned += 1
+                pending.append(obj)
+        del rcs, keys
+    cand.clear()
+
+
+_GENERATOR_FLAGS = 0x20 | 0x80 | 0x100 | 0x200  # generator, coroutine, iterable coroutine, async gen
+
+
+def _probe_coroutine_traversal() -> bool:
+    """Whether ``gc.get_referents`` shows the locals of a *running* coroutine
+    (3.12+: yes, with its value stack; 3.11: no)."""
+    holder: list = []
+    found: list = []
+
+    def check() -> None:  # a plain call made by the innermost coroutine, as in a cell
+        found.append(any(r is holder[1] for r in gc.get_referents(holder[0])))
+
+    async def inner() -> None:
+        check()
+
+    async def outer(marker: object) -> None:
+        holder.append(marker)
+        await inner()
+
+    coro = outer(object())
+    holder.append(coro)
+    try:
+        coro.send(None)
+    except StopIteration:
+        pass
+    del holder[:], coro
+    return bool(found and found[0])
+
+
+_SEES_RUNNING_COROUTINES = _probe_coroutine_traversal()
+
+
+def _frame_seeds(frames: list, out: _Discount) -> tuple[list, list]:
+    """Seeds for :func:`_add_owned` that stand for running ``frames``.
+
+    A running frame's references are not visible to ``gc``.  For a function
+    frame its locals are read (``f_locals``; a mirrored snapshot, the value
+    stack stays invisible).  Where ``gc`` sees into running coroutines
+    (3.12+), a coroutine frame is represented by its coroutine object instead,
+    which shows locals and value stack exactly; those objects are found from
+    the locals (IPython's ``_pseudo_sync_runner(coro)``), the running asyncio
+    task and, inwards, on the value stacks of the coroutines that await them.
+    Module frames are left out (their locals are the module's globals).
+
+    Returns ``(seeds, mirrored)``.
+    """
+    coroutine_frames = {id(f) for f in frames if f.f_code.co_flags & _GENERATOR_FLAGS}
+    by_object = _SEES_RUNNING_COROUTINES and coroutine_frames
+    snapshots = []
+    starts = []
+    for frame in frames:
+        flags = frame.f_code.co_flags
+        if flags & 0x1 == 0:  # not CO_OPTIMIZED: a module or class body
+            continue
+        if by_object and flags & _GENERATOR_FLAGS:
+            continue
+        try:
+            loc = frame.f_locals
+        except Exception:  # noqa: BLE001
+            continue
+        if type(loc) is dict:  # 3.11/3.12: a snapshot kept on the frame while it runs
+            out.skip[id(loc)] = loc
+        else:  # 3.13: a proxy
+            loc = dict(loc)
+        snapshots.append(loc)
+        if by_object:
+            starts.extend(v for v in loc.values() if hasattr(v, "cr_frame") or hasattr(v, "gi_frame"))
+    seeds: list = list(snapshots)
+    if not by_object:
+        return seeds, snapshots
+    asyncio = sys.modules.get("asyncio")
+    if asyncio is not None:
+        try:
+            task = asyncio.current_task()
+        except RuntimeError:  # no running loop in this thread
+            task = None
+        if task is not None:
+            starts.append(task.get_coro())
+    seen: set[int] = set()
+    while starts:
+        obj = starts.pop()
+        if obj is None or id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        frame = getattr(obj, "cr_frame", None) or getattr(obj, "gi_frame", None)
+        if frame is None or id(frame) not in coroutine_frames:
+            continue
+        seeds.append(obj)
+        # a running coroutine has no cr_await: the one it awaits sits on its value stack
+        starts.extend(r for r in gc.get_referents(obj)
+                      if hasattr(r, "cr_frame") or hasattr(r, "gi_frame"))
+    return seeds, snapshots
+
+
+def _skip_artifacts(snapshots: list, seeds: list, out: _Discount) -> None:
+    """Skip the running cell's artifacts held by the machinery: its syntax tree
+    (every node with the node's dict and lists), lists and tuples of its
+    statements, and its code objects.  Constants inside stay countable through
+    other paths.  (Needed where the value stack of a running frame is invisible
+    to ``gc``, so that refcounts alone cannot prove these are transient.)"""
+    values: list = []
+    for loc in snapshots:
+        values.extend(loc.values())
+    for seed in seeds:
+        if hasattr(seed, "cr_frame") or hasattr(seed, "gi_frame"):
+            values.extend(gc.get_referents(seed))
+    ast = sys.modules.get("ast")
+    node_type = getattr(ast, "AST", None)
+    if node_type is None:
+        return
+    for value in values:
+        t = type(value)
+        if t is types.CodeType:
+            _skip_code(value, out)
+        elif isinstance(value, node_type):
+            _skip_tree(ast, value, out)
+        elif (t is list or t is tuple) and value and all(
+                isinstance(item, node_type) or (type(item) is tuple and item
+                                                 and isinstance(item[0], node_type))
+                for item in value):
+            out.add(value)
+            for item in value:
+                if type(item) is tuple:
+                    out.add(item)
+                    _skip_tree(ast, item[0], out)
+                else:
+                    _skip_tree(ast, item, out)
+
+
+def _skip_tree(ast: Any, root: Any, out: _Discount) -> None:
+    """Skip a syntax tree: its nodes (not the shared Load/Store/operator
+    singletons) with their dicts and lists."""
+    if id(root) in out.skip:
+        return
+    shared = tuple(getattr(ast, name) for name in
+                   ("expr_context", "boolop", "operator", "unaryop", "cmpop") if hasattr(ast, name))
+    for node in ast.walk(root):
+        if isinstance(node, shared):  # Load, Store, Add, ...: singletons every tree shares
+            continue
+        out.add(node)
+        for part in gc.get_referents(node):  # the node's attribute dict
+            if type(part) is dict:
+                out.add(part)
+                for field in dict.values(part):  # body, args, keywords, targets...
+                    if type(field) is list:
+                        out.add(field)
+
+
+def _skip_code(code: types.CodeType, out: _Discount) -> None:
+    """Skip a code object of the running cell and the code objects nested in it."""
+    stack = [code]
+    while stack:
+        c = stack.pop()
+        if id(c) in out.skip:
+            continue
+        out.add(c)
+        stack.extend(k for k in c.co_consts if type(k) is types.CodeType)
+
+
+def _machinery_frames(shell: Any) -> list:
+    """Frames of this thread below the running cell (the code that runs cells).
+
+    The cell is the outermost frame whose globals are the user namespace; with
+    no such frame (not called from a cell) there is no machinery to discount.
+    """
+    ns = getattr(shell, "user_ns", None)
+    frames = []
+    frame = sys._getframe(1)
+    while frame is not None:
+        frames.append(frame)
+        frame = frame.f_back
+    for i in range(len(frames) - 1, -1, -1):
+        if frames[i].f_globals is ns:
+            return frames[i + 1:]
+    return []
 
 
 def _running_ipython() -> Any:
@@ -179,8 +447,10 @@ def _session_bookkeeping(out: _Discount) -> None:
     shell = _running_ipython()
     if shell is None:
         return
+    hm = getattr(shell, "history_manager", None)
+    _settle_history_thread(hm, getattr(hm, "save_thread", None))
     for part in (_ipython_history, _ipython_namespace, _ipython_cell_cache,
-                 _ipython_results, _ipykernel):
+                 _ipython_results, _ipykernel, _ipython_transient):
         try:
             part(shell, out)
         except Exception:  # noqa: BLE001 - an IPython layout change must not break a diff
@@ -199,6 +469,15 @@ def _ipython_history(shell: Any, out: _Discount) -> None:
     out.add_json_like(getattr(hm, "exceptions", None))
     out.add_json_like(getattr(hm, "db_input_cache", None))
     out.add_json_like(getattr(hm, "db_output_cache", None))
+    outputs = getattr(hm, "outputs", None)  # IPython >= 9: captured outputs per cell
+    if isinstance(outputs, dict):
+        out.add_table(outputs)
+        for key, items in list(dict.items(outputs)):
+            out.add(key)
+            out.add(items)
+            for item in list(items) if isinstance(items, list) else ():
+                out.add(item)
+                out.add_json_like(getattr(item, "bundle", None))
 
 
 def _ipython_namespace(shell: Any, out: _Discount) -> None:
@@ -228,6 +507,7 @@ def _ipython_cell_cache(shell: Any, out: _Discount) -> None:
 
 
 def _ipython_results(shell: Any, out: _Discount) -> None:
+    out.add(getattr(shell, "_last_input_line", None))  # the last cell's text
     for result in (getattr(shell, "last_execution_result", None),
                    getattr(getattr(shell, "displayhook", None), "exec_result", None)):
         if result is None:
@@ -240,6 +520,42 @@ def _ipython_results(shell: Any, out: _Discount) -> None:
                 out.add_json_like(getattr(info, name, None))
 
 
+def _ipython_transient(shell: Any, out: _Discount) -> None:
+    """What exists only while a cell runs: the machinery's frames and helper threads."""
+    hm = getattr(shell, "history_manager", None)
+    thread = getattr(hm, "save_thread", None)
+    frames = _machinery_frames(shell)
+    seeds, snapshots = _frame_seeds(frames, out)
+    del frames
+    _skip_artifacts(snapshots, seeds, out)
+    seeds.extend((getattr(thread, "db", None), getattr(hm, "save_flag", None),
+                  getattr(hm, "db", None)))
+    _add_owned(seeds, out, tuple(snapshots))
+    del seeds, snapshots
+
+
+def _settle_history_thread(hm: Any, thread: Any, timeout: float = 1.0) -> None:
+    """Wait (at most ``timeout`` seconds) until IPython's history-saving thread is idle.
+
+    IPython writes each cell's input to its database from a helper thread right
+    after the cell starts; while it writes, it holds a few short-lived objects.
+    Measuring only once it waits again makes consecutive summaries comparable.
+    """
+    flag = getattr(hm, "save_flag", None)
+    if thread is None or flag is None or not getattr(thread, "is_alive", lambda: False)():
+        return
+    ident = getattr(thread, "ident", None)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        frame = sys._current_frames().get(ident)
+        waiting = frame is not None and frame.f_code.co_name == "wait" and (
+            frame.f_back is not None and frame.f_back.f_code.co_name == "wait")
+        del frame
+        if waiting and not flag.is_set():
+            return
+        time.sleep(0.001)
+
+
 def _ipykernel(shell: Any, out: _Discount) -> None:
     kernel = getattr(shell, "kernel", None)
     if kernel is None:
@@ -247,8 +563,54 @@ def _ipykernel(shell: Any, out: _Discount) -> None:
     out.add_json_like(getattr(getattr(kernel, "session", None), "digest_history", None))
     out.add_json_like(getattr(kernel, "_parents", None))
     out.add_json_like(getattr(kernel, "_parent_ident", None))
-    for holder in (shell, getattr(shell, "displayhook", None), getattr(shell, "display_pub", None)):
+    for holder in (shell, getattr(shell, "displayhook", None), getattr(shell, "display_pub", None),
+                   sys.stdout, sys.stderr):
         out.add_json_like(getattr(holder, "parent_header", None))
+        out.add_json_like(getattr(holder, "_parent_header_global", None))
+    _event_loop_callbacks(kernel, out)
+
+
+def _kernel_loops(kernel: Any) -> list:
+    """The asyncio loops of the kernel: this thread's and its helper threads' ones."""
+    loops: list = []
+    events = sys.modules.get("asyncio.events")
+    get_loop = getattr(events, "_get_running_loop", None)
+    if get_loop is not None:
+        loops.append(get_loop())
+    holders = [kernel]
+    holders.extend(getattr(kernel, name, None) for name in
+                   ("iopub_thread", "control_thread", "shell_channel_thread"))
+    for holder in holders:
+        for name in ("io_loop", "asyncio_loop", "loop"):
+            loop = getattr(holder, name, None)
+            loop = getattr(loop, "asyncio_loop", loop)  # a tornado IOLoop wraps one
+            if loop is not None and hasattr(loop, "_scheduled"):
+                loops.append(loop)
+    unique: dict[int, Any] = {}
+    for loop in loops:
+        if loop is not None:
+            unique[id(loop)] = loop
+    return list(unique.values())
+
+
+def _event_loop_callbacks(kernel: Any, out: _Discount) -> None:
+    """Skip the kernel's asyncio loops' pending callbacks (timers, ready handles) and
+    what only they hold: the kernel schedules and drops these on its own clock."""
+    handles: list = []
+    for loop in _kernel_loops(kernel):
+        for name in ("_scheduled", "_ready"):
+            queue = getattr(loop, name, None)
+            if queue is None:
+                continue
+            out.add_table(queue)
+            try:
+                handles.extend(queue)
+            except RuntimeError:  # changed while read (another thread's loop)
+                continue
+    for handle in handles:
+        out.add(handle)
+    _add_owned(handles, out)
+    del handles
 
 
 # --------------------------------------------------------------------------
@@ -261,11 +623,17 @@ def _summarize_heap(out: _Discount) -> list[list]:
     ``out`` is filled before the walk; it is emptied before returning so that
     it keeps nothing alive.
     """
-    tracked, untracked = muppy._walk(False, True, skip=out.skip)
-    tracked.extend(untracked)
-    del untracked
-    table = summary._tabulate(tracked)
-    del tracked
+    was_enabled = gc.isenabled()
+    gc.disable()  # freshly built big lists must not be traversed by a young collection
+    try:
+        tracked, untracked, ttys, utys = muppy._walk(False, True, skip=out.skip)
+        table = summary._tabulate(tracked, ttys)
+        del tracked, ttys
+        summary._tabulate(untracked, utys, table)
+        del untracked, utys
+    finally:
+        if was_enabled:
+            gc.enable()
     if out.subtract:
         key = summary._key_function()
         for obj in out.subtract.values():
@@ -310,10 +678,10 @@ class SummaryTracker:
     Examples
     --------
     >>> tr = SummaryTracker()
-    >>> data = [(i, i) for i in range(10000, 10100)]
-    >>> d = {row[0]: row[1] for row in tr.diff()}
-    >>> d["tuple"], d["list"]
-    (100, 1)
+    >>> data = [{} for _ in range(50)]
+    >>> d = tr.diff()
+    >>> [row for row in d if row[0] == "dict"]
+    [['dict', 50, 3200]]
     """
 
     __slots__ = ("s0", "s1", "summaries", "ignore_self", "ignore_session",
@@ -420,6 +788,41 @@ class SummaryTracker:
         return summary.format_(self.diff(summary1=summary1, summary2=summary2))
 
 
+def _held_only_by(listing: list, out: _Discount) -> None:
+    """Skip the objects that only ``listing`` (a previous heap listing) keeps alive.
+
+    Tracked objects are listed by the collector whether or not anything but the
+    listing holds them; without this, an ObjectTracker would keep every object it
+    ever saw.  Found by refcount: first the objects whose only reference is the
+    listing, then, round by round, those referenced only by the listing and by
+    objects already found (all counted with ``gc.get_referents``).
+    """
+    if not listing:
+        return
+    only = _SINGLE_RC_MINUS_ONE
+    # (the mask first: inside compress() the element fetched alongside would add a reference)
+    mask = list(map(eq, map(sys.getrefcount, listing), repeat(only)))
+    frontier = list(compress(listing, mask))
+    del mask
+    skip = out.skip
+    occurrences: dict[int, int] = {}
+    while frontier:
+        skip.update(zip(map(id, frontier), frontier))
+        refs = gc.get_referents(*frontier)
+        cand = {}
+        for ref in refs:
+            key = id(ref)
+            if key not in skip:
+                occurrences[key] = occurrences.get(key, 0) + 1
+                cand[key] = ref
+        ref = None  # the loop variable would count as one more reference
+        del refs
+        rcs = _refcounts(cand)
+        frontier = [cand[key] for key, rc in zip(list(cand), rcs)
+                    if rc - occurrences[key] == _SINGLE_RC]
+        cand.clear()
+
+
 class ObjectTracker:
     """Diff the set of live objects by identity.
 
@@ -472,9 +875,10 @@ class ObjectTracker:
             del result
         if self.ignore_session:
             _session_bookkeeping(out)
-        tracked, untracked = muppy._walk(False, True, skip=skip)
+        _held_only_by(self.o0, out)
+        tracked, untracked, ttys, utys = muppy._walk(False, True, skip=skip)
         tracked.extend(untracked)
-        del untracked, skip
+        del untracked, skip, ttys, utys
         out.skip.clear()
         out.subtract.clear()  # tables are listed: identity diffs see no growth in them
         return tracked

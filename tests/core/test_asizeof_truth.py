@@ -365,12 +365,14 @@ def test_ground_truth_oracle_itself():
     # watchdog, a finalizer) may land in the window, so allow up to two of them
     truth = ground_truth(lambda: [i + 0.5 for i in range(N)])
     exact = sys.getsizeof(truth.obj) + N * sys.getsizeof(1.5)
-    assert exact <= truth.raw <= exact + 2 * 64
-    assert N + 2 <= truth.allocations <= N + 4  # the floats, the list, its items array
+    # ... and a float freed just before the build may be reused from the freelist
+    assert exact - 2 * 64 <= truth.raw <= exact + 2 * 64
+    assert N - 2 <= truth.allocations <= N + 4  # the floats, the list, its items array
     truth = ground_truth(lambda: b"x" * 1_000_000)
     assert sys.getsizeof(truth.obj) <= truth.raw <= sys.getsizeof(truth.obj) + 2 * 64
     assert 1 <= truth.allocations <= 5
-    assert truth.rounded16 == (truth.raw + 15) // 16 * 16
+    # each allocation rounds up on its own (a stray one may have joined the bytes)
+    assert (truth.raw + 15) // 16 * 16 <= truth.rounded16 <= truth.raw + 15 * truth.allocations
 
 
 def test_ground_truth_sees_numpy_and_arrow_buffers():

@@ -1,0 +1,205 @@
+"""Heap summaries and tracker diffs: pympler_nb vs Pympler 1.1 vs guppy3.
+
+Builds a heap of ``--objects`` extra objects (``Node`` instances, each holding an
+int, a str and a list: 4 objects per node) in a fresh subprocess per tool and
+measures, best of ``--repeat`` runs:
+
+- **summary**: ``summary.summarize(muppy.get_objects())`` (ours, Pympler) and
+  ``hpy().heap()`` (guppy3);
+- **tracker**: creating ``tracker.SummaryTracker()`` and one ``tracker.diff()``
+  with nothing changed in between (ours, Pympler); guppy3's equivalent of a diff
+  is ``hp.heap() - h0`` (a new heap minus a stored one).
+
+Then it measures ours alone from 100k to 3M extra objects to show how the time
+grows.  Prints Markdown tables; ``ours/pympler`` below 0.1 means 10x faster.
+
+Run::
+
+    .venv/bin/python benchmarks/bench_heap.py            # full run (about a minute)
+    .venv/bin/python benchmarks/bench_heap.py --quick    # 200k objects, no 3M
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+TOOLS = ("ours", "pympler", "guppy")
+
+
+class Node:
+    """One workload unit: the node itself, an int, a str and an empty list."""
+
+    def __init__(self, i: int) -> None:
+        self.i = i + 1_000_000  # beyond the small-int cache: one int object per node
+        self.s = str(i)
+        self.l: list = []
+
+
+def build_heap(objects: int) -> list:
+    return [Node(i) for i in range(objects // 4)]
+
+
+def _best(fn, repeat: int) -> list[float]:
+    """``[wall, cpu]`` seconds, each the best of ``repeat`` runs.
+
+    CPU time (``time.process_time``) is reported next to wall time because the
+    benchmark may run on a shared machine: it is what the work costs.
+    """
+    wall = cpu = float("inf")
+    for _ in range(repeat):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        result = fn()
+        wall = min(wall, time.perf_counter() - start)
+        cpu = min(cpu, time.process_time() - start_cpu)
+        del result
+    return [wall, cpu]
+
+
+def worker(tool: str, objects: int, repeat: int) -> dict:
+    """Build the heap and time one tool; runs in its own process."""
+    if tool == "ours":
+        sys.path.insert(0, ROOT)
+        from pympler_nb.core import muppy, summary, tracker
+    elif tool == "pympler":
+        from pympler import muppy, summary, tracker  # type: ignore[no-redef]
+    data = build_heap(objects)
+    out: dict = {"tool": tool, "objects": objects}
+    if tool == "guppy":
+        from guppy import hpy
+
+        hp = hpy()
+        out["count"] = hp.heap().count
+        out["summary"] = _best(hp.heap, repeat)
+        start, start_cpu = time.perf_counter(), time.process_time()
+        h0 = hp.heap()
+        out["tracker_init"] = [time.perf_counter() - start, time.process_time() - start_cpu]
+        out["diff"] = _best(lambda: hp.heap() - h0, repeat)
+    else:
+        objs = muppy.get_objects()
+        out["count"] = len(objs)
+        del objs
+        out["summary"] = _best(lambda: summary.summarize(muppy.get_objects()), repeat)
+        start, start_cpu = time.perf_counter(), time.process_time()
+        tr = tracker.SummaryTracker()
+        out["tracker_init"] = [time.perf_counter() - start, time.process_time() - start_cpu]
+        tr.diff()  # the calibration call Pympler needs; ours is quiet without it
+        out["diff"] = _best(tr.diff, repeat)
+        tr.diff()
+        idle = tr.diff()  # nothing happened since the previous line
+        out["idle_diff_rows"] = len(idle)
+    del data
+    return out
+
+
+def run_worker(tool: str, objects: int, repeat: int) -> dict:
+    cmd = [sys.executable, os.path.abspath(__file__), "--worker", tool,
+           "--objects", str(objects), "--repeat", str(repeat)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=False)
+    if proc.returncode != 0:
+        return {"tool": tool, "objects": objects, "error": proc.stderr.strip().splitlines()[-1:]}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _fmt(times: list[float] | None) -> str:
+    return "n/a" if not times else "%.3f s (%.3f)" % (times[0], times[1])
+
+
+def _ratio(a: list[float] | None, b: list[float] | None) -> str:
+    if not a or not b:
+        return "n/a"
+    return "%.2f (%.2f)" % (a[0] / b[0], a[1] / b[1])
+
+
+def compare_table(results: dict[str, dict]) -> str:
+    ours, pym, gup = results.get("ours", {}), results.get("pympler", {}), results.get("guppy", {})
+    lines = [
+        "Times: wall, best of N (CPU seconds in brackets); ratios: wall (CPU).",
+        "",
+        "| measure | pympler_nb | Pympler 1.1 | guppy3 | ours/pympler | ours/guppy |",
+        "|---|---|---|---|---|---|",
+    ]
+    for key, label in (("summary", "summarize(get_objects()) / hpy().heap()"),
+                       ("tracker_init", "SummaryTracker() / first heap()"),
+                       ("diff", "tracker.diff() / heap() - h0")):
+        lines.append("| %s | %s | %s | %s | %s | %s |" % (
+            label, _fmt(ours.get(key)), _fmt(pym.get(key)), _fmt(gup.get(key)),
+            _ratio(ours.get(key), pym.get(key)), _ratio(ours.get(key), gup.get(key))))
+    lines.append("| objects listed | %s | %s | %s | | |" % (
+        ours.get("count", "n/a"), pym.get("count", "n/a"), gup.get("count", "n/a")))
+    lines.append("| rows in an idle diff | %s | %s | n/a | | |" % (
+        ours.get("idle_diff_rows", "n/a"), pym.get("idle_diff_rows", "n/a")))
+    errors = [f"{tool}: {r['error']}" for tool, r in results.items() if "error" in r]
+    if errors:
+        lines.append("")
+        lines.extend("error: " + e for e in errors)
+    return "\n".join(lines)
+
+
+def scaling_table(rows: list[dict]) -> str:
+    lines = [
+        "| extra objects | objects listed | summarize(get_objects()) | CPU µs/object | tracker.diff() | CPU µs/object |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        if "error" in r:
+            lines.append("| %d | error: %s | | | | |" % (r["objects"], r["error"]))
+            continue
+        n = r["count"]
+        lines.append("| %d | %d | %s | %.3f | %s | %.3f |" % (
+            r["objects"], n, _fmt(r["summary"]), r["summary"][1] / n * 1e6,
+            _fmt(r["diff"]), r["diff"][1] / n * 1e6))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--objects", type=int, default=1_000_000,
+                        help="extra objects on the heap for the comparison (default 1,000,000)")
+    parser.add_argument("--repeat", type=int, default=3, help="best of N runs (default 3)")
+    parser.add_argument("--pympler-repeat", type=int, default=1,
+                        help="best of N runs for Pympler, which is slow (default 1)")
+    parser.add_argument("--scaling", default="100000,300000,1000000,3000000",
+                        help="comma-separated extra-object counts for the scaling table")
+    parser.add_argument("--quick", action="store_true",
+                        help="200k objects, scaling up to 1M (for a smoke run)")
+    parser.add_argument("--tools", default=",".join(TOOLS), help="subset of ours,pympler,guppy")
+    parser.add_argument("--worker", choices=TOOLS, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.worker:
+        print(json.dumps(worker(args.worker, args.objects, args.repeat)))
+        return 0
+
+    if args.quick:
+        args.objects = 200_000
+        args.scaling = "100000,300000,1000000"
+    tools = [t for t in args.tools.split(",") if t]
+    unknown = set(tools) - set(TOOLS)
+    if unknown:
+        parser.error("unknown tool(s) %s: use a subset of %s" % (sorted(unknown), ",".join(TOOLS)))
+
+    print("# Heap summary and tracker diff (Python %s, %d extra objects)\n"
+          % (sys.version.split()[0], args.objects))
+    results = {}
+    for tool in tools:
+        repeat = args.pympler_repeat if tool == "pympler" else args.repeat
+        results[tool] = run_worker(tool, args.objects, repeat)
+    print(compare_table(results))
+
+    counts = [int(x) for x in args.scaling.split(",") if x]
+    if counts and "ours" in tools:
+        print("\n## pympler_nb scaling\n")
+        print(scaling_table([run_worker("ours", n, args.repeat) for n in counts]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

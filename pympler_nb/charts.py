@@ -1,0 +1,159 @@
+"""Pure chart builders: tidy DataFrame in, :class:`altair.Chart` out (never displayed here).
+
+Each builder checks its columns, reduces the data to what is drawn (the ``top``
+series by name, the rest merged into ``"other"``), and returns a new chart that can be
+refined with Altair's chainable API (``.properties(width=...)``). The DataFrames come
+from :mod:`pympler_nb.frames` (ClassTracker: ``classtracker_frame``,
+``tracked_objects_frame``).
+
+>>> import pandas as pd
+>>> df = pd.DataFrame({"snapshot": [0, 0], "label": ["a", "a"], "timestamp": [1.0, 1.0],
+...                    "class": ["A", "B"], "active": [1, 2], "size": [100, 300],
+...                    "average": [100.0, 150.0], "pct": [1.0, 3.0]})
+>>> classtracker_memory_chart(df, top=1).to_dict()["mark"]["type"]
+'bar'
+"""
+
+from __future__ import annotations
+
+import json
+
+import altair as alt
+import pandas as pd
+
+__all__ = ["OTHER", "classtracker_active_chart", "classtracker_memory_chart", "lifetimes_chart"]
+
+#: the series that collects everything outside the top N
+OTHER = "other"
+
+_CLASS_NEEDS = ("snapshot", "label", "timestamp", "class", "active", "size")
+_OBJECT_NEEDS = ("class", "name", "id", "repr", "birth", "death", "max_size")
+
+
+def _check(df: pd.DataFrame, needs: tuple[str, ...], frame: str) -> None:
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"expected a pandas DataFrame from pympler_nb.frames.{frame}(), got {type(df).__name__}")
+    missing = [c for c in needs if c not in df.columns]
+    if missing:
+        raise ValueError(f"DataFrame lacks column(s) {', '.join(map(repr, missing))}; needs {', '.join(needs)}: "
+                         f"build it with pympler_nb.frames.{frame}()")
+
+
+def _check_top(top: int, name: str = "top") -> None:
+    if isinstance(top, bool) or not isinstance(top, int) or top < 1:
+        raise ValueError(f"{name}={top!r}: use an int >= 1")
+
+
+def _top_other(df: pd.DataFrame, value: str, top: int) -> tuple[pd.DataFrame, list[str]]:
+    """Keep the ``top`` classes by peak ``value``; sum the rest per snapshot as ``"other"``."""
+    peak = df.groupby("class", sort=True)[value].max().sort_values(ascending=False, kind="stable")
+    keep = [str(c) for c in peak.index[:top]]
+    inside = df[df["class"].isin(keep)]
+    rest = df[~df["class"].isin(keep)]
+    parts = [inside[["snapshot", "label", "timestamp", "class", "active", "size"]]]
+    if len(rest):
+        other = (rest.groupby(["snapshot", "label", "timestamp"], as_index=False, sort=True)[["active", "size"]]
+                 .sum())
+        other["class"] = OTHER
+        parts.append(other[["snapshot", "label", "timestamp", "class", "active", "size"]])
+        keep = keep + [OTHER]
+    out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
+    out["class"] = out["class"].astype(str)
+    out["label"] = out["label"].astype(str)
+    return out.astype({"snapshot": "int64", "active": "int64", "size": "int64", "timestamp": "float64"}), keep
+
+
+def classtracker_memory_chart(df: pd.DataFrame, top: int = 8) -> alt.Chart:
+    """Stacked bars: bytes per tracked class in each snapshot.
+
+    Parameters
+    ----------
+    df : DataFrame
+        ``pympler_nb.frames.classtracker_frame(tracker)``.
+    top : int
+        Classes shown by name (largest peak size first); the rest is ``"other"``.
+    """
+    _check(df, _CLASS_NEEDS, "classtracker_frame")
+    _check_top(top)
+    data, order = _top_other(df, "size", top)
+    return (
+        alt.Chart(data, title="Tracked memory per class")
+        .mark_bar()
+        .encode(
+            x=alt.X("label:N", title="snapshot", sort=alt.EncodingSortField(field="snapshot", op="min")),
+            y=alt.Y("size:Q", title="bytes", stack="zero"),
+            color=alt.Color("class:N", title="class", sort=order),
+            order=alt.Order("class_rank:Q"),
+            tooltip=[alt.Tooltip("label:N", title="snapshot"), alt.Tooltip("class:N"),
+                     alt.Tooltip("size:Q", title="bytes", format=","), alt.Tooltip("active:Q", title="instances")],
+        )
+        .transform_calculate(class_rank=f"indexof({json.dumps(order)}, datum['class'])")
+    )
+
+
+def classtracker_active_chart(df: pd.DataFrame, top: int = 8) -> alt.Chart:
+    """Lines: live instances per tracked class over the snapshots' times.
+
+    Parameters
+    ----------
+    df : DataFrame
+        ``pympler_nb.frames.classtracker_frame(tracker)``.
+    top : int
+        Classes shown by name (most instances at their peak first); the rest is ``"other"``.
+    """
+    _check(df, _CLASS_NEEDS, "classtracker_frame")
+    _check_top(top)
+    data, order = _top_other(df, "active", top)
+    return (
+        alt.Chart(data, title="Live instances per class")
+        .mark_line(point=True, interpolate="step-after")
+        .encode(
+            x=alt.X("timestamp:Q", title="time (s)"),
+            y=alt.Y("active:Q", title="instances"),
+            color=alt.Color("class:N", title="class", sort=order),
+            tooltip=[alt.Tooltip("label:N", title="snapshot"), alt.Tooltip("class:N"),
+                     alt.Tooltip("active:Q", title="instances"), alt.Tooltip("size:Q", title="bytes", format=",")],
+        )
+    )
+
+
+def lifetimes_chart(df: pd.DataFrame, max_instances: int = 40, end: float | None = None) -> alt.Chart:
+    """Horizontal bars from birth to death of the largest tracked instances.
+
+    Parameters
+    ----------
+    df : DataFrame
+        ``pympler_nb.frames.tracked_objects_frame(tracker)``.
+    max_instances : int
+        Instances drawn (largest ``max_size`` first; ties: earliest birth).
+    end : float, optional
+        Where the bars of live instances end (default: the latest birth or death).
+    """
+    _check(df, _OBJECT_NEEDS, "tracked_objects_frame")
+    _check_top(max_instances, "max_instances")
+    chosen = df.sort_values(["max_size", "birth"], ascending=[False, True], kind="stable").head(max_instances)
+    times = pd.concat([df["birth"], df["death"]]).dropna()
+    stop = float(end) if end is not None else (float(times.max()) if len(times) else 0.0)
+    data = pd.DataFrame({
+        "instance": [f"{n} 0x{int(i):x}" for n, i in zip(chosen["name"], chosen["id"])],
+        "class": chosen["class"].astype(str).to_numpy(),
+        "repr": chosen["repr"].astype(str).to_numpy(),
+        "birth": chosen["birth"].astype("float64").to_numpy(),
+        "end": chosen["death"].astype("float64").fillna(stop).to_numpy(),
+        "alive": chosen["death"].isna().to_numpy(),
+        "max_size": chosen["max_size"].astype("int64").to_numpy(),
+    })
+    return (
+        alt.Chart(data, title="Instance lifetimes")
+        .mark_bar()
+        .encode(
+            x=alt.X("birth:Q", title="time (s)"),
+            x2=alt.X2("end:Q"),
+            y=alt.Y("instance:N", title=None, sort=alt.EncodingSortField(field="birth", op="min")),
+            color=alt.Color("class:N", title="class"),
+            opacity=alt.condition("datum.alive", alt.value(1.0), alt.value(0.6)),
+            tooltip=[alt.Tooltip("instance:N"), alt.Tooltip("repr:N"), alt.Tooltip("birth:Q", format=".3f"),
+                     alt.Tooltip("end:Q", format=".3f"), alt.Tooltip("alive:N"),
+                     alt.Tooltip("max_size:Q", title="max bytes", format=",")],
+        )
+    )

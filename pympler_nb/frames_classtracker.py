@@ -1,0 +1,159 @@
+"""ClassTracker statistics as tidy pandas DataFrames (to merge into ``frames.py``).
+
+Every function takes a :class:`~pympler_nb.core.classtracker.ClassTracker` or a
+:class:`~pympler_nb.core.classtracker_stats.Stats` (live or loaded from a file) and
+returns a new DataFrame of numbers and text only (never the tracked objects).
+Timestamps are seconds since :mod:`pympler_nb.core.classtracker` was imported.
+
+Per snapshot and tracked class (:func:`classtracker_frame`), snapshots in order,
+classes sorted by name:
+
+=============  ========  ========================================================
+``snapshot``   int64     position of the snapshot (0 = first)
+``label``      string    ``Snapshot.label`` (``'desc (1.234s)'`` or ``'1.234s'``)
+``timestamp``  float64   when the snapshot was taken (s)
+``class``      string    tracked name (``module.Class`` for ``track_class``)
+``active``     int64     live instances at the snapshot
+``size``       int64     bytes of those instances (shared data counted once)
+``average``    float64   ``size / active`` (0 without instances)
+``pct``        float64   ``size`` in % of the snapshot's total (the process's size)
+=============  ========  ========================================================
+
+Per tracked object (:func:`tracked_objects_frame`), in tracking order per class:
+
+====================  ========  ===============================================
+``class``             string    tracked name (the index key)
+``name``              string    ``TrackedObject.name``
+``type``              string    ``module.qualname`` of its class when last seen
+``id``                int64     ``id()`` of the object
+``repr``              string    clipped repr at the last snapshot
+``birth``             float64   start of tracking (s)
+``death``             float64   death (s); NaN while alive
+``alive``             bool      no death recorded
+``max_size``          int64     largest size sampled (basic size at birth included)
+``last_size``         int64     size at the last snapshot (0 if not sampled then)
+``samples``           int64     number of snapshots that sized it
+``resolution_level``  int64     depth of its per-referent trees
+====================  ========  ===============================================
+
+Per tracked object and snapshot that sized it (:func:`tracked_sizes_frame`):
+``class`` (string), ``id`` (int64), ``snapshot`` (int64), ``timestamp`` (float64),
+``size`` (int64), ``flat`` (int64).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from .core.classtracker import ClassTracker
+from .core.classtracker_stats import Stats
+
+__all__ = ["CLASSTRACKER_COLUMNS", "TRACKED_OBJECT_COLUMNS", "TRACKED_SIZE_COLUMNS",
+           "classtracker_frame", "tracked_objects_frame", "tracked_sizes_frame"]
+
+CLASSTRACKER_COLUMNS = ("snapshot", "label", "timestamp", "class", "active", "size", "average", "pct")
+TRACKED_OBJECT_COLUMNS = ("class", "name", "type", "id", "repr", "birth", "death", "alive", "max_size",
+                          "last_size", "samples", "resolution_level")
+TRACKED_SIZE_COLUMNS = ("class", "id", "snapshot", "timestamp", "size", "flat")
+
+_CLASS_DTYPES = {"snapshot": "int64", "label": "string", "timestamp": "float64", "class": "string",
+                 "active": "int64", "size": "int64", "average": "float64", "pct": "float64"}
+_OBJECT_DTYPES = {"class": "string", "name": "string", "type": "string", "id": "int64", "repr": "string",
+                  "birth": "float64", "death": "float64", "alive": "bool", "max_size": "int64",
+                  "last_size": "int64", "samples": "int64", "resolution_level": "int64"}
+_SIZE_DTYPES = {"class": "string", "id": "int64", "snapshot": "int64", "timestamp": "float64",
+                "size": "int64", "flat": "int64"}
+
+
+def _ct_stats(source: Any) -> Stats:
+    if isinstance(source, Stats):
+        return source
+    if isinstance(source, ClassTracker):
+        return Stats(tracker=source)
+    raise TypeError(f"expected a ClassTracker or a classtracker_stats.Stats, got {type(source).__name__}; "
+                    "load a saved file with Stats(filename=...)")
+
+
+def _ct_frame(columns: dict[str, list], dtypes: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(v, dtype=dtypes[c]) for c, v in columns.items()})
+
+
+def classtracker_frame(source: ClassTracker | Stats) -> pd.DataFrame:
+    """One row per snapshot and tracked class (columns: see the module docstring).
+
+    >>> from pympler_nb.core.classtracker import ClassTracker
+    >>> class Node:
+    ...     pass
+    >>> tr = ClassTracker()
+    >>> tr.track_class(Node, name="Node")
+    >>> nodes = [Node() for _ in range(3)]
+    >>> tr.create_snapshot("three")
+    >>> classtracker_frame(tr)[["snapshot", "class", "active"]]
+       snapshot class  active
+    0         0  Node       3
+    >>> tr.close()
+    """
+    stats = _ct_stats(source)
+    stats.annotate()
+    cols: dict[str, list] = {c: [] for c in CLASSTRACKER_COLUMNS}
+    with stats._guard():
+        names = stats.tracked_classes
+        for i, snap in enumerate(stats.snapshots):
+            classes = snap.classes
+            for name in names:
+                info = classes[name]
+                cols["snapshot"].append(i)
+                cols["label"].append(snap.label)
+                cols["timestamp"].append(snap.timestamp)
+                cols["class"].append(name)
+                cols["active"].append(info["active"])
+                cols["size"].append(info["sum"])
+                cols["average"].append(float(info["avg"]))
+                cols["pct"].append(float(info["pct"]))
+    return _ct_frame(cols, _CLASS_DTYPES)
+
+
+def tracked_objects_frame(source: ClassTracker | Stats) -> pd.DataFrame:
+    """One row per tracked object, dead ones included (columns: see the module docstring)."""
+    stats = _ct_stats(source)
+    cols: dict[str, list] = {c: [] for c in TRACKED_OBJECT_COLUMNS}
+    with stats._guard():
+        last = stats.snapshots[-1].timestamp if stats.snapshots else None
+        for name, tobjs in stats.index.items():
+            for t in tobjs:
+                cols["class"].append(name)
+                cols["name"].append(t.name)
+                cols["type"].append(t.type)
+                cols["id"].append(t.id)
+                cols["repr"].append(t.repr)
+                cols["birth"].append(t.birth)
+                cols["death"].append(float("nan") if t.death is None else t.death)
+                cols["alive"].append(t.death is None)
+                cols["max_size"].append(t.get_max_size())
+                cols["last_size"].append(t.get_size_at_time(last) if last is not None else 0)
+                cols["samples"].append(sum(1 for _ in t._iter_samples()))
+                cols["resolution_level"].append(t.resolution_level)
+    return _ct_frame(cols, _OBJECT_DTYPES)
+
+
+def tracked_sizes_frame(source: ClassTracker | Stats) -> pd.DataFrame:
+    """One row per tracked object and snapshot that sized it (columns: see the module docstring)."""
+    stats = _ct_stats(source)
+    cols: dict[str, list] = {c: [] for c in TRACKED_SIZE_COLUMNS}
+    with stats._guard():
+        pos = {s.timestamp: i for i, s in enumerate(stats.snapshots)}
+        for name, tobjs in stats.index.items():
+            for t in tobjs:
+                for ts, size, flat, _ in t._iter_samples():
+                    i = pos.get(ts)
+                    if i is None:
+                        continue
+                    cols["class"].append(name)
+                    cols["id"].append(t.id)
+                    cols["snapshot"].append(i)
+                    cols["timestamp"].append(ts)
+                    cols["size"].append(size)
+                    cols["flat"].append(flat)
+    return _ct_frame(cols, _SIZE_DTYPES)

@@ -1,0 +1,118 @@
+"""Chart builders: checked on ``chart.to_dict()``, never rendered."""
+
+import gc
+
+import altair as alt
+import pandas as pd
+import pytest
+
+from pympler_nb.charts import (
+    OTHER,
+    classtracker_active_chart,
+    classtracker_memory_chart,
+    lifetimes_chart,
+)
+from pympler_nb.core.classtracker import ClassTracker
+from pympler_nb.frames_classtracker import classtracker_frame, tracked_objects_frame
+
+
+def _values(spec):
+    (rows,) = spec["datasets"].values()
+    return rows
+
+
+def _class_frame(sizes):
+    """sizes: {class: [size per snapshot]} -> a classtracker_frame-like DataFrame."""
+    rows = []
+    for cls, values in sizes.items():
+        for i, size in enumerate(values):
+            rows.append({"snapshot": i, "label": f"s{i}", "timestamp": float(i), "class": cls,
+                         "active": size // 10, "size": size, "average": 10.0, "pct": 1.0})
+    return pd.DataFrame(rows)
+
+
+def test_memory_chart_top_n_and_other():
+    df = _class_frame({"big": [1000, 2000], "mid": [500, 100], "small": [10, 20], "tiny": [1, 2]})
+    chart = classtracker_memory_chart(df, top=2)
+    assert isinstance(chart, alt.Chart)
+    spec = chart.to_dict()
+    assert spec["mark"]["type"] == "bar"
+    enc = spec["encoding"]
+    assert enc["x"]["field"] == "label" and enc["x"]["sort"] == {"field": "snapshot", "op": "min"}
+    assert enc["y"]["field"] == "size" and enc["y"]["stack"] == "zero"
+    assert enc["color"]["sort"] == ["big", "mid", OTHER]
+    rows = _values(spec)
+    assert {r["class"] for r in rows} == {"big", "mid", OTHER}
+    other = sorted((r["snapshot"], r["size"], r["active"]) for r in rows if r["class"] == OTHER)
+    assert other == [(0, 11, 1), (1, 22, 2)]
+    assert sum(r["size"] for r in rows) == int(df["size"].sum())  # nothing lost
+
+
+def test_memory_chart_without_other_when_all_fit():
+    df = _class_frame({"a": [1, 2], "b": [3, 4]})
+    spec = classtracker_memory_chart(df, top=5).to_dict()
+    assert OTHER not in {r["class"] for r in _values(spec)}
+    assert spec["encoding"]["color"]["sort"] == ["b", "a"]
+
+
+def test_active_chart():
+    df = _class_frame({"a": [10, 20, 30], "b": [100, 0, 0]})
+    spec = classtracker_active_chart(df, top=1).to_dict()
+    assert spec["mark"] == {"type": "line", "interpolate": "step-after", "point": True}
+    assert spec["encoding"]["x"]["field"] == "timestamp" and spec["encoding"]["y"]["field"] == "active"
+    rows = _values(spec)
+    assert {r["class"] for r in rows} == {"b", OTHER}  # b has the highest peak count
+
+
+def test_charts_from_a_real_tracker():
+    class Leaf:
+        def __init__(self, n):
+            self.data = list(range(n))
+
+    tr = ClassTracker()
+    tr.track_class(Leaf, name="Leaf")
+    leaves = [Leaf(i * 10) for i in range(6)]
+    tr.create_snapshot("one")
+    del leaves[:2]
+    gc.collect()
+    tr.create_snapshot("two")
+    tr.close()
+    spec = classtracker_memory_chart(classtracker_frame(tr)).to_dict()
+    assert [r["label"] for r in _values(spec)] == [s.label for s in tr.snapshots]
+    objs = tracked_objects_frame(tr)
+    life = lifetimes_chart(objs, max_instances=3).to_dict()
+    rows = _values(life)
+    assert len(rows) == 3
+    assert [r["max_size"] for r in rows] == sorted(objs["max_size"], reverse=True)[:3]
+    assert all(r["alive"] for r in rows) and all(r["end"] >= r["birth"] for r in rows)
+    assert life["encoding"]["x"]["field"] == "birth" and life["encoding"]["x2"]["field"] == "end"
+    later = float(objs["death"].max()) + 1000.0  # timestamps count from the module's import
+    dead = lifetimes_chart(objs.sort_values("max_size").head(2), max_instances=2, end=later).to_dict()
+    ends = {r["alive"]: r["end"] for r in _values(dead)}
+    assert ends[False] < later and all(r["end"] == later for r in _values(dead) if r["alive"])
+
+
+def test_builders_return_new_charts_and_chain():
+    df = _class_frame({"a": [1, 2]})
+    a = classtracker_memory_chart(df)
+    b = a.properties(width=500)
+    assert "width" not in a.to_dict() and b.to_dict()["width"] == 500
+
+
+def test_bad_inputs():
+    with pytest.raises(ValueError, match="lacks column.*'active'.*classtracker_frame"):
+        classtracker_memory_chart(pd.DataFrame({"snapshot": [0], "label": ["x"], "timestamp": [0.0],
+                                                "class": ["a"], "size": [1]}))
+    with pytest.raises(TypeError, match="pandas DataFrame"):
+        classtracker_active_chart([1, 2])
+    with pytest.raises(ValueError, match="top=0"):
+        classtracker_memory_chart(_class_frame({"a": [1]}), top=0)
+    with pytest.raises(ValueError, match="lacks column.*tracked_objects_frame"):
+        lifetimes_chart(_class_frame({"a": [1]}))
+
+
+def test_empty_frames_give_empty_charts():
+    tr = ClassTracker()
+    spec = classtracker_memory_chart(classtracker_frame(tr)).to_dict()
+    assert _values(spec) == []
+    assert _values(lifetimes_chart(tracked_objects_frame(tr)).to_dict()) == []
