@@ -633,11 +633,13 @@ def test_notebook_kernel_output_cache_and_traceback(tmp_path):
                             resources={"metadata": {"path": str(tmp_path)}}).execute()
     results = {}
     for cell in nb.cells:
-        for out in cell.get("outputs", []):
-            for line in out.get("text", "").splitlines():
-                key, _, rest = line.partition(" ")
-                if key.startswith("RESULT"):
-                    results[key] = json.loads(rest)
+        # a printed line may arrive in several stream chunks: join them first
+        text = "".join(out.get("text", "") for out in cell.get("outputs", [])
+                       if out.get("output_type") == "stream" and out.get("name") == "stdout")
+        for line in text.splitlines():
+            key, _, rest = line.partition(" ")
+            if key.startswith("RESULT"):
+                results[key] = json.loads(rest)
     assert len(results) == 4, [c.get("outputs") for c in nb.cells]
     assert {"Out[2]", "_2", "_"} <= {c[0] for c in results["RESULT1"]["chains"]}
     assert results["RESULT1"]["bytes"] >= 10**6 and results["RESULT2"] is True
