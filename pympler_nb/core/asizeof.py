@@ -210,6 +210,8 @@ class SizeRule:
 
 
 _registry: dict[str, SizeRule] = {}
+_registry_version = [0]  # bumped by register/unregister/adict: invalidates _STATIC_INFO
+_STATIC_INFO: dict = {}
 _registry_lock = threading.Lock()
 _dictlike_names: set[str] = set()
 
@@ -232,6 +234,7 @@ def register(name, *, flat=None, refs=None, named_refs=None, subclasses=True):
     rule = SizeRule(name, flat, refs, named_refs, subclasses)
     with _registry_lock:
         _registry[name] = rule
+        _registry_version[0] += 1
     return rule
 
 
@@ -243,6 +246,7 @@ def unregister(name) -> None:
         if name not in _registry:
             raise KeyError(f"no size rule registered for {name!r}; see registered()")
         del _registry[name]
+        _registry_version[0] += 1
 
 
 def registered() -> dict:
@@ -260,6 +264,7 @@ def adict(*classes) -> bool:
     for cls in classes:
         if isinstance(cls, type):
             _dictlike_names.add(_typename(cls))
+            _registry_version[0] += 1
         else:
             ok = False
     return ok
@@ -487,8 +492,8 @@ def _ignore_ids(ignored: bool):
         fresh = _module_dict_ids()
         fresh |= _STATIC_IDS
         cached = _ignore_cache[1]
-        cached &= fresh
-        cached |= fresh
+        cached.difference_update(cached - fresh)  # in place: no new table while sizing
+        cached.update(fresh - cached)
         _ignore_cache[0] = key
         _ignore_cache[2] += 1
     return _ignore_cache[1], _ignore_cache[2]
@@ -546,8 +551,6 @@ class Asizer:
         self._stats = stats
         self._stream = stream
         self._seen = set()
-        self._pre = set()  # ids in _seen only because they are never followed
-        self._pre_src = None
         self._seen_count = 0
         self._duplicate = 0
         self._missed = 0
@@ -563,6 +566,18 @@ class Asizer:
         self._claimed.clear()
         self._given = 0
         self._root_flat = 0
+        self._busy = False
+
+    def _clear_state(self):
+        """Forget what was sized (options stay): the cheap part of :meth:`reset`."""
+        self._seen.clear()
+        self._seen_count = self._duplicate = self._missed = self._total = self._depth = 0
+        self._given = self._root_flat = 0
+        self._profiles.clear()
+        self._largest.clear()
+        self._type_largest.clear()
+        self._skipped.clear()
+        self._claimed.clear()
 
     def set(self, **opts):
         """Change some options (``align``, ``code``, ``detail``, ``limit``, ...)."""
@@ -632,7 +647,16 @@ class Asizer:
     def _info(self, ctx, tp):
         info = ctx.types.get(tp)
         if info is None:
-            info = ctx.types[tp] = self._classify(tp)
+            if tp.__flags__ & _HEAPTYPE or self._excl_types:
+                info = self._classify(tp)
+            else:  # static types never die: their decisions are kept across calls
+                key = (tp, self._ignored, self._infer, _registry_version[0])
+                info = _STATIC_INFO.get(key)
+                if info is None:
+                    info = self._classify(tp)
+                    if len(_STATIC_INFO) < 4096:
+                        _STATIC_INFO[key] = info
+            ctx.types[tp] = info
         return info
 
     def _classify(self, tp):
@@ -792,15 +816,18 @@ class Asizer:
         return _get_referents(o)
 
     # -- the engine ------------------------------------------------------------
-    def _walk(self, ctx, roots, depth0=0):
+    def _walk(self, ctx, roots, depth0=0, free_roots=True):
         """Size ``roots`` and all they reach; return the total (also added to ``total``).
 
         Level-synchronous: each level is deduplicated by id with set operations, split
         by type, sized with ``map`` over C-level ``__sizeof__`` and expanded with one
         ``gc.get_referents(*group)`` per type. Sets ``_root_flat`` to the first level's
-        flat size.
+        flat size. Ids in ``ctx.ignore`` (module dicts, statics) are never followed; with
+        ``free_roots`` the roots themselves are sized whatever they are.
         """
         seen = self._seen
+        ignore = ctx.ignore
+        first = free_roots
         total = 0
         limit = self._limit
         frontier = list(roots)
@@ -812,7 +839,7 @@ class Asizer:
                 objs = []
                 for o in frontier:
                     i = id(o)
-                    if i not in seen:
+                    if i not in seen and (first or i not in ignore):
                         seen.add(i)
                         objs.append(o)
                 self._duplicate += n - len(objs)
@@ -821,7 +848,9 @@ class Asizer:
             else:
                 ids = list(map(id, frontier))
                 common = seen.intersection(ids)
-                if common:  # drop what was seen before, in C
+                if not first:
+                    common |= ignore.intersection(ids)
+                if common:  # drop what was seen before or is never followed, in C
                     keep = list(map(not_, map(common.__contains__, ids)))
                     frontier = list(compress(frontier, keep))
                     ids = list(compress(ids, keep))
@@ -837,6 +866,7 @@ class Asizer:
                 if not objs:
                     break
             frontier = None
+            first = False
             self._seen_count += len(objs)
             if level > self._depth:
                 self._depth = level
@@ -955,23 +985,11 @@ class Asizer:
 
     # -- public sizing -----------------------------------------------------------------
     def _begin(self, roots, others=()):
-        """Pre-seed ``seen`` with what must not be followed.
-
-        Module dicts and statics stay pre-seeded for the sizer's life (``_pre``) unless
-        given as roots; excluded refs and the other given objects only for this call.
-        """
+        """Pre-seed ``seen`` with the excluded refs and the other given objects (for this
+        call only; ``_end`` removes them). Module dicts and statics are ``ctx.ignore``."""
         ctx = _Ctx(self)
         seen = self._seen
-        if self._pre_src != ctx.version:
-            add = ctx.ignore - seen
-            seen |= add
-            self._pre |= add
-            self._pre_src = ctx.version
-        root_ids = {id(o) for o in roots} | {i for i in others if i in self._pre}
-        back = root_ids & self._pre
-        if back:  # given directly: sized like any object
-            seen -= back
-            self._pre -= back
+        root_ids = {id(o) for o in roots}
         extra = set()
         if self._excl_refs or others:
             extra = (self._excl_refs | set(others)) - seen - (root_ids - set(others))
@@ -1059,11 +1077,11 @@ class Asizer:
             if type(obj) is _VirtualDict:  # the attributes of an instance
                 if depth >= detail:  # a leaf: the values array and what it holds
                     vals = [v for _, v in obj.pairs if v is not _SHARED]
-                    return Asized(obj.flat + (self._walk(ctx, vals, depth0=depth + 1) if vals else 0),
+                    return Asized(obj.flat + (self._walk(ctx, vals, depth + 1, False) if vals else 0),
                                   obj.flat, (), name)
                 stack.append([name, obj.flat, iter(obj.pairs), [], depth])
                 return None
-            if id(obj) in seen:
+            if id(obj) in seen or (depth and id(obj) in ctx.ignore):
                 self._duplicate += 1
                 return Asized(0, 0, (), name)
             info = ctx.types.get(type(obj)) or self._info(ctx, type(obj))
@@ -1473,8 +1491,25 @@ def asizeof(*objs, **opts):
             return sizer.asizeof(*objs)
         finally:
             objs = None
-    sizer = _sizer(opts)
-    return sizer.asizeof(*objs)
+    if opts:
+        return _sizer(opts).asizeof(*objs)
+    # default options: one sizer per thread, its state cleared (not rebuilt) per call
+    sizer = getattr(_sizer_local, "sizer", None)
+    if sizer is None or sizer._busy:
+        sizer = Asizer()
+        if getattr(_sizer_local, "sizer", None) is None:
+            _sizer_local.sizer = sizer
+    else:
+        sizer._clear_state()
+    sizer._busy = True
+    try:
+        return sizer.asizeof(*objs)
+    finally:
+        sizer._busy = False
+        sizer._clear_state()  # keep nothing between calls: no observer effect
+
+
+_sizer_local = threading.local()
 
 
 def asizesof(*objs, **opts):
