@@ -370,7 +370,6 @@ def test_sizing_never_materializes_instance_dicts():
 def test_observer_effect_is_zero():
     objs = [Plain(i + 1000, None) for i in range(100_000)]
     asizeof([Plain(1000, None)])  # first sight of these types: decisions about C types are cached
-    import colorsys  # noqa: F401  (a module new to sys.modules: sizing must not allocate for it)
     gc.collect()
     tracemalloc.start()
     try:
