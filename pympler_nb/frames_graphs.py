@@ -40,9 +40,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .core.refbrowser import RefTreeNode
-from .core.refgraph import GraphModel, ReferenceGraph
 from .core.whyalive import WhyAlive
+from .graphs import as_model  # the one coercion of graph results to a GraphModel
 
 __all__ = ["NODE_COLUMNS", "EDGE_COLUMNS", "CHAIN_COLUMNS",
            "graph_nodes_frame", "graph_edges_frame", "chains_frame"]
@@ -59,21 +58,6 @@ _CHAIN_DTYPES = {"root": "string", "path": "string", "length": "int64",
                  "releasable_bytes": "Int64", "action": "string", "root_kind": "string"}
 
 
-def _model(graph) -> GraphModel:
-    if isinstance(graph, GraphModel):
-        return graph
-    if isinstance(graph, ReferenceGraph):
-        return graph.model
-    if isinstance(graph, WhyAlive):
-        return graph.to_graph()
-    if isinstance(graph, RefTreeNode):
-        from .graphs import as_model  # the tree -> graph conversion lives there
-
-        return as_model(graph)
-    raise TypeError(f"expected a GraphModel, ReferenceGraph/GarbageGraph, WhyAlive or "
-                    f"RefTreeNode, got {type(graph).__name__}")
-
-
 def _frame(rows, columns, dtypes) -> pd.DataFrame:
     df = pd.DataFrame.from_records(rows, columns=list(columns)) if rows else \
         pd.DataFrame({c: pd.Series([], dtype=dtypes[c]) for c in columns})
@@ -83,13 +67,13 @@ def _frame(rows, columns, dtypes) -> pd.DataFrame:
 def graph_nodes_frame(graph) -> pd.DataFrame:
     """One row per node of ``graph``; columns :data:`NODE_COLUMNS` (see module doc)."""
     rows = [(n.id, n.type, n.size, n.repr, n.kind, n.count, n.depth, n.highlight, n.cycle, n.root)
-            for n in _model(graph).nodes]
+            for n in as_model(graph).nodes]
     return _frame(rows, NODE_COLUMNS, _NODE_DTYPES)
 
 
 def graph_edges_frame(graph) -> pd.DataFrame:
     """One row per edge of ``graph``; columns :data:`EDGE_COLUMNS` (see module doc)."""
-    rows = [(e.src, e.dst, e.label) for e in _model(graph).edges]
+    rows = [(e.src, e.dst, e.label) for e in as_model(graph).edges]
     return _frame(rows, EDGE_COLUMNS, _EDGE_DTYPES)
 
 
