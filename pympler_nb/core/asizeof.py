@@ -127,7 +127,6 @@ _IGNORE_TYPES = (
     type(NotImplemented),
     types.ModuleType,
 )
-_DICT_TYPES = (dict,)
 
 _SAFE_CATCH = Exception  # what hostile objects may raise; KeyboardInterrupt passes
 
@@ -477,16 +476,16 @@ def _module_dict_ids() -> set:
     return md
 
 
-# [sys.modules key, ids never followed (statics + module dicts), version]; built at
-# import and updated in place, so that sizing leaves no memory behind
-_ignore_cache = [_modules_key(), set(_STATIC_IDS) | _module_dict_ids(), 0]
+# [sys.modules key, ids never followed (statics + module dicts)]; built at import and
+# updated in place, so that sizing leaves no memory behind
+_ignore_cache = [_modules_key(), set(_STATIC_IDS) | _module_dict_ids()]
 
 
 def _ignore_ids(ignored: bool):
-    """Ids never followed as referents and a version: statics, and (with ``ignored``)
-    module ``__dict__``s — refreshed in place when ``sys.modules`` changes shape."""
+    """Ids never followed as referents: statics, and (with ``ignored``) module
+    ``__dict__``s — refreshed in place when ``sys.modules`` changes shape."""
     if not ignored:
-        return _STATIC_IDS, -1
+        return _STATIC_IDS
     key = _modules_key()
     if key is None or _ignore_cache[0] != key:
         fresh = _module_dict_ids()
@@ -495,20 +494,19 @@ def _ignore_ids(ignored: bool):
         cached.difference_update(cached - fresh)  # in place: no new table while sizing
         cached.update(fresh - cached)
         _ignore_cache[0] = key
-        _ignore_cache[2] += 1
-    return _ignore_cache[1], _ignore_cache[2]
+    return _ignore_cache[1]
 
 
 class _Ctx:
     """State of one top-level sizing call (dropped when it returns)."""
 
-    __slots__ = ("types", "ignore", "version", "names", "slots")
+    __slots__ = ("types", "ignore", "names", "slots")
 
     def __init__(self, sizer):
         self.types = {}
         self.names = {}  # attribute names of shared keys, for Asized trees
         self.slots = {}  # type -> its __slots__ member descriptors
-        self.ignore, self.version = _ignore_ids(sizer._ignored)
+        self.ignore = _ignore_ids(sizer._ignored)
 
 
 class Asizer:
@@ -1219,10 +1217,6 @@ class _VirtualDict:
     def __init__(self, flat, pairs):
         self.flat = flat
         self.pairs = pairs
-
-
-def _has_traverse(tp) -> bool:
-    return bool(tp.__flags__ & (1 << 14))
 
 
 def _owned_builtin(f) -> bool:
