@@ -16,9 +16,9 @@ Everything here follows three rules:
 Edge labels are computed without side effects on the objects: an instance's
 ``__dict__`` is never materialized (CPython 3.11+ stores attributes inline),
 properties and other Python-level descriptors are never called. Attribute names
-of inline values are recovered from the names the class's own code uses
-(``co_names`` of its methods, dataclass annotations); an attribute set only from
-outside the class shows as ``.<?>``.
+of inline values are read from the class's shared keys (``_layout``), or else
+recovered from the names the class's own code uses (``co_names`` of its methods,
+dataclass annotations); an attribute that neither finds shows as ``.<?>``.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import gc
 import types
 from collections import namedtuple
 
+from . import _layout
 from ._format import clip_text, format_size, safe_repr
 
 __all__ = [
@@ -203,10 +204,11 @@ def _frame_text(frame: object) -> str:
 class _Labeller:
     """Finds hop labels; caches per-type attribute candidates for one walk."""
 
-    __slots__ = ("_cands",)
+    __slots__ = ("_cands", "_keys")
 
     def __init__(self):
         self._cands: dict[int, tuple] = {}
+        self._keys: dict = {}  # shared-keys names, for _layout.attribute_names
 
     # -- attribute names of instances, without materializing __dict__ -------
 
@@ -304,6 +306,14 @@ class _Labeller:
                 found[vid] = _attr_hop(name)
         if len(found) >= len(wanted):
             return
+        # exact names of inline/managed values, read from the class's shared keys
+        attrs = _layout.attribute_names(obj, tp, self._keys)
+        if attrs:
+            for name, addr in attrs:
+                if addr in wanted and addr not in found:
+                    found[addr] = _attr_hop(name)
+            if len(found) >= len(wanted):
+                return
         for name in names:
             value = self._instance_attr(obj, name, namespaces)
             if value is _MISSING:

@@ -38,8 +38,9 @@ Limits worth knowing: on Python 3.11/3.12 reading a running function's locals
 makes CPython store a snapshot dictionary in that frame (as every debugger does);
 it holds the same objects as the frame's variables and goes away when the function
 returns. Python 3.13 reads locals without that side effect. Attribute names of
-objects whose ``__dict__`` was never created are recovered from the class's code;
-other ones show as ``.<?>``.
+objects whose ``__dict__`` was never created are read from the class's shared keys
+(or recovered from the class's code where the layout is not readable); an attribute
+that neither finds shows as ``.<?>``.
 """
 
 from __future__ import annotations

@@ -152,6 +152,17 @@ def test_attribute_action_sets_none(mod):
     assert probe() is None
 
 
+def test_attribute_set_from_outside_the_class_is_named_exactly(mod):
+    mod.h = Holder()
+    mod.h.set_from_outside = Thing()  # a name the class's code never uses
+    probe = weakref.ref(mod.h.set_from_outside)
+    r = why_alive(mod.h.set_from_outside)
+    c = _chain(r, f"{mod.__name__}.h.set_from_outside")
+    assert c.action.text == f"{mod.__name__}.h.set_from_outside = None"
+    _run(c.action.text, mod)
+    assert probe() is None
+
+
 def test_several_holders_and_the_plan(mod):
     t = Blob(5000)
     mod.a = {"x": t}
