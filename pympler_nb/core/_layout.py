@@ -129,6 +129,17 @@ def _values_address(obj: object, tp: type) -> int:
     return _read_ptr(id(obj) - 4 * _PTR).value or 0
 
 
+def has_values(obj: object, tp: type, type_ok: bool | None = None) -> bool:
+    """Whether the instance's attributes are in a values array whose names the class's
+    shared keys give (what :func:`attribute_names` reads). ``type_ok`` is the part that
+    depends on the type only (``has_values(None, tp)`` computes it), when known."""
+    if type_ok is None:
+        type_ok = bool(SUPPORTED and managed_layout(tp) and _keys_ptr(tp))
+    if obj is None or not type_ok:
+        return type_ok
+    return bool(_values_address(obj, tp))
+
+
 def attribute_names(obj: object, tp: type, cache: dict | None = None) -> list[tuple[str, int]] | None:
     """``[(name, address_of_value), ...]`` of an instance's inline/managed attributes.
 
@@ -172,18 +183,28 @@ _DICT_SIZE = dict.__basicsize__ + GC_HEAD
 def instances_hidden(group: list, tp: type, state: tuple | None = None) -> tuple[int, list]:
     """Hidden bytes of same-type managed-dict instances, and addresses of hidden dicts.
 
+    The sum of :func:`instances_hidden_each`.
+    """
+    each, hidden = instances_hidden_each(group, tp, state)
+    return sum(each), hidden
+
+
+def instances_hidden_each(group: list, tp: type, state: tuple | None = None) -> tuple[list[int], list]:
+    """Per instance, the hidden bytes of same-type managed-dict instances (a list
+    parallel to ``group``), and the addresses of hidden dicts.
+
     ``state`` is :func:`values_state` of ``tp`` when the caller has it cached (3.11/3.12).
     Each instance is read: on 3.11/3.12 its values pointer and the prefix byte before
     the array; on 3.13 the inline capacity, and the managed-dict pointer that
     ``gc.get_referents`` does not report while the inline values are valid.
     """
     if not SUPPORTED:
-        return 0, []
+        return [0] * len(group), []
     if _VER >= (3, 13):
         if not tp.__flags__ & _TPFLAGS_INLINE_VALUES:
-            return 0, []
+            return [0] * len(group), []
         basic = tp.__basicsize__
-        total = 0
+        each = []
         hidden = []
         rd64 = _read_u64
         rdp = _read_ptr
@@ -191,17 +212,18 @@ def instances_hidden(group: list, tp: type, state: tuple | None = None) -> tuple
             addr = id(obj)
             hdr = rd64(addr + basic).value
             cap = hdr & 0xFF
-            total += _PTR + cap * _PTR + _roundup(cap, _PTR)
+            size = _PTR + cap * _PTR + _roundup(cap, _PTR)
             if (hdr >> 24) & 0xFF:  # values valid: a materialized dict is not reported
                 dptr = rdp(addr - 3 * _PTR).value
                 if dptr:
                     hidden.append(dptr)
-                    total += _DICT_SIZE
-        return total, hidden
+                    size += _DICT_SIZE
+            each.append(size)
+        return each, hidden
     if state is None:
         state = values_state(tp)
     if state is None:
-        return 0, []
+        return [0] * len(group), []
     # 3.11/3.12 shrink the shared keys' dk_usable by one for every new instance (down to
     # 1), so an instance's values array has the size the keys had when it was created.
     # The byte before the array holds its prefix size, roundup(n + 2, 8): that matches
@@ -212,30 +234,19 @@ def instances_hidden(group: list, tp: type, state: tuple | None = None) -> tuple
     rd8 = _read_u8
     tagged = _VER == (3, 12)
     off = (3 if tagged else 4) * _PTR
-    if len(group) < 16:
-        total = 0
-        for obj in group:
-            v = rdp(id(obj) - off).value
-            if not v:
-                continue
-            if tagged:
-                if not v & 1:
-                    continue
-                v += 1
-            prefix = rd8(v - 1).value
-            total += prefix + (ncur if prefix == pcur else max(1, prefix - 6)) * _PTR
-        return total, []
     if tagged:
-        vals = [d + 1 for d in (rdp(id(o) - off).value or 0 for o in group) if d & 1]
+        vals = [d + 1 if d & 1 else 0 for d in (rdp(id(o) - off).value or 0 for o in group)]
     else:
-        vals = [v for v in (rdp(id(o) - off).value for o in group) if v]
-    total = 0
-    counts: dict = {}
-    _count_elements(counts, [rd8(v - 1).value for v in vals])
-    for prefix, count in counts.items():
-        n = ncur if prefix == pcur else max(1, prefix - 6)
-        total += count * (prefix + n * _PTR)
-    return total, []
+        vals = [rdp(id(o) - off).value or 0 for o in group]
+    sizes: dict = {0: 0}  # prefix byte -> bytes of the array (few distinct ones)
+    each = []
+    for v in vals:
+        prefix = rd8(v - 1).value if v else 0
+        size = sizes.get(prefix)
+        if size is None:
+            size = sizes[prefix] = prefix + (ncur if prefix == pcur else max(1, prefix - 6)) * _PTR
+        each.append(size)
+    return each, []
 
 
 def values_state(tp: type) -> tuple[int, int] | None:

@@ -47,7 +47,7 @@ except ImportError:  # pragma: no cover - other implementations
         for elem in iterable:
             mapping[elem] = mapping.get(elem, 0) + 1
 from itertools import chain, compress, repeat
-from operator import is_, not_
+from operator import is_, lt, not_
 
 from . import _layout
 from ._format import clip_text, format_size, safe_repr
@@ -885,6 +885,182 @@ class Asizer:
         self._total += total
         return total
 
+    def _walk_many(self, ctx, roots, free=frozenset()):
+        """Size many roots as if one after the other, in one level-synchronous walk.
+
+        Returns ``(sizes, flats, hiddens)``, lists parallel to ``roots``: what
+        ``[self._walk(ctx, (r,)) for r in roots]`` would give (each root's deep size,
+        its flat size, and the hidden instance-values part of that flat size), with
+        the same ``seen`` afterwards, but with the per-call overhead paid once per
+        level instead of once per root. ``free`` holds root ids that are in ``seen``
+        only to keep the other roots' walks from following them (``_begin``'s
+        ``others``): each root is sized at level 0 all the same, and never followed.
+
+        Every object carries the index of the root it was reached from; objects come
+        in root order at every level, so the first root to reach an object owns it,
+        as in one walk per root. Where that order could differ (an earlier root
+        reaching, at a deeper level, an object a later root already owns), and for
+        kinds sized by other code (rules, builtins, code with ``code=True``, ...),
+        nothing is kept: the method undoes its changes and returns ``None`` so the
+        caller sizes one root at a time. Needs ``limit=None``, ``align=1``, no stats.
+        """
+        if self._limit is not None or self._align > 1 or self._stats:
+            return None
+        seen = self._seen
+        ignore = ctx.ignore
+        saved = (self._total, self._seen_count, self._duplicate, self._depth, self._missed,
+                 {k: list(v) for k, v in self._profiles.items()}, Counter(self._skipped))
+        added = []  # id lists added to seen, undone on a fallback
+        nroots = len(roots)
+        sizes = [0] * nroots
+        flats = [0] * nroots
+        hiddens = [0] * nroots
+        owner = {}  # id -> index of the root that reached it first
+        ids = list(map(id, roots))
+        frontier = list(roots)
+        labels = list(range(nroots))
+        # level 0: roots seen before this call count 0; the ``free`` ones are sized
+        freed = free.intersection(ids)
+        seen.difference_update(freed)
+        drop = seen.intersection(ids)
+        if drop:
+            keep = list(map(not_, map(drop.__contains__, ids)))
+            frontier = list(compress(frontier, keep))
+            ids = list(compress(ids, keep))
+            labels = list(compress(labels, keep))
+        level = 0
+        try:
+            while frontier:
+                n = len(frontier)
+                if level:
+                    ids = list(map(id, frontier))
+                    common = seen.intersection(ids)
+                    common |= ignore.intersection(ids)
+                    if common:
+                        mask = list(map(common.__contains__, ids))
+                        # met again: fine if the root that owns it comes first
+                        firsts = map(owner.get, compress(ids, mask), repeat(-1))
+                        if any(map(lt, compress(labels, mask), firsts)):
+                            raise _Reorder
+                        keep = list(map(not_, mask))
+                        frontier = list(compress(frontier, keep))
+                        ids = list(compress(ids, keep))
+                        labels = list(compress(labels, keep))
+                        mask = keep = None
+                before = len(seen)
+                seen.update(ids)
+                added.append(ids)
+                if len(seen) - before != len(ids):  # repeats within the level: keep the first
+                    firsts = dict(zip(reversed(ids), range(len(ids) - 1, -1, -1)))
+                    order = sorted(firsts.values())
+                    frontier = list(map(frontier.__getitem__, order))
+                    labels = list(map(labels.__getitem__, order))
+                    ids = list(map(ids.__getitem__, order))
+                    firsts = order = None
+                if not frontier:
+                    break
+                owner.update(zip(ids, labels))
+                m = len(frontier)
+                self._duplicate += n - m
+                self._seen_count += m
+                if level > self._depth:
+                    self._depth = level
+                # referents in frontier order (so the next level stays in root order);
+                # the kinds that follow other references patch their entries below
+                refs = list(map(_get_referents, frontier))
+                tps = list(map(type, frontier))
+                uniq = set(tps)
+                if len(uniq) == 1:
+                    parts = ((tps[0], range(m)),)
+                elif len(uniq) <= 8:
+                    parts = [(tp, list(compress(range(m), map(is_, tps, repeat(tp))))) for tp in uniq]
+                else:
+                    where = {}
+                    for k, tp in enumerate(tps):
+                        w = where.get(tp)
+                        if w is None:
+                            where[tp] = [k]
+                        else:
+                            w.append(k)
+                    parts = where.items()
+                tps = uniq = None
+                level_total = 0
+                for tp, idx in parts:
+                    group = list(map(frontier.__getitem__, idx))
+                    g_labels = list(map(labels.__getitem__, idx))
+                    info = ctx.types.get(tp) or self._info(ctx, tp)
+                    g_flat, g_hid, g_refs = self._flat_refs_each(group, info, added)
+                    if g_refs is not None:
+                        for k, r in zip(idx, g_refs):
+                            refs[k] = r
+                    for lab, f in zip(g_labels, g_flat):
+                        sizes[lab] += f
+                    level_total += sum(g_flat)
+                    if level == 0:
+                        for lab, f in zip(g_labels, g_flat):
+                            flats[lab] = f
+                        if g_hid is not None:
+                            for lab, h in zip(g_labels, g_hid):
+                                hiddens[lab] = h
+                    group = g_labels = None
+                parts = None
+                self._total += level_total
+                labels = list(chain.from_iterable(map(repeat, labels, map(len, refs))))
+                frontier = list(chain.from_iterable(refs))
+                refs = None
+                level += 1
+        except _Reorder:
+            for lst in added:
+                seen.difference_update(lst)
+            seen.update(freed)
+            (self._total, self._seen_count, self._duplicate, self._depth, self._missed,
+             self._profiles, self._skipped) = saved
+            return None
+        return sizes, flats, hiddens
+
+    def _flat_refs_each(self, group, info, added):
+        """Per object of a same-type group: flat sizes, hidden bytes (or None), and the
+        referent lists where they are not ``gc.get_referents`` (or None).
+
+        The per-object form of :meth:`_size_group` for the kinds :meth:`_walk_many`
+        handles; raises :class:`_Reorder` for the others.
+        """
+        kind = info.kind
+        n = len(group)
+        if kind == _IGNORE or (kind in (_CLASS, _CODE, _FRAME) and not self._enabled(info)):
+            return [0] * n, None, [()] * n
+        if kind not in (_ATOM, _REFS, _INST, _DICT):
+            raise _Reorder
+        sizes = self._flat_sizes(group, info)
+        if info.fn is _INT_SIZEOF:
+            sizes = [s + _INT_FIX if s == _INT_ONE_DIGIT else s for s in sizes]
+        hid = None
+        if info.managed:
+            if info.state is None and _layout.SUPPORTED and _layout.PRE_313:
+                info.state = _layout.values_state(type(group[0])) or ()
+            hid, hidden = _layout.instances_hidden_each(group, type(group[0]), info.state or None)
+            if hidden:
+                self._seen.update(hidden)
+                added.append(hidden)
+            sizes = list(map(int.__add__, sizes, hid))
+        refs = None
+        if kind == _ATOM and type(group[0]).__flags__ & _HAVE_GC:
+            refs = [()] * n  # an atom's referents are not followed
+        elif kind == _DICT:
+            splits = list(map(_layout.split_dict_correction, group)) if type(group[0]) is dict else [None] * n
+            refs = [_get_referents(d) + _dict_keys(self, d, info) if c is None else _get_referents(d)
+                    for d, c in zip(group, splits)]
+            if splits.count(None) != n:
+                sizes = [s + c if c else s for s, c in zip(sizes, splits)]
+        total = sum(sizes)
+        prof = self._profiles.get(info.name)
+        if prof is None:
+            self._profiles[info.name] = [n, total, info]
+        else:
+            prof[0] += n
+            prof[1] += total
+        return sizes, hid, refs
+
     def _size_group(self, ctx, group, info, nxt):
         """Flat-size a group of same-type objects; extend ``nxt`` with their referents."""
         kind = info.kind
@@ -1209,6 +1385,10 @@ class Asizer:
 
 # ---------------------------------------------------------------------------
 # helpers of the engine
+class _Reorder(Exception):
+    """:meth:`Asizer._walk_many` cannot keep the one-root-at-a-time order."""
+
+
 class _VirtualDict:
     """The attributes of an instance whose ``__dict__`` does not exist (yet)."""
 

@@ -60,6 +60,7 @@ Differences from Pympler 1.1, on purpose:
 
 from __future__ import annotations
 
+import gc
 import sys
 import threading
 import time
@@ -73,6 +74,7 @@ from operator import attrgetter
 from types import FunctionType
 from typing import IO, Any
 
+from . import _layout
 from . import asizeof as _asizeof
 from ._format import clip_text, safe_repr
 
@@ -320,7 +322,11 @@ class TrackedObject:
         trees = self._trees
         for i in range(2, len(data), 3):
             ts = data[i]
-            yield ts, int(data[i + 1]), int(data[i + 2]), (trees.get(ts) if trees else None)
+            size, flat = int(data[i + 1]), int(data[i + 2])
+            tree = trees.get(ts) if trees else None
+            if type(tree) is _InstanceTree:
+                tree = tree.asized(size, flat)
+            yield ts, size, flat, tree
 
     @property
     def snapshots(self) -> list[tuple[float, _asizeof.Asized]]:
@@ -953,20 +959,30 @@ class ClassTracker:
                 del self.objects[key]
             timestamp = _get_time()
             sizer = _asizeof.Asizer()
-            results = _size_all(sizer, objs, levels)
-            tracked_total = sizer.total
-            new_trees = []
-            for tobj, res in zip(tobjs, results):
-                if type(res) is tuple:
-                    tobj._data.extend((timestamp, res[0], res[1]))
-                elif res.refs:
-                    tobj._add_sample(timestamp, res.size, res.flat, res)
-                    new_trees.append(res)
-                else:
-                    tobj._add_sample(timestamp, res.size, res.flat, None)
-            results = None
-            if new_trees:  # trees never change: size each once, not at every later snapshot
-                self._tree_bytes += sizer.asizeof(*new_trees)
+            was_enabled = gc.isenabled()
+            gc.disable()  # the many small records made here must not set off full collections
+            try:
+                results = _size_all(sizer, objs, levels)
+                tracked_total = sizer.total
+                new_trees = []
+                for tobj, res in zip(tobjs, results):
+                    if type(res) is tuple:
+                        if len(res) == 2:
+                            tobj._data.extend((timestamp, res[0], res[1]))
+                        else:  # (size, flat, _InstanceTree)
+                            tobj._add_sample(timestamp, res[0], res[1], res[2])
+                            new_trees.append(res[2])
+                    elif res.refs:
+                        tobj._add_sample(timestamp, res.size, res.flat, res)
+                        new_trees.append(res)
+                    else:
+                        tobj._add_sample(timestamp, res.size, res.flat, None)
+                results = None
+                if new_trees:  # trees never change: size each once, not at every later snapshot
+                    self._tree_bytes += sizer.asizeof(*new_trees)
+            finally:
+                if was_enabled:
+                    gc.enable()
             snapshot = Snapshot(timestamp, str(description), ProcessMemoryInfo())
             snapshot.tracked_total = tracked_total
             if compute_total:
@@ -1004,6 +1020,16 @@ def _size_all(sizer: _asizeof.Asizer, objs: list, levels: list) -> list:
     except AttributeError:  # pragma: no cover - the engine changed: the public, slow way
         return _size_all_public(sizer, objs, levels)
     ctx, extra = begin((), list(map(id, objs)))
+    if _bulk_ok(sizer, ctx, objs, levels):
+        try:
+            res = sizer._walk_many(ctx, objs, extra)
+        except BaseException:
+            end(ctx, extra)
+            raise
+        if res is not None:  # else an order the bulk walk cannot keep: one at a time
+            extra.difference_update(map(id, objs))
+            end(ctx, extra)
+            return _bulk_results(sizer, objs, levels, *res)
     out = []
     append = out.append
     detail = None
@@ -1024,6 +1050,63 @@ def _size_all(sizer: _asizeof.Asizer, objs: list, levels: list) -> list:
     finally:
         end(ctx, extra)
     return out
+
+
+def _bulk_ok(sizer: _asizeof.Asizer, ctx: Any, objs: list, levels: list) -> bool:
+    """Whether :func:`_bulk_results` can give every object's result: levels 0 and 1
+    only, and at level 1 plain instances whose attributes are in a values array (the
+    tree is then the instance, its ``__dict__`` and its ``__class__``)."""
+    if not objs or max(levels) > 1 or sizer._code:
+        return False
+    plain: dict[type, bool] = {}
+    has_values = _layout.has_values
+    for obj, level in zip(objs, levels):
+        if level:
+            tp = type(obj)
+            ok = plain.get(tp)
+            if ok is None:
+                info = ctx.types.get(tp) or sizer._info(ctx, tp)
+                ok = plain[tp] = (info.kind == _asizeof._INST and not _asizeof._slot_names(tp, ctx)
+                                  and has_values(None, tp))
+            if not ok or not has_values(obj, tp, True):
+                return False
+    return True
+
+
+def _bulk_results(sizer: _asizeof.Asizer, objs: list, levels: list, sizes: list, flats: list,
+                  hiddens: list) -> list:
+    """Per object, what :func:`_size_all` gives, from :meth:`Asizer._walk_many`'s lists.
+
+    A level-1 tree of a plain instance is its flat part, a ``'__dict__'`` node holding
+    the values array (the hidden part) and all the values reach, and a ``'__class__'``
+    node that counts 0 (classes are sized only with ``code=True``).
+    """
+    clip = sizer._clip
+    out = []
+    append = out.append
+    for obj, level, size, flat, hidden in zip(objs, levels, sizes, flats, hiddens):
+        if level == 0:
+            append((size, flat))
+        else:
+            append((size, flat - hidden, _InstanceTree(safe_repr(obj, clip), hidden)))
+    return out
+
+
+class _InstanceTree:
+    """A level-1 size tree of a plain instance, kept as its two facts that are not in
+    the size record (the root's name, the values array's size); :meth:`asized` makes
+    the :class:`~.asizeof.Asized` tree when asked."""
+
+    __slots__ = ("hidden", "name")
+
+    def __init__(self, name: str, hidden: int) -> None:
+        self.name = name
+        self.hidden = hidden
+
+    def asized(self, size: int, own: int) -> _asizeof.Asized:
+        Asized = _asizeof.Asized
+        kids = (Asized(size - own, self.hidden, (), "__dict__"), Asized(0, 0, (), "__class__"))
+        return Asized(size, own, kids, self.name)
 
 
 def _asizeof_excluding(sizer: _asizeof.Asizer, root: Any, excluded: list) -> int:

@@ -10,6 +10,8 @@ import weakref
 from dataclasses import dataclass
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pympler_nb.core import classtracker as ct
 from pympler_nb.core.asizeof import Asized, Asizer, asizeof
@@ -547,6 +549,99 @@ def test_fast_path_equals_public_path():
     assert fast[0] == slow[0]
     assert fast[1] == slow[1] and fast[2] == slow[2]
     assert isinstance(fast[1], Asized) and fast[1].refs
+
+
+def _public_form(results: list) -> list:
+    """``_size_all`` results with compact level-1 instance trees made into Asized trees."""
+    return [r[2].asized(r[0], r[1]) if type(r) is tuple and len(r) == 3 else r for r in results]
+
+
+def _shared_world(data, n_roots: int):
+    """Roots (Plain instances) that share parts of a random pool, refer to each other
+    and to themselves, at random depths."""
+    pool: list = []
+    for i in range(data.draw(st.integers(0, 12), label="pool")):
+        kind = data.draw(st.sampled_from(["list", "dict", "str", "int", "tuple", "plain"]))
+        if kind == "list":
+            pool.append([object() for _ in range(data.draw(st.integers(0, 3)))])
+        elif kind == "dict":
+            pool.append({f"k{i}_{j}": [j + 1000] for j in range(data.draw(st.integers(0, 3)))})
+        elif kind == "str":
+            pool.append("s" * data.draw(st.integers(2, 300)) + str(i))
+        elif kind == "int":
+            pool.append(10 ** 30 + i)
+        elif kind == "tuple":
+            pool.append(tuple(pool[-2:]) + (i * 1.5,))
+        else:
+            pool.append(Plain(list(pool[-1:])))
+    roots = [Plain() for _ in range(n_roots)]
+    everything = pool + roots
+    for holder in pool + roots:
+        picks = data.draw(st.lists(st.integers(0, len(everything) - 1), max_size=3))
+        depth = data.draw(st.integers(0, 3))
+        value: object = [everything[k] for k in picks] + ["own" * data.draw(st.integers(1, 40))]
+        for _ in range(depth):  # bury the references a few levels down
+            value = {"down": value}
+        if isinstance(holder, Plain):
+            holder.payload = value
+            if data.draw(st.booleans()):
+                holder.extra = data.draw(st.integers(-5, 10 ** 6))
+        elif isinstance(holder, list):
+            holder.append(value)
+        elif isinstance(holder, dict):
+            holder["v"] = value
+    return roots, pool
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_bulk_walk_equals_one_root_at_a_time(data):
+    n = data.draw(st.integers(1, 8), label="roots")
+    roots, pool = _shared_world(data, n)
+    levels = data.draw(st.lists(st.sampled_from([0, 1]), min_size=n, max_size=n))
+    fast_sizer, slow_sizer = Asizer(), Asizer()
+    fast = _public_form(ct._size_all(fast_sizer, roots, levels))
+    slow = ct._size_all_public(slow_sizer, roots, levels)
+    assert fast == slow
+    assert fast_sizer.total == slow_sizer.total
+
+
+def test_bulk_walk_falls_back_and_undoes_when_a_later_root_comes_first():
+    x = ["x" * 100]
+    first, second = Plain({"a": {"b": {"c": x}}}), Plain(x)  # second reaches x sooner
+    sizer = Asizer()
+    ctx, extra = sizer._begin((), [id(first), id(second)])
+    seen_before, total_before = set(sizer._seen), sizer.total
+    assert sizer._walk_many(ctx, [first, second], extra) is None
+    assert sizer._seen == seen_before and sizer.total == total_before
+    sizer._end(ctx, extra)
+    fast = ct._size_all(Asizer(), [first, second], [0, 0])
+    slow = ct._size_all_public(Asizer(), [first, second], [0, 0])
+    assert fast == slow and fast[0][0] > fast[1][0]  # x counted for the first root
+
+
+def test_level_one_trees_through_the_tracker(tracker):
+    from pympler_nb.core.asizeof import asized
+    tracker.track_class(Plain, resolution_level=1)
+    items = [Plain([i + 1000, "v" * i]) for i in range(30)]
+    tracker.create_snapshot()
+    for item in items:
+        tobj = tracker.objects[id(item)]
+        tree = tobj.snapshots[-1][1]
+        assert tree == asized(item, detail=1)  # what one sizer per object gives
+        assert [r.name for r in tree.refs] == ["__dict__", "__class__"]
+
+
+def test_bulk_walk_used_for_plain_instances():
+    roots = [Plain([i, str(i) * 3]) for i in range(50)]
+    sizer = Asizer()
+    ctx, extra = sizer._begin((), list(map(id, roots)))
+    res = sizer._walk_many(ctx, roots, extra)
+    sizer._end(ctx, extra)
+    assert res is not None
+    sizes, flats, hiddens = res
+    assert sizes == [asizeof(r) for r in roots]
+    assert all(h > 0 for h in hiddens) and all(f > h for f, h in zip(flats, hiddens))
 
 
 # ---------------------------------------------------------------------------
