@@ -27,3 +27,18 @@ make_venv() {  # make_venv DIR PYTHON EXTRAS [more pip args]
 }
 
 PY311=$(find_python 3.11) || { echo "Python 3.11 is required (not found on PATH or under pyenv)" >&2; exit 1; }
+
+build_js() {  # build the widgets' front end into pympler_nb/static/ (git-ignored)
+  if ! command -v npm >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+    echo "== apt-get install nodejs npm (to build the widgets' JavaScript)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+  fi
+  command -v npm >/dev/null 2>&1 || { echo "Node.js >= 18 and npm are required to build the widgets (js/)" >&2; return 1; }
+  # npm ci only when node_modules is missing or older than the lock file
+  if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    echo "== npm ci"
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+  echo "== npm run build (pympler_nb/static/)"
+  npm run --silent build
+}

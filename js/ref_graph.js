@@ -1,0 +1,307 @@
+// Reference graph widget (anywidget front end of pympler_nb.widgets.RefGraph).
+//
+// The kernel ships DOT text and a node table; Graphviz compiled to WebAssembly
+// (@viz-js/viz, bundled with its wasm inlined) lays it out right here, so no `dot`
+// binary is needed anywhere and nothing is fetched from the network. Wheel zooms, drag
+// pans, "reset" restores the view; clicking (or Enter on) a node shows its details.
+
+import { instance } from "@viz-js/viz";
+import css from "./ref_graph.css";
+import { formatSize } from "./lib/format.js";
+import { clampViewBox, panViewBox, zoomViewBox } from "./lib/viewbox.js";
+
+const MIN_READABLE = 0.5; // fitting scales below this start at the top instead
+const READABLE = 0.9; // CSS pixels per SVG point for that start
+
+let vizPromise = null;
+function getViz() {
+  if (!vizPromise) {
+    vizPromise = instance().catch((error) => {
+      vizPromise = null; // let a later render retry
+      throw error;
+    });
+  }
+  return vizPromise;
+}
+
+function h(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key === "className") node.className = value;
+    else if (key === "text") node.textContent = value;
+    else node.setAttribute(key, String(value));
+  }
+  for (const child of children) if (child) node.append(child);
+  return node;
+}
+
+/** Parse Graphviz's SVG output, dropping anything active (defence in depth). */
+function parseSvg(text) {
+  const doc = new DOMParser().parseFromString(text, "image/svg+xml");
+  const svg = doc.documentElement;
+  if (!svg || svg.nodeName.toLowerCase() !== "svg") throw new Error("Graphviz returned no SVG");
+  for (const bad of svg.querySelectorAll("script, foreignObject")) bad.remove();
+  for (const elem of svg.querySelectorAll("*")) {
+    for (const attr of [...elem.attributes]) {
+      if (/^on/i.test(attr.name)) elem.removeAttribute(attr.name);
+    }
+  }
+  return document.importNode(svg, true);
+}
+
+function render({ model, el }) {
+  const root = h("div", { className: "pympler-nb-graph" });
+  root.append(h("style", { text: css }));
+  const title = h("span", { className: "pnb-title" });
+  const zoomIn = h("button", { type: "button", title: "Zoom in", "aria-label": "Zoom in", text: "+" });
+  const zoomOut = h("button", { type: "button", title: "Zoom out", "aria-label": "Zoom out", text: "−" });
+  const fitAll = h("button", { type: "button", title: "Show the whole graph", text: "fit" });
+  const reset = h("button", { type: "button", title: "Back to the first view", text: "reset" });
+  const status = h("span", { className: "pnb-status", role: "status", "aria-live": "polite" });
+  const viewport = h("div", {
+    className: "pnb-viewport",
+    role: "group",
+    "aria-label": "Reference graph: wheel to zoom, drag to pan, click a node for details",
+  });
+  const details = h("div", { className: "pnb-details", "aria-live": "polite" });
+  root.append(
+    h("div", { className: "pnb-toolbar" }, title, zoomIn, zoomOut, fitAll, reset, status),
+    h("div", { className: "pnb-body" }, viewport, details),
+  );
+  el.replaceChildren(root);
+
+  let svg = null;
+  let home = null; // the viewBox Graphviz produced: [x, y, w, h]
+  let initial = null; // the first view (home, or the top of a big graph)
+  let view = null;
+  let byName = new Map();
+  let drag = null;
+  let generation = 0;
+  let selected = null;
+
+  function showHint() {
+    details.replaceChildren(h("p", { className: "pnb-hint", text: "Click a node to see its type, size and value." }));
+  }
+
+  function setView(box) {
+    if (!svg || !box) return;
+    view = clampViewBox(box, home);
+    svg.setAttribute("viewBox", view.join(" "));
+  }
+
+  function toSvgPoint(clientX, clientY) {
+    const rect = svg.getBoundingClientRect();
+    // preserveAspectRatio="xMidYMid meet": one scale for both axes, centred
+    const scale = Math.max(view[2] / rect.width, view[3] / rect.height);
+    const cx = view[0] + view[2] / 2;
+    const cy = view[1] + view[3] / 2;
+    return [cx + (clientX - rect.left - rect.width / 2) * scale, cy + (clientY - rect.top - rect.height / 2) * scale, scale];
+  }
+
+  function showDetails(name) {
+    const node = byName.get(name);
+    if (selected) selected.classList.remove("pnb-selected");
+    selected = svg ? [...svg.querySelectorAll("g.node")].find((g) => g.dataset.nodeId === name) || null : null;
+    if (selected) selected.classList.add("pnb-selected");
+    if (!node) {
+      details.replaceChildren(h("p", { className: "pnb-hint", text: `no details for ${name}` }));
+      return;
+    }
+    const dl = h("dl");
+    const add = (label, value) => dl.append(h("dt", { text: label }), h("dd", { text: value }));
+    if (node.kind === "more") {
+      add("elided", node.repr);
+    } else {
+      add("type", node.type);
+      add("size", `${formatSize(node.size)} (${node.size.toLocaleString("en-US")} bytes, own)`);
+      add("value", node.repr);
+      const flags = [node.root && "start object", node.cycle && "on a reference cycle", node.highlight && "highlighted"].filter(Boolean);
+      if (flags.length) add("note", flags.join(", "));
+    }
+    details.replaceChildren(dl);
+  }
+
+  async function draw() {
+    const mine = ++generation;
+    const dot = model.get("dot") || "";
+    const nodes = model.get("nodes") || [];
+    title.textContent = model.get("title") || "";
+    byName = new Map(nodes.map((n) => [String(n.id), n]));
+    status.textContent = "laying out…";
+    showHint();
+    if (!dot.trim()) {
+      viewport.replaceChildren(h("p", { className: "pnb-hint", text: "empty graph" }));
+      status.textContent = "";
+      return;
+    }
+    let next;
+    try {
+      const viz = await getViz();
+      if (mine !== generation) return;
+      next = parseSvg(viz.renderString(dot, { format: "svg", engine: "dot" }));
+    } catch (error) {
+      if (mine !== generation) return;
+      svg = null;
+      status.textContent = "";
+      viewport.replaceChildren(
+        h("p", { className: "pnb-error", text: `could not lay out the graph: ${error && error.message ? error.message : error}` }),
+        h("pre", { className: "pnb-dot", text: dot }),
+      );
+      return;
+    }
+    svg = next;
+    const vb = (svg.getAttribute("viewBox") || "").trim().split(/[\s,]+/).map(Number);
+    home = vb.length === 4 && vb.every(Number.isFinite) && vb[2] > 0 && vb[3] > 0
+      ? vb
+      : [0, 0, parseFloat(svg.getAttribute("width")) || 100, parseFloat(svg.getAttribute("height")) || 100];
+    svg.removeAttribute("width");
+    svg.removeAttribute("height");
+    svg.setAttribute("preserveAspectRatio", "xMidYMid meet");
+    svg.setAttribute("role", "img");
+    svg.setAttribute("aria-label", `reference graph of ${nodes.length} objects`);
+    for (const g of svg.querySelectorAll("g.node")) {
+      const name = g.querySelector("title")?.textContent ?? "";
+      g.dataset.nodeId = name;
+      const info = byName.get(name);
+      g.setAttribute("tabindex", "0");
+      g.setAttribute("role", "button");
+      g.setAttribute("aria-label", info ? (info.kind === "more" ? info.repr : `${info.type} ${formatSize(info.size)}: ${info.repr}`) : name);
+    }
+    viewport.replaceChildren(svg);
+    // fit the whole graph, unless that makes it unreadably small: then start at its top
+    // at a readable scale ("fit" shows everything, "reset" returns here)
+    const rect = viewport.getBoundingClientRect();
+    initial = home;
+    if (rect.width > 0 && rect.height > 0) {
+      const fit = Math.min(rect.width / home[2], rect.height / home[3]);
+      if (fit < MIN_READABLE) {
+        const w = rect.width / READABLE;
+        const h = rect.height / READABLE;
+        // horizontally on the first start object (the graph's root), else the middle
+        setView(home);
+        let cx = home[0] + home[2] / 2;
+        const start = nodes.find((n) => n.root);
+        const g = start && [...svg.querySelectorAll("g.node")].find((e) => e.dataset.nodeId === String(start.id));
+        if (g) {
+          const box = g.getBoundingClientRect();
+          if (box.width > 0) [cx] = toSvgPoint(box.left + box.width / 2, box.top + box.height / 2);
+        }
+        initial = [Math.min(Math.max(cx - w / 2, home[0]), home[0] + Math.max(0, home[2] - w)), home[1], w, h];
+      } else if (fit > 1) {  // a small graph: natural size, centred, not blown up
+        const w = rect.width;
+        const h = rect.height;
+        initial = [home[0] + (home[2] - w) / 2, home[1] + (home[3] - h) / 2, w, h];
+      }
+    }
+    setView(initial);
+    status.textContent = `${nodes.length} node${nodes.length === 1 ? "" : "s"}`;
+  }
+
+  function zoomBy(factor, clientX, clientY) {
+    if (!svg) return;
+    const rect = svg.getBoundingClientRect();
+    const [px, py] = toSvgPoint(clientX ?? rect.left + rect.width / 2, clientY ?? rect.top + rect.height / 2);
+    setView(zoomViewBox(view, factor, px, py));
+  }
+
+  function onWheel(event) {
+    if (!svg) return;
+    event.preventDefault();
+    zoomBy(Math.exp(-event.deltaY * (event.deltaMode === 1 ? 0.05 : 0.002)), event.clientX, event.clientY);
+  }
+
+  function onPointerDown(event) {
+    if (!svg || event.button !== 0) return;
+    drag = { x: event.clientX, y: event.clientY, view, moved: false, id: event.pointerId };
+  }
+
+  function onPointerMove(event) {
+    if (!drag || event.pointerId !== drag.id) return;
+    const dx = event.clientX - drag.x;
+    const dy = event.clientY - drag.y;
+    if (!drag.moved && Math.hypot(dx, dy) < 4) return;
+    if (!drag.moved) {
+      drag.moved = true;
+      viewport.classList.add("pnb-dragging");
+      viewport.setPointerCapture?.(event.pointerId);
+    }
+    const [, , scale] = toSvgPoint(event.clientX, event.clientY);
+    setView(panViewBox(drag.view, -dx * scale, -dy * scale));
+  }
+
+  function onPointerUp(event) {
+    if (!drag || event.pointerId !== drag.id) return;
+    const wasDrag = drag.moved;
+    drag = null;
+    viewport.classList.remove("pnb-dragging");
+    if (wasDrag) return;
+    const g = event.target.closest?.("g.node");
+    if (g && viewport.contains(g)) showDetails(g.dataset.nodeId);
+  }
+
+  function onKey(event) {
+    const g = event.target.closest?.("g.node");
+    if (g && (event.key === "Enter" || event.key === " ")) {
+      event.preventDefault();
+      event.stopPropagation();
+      showDetails(g.dataset.nodeId);
+    } else if (event.key === "+" || event.key === "=") {
+      event.preventDefault();
+      event.stopPropagation();
+      zoomBy(1.25);
+    } else if (event.key === "-") {
+      event.preventDefault();
+      event.stopPropagation();
+      zoomBy(0.8);
+    }
+  }
+
+  const onZoomIn = () => zoomBy(1.25);
+  const onZoomOut = () => zoomBy(0.8);
+  const onReset = () => setView(initial);
+  const onFit = () => setView(home);
+  const onChange = () => {
+    draw();
+  };
+
+  viewport.addEventListener("wheel", onWheel, { passive: false });
+  viewport.addEventListener("pointerdown", onPointerDown);
+  viewport.addEventListener("pointermove", onPointerMove);
+  viewport.addEventListener("pointerup", onPointerUp);
+  viewport.addEventListener("pointercancel", onPointerUp);
+  viewport.addEventListener("keydown", onKey);
+  zoomIn.addEventListener("click", onZoomIn);
+  zoomOut.addEventListener("click", onZoomOut);
+  reset.addEventListener("click", onReset);
+  fitAll.addEventListener("click", onFit);
+  model.on("change:dot", onChange);
+  model.on("change:nodes", onChange);
+  model.on("change:title", onChange);
+  draw();
+
+  return () => {
+    generation++;
+    model.off("change:dot", onChange);
+    model.off("change:nodes", onChange);
+    model.off("change:title", onChange);
+  };
+}
+
+function safeRender(ctx) {
+  try {
+    return render(ctx);
+  } catch (error) {
+    ctx.el.replaceChildren();
+    const box = document.createElement("pre");
+    box.className = "pympler-nb-graph";
+    box.textContent = `pympler_nb reference graph failed to render: ${error && error.message ? error.message : error}`;
+    ctx.el.append(box);
+    return undefined;
+  }
+}
+
+// the layout engine on its own, for tests (anywidget uses only the default export)
+export { getViz };
+
+export default { render: safeRender };

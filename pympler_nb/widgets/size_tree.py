@@ -1,0 +1,692 @@
+"""The size tree widget: deep sizes of objects and of what they reference, on demand.
+
+Three parts:
+
+* **Tree sources** (:class:`TreeSource`) own the data and hand out pages of nodes.
+  :class:`ObjectTreeSource` sizes live objects with :mod:`pympler_nb.core.asizeof`;
+  :class:`AsizedTreeSource` shows a precomputed :class:`~pympler_nb.core.asizeof.Asized`
+  tree (``%memsize -d N``). Other sources (a dominator / retained-size tree) implement
+  the same three methods.
+* **Nodes** (:class:`NodeInfo`) are small immutable records with a string ``id`` chosen
+  by the source; only nodes that are shown travel to the browser.
+* **The widget** (:class:`SizeTree`) ships the roots as a synced trait and answers the
+  browser's requests for children through a custom message, which it validates:
+
+  * browser -> kernel: ``{"type": "expand", "id": str, "offset": int}``
+  * kernel -> browser: ``{"type": "children", "id": str, "offset": int, "nodes": [node, ...],
+    "total": int}``, or ``{"type": "error", "id": str | None, "message": str}`` for anything
+    else: a non-object payload, an unknown ``type``, an id the widget never shipped, an
+    ``offset`` that is not an int >= 0 or skips children not shipped yet, an object that
+    died or changed, a closed widget.
+
+  ``nodes`` holds at most ``page_size`` children starting at ``offset``; ``total`` is the
+  node's number of children, so the browser shows "show more" for the rest. A node is
+  ``{"id", "name", "type", "size", "flat", "has_children"}`` (sizes in bytes); the
+  browser computes the share of the parent (``size / parent size``; roots: share of
+  ``total``).
+
+Examples
+--------
+>>> from pympler_nb.widgets import ObjectTreeSource
+>>> data = {"xs": [1.5, 2.5], "name": "pympler"}
+>>> src = ObjectTreeSource([data], ["data"])
+>>> [(n.id, n.name, n.type) for n in src.roots()]
+[('0', 'data', 'dict')]
+>>> nodes, total = src.children("0", 0, 10)
+>>> total, [n.name for n in nodes][:2]
+(4, ['[K] xs', '[V] xs: [1.5, 2.5]'])
+>>> sum(n.size for n in nodes) + src.roots()[0].flat == src.roots()[0].size
+True
+"""
+
+from __future__ import annotations
+
+import collections
+import gc
+import html
+import sys
+import types
+import weakref
+from dataclasses import dataclass
+from itertools import chain, compress
+
+import anywidget
+import traitlets as t
+
+from ..core import asizeof as _asizeof
+from ..core._format import clip_text, format_size, safe_repr
+from ._static import EsmBundle, read_bundle
+
+__all__ = [
+    "NodeInfo",
+    "NodeGone",
+    "TreeSource",
+    "ObjectTreeSource",
+    "AsizedTreeSource",
+    "SizeTree",
+]
+
+_BUNDLE = "size_tree.js"
+
+
+# ---------------------------------------------------------------------------
+# nodes and the source protocol
+@dataclass(frozen=True, slots=True)
+class NodeInfo:
+    """One row of a size tree (immutable; holds no reference to the object).
+
+    Attributes
+    ----------
+    id : str
+        Chosen by the source, unique within it; the browser sends it back to expand.
+    name : str
+        What the row shows first: a root's name, ``"[V] key: value"``, an attribute.
+    type : str
+        Type name (``""`` when unknown, e.g. for :class:`Asized` trees).
+    size : int
+        Deep size in bytes (how siblings share objects is up to the source).
+    flat : int
+        Own size in bytes.
+    has_children : bool
+        Whether the row can be expanded.
+    """
+
+    id: str
+    name: str
+    type: str
+    size: int
+    flat: int
+    has_children: bool
+
+    def to_json(self) -> dict:
+        """The node as the browser receives it."""
+        return {"id": self.id, "name": self.name, "type": self.type, "size": self.size,
+                "flat": self.flat, "has_children": self.has_children}
+
+
+class NodeGone(LookupError):
+    """A node cannot be expanded: unknown id, object died, or changed since it was shown."""
+
+
+class TreeSource:
+    """What a :class:`SizeTree` shows: roots, and pages of children on demand.
+
+    Subclasses implement :meth:`roots` and :meth:`children` (and :meth:`release` if they
+    hold objects). Node ids are strings the source chooses; the widget only passes ids
+    of nodes the source returned, and only offsets up to the number of children already
+    returned for that node.
+    """
+
+    def roots(self) -> list[NodeInfo]:
+        """The top-level nodes (cheap: called when the widget is created)."""
+        raise NotImplementedError
+
+    def children(self, node_id: str, offset: int = 0, count: int = 100) -> tuple[list[NodeInfo], int]:
+        """Children ``offset .. offset+count-1`` of ``node_id`` and the number of children.
+
+        Raises
+        ------
+        NodeGone
+            (a :class:`LookupError`) for an unknown id, or when the node's object died
+            or changed; the message is shown to the user.
+        """
+        raise NotImplementedError
+
+    def release(self) -> None:
+        """Drop every reference to user objects (further :meth:`children` calls raise
+        :class:`NodeGone`). Called by :meth:`SizeTree.close`."""
+
+
+# ---------------------------------------------------------------------------
+# live objects
+_LEAVES = frozenset({int, float, complex, str, bytes, bool, type(None), range, type(Ellipsis),
+                     type(NotImplemented)})
+_CONTAINERS = (list, tuple, dict, set, frozenset, collections.deque)
+_SEQUENCES = frozenset({list, tuple, set, frozenset, collections.deque})
+_BIG_DICT = 64  # larger exact dicts are paged without naming every entry (never split tables)
+_SHARED = getattr(_asizeof, "_SHARED", None)  # named_refs' marker of a class-owned key
+_type_module = type.__dict__["__module__"].__get__
+_type_qualname = type.__dict__["__qualname__"].__get__
+
+
+def _type_name(tp: type) -> str:
+    """``qualname`` for builtins, else ``module.qualname``; read from the type itself."""
+    try:
+        mod = _type_module(tp)
+        qual = _type_qualname(tp)
+    except Exception:  # noqa: BLE001 - hostile metaclass
+        return "?"
+    if not isinstance(qual, str):
+        return "?"
+    return qual if mod == "builtins" or not isinstance(mod, str) else f"{mod}.{qual}"
+
+
+def _has_children(obj) -> bool:
+    tp = type(obj)
+    if tp in _LEAVES or issubclass(tp, types.ModuleType):
+        return False
+    if tp in _CONTAINERS:
+        return len(obj) > 0
+    try:
+        return bool(gc.get_referents(obj))
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _children_of(obj, clip: int, code: bool):
+    """``(objects, namer)``: the referents of ``obj`` in :func:`asizeof.named_refs` order
+    and names, without naming (repr-ing) all of them for big exact containers."""
+    vclip = max(clip, 1)
+    tp = type(obj)
+    if tp in _SEQUENCES:  # exact builtins: C-level iteration, no user code
+        kids = list(obj)
+        return kids, lambda i: safe_repr(kids[i], vclip)
+    if tp is dict and len(obj) > _BIG_DICT:
+        kids = list(chain.from_iterable(dict.items(obj)))
+
+        def namer(i):
+            key = kids[i - i % 2]
+            kname = clip_text(key if type(key) is str else safe_repr(key, vclip), vclip)
+            if i % 2 == 0:
+                return "[K] " + kname
+            return "[V] " + kname + ": " + safe_repr(kids[i], vclip)
+
+        return kids, namer
+    try:
+        pairs = _asizeof.named_refs(obj, clip=clip, code=code)
+    except Exception:  # noqa: BLE001 - hostile objects: nothing to show
+        pairs = []
+    names = [name for name, _ in pairs]
+    return [ref for _, ref in pairs], names.__getitem__
+
+
+class ObjectTreeSource(TreeSource):
+    """Deep sizes of live objects, children computed when they are asked for.
+
+    Parameters
+    ----------
+    objs : iterable
+        The root objects. Each root is sized on its own (its size is
+        ``asizeof(obj, align=..., code=..., limit=...)``).
+    names : iterable of str, optional
+        One name per root (default: the clipped repr).
+    limit, align, code, clip
+        The :func:`~pympler_nb.core.asizeof.asizeof` options.
+
+    Notes
+    -----
+    **Children** are the named referents of :func:`~pympler_nb.core.asizeof.named_refs`
+    (``[K]``/``[V]`` rows for dict keys and values, attribute names, sequence items), in
+    that order. **Sizes** add up: a node's size is its flat size plus the sizes of all its
+    children. Siblings are sized in order as :meth:`Asizer.asizesof` does (each sibling
+    counts itself; what several siblings reach is counted once, in the first of them),
+    with everything the node's ancestors and their earlier siblings reached already
+    counted. An object that appears again (a repeated item, a small int, a module dict)
+    shows 0, and so do its children. ``limit`` is applied by tree depth, so deep sizes
+    may differ slightly from a breadth-first :func:`asizeof` when it is set.
+
+    **Cost.** Only the page that is asked for is named and sized one by one; the earlier
+    siblings are walked in one bulk pass of the sizing engine. Opening a list of a
+    million items sizes the list once; its first page of children costs about as much as
+    sizing the page.
+
+    **References.** Roots are kept by weak reference where possible; others (lists,
+    dicts, ...) are kept strongly until :meth:`release` (called by
+    :meth:`SizeTree.close`). Interior objects are never kept: a node is found again by
+    its path from the root (its id, e.g. ``"0/12/3"``) and checked to be the same object
+    that was shown. Objects are never changed (no instance ``__dict__`` is created).
+    """
+
+    def __init__(self, objs, names=None, *, limit=None, align=1, code=False, clip=80):
+        objs = list(objs)
+        if names is None:
+            names = [None] * len(objs)
+        else:
+            names = list(names)
+            if len(names) != len(objs):
+                raise ValueError(f"names must give one name per object: {len(objs)} objects, "
+                                 f"{len(names)} names")
+        self._opts = {"limit": limit, "align": align, "code": bool(code), "clip": clip}
+        _asizeof.Asizer(**self._opts)  # invalid options raise here, naming the value
+        self._clip = clip
+        self._code = bool(code)
+        self._refs: list | None = []
+        self._known: dict[str, tuple[int, int]] = {}  # node id -> (id(), size) shown
+        self._roots: list[NodeInfo] = []
+        for index, (obj, name) in enumerate(zip(objs, names)):
+            sizer = _asizeof.Asizer(**self._opts)
+            size = sizer.asizeof(obj)
+            flat = sizer._root_flat
+            nid = str(index)
+            label = safe_repr(obj, clip) if name is None else clip_text(str(name), max(clip, 1) * 2)
+            self._roots.append(NodeInfo(nid, label, _type_name(type(obj)), size, flat,
+                                        _has_children(obj)))
+            self._known[nid] = (id(obj), size)
+            try:
+                self._refs.append(weakref.ref(obj))
+            except TypeError:
+                self._refs.append(_Strong(obj))
+        obj = objs = None  # keep no reference beyond self._refs
+
+    def roots(self) -> list[NodeInfo]:
+        return list(self._roots)
+
+    def release(self) -> None:
+        self._refs = None
+        self._known.clear()
+
+    @property
+    def released(self) -> bool:
+        """True after :meth:`release`."""
+        return self._refs is None
+
+    def _root(self, index: int):
+        if self._refs is None:
+            raise NodeGone("the objects were released (the widget was closed)")
+        if not 0 <= index < len(self._refs):
+            raise NodeGone(f"no root {index}")
+        obj = self._refs[index]()
+        if obj is None:
+            raise NodeGone(f"{self._roots[index].name} no longer exists (it was garbage collected)")
+        return obj
+
+    def _locate(self, node_id: str):
+        """``(path, levels)``: the objects from the root to the node, and per level below
+        the root the parent's children with the index taken."""
+        if self._refs is None:
+            raise NodeGone("the objects were released (the widget was closed)")
+        known = self._known.get(node_id)
+        if known is None:
+            raise NodeGone(f"unknown node id {node_id!r}")
+        parts = node_id.split("/")
+        obj = self._root(int(parts[0]))
+        path = [obj]
+        levels = []
+        prefix = parts[0]
+        for part in parts[1:]:
+            index = int(part)
+            kids, _ = _children_of(obj, self._clip, self._code)
+            prefix = f"{prefix}/{part}"
+            if index >= len(kids) or kids[index] is _SHARED or id(kids[index]) != self._known.get(prefix, (0,))[0]:
+                raise NodeGone(f"{prefix!r} changed since it was shown (re-run to see it again)")
+            levels.append((kids, index))
+            obj = kids[index]
+            path.append(obj)
+        if id(obj) != known[0]:
+            raise NodeGone(f"{node_id!r} changed since it was shown (re-run to see it again)")
+        return path, levels
+
+    def children(self, node_id: str, offset: int = 0, count: int = 100) -> tuple[list[NodeInfo], int]:
+        path, levels = self._locate(node_id)
+        kids, namer = _children_of(path[-1], self._clip, self._code)
+        total = len(kids)
+        offset = min(max(0, offset), total)
+        end = min(total, offset + max(0, count))
+        if self._known[node_id][1] == 0:  # counted elsewhere or not at all: so are its children
+            sizes = [(0, 0)] * (end - offset)
+        else:
+            sizes = self._page_sizes(path, levels, kids, offset, end)
+        nodes = []
+        for index, (size, flat) in zip(range(offset, end), sizes):
+            kid = kids[index]
+            nid = f"{node_id}/{index}"
+            name = namer(index)
+            if kid is _SHARED:
+                nodes.append(NodeInfo(nid, name, "(key shared by the class)", 0, 0, False))
+                continue
+            self._known[nid] = (id(kid), size)
+            nodes.append(NodeInfo(nid, name, _type_name(type(kid)), size, flat, _has_children(kid)))
+        return nodes, total
+
+    def _page_sizes(self, path, levels, kids, offset, end):
+        """``[(size, flat)]`` of ``kids[offset:end]``, replaying how the objects before
+        them were counted (see the class notes). Uses the sizing engine's level walk."""
+        sizer = _asizeof.Asizer(**self._opts)
+        ctx, pre = sizer._begin(())
+        try:
+            ignore = ctx.ignore
+            sizer._seen.add(id(path[0]))
+            for depth, (lkids, index) in enumerate(levels, 1):
+                pending = _preseed(sizer, lkids)
+                _walk_earlier(sizer, ctx, lkids, index, pending, depth)
+                if not _claim(sizer, ignore, pending, lkids[index]):
+                    return [(0, 0)] * (end - offset)  # shown as 0: so are its children
+            depth = len(levels) + 1
+            pending = _preseed(sizer, kids)
+            _walk_earlier(sizer, ctx, kids, offset, pending, depth)
+            out = []
+            for kid in kids[offset:end]:
+                if _claim(sizer, ignore, pending, kid):
+                    sizer._seen.discard(id(kid))
+                    size = sizer._walk(ctx, (kid,), depth0=depth)
+                    out.append((size, sizer._root_flat))
+                else:
+                    out.append((0, 0))
+            return out
+        finally:
+            sizer._end(ctx, pre)
+
+
+class _Strong:
+    """A strong reference with the call interface of :class:`weakref.ref`."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj):
+        self.obj = obj
+
+    def __call__(self):
+        return self.obj
+
+
+def _sole_refcount() -> int:
+    """``sys.getrefcount`` (mapped over a list) of an object held by one container and
+    by that list: what the children of a node show when nothing else holds them."""
+    holder = [object()]
+    kids = list(holder)
+    return next(map(sys.getrefcount, kids))
+
+
+_SOLE = _sole_refcount()
+
+
+def _preseed(sizer, kids: list) -> dict:
+    """Mark the siblings that another object may also hold as counted before any sibling
+    is walked (as ``asizesof`` does), so each counts in its own row, not in a sibling
+    that reaches it. A sibling held only by the parent (reference count) cannot be
+    reached from another one and is left out, which keeps a million siblings cheap.
+    Returns ``{id: first index}`` of the siblings marked."""
+    seen = sizer._seen
+    shared = id(_SHARED)
+    pending = {}
+    for index in compress(range(len(kids)), map(_SOLE.__lt__, map(sys.getrefcount, kids))):
+        i = id(kids[index])
+        if i != shared and i not in seen and i not in pending:
+            pending[i] = index
+    seen.update(pending)
+    return pending
+
+
+def _walk_earlier(sizer, ctx, kids, offset, pending, depth):
+    """Count everything ``kids[:offset]`` reach, in one bulk walk of the engine."""
+    if offset <= 0:
+        return
+    seen = sizer._seen
+    for i, index in list(pending.items()):
+        if index < offset:
+            del pending[i]
+            seen.discard(i)
+    sizer._walk(ctx, kids[:offset], depth0=depth, free_roots=False)
+
+
+def _claim(sizer, ignore, pending, kid) -> bool:
+    """True if ``kid`` counts in its own row (not shared, ignored or counted before);
+    it is then marked as counted."""
+    i = id(kid)
+    if kid is _SHARED or i in ignore:
+        return False
+    if i in pending:
+        del pending[i]
+        return True
+    if i in sizer._seen:
+        return False
+    sizer._seen.add(i)
+    return True
+
+
+# ---------------------------------------------------------------------------
+# precomputed Asized trees
+class AsizedTreeSource(TreeSource):
+    """A precomputed :class:`~pympler_nb.core.asizeof.Asized` tree (or several).
+
+    Parameters
+    ----------
+    asized : Asized or iterable of Asized
+        From ``asized(obj, detail=N)`` / ``asized(a, b, detail=N)``.
+    order : {'size', 'given'}
+        Children largest first (default, as ``Asized.format``), or as stored.
+
+    Holds only the ``Asized`` records (numbers and names, no objects); ``type`` is ``""``
+    because ``Asized`` does not record it.
+    """
+
+    _ORDERS = ("size", "given")
+
+    def __init__(self, asized, *, order: str = "size"):
+        trees = [asized] if isinstance(asized, _asizeof.Asized) else list(asized)
+        for tree in trees:
+            if not isinstance(tree, _asizeof.Asized):
+                raise TypeError(f"expected Asized results (from asized(obj, detail=N)), "
+                                f"got {type(tree).__name__}")
+        if order not in self._ORDERS:
+            raise ValueError(f"order must be one of {self._ORDERS}, got {order!r}")
+        self._order = order
+        self._trees = trees
+
+    def _kids(self, node):
+        refs = list(node.refs)
+        if self._order == "size":
+            refs.sort(key=lambda r: -r.size)
+        return refs
+
+    @staticmethod
+    def _info(nid, node):
+        name = "" if node.name is None else str(node.name)
+        return NodeInfo(nid, name, "", int(node.size), int(node.flat), bool(node.refs))
+
+    def roots(self) -> list[NodeInfo]:
+        return [self._info(str(i), tree) for i, tree in enumerate(self._trees)]
+
+    def children(self, node_id: str, offset: int = 0, count: int = 100) -> tuple[list[NodeInfo], int]:
+        try:
+            parts = [int(p) for p in node_id.split("/")]
+            node = self._trees[parts[0]]
+            for index in parts[1:]:
+                node = self._kids(node)[index]
+        except (ValueError, IndexError, TypeError, AttributeError):
+            raise NodeGone(f"unknown node id {node_id!r}") from None
+        kids = self._kids(node)
+        offset = min(max(0, offset), len(kids))
+        page = kids[offset:offset + max(0, count)]
+        return [self._info(f"{node_id}/{offset + i}", kid) for i, kid in enumerate(page)], len(kids)
+
+    def release(self) -> None:
+        self._trees = []
+
+
+# ---------------------------------------------------------------------------
+# the widget
+class SizeTree(anywidget.AnyWidget):
+    """An expandable tree of deep sizes (WAI-ARIA tree in the browser).
+
+    Parameters
+    ----------
+    source : TreeSource
+        What to show (:class:`ObjectTreeSource`, :class:`AsizedTreeSource`, ...).
+        :meth:`from_objects` and :meth:`from_asized` build the usual ones.
+    title : str
+        Shown above the tree.
+    page_size : int
+        Children shipped per request; the rest are behind a "show more" row.
+
+    Notes
+    -----
+    :meth:`close` (or :meth:`release`) drops the references to the objects shown. The
+    display also carries ``text/plain`` and ``text/html`` renderings of the rows shipped
+    so far, for exported notebooks.
+
+    Raises
+    ------
+    BundleMissingError
+        If the front end was not built (``npm ci && npm run build`` in the repo).
+    """
+
+    _esm = EsmBundle(_BUNDLE)
+
+    roots = t.List(t.Dict(), help="the top-level nodes ({id, name, type, size, flat, has_children})").tag(sync=True)
+    total = t.Int(0, help="bytes the roots' shares are relative to (sum of the root sizes)").tag(sync=True)
+    title = t.Unicode("", help="heading shown above the tree").tag(sync=True)
+    page_size = t.Int(100, min=1, max=10_000, help="children shipped per expand request").tag(sync=True)
+
+    _MESSAGES = ("expand",)
+    _TEXT_ROWS = 400  # rows in the text/plain and text/html fallbacks
+
+    def __init__(self, source: TreeSource, *, title: str = "", page_size: int = 100, **kwargs):
+        read_bundle(_BUNDLE)  # a missing build fails here, with the fix in the message
+        if not isinstance(source, TreeSource):
+            raise TypeError(f"SizeTree(source): expected a TreeSource such as ObjectTreeSource(objs) "
+                            f"or AsizedTreeSource(asized), got {type(source).__name__}; "
+                            f"for objects use SizeTree.from_objects([obj, ...])")
+        roots = list(source.roots())
+        super().__init__(roots=[n.to_json() for n in roots], total=sum(max(0, n.size) for n in roots),
+                         title=title, page_size=page_size, **kwargs)
+        self._source: TreeSource | None = source
+        self._root_nodes = roots
+        self._shipped: dict[str, NodeInfo] = {n.id: n for n in roots}
+        self._pages: dict[str, tuple[list[NodeInfo], int]] = {}  # id -> (children shipped, total)
+        self.on_msg(self._on_msg)
+
+    # -- constructors ----------------------------------------------------------------
+    @classmethod
+    def from_objects(cls, objs, names=None, *, title: str = "", page_size: int = 100,
+                     limit=None, align: int = 1, code: bool = False, clip: int = 80) -> SizeTree:
+        """A tree of live objects (see :class:`ObjectTreeSource` for how sizes add up)."""
+        read_bundle(_BUNDLE)
+        source = ObjectTreeSource(objs, names, limit=limit, align=align, code=code, clip=clip)
+        return cls(source, title=title, page_size=page_size)
+
+    @classmethod
+    def from_asized(cls, asized, *, title: str = "", page_size: int = 100, order: str = "size") -> SizeTree:
+        """A tree of a precomputed ``Asized`` result (``asized(obj, detail=N)``)."""
+        read_bundle(_BUNDLE)
+        return cls(AsizedTreeSource(asized, order=order), title=title, page_size=page_size)
+
+    # -- messages --------------------------------------------------------------------
+    def _on_msg(self, widget, content, buffers):
+        """Answer one custom message; never raises (errors go back as a reply)."""
+        try:
+            reply = self._answer(content)
+        except Exception as exc:  # noqa: BLE001 - a kernel traceback would be a failure
+            nid = content.get("id") if isinstance(content, dict) else None
+            reply = _error(nid, f"internal error: {type(exc).__name__}: {exc}")
+        try:
+            self.send(reply)
+        except Exception:  # noqa: BLE001, S110 - the front end went away
+            pass
+
+    def _answer(self, content) -> dict:
+        """The reply to ``content`` (see the module docstring for the protocol)."""
+        if not isinstance(content, dict):
+            return _error(None, f"expected a message object {{type, id, offset}}, got {type(content).__name__}")
+        kind = content.get("type")
+        nid = content.get("id")
+        if kind not in self._MESSAGES:
+            return _error(nid, f"unknown message type {kind!r}; allowed: {', '.join(map(repr, self._MESSAGES))}")
+        if not isinstance(nid, str) or nid not in self._shipped:
+            return _error(nid, f"unknown node id {clip_text(repr(nid), 60)}: this widget did not show it")
+        offset = content.get("offset", 0)
+        shipped, _ = self._pages.get(nid, ((), 0))
+        if type(offset) is not int or offset < 0:
+            return _error(nid, f"offset must be an integer >= 0, got {clip_text(repr(offset), 40)}")
+        if offset > len(shipped):
+            return _error(nid, f"offset {offset} skips children not shown yet ({len(shipped)} shown)")
+        if self._source is None:
+            return _error(nid, "the widget was closed and released its objects; display it again")
+        try:
+            nodes, total = self._source.children(nid, offset, self.page_size)
+        except LookupError as exc:
+            return _error(nid, str(exc.args[0]) if exc.args else type(exc).__name__)
+        self._pages[nid] = (list(shipped[:offset]) + list(nodes), total)
+        for node in nodes:
+            self._shipped[node.id] = node
+        return {"type": "children", "id": nid, "offset": offset,
+                "nodes": [n.to_json() for n in nodes], "total": total}
+
+    # -- lifetime --------------------------------------------------------------------
+    def release(self) -> None:
+        """Drop the references to the objects shown (the rows already shipped stay)."""
+        source, self._source = getattr(self, "_source", None), None
+        if source is not None:
+            source.release()
+
+    def close(self) -> None:
+        """Close the widget and :meth:`release` the objects."""
+        self.release()
+        super().close()
+
+    # -- display ---------------------------------------------------------------------
+    def __repr__(self):
+        n = len(getattr(self, "_root_nodes", ()))
+        return (f"<SizeTree {n} root{'s' if n != 1 else ''}, {format_size(self.total)}, "
+                f"{len(getattr(self, '_shipped', ()))} rows shipped>")
+
+    def _rows(self):
+        """``(level, node or None, parent size, more)`` for the shipped rows, pre-order;
+        ``node`` None is a "N more" row."""
+        out = []
+        stack = [(self._root_nodes, 0, 0, self.total, len(self._root_nodes))]
+        while stack and len(out) < self._TEXT_ROWS:
+            nodes, pos, level, psize, total = stack.pop()
+            if pos >= len(nodes):
+                if total > len(nodes):
+                    out.append((level, None, psize, total - len(nodes)))
+                continue
+            node = nodes[pos]
+            stack.append((nodes, pos + 1, level, psize, total))
+            out.append((level, node, psize, 0))
+            page = self._pages.get(node.id)
+            if page is not None:
+                stack.append((page[0], 0, level + 1, node.size, page[1]))
+        return out
+
+    def _text(self) -> str:
+        lines = [repr(self)]
+        if self.title:
+            lines.append(self.title)
+        for level, node, psize, more in self._rows():
+            indent = "    " * level
+            if node is None:
+                lines.append(f"{indent}... {more:,} more")
+                continue
+            kind = f" ({node.type})" if node.type else ""
+            lines.append(f"{indent}{node.name}{kind}  {format_size(node.size)}  {_share(node.size, psize)}")
+        return "\n".join(lines)
+
+    def _html(self) -> str:
+        esc = html.escape
+        rows = []
+        for level, node, psize, more in self._rows():
+            pad = f"padding-left:{level * 1.2:.1f}em"
+            if node is None:
+                rows.append(f"<tr><td colspan='4' style='{pad}'>&hellip; {more:,} more</td></tr>")
+                continue
+            rows.append(f"<tr><td style='{pad};text-align:left'>{esc(node.name)}</td>"
+                        f"<td style='text-align:left'>{esc(node.type)}</td>"
+                        f"<td style='text-align:right' title='{node.size} bytes'>{esc(format_size(node.size))}</td>"
+                        f"<td style='text-align:right'>{_share(node.size, psize)}</td></tr>")
+        title = f"<p><strong>{esc(self.title)}</strong></p>" if self.title else ""
+        return ("<div class='pympler-nb-tree-static'>" + title +
+                "<table><thead><tr><th style='text-align:left'>name</th><th style='text-align:left'>type</th>"
+                "<th>size</th><th>share of parent</th></tr></thead><tbody>" + "".join(rows) +
+                "</tbody></table></div>")
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = super()._repr_mimebundle_(**kwargs)
+        data, meta = bundle if isinstance(bundle, tuple) else (bundle or {}, {})
+        try:
+            data["text/plain"] = self._text()
+            data["text/html"] = self._html()
+        except Exception as exc:  # noqa: BLE001 - display must never crash the front end
+            data["text/plain"] = f"{object.__repr__(self)} (no text view: {type(exc).__name__})"
+        return data, meta
+
+
+def _error(nid, message: str) -> dict:
+    return {"type": "error", "id": nid if isinstance(nid, str) else None, "message": message}
+
+
+def _share(size: int, whole: int) -> str:
+    if whole <= 0 or size <= 0:
+        return "0%"
+    pct = 100.0 * size / whole
+    return "<0.1%" if pct < 0.1 else f"{min(pct, 100.0):.1f}%"

@@ -1,0 +1,615 @@
+"""Widgets (issue 6): SizeTree and RefGraph state, the expand protocol, references kept,
+display fallbacks, the built bundles, and the front end's own tests under node."""
+
+from __future__ import annotations
+
+import gc
+import json
+import logging
+import os
+import pathlib
+import random
+import re
+import shutil
+import subprocess
+import sys
+import weakref
+
+import pytest
+
+from pympler_nb import graphs
+from pympler_nb.core import _layout
+from pympler_nb.core._format import format_size
+from pympler_nb.core.asizeof import asized, asizeof, flatsize, named_refs
+from pympler_nb.core.refgraph import ReferenceGraph, refs_graph
+from pympler_nb.widgets import (
+    AsizedTreeSource,
+    BundleMissingError,
+    NodeGone,
+    NodeInfo,
+    ObjectTreeSource,
+    RefGraph,
+    SizeTree,
+    TreeSource,
+    _static,
+)
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+BUNDLES = ("size_tree.js", "ref_graph.js")
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def built_bundles():
+    """The bundles must exist; build them once if node_modules is there (else fail with the fix)."""
+    if all((_static.STATIC / name).is_file() for name in BUNDLES):
+        return
+    if shutil.which("npm") and (ROOT / "node_modules").is_dir():
+        subprocess.run(["npm", "run", "--silent", "build"], cwd=ROOT, check=True, capture_output=True)
+    missing = [name for name in BUNDLES if not (_static.STATIC / name).is_file()]
+    if missing:
+        pytest.fail(f"widget bundles {missing} not built: run `npm ci && npm run build` in {ROOT}")
+
+
+class Plain:
+    def __init__(self, a, b):
+        self.a = a
+        self.b = b
+
+
+class Slotted:
+    __slots__ = ("__weakref__", "p", "q")
+
+    def __init__(self, p, q):
+        self.p = p
+        self.q = q
+
+
+class Evil:
+    """A repr that is markup and a hostile attribute lookup."""
+
+    def __repr__(self):
+        return "<script>alert('x')</script>"
+
+    def __getattribute__(self, name):
+        raise RuntimeError("do not touch me")
+
+
+class BadRepr:
+    def __repr__(self):
+        raise ValueError("no repr")
+
+
+def dict_is_materialized(obj):
+    """Read the managed-dict pointer without touching obj.__dict__ (as tests/core do)."""
+    return bool(_layout._managed_dict_ptr(obj)) and not (
+        sys.version_info[:2] == (3, 12) and _layout._managed_dict_ptr(obj) & 1)
+
+
+def capture(widget):
+    """Replace ``widget.send`` by a list collector; return the list."""
+    sent = []
+    widget.send = sent.append
+    return sent
+
+
+def ask(widget, content):
+    """Deliver one custom message as the comm would; return the single reply."""
+    sent = capture(widget)
+    widget._handle_custom_msg(content, [])
+    assert len(sent) == 1, sent
+    return sent[0]
+
+
+def expand(widget, nid, offset=0):
+    reply = ask(widget, {"type": "expand", "id": nid, "offset": offset})
+    assert reply["type"] == "children", reply
+    return reply
+
+
+def walk_all(source, node, depth):
+    """Every node of ``source`` below ``node`` to ``depth`` levels: (node, children) pairs."""
+    out = []
+    stack = [(node, 0)]
+    while stack:
+        cur, d = stack.pop()
+        if not cur.has_children or d >= depth:
+            continue
+        kids, total = source.children(cur.id, 0, 10**9)
+        assert total == len(kids)
+        out.append((cur, kids))
+        stack.extend((k, d + 1) for k in kids)
+    return out
+
+
+def nested_data():
+    shared = [1.5, 2.5, "shared" * 5]
+    p = Plain(shared, {"k": shared, "big": list(range(1000, 1100))})
+    cyc = [3.25]
+    cyc.append(cyc)
+    return {"p": p, "s": Slotted(shared, (shared, 7.5)), "cyc": cyc, "again": shared,
+            "t": (p, p), "text": "x" * 300, "none": None}
+
+
+# -- size tree: state ----------------------------------------------------------------
+def test_roots_shipped_with_core_sizes():
+    a = [1.5, "two" * 10, {"three": 3.0}]
+    b = Plain(a, 2.5)
+    w = SizeTree.from_objects([a, b], ["a", "b"], title="sizes")
+    assert [r["name"] for r in w.roots] == ["a", "b"]
+    assert [r["type"] for r in w.roots] == ["list", f"{__name__}.Plain"]
+    assert [r["size"] for r in w.roots] == [asizeof(a), asizeof(b)]  # each root on its own
+    assert w.roots[0]["flat"] == flatsize(a)
+    assert all(r["has_children"] for r in w.roots)
+    assert w.total == asizeof(a) + asizeof(b)
+    assert w.title == "sizes" and w.page_size == 100
+    assert set(w.roots[0]) == {"id", "name", "type", "size", "flat", "has_children"}
+    assert len(w._shipped) == 2 and not w._pages  # nothing below the roots yet
+    w.close()
+
+
+def test_options_reach_the_core():
+    data = [[float(i)] for i in range(50)]
+    src = ObjectTreeSource([data], limit=1, align=16)
+    assert src.roots()[0].size == asizeof(data, limit=1, align=16)
+    with pytest.raises(ValueError, match="align"):
+        ObjectTreeSource([data], align=3)
+    with pytest.raises(ValueError, match="one name per object"):
+        ObjectTreeSource([data, data], ["only one"])
+
+
+def test_children_add_up_to_the_parent():
+    data = nested_data()
+    src = ObjectTreeSource([data, [data, data]])
+    checked = 0
+    for root in src.roots():
+        for node, kids in walk_all(src, root, depth=4):
+            if node.size:  # a node counted elsewhere shows 0, and so do its children
+                assert node.flat + sum(k.size for k in kids) == node.size, node
+            else:
+                assert all(k.size == 0 for k in kids)
+            checked += 1
+    assert checked > 10
+
+
+def test_children_follow_named_refs():
+    data = {"a": [1.5, 2.5], 7: "seven" * 3, "p": Plain(1.25, "bee" * 4)}
+    src = ObjectTreeSource([data])
+    kids, total = src.children("0", 0, 100)
+    assert [k.name for k in kids] == [name for name, _ in named_refs(data)]
+    assert total == 2 * len(data)
+    p_node = next(k for k in kids if k.name.startswith("[V] 'p'") or k.name.startswith("[V] p"))
+    attrs, _ = src.children(p_node.id, 0, 100)
+    assert [k.name for k in attrs] == [name for name, _ in named_refs(data["p"])]
+    assert {"a", "b"} <= {k.name for k in attrs}
+
+
+def test_shared_objects_counted_once_among_siblings():
+    x = [10.5] * 3
+    holder = [x, x, [x]]
+    src = ObjectTreeSource([holder])
+    kids, _ = src.children("0", 0, 10)
+    assert kids[0].size == asizeof(x)
+    assert kids[1].size == 0 and kids[2].size == flatsize(holder[2])
+
+
+def test_big_dict_names_match_named_refs_conventions():
+    big = {f"k{i}": [i * 1.5] for i in range(200)}
+    big[(1, 2)] = "tuple key"
+    src = ObjectTreeSource([big])
+    kids, total = src.children("0", 0, 4)
+    assert total == 2 * len(big)
+    assert [k.name for k in kids] == [name for name, _ in named_refs(big)][:4]
+    last, _ = src.children("0", 0, total)
+    assert last[-2].name == "[K] (1, 2)" and last[-1].name == "[V] (1, 2): 'tuple key'"
+
+
+def test_million_element_list_ships_one_page():
+    data = [float(i) for i in range(1_000_000)]
+    w = SizeTree.from_objects([data], ["data"], page_size=50)
+    assert len(w.roots) == 1 and w.roots[0]["size"] == asizeof(data)
+    assert len(w._shipped) == 1
+    reply = expand(w, "0")
+    assert reply["total"] == 1_000_000 and reply["offset"] == 0
+    assert len(reply["nodes"]) == 50
+    assert [n["id"] for n in reply["nodes"][:2]] == ["0/0", "0/1"]
+    assert all(n["size"] == 24 and n["type"] == "float" for n in reply["nodes"])
+    assert len(w._shipped) == 51
+    more = expand(w, "0", offset=50)
+    assert more["offset"] == 50 and more["nodes"][0]["id"] == "0/50" and len(more["nodes"]) == 50
+    assert len(w._shipped) == 101
+    w.close()
+
+
+def test_million_entry_dict_ships_one_page():
+    data = {str(i): [i] for i in range(1_000_000)}
+    w = SizeTree.from_objects([data], page_size=100)
+    reply = expand(w, "0")
+    assert reply["total"] == 2_000_000 and len(reply["nodes"]) == 100
+    assert reply["nodes"][0]["name"] == "[K] 0" and reply["nodes"][1]["name"] == "[V] 0: [0]"
+    assert reply["nodes"][1]["size"] == flatsize([0])  # the small int is static: 0
+    deeper = expand(w, "0/1")
+    assert deeper["total"] == 1 and deeper["nodes"][0]["type"] == "int"
+    assert len(w._shipped) == 1 + 100 + 1
+    w.close()
+
+
+def test_page_size_and_text_fallback_show_more():
+    data = list(range(1000, 1250))
+    w = SizeTree.from_objects([data], ["data"], page_size=10)
+    expand(w, "0")
+    text = w._repr_mimebundle_()[0]["text/plain"]
+    assert "data (list)" in text and "... 240 more" in text
+    assert text.count("(int)") == 10
+
+
+# -- size tree: messages -------------------------------------------------------------------
+FORGED = [
+    {"type": "expand", "id": "0/999999", "offset": 0},  # a real child, never shipped
+    {"type": "expand", "id": "../../etc/passwd", "offset": 0},
+    {"type": "expand", "id": 0, "offset": 0},
+    {"type": "expand", "id": None},
+    {"type": "expand"},
+    {"type": "expand", "id": "0", "offset": -1},
+    {"type": "expand", "id": "0", "offset": "0"},
+    {"type": "expand", "id": "0", "offset": 1.0},
+    {"type": "expand", "id": "0", "offset": True},
+    {"type": "expand", "id": "0", "offset": 10**9},  # skips children never shipped
+    {"type": "delete", "id": "0"},
+    {"type": None, "id": "0"},
+    {"id": "0"},
+    {},
+    [],
+    "expand",
+    None,
+    42,
+]
+
+
+@pytest.mark.parametrize("content", FORGED, ids=lambda c: json.dumps(c)[:40])
+def test_bad_messages_get_an_error_reply(content, caplog):
+    data = [[1.5] for _ in range(300)]
+    w = SizeTree.from_objects([data])
+    with caplog.at_level(logging.DEBUG):
+        reply = ask(w, content)
+    assert reply["type"] == "error" and reply["message"]
+    assert set(reply) == {"type", "id", "message"}
+    assert reply["id"] is None or isinstance(reply["id"], str)
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    w._on_msg(w, content, [])  # called directly: never raises either
+    w.close()
+
+
+def test_error_messages_name_the_problem():
+    w = SizeTree.from_objects([[1.5, 2.5]])
+    assert "unknown node id '0/1'" in ask(w, {"type": "expand", "id": "0/1"})["message"]
+    assert "allowed: 'expand'" in ask(w, {"type": "collapse", "id": "0"})["message"]
+    assert "offset must be an integer >= 0" in ask(w, {"type": "expand", "id": "0", "offset": -3})["message"]
+    assert expand(w, "0")["total"] == 2  # offset defaults to 0
+
+
+def test_reexpanding_and_second_view_are_fine():
+    data = [[1.5, 2.5] for _ in range(30)]
+    w = SizeTree.from_objects([data], page_size=10)
+    first = expand(w, "0")
+    expand(w, "0", 10)
+    again = expand(w, "0")  # a second view starts from the top
+    assert again["nodes"] == first["nodes"]
+    assert len(w._pages["0"][0]) == 10
+    assert expand(w, "0/3")["total"] == 2
+
+
+def test_expand_after_the_object_died():
+    obj = Plain([2.5, 3.5], "x" * 40)
+    probe = weakref.ref(obj)
+    w = SizeTree.from_objects([obj], ["obj"])
+    assert w.roots[0]["size"] == asizeof(obj)
+    del obj
+    gc.collect()
+    assert probe() is None  # the widget keeps weakrefable roots weakly
+    reply = ask(w, {"type": "expand", "id": "0", "offset": 0})
+    assert reply["type"] == "error" and "no longer exists" in reply["message"]
+
+
+def test_expand_after_the_object_changed():
+    data = [[1.5], [2.5]]
+    w = SizeTree.from_objects([data])
+    expand(w, "0")
+    data[0] = [9.5, 8.5]
+    reply = ask(w, {"type": "expand", "id": "0/0", "offset": 0})
+    assert reply["type"] == "error" and "changed" in reply["message"]
+    assert expand(w, "0/1")["total"] == 1
+
+
+def test_a_failing_source_is_an_error_reply_not_a_traceback(caplog):
+    class Broken(TreeSource):
+        def roots(self):
+            return [NodeInfo("r", "root", "thing", 10, 10, True)]
+
+        def children(self, node_id, offset=0, count=100):
+            raise ZeroDivisionError("boom")
+
+    w = SizeTree(Broken())
+    with caplog.at_level(logging.DEBUG):
+        reply = ask(w, {"type": "expand", "id": "r", "offset": 0})
+    assert reply == {"type": "error", "id": "r", "message": "internal error: ZeroDivisionError: boom"}
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_custom_sources_follow_the_protocol():
+    class Numbers(TreeSource):
+        """A tree of numbers: node n has children 2n and 2n+1 below 100."""
+
+        def roots(self):
+            return [self._node(1)]
+
+        def _node(self, n):
+            return NodeInfo(str(n), f"n{n}", "int", 100 - n, 1, 2 * n < 100)
+
+        def children(self, node_id, offset=0, count=100):
+            n = int(node_id)
+            kids = [self._node(k) for k in (2 * n, 2 * n + 1) if k < 100]
+            return kids[offset:offset + count], len(kids)
+
+    w = SizeTree(Numbers(), page_size=1)
+    first = expand(w, "1")
+    assert [n["id"] for n in first["nodes"]] == ["2"] and first["total"] == 2
+    assert [n["id"] for n in expand(w, "1", 1)["nodes"]] == ["3"]
+    assert expand(w, "3")["nodes"][0]["name"] == "n6"
+    with pytest.raises(TypeError, match="expected a TreeSource"):
+        SizeTree([1, 2, 3])
+
+
+# -- size tree: references and observer effect -------------------------------------------------
+def test_close_drops_every_reference():
+    inner = Plain(1.5, "inner" * 5)
+    obj = Slotted(inner, [inner, 2.5])
+    probes = [weakref.ref(obj), weakref.ref(inner)]
+    w = SizeTree.from_objects([obj])
+    expand(w, "0")
+    expand(w, "0/0")
+    w.close()
+    del obj, inner
+    gc.collect()
+    assert [p() for p in probes] == [None, None]
+    reply = ask(w, {"type": "expand", "id": "0/1", "offset": 0})
+    assert reply["type"] == "error" and "closed" in reply["message"]
+
+
+def test_non_weakrefable_root_is_held_until_close_only():
+    item = Plain(1.5, 2.5)
+    probe = weakref.ref(item)
+    data = [item, {"k": item}]
+    w = SizeTree.from_objects([data])
+    expand(w, "0")
+    expand(w, "0/1")
+    del data, item
+    gc.collect()
+    assert probe() is not None  # the list root is held while the widget is open (documented)
+    w.release()
+    gc.collect()
+    assert probe() is None
+
+
+def test_interior_objects_are_not_cached():
+    leaf = Plain("leaf" * 10, 0.5)
+    probe = weakref.ref(leaf)
+    root = Plain([leaf], None)
+    w = SizeTree.from_objects([root])
+    expand(w, "0")
+    reply = expand(w, "0/0")  # root.a, the list holding the leaf
+    expand(w, reply["nodes"][0]["id"])  # the leaf itself
+    root.a = None  # the user drops it: nothing in the widget may keep it
+    del leaf
+    gc.collect()
+    assert probe() is None
+    w.close()
+
+
+def test_no_instance_dict_is_created():
+    objs = [Plain(1.5, [2.5]) for _ in range(3)]
+    holder = {"objs": objs, "one": Plain("a" * 20, objs)}
+    assert not any(dict_is_materialized(o) for o in [*objs, holder["one"]])
+    w = SizeTree.from_objects([holder, objs[0]])
+    for nid in ("0", "1"):
+        expand(w, nid)
+    for node in list(w._shipped.values()):
+        if node.has_children:
+            expand(w, node.id)
+    w._repr_mimebundle_()
+    assert not any(dict_is_materialized(o) for o in [*objs, holder["one"]])
+    w.close()
+
+
+def test_hostile_objects_do_not_break_the_tree():
+    evil = Evil()
+    data = {"evil": evil, "bad": BadRepr(), "list": [evil]}
+    w = SizeTree.from_objects([data])
+    reply = expand(w, "0")
+    names = [n["name"] for n in reply["nodes"]]
+    assert any("repr failed" in n for n in names)
+    for node in reply["nodes"]:
+        if node["has_children"]:
+            assert ask(w, {"type": "expand", "id": node["id"], "offset": 0})["type"] in ("children", "error")
+
+
+# -- size tree: Asized trees ------------------------------------------------------------------
+def test_from_asized():
+    data = {"a": [1.5] * 20, "b": "text" * 30, "c": {"d": [2.5, 3.5]}}
+    tree = asized(data, detail=3)
+    w = SizeTree.from_asized(tree, title="%memsize -d 3")
+    assert w.roots[0]["size"] == tree.size == asizeof(data)
+    assert w.roots[0]["type"] == ""
+    reply = expand(w, "0")
+    sizes = [n["size"] for n in reply["nodes"]]
+    assert sizes == sorted(sizes, reverse=True)  # largest first
+    assert sum(sizes) + tree.flat == tree.size
+    assert reply["total"] == len(tree.refs)
+    big = next(n for n in reply["nodes"] if n["has_children"])
+    assert expand(w, big["id"])["total"] > 0
+    assert ask(w, {"type": "expand", "id": "0/77", "offset": 0})["type"] == "error"
+    several = SizeTree.from_asized(asized([1.5], [2.5, 3.5], detail=1), order="given")
+    assert [r["size"] for r in several.roots] == [asizeof([1.5]), asizeof([2.5, 3.5])]
+    with pytest.raises(TypeError, match="Asized"):
+        AsizedTreeSource([1, 2])
+    with pytest.raises(ValueError, match="order must be one of"):
+        AsizedTreeSource(tree, order="name")
+
+
+def test_asized_source_rejects_forged_paths():
+    src = AsizedTreeSource(asized([1.5, [2.5]], detail=2))
+    for bad in ("x", "0/x", "5", "0/9/9", ""):
+        with pytest.raises(NodeGone):
+            src.children(bad)
+
+
+# -- display fallbacks ---------------------------------------------------------------------
+def test_size_tree_mimebundle_has_escaped_fallbacks():
+    data = {"<script>alert(1)</script>": Evil(), "b": [1.5]}
+    w = SizeTree.from_objects([data], ["<b>data</b>"], title="<i>t</i>")
+    expand(w, "0")
+    data_, _meta = w._repr_mimebundle_()
+    assert data_[WIDGET_MIME]["model_id"] == w.model_id
+    html_ = data_["text/html"]
+    assert "<script" not in html_ and "<b>data" not in html_ and "<i>t" not in html_
+    assert "&lt;script&gt;" in html_ and "&lt;b&gt;data&lt;/b&gt;" in html_
+    assert "pympler-nb-tree-static" in html_
+    text = data_["text/plain"]
+    assert text.startswith("<SizeTree 1 root")
+    assert "<b>data</b> (dict)" in text and format_size(asizeof(data)) in text
+    assert repr(w).startswith("<SizeTree 1 root")
+
+
+# -- reference graph ---------------------------------------------------------------------------
+def _small_graph():
+    leaf = [1.5, "<tag> & \"quotes\""]
+    data = {"leaf": leaf, "again": leaf, "t": (leaf,)}
+    return data, refs_graph(data, max_depth=3)
+
+
+def test_ref_graph_ships_dot_and_nodes():
+    data, graph = _small_graph()
+    w = RefGraph(graph, title="refs")
+    model = graphs.as_model(graph)
+    assert w.dot == graphs.to_dot(model, label_clip=48)
+    assert w.dot.startswith("digraph G {") and w.dot.rstrip().endswith("}")
+    assert len(w.nodes) == len(model.nodes)
+    for node in w.nodes:
+        assert set(node) >= {"id", "type", "size", "repr", "label"}
+        assert re.search(rf"^\s*{re.escape(node['id'])} \[", w.dot, re.MULTILINE), node["id"]
+    root = next(n for n in w.nodes if n["root"])
+    assert root["type"] == "dict" and root["size"] == flatsize(data)
+    assert root["id"] == f"X{id(data):x}"
+    assert w.dot.count(" -> ") == len(model.edges)
+    assert any("&lt;tag&gt;" in n["repr"] or "<tag>" in n["repr"] for n in w.nodes)
+    assert RefGraph.from_graph(graph).dot == w.dot
+    assert repr(w) == f"<RefGraph {len(model.nodes)} nodes, {len(model.edges)} edges>"
+
+
+def test_ref_graph_accepts_every_graph_result():
+    a = [2.5]
+    a.append(a)
+    for result in (ReferenceGraph([a]), refs_graph(a, max_depth=1)):
+        w = RefGraph(result)
+        assert w.nodes and w.dot.startswith("digraph")
+    with pytest.raises(TypeError, match="expected a GraphModel"):
+        RefGraph([1, 2, 3])
+
+
+def test_ref_graph_keeps_no_objects():
+    item = Plain(1.5, 2.5)
+    probe = weakref.ref(item)
+    w = RefGraph(ReferenceGraph([item, [item]]))
+    del item
+    gc.collect()
+    assert probe() is None and w.nodes
+
+
+def test_ref_graph_more_nodes_are_named_like_dot():
+    graph = refs_graph(list(range(1000, 1100)), max_depth=1, max_fanout=5)
+    w = RefGraph(graph)
+    more = [n for n in w.nodes if n["kind"] == "more"]
+    assert more and all(n["id"].startswith("M") and f"{n['id']} [" in w.dot for n in more)
+
+
+def test_ref_graph_fallback_without_dot(monkeypatch):
+    monkeypatch.setattr(graphs, "has_dot", lambda cmd="dot": False)
+    evil = Evil()
+    w = RefGraph(refs_graph([evil], max_depth=1))
+    data, _meta = w._repr_mimebundle_()
+    assert data[WIDGET_MIME]["model_id"] == w.model_id
+    assert "image/svg+xml" not in data
+    html_ = data["text/html"]
+    assert "<pre>" in html_ and "not installed" in html_
+    assert "<script>" not in html_ and "&lt;script&gt;" in html_
+    assert data["text/plain"].startswith("<RefGraph")
+
+
+@pytest.mark.needs_dot
+def test_ref_graph_fallback_with_dot():
+    if not graphs.has_dot():
+        pytest.fail("Graphviz `dot` is not installed (the README's test command installs it)")
+    _, graph = _small_graph()
+    data, _meta = RefGraph(graph)._repr_mimebundle_()
+    assert data["image/svg+xml"].lstrip().startswith(("<?xml", "<svg", "<!--"))
+    assert "<svg" in data["image/svg+xml"]
+
+
+# -- the bundles ------------------------------------------------------------------------------
+_URL = re.compile(r"https?://[^\s\"'`)<>]+")
+_ALLOWED_URLS = ("http://www.w3.org/", "https://www.graphviz.org", "https://libexpat.github.io")
+_REMOTE_LOAD = re.compile(
+    r"""(?:\bimport\s*\(\s*|\bfrom\s*|\bimport\s*|\bfetch\s*\(\s*|importScripts\s*\(\s*)["'`](?:https?:)?//""")
+
+
+@pytest.mark.parametrize("name", BUNDLES)
+def test_bundles_are_self_contained(name):
+    text = (_static.STATIC / name).read_text(encoding="utf-8")
+    assert "export" in text and "render" in text
+    assert not _REMOTE_LOAD.search(text), _REMOTE_LOAD.search(text).group(0)
+    assert not re.search(r"""\bimport\s*\(\s*[^)"'`]""", text.replace("import.meta", "")), \
+        "dynamic import of a computed URL"
+    others = sorted({u for u in _URL.findall(text) if not u.startswith(_ALLOWED_URLS)})
+    assert others == []  # only XML namespaces and licence links, nothing to load
+
+
+def test_ref_graph_bundle_inlines_the_wasm():
+    text = (_static.STATIC / "ref_graph.js").read_text(encoding="utf-8")
+    assert len(text) > 500_000  # Graphviz itself is in there
+    assert ".wasm" not in text
+
+
+def test_missing_bundle_names_the_fix(monkeypatch, tmp_path):
+    monkeypatch.setattr(_static, "STATIC", tmp_path)
+    with pytest.raises(BundleMissingError, match=r"npm ci && npm run build"):
+        SizeTree.from_objects([[1.5]])
+    with pytest.raises(BundleMissingError, match=r"ref_graph\.js"):
+        RefGraph(refs_graph([1.5], max_depth=1))
+    assert issubclass(BundleMissingError, FileNotFoundError)
+
+
+def test_esm_is_the_built_bundle():
+    w = SizeTree.from_objects([[1.5]])
+    assert w._esm == (_static.STATIC / "size_tree.js").read_text(encoding="utf-8")
+    assert "pympler-nb-tree" in w._esm and "treeitem" in w._esm
+
+
+# -- the front end's own tests ----------------------------------------------------------------------
+def test_js_unit_tests_under_node(tmp_path):
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail("Node.js is needed for the front-end tests (and to build the widgets)")
+    rng = random.Random(6)
+    sizes = [0, 1, 1023, 1024, 1025, 1280, 1408, 102399, 102400, 2**20, 2**30 * 3, 2**60 * 7, 2**70]
+    sizes += [rng.randrange(0, 2**rng.randrange(1, 53)) for _ in range(3000)]
+    sizes += [k * 2**(10 * d) // 20 for k in range(1, 400) for d in (1, 2, 3)]  # ties galore
+    cases = [[s, sign, format_size(s, sign)] for s in sizes for sign in (False, True)]
+    cases += [[-s, True, format_size(-s, True)] for s in sizes]
+    path = tmp_path / "format_cases.json"
+    path.write_text(json.dumps(cases))
+    env = dict(os.environ, PYMPLER_NB_FORMAT_CASES=str(path))
+    files = sorted(str(p) for p in (ROOT / "js" / "tests").glob("*.test.mjs"))
+    out = subprocess.run([node, "--test", *files], cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+                         timeout=300)
+    assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-2000:]
+    assert re.search(r"^# fail 0$", out.stdout, re.MULTILINE) and re.search(r"^# skipped 0$", out.stdout, re.MULTILINE)
