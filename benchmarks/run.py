@@ -3,7 +3,7 @@
 Usage::
 
     .venv/bin/python benchmarks/run.py            # all (~10 minutes on 2 cores)
-    .venv/bin/python benchmarks/run.py asizeof    # only some: asizeof heap graphs classtracker
+    .venv/bin/python benchmarks/run.py asizeof    # only some: asizeof heap graphs classtracker alloc_heap
 
 Every table compares pympler_nb with the anchors (Pympler 1.1, guppy3, objgraph,
 tracemalloc's ground truth) measured in the same run, as ratios. Run it on a quiet
@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 
-BENCHES = ("asizeof", "heap", "graphs", "classtracker")
+BENCHES = ("asizeof", "heap", "graphs", "classtracker", "alloc_heap")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,6 +17,22 @@ function               columns (dtype)
                        ``ProcessMemoryInfo`` objects, one row per delta.
 =====================  ==================================================================
 
+Size trees and cell allocations (the magics, issue 6):
+
+========================  ===============================================================
+function                  columns (dtype)
+========================  ===============================================================
+:func:`size_tree_frame`   ``name`` (str), ``type`` (string; ``<NA>`` when unknown),
+                          ``size`` (int64 deep bytes), ``flat`` (int64 own bytes),
+                          ``depth`` (int64, 0 = a sized object), ``path`` (str: positions
+                          in ``Asized.refs`` from the root, ``"0"``, ``"0/2"``, ``"0/2/1"``);
+                          one row per node, root first, depth first, children by
+                          ``size`` (descending)
+:func:`cell_lines_frame`  ``line`` (int64), ``code`` (str), ``size`` (int64 bytes still
+                          allocated), ``count`` (int64 allocations); largest ``size``
+                          first
+========================  ===============================================================
+
 All return a fresh DataFrame with a ``RangeIndex``; an empty input gives an empty
 frame with the same columns and dtypes.
 
@@ -35,14 +51,17 @@ from typing import Any
 
 import pandas as pd
 
+from .core import asizeof as _asizeof
 from .core import summary as _summary
 from .core.process import BYTE_METRICS, ProcessMemoryInfo
 
-__all__ = ["summary_frame", "diff_frame", "process_frame"]
+__all__ = ["summary_frame", "diff_frame", "process_frame", "size_tree_frame", "cell_lines_frame"]
 
 SUMMARY_COLUMNS = ("type", "count", "size")
 DIFF_COLUMNS = ("type", "count_diff", "size_diff")
 PROCESS_COLUMNS = ("metric", "bytes")
+SIZE_TREE_COLUMNS = ("name", "type", "size", "flat", "depth", "path")
+CELL_LINES_COLUMNS = ("line", "code", "size", "count")
 
 
 def _table(rows: Iterable, columns: tuple[str, str, str]) -> pd.DataFrame:
@@ -112,8 +131,137 @@ def process_frame(info: ProcessMemoryInfo | Iterable[tuple[str, int]]) -> pd.Dat
     })
 
 
+_NO_OBJECT = object()  # a tree node whose object is not known (no type)
+
+
+def _type_name(obj: Any) -> Any:
+    if obj is _NO_OBJECT:
+        return pd.NA
+    tp = type(obj)
+    module = getattr(tp, "__module__", "builtins")
+    name = getattr(tp, "__qualname__", tp.__name__)
+    return name if module in ("builtins", None) else f"{module}.{name}"
+
+
+def _named_children(obj: Any) -> dict:
+    """``{Asized child name: object}`` for ``obj`` (empty if it cannot be listed)."""
+    if obj is _NO_OBJECT:
+        return {}
+    try:
+        pairs = _asizeof.named_refs(obj)
+    except Exception:  # noqa: BLE001 - a hostile object just leaves its children untyped
+        return {}
+    out: dict = {}
+    for name, ref in pairs:
+        out.setdefault(name, ref)
+    return out
+
+
+def size_tree_frame(trees: Any, names: Iterable[str] | None = None,
+                    objs: Iterable[Any] | None = None) -> pd.DataFrame:
+    """The nodes of :func:`~pympler_nb.core.asizeof.asized` trees, one row each.
+
+    Columns :data:`SIZE_TREE_COLUMNS` (see the module docstring).
+
+    Parameters
+    ----------
+    trees : Asized or sequence of Asized
+        What ``asized(*objs, detail=...)`` returned.
+    names : sequence of str, optional
+        Names for the roots (e.g. the expressions that were sized); default: the
+        trees' own names (clipped reprs).
+    objs : sequence, optional
+        The sized objects, in the same order, to fill the ``type`` column (without
+        them ``type`` is ``<NA>``). They are only read while the frame is built.
+
+    The tree is walked without recursion; a child's type is found through
+    :func:`~pympler_nb.core.asizeof.named_refs` of its parent, by name.
+
+    >>> from pympler_nb.core.asizeof import asized
+    >>> data = {"a": [1, 2]}
+    >>> df = size_tree_frame(asized(data, detail=1), names=["data"], objs=[data])
+    >>> df[["name", "type", "depth", "path"]]  # doctest: +NORMALIZE_WHITESPACE
+                name  type  depth path
+    0           data  dict      0    0
+    1  [V] a: [1, 2]  list      1  0/1
+    2          [K] a   str      1  0/0
+    """
+    if isinstance(trees, _asizeof.Asized):
+        trees = (trees,)
+    trees = tuple(trees)
+    for t in trees:
+        if not isinstance(t, _asizeof.Asized):
+            raise TypeError(f"size_tree_frame expects Asized trees from asized(...), got {type(t).__name__}")
+    names = list(names) if names is not None else [t.name for t in trees]
+    objs = list(objs) if objs is not None else [_NO_OBJECT] * len(trees)
+    if len(names) != len(trees) or len(objs) != len(trees):
+        raise ValueError(f"size_tree_frame: {len(trees)} trees but {len(names)} names and "
+                         f"{len(objs)} objects; pass one of each per tree")
+    cols: dict[str, list] = {c: [] for c in SIZE_TREE_COLUMNS}
+    # (node, object, depth, path, name, attribute owner for an instance's '__dict__' node)
+    stack = [(t, o, 0, str(i), str(n), None) for i, (t, n, o) in enumerate(zip(trees, names, objs))]
+    stack.reverse()
+    while stack:
+        node, obj, depth, path, name, owner = stack.pop()
+        cols["name"].append(name)
+        cols["type"].append(_type_name(obj))
+        cols["size"].append(int(node.size))
+        cols["flat"].append(int(node.flat))
+        cols["depth"].append(depth)
+        cols["path"].append(path)
+        if not node.refs:
+            continue
+        if owner is not None:  # the values of an instance whose __dict__ was never created
+            attrs = owner
+            kids = {}
+            for ref in node.refs:
+                rname = ref.name or ""
+                if rname.startswith("[K] "):
+                    kids[rname] = rname[4:]
+                elif rname.startswith("[V] "):
+                    kids[rname] = attrs.get(rname[4:].split(": ", 1)[0], _NO_OBJECT)
+        else:
+            kids = _named_children(obj)
+        order = sorted(range(len(node.refs)), key=lambda k: -node.refs[k].size)
+        for k in reversed(order):
+            ref = node.refs[k]
+            child = kids.get(ref.name, _NO_OBJECT)
+            sub_owner = None
+            if ref.name == "__dict__" and child is _NO_OBJECT and obj is not _NO_OBJECT:
+                sub_owner = kids  # attribute name -> value, listed without creating __dict__
+                child = {}  # stands for the values (typed 'dict'); never kept
+            stack.append((ref, child, depth + 1, f"{path}/{k}", str(ref.name), sub_owner))
+    frame = pd.DataFrame({
+        "name": pd.Series(cols["name"], dtype=object),
+        "type": pd.Series(cols["type"], dtype="string"),
+        "size": pd.Series(cols["size"], dtype="int64"),
+        "flat": pd.Series(cols["flat"], dtype="int64"),
+        "depth": pd.Series(cols["depth"], dtype="int64"),
+        "path": pd.Series(cols["path"], dtype=object),
+    })
+    return frame
+
+
+def cell_lines_frame(lines: Iterable) -> pd.DataFrame:
+    """Allocations per line of a cell, largest first: ``(line, code, size, count)`` items
+    (``%%memdiff --trace``: ``allocations.Tracer.statistics('lineno', filename=cell)``
+    rows with the line's source text).
+
+    Columns :data:`CELL_LINES_COLUMNS` (see the module docstring).
+    """
+    rows = [(int(r[0]), str(r[1]), int(r[2]), int(r[3])) for r in lines]
+    rows.sort(key=lambda r: (-r[2], -r[3], r[0]))
+    return pd.DataFrame({
+        "line": pd.Series([r[0] for r in rows], dtype="int64"),
+        "code": pd.Series([r[1] for r in rows], dtype=object),
+        "size": pd.Series([r[2] for r in rows], dtype="int64"),
+        "count": pd.Series([r[3] for r in rows], dtype="int64"),
+    })
+
+
 # names other modules may want
-__all__ += ["SUMMARY_COLUMNS", "DIFF_COLUMNS", "PROCESS_COLUMNS", "BYTE_METRICS"]
+__all__ += ["SUMMARY_COLUMNS", "DIFF_COLUMNS", "PROCESS_COLUMNS", "BYTE_METRICS",
+            "SIZE_TREE_COLUMNS", "CELL_LINES_COLUMNS"]
 
 # The graph and Class Tracker tables live in their own modules; this is their public home.
 from .frames_classtracker import (  # noqa: E402
@@ -138,4 +286,25 @@ __all__ += [
     "classtracker_frame", "tracked_objects_frame", "tracked_sizes_frame",
     "NODE_COLUMNS", "EDGE_COLUMNS", "CHAIN_COLUMNS",
     "graph_nodes_frame", "graph_edges_frame", "chains_frame",
+]
+
+# Allocation statistics (tracemalloc) and heap partitions / retainers (issue 8).
+from .frames_alloc import (  # noqa: E402
+    ALLOC_DIFF_COLUMNS,
+    ALLOC_STATS_COLUMNS,
+    HEAP_DIFF_COLUMNS,
+    HEAP_PARTITION_COLUMNS,
+    RETAINER_COLUMNS,
+    alloc_diff_frame,
+    alloc_stats_frame,
+    heap_diff_frame,
+    heap_partition_frame,
+    retained_frame,
+    retainers_frame,
+)
+
+__all__ += [
+    "ALLOC_STATS_COLUMNS", "ALLOC_DIFF_COLUMNS", "HEAP_PARTITION_COLUMNS", "RETAINER_COLUMNS",
+    "HEAP_DIFF_COLUMNS", "alloc_stats_frame", "alloc_diff_frame", "heap_partition_frame",
+    "retainers_frame", "retained_frame", "heap_diff_frame",
 ]

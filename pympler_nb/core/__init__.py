@@ -4,7 +4,9 @@ Standard library only; ``psutil`` and ``graphviz`` are imported lazily where nee
 ``from pympler_nb.core import asizeof`` works like ``from pympler import asizeof``, and
 so do ``muppy``, ``summary``, ``tracker``, ``process``, ``classtracker``,
 ``classtracker_stats``, ``refgraph``, ``garbagegraph`` and ``refbrowser``; ``whyalive``
-finds the holders of an object in notebook terms.
+finds the holders of an object in notebook terms; ``allocations`` wraps tracemalloc
+(per-line statistics of a block) and ``heap`` takes heapy-style heap snapshots
+(partitions, unreachable objects, dominators and retained sizes).
 """
 
 from . import asizeof
@@ -21,6 +23,8 @@ __all__ = [
     "garbagegraph",
     "refbrowser",
     "whyalive",
+    "allocations",
+    "heap",
 ]
 
 

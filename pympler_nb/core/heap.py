@@ -1,0 +1,1626 @@
+"""Heapy-style heap snapshots: partitions, reference points, garbage, dominators.
+
+A :class:`HeapSnapshot` is taken once and then only read.  It stores, in flat
+``array`` columns, one row per object: its ``id``, a type index, its flat size, a
+"kind" (the type, or ``dict of X`` for the ``__dict__`` of a module, class or
+instance) and its outgoing references as node indices (a CSR graph).  It keeps **no
+reference to any object** once :func:`take` returns, so it can be saved
+(:meth:`HeapSnapshot.dump`, versioned JSON) and compared after a kernel restart.
+
+>>> from pympler_nb.core import heap
+>>> snap = heap.take()
+>>> part = snap.by_type()
+>>> part.count == len(snap) and part.size == snap.size
+True
+>>> big = [bytearray(1000) for _ in range(10)]
+>>> snap = heap.take()
+>>> snap.retained_size(big) >= 10 * 1000
+True
+
+What a snapshot holds
+---------------------
+
+``take()`` lists the whole heap the way :func:`muppy.get_objects` does (every object
+the garbage collector tracks, plus everything reachable from those through untracked
+objects: strs, ints, untracked tuples and dicts, dict keys, code constants), **without
+running a collection first**, so garbage that a collection would free is still there
+(see :meth:`HeapSnapshot.unreachable`).  ``take(roots=[...])`` lists only what is
+reachable from the given objects.  The snapshot's own data and the data of other live
+snapshots are left out.
+
+Roots, reachability and garbage
+-------------------------------
+
+For a whole-heap snapshot the *roots* are found the way CPython's collector finds them,
+but without collecting: a GC-tracked object is a root if its reference count is larger
+than the number of references to it from other tracked objects (what is left comes
+from C code, the interpreter state or local variables of running functions).  Objects
+reachable from a root are alive; the rest (:meth:`~HeapSnapshot.unreachable`) is
+cyclic garbage that the next ``gc.collect()`` would free.  Nothing is freed by
+looking: the garbage is still in memory after the snapshot.
+
+Dominators and retained sizes
+-----------------------------
+
+Object ``d`` *dominates* ``o`` if every path of references from the roots to ``o``
+passes through ``d``; the retained size of ``d`` is the total flat size of what it
+dominates (itself included): the memory freed if ``d`` went away.  The dominator tree
+is computed for all reachable objects at once by an iterative Cooper-Harvey-Kennedy
+algorithm over a breadth-first numbering (which, like a reverse postorder, puts every
+dominator before what it dominates), with objects that have a single referrer settled
+directly; the breadth-first numbering is done level by level in bulk.  No recursion.
+
+Partitions
+----------
+
+``by_type``, ``by_module`` (the class's module), ``by_kind`` (type, with ``dict of X``),
+``by_rcs`` (the kinds of an object's referrers, heapy's ``byrcs``), ``by_via`` (how the
+referrers hold it: ``.attr``, ``['key']``, ``[3]``; needs ``take(via=True)``) and
+``by_size`` (power-of-two size classes) return a :class:`Partition`: immutable rows
+(``key``, ``count``, ``size``) largest first, convertible with
+``pympler_nb.frames.heap_partition_frame``.  Every partition is also available on any
+:class:`HeapSet` (a subset of a snapshot: ``snap.new``, ``snap.unreachable()``, a
+partition row's ``select``).
+
+Sizes are flat sizes as :func:`asizeof.flatsize` counts them (``sys.getsizeof`` plus
+hidden instance values and split dict tables; hidden values are spread evenly over a
+class's instances).
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import math
+import os
+import sys
+import time
+import types
+import weakref
+from array import array
+from collections import deque
+from itertools import accumulate, chain, compress, filterfalse, repeat
+from operator import attrgetter, is_, not_, sub
+
+from . import _layout
+from ._format import format_size
+from .muppy import (_code_parts, _dict_key_list, _real, _referents_of_untracked,
+                    _SINGLE_RC, _type_set)
+
+try:  # C counting loop behind collections.Counter
+    from collections import _count_elements
+except ImportError:  # pragma: no cover
+    def _count_elements(mapping, iterable):
+        get = mapping.get
+        for elem in iterable:
+            mapping[elem] = get(elem, 0) + 1
+
+__all__ = [
+    "take",
+    "load",
+    "HeapSnapshot",
+    "HeapSet",
+    "Partition",
+    "PartitionRow",
+    "Retainer",
+    "RetainedNode",
+    "HeapSession",
+    "HeapFormatError",
+    "FORMAT",
+    "FORMAT_VERSION",
+]
+
+FORMAT = "pympler_nb.heap"
+FORMAT_VERSION = 1
+
+_getrefcount = sys.getrefcount
+_get_referents = gc.get_referents
+_is_tracked = gc.is_tracked
+_CodeType = types.CodeType
+_ModuleType = types.ModuleType
+_CHUNK = 1 << 16
+_PTR = 8 if sys.maxsize > 2**32 else 4
+_value = attrgetter("value")
+
+# live snapshots: their own data is never listed by a later take()
+_LIVE: "weakref.WeakSet[HeapSnapshot]" = weakref.WeakSet()
+
+
+def _drain(iterator) -> None:
+    deque(iterator, maxlen=0)
+
+
+# --------------------------------------------------------------------------
+# small immutable results
+# --------------------------------------------------------------------------
+
+class _Frozen:
+    __slots__ = ()
+
+    def __setattr__(self, name, value):
+        raise AttributeError("%s is immutable (cannot set %r)" % (type(self).__name__, name))
+
+    __delattr__ = __setattr__
+
+    def _set(self, **fields):
+        for k, v in fields.items():
+            object.__setattr__(self, k, v)
+
+
+class PartitionRow(_Frozen):
+    """One row of a :class:`Partition`: ``key`` (str), ``count``, ``size`` (bytes)."""
+
+    __slots__ = ("key", "count", "size")
+
+    def __init__(self, key: str, count: int, size: int):
+        self._set(key=key, count=count, size=size)
+
+    def __iter__(self):
+        return iter((self.key, self.count, self.size))
+
+    def __eq__(self, other):
+        if type(other) is not PartitionRow:
+            return NotImplemented
+        return tuple(self) == tuple(other)
+
+    def __hash__(self):
+        return hash(tuple(self))
+
+    def __repr__(self):
+        return "PartitionRow(key=%r, count=%d, size=%d)" % (self.key, self.count, self.size)
+
+
+class Partition(_Frozen):
+    """A classification of a :class:`HeapSet`: rows largest first (size, then count).
+
+    Attributes
+    ----------
+    by : str
+        What classifies (``'type'``, ``'module'``, ``'kind'``, ``'rcs'``, ``'via'``,
+        ``'size'``).
+    rows : tuple of PartitionRow
+    count, size : int
+        Totals of the set (every object is in exactly one row).
+    """
+
+    __slots__ = ("by", "rows", "count", "size", "_hset", "_labels", "_keys")
+
+    def __init__(self, by, rows, hset, labels, keys):
+        rows = tuple(sorted(rows, key=lambda r: (-r.size, -r.count, r.key)))
+        self._set(by=by, rows=rows, count=sum(r.count for r in rows),
+                  size=sum(r.size for r in rows))
+        object.__setattr__(self, "_hset", hset)
+        object.__setattr__(self, "_labels", labels)
+        object.__setattr__(self, "_keys", keys)
+
+    def __len__(self):
+        return len(self.rows)
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __getitem__(self, i):
+        return self.rows[i]
+
+    def keys(self) -> list:
+        return [r.key for r in self.rows]
+
+    def row(self, key: str) -> PartitionRow:
+        for r in self.rows:
+            if r.key == key:
+                return r
+        raise KeyError("no row %r in this partition by %s (rows: %s...)"
+                       % (key, self.by, ", ".join(repr(r.key) for r in self.rows[:5])))
+
+    def select(self, key) -> "HeapSet":
+        """The objects of one row (by key or row index) as a :class:`HeapSet`."""
+        if isinstance(key, int) and not isinstance(key, bool):
+            key = self.rows[key].key
+        self.row(key)
+        code = self._keys.index(key)
+        hset = self._hset
+        nodes = array("i", compress(hset._nodes, map(code.__eq__, self._labels)))
+        return HeapSet(hset.snapshot, nodes, "%s[%s=%r]" % (hset.name, self.by, key))
+
+    def diff(self, old: "Partition") -> list:
+        """``self - old`` by key: ``[(key, count_diff, size_diff), ...]`` with rows that
+        changed, largest absolute size change first (for comparing snapshots)."""
+        if not isinstance(old, Partition):
+            raise TypeError("diff needs another Partition, got %s" % type(old).__name__)
+        before = {r.key: (r.count, r.size) for r in old.rows}
+        after = {r.key: (r.count, r.size) for r in self.rows}
+        out = []
+        for key in after.keys() | before.keys():
+            c1, s1 = after.get(key, (0, 0))
+            c0, s0 = before.get(key, (0, 0))
+            if c1 != c0 or s1 != s0:
+                out.append((key, c1 - c0, s1 - s0))
+        out.sort(key=lambda r: (-abs(r[2]), -abs(r[1]), r[0]))
+        return out
+
+    def format(self, limit: int | None = 10) -> str:
+        """Heapy's table: index, count, %, size, %, cumulative size, %, key."""
+        lines = ["Partition of a set of %d objects by %s. Total size = %d bytes."
+                 % (self.count, self.by, self.size),
+                 " Index  Count   %     Size   % Cumulative  % " + _TITLES.get(self.by, self.by)]
+        cum = 0
+        rows = self.rows if limit is None else self.rows[:limit]
+        for i, r in enumerate(rows):
+            cum += r.size
+            lines.append("%6d %6d %3d %8d %3d %9d %3d %s" % (
+                i, r.count, _pct(r.count, self.count), r.size, _pct(r.size, self.size),
+                cum, _pct(cum, self.size), r.key))
+        if limit is not None and len(self.rows) > limit:
+            lines.append("<%d more rows>" % (len(self.rows) - limit))
+        return "\n".join(lines)
+
+    def __str__(self):
+        return self.format()
+
+    def __repr__(self):
+        return "<Partition by %s: %d rows, %d objects, %s>" % (
+            self.by, len(self.rows), self.count, format_size(self.size))
+
+
+_TITLES = {"type": "Type", "module": "Module", "kind": "Kind (type / dict of type)",
+           "rcs": "Referrers by Kind (type / dict of type)", "via": "Referred Via:",
+           "size": "Individual Size"}
+
+
+def _pct(part: int, whole: int) -> int:
+    return int(100 * part / whole) if whole else 0
+
+
+class Retainer(_Frozen):
+    """A top retainer: ``id``, ``type``, ``size`` (flat), ``retained`` (bytes it alone
+    keeps alive, itself included) and ``count`` (objects it dominates, itself included)."""
+
+    __slots__ = ("id", "type", "size", "retained", "count")
+
+    def __init__(self, id, type, size, retained, count):  # noqa: A002
+        self._set(id=id, type=type, size=size, retained=retained, count=count)
+
+    def __repr__(self):
+        return "<Retainer %s id=%#x size=%d retained=%d count=%d>" % (
+            self.type, self.id, self.size, self.retained, self.count)
+
+    def __eq__(self, other):
+        if type(other) is not Retainer:
+            return NotImplemented
+        return (self.id, self.type, self.size, self.retained, self.count) == (
+            other.id, other.type, other.size, other.retained, other.count)
+
+    def __hash__(self):
+        return hash((self.id, self.retained))
+
+
+class RetainedNode(_Frozen):
+    """A node of the dominator tree, browsed lazily (:meth:`children` on demand).
+
+    Attributes
+    ----------
+    id : int
+        ``id()`` of the object when the snapshot was taken (0 for the virtual root).
+    name : str
+        How its dominator refers to it (``.attr``, ``['k']``, ``[3]``) when that is a
+        direct reference recorded with ``take(via=True)``, else the type.
+    type : str
+    size : int
+        Flat size.
+    retained : int
+        Retained size: flat sizes of everything it dominates, itself included.
+    count : int
+        Objects it dominates, itself included.
+    node : int
+        Its row in the snapshot (what :meth:`HeapSnapshot.node` accepts).
+    """
+
+    __slots__ = ("snapshot", "node", "id", "name", "type", "size", "retained", "count")
+
+    def __init__(self, snapshot, node, name=None):
+        snap = snapshot
+        if node == -1:  # the virtual root
+            self._set(snapshot=snap, node=-1, id=0, name="<roots>", type="<roots>", size=0,
+                      retained=snap._dom_data()[2], count=snap._dom_data()[3])
+            return
+        tname = snap._type_names[snap._tidx[node]]
+        idom, retained, _total, _ = snap._dom_data()
+        self._set(snapshot=snap, node=node, id=snap._ids[node], name=name or tname, type=tname,
+                  size=snap._sizes[node], retained=retained[node],
+                  count=snap._dom_counts()[node])
+
+    def children(self, limit: int | None = None) -> list:
+        """The objects this one dominates directly, largest retained size first."""
+        kids = self.snapshot._dominated(self.node)
+        kids.sort(key=lambda k: -self.snapshot._dom_data()[1][k])
+        if limit is not None:
+            kids = kids[:limit]
+        return [RetainedNode(self.snapshot, k, self.snapshot._edge_label(self.node, k))
+                for k in kids]
+
+    def __repr__(self):
+        return "<RetainedNode %s id=%#x size=%d retained=%d>" % (
+            self.name, self.id, self.size, self.retained)
+
+
+class HeapFormatError(ValueError):
+    """A heap snapshot file is malformed, of another format or of an unknown version."""
+
+
+# --------------------------------------------------------------------------
+# building a snapshot
+# --------------------------------------------------------------------------
+
+def _own_ids() -> set:
+    """Ids of live snapshots and of their tracked containers (left out of new ones)."""
+    ids: set = set()
+    for snap in list(_LIVE):
+        ids.add(id(snap))
+        for name in HeapSnapshot.__slots__:
+            if name == "__weakref__":
+                continue
+            value = getattr(snap, name, None)
+            if value is not None and type(value) not in (int, float, str, bool):
+                ids.add(id(value))
+        for value in list(snap._cache.values()):  # derived tables (bfs order, dominators)
+            ids.add(id(value))
+            if type(value) is tuple:
+                ids.update(map(id, value))
+        ids.update(map(id, snap._meta.values()))
+        ids.update(map(id, snap._type_names))
+        ids.update(map(id, snap._kind_names))
+    return ids
+
+
+def _discover_all(skip: set) -> tuple[list, list]:
+    """``(tracked, refcounts)`` + the untracked closure, without collecting.
+
+    Returns ``(objects, rcs)``: the tracked objects first (``len(rcs)`` of them, with
+    their reference counts measured before anything else referred to them), then the
+    untracked objects reachable from them.
+    """
+    tracked = gc.get_objects()
+    rcs = list(map(_getrefcount, tracked))
+    if skip:
+        keep = list(map(not_, map(skip.__contains__, map(id, tracked))))
+        tracked = list(compress(tracked, keep))
+        rcs = list(compress(rcs, keep))
+        del keep
+    ttys = list(map(type, tracked))
+    ttypes, ttys = _type_set(ttys)
+    dict_types = {t for t in ttypes if issubclass(_real(t), dict)}
+    level1 = list(filterfalse(_is_tracked, _get_referents(*tracked)))
+    if dict_types:
+        tdicts = list(compress(tracked, map(dict_types.__contains__, ttys)))
+        level1.extend(filterfalse(_is_tracked, _dict_key_list(tdicts)))
+        del tdicts
+    del ttys, ttypes
+    seen = dict(zip(map(id, level1), level1))
+    del level1
+    for sid in skip:
+        seen.pop(sid, None)
+    untracked = list(seen.values())
+    frontier = untracked
+    while frontier:
+        found = _referents_of_untracked(frontier, list(map(type, frontier)))
+        cand = dict(zip(map(id, found), found))
+        del found
+        new_ids = list(filterfalse(seen.__contains__, cand))
+        if skip:
+            new_ids = list(filterfalse(skip.__contains__, new_ids))
+        frontier = list(map(cand.__getitem__, new_ids))
+        seen.update(zip(new_ids, frontier))
+        untracked.extend(frontier)
+        del cand, new_ids
+    del seen
+    tracked.extend(untracked)
+    return tracked, rcs
+
+
+def _extra_referents(objs: list, tys: list) -> dict:
+    """``{position: [referents]}`` that ``gc.get_referents`` does not report: the keys of
+    dicts and the parts of code objects."""
+    out: dict = {}
+    tset, tys = _type_set(tys)
+    dict_types = {t for t in tset if issubclass(_real(t), dict)}
+    if dict_types:
+        pos = list(compress(range(len(objs)), map(dict_types.__contains__, tys)))
+        dicts = list(map(objs.__getitem__, pos))
+        try:
+            keys = list(map(list, map(dict.keys, dicts)))
+        except RuntimeError:  # a dict changed size while read (another thread)
+            keys = [_dict_key_list([d]) for d in dicts]
+        out.update(zip(pos, keys))
+    if _CodeType in tset:
+        pos = list(compress(range(len(objs)), map(is_, tys, repeat(_CodeType))))
+        out.update(zip(pos, map(list, map(_code_parts, map(objs.__getitem__, pos)))))
+    return out
+
+
+def _namespace_ids() -> set:
+    """Ids of module namespaces (``sys.modules`` values' dicts)."""
+    from ._graphwalk import _module_dict
+
+    ids = set()
+    for m in list(sys.modules.values()):
+        try:
+            ids.add(id(_module_dict(m)))
+        except Exception:  # noqa: BLE001 - a module stand-in
+            pass
+    return ids
+
+
+def _discover_roots(roots: list, skip: set) -> list:
+    """Everything reachable from ``roots`` (breadth-first, each object once), without
+    entering classes, modules and module namespaces (unless they are roots): what a
+    data structure holds, not the program around it."""
+    skip = set(skip) | _namespace_ids()
+    seen: dict = {}
+    frontier = []
+    for r in roots:
+        if id(r) not in seen and id(r) not in skip:
+            seen[id(r)] = r
+            frontier.append(r)
+    out = list(frontier)
+    while frontier:
+        tys = list(map(type, frontier))
+        found = _get_referents(*frontier)
+        for extra in _extra_referents(frontier, tys).values():
+            found.extend(extra)
+        cand = dict(zip(map(id, found), found))
+        del found
+        new_ids = list(filterfalse(seen.__contains__, cand))
+        if skip:
+            new_ids = list(filterfalse(skip.__contains__, new_ids))
+        frontier = list(map(cand.__getitem__, new_ids))
+        outside = list(map(_outside, map(type, frontier)))
+        if any(outside):
+            inside = list(map(not_, outside))
+            seen.update(zip(compress(new_ids, outside), repeat(None)))
+            frontier = list(compress(frontier, inside))
+            new_ids = list(compress(new_ids, inside))
+        seen.update(zip(new_ids, frontier))
+        out.extend(frontier)
+        del cand
+    return out
+
+
+def _outside(tp) -> bool:
+    """Classes and modules are not entered from a data structure."""
+    return issubclass(tp, (type, _ModuleType))
+
+
+def _buckets(tys: list, wanted: set) -> dict:
+    """``{id(type): [positions]}`` for the objects whose type id is in ``wanted``.
+
+    Frequent types are picked out with one C-level pass each; the rest in a loop.
+    """
+    tids = list(map(id, tys))
+    mask = list(map(wanted.__contains__, tids))
+    counts: dict = {}
+    _count_elements(counts, compress(tids, mask))
+    out: dict = {}
+    big = {t for t, c in counts.items() if c >= 4096}
+    for t in big:
+        out[t] = list(compress(range(len(tys)), map(t.__eq__, tids)))
+    if len(big) < len(counts):
+        rest = set(counts) - big
+        for i in compress(range(len(tys)), map(rest.__contains__, tids)):
+            got = out.get(tids[i])
+            if got is None:
+                out[tids[i]] = [i]
+            else:
+                got.append(i)
+    return out
+
+
+def _sizes_of(objs: list, tys: list, buckets: dict | None = None) -> array:
+    """Flat sizes as :func:`asizeof.flatsize` counts them, in bulk."""
+    from .asizeof import _INT_FIX, _INT_ONE_DIGIT, Asizer, _IGNORE, _TypeInfo, _REFS
+
+    try:
+        sizes = list(map(sys.getsizeof, objs))
+    except Exception:  # noqa: BLE001 - a broken __sizeof__
+        sizes = []
+        for o in objs:
+            try:
+                sizes.append(sys.getsizeof(o))
+            except Exception:  # noqa: BLE001
+                sizes.append(type(o).__basicsize__)
+    # distinct types without hashing them (a metaclass may make a class unhashable)
+    distinct = dict(zip(map(id, tys), tys))
+    if id(int) in distinct:  # one-digit ints are allocated in 32 bytes, not 28
+        pos = list(compress(range(len(objs)), map(is_, tys, repeat(int))))
+        one = list(map(_INT_ONE_DIGIT.__eq__, map(sizes.__getitem__, pos)))
+        for i in compress(pos, one):
+            sizes[i] += _INT_FIX
+    # hidden instance values (managed dicts): per instance where the layout reader
+    # offers it, else the class's total spread evenly over its instances
+    managed = {tid for tid, t in distinct.items() if _layout.managed_layout(t)}
+    if managed and _layout.SUPPORTED:
+        each_fn = getattr(_layout, "instances_hidden_each", None)
+        sizer = Asizer()
+        if buckets is None:
+            buckets = _buckets(tys, managed)
+        for tid, idx in buckets.items():
+            if tid not in managed:
+                continue
+            tp = distinct[tid]
+            info = sizer._classify(tp)
+            if info.kind == _IGNORE:
+                info = _TypeInfo(_REFS, tp, name=info.name)
+            group = list(map(objs.__getitem__, idx))
+            try:
+                if each_fn is not None:
+                    if info.state is None and _layout.PRE_313:
+                        info.state = _layout.values_state(tp) or ()
+                    extras = each_fn(group, tp, info.state or None)[0]
+                else:
+                    extra = sizer._hidden(group, info)
+                    share, rest = divmod(extra, len(idx))
+                    extras = [share + (k < rest) for k in range(len(idx))]
+            except Exception:  # noqa: BLE001 - unreadable layout: flat sizes only
+                continue
+            new = list(map(int.__add__, map(sizes.__getitem__, idx), extras))
+            _drain(map(sizes.__setitem__, idx, new))
+    if id(dict) in distinct:
+        pos = list(compress(range(len(objs)), map(is_, tys, repeat(dict))))
+        fixes = list(map(_layout.split_dict_correction, map(objs.__getitem__, pos)))
+        for i, c in zip(pos, fixes):
+            if c:
+                sizes[i] += c
+    return array("q", sizes)
+
+
+def _type_text(t) -> str:
+    from .summary import _type_text as text
+
+    return text(t)
+
+
+def _type_module(t) -> str:
+    try:
+        mod = type.__dict__["__module__"].__get__(t)
+    except Exception:  # noqa: BLE001
+        return "?"
+    return mod if isinstance(mod, str) else "?"
+
+
+def _owner_types(distinct: dict) -> set:
+    """Ids of the types whose instances may own a ``__dict__``: modules, classes,
+    managed-dict classes."""
+    return {tid for tid, t in distinct.items()
+            if issubclass(t, (_ModuleType, type)) or _layout.managed_layout(t)}
+
+
+def _dict_owners(objs: list, tys: list, dict_nodes: set, index: dict,
+                 buckets: dict | None = None) -> dict:
+    """``{dict node: owner kind text}`` for module, class and instance ``__dict__`` s."""
+    owners: dict = {}
+    distinct = dict(zip(map(id, tys), tys))
+    if buckets is None:
+        buckets = _buckets(tys, _owner_types(distinct))
+    tagged = sys.version_info[:2] == (3, 12)
+    read = _layout._read_ptr
+    for tid, idx in buckets.items():
+        t = distinct[tid]
+        if issubclass(t, _ModuleType):  # a module refers to its dict only
+            for i in idx:
+                for r in _get_referents(objs[i]):
+                    j = index.get(id(r))
+                    if j is not None and j in dict_nodes:
+                        owners[j] = "dict of module"
+        elif issubclass(t, type):  # tp_dict is visited first
+            for i in idx:
+                refs = _get_referents(objs[i])
+                if refs and type(refs[0]) is dict:
+                    j = index.get(id(refs[0]))
+                    if j is not None:
+                        owners[j] = "dict of type"
+        elif _layout.SUPPORTED:  # the managed-dict pointer, if a dict was materialized
+            name = "dict of " + _type_text(t)
+            addrs = map(sub, map(id, map(objs.__getitem__, idx)), repeat(3 * _PTR))
+            ptrs = set(map(_value, map(read, addrs)))
+            ptrs.discard(None)
+            for p in ptrs:
+                if not (tagged and p & 1):
+                    j = index.get(p)
+                    if j is not None and j in dict_nodes:
+                        owners[j] = name
+    return owners
+
+
+def _via_labels(holder, tp, index: dict, cache: dict) -> dict:
+    """``{child id: label}`` for the references ``holder`` makes (``take(via=True)``)."""
+    from ._format import safe_repr
+
+    out: dict = {}
+    if issubclass(tp, dict):
+        try:
+            items = list(dict.items(holder))
+        except RuntimeError:
+            items = []
+        for k, v in items:
+            if id(v) not in out:
+                out[id(v)] = "[%s]" % safe_repr(k, 30) if type(k) in (str, int) else \
+                    "[<%s>]" % type(k).__name__
+            out.setdefault(id(k), "<key>")
+        return out
+    if issubclass(tp, (list, tuple)):
+        it = list.__iter__(holder) if issubclass(tp, list) else tuple.__iter__(holder)
+        for i, v in enumerate(it):
+            out.setdefault(id(v), "[%d]" % i)
+        return out
+    if issubclass(tp, (set, frozenset)):
+        return dict.fromkeys(map(id, _get_referents(holder)), "<member>")
+    from ._graphwalk import edge_hops
+
+    labeller = cache.get("labeller")
+    if labeller is None:
+        from ._graphwalk import _Labeller
+
+        labeller = cache["labeller"] = _Labeller()
+    wanted = set(map(id, _get_referents(holder)))
+    wanted.add(id(tp))
+    try:
+        hops = edge_hops(holder, wanted, labeller)
+    except Exception:  # noqa: BLE001 - one odd holder must not stop the snapshot
+        return out
+    for cid, hop in hops.items():
+        text = hop.text.strip() or "<ref>"
+        out[cid] = text if hop.kind != "dict" else ".__dict__"
+    return out
+
+
+def take(roots=None, *, collect: bool = False, via: bool = False,
+         graph: bool = True) -> "HeapSnapshot":
+    """Take a heap snapshot.
+
+    Parameters
+    ----------
+    roots : iterable of objects, optional
+        List only what is reachable from these objects; they are the roots of the
+        dominator tree.  Classes, modules and module namespaces are not entered (as
+        :func:`asizeof.asizeof` does): the snapshot is the data structure, not the
+        program around it.  Default: the whole heap, with the
+        roots found by reference counting (see the module docstring).
+    collect : bool, default False
+        Run ``gc.collect()`` first (then :meth:`HeapSnapshot.unreachable` is empty).
+    via : bool, default False
+        Also record how each reference is held (``.attr``, ``['key']``, ``[3]``) for
+        :meth:`HeapSnapshot.by_via` and the names in :meth:`HeapSnapshot.retained_tree`.
+        Costs a Python call per container; off by default.
+    graph : bool, default True
+        Record the references.  ``graph=False`` is a faster, smaller snapshot that
+        supports ``by_type``/``by_module``/``by_size``/``new_since`` and ``dump`` only
+        (no ``by_kind`` dict owners, ``by_rcs``, ``unreachable`` or dominators).
+
+    Returns
+    -------
+    HeapSnapshot
+        Holds ids, type names, sizes and the reference graph; no object.
+    """
+    for name, value in (("collect", collect), ("via", via), ("graph", graph)):
+        if not isinstance(value, (bool, int)):
+            raise TypeError("%s must be True or False, got %r" % (name, value))
+    if via and not graph:
+        raise ValueError("via=True needs graph=True (labels belong to references)")
+    root_list = None
+    if roots is not None:
+        if isinstance(roots, (str, bytes)) or not hasattr(type(roots), "__iter__"):
+            raise TypeError("roots must be an iterable of objects (e.g. [obj]), got %s"
+                            % type(roots).__name__)
+        root_list = list(roots)
+    if collect:
+        gc.collect()
+    t0 = time.perf_counter()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        skip = _own_ids()
+        if root_list is not None:
+            skip.add(id(root_list))
+            objs = _discover_roots(root_list, skip)
+            rcs = None
+            root_ids = [id(r) for r in root_list]
+            del root_list
+        else:
+            objs, rcs = _discover_all(skip)
+            root_ids = None
+        snap = HeapSnapshot._build(objs, rcs, root_ids, via, skip, graph)
+        del objs
+    finally:
+        if was_enabled:
+            gc.enable()
+    object.__setattr__(snap, "_meta", dict(snap._meta, seconds=time.perf_counter() - t0))
+    return snap
+
+
+# --------------------------------------------------------------------------
+# the snapshot
+# --------------------------------------------------------------------------
+
+class HeapSet:
+    """A set of objects of one snapshot (node indices), with its partitions.
+
+    Attributes
+    ----------
+    snapshot : HeapSnapshot
+    name : str
+    """
+
+    __slots__ = ("snapshot", "_nodes", "name")
+
+    def __init__(self, snapshot, nodes, name="set"):
+        object.__setattr__(self, "snapshot", snapshot)
+        object.__setattr__(self, "_nodes", nodes)
+        object.__setattr__(self, "name", name)
+
+    def __setattr__(self, name, value):
+        raise AttributeError("HeapSet is immutable (cannot set %r)" % (name,))
+
+    def __len__(self):
+        return len(self._nodes)
+
+    @property
+    def count(self) -> int:
+        return len(self._nodes)
+
+    @property
+    def size(self) -> int:
+        sizes = self.snapshot._sizes
+        if len(self._nodes) == len(sizes):
+            return sum(sizes)
+        return sum(map(sizes.__getitem__, self._nodes))
+
+    @property
+    def nodes(self) -> array:
+        """Row indices into the snapshot (a copy)."""
+        return array("i", self._nodes)
+
+    @property
+    def ids(self) -> list:
+        ids = self.snapshot._ids
+        return list(map(ids.__getitem__, self._nodes))
+
+    def __repr__(self):
+        return "<HeapSet %s: %d objects, %s>" % (self.name, len(self), format_size(self.size))
+
+    def __str__(self):
+        return self.by_kind().format()
+
+    # -- partitions -------------------------------------------------------------
+
+    def _partition(self, by: str, labels, keys: list) -> Partition:
+        """Rows from per-node label codes (``labels`` parallel to ``_nodes``)."""
+        labels = labels if isinstance(labels, (list, array)) else list(labels)
+        sizes = self.snapshot._sizes
+        node_sizes = sizes if self._is_all() else map(sizes.__getitem__, self._nodes)
+        pairs: dict = {}  # (code, size) -> objects: few distinct pairs, counted in C
+        _count_elements(pairs, zip(labels, node_sizes))
+        counts: dict = {}
+        totals: dict = {}
+        for (code, size), k in pairs.items():
+            counts[code] = counts.get(code, 0) + k
+            totals[code] = totals.get(code, 0) + size * k
+        del pairs
+        rows = [PartitionRow(keys[c], n, totals[c]) for c, n in counts.items()]
+        # (an array, not a list of ints: a partition kept by the user is one object
+        # for later snapshots, not a million)
+        return Partition(by, rows, self, labels if type(labels) is array else array("i", labels),
+                         keys)
+
+    def _is_all(self) -> bool:
+        return self._nodes is self.snapshot._all_nodes
+
+    def _node_values(self, column):
+        if self._is_all():
+            return column
+        return list(map(column.__getitem__, self._nodes))
+
+    def by_type(self) -> Partition:
+        """Rows per type (``'str'``, ``'mod.Class'``, ``'function'``...)."""
+        snap = self.snapshot
+        return self._partition("type", self._node_values(snap._tidx), snap._type_names)
+
+    def by_kind(self) -> Partition:
+        """Rows per kind: the type, except ``dict of module``, ``dict of type`` and
+        ``dict of mod.Class`` for ``__dict__`` objects (heapy's default)."""
+        snap = self.snapshot
+        return self._partition("kind", self._node_values(snap._kind), snap._kind_names)
+
+    def by_module(self) -> Partition:
+        """Rows per module of the object's class (``builtins``, ``numpy``, ``__main__``)."""
+        snap = self.snapshot
+        mods = snap._type_modules
+        keys = sorted(set(mods))
+        code = {m: i for i, m in enumerate(keys)}
+        per_type = list(map(code.__getitem__, mods))
+        return self._partition("module", list(map(per_type.__getitem__,
+                                                  self._node_values(snap._tidx))), keys)
+
+    def by_size(self) -> Partition:
+        """Rows per power-of-two size class: ``'0'``, ``'1-1'``..., ``'33-64'``,
+        ``'65-128'`` bytes."""
+        bits = list(map(int.bit_length, map((-1).__add__, self._node_values(self.snapshot._sizes))))
+        keys = {}
+        for b in set(bits):
+            lo, hi = (0, 0) if b < 0 else ((1 << (b - 1)) + 1 if b else 1, 1 << b)
+            keys[b] = "0" if b < 0 else "%d-%d" % (lo, hi)
+        order = sorted(keys)
+        code = {b: i for i, b in enumerate(order)}
+        return self._partition("size", list(map(code.__getitem__, bits)),
+                               [keys[b] for b in order])
+
+    def by_rcs(self) -> Partition:
+        """Rows per set of referrer kinds (heapy's ``byrcs``): ``'list'``,
+        ``'dict of module, function'``; ``'<none>'`` for roots without referrers."""
+        return self._by_referrer("rcs", self.snapshot._kind, self.snapshot._kind_names)
+
+    def by_via(self) -> Partition:
+        """Rows per way the object is held (``.attr``, ``['key']``, ``[3]``; several
+        referrers give a comma-separated set).  Needs ``take(via=True)``."""
+        snap = self.snapshot
+        if snap._via is None:
+            raise ValueError("this snapshot has no reference labels: take it with "
+                             "heap.take(via=True) to partition by via")
+        return self._by_referrer("via", snap._via, snap._via_names, edge_labels=True)
+
+    def _by_referrer(self, by, kind_col, kind_names, edge_labels=False) -> Partition:
+        snap = self.snapshot
+        src, dst = snap._edges()
+        n = len(snap)
+        if edge_labels:
+            ksrc = kind_col  # one label per edge
+        else:
+            ksrc = list(map(kind_col.__getitem__, src))
+        member = None
+        if not self._is_all():
+            member = bytearray(n)
+            _drain(map(member.__setitem__, self._nodes, repeat(1)))
+            mask = list(map(member.__getitem__, dst))
+            dst = list(compress(dst, mask))
+            ksrc = list(compress(ksrc, mask))
+            del mask
+        # most objects have one referrer kind: the last one seen is kept first, the
+        # objects with several distinct kinds are redone in a loop
+        first = dict(zip(dst, ksrc))
+        probe = dict(zip(reversed(dst), reversed(ksrc)))
+        multi = {d for d, k in first.items() if probe[d] != k}
+        del probe
+        keysets: dict = {}
+        if multi:
+            mask = list(map(multi.__contains__, dst))
+            for d, k in zip(compress(dst, mask), compress(ksrc, mask)):
+                s = keysets.get(d)
+                if s is None:
+                    keysets[d] = {k}
+                else:
+                    s.add(k)
+            del mask
+        names: list = []
+        code_of: dict = {}
+        single_code: dict = {}
+
+        def code_for(key):
+            c = code_of.get(key)
+            if c is None:
+                c = code_of[key] = len(names)
+                names.append(key)
+            return c
+
+        none_code = None
+        labels = []
+        nodes = self._nodes
+        for v in nodes:
+            s = keysets.get(v)
+            if s is not None:
+                key = ", ".join(sorted(kind_names[k] for k in s))
+                labels.append(code_for(key))
+                continue
+            k = first.get(v)
+            if k is None:
+                if none_code is None:
+                    none_code = code_for("<none>")
+                labels.append(none_code)
+                continue
+            c = single_code.get(k)
+            if c is None:
+                c = single_code[k] = code_for(kind_names[k])
+            labels.append(c)
+        return self._partition(by, labels, names)
+
+    # -- set operations -----------------------------------------------------------
+
+    def __sub__(self, other: "HeapSet") -> "HeapSet":
+        if not isinstance(other, HeapSet) or other.snapshot is not self.snapshot:
+            return NotImplemented
+        drop = set(other._nodes)
+        return HeapSet(self.snapshot, array("i", filterfalse(drop.__contains__, self._nodes)),
+                       "%s - %s" % (self.name, other.name))
+
+
+class HeapSnapshot:
+    """An immutable heap snapshot; create it with :func:`take` or :func:`load`.
+
+    ``len(snap)`` objects of ``snap.size`` bytes; partitions as on :class:`HeapSet`
+    (``snap.by_type()`` is ``snap.all.by_type()``).
+    """
+
+    __slots__ = ("_ids", "_tidx", "_type_names", "_type_modules", "_sizes", "_kind",
+                 "_kind_names", "_off", "_tgt", "_roots", "_via", "_via_names", "_meta",
+                 "_all_nodes", "_cache", "__weakref__")
+
+    def __setattr__(self, name, value):
+        raise AttributeError("HeapSnapshot is immutable (cannot set %r)" % (name,))
+
+    # -- construction ----------------------------------------------------------
+
+    @classmethod
+    def _from_columns(cls, ids, tidx, type_names, type_modules, sizes, kind, kind_names,
+                      off, tgt, roots, via, via_names, meta) -> "HeapSnapshot":
+        self = object.__new__(cls)
+        for name, value in (("_ids", ids), ("_tidx", tidx), ("_type_names", type_names),
+                            ("_type_modules", type_modules), ("_sizes", sizes),
+                            ("_kind", kind), ("_kind_names", kind_names), ("_off", off),
+                            ("_tgt", tgt), ("_roots", roots), ("_via", via),
+                            ("_via_names", via_names), ("_meta", meta),
+                            ("_all_nodes", array("i", range(len(ids)))), ("_cache", {})):
+            object.__setattr__(self, name, value)
+        _LIVE.add(self)
+        return self
+
+    @classmethod
+    def _build(cls, objs: list, rcs: list | None, root_ids: list | None, via: bool,
+               skip: set, graph: bool = True) -> "HeapSnapshot":
+        n = len(objs)
+        ids = list(map(id, objs))
+        index = dict(zip(ids, range(n))) if graph else None
+        tys = list(map(type, objs))
+        # type table (keyed by id: a metaclass may make a class unhashable)
+        tmap: dict = {}
+        type_objs: list = []
+        for t in dict(zip(map(id, tys), tys)).values():
+            tmap[id(t)] = len(type_objs)
+            type_objs.append(t)
+        tidx = array("i", map(tmap.__getitem__, map(id, tys)))
+        type_names = [_type_text(t) for t in type_objs]
+        type_modules = [_type_module(t) for t in type_objs]
+        distinct = dict(zip(map(id, type_objs), type_objs))
+        buckets = _buckets(tys, _owner_types(distinct))
+        sizes = _sizes_of(objs, tys, buckets)
+        # edges, in chunks: gc.get_referents per object (+ dict keys, code parts)
+        off = array("q", [0])
+        tgt = array("i")
+        ntracked = len(rcs) if rcs is not None else 0
+        indeg = [0] * ntracked
+        via_col = array("i") if via else None
+        via_names: list = [] if via else None
+        via_code: dict = {}
+        via_cache: dict = {}
+        dict_nodes = set()
+        if not graph:
+            off = array("q", bytes(8 * (n + 1)))
+        for start in range(0, n if graph else 0, _CHUNK):
+            chunk = objs[start:start + _CHUNK]
+            ctys = tys[start:start + _CHUNK]
+            refs = list(map(_get_referents, chunk))
+            extra = _extra_referents(chunk, ctys)
+            stop = min(max(ntracked - start, 0), len(chunk))
+            if stop:  # in-degrees from tracked objects' gc references (for the roots)
+                ex = [more for pos, more in extra.items() if pos < stop]
+                if ex:
+                    minus: dict = {}
+                    _count_elements(minus, map(index.get, map(id, chain.from_iterable(ex))))
+                del ex
+            for pos, more in extra.items():
+                refs[pos] = refs[pos] + more
+            lens = list(map(len, refs))
+            flat = list(map(index.get, map(id, chain.from_iterable(refs))))
+            if stop:
+                counts: dict = {}
+                _count_elements(counts, flat[:sum(lens[:stop])] if stop < len(chunk) else flat)
+                counts.pop(None, None)
+                if extra:
+                    for j, c in minus.items():
+                        if j is not None:
+                            counts[j] -= c
+                    minus = {}
+                for j, c in counts.items():
+                    if j < ntracked:
+                        indeg[j] += c
+                del counts
+            if via:
+                labels_of = [_via_labels(o, t, index, via_cache) for o, t in zip(chunk, ctys)]
+                lab = []
+                for r, labs in zip(refs, labels_of):
+                    for o in r:
+                        text = labs.get(id(o), "<ref>")
+                        c = via_code.get(text)
+                        if c is None:
+                            c = via_code[text] = len(via_names)
+                            via_names.append(text)
+                        lab.append(c)
+                del labels_of
+            del refs, extra
+            if None in flat:  # references to left-out objects (our own): dropped
+                keep = list(map(is_, map(is_, flat, repeat(None)), repeat(False)))
+                pos = 0
+                for k, ln in enumerate(lens):
+                    lens[k] = sum(keep[pos:pos + ln])
+                    pos += ln
+                flat = list(compress(flat, keep))
+                if via:
+                    lab = list(compress(lab, keep))
+            tgt.extend(flat)
+            if via:
+                via_col.extend(lab)
+            last = off[-1]
+            off.extend(accumulate(lens, initial=last))
+            del off[len(off) - len(lens) - 1]  # (the initial value was there already)
+            del flat, lens, chunk, ctys
+        # kinds: the type, or "dict of X" for __dict__ objects
+        dict_type_ids = {tmap[id(t)] for t in type_objs if t is dict}
+        if dict_type_ids and graph:
+            dcode = next(iter(dict_type_ids))
+            dict_nodes = set(compress(range(n), map(dcode.__eq__, tidx)))
+        owners = _dict_owners(objs, tys, dict_nodes, index, buckets) if dict_nodes else {}
+        del buckets
+        kind_names = list(type_names)
+        kind_code: dict = {}
+        kind = array("i", tidx)
+        for j, name in owners.items():
+            c = kind_code.get(name)
+            if c is None:
+                c = kind_code[name] = len(kind_names)
+                kind_names.append(name)
+            kind[j] = c
+        # roots
+        if not graph:
+            roots = array("i")
+        elif root_ids is not None:
+            roots = array("i", dict.fromkeys(j for j in map(index.get, root_ids) if j is not None))
+        else:
+            base = _SINGLE_RC - 1
+            ext = map(sub, map(sub, rcs, repeat(base)), indeg)
+            roots = array("i", compress(range(ntracked), map((0).__lt__, ext)))
+        del index, objs, tys, type_objs
+        meta = {"python": sys.version.split()[0], "created": time.time(),
+                "mode": "roots" if root_ids is not None else "all", "graph": int(graph)}
+        return cls._from_columns(array("Q", ids), tidx, type_names, type_modules, sizes, kind,
+                                 kind_names, off, tgt, roots, via_col, via_names, meta)
+
+    # -- basic properties ---------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    @property
+    def size(self) -> int:
+        """Total flat size of the objects, in bytes."""
+        return sum(self._sizes)
+
+    @property
+    def count(self) -> int:
+        return len(self._ids)
+
+    @property
+    def meta(self) -> dict:
+        """``python`` version, ``created`` (epoch seconds), ``mode``, ``seconds`` taken."""
+        return dict(self._meta)
+
+    @property
+    def all(self) -> HeapSet:
+        return HeapSet(self, self._all_nodes, "all")
+
+    @property
+    def edge_count(self) -> int:
+        return len(self._tgt)
+
+    def __repr__(self):
+        return "<HeapSnapshot %d objects, %s, %d references>" % (
+            len(self), format_size(self.size), len(self._tgt))
+
+    def __str__(self):
+        return self.by_kind().format()
+
+    def by_type(self) -> Partition:
+        return self.all.by_type()
+
+    def by_kind(self) -> Partition:
+        return self.all.by_kind()
+
+    def by_module(self) -> Partition:
+        return self.all.by_module()
+
+    def by_size(self) -> Partition:
+        return self.all.by_size()
+
+    def by_rcs(self) -> Partition:
+        return self.all.by_rcs()
+
+    def by_via(self) -> Partition:
+        return self.all.by_via()
+
+    by_type.__doc__ = HeapSet.by_type.__doc__
+    by_kind.__doc__ = HeapSet.by_kind.__doc__
+    by_module.__doc__ = HeapSet.by_module.__doc__
+    by_size.__doc__ = HeapSet.by_size.__doc__
+    by_rcs.__doc__ = HeapSet.by_rcs.__doc__
+    by_via.__doc__ = HeapSet.by_via.__doc__
+
+    # -- lookups ----------------------------------------------------------------------
+
+    def node(self, obj_or_id) -> int:
+        """The row of an object (given itself, or its id as an int) in this snapshot.
+
+        Raises ``KeyError`` if it is not in the snapshot (created later, or left out).
+        Ids are those of the time of the snapshot: after a restart, look rows up by
+        the ids the snapshot shows.
+        """
+        oid = obj_or_id if type(obj_or_id) is int else id(obj_or_id)
+        try:
+            return self._ids.index(oid)
+        except (ValueError, OverflowError):
+            raise KeyError("object %#x is not in this snapshot (taken before it existed, "
+                           "or one of the tool's own objects)" % oid) from None
+
+    def referents(self, node: int) -> list:
+        """Rows the object of row ``node`` refers to."""
+        return list(self._tgt[self._off[node]:self._off[node + 1]])
+
+    def type_of(self, node: int) -> str:
+        return self._type_names[self._tidx[node]]
+
+    # -- edges ------------------------------------------------------------------------
+
+    def _require_graph(self, what: str) -> None:
+        if not self._meta.get("graph", 1):
+            raise ValueError("%s needs the references: this snapshot was taken with "
+                             "graph=False; use heap.take() (graph=True)" % what)
+
+    def _edges(self) -> tuple[array, array]:
+        """``(src, dst)`` arrays, one entry per reference (cached)."""
+        self._require_graph("this view")
+        got = self._cache.get("edges")
+        if got is None:
+            off = self._off
+            lens = map(sub, off[1:], off[:-1])
+            src = array("i", chain.from_iterable(map(repeat, range(len(self)), lens)))
+            got = self._cache["edges"] = (src, self._tgt)
+        return got
+
+    def _edge_label(self, holder: int, child: int) -> str | None:
+        if self._via is None or holder < 0:
+            return None
+        lo, hi = self._off[holder], self._off[holder + 1]
+        tg = self._tgt
+        for e in range(lo, hi):
+            if tg[e] == child:
+                return self._via_names[self._via[e]]
+        return None
+
+    # -- reachability -------------------------------------------------------------------
+
+    def _bfs(self) -> list:
+        """Rows reachable from the roots in breadth-first order (level by level, in bulk)."""
+        got = self._cache.get("bfs")
+        if got is not None:
+            return got
+        self._require_graph("reachability")
+        n = len(self)
+        off, tgt = self._off, self._tgt
+        seen = bytearray(n)
+        frontier = list(dict.fromkeys(self._roots))
+        _drain(map(seen.__setitem__, frontier, repeat(1)))
+        order = list(frontier)
+        plus1 = (1).__add__
+        while frontier:
+            slices = map(slice, map(off.__getitem__, frontier),
+                         map(off.__getitem__, map(plus1, frontier)))
+            cand = list(chain.from_iterable(map(tgt.__getitem__, slices)))
+            new = list(dict.fromkeys(compress(cand, map(not_, map(seen.__getitem__, cand)))))
+            del cand
+            _drain(map(seen.__setitem__, new, repeat(1)))
+            order.extend(new)
+            frontier = new
+        self._cache["bfs"] = order
+        self._cache["reached"] = seen
+        return order
+
+    @property
+    def roots(self) -> HeapSet:
+        """The roots: the given objects, or the externally referenced tracked objects."""
+        return HeapSet(self, array("i", self._roots), "roots")
+
+    @property
+    def reachable(self) -> HeapSet:
+        """Objects reachable from the roots (the live heap)."""
+        order = self._bfs()
+        return HeapSet(self, array("i", sorted(order)), "reachable")
+
+    def unreachable(self) -> HeapSet:
+        """Objects not reachable from any root: garbage that ``gc.collect()`` would free
+        (cycles, and what only they hold).  Found by reference counting, without
+        collecting, so the objects are still alive.  Empty for ``take(roots=...)``
+        snapshots and after ``take(collect=True)`` (save for finalizer-made garbage)."""
+        self._bfs()
+        seen = self._cache["reached"]
+        nodes = array("i", compress(range(len(self)), map(not_, seen)))
+        return HeapSet(self, nodes, "unreachable")
+
+    # -- reference points ---------------------------------------------------------------
+
+    def new_since(self, ref: "HeapSnapshot") -> HeapSet:
+        """Objects of this snapshot that were not in ``ref`` (same id and type name)."""
+        if not isinstance(ref, HeapSnapshot):
+            raise TypeError("ref must be a HeapSnapshot (from heap.take()), got %s"
+                            % type(ref).__name__)
+        old = dict(zip(ref._ids, map(ref._type_names.__getitem__, ref._tidx)))
+        names = self._type_names
+        is_old = map(str.__eq__, map(old.get, self._ids, repeat("")),
+                     map(names.__getitem__, self._tidx))
+        nodes = array("i", compress(range(len(self)), map(not_, is_old)))
+        return HeapSet(self, nodes, "new")
+
+    # -- dominators ---------------------------------------------------------------------
+
+    def _dom_data(self) -> tuple:
+        """``(idom, retained, total_retained, total_count)`` with ``idom[v]`` the
+        immediate dominator row (-1: the virtual root; -2: unreachable)."""
+        got = self._cache.get("dom")
+        if got is None:
+            got = self._cache["dom"] = _dominators(self)
+        return got
+
+    def _dom_counts(self) -> list:
+        got = self._cache.get("domcount")
+        if got is None:
+            idom = self._dom_data()[0]
+            order = self._bfs()
+            cnt = [1] * len(self)
+            for v in reversed(order):
+                p = idom[v]
+                if p >= 0:
+                    cnt[p] += cnt[v]
+            got = self._cache["domcount"] = cnt
+        return got
+
+    def _dominated(self, node: int) -> list:
+        kids = self._cache.get("kids")
+        if kids is None:
+            idom = self._dom_data()[0]
+            kids = {}
+            for v in self._bfs():
+                kids.setdefault(idom[v], []).append(v)
+            self._cache["kids"] = kids
+        return list(kids.get(node, ()))
+
+    def dominator(self, obj_or_node) -> int:
+        """Row of the immediate dominator (-1: dominated only by the virtual root)."""
+        node = self._as_node(obj_or_node)
+        d = self._dom_data()[0][node]
+        if d == -2:
+            raise KeyError("row %d is not reachable from the roots: it has no dominator" % node)
+        return d
+
+    def _as_node(self, obj_or_node, name="obj") -> int:
+        if isinstance(obj_or_node, HeapNodeRef):
+            return obj_or_node.node
+        return self.node(obj_or_node)
+
+    def retained_size(self, obj) -> int:
+        """Bytes that only ``obj`` keeps alive (its flat size included).
+
+        ``obj`` is the object itself (looked up by id) or :func:`row` of a row
+        (``snap.retained_size(heap.row(12))``).  0 for an unreachable object.
+        """
+        node = self._as_node(obj)
+        return self._dom_data()[1][node]
+
+    def top_retainers(self, n: int = 10, *, min_size: int = 0) -> list:
+        """The ``n`` objects with the largest retained sizes, as :class:`Retainer` rows.
+
+        Objects that dominate each other are all listed (a module dict and the
+        objects it holds); use :meth:`retained_tree` to browse the nesting.
+        """
+        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+            raise ValueError("n must be an int >= 0, got %r" % (n,))
+        import heapq
+
+        retained = self._dom_data()[1]
+        best = heapq.nlargest(n, range(len(self)), key=retained.__getitem__)
+        counts = self._dom_counts()
+        return [Retainer(self._ids[v], self.type_of(v), self._sizes[v], retained[v], counts[v])
+                for v in best if retained[v] > min_size]
+
+    def retained_tree(self, obj=None) -> RetainedNode:
+        """The dominator tree below ``obj`` (default: the virtual root of all roots),
+        browsed lazily: ``node.children()`` lists the directly dominated objects."""
+        if obj is None:
+            return RetainedNode(self, -1)
+        node = self._as_node(obj)
+        if self._dom_data()[0][node] == -2:
+            raise KeyError("row %d is not reachable from the roots (see unreachable())" % node)
+        return RetainedNode(self, node)
+
+    # -- persistence ---------------------------------------------------------------------
+
+    def dump(self, path) -> None:
+        """Save as versioned JSON (no pickle): see :func:`load`."""
+        data = {
+            "format": FORMAT,
+            "version": FORMAT_VERSION,
+            "meta": self._meta,
+            "types": [[n, m] for n, m in zip(self._type_names, self._type_modules)],
+            "kinds": self._kind_names[len(self._type_names):],
+            "ids": self._ids.tolist(),
+            "type": self._tidx.tolist(),
+            "kind": self._kind.tolist(),
+            "size": self._sizes.tolist(),
+            "offsets": self._off.tolist(),
+            "targets": self._tgt.tolist(),
+            "roots": self._roots.tolist(),
+            "via": None if self._via is None else self._via.tolist(),
+            "via_names": self._via_names,
+        }
+        tmp = os.fspath(path) + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as fp:
+            json.dump(data, fp, separators=(",", ":"))
+        os.replace(tmp, os.fspath(path))
+
+
+class HeapNodeRef(_Frozen):
+    """A row number given where an object is expected (``heap.row(12)``)."""
+
+    __slots__ = ("node",)
+
+    def __init__(self, node: int):
+        self._set(node=node)
+
+
+def row(node: int) -> HeapNodeRef:
+    """Refer to a snapshot row by number (for ``retained_size`` and friends)."""
+    if isinstance(node, bool) or not isinstance(node, int) or node < 0:
+        raise ValueError("row must be an int >= 0, got %r" % (node,))
+    return HeapNodeRef(node)
+
+
+__all__ += ["row", "HeapNodeRef"]
+
+
+# --------------------------------------------------------------------------
+# dominators: Cooper-Harvey-Kennedy over a breadth-first numbering
+# --------------------------------------------------------------------------
+
+def _dominators(snap: HeapSnapshot) -> tuple:
+    n = len(snap)
+    order = snap._bfs()  # reachable rows, breadth-first from the roots
+    m = len(order)
+    # rank space: 0 = virtual root, rows get 1..m in breadth-first order
+    rank = array("i", [0]) * n  # 0 also for unreachable rows (their edges are dropped)
+    _drain(map(rank.__setitem__, order, range(1, m + 1)))
+    src, dst = snap._edges()
+    rs = list(map(rank.__getitem__, src))
+    rd = list(map(rank.__getitem__, dst))
+    # drop edges from unreachable rows (rank 0), into the roots' own rank 0, self-loops
+    keep = list(map(bool, map(int.__mul__, rs, rd)))
+    rs = list(compress(rs, keep))
+    rd = list(compress(rd, keep))
+    del keep
+    roots = set(map(rank.__getitem__, snap._roots))
+    # in-degrees (the virtual root counts as one referrer of each root)
+    indeg = [0] * (m + 1)
+    cnt: dict = {}
+    _count_elements(cnt, rd)
+    for v, c in cnt.items():
+        indeg[v] = c
+    del cnt
+    for r in roots:
+        indeg[r] += 1
+    idom = [-1] * (m + 1)
+    idom[0] = 0
+    for r in roots:
+        if indeg[r] == 1:
+            idom[r] = 0
+    # rows with a single referrer: that referrer is the immediate dominator
+    single = list(map((1).__eq__, map(indeg.__getitem__, rd)))
+    _drain(map(idom.__setitem__, compress(rd, single), compress(rs, single)))
+    # the others: predecessor lists, then iterate to the fixed point
+    multi_mask = list(map(not_, single))
+    del single
+    preds: dict = {}
+    for d, s in zip(compress(rd, multi_mask), compress(rs, multi_mask)):
+        p = preds.get(d)
+        if p is None:
+            preds[d] = [s]
+        else:
+            p.append(s)
+    del multi_mask, rs, rd
+    for r in roots:
+        if r in preds:
+            preds[r].append(0)
+    multi = sorted(preds)
+    first = True
+    changed = True
+    while changed:
+        changed = False
+        for v in multi:
+            new = -1
+            for p in preds[v]:
+                if first and p >= v:
+                    continue  # not numbered yet on the first pass
+                if idom[p] == -1:
+                    continue
+                if new == -1:
+                    new = p
+                    continue
+                a = p
+                b = new
+                while a != b:
+                    while a > b:
+                        a = idom[a]
+                    while b > a:
+                        b = idom[b]
+                new = a
+                if new == 0:
+                    break
+            if new != idom[v]:
+                idom[v] = new
+                changed = True
+        first = False
+    # back to rows; retained sizes bottom-up (reverse breadth-first order)
+    sizes = snap._sizes
+    ret_r = [0] * (m + 1)
+    _drain(map(ret_r.__setitem__, range(1, m + 1), map(sizes.__getitem__, order)))
+    for v in range(m, 0, -1):
+        ret_r[idom[v]] += ret_r[v]
+    idom_rows = [-2] * n
+    row_of = [-1] + order  # rank -> row (-1 for the virtual root)
+    _drain(map(idom_rows.__setitem__, order, map(row_of.__getitem__, idom[1:])))
+    retained = [0] * n
+    _drain(map(retained.__setitem__, order, ret_r[1:]))
+    return idom_rows, retained, ret_r[0], m
+
+
+# --------------------------------------------------------------------------
+# loading
+# --------------------------------------------------------------------------
+
+_FIELDS = ("format", "version", "meta", "types", "kinds", "ids", "type", "kind", "size",
+           "offsets", "targets", "roots", "via", "via_names")
+
+
+def _int_list(data: dict, name: str, lo: int, hi: int | None, path: str) -> list:
+    value = data[name]
+    if type(value) is not list:
+        raise HeapFormatError("%s: field %r must be a list of integers, got %s"
+                              % (path, name, type(value).__name__))
+    if value and set(map(type, value)) != {int}:
+        raise HeapFormatError("%s: field %r must hold integers only" % (path, name))
+    if value and (min(value) < lo or (hi is not None and max(value) >= hi)):
+        raise HeapFormatError("%s: field %r has values outside [%d, %s)"
+                              % (path, name, lo, "inf" if hi is None else hi))
+    return value
+
+
+def load(path) -> HeapSnapshot:
+    """Load a snapshot saved by :meth:`HeapSnapshot.dump`.
+
+    The file is plain JSON: loading never runs code.  Every field is checked (format
+    name, version, types and ranges, graph offsets); a malformed or foreign file
+    raises :class:`HeapFormatError` naming the bad field.
+    """
+    path = os.fspath(path)
+    try:
+        with open(path, encoding="utf-8") as fp:
+            data = json.load(fp)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise HeapFormatError("%s: not a JSON heap snapshot (%s)" % (path, exc)) from None
+    if type(data) is not dict:
+        raise HeapFormatError("%s: not a heap snapshot (top level is %s, not an object)"
+                              % (path, type(data).__name__))
+    if data.get("format") != FORMAT:
+        raise HeapFormatError("%s: format is %r, expected %r (save with HeapSnapshot.dump)"
+                              % (path, data.get("format"), FORMAT))
+    if data.get("version") != FORMAT_VERSION:
+        raise HeapFormatError("%s: version %r is not supported (this pympler_nb reads version %d)"
+                              % (path, data.get("version"), FORMAT_VERSION))
+    missing = [f for f in _FIELDS if f not in data]
+    if missing:
+        raise HeapFormatError("%s: missing field(s) %s" % (path, ", ".join(missing)))
+    meta = data["meta"]
+    if type(meta) is not dict or not all(type(v) in (str, int, float) for v in meta.values()):
+        raise HeapFormatError("%s: field 'meta' must be an object of strings and numbers" % path)
+    tys = data["types"]
+    if type(tys) is not list or not all(type(t) is list and len(t) == 2
+                                        and all(type(x) is str for x in t) for t in tys):
+        raise HeapFormatError("%s: field 'types' must be a list of [name, module] strings" % path)
+    kinds = data["kinds"]
+    if type(kinds) is not list or not all(type(k) is str for k in kinds):
+        raise HeapFormatError("%s: field 'kinds' must be a list of strings" % path)
+    ids = _int_list(data, "ids", 0, 1 << 64, path)
+    n = len(ids)
+    tidx = _int_list(data, "type", 0, len(tys), path)
+    kind = _int_list(data, "kind", 0, len(tys) + len(kinds), path)
+    size = _int_list(data, "size", 0, None, path)
+    off = _int_list(data, "offsets", 0, None, path)
+    tgt = _int_list(data, "targets", 0, max(n, 1), path)
+    roots = _int_list(data, "roots", 0, max(n, 1), path)
+    for name, col in (("type", tidx), ("kind", kind), ("size", size)):
+        if len(col) != n:
+            raise HeapFormatError("%s: field %r has %d entries for %d objects"
+                                  % (path, name, len(col), n))
+    if len(off) != n + 1 or off[0] != 0 or off[-1] != len(tgt) or \
+            any(map(int.__gt__, off[:-1], off[1:])):
+        raise HeapFormatError("%s: field 'offsets' must rise from 0 to len(targets) with one "
+                              "entry per object plus one" % path)
+    via, via_names = data["via"], data["via_names"]
+    if via is not None:
+        if type(via_names) is not list or not all(type(x) is str for x in via_names):
+            raise HeapFormatError("%s: field 'via_names' must be a list of strings" % path)
+        via = _int_list(data, "via", 0, max(len(via_names), 1), path)
+        if len(via) != len(tgt):
+            raise HeapFormatError("%s: field 'via' needs one entry per target" % path)
+        via = array("i", via)
+    else:
+        via_names = None
+    type_names = [t[0] for t in tys]
+    return HeapSnapshot._from_columns(
+        array("Q", ids), array("i", tidx), type_names, [t[1] for t in tys], array("q", size),
+        array("i", kind), type_names + list(kinds), array("q", off), array("i", tgt),
+        array("i", roots), via, via_names, dict(meta, loaded_from=path))
+
+
+# --------------------------------------------------------------------------
+# a session with a reference point (heapy's hpy())
+# --------------------------------------------------------------------------
+
+class HeapSession:
+    """Heapy's ``hpy()`` in small: a reference point and views relative to it.
+
+    >>> hs = HeapSession()
+    >>> hs.setref()
+    >>> data = [object() for _ in range(100)]
+    >>> hs.heap().by_type().row("object").count >= 100
+    True
+    """
+
+    __slots__ = ("_ref",)
+
+    def __init__(self):
+        self._ref: HeapSnapshot | None = None
+
+    def setref(self, snapshot: HeapSnapshot | None = None) -> None:
+        """Take (or use) a snapshot as the reference point: later :meth:`heap` views
+        show only objects created after it."""
+        if snapshot is not None and not isinstance(snapshot, HeapSnapshot):
+            raise TypeError("setref takes a HeapSnapshot or nothing, got %s"
+                            % type(snapshot).__name__)
+        self._ref = None
+        self._ref = snapshot if snapshot is not None else take()
+
+    def clearref(self) -> None:
+        self._ref = None
+
+    @property
+    def reference(self) -> HeapSnapshot | None:
+        return self._ref
+
+    def snapshot(self, **options) -> HeapSnapshot:
+        """A fresh whole-heap snapshot (see :func:`take` for the options)."""
+        return take(**options)
+
+    def heap(self, **options) -> HeapSet:
+        """The reachable objects, only those new since :meth:`setref` if it was called."""
+        snap = take(**options)
+        live = snap.reachable
+        if self._ref is None:
+            return live
+        new = snap.new_since(self._ref)
+        keep = set(live._nodes)
+        return HeapSet(snap, array("i", filter(keep.__contains__, new._nodes)), "new")
+
+    def heapu(self, **options) -> HeapSet:
+        """The unreachable (collectable) objects, not freed."""
+        return take(**options).unreachable()
