@@ -1,9 +1,24 @@
 """pympler_nb: memory profiling of Python objects, native to Jupyter.
 
 ``import pympler_nb`` stays light: the notebook layer (IPython, widgets, pandas,
-Altair) is imported only by :func:`load_ipython_extension`.
+Altair) is imported only by :func:`load_ipython_extension` (``%load_ext pympler_nb``).
 """
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+__all__ = ["__version__", "load_ipython_extension", "unload_ipython_extension"]
+
+
+def load_ipython_extension(ipython) -> None:
+    """Register the magics (``%load_ext pympler_nb``): ``%memsize``, ``%%memdiff``,
+    ``%classtrack``, ``%refgraph``, ``%whyalive``, ``%garbage``."""
+    from .magics import load_ipython_extension as load
+
+    load(ipython)
+
+
+def unload_ipython_extension(ipython) -> None:
+    """Remove the magics and stop class tracking (``%unload_ext pympler_nb``)."""
+    from .magics import unload_ipython_extension as unload
+
+    unload(ipython)

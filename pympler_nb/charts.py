@@ -21,13 +21,15 @@ import json
 import altair as alt
 import pandas as pd
 
-__all__ = ["OTHER", "classtracker_active_chart", "classtracker_memory_chart", "lifetimes_chart"]
+__all__ = ["OTHER", "classtracker_active_chart", "classtracker_memory_chart", "diff_chart",
+           "lifetimes_chart"]
 
 #: the series that collects everything outside the top N
 OTHER = "other"
 
 _CLASS_NEEDS = ("snapshot", "label", "timestamp", "class", "active", "size")
 _OBJECT_NEEDS = ("class", "name", "id", "repr", "birth", "death", "max_size")
+_DIFF_NEEDS = ("type", "count_diff", "size_diff")
 
 
 def _check(df: pd.DataFrame, needs: tuple[str, ...], frame: str) -> None:
@@ -155,5 +157,53 @@ def lifetimes_chart(df: pd.DataFrame, max_instances: int = 40, end: float | None
             tooltip=[alt.Tooltip("instance:N"), alt.Tooltip("repr:N"), alt.Tooltip("birth:Q", format=".3f"),
                      alt.Tooltip("end:Q", format=".3f"), alt.Tooltip("alive:N"),
                      alt.Tooltip("max_size:Q", title="max bytes", format=",")],
+        )
+    )
+
+
+def diff_chart(df: pd.DataFrame, top: int = 10) -> alt.Chart:
+    """Horizontal bars: the change in bytes per type (growth and shrinkage in two colours).
+
+    Parameters
+    ----------
+    df : DataFrame
+        ``pympler_nb.frames.diff_frame(rows)`` (columns ``type``, ``count_diff``,
+        ``size_diff``).
+    top : int
+        Types shown by name (largest absolute ``size_diff`` first); the rest is summed
+        into one ``"other"`` bar (its ``count_diff`` and ``size_diff`` are net sums).
+
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"type": ["dict", "list", "str"], "count_diff": [10, -1, 3],
+    ...                    "size_diff": [640, -56, 150]})
+    >>> [row["type"] for row in diff_chart(df, top=1).to_dict()["datasets"].popitem()[1]]
+    ['dict', 'other']
+    """
+    _check(df, _DIFF_NEEDS, "diff_frame")
+    _check_top(top)
+    data = pd.DataFrame({
+        "type": df["type"].astype(str).to_numpy(),
+        "count_diff": df["count_diff"].astype("int64").to_numpy(),
+        "size_diff": df["size_diff"].astype("int64").to_numpy(),
+    })
+    order = data["size_diff"].abs().sort_values(ascending=False, kind="stable").index
+    data = data.loc[order].reset_index(drop=True)
+    if len(data) > top:
+        rest = data.iloc[top:]
+        other = pd.DataFrame({"type": [OTHER], "count_diff": [int(rest["count_diff"].sum())],
+                              "size_diff": [int(rest["size_diff"].sum())]})
+        data = pd.concat([data.iloc[:top], other], ignore_index=True)
+    data["change"] = ["grew" if v >= 0 else "shrank" for v in data["size_diff"]]
+    data["rank"] = range(len(data))
+    return (
+        alt.Chart(data, title="Memory change by type")
+        .mark_bar()
+        .encode(
+            x=alt.X("size_diff:Q", title="bytes (change)"),
+            y=alt.Y("type:N", title=None, sort=alt.EncodingSortField(field="rank", op="min")),
+            color=alt.Color("change:N", title=None, scale=alt.Scale(domain=["grew", "shrank"],
+                                                                    range=["#d62728", "#2ca02c"])),
+            tooltip=[alt.Tooltip("type:N"), alt.Tooltip("count_diff:Q", title="objects", format="+,"),
+                     alt.Tooltip("size_diff:Q", title="bytes", format="+,")],
         )
     )

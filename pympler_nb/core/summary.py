@@ -276,7 +276,76 @@ def _total_size(t: type, objs: list) -> int:
         first = objs[0]
         header = _getsizeof(first) - sizeof(first)
         return sum(map(sizeof, objs)) + header * len(objs)
-    return sum(_sizes(objs))
+    return sum(_flat_sizes(objs, [t] * len(objs))[2])
+
+
+def _python_sizeof(t: type) -> Callable[[Any], int] | None:
+    """For a type whose ``__sizeof__`` is written in Python, a C-level replacement
+    (``obj -> bytes``, as ``sys.getsizeof`` counts them); None for the other types.
+
+    A heap summary must not run such methods: pandas' ``__sizeof__`` returns a deep
+    size (``memory_usage(deep=True)``, which the summary would count on top of the
+    objects it reaches) and creates objects while doing so (its copy-on-write
+    bookkeeping keeps weak references), so every summary would grow the heap it
+    measures.  The nearest C-level ``__sizeof__`` in the MRO is used instead (the
+    rule ``asizeof`` follows), plus the object's pre-header.
+    """
+    from . import _layout
+    from .asizeof import _C_DESCRIPTORS, _CYTHON_FUNCTIONS, _c_sizeof, _own_sizeof
+
+    try:
+        mro = type.__dict__["__mro__"].__get__(t)
+    except Exception:  # noqa: BLE001 - exotic metaclasses
+        return None
+    for klass in mro:
+        desc = _own_sizeof(klass)
+        if desc is None:
+            continue
+        if type(desc) in _C_DESCRIPTORS or type(desc).__name__ in _CYTHON_FUNCTIONS:
+            return None  # compiled: trusted, as in asizeof
+        break
+    else:
+        return None
+    fn = _c_sizeof(t)
+    try:
+        pre = _layout.preheader_size(t)
+    except Exception:  # noqa: BLE001
+        pre = 0
+
+    def size(obj: Any) -> int:
+        try:
+            return fn(obj) + pre
+        except Exception:  # noqa: BLE001 - never fail a heap walk
+            return t.__basicsize__ + pre
+
+    return size
+
+
+def _flat_sizes(objects: list, tys: list) -> tuple[list, list, list]:
+    """``(objects, tys, sizes)``: ``sys.getsizeof`` of each object, except that types
+    with a ``__sizeof__`` written in Python are sized by :func:`_python_sizeof` (those
+    objects move to the end; the three lists stay parallel)."""
+    distinct = dict(zip(map(id, tys), tys))
+    python = {}
+    for key, t in distinct.items():
+        fn = _python_sizeof(t)
+        if fn is not None:
+            python[key] = fn
+    del distinct
+    if not python:
+        return objects, tys, _sizes(objects)
+    mask = list(map(python.__contains__, map(id, tys)))
+    keep = list(map(not_, mask))
+    bad_objs = list(compress(objects, mask))
+    bad_tys = list(compress(tys, mask))
+    objects = list(compress(objects, keep))
+    tys = list(compress(tys, keep))
+    del mask, keep
+    sizes = _sizes(objects)
+    sizes.extend(python[id(t)](o) for o, t in zip(bad_objs, bad_tys))
+    objects.extend(bad_objs)
+    tys.extend(bad_tys)
+    return objects, tys, sizes
 
 
 def _add_keyed(table: dict[str, list[int]], fn: Callable, objs: list,
@@ -381,7 +450,7 @@ def _tabulate_bulk(objects: list, tys: list | None,
 
 def _tabulate_rest(objects: list, tys: list, table: dict[str, list[int]]) -> None:
     """The general case of :func:`_tabulate`: one ``(type, size)`` count per object."""
-    sizes = _sizes(objects)
+    objects, tys, sizes = _flat_sizes(objects, tys)
     per_type: dict[type, list[int]] = {}
     pairs: dict[tuple[type, int], int] = {}
     _count_elements(pairs, zip(tys, sizes))
