@@ -4,13 +4,19 @@
 # core tests again, because CPython's object layouts differ between these versions.
 source "$(dirname "$0")/env.sh"
 
-if ! command -v dot >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
-  echo "== installing graphviz (dot) for the render tests"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null
+# system packages: graphviz (dot) for the render tests, Debian's chromium for the
+# real-browser test (driven by the playwright Python package; no browser download)
+missing=()
+command -v dot >/dev/null 2>&1 || missing+=(graphviz)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "== apt-get install ${missing[*]}"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 echo "== Python 3.11: setting up .venv"
 make_venv .venv "$PY311" dev
+build_js
 status=0
 echo "== Python 3.11: all tests"
 .venv/bin/python -m pytest -q -p no:cacheprovider || status=1
