@@ -8,6 +8,7 @@
 import { instance } from "@viz-js/viz";
 import css from "./ref_graph.css";
 import { formatSize } from "./lib/format.js";
+import { guarded } from "./lib/guard.js";
 import { clampViewBox, panViewBox, zoomViewBox } from "./lib/viewbox.js";
 
 const MIN_READABLE = 0.5; // fitting scales below this start at the top instead
@@ -288,18 +289,7 @@ function render({ model, el }) {
   };
 }
 
-function safeRender(ctx) {
-  try {
-    return render(ctx);
-  } catch (error) {
-    ctx.el.replaceChildren();
-    const box = document.createElement("pre");
-    box.className = "pympler-nb-graph";
-    box.textContent = `pympler_nb reference graph failed to render: ${error && error.message ? error.message : error}`;
-    ctx.el.append(box);
-    return undefined;
-  }
-}
+const safeRender = guarded(render, "pympler-nb-graph", "reference graph");
 
 // the layout engine on its own, for tests (anywidget uses only the default export)
 export { getViz };

@@ -6,6 +6,7 @@
 
 import css from "./size_tree.css";
 import { formatShare, formatSize } from "./lib/format.js";
+import { guarded } from "./lib/guard.js";
 import * as tree from "./lib/tree.js";
 
 const INDENT_EM = 1.2;
@@ -221,17 +222,6 @@ function render({ model, el }) {
   };
 }
 
-function safeRender(ctx) {
-  try {
-    return render(ctx);
-  } catch (error) {
-    ctx.el.replaceChildren();
-    const box = document.createElement("pre");
-    box.className = "pympler-nb-tree";
-    box.textContent = `pympler_nb size tree failed to render: ${error && error.message ? error.message : error}`;
-    ctx.el.append(box);
-    return undefined;
-  }
-}
+const safeRender = guarded(render, "pympler-nb-tree", "size tree");
 
 export default { render: safeRender };

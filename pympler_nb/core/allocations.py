@@ -79,14 +79,7 @@ from operator import itemgetter, not_
 from tracemalloc import DomainFilter, Filter
 
 from ._format import format_size
-
-try:  # C counting loop behind collections.Counter
-    from collections import _count_elements
-except ImportError:  # pragma: no cover
-    def _count_elements(mapping, iterable):
-        get = mapping.get
-        for elem in iterable:
-            mapping[elem] = get(elem, 0) + 1
+from .summary import _count_elements
 
 __all__ = [
     "trace",
@@ -160,7 +153,39 @@ def _format_frames(traceback: tuple) -> str:
     return "\n".join("  %s:%s" % frame for frame in traceback)
 
 
-class Stat:
+class _Record:
+    """An immutable record with fields ``__slots__`` (set once, by position)."""
+
+    __slots__ = ()
+
+    def __init__(self, *values):
+        if len(values) != len(self.__slots__):
+            raise TypeError("%s takes %d values (%s)" % (type(self).__name__, len(self.__slots__),
+                                                        ", ".join(self.__slots__)))
+        for name, value in zip(self.__slots__, values):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name, value):
+        raise AttributeError("%s is immutable (cannot set %r)" % (type(self).__name__, name))
+
+    __delattr__ = __setattr__
+
+    def _where(self) -> str:
+        return self.filename if self.lineno is None else "%s:%s" % (self.filename, self.lineno)
+
+    def _key(self):
+        return tuple(getattr(self, n) for n in self.__slots__)
+
+    def __eq__(self, other):
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self):
+        return hash(self._key())
+
+
+class Stat(_Record):
     """Memory allocated by one line (or file, or traceback): an immutable record.
 
     Attributes
@@ -179,22 +204,10 @@ class Stat:
 
     __slots__ = ("filename", "lineno", "size", "count", "traceback")
 
-    def __init__(self, filename, lineno, size, count, traceback):
-        for name, value in zip(self.__slots__, (filename, lineno, size, count, traceback)):
-            object.__setattr__(self, name, value)
-
-    def __setattr__(self, name, value):
-        raise AttributeError("%s is immutable (cannot set %r)" % (type(self).__name__, name))
-
-    __delattr__ = __setattr__
-
     @property
     def average(self) -> float:
         """Mean block size in bytes (0 when ``count`` is 0)."""
         return self.size / self.count if self.count else 0.0
-
-    def _where(self) -> str:
-        return self.filename if self.lineno is None else "%s:%s" % (self.filename, self.lineno)
 
     def __str__(self):
         text = "%s: size=%s, count=%i" % (self._where(), format_size(self.size), self.count)
@@ -205,23 +218,12 @@ class Stat:
     def __repr__(self):
         return "<Stat %s size=%i count=%i>" % (self._where(), self.size, self.count)
 
-    def _key(self):
-        return (self.filename, self.lineno, self.size, self.count, self.traceback)
-
-    def __eq__(self, other):
-        if type(other) is not type(self):
-            return NotImplemented
-        return self._key() == other._key()
-
-    def __hash__(self):
-        return hash(self._key())
-
     def format(self) -> str:
         """The line and its traceback frames (most recent first), one per line."""
         return "%s\n%s" % (self, _format_frames(self.traceback))
 
 
-class StatDiff:
+class StatDiff(_Record):
     """Difference of one line (file, traceback) between two snapshots (immutable).
 
     Attributes: ``filename``, ``lineno`` (None for ``'filename'``), ``size`` and
@@ -231,19 +233,6 @@ class StatDiff:
 
     __slots__ = ("filename", "lineno", "size", "size_diff", "count", "count_diff", "traceback")
 
-    def __init__(self, filename, lineno, size, size_diff, count, count_diff, traceback):
-        for name, value in zip(self.__slots__,
-                               (filename, lineno, size, size_diff, count, count_diff, traceback)):
-            object.__setattr__(self, name, value)
-
-    def __setattr__(self, name, value):
-        raise AttributeError("%s is immutable (cannot set %r)" % (type(self).__name__, name))
-
-    __delattr__ = __setattr__
-
-    def _where(self) -> str:
-        return self.filename if self.lineno is None else "%s:%s" % (self.filename, self.lineno)
-
     def __str__(self):
         return "%s: size=%s (%s), count=%i (%+i)" % (
             self._where(), format_size(self.size), format_size(self.size_diff, sign=True),
@@ -252,17 +241,6 @@ class StatDiff:
     def __repr__(self):
         return "<StatDiff %s size=%i (%+i) count=%i (%+i)>" % (
             self._where(), self.size, self.size_diff, self.count, self.count_diff)
-
-    def _key(self):
-        return tuple(getattr(self, n) for n in self.__slots__)
-
-    def __eq__(self, other):
-        if type(other) is not type(self):
-            return NotImplemented
-        return self._key() == other._key()
-
-    def __hash__(self):
-        return hash(self._key())
 
 
 TracedMemory = namedtuple("TracedMemory", "current peak")
