@@ -22,7 +22,7 @@ import altair as alt
 import pandas as pd
 
 __all__ = ["OTHER", "classtracker_active_chart", "classtracker_memory_chart", "diff_chart",
-           "lifetimes_chart"]
+           "heap_partition_chart", "lifetimes_chart"]
 
 #: the series that collects everything outside the top N
 OTHER = "other"
@@ -30,6 +30,7 @@ OTHER = "other"
 _CLASS_NEEDS = ("snapshot", "label", "timestamp", "class", "active", "size")
 _OBJECT_NEEDS = ("class", "name", "id", "repr", "birth", "death", "max_size")
 _DIFF_NEEDS = ("type", "count_diff", "size_diff")
+_HEAP_NEEDS = ("key", "count", "size")
 
 
 def _check(df: pd.DataFrame, needs: tuple[str, ...], frame: str) -> None:
@@ -205,5 +206,63 @@ def diff_chart(df: pd.DataFrame, top: int = 10) -> alt.Chart:
                                                                     range=["#d62728", "#2ca02c"])),
             tooltip=[alt.Tooltip("type:N"), alt.Tooltip("count_diff:Q", title="objects", format="+,"),
                      alt.Tooltip("size_diff:Q", title="bytes", format="+,")],
+        )
+    )
+
+
+def heap_partition_chart(df: pd.DataFrame, top: int = 10, by: str = "type") -> alt.Chart:
+    """Horizontal bars: flat bytes per row of a heap partition, largest first.
+
+    Parameters
+    ----------
+    df : DataFrame
+        ``pympler_nb.frames.heap_partition_frame(partition)`` (columns ``key``, ``count``,
+        ``size``; a ``retained`` column, as ``%heap --retained`` adds, goes into the
+        tooltip).
+    top : int
+        Rows drawn by name (largest ``size`` first); the rest is summed into one
+        ``"other"`` bar (``count`` and ``size`` add up; ``retained`` is not summed, since
+        the rows' retained sets overlap).
+    by : str
+        What the partition classifies (``'type'``, ``'module'``...), for the titles.
+
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"key": ["str", "dict", "int"], "count": [10, 2, 5],
+    ...                    "size": [600, 464, 160]})
+    >>> [r["key"] for r in heap_partition_chart(df, top=2).to_dict()["datasets"].popitem()[1]]
+    ['str', 'dict', 'other']
+    """
+    _check(df, _HEAP_NEEDS, "heap_partition_frame")
+    _check_top(top)
+    data = pd.DataFrame({
+        "key": df["key"].astype(str).to_numpy(),
+        "count": df["count"].astype("int64").to_numpy(),
+        "size": df["size"].astype("int64").to_numpy(),
+    })
+    retained = "retained" in df.columns
+    if retained:
+        data["retained"] = pd.array(df["retained"].astype("int64").to_numpy(), dtype="Int64")
+    data = data.sort_values(["size", "count"], ascending=False, kind="stable").reset_index(drop=True)
+    if len(data) > top:
+        rest = data.iloc[top:]
+        other = {"key": [OTHER], "count": [int(rest["count"].sum())], "size": [int(rest["size"].sum())]}
+        if retained:
+            other["retained"] = pd.array([None], dtype="Int64")
+        data = pd.concat([data.iloc[:top], pd.DataFrame(other)], ignore_index=True)
+    total = int(df["size"].sum())
+    data["pct"] = [100.0 * s / total if total else 0.0 for s in data["size"]]
+    data["rank"] = range(len(data))
+    tooltip = [alt.Tooltip("key:N", title=by), alt.Tooltip("count:Q", title="objects", format=","),
+               alt.Tooltip("size:Q", title="bytes", format=","),
+               alt.Tooltip("pct:Q", title="% of bytes", format=".1f")]
+    if retained:
+        tooltip.append(alt.Tooltip("retained:Q", title="retained bytes", format=","))
+    return (
+        alt.Chart(data, title=f"Heap by {by}")
+        .mark_bar()
+        .encode(
+            x=alt.X("size:Q", title="bytes (flat)"),
+            y=alt.Y("key:N", title=None, sort=alt.EncodingSortField(field="rank", op="min")),
+            tooltip=tooltip,
         )
     )

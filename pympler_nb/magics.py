@@ -829,12 +829,18 @@ class PymplerMagics(Magics):
 # ---------------------------------------------------------------------------
 
 def load_ipython_extension(ipython) -> None:
-    """Register :class:`PymplerMagics` with ``ipython``."""
+    """Register :class:`PymplerMagics` (and the heap magics) with ``ipython``."""
+    from . import magics_heap
+
     ipython.register_magics(PymplerMagics)
+    magics_heap.load_ipython_extension(ipython)
 
 
 def unload_ipython_extension(ipython) -> None:
     """Stop class tracking and remove the magics from ``ipython``."""
+    from . import magics_heap
+
+    magics_heap.unload_ipython_extension(ipython)
     manager = ipython.magics_manager
     instance = manager.registry.get("PymplerMagics")
     if instance is not None and instance.class_tracker is not None:

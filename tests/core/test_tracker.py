@@ -389,3 +389,25 @@ def test_locals_of_running_frames_are_transient():
 
     driver()
     assert seen["temp"][0] in seen["skipped"] and seen["temp"][1] in seen["skipped"]
+
+
+# ---------------------------------------------------------------------------
+# heap summaries never run a Python __sizeof__ (found while writing %%memdiff)
+# ---------------------------------------------------------------------------
+
+def test_tracker_quiet_with_live_dataframes():
+    pd = pytest.importorskip("pandas")  # in every test environment (the test-core extra)
+    from pympler_nb.core import muppy
+
+    df = pd.DataFrame({"a": list(range(10_000)), "b": ["x"] * 10_000})
+    probe = weakref.ref(df)
+    slots = [None] * 3
+    tr = SummaryTracker()
+    slots[0] = tr.diff()
+    slots[1] = tr.diff()
+    slots[2] = tr.diff()
+    assert slots[1] == [] and slots[2] == []  # pandas' __sizeof__ grew weakref lists
+    rows = {r[0]: r for r in summary.summarize(muppy.get_objects())}
+    _, count, size = rows["pandas.DataFrame"]
+    assert size / count < 1000  # flat, not memory_usage(deep=True) (>= 80 KB here)
+    assert probe() is df

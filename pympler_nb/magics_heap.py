@@ -1,0 +1,296 @@
+"""Heap magics: ``%heap`` (heapy-style partitions of the live heap) and ``%retained``
+(what an object alone keeps alive, as a browsable dominator tree).
+
+Registered by ``%load_ext pympler_nb`` together with :mod:`pympler_nb.magics`, and
+built the same way: parse the line (``-h`` prints the usage, mistakes raise a one-line
+:class:`~IPython.core.error.UsageError`), call :mod:`pympler_nb.core.heap`, return a
+DataFrame, display a chart or a widget unless ``-q``.
+
+Each shell has one :class:`~pympler_nb.core.heap.HeapSession` (the reference point of
+``%heap --new``).  Snapshots hold ids and numbers, never the user's objects; the
+reference snapshot is left out of every later snapshot by the core, and the magics keep
+nothing else between calls.
+"""
+
+from __future__ import annotations
+
+import argparse
+import heapq
+from array import array
+
+import pandas as pd
+from IPython.core.error import UsageError
+from IPython.core.magic import (
+    Magics,
+    line_magic,
+    magics_class,
+    needs_local_scope,
+    no_var_expand,
+    output_can_be_silenced,
+)
+from IPython.core.magic_arguments import argument, magic_arguments
+
+from . import charts, frames
+from .core._format import clip_text, format_size
+from .magics import _evaluate, _Note, _parse, _positive, _show
+
+__all__ = ["BY", "HeapMagics"]
+
+#: the partitions ``%heap --by`` offers
+BY = ("type", "kind", "module", "rcs", "via", "size")
+
+
+# ---------------------------------------------------------------------------
+# retained sizes of partition rows and of subsets (over the core's dominator tree)
+# ---------------------------------------------------------------------------
+
+def _retained_by_row(part) -> list[int]:
+    """Retained size of each row of ``part`` taken as a whole: the bytes freed if all of
+    the row's objects went away (the row's members that no other member dominates,
+    summed; Eclipse MAT's "retained heap" per class).  One depth-first walk of the
+    dominator tree with a count per row of the members on the current path.
+
+    Aligned with ``part.rows``.  (Core logic: a candidate for ``Partition.retained()``.)
+    """
+    hset = part._hset
+    snap = hset.snapshot
+    retained = snap._dom_data()[1]
+    label = array("i", [-1]) * len(snap)
+    for node, code in zip(hset._nodes, part._labels):
+        label[node] = code
+    on_path = [0] * len(part._keys)
+    total = [0] * len(part._keys)
+    stack = snap._dominated(-1)
+    dominated = snap._dominated
+    while stack:
+        v = stack.pop()
+        if v < 0:  # leaving ~v
+            on_path[label[~v]] -= 1
+            continue
+        code = label[v]
+        if code >= 0:
+            if not on_path[code]:
+                total[code] += retained[v]
+            on_path[code] += 1
+            stack.append(~v)
+        stack.extend(dominated(v))
+    code_of = {key: i for i, key in enumerate(part._keys)}
+    return [total[code_of[r.key]] for r in part.rows]
+
+
+def _top_retainers(hset, n: int) -> list:
+    """The ``n`` objects of ``hset`` with the largest retained sizes (``Retainer`` rows)."""
+    from .core.heap import Retainer
+
+    snap = hset.snapshot
+    if hset.name == "reachable":
+        return snap.top_retainers(n)
+    retained = snap._dom_data()[1]
+    counts = snap._dom_counts()
+    best = heapq.nlargest(n, hset._nodes, key=retained.__getitem__)
+    return [Retainer(snap._ids[v], snap.type_of(v), snap._sizes[v], retained[v], counts[v])
+            for v in best if retained[v] > 0]
+
+
+def _tree_view(source, title: str, fallback):
+    """The size tree widget over ``source``, or ``fallback`` without the JS bundle."""
+    from .widgets import BundleMissingError, SizeTree
+
+    try:
+        return SizeTree(source, title=title)
+    except BundleMissingError as exc:  # a source checkout without `npm run build`
+        source.release()
+        return _Note(f"{fallback}\n(size tree widget unavailable: {exc})")
+
+
+# ---------------------------------------------------------------------------
+# the magics
+# ---------------------------------------------------------------------------
+
+@magics_class
+class HeapMagics(Magics):
+    """``%heap`` and ``%retained``; one :class:`~pympler_nb.core.heap.HeapSession` per shell."""
+
+    def __init__(self, shell=None, **kwargs):
+        # what a snapshot imports lazily is imported now, so that the first
+        # `%heap --new` does not list the tool's own modules as new objects
+        from .core import _format, _graphwalk, asizeof, summary  # noqa: F401
+        from .core.heap import HeapSession
+
+        super().__init__(shell=shell, **kwargs)
+        self.heap_session = HeapSession()
+
+    # -- %heap --------------------------------------------------------------------
+    @magic_arguments()
+    @argument("--by", default="type", choices=BY,
+              help="how to partition the objects (default type; kind: dicts by owner; "
+                   "rcs: by referrers' kinds; via: by how they are held, slower)")
+    @argument("--new", action="store_true",
+              help="only the objects created since the reference point (set it with --setref)")
+    @argument("--setref", action="store_true",
+              help="make the heap as it is now the reference point of --new (with --new: "
+                   "after showing what is new since the previous one)")
+    @argument("--clearref", action="store_true", help="forget the reference point")
+    @argument("--retained", action="store_true",
+              help="add each row's retained size and list the top retainers (computes the "
+                   "dominator tree: slower)")
+    @argument("--top", type=int, default=10, metavar="N",
+              help="rows drawn by name, the rest as 'other'; top retainers listed (default 10)")
+    @argument("-q", "--quiet", action="store_true", help="display nothing; just return the table")
+    @output_can_be_silenced
+    @line_magic
+    def heap(self, line=""):
+        """The live heap partitioned by type (module, kind, referrers...), heapy style.
+
+        Returns one row per type (or other key): ``key, count, count_pct, size,
+        size_pct, cumulative`` (``pympler_nb.frames.heap_partition_frame``; with
+        ``--retained`` also ``retained``), largest first, complete, and displays a bar
+        chart of the top N rows.  Objects only garbage holds are not counted (``%garbage``).
+        ``%heap --setref`` sets the reference point (returns nothing); ``%heap --new``
+        shows what was created after it; ``%heap --new --setref`` then moves it.
+        """
+        __tracebackhide__ = True
+        from .core import heap
+
+        parsed = _parse(self.heap.parser, line, "heap")
+        if parsed is None:
+            return None
+        args = parsed[0]
+        _positive(args.top, "--top", "heap")
+        # plain values only from here on: the parsed arguments would be new objects
+        by, new, setref, retained, top, quiet = (args.by, args.new, args.setref, args.retained,
+                                                 args.top, args.quiet)
+        clearref = args.clearref
+        del parsed, args
+        session = self.heap_session
+        if clearref and (setref or new):
+            raise UsageError("%heap: --clearref cannot be combined with --setref or --new; "
+                             "run them one at a time")
+        if clearref:
+            session.clearref()
+            if not quiet:
+                _show(_Note("heap reference point cleared; %heap --setref sets a new one"))
+            return None
+        if new and session.reference is None:
+            raise UsageError("%heap: --new needs a reference point; run %heap --setref first, "
+                             "then create objects, then %heap --new")
+        if setref and not new:
+            self._setref(quiet)
+            return None
+        snap = heap.take(via=by == "via")
+        live = snap.reachable
+        hset = live if not new else snap.new_since(session.reference) - snap.unreachable()
+        part = getattr(hset, "by_" + by)()
+        df = frames.heap_partition_frame(part)
+        unreachable = len(snap) - len(live)
+        df.attrs.update(by=by, new=new, objects=part.count, size=part.size, unreachable=unreachable)
+        retainers = None
+        if retained:
+            df["retained"] = pd.Series(_retained_by_row(part), dtype="int64")
+            retainers = frames.retainers_frame(_top_retainers(hset, top))
+            df.attrs["top_retainers"] = retainers.to_dict("list")
+        del part, hset, live, snap
+        if not quiet:
+            what = "objects created since the reference point" if new else "reachable objects"
+            text = f"heap: {df.attrs['objects']:,} {what}, {format_size(df.attrs['size'])} (flat) by {by}"
+            if unreachable:
+                text += f"; {unreachable:,} unreachable objects not counted (%garbage lists the cycles)"
+            out = [_Note(text)]
+            if len(df):
+                out.append(charts.heap_partition_chart(df, top=top, by=by))
+            if retainers is not None:
+                out += [_Note(f"top {len(retainers)} retainers (bytes each object alone keeps alive):"),
+                        retainers]
+            _show(*out)
+            del out
+        if setref:
+            self._setref(quiet=True)
+        return df
+
+    def _setref(self, quiet: bool) -> None:
+        from .core import heap
+
+        # only ids and type names are needed to tell new objects: no reference graph
+        self.heap_session.setref(heap.take(graph=False))
+        if not quiet:
+            ref = self.heap_session.reference
+            _show(_Note(f"heap reference point set ({len(ref):,} objects, {format_size(ref.size)}); "
+                        "%heap --new shows the objects created after it"))
+
+    # -- %retained ----------------------------------------------------------------
+    @magic_arguments()
+    @argument("--via", action="store_true",
+              help="name the children by how their dominator holds them (.attr, ['key'], [3]); "
+                   "the snapshot takes several times longer")
+    @argument("--top", type=int, default=20, metavar="N",
+              help="directly dominated objects listed in the table (default 20)")
+    @argument("-q", "--quiet", action="store_true", help="display nothing; just return the table")
+    @argument("expr", nargs=argparse.REMAINDER, metavar="EXPR", help="the object")
+    @no_var_expand
+    @needs_local_scope
+    @output_can_be_silenced
+    @line_magic
+    def retained(self, line="", local_ns=None):
+        """What an object alone keeps alive: its retained size and its dominator tree.
+
+        Takes a heap snapshot with dominators: an object *dominates* another if every
+        path of references to it passes through it; its retained size is what freeing it
+        would free.  Returns the object and its largest directly dominated objects
+        (``id, name, type, size, retained, count``; first row: the object) and displays
+        the retained-size tree (lazy, expandable).
+        """
+        __tracebackhide__ = True
+        from .core import heap
+        from .core.heap import RetainedNode
+        from .widgets.retained import RetainedTreeSource
+
+        parsed = _parse(self.retained.parser, line, "retained", exprs="one")
+        if parsed is None:
+            return None
+        args, (expr,) = parsed
+        _positive(args.top, "--top", "retained")
+        obj = _evaluate(self.shell, expr, local_ns, "retained")
+        kind = type(obj).__name__
+        snap = heap.take(via=args.via)
+        try:
+            root = snap.retained_tree(obj)
+        except KeyError:
+            root = None
+        del obj
+        if root is None:
+            del snap  # (the traceback IPython keeps must not hold the snapshot)
+            raise UsageError(f"%retained: {clip_text(expr, 60)} (a {kind}) is not in the heap "
+                             "snapshot: nothing but this expression refers to it; assign it to "
+                             "a name first")
+        root = RetainedNode(snap, root.node, clip_text(expr, 120))
+        kids = root.children(limit=args.top)
+        df = frames.retained_frame([root] + kids)
+        df.attrs.update(children=len(snap._dominated(root.node)), via=bool(args.via))
+        source = None if args.quiet else RetainedTreeSource(root, name=clip_text(expr, 120))
+        del snap, root, kids
+        if source is not None:
+            row = df.iloc[0]
+            text = (f"{expr}: retains {format_size(int(row['retained']))} ({int(row['retained']):,} bytes) "
+                    f"in {int(row['count']):,} objects; its own size {format_size(int(row['size']))}")
+            _show(_Note(text), _tree_view(source, f"retained by {clip_text(expr, 60)}",
+                                          df.to_string(index=False)))
+        return df
+
+
+# ---------------------------------------------------------------------------
+# extension entry points (pympler_nb.magics registers these)
+# ---------------------------------------------------------------------------
+
+def load_ipython_extension(ipython) -> None:
+    ipython.register_magics(HeapMagics)
+
+
+def unload_ipython_extension(ipython) -> None:
+    manager = ipython.magics_manager
+    instance = manager.registry.get("HeapMagics")
+    if instance is not None:
+        instance.heap_session.clearref()
+    for kind, names in HeapMagics.magics.items():
+        for name in names:
+            manager.magics[kind].pop(name, None)
+    manager.registry.pop("HeapMagics", None)
