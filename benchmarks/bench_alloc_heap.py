@@ -5,13 +5,16 @@ each with an int, a str and a list) in a fresh subprocess per tool and measures:
 
 - **partition by type**: ``heap.take(graph=False).by_type()`` and
   ``heap.take().by_type()`` (with the reference graph) vs guppy3's ``hpy().heap()``
-  (first call, and a second, warm call);
+  (first call, and a second, warm call) and vs ``str(hpy().heap().bytype)`` (heapy's
+  partition by type really computed: ``heap()`` alone only collects the set of
+  objects, its sizes and rows are computed on demand);
 - **partition by referrer kind**: ``snapshot.by_rcs()`` (on a taken snapshot, and
   including the ``take()``) vs ``hpy().heap().byrcs`` (rows formatted, so that both
   really compute them);
 - **retained size of one large object** (the list holding every ``Node``):
-  ``take()`` + ``retained_size(obj)`` (which builds the whole dominator tree) vs
-  guppy3's ``hp.iso(obj).domisize``;
+  ``heap.retained_size(obj)`` (no snapshot: two walks of the live objects) and
+  ``take()`` + ``snapshot.retained_size(obj)`` (two walks of the snapshot's graph; no
+  dominator tree for a single object) vs guppy3's ``hp.iso(obj).domisize``;
 - **full dominator tree**: time and memory (peak RSS growth) of the dominator tree and
   retained sizes of all objects;
 - **tracemalloc overhead**: a cell making 1M allocations (``[object() for ...]``, kept
@@ -92,6 +95,9 @@ def worker_ours(objects: int, repeat: int) -> dict:
 
     out["retained"], (snap, size) = _timed(retained, 1)
     out["retained_size"] = size
+    del snap
+    out["retained_fast"], size = _timed(lambda: heap.retained_size(data), repeat)
+    out["retained_fast_size"] = size
     # the dominator tree alone, on a fresh snapshot
     snap2 = heap.take()
     rss1 = _rss_kb()
@@ -113,6 +119,8 @@ def worker_guppy(objects: int, repeat: int) -> dict:
     out["heap_first"], h = _timed(hp.heap, 1)
     out["count"] = h.count
     out["heap_warm"], h = _timed(hp.heap, repeat)
+    del h
+    out["bytype"], _ = _timed(lambda: str(hp.heap().bytype), repeat)
 
     def rcs():
         hh = hp.heap()
@@ -200,12 +208,16 @@ def table(ours: dict, gup: dict, trace: dict, allocs: int) -> str:
          ours.get("type_light"), gup.get("heap_first")),
         ("partition by type: take(graph=False).by_type() / heap() warm",
          ours.get("type_light"), gup.get("heap_warm")),
+        ("partition by type: take(graph=False).by_type() / str(heap().bytype)",
+         ours.get("type_light"), gup.get("bytype")),
         ("partition by type with graph: take().by_type() / heap() warm",
          ours.get("type_graph"), gup.get("heap_warm")),
         ("by referrer kind, snapshot given: by_rcs() / h.byrcs",
          ours.get("rcs_only"), gup.get("rcs_only")),
         ("by referrer kind incl. snapshot: take().by_rcs() / heap().byrcs",
          ours.get("rcs_total"), gup.get("rcs_total")),
+        ("retained size of one object: heap.retained_size(x) / iso(x).domisize",
+         ours.get("retained_fast"), gup.get("retained")),
         ("retained size of one object: take()+retained_size / iso(x).domisize",
          ours.get("retained"), gup.get("retained")),
     ]
@@ -217,8 +229,9 @@ def table(ours: dict, gup: dict, trace: dict, allocs: int) -> str:
                  "%.0f MB / %.0f MB | | |" % (ours.get("dom_mem_mb", 0), ours.get("snap_mem_mb", 0)))
     lines.append("| objects listed (references) | %s (%s) | %s | |" % (
         ours.get("count"), ours.get("edges"), gup.get("count")))
-    lines.append("| retained size of the Node list, bytes | %s | %s | |" % (
-        ours.get("retained_size"), gup.get("retained_size")))
+    lines.append("| retained size of the Node list, bytes (heap.retained_size / snapshot) "
+                 "| %s / %s | %s | |" % (ours.get("retained_fast_size"),
+                                         ours.get("retained_size"), gup.get("retained_size")))
     lines += ["", "| tracemalloc overhead, cell of %d allocations | time | ratio to untraced |"
               % allocs, "|---|---|---|"]
     plain = trace.get("plain")

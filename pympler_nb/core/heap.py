@@ -50,6 +50,12 @@ algorithm over a breadth-first numbering (which, like a reverse postorder, puts 
 dominator before what it dominates), with objects that have a single referrer settled
 directly; the breadth-first numbering is done level by level in bulk.  No recursion.
 
+The retained size of a single object needs no tree (heapy's ``domisize``): what the
+roots reach without passing through ``x`` stays alive, ``x`` retains what it reaches
+besides that.  :meth:`HeapSnapshot.retained_size` answers its first few calls so, with
+two breadth-first walks of the snapshot's graph, and :func:`retained_size` does it on
+the live heap without a snapshot (the same number as the snapshot's tree gives).
+
 Partitions
 ----------
 
@@ -63,15 +69,16 @@ referrers hold it: ``.attr``, ``['key']``, ``[3]``; needs ``take(via=True)``) an
 partition row's ``select``).
 
 Sizes are flat sizes as :func:`asizeof.flatsize` counts them (``sys.getsizeof`` plus
-hidden instance values and split dict tables; hidden values are spread evenly over a
-class's instances).
+each instance's hidden values array and split dict tables; a ``__sizeof__`` written
+in Python is not run, as in :func:`summary.summarize`).  Rows are grouped by type:
+sizes, type codes and the per-type totals behind ``by_type`` are computed per type
+group in bulk when the snapshot is taken.
 """
 
 from __future__ import annotations
 
 import gc
 import json
-import math
 import os
 import sys
 import time
@@ -79,13 +86,15 @@ import types
 import weakref
 from array import array
 from collections import deque
-from itertools import accumulate, chain, compress, filterfalse, repeat
-from operator import attrgetter, is_, not_, sub
+from bisect import bisect_right
+from itertools import accumulate, chain, compress, filterfalse, islice, repeat
+from operator import add, and_, eq, getitem, is_, is_not, not_, rshift, sub
 
 from . import _layout
 from ._format import format_size
-from .muppy import (_code_parts, _dict_key_list, _real, _referents_of_untracked,
-                    _SINGLE_RC, _type_set)
+from .muppy import (_code_parts, _dict_key_list, _HAVE_GC, _hashable_types, _new_ids,
+                    _real, _referents_of_untracked, _safe_size, _SINGLE_RC, _sizes, _type_set)
+from .summary import _DIRECT_SIZEOF, _fixed_size, _python_sizeof
 
 try:  # C counting loop behind collections.Counter
     from collections import _count_elements
@@ -97,6 +106,7 @@ except ImportError:  # pragma: no cover
 
 __all__ = [
     "take",
+    "retained_size",
     "load",
     "HeapSnapshot",
     "HeapSet",
@@ -120,7 +130,10 @@ _CodeType = types.CodeType
 _ModuleType = types.ModuleType
 _CHUNK = 1 << 16
 _PTR = 8 if sys.maxsize > 2**32 else 4
-_value = attrgetter("value")
+_INT_ONE_DIGIT = (1).__sizeof__()  # as asizeof: one-digit ints take a 32-byte block
+_INT_FIX = max(0, (_INT_ONE_DIGIT + 7) // 8 * 8 - _INT_ONE_DIGIT)
+
+_FAST_RETAINED = 3  # retained_size() calls answered without the dominator tree
 
 # live snapshots: their own data is never listed by a later take()
 _LIVE: "weakref.WeakSet[HeapSnapshot]" = weakref.WeakSet()
@@ -366,55 +379,65 @@ def _own_ids() -> set:
             ids.add(id(value))
             if type(value) is tuple:
                 ids.update(map(id, value))
-        ids.update(map(id, snap._meta.values()))
-        ids.update(map(id, snap._type_names))
-        ids.update(map(id, snap._kind_names))
+        # (not the strs and numbers inside those containers: they are only reached
+        # through them, unless they are shared, like the small int 1 or a type's name)
     return ids
 
 
-def _discover_all(skip: set) -> tuple[list, list]:
-    """``(tracked, refcounts)`` + the untracked closure, without collecting.
+def _discover_all(skip: set, refcounts: bool) -> tuple:
+    """The whole heap, without collecting: ``(tracked, ttys, rcs, untracked, utys)``.
 
-    Returns ``(objects, rcs)``: the tracked objects first (``len(rcs)`` of them, with
-    their reference counts measured before anything else referred to them), then the
-    untracked objects reachable from them.
+    ``tracked`` is what the collector tracks (minus ``skip``) and ``rcs`` their reference
+    counts, measured before anything else referred to them (None unless ``refcounts``);
+    ``untracked`` is everything reachable from them through untracked objects, each
+    once.  This is the walk of :func:`muppy.get_objects` (an object referenced exactly
+    once needs no de-duplication), without its ``gc.collect()``.  ``ttys`` and ``utys``
+    are the types, parallel to the objects.
     """
     tracked = gc.get_objects()
-    rcs = list(map(_getrefcount, tracked))
+    rcs = list(map(_getrefcount, tracked)) if refcounts else None
     if skip:
         keep = list(map(not_, map(skip.__contains__, map(id, tracked))))
-        tracked = list(compress(tracked, keep))
-        rcs = list(compress(rcs, keep))
+        if not all(keep):
+            tracked = list(compress(tracked, keep))
+            if rcs is not None:
+                rcs = list(compress(rcs, keep))
         del keep
     ttys = list(map(type, tracked))
     ttypes, ttys = _type_set(ttys)
     dict_types = {t for t in ttypes if issubclass(_real(t), dict)}
+    del ttypes
     level1 = list(filterfalse(_is_tracked, _get_referents(*tracked)))
     if dict_types:
         tdicts = list(compress(tracked, map(dict_types.__contains__, ttys)))
         level1.extend(filterfalse(_is_tracked, _dict_key_list(tdicts)))
         del tdicts
-    del ttys, ttypes
-    seen = dict(zip(map(id, level1), level1))
-    del level1
+    # referenced once (by the container it was found in): met only once.  An object of
+    # ``skip`` is held by its snapshot, which is not looked into, so it is never single.
+    single = list(map(eq, map(_getrefcount, level1), repeat(_SINGLE_RC)))
+    untracked = list(compress(level1, single))
+    multi = list(compress(level1, map(not_, single)))
+    del level1, single
+    seen = dict(zip(map(id, multi), multi))
+    del multi
     for sid in skip:
         seen.pop(sid, None)
-    untracked = list(seen.values())
-    frontier = untracked
+    untracked.extend(seen.values())
+    utys = list(map(type, untracked))
+    frontier, ftys = untracked, utys
     while frontier:
-        found = _referents_of_untracked(frontier, list(map(type, frontier)))
+        found = _referents_of_untracked(frontier, ftys)
         cand = dict(zip(map(id, found), found))
         del found
-        new_ids = list(filterfalse(seen.__contains__, cand))
-        if skip:
-            new_ids = list(filterfalse(skip.__contains__, new_ids))
+        new_ids = _new_ids(cand, seen, skip)
         frontier = list(map(cand.__getitem__, new_ids))
+        ftys = list(map(type, frontier))
         seen.update(zip(new_ids, frontier))
         untracked.extend(frontier)
+        utys.extend(ftys)
         del cand, new_ids
-    del seen
-    tracked.extend(untracked)
-    return tracked, rcs
+    del seen, frontier, ftys
+    return tracked, ttys, rcs, untracked, utys
 
 
 def _extra_referents(objs: list, tys: list) -> dict:
@@ -490,86 +513,193 @@ def _outside(tp) -> bool:
     return issubclass(tp, (type, _ModuleType))
 
 
-def _buckets(tys: list, wanted: set) -> dict:
-    """``{id(type): [positions]}`` for the objects whose type id is in ``wanted``.
-
-    Frequent types are picked out with one C-level pass each; the rest in a loop.
-    """
-    tids = list(map(id, tys))
-    mask = list(map(wanted.__contains__, tids))
-    counts: dict = {}
-    _count_elements(counts, compress(tids, mask))
-    out: dict = {}
-    big = {t for t, c in counts.items() if c >= 4096}
-    for t in big:
-        out[t] = list(compress(range(len(tys)), map(t.__eq__, tids)))
-    if len(big) < len(counts):
-        rest = set(counts) - big
-        for i in compress(range(len(tys)), map(rest.__contains__, tids)):
-            got = out.get(tids[i])
-            if got is None:
-                out[tids[i]] = [i]
-            else:
-                got.append(i)
-    return out
-
-
-def _sizes_of(objs: list, tys: list, buckets: dict | None = None) -> array:
-    """Flat sizes as :func:`asizeof.flatsize` counts them, in bulk."""
-    from .asizeof import _INT_FIX, _INT_ONE_DIGIT, Asizer, _IGNORE, _TypeInfo, _REFS
-
+def _groups(objs: list, tys: list, rcs: list | None = None) -> list:
+    """``[(type, objects, refcounts or None), ...]``: ``objs`` split by exact type, in
+    order of first appearance, each group in the objects' order (one pass)."""
+    if not objs:
+        return []
     try:
-        sizes = list(map(sys.getsizeof, objs))
-    except Exception:  # noqa: BLE001 - a broken __sizeof__
-        sizes = []
-        for o in objs:
+        order = list(dict.fromkeys(tys))
+    except TypeError:  # a metaclass made a class unhashable: stand-ins for those
+        tys = _hashable_types(tys)
+        order = list(dict.fromkeys(tys))
+    if len(order) == 1:
+        return [(order[0], list(objs), None if rcs is None else list(rcs))]
+    buckets = {t: [] for t in order}
+    _drain(map(list.append, map(buckets.__getitem__, tys), objs))
+    if rcs is None:
+        return [(t, buckets[t], None) for t in order]
+    rbuckets = {t: [] for t in order}
+    _drain(map(list.append, map(rbuckets.__getitem__, tys), rcs))
+    return [(t, buckets[t], rbuckets[t]) for t in order]
+
+
+# --- reading object fields in bulk --------------------------------------------------
+#
+# Instance layouts are read as :mod:`._layout` reads them (fields of live objects at
+# fixed offsets), but for a whole group at once: through a memoryview over the address
+# space instead of one ctypes object per field.  Only addresses of fields of live
+# objects are ever read.
+
+_VIEW_BASE = 1 << 12
+_VIEW_END = 1 << 48  # user-space addresses of 64-bit Linux, macOS and Windows
+
+
+def _view(fmt: str, ctype):
+    """A ``memoryview`` of ``fmt`` items over the addresses ``_VIEW_BASE`` to
+    ``_VIEW_END`` (an address beyond raises IndexError: the caller falls back)."""
+    import ctypes
+
+    count = (_VIEW_END - _VIEW_BASE) // ctypes.sizeof(ctype)
+    return memoryview((ctype * count).from_address(_VIEW_BASE)).cast("B").cast(fmt)
+
+
+def _ids_of(objs: list) -> array:
+    """``array("Q", map(id, objs))``; on CPython a copy of the list's item pointers
+    (which are the ids), without making an int per object."""
+    n = len(objs)
+    if type(objs) is list and n > 64 and _PTR == 8 and _layout.SUPPORTED:
+        try:
+            import ctypes
+
+            out = array("Q", bytes(8 * n))
+            items = _layout._read_ptr(id(objs) + 3 * _PTR).value  # PyListObject.ob_item
+            ctypes.memmove(out.buffer_info()[0], items, 8 * n)
+            if out[0] == id(objs[0]) and out[-1] == id(objs[-1]):
+                return out
+        except Exception:  # noqa: BLE001
+            pass
+    return array("Q", map(id, objs))
+
+
+def _words(ids, offset: int) -> list:
+    """The pointer-sized unsigned words at ``id + offset`` for each of ``ids`` (an
+    8-aligned field of a live object)."""
+    shift = _PTR.bit_length() - 1
+    if _PTR == 8:
+        ids = ids if type(ids) is list else list(ids)
+        try:
+            import ctypes
+
+            view = _view("Q", ctypes.c_uint64)
             try:
-                sizes.append(sys.getsizeof(o))
-            except Exception:  # noqa: BLE001
-                sizes.append(type(o).__basicsize__)
-    # distinct types without hashing them (a metaclass may make a class unhashable)
-    distinct = dict(zip(map(id, tys), tys))
-    if id(int) in distinct:  # one-digit ints are allocated in 32 bytes, not 28
-        pos = list(compress(range(len(objs)), map(is_, tys, repeat(int))))
-        one = list(map(_INT_ONE_DIGIT.__eq__, map(sizes.__getitem__, pos)))
-        for i in compress(pos, one):
-            sizes[i] += _INT_FIX
-    # hidden instance values (managed dicts): per instance where the layout reader
-    # offers it, else the class's total spread evenly over its instances
-    managed = {tid for tid, t in distinct.items() if _layout.managed_layout(t)}
-    if managed and _layout.SUPPORTED:
-        each_fn = getattr(_layout, "instances_hidden_each", None)
-        sizer = Asizer()
-        if buckets is None:
-            buckets = _buckets(tys, managed)
-        for tid, idx in buckets.items():
-            if tid not in managed:
-                continue
-            tp = distinct[tid]
-            info = sizer._classify(tp)
-            if info.kind == _IGNORE:
-                info = _TypeInfo(_REFS, tp, name=info.name)
-            group = list(map(objs.__getitem__, idx))
-            try:
-                if each_fn is not None:
-                    if info.state is None and _layout.PRE_313:
-                        info.state = _layout.values_state(tp) or ()
-                    extras = each_fn(group, tp, info.state or None)[0]
-                else:
-                    extra = sizer._hidden(group, info)
-                    share, rest = divmod(extra, len(idx))
-                    extras = [share + (k < rest) for k in range(len(idx))]
-            except Exception:  # noqa: BLE001 - unreadable layout: flat sizes only
-                continue
-            new = list(map(int.__add__, map(sizes.__getitem__, idx), extras))
-            _drain(map(sizes.__setitem__, idx, new))
-    if id(dict) in distinct:
-        pos = list(compress(range(len(objs)), map(is_, tys, repeat(dict))))
-        fixes = list(map(_layout.split_dict_correction, map(objs.__getitem__, pos)))
-        for i, c in zip(pos, fixes):
+                rows = map(sub, map(rshift, ids, repeat(shift)),
+                           repeat((_VIEW_BASE - offset) >> shift))
+                return list(map(getitem, repeat(view), rows))
+            finally:
+                view.release()
+        except Exception:  # noqa: BLE001 - no such view here: one ctypes read per field
+            pass
+    read = _layout._read_ptr
+    return [read(i + offset).value or 0 for i in ids]
+
+
+def _bytes_at(addrs, offset: int) -> list:
+    """The unsigned bytes at ``addr + offset`` for each of ``addrs``."""
+    addrs = addrs if type(addrs) is list else list(addrs)
+    try:
+        import ctypes
+
+        view = _view("B", ctypes.c_uint8)
+        try:
+            return list(map(getitem, repeat(view), map(sub, addrs, repeat(_VIEW_BASE - offset))))
+        finally:
+            view.release()
+    except Exception:  # noqa: BLE001
+        read = _layout._read_u8
+        return [read(a + offset).value for a in addrs]
+
+
+def _hidden_each(group: list, tp: type) -> list | None:
+    """Per instance, the hidden bytes of same-type managed-dict instances (their values
+    array; on 3.13 also a materialized dict the collector does not report), or None if
+    there are none.  The bulk version of :func:`_layout.instances_hidden_each` (same
+    numbers), reading the fields of all instances at once."""
+    if not (_layout.SUPPORTED and _layout.managed_layout(tp)):
+        return None
+    ids = list(map(id, group))
+    n = len(ids)
+    if sys.version_info >= (3, 13):
+        if not tp.__flags__ & _layout._TPFLAGS_INLINE_VALUES:
+            return None
+        hdrs = _words(ids, tp.__basicsize__)
+        table = {}
+        valid = set()
+        for h in set(hdrs):
+            cap = h & 0xFF
+            table[h] = _PTR + cap * _PTR + _roundup(cap, _PTR)
+            if (h >> 24) & 0xFF:
+                valid.add(h)
+        each = list(map(table.__getitem__, hdrs))
+        if valid:  # values valid: a materialized dict is not reported by the collector
+            if len(valid) == len(table):
+                pos = range(n)
+                dptrs = _words(ids, -3 * _PTR)
+            else:
+                pos = list(compress(range(n), map(valid.__contains__, hdrs)))
+                dptrs = _words(map(ids.__getitem__, pos), -3 * _PTR)
+            for i in compress(pos, dptrs):
+                each[i] += _layout._DICT_SIZE
+        return each
+    state = _layout.values_state(tp)
+    if state is None:
+        return None
+    ncur, pcur = state
+    if sys.version_info[:2] == (3, 12):  # tagged: values pointer - 1, or a dict
+        dorv = _words(ids, -3 * _PTR)
+        has = list(map(and_, dorv, repeat(1)))
+        prefixes = _bytes_at(compress(dorv, has) if not all(has) else dorv, 0)
+    else:
+        vals = has = _words(ids, -4 * _PTR)
+        prefixes = _bytes_at(compress(vals, vals) if 0 in vals else vals, -1)
+    table = [p + (ncur if p == pcur else max(1, p - 6)) * _PTR for p in range(256)]
+    sizes = list(map(table.__getitem__, prefixes))
+    if len(sizes) == n:
+        return sizes
+    each = [0] * n
+    _drain(map(each.__setitem__, compress(range(n), has), sizes))
+    return each
+
+
+def _roundup(n: int, m: int) -> int:
+    return (n + m - 1) // m * m
+
+
+_DIRECT_IDS = {id(t) for t in _DIRECT_SIZEOF}
+
+
+def _group_sizes(t, group: list) -> array:
+    """Flat sizes of ``group`` (objects of exact type ``t``), as :func:`asizeof.flatsize`
+    counts them: ``sys.getsizeof`` (a ``__sizeof__`` written in Python is not run; see
+    :func:`summary._python_sizeof`), one-digit ints rounded up to their allocation,
+    hidden instance values, split dict tables.  In bulk, per type."""
+    tp = _real(t)
+    fn = _python_sizeof(tp)
+    if fn is not None:
+        sizes = array("q", map(fn, group))
+    elif _fixed_size(tp):
+        sizes = array("q", [_safe_size(group[0])]) * len(group)
+    elif id(tp) in _DIRECT_IDS:
+        sizeof = tp.__sizeof__
+        header = _safe_size(group[0]) - sizeof(group[0])
+        sizes = array("q", map(add, map(sizeof, group), repeat(header)) if header else
+                      map(sizeof, group))
+    else:
+        sizes = array("q", _sizes(group))
+    if tp is int and _INT_FIX and sizes.count(_INT_ONE_DIGIT):  # allocated in 32 bytes
+        fix = list(range(max(sizes) + 1))
+        fix[_INT_ONE_DIGIT] += _INT_FIX
+        sizes = array("q", map(fix.__getitem__, sizes))
+    elif tp is dict and _layout.SUPPORTED:  # split tables (ma_values set): a few
+        values = _words(map(id, group), 5 * _PTR)
+        for i in compress(range(len(group)), values):
+            c = _layout.split_dict_correction(group[i])
             if c:
                 sizes[i] += c
-    return array("q", sizes)
+    hidden = _hidden_each(group, tp)
+    if hidden is not None:
+        sizes = array("q", map(add, sizes, hidden))
+    return sizes
 
 
 def _type_text(t) -> str:
@@ -586,47 +716,36 @@ def _type_module(t) -> str:
     return mod if isinstance(mod, str) else "?"
 
 
-def _owner_types(distinct: dict) -> set:
-    """Ids of the types whose instances may own a ``__dict__``: modules, classes,
-    managed-dict classes."""
-    return {tid for tid, t in distinct.items()
-            if issubclass(t, (_ModuleType, type)) or _layout.managed_layout(t)}
-
-
-def _dict_owners(objs: list, tys: list, dict_nodes: set, index: dict,
-                 buckets: dict | None = None) -> dict:
-    """``{dict node: owner kind text}`` for module, class and instance ``__dict__`` s."""
+def _dict_owners(groups: list, starts: list, index: dict, tidx: array, dict_code) -> dict:
+    """``{dict row: owner kind text}`` for module, class and instance ``__dict__`` s."""
     owners: dict = {}
-    distinct = dict(zip(map(id, tys), tys))
-    if buckets is None:
-        buckets = _buckets(tys, _owner_types(distinct))
+    if dict_code is None:
+        return owners
     tagged = sys.version_info[:2] == (3, 12)
-    read = _layout._read_ptr
-    for tid, idx in buckets.items():
-        t = distinct[tid]
-        if issubclass(t, _ModuleType):  # a module refers to its dict only
-            for i in idx:
-                for r in _get_referents(objs[i]):
+    for (t, group, _), start in zip(groups, starts):
+        tp = _real(t)
+        if issubclass(tp, _ModuleType):  # a module refers to its dict only
+            for m in group:
+                for r in _get_referents(m):
                     j = index.get(id(r))
-                    if j is not None and j in dict_nodes:
+                    if j is not None and tidx[j] == dict_code:
                         owners[j] = "dict of module"
-        elif issubclass(t, type):  # tp_dict is visited first
-            for i in idx:
-                refs = _get_referents(objs[i])
+        elif issubclass(tp, type):  # tp_dict is visited first
+            for cls in group:
+                refs = _get_referents(cls)
                 if refs and type(refs[0]) is dict:
                     j = index.get(id(refs[0]))
                     if j is not None:
                         owners[j] = "dict of type"
-        elif _layout.SUPPORTED:  # the managed-dict pointer, if a dict was materialized
-            name = "dict of " + _type_text(t)
-            addrs = map(sub, map(id, map(objs.__getitem__, idx)), repeat(3 * _PTR))
-            ptrs = set(map(_value, map(read, addrs)))
-            ptrs.discard(None)
+        elif _layout.SUPPORTED and _layout.managed_layout(tp):  # a materialized dict
+            ptrs = set(_words(map(id, group), -3 * _PTR))
+            ptrs.discard(0)
+            name = None
             for p in ptrs:
                 if not (tagged and p & 1):
                     j = index.get(p)
-                    if j is not None and j in dict_nodes:
-                        owners[j] = name
+                    if j is not None and tidx[j] == dict_code:
+                        owners[j] = name = name or "dict of " + _type_text(tp)
     return owners
 
 
@@ -670,6 +789,81 @@ def _via_labels(holder, tp, index: dict, cache: dict) -> dict:
         text = hop.text.strip() or "<ref>"
         out[cid] = text if hop.kind != "dict" else ".__dict__"
     return out
+
+
+class _ViaLabels:
+    """Labels of references (``take(via=True)``): per edge, a code into ``names``."""
+
+    __slots__ = ("index", "names", "codes", "cache")
+
+    def __init__(self, index: dict, names: list):
+        self.index = index
+        self.names = names
+        self.codes: dict = {}
+        self.cache: dict = {}
+
+    def labels(self, chunk: list, tp, refs: list) -> list:
+        codes, names = self.codes, self.names
+        out = []
+        for o, r in zip(chunk, refs):
+            labs = _via_labels(o, tp, self.index, self.cache)
+            for x in r:
+                text = labs.get(id(x), "<ref>")
+                c = codes.get(text)
+                if c is None:
+                    c = codes[text] = len(names)
+                    names.append(text)
+                out.append(c)
+        return out
+
+
+def _chunk_edges(chunk: list, tp, index: dict, indeg: dict | None, via: _ViaLabels | None):
+    """``(lens, target rows, via label codes or None)`` of objects of exact type ``tp``,
+    or None if they refer to nothing.  References are what ``gc.get_referents``
+    reports, plus the keys of dicts and the parts of code objects; references to
+    objects outside the snapshot (our own) are dropped.  ``indeg`` (for tracked
+    objects) counts the references the collector sees, per target row."""
+    is_dict = issubclass(tp, dict)
+    is_code = tp is _CodeType
+    gc_type = bool(tp.__flags__ & _HAVE_GC)
+    if not (gc_type or is_dict or is_code):
+        return None
+    labels = None
+    if via is not None or is_dict or is_code:  # one list per object
+        refs = list(map(_get_referents, chunk)) if gc_type else [[] for _ in chunk]
+        if indeg is not None:
+            _count_elements(indeg, map(index.get, map(id, chain.from_iterable(refs))))
+        if is_dict:
+            try:
+                keys = list(map(list, map(dict.keys, chunk)))
+            except RuntimeError:  # a dict changed size while read (another thread)
+                keys = [_dict_key_list([d]) for d in chunk]
+            refs = list(map(list.__add__, refs, keys))
+            del keys
+        if is_code:
+            refs = list(map(list.__add__, refs, map(list, map(_code_parts, chunk))))
+        lens = list(map(len, refs))
+        flat = list(chain.from_iterable(refs))
+        if via is not None:
+            labels = via.labels(chunk, tp, refs)
+        del refs
+        targets = list(map(index.get, map(id, flat), repeat(-1)))
+    else:  # one C call for the references, one pass for the counts per object
+        flat = _get_referents(*chunk)
+        lens = list(map(len, map(_get_referents, chunk)))
+        targets = list(map(index.get, map(id, flat), repeat(-1)))
+        if indeg is not None:
+            _count_elements(indeg, targets)
+    del flat
+    if targets and min(targets) < 0:  # references to left-out objects: dropped
+        keep = list(map((0).__le__, targets))
+        cum = list(accumulate(lens))
+        for p in compress(range(len(keep)), map(not_, keep)):
+            lens[bisect_right(cum, p)] -= 1
+        targets = list(compress(targets, keep))
+        if labels is not None:
+            labels = list(compress(labels, keep))
+    return lens, targets, labels
 
 
 def take(roots=None, *, collect: bool = False, via: bool = False,
@@ -721,19 +915,168 @@ def take(roots=None, *, collect: bool = False, via: bool = False,
         if root_list is not None:
             skip.add(id(root_list))
             objs = _discover_roots(root_list, skip)
-            rcs = None
+            parts = [(objs, list(map(type, objs)), None)]
             root_ids = [id(r) for r in root_list]
-            del root_list
+            del root_list, objs
         else:
-            objs, rcs = _discover_all(skip)
+            tracked, ttys, rcs, untracked, utys = _discover_all(skip, graph)
+            parts = [(tracked, ttys, rcs), (untracked, utys, None)]
             root_ids = None
-        snap = HeapSnapshot._build(objs, rcs, root_ids, via, skip, graph)
-        del objs
+            del tracked, ttys, rcs, untracked, utys
+        snap = HeapSnapshot._build(parts, root_ids, via, graph)
+        del parts
     finally:
         if was_enabled:
             gc.enable()
     object.__setattr__(snap, "_meta", dict(snap._meta, seconds=time.perf_counter() - t0))
     return snap
+
+
+# --------------------------------------------------------------------------
+# the retained size of one object, without a snapshot
+# --------------------------------------------------------------------------
+
+def _references(objs: list, tys: list) -> list:
+    """The references of ``objs`` (of types ``tys``) as a snapshot records them
+    (``gc.get_referents``, dict keys, code parts), with repeats."""
+    found = _get_referents(*objs)
+    extra = _extra_referents(objs, tys)
+    if extra:
+        found.extend(chain.from_iterable(extra.values()))
+    return found
+
+
+def _whole_heap_roots(skip: set) -> list:
+    """The roots of a whole-heap snapshot: the tracked objects referenced from more
+    places than the other tracked objects (what :func:`take` finds).
+
+    The references from tracked objects are counted without a table: listing them
+    (``gc.get_referents``) raises each referent's reference count by the number of
+    times it is listed.  (References from our own objects, in ``skip``, only reach
+    our own objects: they are counted, and those objects are then left out.)
+    """
+    tracked = gc.get_objects()
+    before = list(map(_getrefcount, tracked))
+    listed = _get_referents(*tracked)
+    after = list(map(_getrefcount, tracked))
+    del listed
+    # external references = before - base - (after - before)
+    ext = map(sub, map(add, before, before), after)
+    roots = list(compress(tracked, map((_SINGLE_RC - 1).__lt__, ext)))
+    del tracked, before, after
+    if skip:
+        roots = list(compress(roots, map(not_, map(skip.__contains__, map(id, roots)))))
+    return roots
+
+
+def _closure_step(frontier: list, ftys: list, seen: set, outside: bool,
+                  watch: int = 0) -> tuple:
+    """One breadth-first level: ``(new objects, their types, whether the object of id
+    ``watch`` was referred to)``.
+
+    An object referenced exactly once (by the frontier object it was found in) cannot
+    be met again: it is neither de-duplicated nor recorded in ``seen`` (most objects;
+    the caller holds the watched object, so it is never one of them).  With
+    ``outside``, classes and modules are neither listed nor entered.
+    """
+    found = _references(frontier, ftys)
+    single = list(map(eq, map(_getrefcount, found), repeat(_SINGLE_RC)))
+    new = list(compress(found, single))
+    multi = list(compress(found, map(not_, single)))
+    del found, single
+    cand = dict(zip(map(id, multi), multi))
+    del multi
+    hit = watch in cand
+    new_ids = list(filterfalse(seen.__contains__, cand))
+    seen.update(new_ids)
+    new.extend(map(cand.__getitem__, new_ids))
+    del cand, new_ids
+    tys = list(map(type, new))
+    if outside and new:
+        tset, tys = _type_set(tys)
+        out = {t for t in tset if _outside(_real(t))}
+        if out:
+            keep = list(map(not_, map(out.__contains__, tys)))
+            new = list(compress(new, keep))
+            tys = list(compress(tys, keep))
+    return new, tys, hit
+
+
+def retained_size(obj, *, roots=None) -> int:
+    """Bytes that only ``obj`` keeps alive (its flat size included), without a snapshot.
+
+    The same number as ``take(roots=roots).retained_size(obj)`` (heapy's ``domisize``),
+    computed without the dominator tree: what is reachable from the roots without
+    passing through ``obj`` is alive anyway; ``obj`` retains what it reaches besides
+    that.  Two breadth-first walks over the live objects, in bulk, keeping nothing
+    (an object met through its only reference is not even recorded).
+
+    Parameters
+    ----------
+    obj : object
+    roots : iterable of objects, optional
+        As for :func:`take`: the roots of a data structure (classes, modules and module
+        namespaces not entered).  Default: the whole heap, roots found by reference
+        counting.
+
+    Returns
+    -------
+    int
+        0 if ``obj`` is not reachable from the roots (garbage, or outside the
+        structure), or is one of this tool's own objects.
+
+    >>> from pympler_nb.core import heap
+    >>> big = [bytearray(1000) for _ in range(10)]
+    >>> heap.retained_size(big) >= 10 * 1000
+    True
+    """
+    root_list = None
+    if roots is not None:
+        if isinstance(roots, (str, bytes)) or not hasattr(type(roots), "__iter__"):
+            raise TypeError("roots must be an iterable of objects (e.g. [obj]), got %s"
+                            % type(roots).__name__)
+        root_list = list(roots)
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        skip = _own_ids()
+        if root_list is None:
+            root_objs = _whole_heap_roots(skip)
+            outside = False
+        else:
+            skip.add(id(root_list))
+            skip |= _namespace_ids()
+            root_objs = [r for r in dict(zip(map(id, root_list), root_list)).values()
+                         if id(r) not in skip]
+            outside = True
+            del root_list
+        if id(obj) in skip:
+            return 0
+        # 1. what the roots reach without passing through obj (ids, where needed)
+        seen = set(skip)
+        seen.update(map(id, root_objs))
+        alive = id(obj) in seen
+        seen.add(id(obj))
+        frontier = list(compress(root_objs, map(is_not, root_objs, repeat(obj))))
+        ftys = list(map(type, frontier))
+        del root_objs
+        while frontier:
+            frontier, ftys, hit = _closure_step(frontier, ftys, seen, outside, id(obj))
+            alive = alive or hit
+        if not alive:
+            return 0
+        # 2. what obj reaches besides that
+        kept, kept_tys = [obj], [type(obj)]
+        frontier, ftys = [obj], [type(obj)]
+        while frontier:
+            frontier, ftys, _ = _closure_step(frontier, ftys, seen, outside)
+            kept.extend(frontier)
+            kept_tys.extend(ftys)
+        del frontier, ftys, seen
+        return sum(sum(_group_sizes(t, g)) for t, g, _ in _groups(kept, kept_tys))
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 # --------------------------------------------------------------------------
@@ -818,16 +1161,29 @@ class HeapSet:
             return column
         return list(map(column.__getitem__, self._nodes))
 
+    def _from_totals(self, by: str, which: int, labels, keys: list) -> Partition | None:
+        """The partition of the whole snapshot from the totals counted when it was
+        taken (None if there are none: a loaded snapshot, or a subset)."""
+        got = self.snapshot._cache.get("totals") if self._is_all() else None
+        if got is None:
+            return None
+        counts, totals = got[2 * which], got[2 * which + 1]
+        rows = [PartitionRow(keys[c], k, s) for c, (k, s) in enumerate(zip(counts, totals))
+                if k]
+        return Partition(by, rows, self, labels, keys)
+
     def by_type(self) -> Partition:
         """Rows per type (``'str'``, ``'mod.Class'``, ``'function'``...)."""
         snap = self.snapshot
-        return self._partition("type", self._node_values(snap._tidx), snap._type_names)
+        return self._from_totals("type", 0, snap._tidx, snap._type_names) or \
+            self._partition("type", self._node_values(snap._tidx), snap._type_names)
 
     def by_kind(self) -> Partition:
         """Rows per kind: the type, except ``dict of module``, ``dict of type`` and
         ``dict of mod.Class`` for ``__dict__`` objects (heapy's default)."""
         snap = self.snapshot
-        return self._partition("kind", self._node_values(snap._kind), snap._kind_names)
+        return self._from_totals("kind", 1, snap._kind, snap._kind_names) or \
+            self._partition("kind", self._node_values(snap._kind), snap._kind_names)
 
     def by_module(self) -> Partition:
         """Rows per module of the object's class (``builtins``, ``numpy``, ``__main__``)."""
@@ -868,39 +1224,25 @@ class HeapSet:
 
     def _by_referrer(self, by, kind_col, kind_names, edge_labels=False) -> Partition:
         snap = self.snapshot
-        src, dst = snap._edges()
-        n = len(snap)
-        if edge_labels:
-            ksrc = kind_col  # one label per edge
-        else:
-            ksrc = list(map(kind_col.__getitem__, src))
-        member = None
+        snap._require_graph("a partition by referrers")
+        dst = snap._tgt
+        ksrc = kind_col if edge_labels else snap._edge_kinds()  # one label per edge
+        nodes = self._nodes
         if not self._is_all():
-            member = bytearray(n)
-            _drain(map(member.__setitem__, self._nodes, repeat(1)))
+            member = bytearray(len(snap))
+            _drain(map(member.__setitem__, nodes, repeat(1)))
             mask = list(map(member.__getitem__, dst))
             dst = list(compress(dst, mask))
             ksrc = list(compress(ksrc, mask))
-            del mask
-        # most objects have one referrer kind: the last one seen is kept first, the
-        # objects with several distinct kinds are redone in a loop
-        first = dict(zip(dst, ksrc))
-        probe = dict(zip(reversed(dst), reversed(ksrc)))
-        multi = {d for d, k in first.items() if probe[d] != k}
-        del probe
-        keysets: dict = {}
-        if multi:
-            mask = list(map(multi.__contains__, dst))
-            for d, k in zip(compress(dst, mask), compress(ksrc, mask)):
-                s = keysets.get(d)
-                if s is None:
-                    keysets[d] = {k}
-                else:
-                    s.add(k)
-            del mask
+            del mask, member
+        # the label of the last referrer of each object; the objects with another label
+        # on any of their references have several (found exactly, in one pass)
+        last = dict(zip(dst, ksrc))
+        other = map(int.__ne__, ksrc, map(last.__getitem__, dst))
+        multi = set(compress(dst, other))
+        nk = len(kind_names)
         names: list = []
         code_of: dict = {}
-        single_code: dict = {}
 
         def code_for(key):
             c = code_of.get(key)
@@ -909,25 +1251,31 @@ class HeapSet:
                 names.append(key)
             return c
 
-        none_code = None
-        labels = []
-        nodes = self._nodes
-        for v in nodes:
-            s = keysets.get(v)
-            if s is not None:
-                key = ", ".join(sorted(kind_names[k] for k in s))
-                labels.append(code_for(key))
-                continue
-            k = first.get(v)
-            if k is None:
-                if none_code is None:
-                    none_code = code_for("<none>")
-                labels.append(none_code)
-                continue
-            c = single_code.get(k)
-            if c is None:
-                c = single_code[k] = code_for(kind_names[k])
-            labels.append(c)
+        # label -> row code (labels with equal names share a row); nk: no referrer
+        table = [code_for(kind_names[k]) for k in range(nk)]
+        table.append(code_for("<none>") if len(last) < len(nodes) else -1)
+        labels = array("i", map(table.__getitem__, map(last.get, nodes, repeat(nk))))
+        del last
+        if multi:
+            sets: dict = {}
+            mask = list(map(multi.__contains__, dst))
+            for d, k in set(zip(compress(dst, mask), compress(ksrc, mask))):
+                s = sets.get(d)
+                if s is None:
+                    sets[d] = {k}
+                else:
+                    s.add(k)
+            del mask
+            combo: dict = {}
+            pos = range(len(nodes)) if self._is_all() else \
+                dict(zip(compress(nodes, map(multi.__contains__, nodes)),
+                         compress(range(len(nodes)), map(multi.__contains__, nodes))))
+            for d, s in sets.items():
+                key = frozenset(s)
+                c = combo.get(key)
+                if c is None:
+                    c = combo[key] = code_for(", ".join(sorted({kind_names[k] for k in s})))
+                labels[pos[d]] = c
         return self._partition(by, labels, names)
 
     # -- set operations -----------------------------------------------------------
@@ -965,130 +1313,126 @@ class HeapSnapshot:
                             ("_kind", kind), ("_kind_names", kind_names), ("_off", off),
                             ("_tgt", tgt), ("_roots", roots), ("_via", via),
                             ("_via_names", via_names), ("_meta", meta),
-                            ("_all_nodes", array("i", range(len(ids)))), ("_cache", {})):
+                            ("_all_nodes", range(len(ids))), ("_cache", {})):
             object.__setattr__(self, name, value)
         _LIVE.add(self)
         return self
 
     @classmethod
-    def _build(cls, objs: list, rcs: list | None, root_ids: list | None, via: bool,
-               skip: set, graph: bool = True) -> "HeapSnapshot":
-        n = len(objs)
-        ids = list(map(id, objs))
-        index = dict(zip(ids, range(n))) if graph else None
-        tys = list(map(type, objs))
-        # type table (keyed by id: a metaclass may make a class unhashable)
+    def _build(cls, parts: list, root_ids: list | None, via: bool,
+               graph: bool = True) -> "HeapSnapshot":
+        """A snapshot of ``parts``: ``[(objects, types, refcounts or None), ...]``.
+
+        Rows are the objects grouped by type, part by part; a part with refcounts (the
+        tracked objects of a whole-heap snapshot) must come first: its externally
+        referenced objects are the roots.  Everything is done per type group or per
+        chunk of a group, in bulk.
+        """
+        groups: list = []
+        ntracked = 0
+        for objs, tys, rcs in parts:
+            got = _groups(objs, tys, rcs)
+            if rcs is not None:
+                ntracked = sum(len(g) for _, g, _ in got)
+            groups.extend(got)
+        del parts, objs, tys, rcs, got
+        # columns, one type group at a time (types keyed by id: a metaclass may make a
+        # class unhashable)
         tmap: dict = {}
         type_objs: list = []
-        for t in dict(zip(map(id, tys), tys)).values():
-            tmap[id(t)] = len(type_objs)
-            type_objs.append(t)
-        tidx = array("i", map(tmap.__getitem__, map(id, tys)))
+        counts: list = []
+        totals: list = []
+        starts: list = []
+        ids = array("Q")
+        tidx = array("i")
+        sizes = array("q")
+        for t, g, _ in groups:
+            tp = _real(t)
+            code = tmap.get(id(tp))
+            if code is None:
+                code = tmap[id(tp)] = len(type_objs)
+                type_objs.append(tp)
+                counts.append(0)
+                totals.append(0)
+            starts.append(len(ids))
+            ids += _ids_of(g)
+            tidx += array("i", [code]) * len(g)
+            s = _group_sizes(t, g)
+            sizes += s
+            counts[code] += len(g)
+            totals[code] += sum(s)
+            del s
+        n = len(ids)
         type_names = [_type_text(t) for t in type_objs]
         type_modules = [_type_module(t) for t in type_objs]
-        distinct = dict(zip(map(id, type_objs), type_objs))
-        buckets = _buckets(tys, _owner_types(distinct))
-        sizes = _sizes_of(objs, tys, buckets)
-        # edges, in chunks: gc.get_referents per object (+ dict keys, code parts)
+        dict_code = tmap.get(id(dict))
+        del tmap, type_objs
         off = array("q", [0])
         tgt = array("i")
-        ntracked = len(rcs) if rcs is not None else 0
-        indeg = [0] * ntracked
         via_col = array("i") if via else None
         via_names: list = [] if via else None
-        via_code: dict = {}
-        via_cache: dict = {}
-        dict_nodes = set()
+        roots = array("i")
+        owners: dict = {}
         if not graph:
             off = array("q", bytes(8 * (n + 1)))
-        for start in range(0, n if graph else 0, _CHUNK):
-            chunk = objs[start:start + _CHUNK]
-            ctys = tys[start:start + _CHUNK]
-            refs = list(map(_get_referents, chunk))
-            extra = _extra_referents(chunk, ctys)
-            stop = min(max(ntracked - start, 0), len(chunk))
-            if stop:  # in-degrees from tracked objects' gc references (for the roots)
-                ex = [more for pos, more in extra.items() if pos < stop]
-                if ex:
-                    minus: dict = {}
-                    _count_elements(minus, map(index.get, map(id, chain.from_iterable(ex))))
-                del ex
-            for pos, more in extra.items():
-                refs[pos] = refs[pos] + more
-            lens = list(map(len, refs))
-            flat = list(map(index.get, map(id, chain.from_iterable(refs))))
-            if stop:
-                counts: dict = {}
-                _count_elements(counts, flat[:sum(lens[:stop])] if stop < len(chunk) else flat)
-                counts.pop(None, None)
-                if extra:
-                    for j, c in minus.items():
-                        if j is not None:
-                            counts[j] -= c
-                    minus = {}
-                for j, c in counts.items():
-                    if j < ntracked:
-                        indeg[j] += c
-                del counts
-            if via:
-                labels_of = [_via_labels(o, t, index, via_cache) for o, t in zip(chunk, ctys)]
-                lab = []
-                for r, labs in zip(refs, labels_of):
-                    for o in r:
-                        text = labs.get(id(o), "<ref>")
-                        c = via_code.get(text)
-                        if c is None:
-                            c = via_code[text] = len(via_names)
-                            via_names.append(text)
-                        lab.append(c)
-                del labels_of
-            del refs, extra
-            if None in flat:  # references to left-out objects (our own): dropped
-                keep = list(map(is_, map(is_, flat, repeat(None)), repeat(False)))
-                pos = 0
-                for k, ln in enumerate(lens):
-                    lens[k] = sum(keep[pos:pos + ln])
-                    pos += ln
-                flat = list(compress(flat, keep))
-                if via:
-                    lab = list(compress(lab, keep))
-            tgt.extend(flat)
-            if via:
-                via_col.extend(lab)
-            last = off[-1]
-            off.extend(accumulate(lens, initial=last))
-            del off[len(off) - len(lens) - 1]  # (the initial value was there already)
-            del flat, lens, chunk, ctys
+        else:
+            index = dict(zip(ids, range(n)))
+            indeg: dict = {}  # references from tracked objects, per row (for the roots)
+            labeller = _ViaLabels(index, via_names) if via else None
+            for (t, g, _), start in zip(groups, starts):
+                tp = _real(t)
+                counted = indeg if start < ntracked else None
+                for c0 in range(0, len(g), _CHUNK):
+                    chunk = g[c0:c0 + _CHUNK] if len(g) > _CHUNK else g
+                    got = _chunk_edges(chunk, tp, index, counted, labeller)
+                    if got is None:  # leaves: no references
+                        off.extend(repeat(off[-1], len(chunk)))
+                        continue
+                    lens, targets, labels = got
+                    tgt.extend(targets)
+                    if via:
+                        via_col.extend(labels)
+                    off.extend(islice(accumulate(lens, initial=off[-1]), 1, None))
+                    del chunk, got, lens, targets, labels
+            # roots
+            if root_ids is not None:
+                roots = array("i", dict.fromkeys(j for j in map(index.get, root_ids)
+                                                 if j is not None))
+            elif ntracked:
+                base = _SINGLE_RC - 1
+                rcs_rows = chain.from_iterable(r for _, _, r in groups if r is not None)
+                ext = map(sub, map(sub, rcs_rows, repeat(base)),
+                          map(indeg.get, range(ntracked), repeat(0)))
+                roots = array("i", compress(range(ntracked), map((0).__lt__, ext)))
+            del indeg
+            owners = _dict_owners(groups, starts, index, tidx, dict_code)
+            del index
+        del groups
         # kinds: the type, or "dict of X" for __dict__ objects
-        dict_type_ids = {tmap[id(t)] for t in type_objs if t is dict}
-        if dict_type_ids and graph:
-            dcode = next(iter(dict_type_ids))
-            dict_nodes = set(compress(range(n), map(dcode.__eq__, tidx)))
-        owners = _dict_owners(objs, tys, dict_nodes, index, buckets) if dict_nodes else {}
-        del buckets
         kind_names = list(type_names)
         kind_code: dict = {}
         kind = array("i", tidx)
+        kcounts, ktotals = list(counts), list(totals)
         for j, name in owners.items():
             c = kind_code.get(name)
             if c is None:
                 c = kind_code[name] = len(kind_names)
                 kind_names.append(name)
+                kcounts.append(0)
+                ktotals.append(0)
             kind[j] = c
-        # roots
-        if not graph:
-            roots = array("i")
-        elif root_ids is not None:
-            roots = array("i", dict.fromkeys(j for j in map(index.get, root_ids) if j is not None))
-        else:
-            base = _SINGLE_RC - 1
-            ext = map(sub, map(sub, rcs, repeat(base)), indeg)
-            roots = array("i", compress(range(ntracked), map((0).__lt__, ext)))
-        del index, objs, tys, type_objs
+            kcounts[dict_code] -= 1
+            ktotals[dict_code] -= sizes[j]
+            kcounts[c] += 1
+            ktotals[c] += sizes[j]
         meta = {"python": sys.version.split()[0], "created": time.time(),
                 "mode": "roots" if root_ids is not None else "all", "graph": int(graph)}
-        return cls._from_columns(array("Q", ids), tidx, type_names, type_modules, sizes, kind,
+        snap = cls._from_columns(ids, tidx, type_names, type_modules, sizes, kind,
                                  kind_names, off, tgt, roots, via_col, via_names, meta)
+        snap._cache["totals"] = (array("q", counts), array("q", totals),
+                                 array("q", kcounts), array("q", ktotals))
+        return snap
+
 
     # -- basic properties ---------------------------------------------------------
 
@@ -1190,6 +1534,20 @@ class HeapSnapshot:
             got = self._cache["edges"] = (src, self._tgt)
         return got
 
+    def _edge_kinds(self) -> array:
+        """The kind of the referrer of each reference (parallel to the targets), from
+        the runs of equal kinds in row order (rows are grouped by type)."""
+        kind, off = self._kind, self._off
+        n = len(kind)
+        if not n:
+            return array("i")
+        starts = [0]
+        starts.extend(compress(range(1, n), map(int.__ne__, islice(kind, 1, None), kind)))
+        ends = starts[1:]
+        ends.append(n)
+        lens = map(sub, map(off.__getitem__, ends), map(off.__getitem__, starts))
+        return array("i", chain.from_iterable(map(repeat, map(kind.__getitem__, starts), lens)))
+
     def _edge_label(self, holder: int, child: int) -> str | None:
         if self._via is None or holder < 0:
             return None
@@ -1202,31 +1560,62 @@ class HeapSnapshot:
 
     # -- reachability -------------------------------------------------------------------
 
+    def _next_level(self, frontier, seen: bytearray) -> list:
+        """The rows ``frontier`` refers to that are not marked in ``seen`` (each once,
+        in order; marked on return).  Rows without references are not sliced."""
+        off, tgt = self._off, self._tgt
+        ends = list(map(off.__getitem__, map((1).__add__, frontier)))
+        starts = list(map(off.__getitem__, frontier))
+        if ends and min(map(sub, ends, starts)) == 0:
+            has = list(map(int.__ne__, ends, starts))
+            starts = compress(starts, has)
+            ends = compress(ends, has)
+        cand = chain.from_iterable(map(tgt.__getitem__, map(slice, starts, ends)))
+        new = list(dict.fromkeys(filterfalse(seen.__getitem__, cand)))
+        _drain(map(seen.__setitem__, new, repeat(1)))
+        return new
+
     def _bfs(self) -> list:
         """Rows reachable from the roots in breadth-first order (level by level, in bulk)."""
         got = self._cache.get("bfs")
         if got is not None:
             return got
         self._require_graph("reachability")
-        n = len(self)
-        off, tgt = self._off, self._tgt
-        seen = bytearray(n)
+        seen = bytearray(len(self))
         frontier = list(dict.fromkeys(self._roots))
         _drain(map(seen.__setitem__, frontier, repeat(1)))
         order = list(frontier)
-        plus1 = (1).__add__
         while frontier:
-            slices = map(slice, map(off.__getitem__, frontier),
-                         map(off.__getitem__, map(plus1, frontier)))
-            cand = list(chain.from_iterable(map(tgt.__getitem__, slices)))
-            new = list(dict.fromkeys(compress(cand, map(not_, map(seen.__getitem__, cand)))))
-            del cand
-            _drain(map(seen.__setitem__, new, repeat(1)))
-            order.extend(new)
-            frontier = new
+            frontier = self._next_level(frontier, seen)
+            order.extend(frontier)
         self._cache["bfs"] = order
         self._cache["reached"] = seen
         return order
+
+    def _retained_one(self, node: int) -> int:
+        """The retained size of one row without the dominator tree: what the roots
+        reach without passing through ``node`` is alive anyway; ``node`` retains what
+        it reaches besides that (heapy's ``domisize``).  Two breadth-first walks."""
+        self._require_graph("retained sizes")
+        seen = bytearray(len(self))
+        frontier = list(dict.fromkeys(self._roots))
+        _drain(map(seen.__setitem__, frontier, repeat(1)))
+        alive = False
+        while frontier:
+            if not alive and seen[node]:  # reached without passing through itself
+                alive = True
+                frontier = list(filter(node.__ne__, frontier))
+            frontier = self._next_level(frontier, seen)
+        alive = alive or seen[node]
+        if not alive:
+            return 0
+        sizes = self._sizes
+        total = sizes[node]
+        frontier = [node]
+        while frontier:
+            frontier = self._next_level(frontier, seen)
+            total += sum(map(sizes.__getitem__, frontier))
+        return total
 
     @property
     def roots(self) -> HeapSet:
@@ -1313,10 +1702,20 @@ class HeapSnapshot:
         """Bytes that only ``obj`` keeps alive (its flat size included).
 
         ``obj`` is the object itself (looked up by id) or :func:`row` of a row
-        (``snap.retained_size(heap.row(12))``).  0 for an unreachable object.
+        (``snap.retained_size(heap.row(12))``).  0 for an unreachable object.  The first
+        few calls walk the graph twice (no dominator tree); later ones build the tree
+        once (as :meth:`top_retainers` and :meth:`retained_tree` do) and read it.
         """
         node = self._as_node(obj)
-        return self._dom_data()[1][node]
+        dom = self._cache.get("dom")
+        if dom is None:
+            # one object: two walks (no dominator tree); after a few, build the tree
+            calls = self._cache.setdefault("retained_calls", [])
+            calls.append(None)
+            if len(calls) <= _FAST_RETAINED:
+                return self._retained_one(node)
+            dom = self._dom_data()
+        return dom[1][node]
 
     def top_retainers(self, n: int = 10, *, min_size: int = 0) -> list:
         """The ``n`` objects with the largest retained sizes, as :class:`Retainer` rows.

@@ -430,3 +430,164 @@ def test_argument_errors():
         s.by_type().rows[0].count = 3
     with pytest.raises(AttributeError):
         s._ids = None
+
+
+# --------------------------------------------------------------------------
+# fast paths: retained size of one object, bulk sizing, exact by_rcs
+# --------------------------------------------------------------------------
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(2, 14).flatmap(lambda n: st.tuples(
+    st.just(n),
+    st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=3 * n),
+    st.lists(st.integers(0, n - 1), min_size=1, max_size=3))))
+def test_retained_one_matches_dominator_tree(case):
+    n, edges, roots = case
+    s = _synthetic(n, edges, roots)
+    expected = _brute_retained(n, _brute_idom(n, edges, roots), [i + 1 for i in range(n)])
+    assert [s._retained_one(v) for v in range(n)] == expected
+    tree = _synthetic(n, edges, roots)._dom_data()[1]
+    assert list(tree) == expected
+
+
+def test_retained_size_switches_to_the_tree_after_a_few_calls():
+    rng = random.Random(3)
+    n = 80
+    edges = [(rng.randrange(n), rng.randrange(n)) for _ in range(200)]
+    s = _synthetic(n, edges, [0, 1])
+    fast = [s.retained_size(heap.row(v)) for v in range(heap._FAST_RETAINED)]
+    assert "dom" not in s._cache
+    rest = [s.retained_size(heap.row(v)) for v in range(heap._FAST_RETAINED, n)]
+    assert "dom" in s._cache
+    assert fast + rest == list(s._dom_data()[1])
+
+
+def _structure(rng, n):
+    """Random objects referring to each other (lists, dicts, tuples, instances)."""
+    nodes = []
+    for i in range(n):
+        kind = rng.randrange(4)
+        nodes.append([] if kind == 0 else {} if kind == 1 else Cyc() if kind == 2
+                     else bytearray(rng.randrange(200)))
+    for _ in range(2 * n):
+        a, b = rng.choice(nodes), rng.choice(nodes)
+        if type(a) is list:
+            a.append(b)
+        elif type(a) is dict:
+            a["k%d" % rng.randrange(1000)] = b
+        elif type(a) is Cyc:
+            a.other = b
+    return nodes
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_module_retained_size_matches_the_snapshot_tree(seed):
+    rng = random.Random(seed)
+    nodes = _structure(rng, 60)
+    roots = [nodes[0], nodes[1], nodes[2]]
+    s = heap.take(roots=roots)
+    tree = s._dom_data()[1]
+    for obj in nodes:
+        try:
+            node = s.node(obj)
+        except KeyError:
+            assert heap.retained_size(obj, roots=roots) == 0
+            continue
+        assert heap.retained_size(obj, roots=roots) == tree[node]
+
+
+def test_module_retained_size_on_the_whole_heap():
+    shared = [bytearray(500) for _ in range(20)]
+    container = [Leaf(i) for i in range(300)] + shared[:10]
+    keep = list(shared)
+    s = heap.take()
+    expected = s._dom_data()[1][s.node(container)]
+    got = heap.retained_size(container)
+    assert got == expected
+    assert got == s._retained_one(s.node(container))
+    # the shared bytearrays are kept alive by `keep` too: not retained
+    assert got < asizeof.asizeof(container)
+    del keep
+    # garbage is not retained by anything
+    gc.collect()
+    a, b = Cyc(), Cyc()
+    a.other, b.other = b, a
+    probe = weakref.ref(a)
+    del a, b
+    assert heap.retained_size(probe()) > 0  # held by probe() while measured
+    gc.collect()
+
+
+def test_module_retained_size_arguments():
+    with pytest.raises(TypeError, match="roots"):
+        heap.retained_size([], roots=3)
+    assert heap.retained_size(5, roots=[[1]]) == 0  # not in the structure
+    leaf = bytearray(77)
+    assert heap.retained_size(leaf, roots=[leaf]) == asizeof.flatsize(leaf)
+
+
+def test_by_rcs_exact_on_mixed_referrers():
+    # row 3 is referred to by kinds 0, 1, 0 in row order (the case a first/last
+    # comparison misses), row 4 by two rows of the same kind
+    n = 6
+    edges = [(0, 3), (1, 3), (2, 3), (0, 4), (2, 4), (1, 5)]
+    succ = [[] for _ in range(n)]
+    for a, b in edges:
+        succ[a].append(b)
+    off = array("q", [0])
+    tgt = array("i")
+    for lst in succ:
+        tgt.extend(lst)
+        off.append(len(tgt))
+    kinds = [0, 1, 0, 2, 2, 2]
+    s = HeapSnapshot._from_columns(
+        array("Q", range(100, 100 + n)), array("i", kinds), ["a", "b", "c"], ["m"] * 3,
+        array("q", [1] * n), array("i", kinds), ["a", "b", "c"], off, tgt,
+        array("i", [0, 1, 2]), None, None, {"graph": 1})
+    rows = {r.key: r.count for r in s.by_rcs()}
+    assert rows == {"<none>": 3, "a, b": 1, "a": 1, "b": 1}
+    sub = s.by_type().select("c").by_rcs()
+    assert {r.key: r.count for r in sub} == {"a, b": 1, "a": 1, "b": 1}
+
+
+def test_by_rcs_matches_brute_force_on_the_heap():
+    s = heap.take(roots=_structure(random.Random(5), 200))
+    kinds = {}
+    for v in range(len(s)):
+        for t in s.referents(v):
+            kinds.setdefault(t, set()).add(s._kind_names[s._kind[v]])
+    expected = {}
+    for v in range(len(s)):
+        key = ", ".join(sorted(kinds[v])) if v in kinds else "<none>"
+        expected[key] = expected.get(key, 0) + 1
+    assert {r.key: r.count for r in s.by_rcs()} == expected
+
+
+def test_partition_totals_match_the_generic_count(snap):
+    for by in ("type", "kind"):
+        fast = getattr(snap, "by_" + by)()
+        col = snap._tidx if by == "type" else snap._kind
+        names = snap._type_names if by == "type" else snap._kind_names
+        slow = snap.all._partition(by, col, names)
+        assert list(fast) == list(slow)
+
+
+def test_bulk_sizes_match_flatsize():
+    from pympler_nb.core import _layout
+
+    class Many:
+        def __init__(self, k):
+            for i in range(k % 9):
+                setattr(self, "a%d" % i, i)
+
+    objs = [Many(k) for k in range(400)]
+    for o in objs[::7]:
+        o.__dict__  # a materialized dict
+    ints = [0, 1, 2**29, 2**40, -5, 10**30]
+    group_sizes = heap._group_sizes(Many, objs)
+    assert list(group_sizes) == [asizeof.flatsize(o) for o in objs]
+    assert list(heap._group_sizes(int, ints)) == [asizeof.flatsize(i) for i in ints]
+    state = _layout.values_state(Many) if _layout.PRE_313 else None
+    each = heap._hidden_each(objs, Many)
+    assert (each or [0] * len(objs)) == _layout.instances_hidden_each(objs, Many, state)[0]
+    assert list(heap._ids_of(objs)) == [id(o) for o in objs]
