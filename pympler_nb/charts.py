@@ -21,7 +21,7 @@ import json
 import altair as alt
 import pandas as pd
 
-__all__ = ["OTHER", "classtracker_active_chart", "classtracker_memory_chart", "diff_chart",
+__all__ = ["OTHER", "VEGALITE_MIME", "ChartView", "chart_bundle", "classtracker_active_chart", "classtracker_memory_chart", "diff_chart",
            "heap_partition_chart", "lifetimes_chart"]
 
 #: the series that collects everything outside the top N
@@ -266,3 +266,69 @@ def heap_partition_chart(df: pd.DataFrame, top: int = 10, by: str = "type") -> a
             tooltip=tooltip,
         )
     )
+
+
+# ---------------------------------------------------------------------------
+# display bundle
+# ---------------------------------------------------------------------------
+
+#: the Vega-Lite media type JupyterLab renders with its own bundled Vega (no CDN)
+VEGALITE_MIME = "application/vnd.vegalite.v5+json"
+
+
+def chart_bundle(chart: alt.TopLevelMixin, title: str = "", max_rows: int = 25) -> dict:
+    """The display bundle of ``chart``: Vega-Lite for JupyterLab, and fallbacks.
+
+    * ``application/vnd.vegalite.v5+json``: the chart's spec, drawn by JupyterLab's
+      own Vega renderer (bundled with JupyterLab: works offline, unlike the HTML that
+      Altair's default renderer writes, which loads Vega from a CDN);
+    * ``text/markdown``: the chart's data as a table (at most ``max_rows`` rows), for
+      exported notebooks and viewers without a Vega renderer (JupyterLab prefers the
+      chart: its Vega renderer ranks above Markdown);
+    * ``text/plain``: one line naming the chart.
+
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"type": ["dict", "list"], "count_diff": [1000, 1], "size_diff": [64000, 56]})
+    >>> bundle = chart_bundle(diff_chart(df), "memdiff")
+    >>> sorted(bundle)
+    ['application/vnd.vegalite.v5+json', 'text/markdown', 'text/plain']
+    >>> bundle["text/plain"]
+    '<chart: memdiff, 2 rows>'
+    """
+    spec = chart.to_dict()
+    data = getattr(chart, "data", None)
+    rows = 0
+    table = ""
+    if isinstance(data, pd.DataFrame):
+        rows = len(data)
+        shown = data.head(max_rows)
+        cols = [str(c) for c in shown.columns]
+        lines = ["| " + " | ".join(map(_md_cell, cols)) + " |", "|" + "---|" * len(cols)]
+        lines += ["| " + " | ".join(map(_md_cell, rec)) + " |" for rec in shown.itertuples(index=False)]
+        if rows > max_rows:
+            lines.append(f"\n… {rows - max_rows} more rows")
+        table = "\n".join(lines)
+    name = title or spec.get("title") or "chart"
+    if isinstance(name, dict):
+        name = name.get("text", "chart")
+    plain = f"<chart: {name}, {rows} rows>"
+    head = f"**{name}**\n\n" if title else ""
+    return {VEGALITE_MIME: spec, "text/markdown": head + (table or plain), "text/plain": plain}
+
+
+def _md_cell(value: object) -> str:
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+class ChartView:
+    """Displays an Altair chart through :func:`chart_bundle` (see there)."""
+
+    def __init__(self, chart: alt.TopLevelMixin, title: str = "") -> None:
+        self.chart = chart
+        self.title = title
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return chart_bundle(self.chart, self.title)
+
+    def __repr__(self) -> str:
+        return chart_bundle(self.chart, self.title)["text/plain"]

@@ -116,3 +116,19 @@ def test_empty_frames_give_empty_charts():
     spec = classtracker_memory_chart(classtracker_frame(tr)).to_dict()
     assert _values(spec) == []
     assert _values(lifetimes_chart(tracked_objects_frame(tr)).to_dict()) == []
+
+
+def test_chart_bundle_is_offline_and_readable_without_vega():
+    import json
+
+    from pympler_nb.charts import VEGALITE_MIME, ChartView, chart_bundle, diff_chart
+
+    df = pd.DataFrame({"type": ["dict", "a|b"], "count_diff": [1000, -2], "size_diff": [64000, -112]})
+    bundle = chart_bundle(diff_chart(df), "memdiff")
+    assert set(bundle) == {VEGALITE_MIME, "text/markdown", "text/plain"}
+    assert "text/html" not in bundle  # JupyterLab would prefer HTML over its Vega renderer
+    assert "cdn" not in json.dumps(bundle).lower() and "<script" not in json.dumps(bundle)
+    md = bundle["text/markdown"]
+    assert md.startswith("**memdiff**") and "| dict | 1000 | 64000 |" in md.replace(" ", " ")
+    assert "a\\|b" in md  # table cells escaped
+    assert ChartView(diff_chart(df))._repr_mimebundle_()[VEGALITE_MIME]["mark"]
