@@ -14,9 +14,13 @@ Graph nodes (:func:`graph_nodes_frame`, one row per node, in graph order):
 ``count``      int64     objects elided by a "+N more" node, else 0
 ``depth``      int64     distance from the start objects of a walk
 ``highlight``  bool      marked by the walk's ``highlight`` predicate
-``cycle``      bool      lies on a reference cycle
+``cycle``      bool      lies on a reference cycle of the drawn graph (below)
 ``root``       bool      a start object of the walk
 =============  ========  ====================================================
+
+``cycle`` is computed from the drawn edges only: a cycle that closes beyond the
+walk's depth limit, or through a node that a cap, a filter or a stop (class,
+module, root container) left out, is not flagged.
 
 Graph edges (:func:`graph_edges_frame`): ``src`` (int64), ``dst`` (int64),
 ``label`` (string: ``"['k']"``, ``".attr"``, ``"[3]"``; empty when unnamed).
@@ -33,7 +37,13 @@ Why-alive chains (:func:`chains_frame`, one row per chain, shortest first):
 ``action``            string    what removes the reference (``"del Out[3]"``)
 ``root_kind``         string    ``namespace``, ``output_cache``, ``traceback``,
                                 ``frame``, ``ipython``, ``input_history``, ``module``
+``needs_collect``     bool      what the action frees is on (or only held by) a
+                                reference cycle: it is freed by the next
+                                garbage collection (``gc.collect()``), not at once
 ====================  ========  ==============================================
+
+``attrs``: ``target_type``, ``target_id``, ``plan`` (action texts),
+``plan_releasable_bytes`` and ``plan_needs_collect``.
 """
 
 from __future__ import annotations
@@ -48,14 +58,15 @@ __all__ = ["NODE_COLUMNS", "EDGE_COLUMNS", "CHAIN_COLUMNS",
 
 NODE_COLUMNS = ("id", "type", "size", "repr", "kind", "count", "depth", "highlight", "cycle", "root")
 EDGE_COLUMNS = ("src", "dst", "label")
-CHAIN_COLUMNS = ("root", "path", "length", "releasable_bytes", "action", "root_kind")
+CHAIN_COLUMNS = ("root", "path", "length", "releasable_bytes", "action", "root_kind", "needs_collect")
 
 _NODE_DTYPES = {"id": "int64", "type": "string", "size": "int64", "repr": "string",
                 "kind": "string", "count": "int64", "depth": "int64", "highlight": "bool",
                 "cycle": "bool", "root": "bool"}
 _EDGE_DTYPES = {"src": "int64", "dst": "int64", "label": "string"}
 _CHAIN_DTYPES = {"root": "string", "path": "string", "length": "int64",
-                 "releasable_bytes": "Int64", "action": "string", "root_kind": "string"}
+                 "releasable_bytes": "Int64", "action": "string", "root_kind": "string",
+                 "needs_collect": "bool"}
 
 
 def _frame(rows, columns, dtypes) -> pd.DataFrame:
@@ -84,11 +95,12 @@ def chains_frame(result: WhyAlive) -> pd.DataFrame:
     """
     if not isinstance(result, WhyAlive):
         raise TypeError(f"expected the WhyAlive result of why_alive(obj), got {type(result).__name__}")
-    rows = [(c.root, c.path, c.length, c.releasable_bytes, c.action.text, c.root_kind)
-            for c in result.chains]
+    rows = [(c.root, c.path, c.length, c.releasable_bytes, c.action.text, c.root_kind,
+             c.action.needs_collect) for c in result.chains]
     df = _frame(rows, CHAIN_COLUMNS, _CHAIN_DTYPES)
     df.attrs["target_type"] = result.target_type
     df.attrs["target_id"] = result.target_id
     df.attrs["plan"] = [a.text for a in result.plan]
     df.attrs["plan_releasable_bytes"] = result.releasable_bytes
+    df.attrs["plan_needs_collect"] = result.needs_collect
     return df

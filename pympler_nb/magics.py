@@ -69,7 +69,11 @@ class _Note:
 
 
 def _show(*objs) -> None:
+    """Display each object; Altair charts through :func:`charts.chart_bundle` (drawn by
+    JupyterLab's own Vega, with a table for other viewers: no CDN script)."""
     for obj in objs:
+        if isinstance(obj, charts.alt.TopLevelMixin):
+            obj = charts.ChartView(obj)
         display(obj)
 
 
@@ -133,19 +137,84 @@ def _tokens(line: str, magic: str, usage: str) -> list[tuple[str, int]]:
     return out
 
 
-def _parse(parser: argparse.ArgumentParser, line: str, magic: str, exprs: str | None = None):
+def _path_words(line: str, magic: str, usage: str) -> list[tuple[str, int]]:
+    """Like :func:`_tokens`, but a ``{expression}`` is one word even with spaces inside
+    (``{os.path.join(d, 'x.json')}``); quotes are kept (see :func:`_expand_path`)."""
+    out = []
+    start = None
+    quote = None
+    depth = 0
+    for i, ch in enumerate(line):
+        if start is None:
+            if ch.isspace():
+                continue
+            start = i
+        if quote is not None:
+            if ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "{":
+            depth += 1
+        elif ch == "}" and depth:
+            depth -= 1
+        elif ch.isspace() and depth == 0:
+            out.append((line[start:i], start))
+            start = None
+    if quote is not None or depth:
+        what = f"no closing {quote}" if quote is not None else "no closing }"
+        raise UsageError(f"%{magic}: cannot split {line.strip()!r} into words ({what}); usage: {usage}")
+    if start is not None:
+        out.append((line[start:], start))
+    return out
+
+
+def _expand_path(shell, text: str, local_ns, magic: str) -> str:
+    """A FILE argument as IPython expands magic lines, then unquoted.
+
+    ``$name`` / ``$obj.attr`` and ``{expression}`` are replaced by their values in the
+    user's namespace (``var_expand``'s ``DollarFormatter``; ``$$`` and ``{{ }}`` are
+    a literal ``$`` and braces; no ``$`` expansion inside single quotes); then one
+    pair of surrounding quotes is removed, so ``"my stats.json"`` names a path with
+    a space. An expansion that fails is a :class:`UsageError`, not a file named
+    ``{p}``.
+    """
+    __tracebackhide__ = True
+    from IPython.utils.text import DollarFormatter
+
+    if "$" in text or "{" in text or "}" in text:
+        ns = dict(shell.user_ns)
+        if local_ns is not None and local_ns is not shell.user_ns:
+            ns.update(local_ns)
+        try:
+            with shell.builtin_trap:
+                text = DollarFormatter().vformat(text, args=[], kwargs=ns)
+        except Exception as exc:  # noqa: BLE001 - the user's expression failed: one line
+            raise UsageError(f"%{magic}: cannot expand {text!r}: {type(exc).__name__}: "
+                             f"{clip_text(str(exc), 120)}; define the variable, or write $$ or "
+                             "{{ }} for a literal $ or braces") from None
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        text = text[1:-1]
+    if not text:
+        raise UsageError(f"%{magic}: the file name is empty; give a path such as stats.json.gz")
+    return text
+
+
+def _parse(parser: argparse.ArgumentParser, line: str, magic: str, exprs: str | None = None,
+           split=_tokens):
     """Parse ``line``; return ``(args, expressions)`` or ``None`` after printing help.
 
     ``exprs``: ``None`` (no expressions), ``"one"`` (the rest of the line is one
     expression) or ``"many"`` (the rest is split into expressions).  Expressions start
     at the first word that is not an option; their text is taken from ``line`` as is.
+    ``split`` cuts the line into words (:func:`_tokens`, or :func:`_path_words`).
     """
     __tracebackhide__ = True
     usage = _LazyUsage(parser)  # formatting creates garbage cycles: only on errors
     line = line.strip()
     if line.endswith(";"):  # `%magic x;` silences the output (output_can_be_silenced)
         line = line[:-1].rstrip()
-    words = _tokens(line, magic, usage)
+    words = split(line, magic, usage)
     argv = [w for w, _ in words]
     if "-h" in argv or "--help" in argv:
         cut = len(argv)
@@ -438,12 +507,13 @@ def _ct_parsers() -> dict[str, MagicArgumentParser]:
     p.add_argument("interval", metavar="INTERVAL|off", help="seconds between snapshots, or 'off'")
     p.add_argument("-q", "--quiet", action="store_true", help="display nothing")
     _CT_PARSERS["periodic"] = p
+    file_help = "a path; $var, {expression} and \"quoted paths\" work"
     p = _subparser("dump", "Save the statistics as versioned JSON (gzip if FILE ends in .gz).")
-    p.add_argument("file", metavar="FILE")
+    p.add_argument("file", metavar="FILE", help=file_help)
     p.add_argument("-q", "--quiet", action="store_true", help="display nothing")
     _CT_PARSERS["dump"] = p
     p = _subparser("load", "Show statistics saved by dump (never runs code from the file).")
-    p.add_argument("file", metavar="FILE")
+    p.add_argument("file", metavar="FILE", help=file_help)
     p.add_argument("--top", type=int, default=8, metavar="N", help="classes drawn by name (default 8)")
     p.add_argument("-q", "--quiet", action="store_true", help="display nothing")
     _CT_PARSERS["load"] = p
@@ -580,7 +650,9 @@ class PymplerMagics(Magics):
         dump FILE | load FILE | stop} [-q]
 
         ``%classtrack SUBCOMMAND -h`` describes a subcommand. Each returns the
-        per snapshot × class table (``objects``: one row per instance).
+        per snapshot × class table (``objects``: one row per instance). The FILE of
+        ``dump`` and ``load`` may be ``$var``, ``{expression}`` (expanded as IPython
+        expands magic lines) or a quoted path with spaces (``"my stats.json"``).
         """
         __tracebackhide__ = True
         line = line.strip().removesuffix(";").strip()
@@ -594,10 +666,14 @@ class PymplerMagics(Magics):
         if sub not in parsers:
             raise UsageError(f"%classtrack: unknown subcommand {sub!r}; use one of {', '.join(parsers)} "
                              f"(%classtrack -h describes them)")
-        parsed = _parse(parsers[sub], rest, f"classtrack {sub}")
+        takes_file = sub in ("dump", "load")
+        parsed = _parse(parsers[sub], rest, f"classtrack {sub}",
+                        split=_path_words if takes_file else _tokens)
         if parsed is None:
             return None
         args = parsed[0]
+        if takes_file:  # FILE may be $var, {expr} or "a path with spaces"
+            args.file = _expand_path(self.shell, args.file, local_ns, f"classtrack {sub}")
         handler = getattr(self, f"_ct_{sub}")
         df, shown = handler(args, local_ns)
         if not args.quiet and shown:
@@ -722,6 +798,8 @@ class PymplerMagics(Magics):
     @argument("--depth", type=int, default=3, metavar="N", help="references followed from the object (default 3)")
     @argument("--max-nodes", type=int, default=300, metavar="N", help="nodes drawn at most (default 300)")
     @argument("--backrefs", action="store_true", help="who holds the object, instead of what it holds")
+    @argument("--classes", action="store_true",
+              help="enter classes (namespace, bases, methods); by default a class is a leaf")
     @argument("-q", "--quiet", action="store_true", help="display nothing; just return the table")
     @argument("expr", nargs=argparse.REMAINDER, metavar="EXPR", help="the object")
     @no_var_expand
@@ -731,7 +809,10 @@ class PymplerMagics(Magics):
     def refgraph(self, line="", local_ns=None):
         """Reference graph of an object (what it holds, or with --backrefs who holds it).
 
-        Returns the nodes (``pympler_nb.frames.graph_nodes_frame``) and displays the graph.
+        Classes and modules are leaves (``--classes`` enters classes); the walk stops
+        at roots, shown by name (``globals of __main__``, ``globals of json``), as in
+        ``%whyalive``. Cycles are flagged within the drawn graph only. Returns the nodes
+        (``pympler_nb.frames.graph_nodes_frame``) and displays the graph.
         """
         __tracebackhide__ = True
         from .core.refgraph import backrefs_graph, refs_graph
@@ -743,8 +824,13 @@ class PymplerMagics(Magics):
         _positive(args.depth, "--depth", "refgraph")
         _positive(args.max_nodes, "--max-nodes", "refgraph")
         obj = _evaluate(self.shell, expr, local_ns, "refgraph")
+        # a calling function's locals (run_line_magic from a function) are a root too:
+        # what holds them is this magic's own call
+        extra = {} if local_ns is None or local_ns is self.shell.user_ns else \
+            {id(local_ns): "locals of the calling function"}
         walk = backrefs_graph if args.backrefs else refs_graph
-        graph = walk(obj, max_depth=args.depth, max_nodes=args.max_nodes)
+        graph = walk(obj, max_depth=args.depth, max_nodes=args.max_nodes, classes=args.classes,
+                     extra_roots=extra)
         del obj
         df = frames.graph_nodes_frame(graph)
         if not args.quiet:
@@ -764,8 +850,10 @@ class PymplerMagics(Magics):
         """Who keeps an object alive: shortest holder chains, what to run to release it,
         and the bytes each release frees.
 
-        Returns ``root, path, length, releasable_bytes, action, root_kind``
+        Returns ``root, path, length, releasable_bytes, action, root_kind, needs_collect``
         (``pympler_nb.frames.chains_frame``); paths read like ``holder['k']``, ``Out[3]``.
+        ``needs_collect``: what the action frees is on a reference cycle, so it goes at the
+        next garbage collection (``gc.collect()``), not at once.
         """
         __tracebackhide__ = True
         from .core.whyalive import why_alive

@@ -175,8 +175,16 @@ def test_chains_frame(mod):
     assert row["length"] == 2 and row["action"] == "del graphs_probe_mod.cache['x']"
     assert row["root_kind"] == "module" and row["releasable_bytes"] == 0
     assert df.attrs["plan_releasable_bytes"] > 0 and len(df.attrs["plan"]) == 2
+    assert str(df["needs_collect"].dtype) == "bool" and not df["needs_collect"].any()
+    assert df.attrs["plan_needs_collect"] is False
     df2 = frames_graphs.chains_frame(why_alive(mod.cache["x"], releasable=False))
-    assert df2["releasable_bytes"].isna().all()
+    assert df2["releasable_bytes"].isna().all() and not df2["needs_collect"].any()
+    mod.loop = {"me": None}
+    mod.loop["me"] = mod.loop  # deleting the global leaves a self-reference to collect
+    df3 = frames_graphs.chains_frame(why_alive(mod.loop))
+    row = df3.set_index("path").loc["graphs_probe_mod.loop"]
+    assert row["needs_collect"] and df3.attrs["plan_needs_collect"] is True
+    mod.loop.clear()
     with pytest.raises(TypeError, match="WhyAlive result"):
         frames_graphs.chains_frame(df)
 

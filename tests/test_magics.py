@@ -214,8 +214,12 @@ def test_memdiff_displays_table_chart_and_rss(shell):
     assert error_of(result) is None
     shown = texts(cap)
     assert shown[0].startswith("memdiff: ") and "process RSS" in shown[0]
-    assert any("alt.Chart" in t or "Chart" in t for t in shown), shown
+    assert any(t.startswith("<chart: ") for t in shown), shown
     assert "dict" in cap.stdout  # the returned table, shown as the cell's value
+    # the chart is Vega-Lite for JupyterLab's own renderer plus a table, never CDN html
+    charts_shown = [o.data for o in cap.outputs if "application/vnd.vegalite.v5+json" in o.data]
+    assert charts_shown and all("text/html" not in d for d in charts_shown)
+    assert "| dict |" in charts_shown[0]["text/markdown"]
 
 
 def test_memdiff_cell_that_raises(shell):
@@ -294,7 +298,7 @@ def test_classtrack_workflow(shell, tmp_path):
     assert st["active"].tolist() == [4] and st["class"].tolist() == ["__main__.Doc"]
     tracker = shell.magics_manager.registry["PymplerMagics"].class_tracker
     assert st.equals(frames.classtracker_frame(tracker))
-    assert any("Chart" in t for t in texts(cap))
+    assert any(t.startswith("<chart: ") for t in texts(cap))
     result, cap = run(shell, "ob = %classtrack objects -q Doc")
     assert cap.outputs == []
     assert len(shell.user_ns["ob"]) == 4
@@ -311,6 +315,43 @@ def test_classtrack_workflow(shell, tmp_path):
     result, _ = run(shell, f"loaded = %classtrack load -q {path}")
     assert error_of(result) is None
     assert shell.user_ns["loaded"]["active"].tolist() == [4]
+
+
+def test_classtrack_dump_and_load_expand_file(shell, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a file named literally '{p}' or '$p' would land here
+    shell.run_cell("class Page:\n    pass\n").raise_error()
+    for src in ("%classtrack track -q Page", "pages = [Page() for _ in range(3)]", "%classtrack snapshot -q"):
+        result, _ = run(shell, src)
+        assert error_of(result) is None, (src, error_of(result))
+    folder = tmp_path / "my stats"
+    folder.mkdir()
+    shell.user_ns.update(p=str(folder / "dollar.json"), folder=str(folder))
+    try:
+        for src, name in [("%classtrack dump -q $p", "dollar.json"),
+                          ("%classtrack dump -q {folder + '/braces one.json'}", "braces one.json"),
+                          ("%classtrack dump {p[:-len('dollar.json')] + 'gz.json.gz'} -q", "gz.json.gz"),
+                          (f'%classtrack dump -q "{folder}/quoted name.json"', "quoted name.json"),
+                          ('%classtrack dump -q "{folder}/quoted braces.json"', "quoted braces.json")]:
+            result, _ = run(shell, src)
+            assert error_of(result) is None, (src, error_of(result))
+            assert (folder / name).exists(), (src, sorted(x.name for x in folder.iterdir()))
+        for src in ("%classtrack load -q $p", "%classtrack load -q {folder + '/braces one.json'}",
+                    f"%classtrack load -q '{folder}/quoted name.json'"):
+            result, _ = run(shell, "loaded = " + src)
+            assert error_of(result) is None, (src, error_of(result))
+            assert shell.user_ns["loaded"]["active"].tolist() == [3], src
+        # a name that is not defined is a usage error, not a file named '{nope}'
+        result, _ = run(shell, "%classtrack dump -q {nope_not_defined}")
+        err = error_of(result)
+        assert isinstance(err, UsageError) and "nope_not_defined" in str(err) and "\n" not in str(err)
+        assert "{{" in str(err)  # says how to write a literal brace
+        result, _ = run(shell, "%classtrack dump -q {folder")
+        assert isinstance(error_of(result), UsageError)
+        assert sorted(x.name for x in tmp_path.iterdir()) == ["my stats"]
+    finally:
+        run(shell, "%classtrack stop -q")
+        for name in ("p", "folder", "loaded", "pages"):
+            shell.user_ns.pop(name, None)
 
 
 def test_classtrack_load_rejects_hostile_file(shell, tmp_path):
@@ -342,6 +383,61 @@ def test_refgraph(shell):
     assert any("RefGraph" in t or "GraphView" in t for t in texts(cap))
 
 
+DOC_TREE = """
+class Doc:
+    def __init__(self, name, parent=None):
+        self.name = name
+        self.children = []
+        if parent is not None:
+            parent.children.append(self)
+
+    def titles(self):
+        return [self.name] + [t for c in self.children for t in c.titles()]
+
+doc_root = Doc('root'); doc_a = Doc('a', doc_root); Doc('b', doc_root); Doc('c', doc_a)
+"""
+
+
+def test_refgraph_shows_classes_as_leaves(shell):
+    shell.run_cell(DOC_TREE).raise_error()
+    result, _ = run(shell, "nodes = %refgraph -q --depth 5 doc_root")
+    assert error_of(result) is None
+    nodes = shell.user_ns["nodes"]
+    # the 4 documents, their `children` lists, their names and the class: nothing inside the class
+    assert nodes["type"].value_counts().to_dict() == {"Doc": 4, "list": 4, "str": 4, "type": 1}
+    assert nodes[nodes["type"] == "type"]["id"].tolist() == [id(shell.user_ns["Doc"])]
+    result, _ = run(shell, "nodes = %refgraph -q --depth 5 --classes doc_root")
+    assert error_of(result) is None
+    entered = shell.user_ns["nodes"]
+    assert len(entered) > len(nodes)
+    assert "function" in set(entered["type"])  # Doc.__init__, Doc.titles
+    # their globals are the notebook's namespace: a named leaf, never walked into (no builtins)
+    assert "globals of __main__" in set(entered["repr"])
+    assert "builtin_function_or_method" not in set(entered["type"])
+
+
+def test_refgraph_backrefs_stop_at_the_namespace(shell):
+    shell.run_cell("held = bytearray(1000)\nheld_by = [held]").raise_error()
+    result, _ = run(shell, "nodes = %refgraph -q --backrefs --depth 5 held")
+    assert error_of(result) is None
+    nodes = shell.user_ns["nodes"]
+    assert sorted(nodes["type"]) == ["bytearray", "dict", "list"], nodes[["type", "repr"]]
+    assert nodes[nodes["type"] == "dict"]["repr"].tolist() == ["globals of __main__"]
+    assert nodes[nodes["type"] == "list"]["id"].tolist() == [id(shell.user_ns["held_by"])]
+    assert not nodes["repr"].str.contains("local_ns|IPython|Completer").any()
+    # from a function: its locals are a root too, never the magic's own call arguments
+    cell = ("def probe_backrefs():\n"
+            "    mine = bytearray(10)\n"
+            "    box = [mine]\n"
+            "    return get_ipython().run_line_magic('refgraph', '-q --backrefs --depth 5 mine')\n"
+            "nodes = probe_backrefs()")
+    result, _ = run(shell, cell)
+    assert error_of(result) is None
+    nodes = shell.user_ns["nodes"]
+    assert not nodes["repr"].str.contains("local_ns|IPython|Completer").any(), nodes[["type", "repr"]]
+    assert set(nodes["type"]) <= {"bytearray", "list", "dict", "FrameLocalsProxy"}
+
+
 def test_whyalive_paths_in_notebook_terms(shell):
     shell.run_cell("big = bytearray(200_000)\nholder = {'k': big}\ndel big").raise_error()
     result, cap = run(shell, "chains = %whyalive holder['k']")
@@ -350,15 +446,38 @@ def test_whyalive_paths_in_notebook_terms(shell):
     assert list(chains.columns) == list(frames.CHAIN_COLUMNS)
     assert chains["path"].tolist() == ["holder['k']"]
     assert chains["releasable_bytes"].tolist()[0] >= 200_000
+    assert chains["needs_collect"].tolist() == [False]
     # nothing of the magic's own (its frame, the evaluated result) is a holder
     assert not chains["root_kind"].isin(["frame"]).any()
     assert "holder['k']" in texts(cap)[0]
+    # the previous cell's result (IPython's last_execution_result) holds nothing of it: no note
+    assert "last_execution_result" not in texts(cap)[0]
     result, _ = run(shell, "holder['k']")  # now IPython's output cache holds it too
     number = result.execution_count
-    result, _ = run(shell, "%whyalive -q holder['k']")
+    result, cap = run(shell, "%whyalive holder['k']")
     paths = set(result.result["path"])
     assert {"holder['k']", f"Out[{number}]", f"_{number}"} <= paths, paths
+    # ... and so does the previous cell's ExecutionResult: bytes are as of the end of the cell
+    assert "last_execution_result" in texts(cap)[0]
     shell.run_cell("%reset -f out")
+
+
+def test_whyalive_release_after_a_collection(shell):
+    cell = ("class Pair:\n    pass\n"
+            "pair_a, pair_b = Pair(), Pair()\n"
+            "pair_a.other, pair_b.other = pair_b, pair_a\n"
+            "pair_b.blob = bytearray(300_000)\n"
+            "pairs = {'a': pair_a}\n"
+            "del pair_a, pair_b")
+    shell.run_cell(cell).raise_error()
+    result, cap = run(shell, "chains = %whyalive pairs['a']")
+    assert error_of(result) is None
+    chains = shell.user_ns["chains"]
+    row = chains[chains["path"] == "pairs['a']"].iloc[0]
+    assert row["needs_collect"] and row["releasable_bytes"] >= 300_000
+    assert chains.attrs["plan_needs_collect"] is True
+    assert "after the next gc.collect()" in texts(cap)[0]
+    shell.run_cell("del pairs")
 
 
 def test_garbage_finds_cycles_and_releases_them(shell):

@@ -586,7 +586,9 @@ class GraphNode(namedtuple("GraphNode", "id type size repr kind count depth high
     ``kind`` is ``"object"`` or ``"more"`` (a placeholder for ``count`` elided
     neighbours; its ``id`` is synthetic and negative). ``depth`` is the distance
     from the walk's start objects, ``root`` marks those, ``highlight`` and
-    ``cycle`` are flags for drawing.
+    ``cycle`` are flags for drawing. ``cycle`` is computed on the graph's own
+    edges: in a bounded walk, a cycle that closes beyond the depth limit (or
+    through a node left out) is not flagged.
     """
 
     __slots__ = ()
@@ -837,6 +839,59 @@ def referrers_of(objs, ignore: set[int]) -> tuple[list, dict[int, list[int]]]:
     return referrers, kids
 
 
+# ---------------------------------------------------------------------------
+# Untracked containers (dicts/tuples the collector stopped tracking)
+# ---------------------------------------------------------------------------
+
+
+class _Untracked:
+    """Exact dicts and tuples that ``gc`` does not track; they only hold untracked objects."""
+
+    def __init__(self, ignore: set[int]):
+        self.items: list = []
+        ignore.add(id(self.items))
+        seen: set[int] = set()
+        is_tracked = gc.is_tracked
+        everything = gc.get_objects()
+        ignore.add(id(everything))
+        batch = 2048
+        pending = []
+        ignore.add(id(pending))
+        try:
+            for start in range(0, len(everything), batch):
+                refs = gc.get_referents(*everything[start:start + batch])
+                pending.extend(r for r in refs
+                               if (type(r) is dict or type(r) is tuple) and not is_tracked(r))
+                del refs
+        finally:
+            ignore.discard(id(everything))
+            del everything
+        obj = None
+        while pending:  # untracked containers nested in untracked containers
+            obj = pending.pop()
+            oid = id(obj)
+            if oid in seen or oid in ignore:
+                continue
+            seen.add(oid)
+            self.items.append(obj)
+            for r in gc.get_referents(obj):
+                if (type(r) is dict or type(r) is tuple) and not is_tracked(r) and id(r) not in seen:
+                    pending.append(r)
+        ignore.discard(id(pending))
+        del pending, obj
+
+    def holders(self, want: set[int]):
+        """(holders, kids) for the untracked containers referring to ids in ``want``."""
+        found = []
+        kids: dict[int, list[int]] = {}
+        for u in self.items:
+            hit = [id(r) for r in gc.get_referents(u) if id(r) in want]
+            if hit:
+                found.append(u)
+                kids[id(u)] = hit
+        return found, kids
+
+
 def _type_name(obj: object) -> str:
     return type(obj).__name__
 
@@ -921,7 +976,7 @@ def _check_cap(name, value, minimum=0):
 
 def walk_graph(objs, *, backwards=False, max_depth=3, max_nodes=500, max_fanout=30,
                filter=None, highlight=None, extra_ignore=(), stop_at=(_ModuleType,),
-               sizes=True) -> GraphModel:
+               stop_named=None, sizes=True) -> GraphModel:
     """Breadth-first walk from ``objs`` along referents (or referrers), bounded.
 
     Parameters
@@ -946,8 +1001,16 @@ def walk_graph(objs, *, backwards=False, max_depth=3, max_nodes=500, max_fanout=
         Ids never to include (your own containers).
     stop_at : tuple of types
         Objects of these types are shown but not expanded (modules by default).
+    stop_named : mapping of int to str, optional
+        Ids of objects shown but not expanded, with the text to show instead of
+        their repr (root containers: ``"globals of json"``).
     sizes : bool
         Compute flat sizes (``False`` leaves 0, for speed).
+
+    The start objects themselves are always expanded, whatever their type. The
+    ``cycle`` flag of a node is computed from the drawn edges only: a cycle that
+    closes beyond ``max_depth`` (or through a node left out by a cap, a filter or
+    a stop) is not flagged.
     """
     _check_cap("max_depth", max_depth)
     _check_cap("max_nodes", max_nodes, 1)
@@ -964,6 +1027,7 @@ def walk_graph(objs, *, backwards=False, max_depth=3, max_nodes=500, max_fanout=
     labeller = _Labeller()
     cache: dict[int, object] = {}  # id -> neighbour object, for one level
     ignore.add(id(cache))
+    untracked: list = []  # the _Untracked scan, made once if an untracked object needs it
     for obj in objs:
         oid = id(obj)
         if oid in depth_of or oid in ignore:
@@ -975,13 +1039,19 @@ def walk_graph(objs, *, backwards=False, max_depth=3, max_nodes=500, max_fanout=
             highlight_ids.add(oid)
     obj = None
     roots = set(depth_of)
+    named = stop_named or {}
+
+    def stops(p):  # shown, not entered (the start objects are always entered)
+        x = keep[p]
+        return id(x) not in roots and (issubclass(type(x), stop_at) or id(x) in named)
+
     level = list(range(len(keep)))  # positions in `keep` of the current frontier
     depth = 0
     while level and (max_depth is None or depth < max_depth):
-        expand = [p for p in level if not issubclass(type(keep[p]), stop_at)]
+        expand = [p for p in level if not stops(p)]
         if not expand:
             break
-        pairs = _neighbours(keep, expand, backwards, ignore, cache)  # [(pos, [neighbour ids])]
+        pairs = _neighbours(keep, expand, backwards, ignore, cache, untracked)  # [(pos, [ids])]
         new_level: list[int] = []
         for pos, nbr_ids in pairs:
             node = keep[pos]
@@ -1028,8 +1098,8 @@ def walk_graph(objs, *, backwards=False, max_depth=3, max_nodes=500, max_fanout=
         level = new_level
         depth += 1
     if level and max_depth is not None and depth >= max_depth:
-        truncated = truncated or any(not issubclass(type(keep[p]), stop_at) and _has_neighbours(
-            keep[p], backwards, ignore) for p in level[:50])
+        truncated = truncated or any(not stops(p) and _has_neighbours(keep[p], backwards, ignore)
+                                     for p in level[:50])
     succ: dict[int, list[int]] = {}
     for e in edges:
         succ.setdefault(e.src, []).append(e.dst)
@@ -1038,26 +1108,43 @@ def walk_graph(objs, *, backwards=False, max_depth=3, max_nodes=500, max_fanout=
     for obj in keep:
         oid = id(obj)
         node = _node_for(obj, depth_of[oid], oid in highlight_ids, oid in roots, sizes)
+        if oid in named:
+            node = node.replace(repr=named[oid])
         nodes.append(node.replace(cycle=True) if oid in on_cycle else node)
     obj = None
     keep.clear()
+    untracked.clear()
     nodes.extend(more_nodes)
     return GraphModel(nodes, edges, roots=roots, truncated=truncated,
                       direction="backrefs" if backwards else "refs")
 
 
-def _neighbours(keep, positions, backwards, ignore, cache):
+def _neighbours(keep, positions, backwards, ignore, cache, untracked):
     """[(position, [neighbour ids])] for ``keep[p]``, p in ``positions``.
 
     ``cache`` receives id -> object for every neighbour (the caller clears it).
+    Backwards, holders of objects that ``gc`` does not track include the dicts and
+    tuples it does not track either (``{'k': array}``), found by one extra scan
+    (made once, kept in ``untracked``).
     """
     out = []
     if backwards:
         frontier = [keep[p] for p in positions]
         ignore.add(id(frontier))
         found, kids = referrers_of(frontier, ignore)
+        loose = {id(o) for o in frontier if not gc.is_tracked(o)}
         ignore.discard(id(frontier))
         del frontier
+        if loose:
+            if not untracked:
+                ignore.add(id(untracked))
+                untracked.append(_Untracked(ignore))
+            more, more_kids = untracked[0].holders(loose)
+            for u in more:
+                if id(u) not in kids:
+                    found.append(u)
+                    kids[id(u)] = more_kids[id(u)]
+            del more, more_kids
         by_child: dict[int, list[int]] = {}
         for ref in found:
             rid = id(ref)

@@ -20,6 +20,9 @@ Differences from Pympler 1.1, on purpose:
 
 Bounded walks from a few objects (what they hold, or who holds them) are
 :func:`refs_graph` and :func:`backrefs_graph`; both return a :class:`GraphModel`.
+They show classes and modules as leaves and stop at root containers (module
+globals, the interactive namespace), named as
+:func:`~pympler_nb.core.whyalive.why_alive` names them.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from collections import namedtuple
 import shutil
 import subprocess
 import sys
+from types import ModuleType
 
 from ._graphwalk import (
     GraphEdge,
@@ -291,12 +295,38 @@ class ReferenceGraph:
                 f"in cycles: {self.num_in_cycles}>")
 
 
+def _root_labels() -> dict[int, str]:
+    """``{id: label}`` of the root containers, named as :func:`why_alive` names them."""
+    from .whyalive import _Roots  # lazy: the why-alive machinery is a sibling module
+
+    return _Roots(set(), frames=False).labels()
+
+
+def _stops(classes: bool, roots: bool, extra_roots):
+    stop_at = (ModuleType,) if classes else (ModuleType, type)
+    named = _root_labels() if roots else {}
+    for key, label in dict(extra_roots).items():
+        named.setdefault(int(key), str(label))
+    return stop_at, named
+
+
 def refs_graph(*objs, max_depth: int = 3, max_nodes: int = 300, max_fanout: int = 30,
-               filter=None, highlight=None, extra_ignore=(), sizes: bool = True) -> GraphModel:
+               filter=None, highlight=None, extra_ignore=(), sizes: bool = True,
+               classes: bool = False, roots: bool = True, extra_roots=()) -> GraphModel:
     """What ``objs`` hold: a bounded walk along references, as a :class:`GraphModel`.
 
-    Modules are shown but not entered. A node with more than ``max_fanout``
-    referents shows the first ones and one ``"+N more"`` node.
+    Modules and classes are shown but not entered: an instance leads to its class,
+    and the class's namespace, ``__mro__``, methods and their globals are left out
+    (``classes=True`` enters classes). Root containers (module globals, the
+    interactive namespace, ``sys.modules``, the IPython shell) are shown as leaves
+    named as :func:`~pympler_nb.core.whyalive.why_alive` names them
+    (``"globals of json"``). The start objects are always entered. A node with
+    more than ``max_fanout`` referents shows the first ones and one
+    ``"+N more"`` node.
+
+    ``GraphNode.cycle`` marks the nodes on a cycle **of the drawn graph**: a cycle
+    that closes beyond ``max_depth``, or through a node left out by a cap, the
+    ``filter`` or a stop (class, module, root), is not flagged.
 
     Parameters
     ----------
@@ -312,6 +342,14 @@ def refs_graph(*objs, max_depth: int = 3, max_nodes: int = 300, max_fanout: int 
         Ids to leave out.
     sizes : bool
         Compute flat sizes.
+    classes : bool
+        Enter classes (their namespace, bases, methods) instead of showing them as
+        leaves.
+    roots : bool
+        Show root containers as named leaves; ``False`` walks into them like into
+        any dict.
+    extra_roots : mapping of int to str
+        More objects (ids) to show as named leaves, e.g. ``{id(d): "locals of f()"}``.
 
     Examples
     --------
@@ -321,21 +359,32 @@ def refs_graph(*objs, max_depth: int = 3, max_nodes: int = 300, max_fanout: int 
     """
     if not objs:
         raise ValueError("refs_graph() needs at least one object to start from")
+    stop_at, named = _stops(classes, roots, extra_roots)
     return walk_graph(objs, backwards=False, max_depth=max_depth, max_nodes=max_nodes,
                       max_fanout=max_fanout, filter=filter, highlight=highlight,
-                      extra_ignore=extra_ignore, sizes=sizes)
+                      extra_ignore=extra_ignore, stop_at=stop_at, stop_named=named, sizes=sizes)
 
 
 def backrefs_graph(*objs, max_depth: int = 3, max_nodes: int = 300, max_fanout: int = 30,
-                   filter=None, highlight=None, extra_ignore=(), sizes: bool = True) -> GraphModel:
+                   filter=None, highlight=None, extra_ignore=(), sizes: bool = True,
+                   classes: bool = False, roots: bool = True, extra_roots=()) -> GraphModel:
     """Who holds ``objs``: a bounded walk along referrers, as a :class:`GraphModel`.
 
     Same parameters as :func:`refs_graph`. Edges point from holder to held, as in
-    the heap; modules stop the walk. Only objects tracked by the garbage collector
-    are found as holders.
+    the heap. The walk stops where :func:`~pympler_nb.core.whyalive.why_alive`'s
+    chains start: module globals, the interactive namespace, ``sys.modules`` and
+    the IPython shell are shown as root nodes (``"globals of __main__"``) and what
+    holds them (IPython's completer, the shell's methods, the running magic's
+    arguments...) is not walked. Modules and classes (unless ``classes=True``)
+    stop the walk too. Holders are found through the garbage collector; the dicts
+    and tuples it stops tracking (``{'k': array}``, ``(1, array)``) by one extra
+    scan when an untracked object is reached. Running frames are not holders here
+    (``why_alive`` shows their locals). As in :func:`refs_graph`, ``cycle`` flags
+    only cycles of the drawn graph.
     """
     if not objs:
         raise ValueError("backrefs_graph() needs at least one object to start from")
+    stop_at, named = _stops(classes, roots, extra_roots)
     return walk_graph(objs, backwards=True, max_depth=max_depth, max_nodes=max_nodes,
                       max_fanout=max_fanout, filter=filter, highlight=highlight,
-                      extra_ignore=extra_ignore, sizes=sizes)
+                      extra_ignore=extra_ignore, stop_at=stop_at, stop_named=named, sizes=sizes)

@@ -29,7 +29,12 @@ bring memory down: *who still holds it, and what do I do about it?*
   collector reasons) or a survivor reaches it; the flat sizes of the rest are what
   the action frees. References held by C code count as holders, so numbers err on
   the side of "not freed". Types, modules, module dictionaries and the IPython
-  shell are never counted as freed.
+  shell are never counted as freed. When part of what an action frees lies on a
+  reference cycle (or is held only by one), reference counting does not free it
+  and the cyclic collector does: :attr:`Action.needs_collect` is then True and
+  the text says "frees … after the next gc.collect()". An object held through
+  ``sys.last_traceback`` is the common case: the exception, its traceback,
+  IPython's ``run_code`` frame and the cell's ``ExecutionResult`` form a cycle.
 
 Nothing is kept: results hold ids, type names, clipped reprs and sizes only, and
 pympler_nb's own frames and containers are ignored during the search.
@@ -46,6 +51,7 @@ that neither finds shows as ``.<?>``.
 from __future__ import annotations
 
 import gc
+import itertools
 import re
 import sys
 import types
@@ -61,6 +67,7 @@ from ._graphwalk import (
     _key_hop,
     _Labeller,
     _module_dict,
+    _Untracked,
     edge_hops,
     flat_size,
     node_repr,
@@ -113,22 +120,40 @@ class Action(_Frozen):
     releasable_bytes : int or None
         Bytes freed by this action alone (``None`` if not computed or too large to
         compute).
+    needs_collect : bool
+        Some of these bytes are on (or only held by) a reference cycle once the
+        action ran: reference counting does not free them, the cyclic garbage
+        collector does (the next automatic collection, or ``gc.collect()``).
     """
 
-    __slots__ = ("text", "kind", "releasable_bytes", "_cuts")
+    __slots__ = ("text", "kind", "releasable_bytes", "needs_collect", "_cuts")
 
-    def __init__(self, text, kind, releasable_bytes=None, _cuts=frozenset()):
-        self._init(text=text, kind=kind, releasable_bytes=releasable_bytes, _cuts=frozenset(_cuts))
+    def __init__(self, text, kind, releasable_bytes=None, _cuts=frozenset(), needs_collect=False):
+        self._init(text=text, kind=kind, releasable_bytes=releasable_bytes,
+                   needs_collect=bool(needs_collect), _cuts=frozenset(_cuts))
 
-    def _with_bytes(self, nbytes):
-        return Action(self.text, self.kind, nbytes, self._cuts)
+    def _with_bytes(self, nbytes, needs_collect=False):
+        return Action(self.text, self.kind, nbytes, self._cuts, needs_collect)
+
+    @property
+    def frees_text(self) -> str:
+        """``"frees 38.1 MiB"``, ``"frees 38.1 MiB after the next gc.collect()"``, or ``""``."""
+        return _frees_text(self.releasable_bytes, self.needs_collect)
 
     def __repr__(self):
         size = "?" if self.releasable_bytes is None else format_size(self.releasable_bytes)
-        return f"<Action {self.text!r} frees {size}>"
+        after = " after the next gc.collect()" if self.needs_collect else ""
+        return f"<Action {self.text!r} frees {size}{after}>"
 
     def __str__(self):
         return self.text
+
+
+def _frees_text(nbytes, needs_collect) -> str:
+    if nbytes is None:
+        return ""
+    after = " after the next gc.collect()" if needs_collect and nbytes > 0 else ""
+    return f"frees {format_size(nbytes)}{after}"
 
 
 class Chain(_Frozen):
@@ -187,6 +212,10 @@ class WhyAlive(_Frozen):
         one left out), in an order that can be run as is.
     releasable_bytes : int or None
         Bytes the whole plan frees (``None`` if not computed).
+    needs_collect : bool
+        The plan's bytes are only all freed after a cyclic garbage collection
+        (some of them are on, or only held by, a reference cycle); see
+        :attr:`Action.needs_collect`.
     hidden_refs : int
         References to the object that no visible holder explains (C extensions,
         the interpreter, an argument tuple of a caller); if positive, the plan may
@@ -200,14 +229,14 @@ class WhyAlive(_Frozen):
     """
 
     __slots__ = ("target_id", "target_type", "target_repr", "target_size", "chains", "plan",
-                 "releasable_bytes", "hidden_refs", "truncated", "notes")
+                 "releasable_bytes", "hidden_refs", "truncated", "notes", "needs_collect")
 
     def __init__(self, target_id, target_type, target_repr, target_size, chains, plan,
-                 releasable_bytes, hidden_refs, truncated, notes=()):
+                 releasable_bytes, hidden_refs, truncated, notes=(), needs_collect=False):
         self._init(target_id=target_id, target_type=target_type, target_repr=target_repr,
                    target_size=target_size, chains=tuple(chains), plan=tuple(plan),
                    releasable_bytes=releasable_bytes, hidden_refs=hidden_refs,
-                   truncated=truncated, notes=tuple(notes))
+                   truncated=truncated, notes=tuple(notes), needs_collect=bool(needs_collect))
 
     def __len__(self):
         return len(self.chains)
@@ -230,11 +259,15 @@ class WhyAlive(_Frozen):
             lines = [head, f"  kept alive by {len(self.chains)} chain(s):"]
             width = max(len(c.path) for c in self.chains)
             for c in self.chains:
-                size = "" if c.releasable_bytes is None else f"  frees {format_size(c.releasable_bytes)}"
+                size = c.action.frees_text
+                size = f"  {size}" if size else ""
                 lines.append(f"    {c.path:<{width}}  [{ROOT_KINDS[c.root_kind]}]  → {c.action.text}{size}")
             plan = "; ".join(a.text for a in self.plan)
-            total = "" if self.releasable_bytes is None else f" frees {format_size(self.releasable_bytes)}"
-            lines.append(f"  to release it: {plan}{total}")
+            total = _frees_text(self.releasable_bytes, self.needs_collect)
+            lines.append(f"  to release it: {plan}" + (f" {total}" if total else ""))
+            if self.needs_collect and self.releasable_bytes:
+                lines.append("  (what it frees lies on a reference cycle: the actions alone do not free "
+                             "it, the garbage collector does; gc.collect() frees it at once)")
         if self.hidden_refs > 0:
             lines.append(f"  + {self.hidden_refs} reference(s) from holders pympler_nb cannot see "
                          f"(C code, the interpreter, or a caller's argument tuple)")
@@ -308,7 +341,7 @@ class _FrameRoot:
 class _Roots:
     """Root containers (ids), frame locals, and ids the search must not enter."""
 
-    def __init__(self, ignore: set[int]):
+    def __init__(self, ignore: set[int], frames: bool = True):
         self.containers: dict[int, tuple[str, str]] = {}  # id -> (kind, name)
         self.stop: set[int] = set()
         self.frame_hits: dict[int, list[tuple[_FrameRoot, str, bool]]] = {}
@@ -323,9 +356,9 @@ class _Roots:
         self.displayhook_ids: set[int] = set()
         self.module_names: dict[int, str] = {}
         self.ignore = ignore
-        self._collect()
+        self._collect(frames)
 
-    def _collect(self):
+    def _collect(self, frames=True):
         for name, mod in list(sys.modules.items()):
             if not issubclass(type(mod), types.ModuleType):
                 continue
@@ -374,7 +407,8 @@ class _Roots:
             dh = getattr(shell, "displayhook", None)
             if dh is not None:
                 self.displayhook_ids.add(id(dh))
-        self._collect_frames()
+        if frames:
+            self._collect_frames()
 
     def _collect_frames(self):
         threading = sys.modules.get("threading")
@@ -428,19 +462,45 @@ class _Roots:
             self.frame_hits.setdefault(id(value), []).append((root, str(name), snapshot_id is not None))
         del items, locs
 
+    def label(self, container_id) -> str:
+        """How a root container is shown: ``"globals of json"``, ``"get_ipython()"``..."""
+        kind, name = self.containers.get(container_id, ("?", "?"))
+        if container_id == self.shell_id:
+            return "get_ipython()"
+        if container_id == self.shell_dict_id:
+            return "get_ipython().__dict__"
+        if kind == "modules":
+            return "sys.modules"
+        return f"globals of {name}"
+
+    def labels(self) -> dict[int, str]:
+        """``{id: label}`` of every root container."""
+        return {cid: self.label(cid) for cid in self.containers}
+
     def container_node(self, container_id) -> GraphNode:
         """A graph node for a root container (looked up again; nothing is kept)."""
         kind, name = self.containers.get(container_id, ("?", "?"))
+        text = self.label(container_id)
         if container_id == self.shell_id and self.shell is not None:
             return GraphNode(id=container_id, type=type(self.shell).__name__,
-                             size=flat_size(self.shell), repr="get_ipython()")
+                             size=flat_size(self.shell), repr=text)
+        if kind == "modules":
+            return GraphNode(id=container_id, type="dict", size=flat_size(sys.modules), repr=text)
         mod = sys.modules.get(name) if kind in ("module", "namespace") else None
         try:
             d = _module_dict(mod) if mod is not None else None
         except Exception:  # noqa: BLE001
             d = None
+        if d is None and self.shell is not None:
+            if container_id == self.user_ns_id:
+                d = getattr(self.shell, "user_ns", None)
+            elif container_id == self.shell_dict_id:
+                try:
+                    d = object.__getattribute__(self.shell, "__dict__")
+                except Exception:  # noqa: BLE001
+                    d = None
         size = flat_size(d) if d is not None and id(d) == container_id else 0
-        return GraphNode(id=container_id, type="dict", size=size, repr=f"globals of {name}")
+        return GraphNode(id=container_id, type="dict", size=size, repr=text)
 
     # -- naming ---------------------------------------------------------------
 
@@ -478,58 +538,6 @@ class _Roots:
         if top in ("IPython", "ipykernel", "traitlets", "zmq", "tornado", "jupyter_client"):
             return "ipython", text
         return "module", text
-
-
-# ---------------------------------------------------------------------------
-# Untracked containers (dicts/tuples the collector stopped tracking)
-# ---------------------------------------------------------------------------
-
-
-class _Untracked:
-    """Exact dicts and tuples that ``gc`` does not track; they only hold untracked objects."""
-
-    def __init__(self, ignore: set[int]):
-        self.items: list = []
-        ignore.add(id(self.items))
-        seen: set[int] = set()
-        is_tracked = gc.is_tracked
-        everything = gc.get_objects()
-        ignore.add(id(everything))
-        batch = 2048
-        pending = []
-        ignore.add(id(pending))
-        try:
-            for start in range(0, len(everything), batch):
-                refs = gc.get_referents(*everything[start:start + batch])
-                pending.extend(r for r in refs
-                               if (type(r) is dict or type(r) is tuple) and not is_tracked(r))
-                del refs
-        finally:
-            ignore.discard(id(everything))
-            del everything
-        while pending:  # untracked containers nested in untracked containers
-            obj = pending.pop()
-            oid = id(obj)
-            if oid in seen or oid in ignore:
-                continue
-            seen.add(oid)
-            self.items.append(obj)
-            for r in gc.get_referents(obj):
-                if (type(r) is dict or type(r) is tuple) and not is_tracked(r) and id(r) not in seen:
-                    pending.append(r)
-        ignore.discard(id(pending))
-        del pending, obj
-
-    def holders(self, want: set[int]):
-        """(holders, kids) for the untracked containers referring to ids in ``want``."""
-        found = []
-        kids: dict[int, list[int]] = {}
-        for u in self.items:
-            hit = [id(r) for r in gc.get_referents(u) if id(r) in want]
-            if hit:
-                found.append(u)
-                kids[id(u)] = hit
-        return found, kids
 
 
 # ---------------------------------------------------------------------------
@@ -1031,6 +1039,9 @@ def _closure(seeds, stop: set[int], max_nodes: int):
     return members, index, kids_of
 
 
+_FLIP = bytes([1, 0]) + bytes(254)  # bytearray.translate table: 0 <-> 1
+
+
 class _Retention:
     """Reference-count bookkeeping over one closure; answers 'what does a cut free?'."""
 
@@ -1061,6 +1072,20 @@ class _Retention:
         self._sizes: dict[int, int] = {}
 
     def freed_bytes(self, cuts) -> int:
+        return self.release(cuts, check_collect=False)[0]
+
+    def release(self, cuts, before: bytearray | None = None,
+                check_collect: bool = True) -> tuple[int, bool, bytearray]:
+        """What removing the references ``cuts`` frees: ``(bytes, needs_collect, dead)``.
+
+        ``dead[i]`` is 1 for every member that nothing live refers to any more.
+        Reference counting frees the dead members in a cascade from those no dead
+        member refers to; the others are on, or only held by, a cycle of dead
+        members, and wait for the cyclic collector. ``before``: the ``dead`` of
+        another release; members dead there are not counted (neither bytes nor
+        ``needs_collect``). ``check_collect=False`` skips the cascade (``needs_collect``
+        is then False).
+        """
         index = self.index
         kids_of = self.kids_of
         n = len(self.members)
@@ -1094,15 +1119,69 @@ class _Retention:
                         continue
                 live[j] = 1
                 stack.append(j)
+        dead = live.translate(_FLIP)
         total = 0
+        newly = 0
         sizes = self._sizes
         for i in range(n):
-            if not live[i]:
+            if dead[i] and (before is None or not before[i]):
+                newly += 1
                 size = sizes.get(i)
                 if size is None:
                     size = sizes[i] = flat_size(self.members[i])
                 total += size
-        return total
+        collect = check_collect and newly > 0 and self._needs_collect(dead, cut_int, before)
+        return total, collect, dead
+
+    def _needs_collect(self, dead, cut_int, before) -> bool:
+        """True if some dead member (not dead in ``before``) survives the refcount cascade.
+
+        Kahn's algorithm over the dead members: one that no dead member refers to any
+        more is freed by reference counting, which releases its references in turn;
+        what is left is on, or only held by, a cycle.
+        """
+        get = self.index.get
+        kids_of = self.kids_of
+        n = len(dead)
+        cut_from: dict[int, dict[int, int]] = {}
+        for (h, j), c in cut_int.items():
+            if dead[h] and dead[j]:
+                cut_from.setdefault(h, {})[j] = c
+        dead_ids = list(itertools.compress(range(n), dead))
+        indeg = [0] * n  # references from dead members that the cuts leave in place
+        dkids: list = [()] * n
+        for i in dead_ids:
+            kids = kids_of[i]
+            if not kids:
+                continue
+            ks = [j for j in map(get, kids) if j is not None and dead[j]]
+            if not ks:
+                continue
+            skip = cut_from.get(i)
+            if skip:
+                skip = dict(skip)
+                kept = []
+                for j in ks:
+                    if skip.get(j, 0) > 0:
+                        skip[j] -= 1
+                    else:
+                        kept.append(j)
+                ks = kept
+            dkids[i] = ks
+            for j in ks:
+                indeg[j] += 1
+        stack = [i for i in dead_ids if not indeg[i]]
+        freed = 0
+        while stack:
+            i = stack.pop()
+            freed += 1
+            for j in dkids[i]:
+                indeg[j] -= 1
+                if not indeg[j]:
+                    stack.append(j)
+        if freed == len(dead_ids):
+            return False
+        return any(indeg[i] and (before is None or not before[i]) for i in dead_ids)
 
 
 # ---------------------------------------------------------------------------
@@ -1233,19 +1312,20 @@ def why_alive(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: in
     if tid in roots.containers:
         kind, name = roots.containers[tid]
         notes.append(f"it is itself a root ({'globals of ' + name if kind in ('module', 'namespace') else name})")
-    if transient_cut is not None:
-        if transient_cut[1] not in seed_ids:
-            seeds.append(transient_obj)
-        notes.append("bytes are counted as of the end of this cell, when IPython drops "
-                     "get_ipython().last_execution_result (the previous cell's result)")
+    # the previous cell's ExecutionResult matters if it holds the object (the search
+    # went through it) or if dropping it changes what an action frees (checked below)
+    transient_matters = transient_cut is not None and transient_cut[1] in objs
+    if transient_cut is not None and transient_cut[1] not in seed_ids:
+        seeds.append(transient_obj)
     transient_obj = None
     extra_own: dict[int, int] = {}
     for sid in map(id, seeds):  # no loop variable may keep a seed: it would count as a holder
         extra_own[sid] = extra_own.get(sid, 0) + 1
     del objs, found
     labeller = None
-    action_bytes: dict[frozenset, int | None] = {}
+    action_bytes: dict[frozenset, tuple[int, bool]] = {}
     plan_bytes = None
+    plan_collect = False
     if releasable and chosen:
         stop = set(roots.stop) | set(roots.containers) | own
         closed = _closure(seeds, stop, max_nodes)
@@ -1254,22 +1334,34 @@ def why_alive(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: in
             del closed
             # what goes anyway when the cell ends is not credited to any action
             always = [transient_cut] if transient_cut is not None else []
-            baseline = retention.freed_bytes(always) if always else 0
-            for b in chosen:
-                key = b.action._cuts
-                if key not in action_bytes:
-                    action_bytes[key] = retention.freed_bytes(always + list(b.cut_ids)) - baseline
-            plan_bytes = retention.freed_bytes(always + [c for b in plan for c in b.cut_ids]) - baseline
-            del retention
+            before = retention.release(always, check_collect=False)[2] if always else None
+            cut_sets = {b.action._cuts: list(b.cut_ids) for b in chosen}
+            for key, cuts in cut_sets.items():
+                nbytes, collect, _dead = retention.release(always + cuts, before)
+                action_bytes[key] = (nbytes, collect)
+                if always and not transient_matters:
+                    transient_matters = retention.release(cuts, check_collect=False)[0] != nbytes
+            plan_cuts = [c for b in plan for c in b.cut_ids]
+            plan_bytes, plan_collect, _dead = retention.release(always + plan_cuts, before)
+            if always and not transient_matters:
+                transient_matters = retention.release(plan_cuts, check_collect=False)[0] != plan_bytes
+            del retention, before, _dead
     del seeds
-    chains = tuple(
-        Chain(b.root_desc, b.kind, b.path, b.hops, b.nodes,
-              b.action._with_bytes(action_bytes.get(b.action._cuts)))
-        for b in chosen)
-    plan_actions = tuple(b.action._with_bytes(action_bytes.get(b.action._cuts)) for b in plan)
+    if transient_matters:
+        notes.append("bytes are counted as of the end of this cell, when IPython drops "
+                     "get_ipython().last_execution_result (the previous cell's result), "
+                     "which holds the object or part of what it frees")
+
+    def done(action):
+        nbytes, collect = action_bytes.get(action._cuts, (None, False))
+        return action._with_bytes(nbytes, collect)
+
+    chains = tuple(Chain(b.root_desc, b.kind, b.path, b.hops, b.nodes, done(b.action))
+                   for b in chosen)
+    plan_actions = tuple(done(b.action) for b in plan)
     roots = None
     return WhyAlive(tid, target_type, target_repr, target_size, chains, plan_actions,
-                    plan_bytes, hidden, truncated, notes)
+                    plan_bytes, hidden, truncated, notes, needs_collect=plan_collect)
 
 
 _NOTHING = object()

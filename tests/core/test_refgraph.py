@@ -410,6 +410,128 @@ def test_modules_are_not_expanded():
     assert not any(e.src == module_nodes[0].id for e in g.edges)
 
 
+class Doc:
+    """A document tree: every instance leads to this class, its methods and their globals."""
+
+    def __init__(self, name, parent=None):
+        self.name = name
+        self.children = []
+        if parent is not None:
+            parent.children.append(self)
+
+    def walk(self):
+        return [self] + [d for c in self.children for d in c.walk()]
+
+
+def _doc_tree():
+    root = Doc("root")
+    a = Doc("a", root)
+    Doc("b", root)
+    Doc("c", a)
+    return root
+
+
+def test_classes_are_leaves_by_default():
+    root = _doc_tree()
+    g = refs_graph(root, max_depth=5, max_fanout=None, max_nodes=None)
+    types_ = [n.type for n in g.nodes]
+    # 4 instances, their 4 `children` lists, 4 names and the class, nothing of the class's
+    assert sorted(types_) == sorted(["Doc"] * 4 + ["list"] * 4 + ["str"] * 4 + ["type"])
+    cls = [n for n in g.nodes if n.type == "type"]
+    assert [n.id for n in cls] == [id(Doc)]
+    assert not any(e.src == id(Doc) for e in g.edges)
+    assert {e.label for e in g.edges if e.dst == id(Doc)} == {".__class__"}
+    entered = refs_graph(root, max_depth=5, max_fanout=None, max_nodes=None, classes=True)
+    entered_types = {n.type for n in entered.nodes}
+    assert {"function", "getset_descriptor", "tuple"} <= entered_types  # methods, __dict__, __mro__
+    assert any(e.src == id(Doc) for e in entered.edges)
+    assert len(entered.nodes) > len(g.nodes)
+
+
+def test_start_objects_are_entered_even_classes_and_modules():
+    g = refs_graph(Doc, max_depth=1)
+    assert any(e.src == id(Doc) for e in g.edges)
+    mod = types.ModuleType("rg_probe_start")
+    mod.value = L([1])
+    g = refs_graph(mod, max_depth=2, roots=False)
+    assert id(mod.value) in g
+
+
+def test_root_containers_are_named_leaves():
+    name = "rg_probe_roots"
+    mod = types.ModuleType(name)
+    sys.modules[name] = mod
+    try:
+        exec("def f():\n    return 1\nholder = [f]", vars(mod))  # noqa: S102 - a module's own code
+        g = refs_graph(mod.holder, max_depth=4, max_fanout=None)
+        globs = g.node(id(vars(mod)))
+        assert globs.repr == f"globals of {name}" and globs.type == "dict"
+        assert not any(e.src == id(vars(mod)) for e in g.edges)
+        builtins_dict = vars(sys.modules["builtins"])
+        assert not any(e.src == id(builtins_dict) for e in g.edges)
+        raw = refs_graph(mod.holder, max_depth=4, max_fanout=None, roots=False)
+        assert any(e.src == id(vars(mod)) for e in raw.edges)
+        assert raw.node(id(vars(mod))).repr != f"globals of {name}"
+    finally:
+        del sys.modules[name]
+        vars(mod).clear()
+
+
+def test_backrefs_stop_at_roots_named_as_why_alive():
+    name = "rg_probe_back"
+    mod = types.ModuleType(name)
+    sys.modules[name] = mod
+    try:
+        target = L()
+        mod.holder = [target]
+        mod.direct = target
+        g = backrefs_graph(target, max_depth=6, max_fanout=None)
+        globs = g.node(id(vars(mod)))
+        assert globs.repr == f"globals of {name}"
+        # nothing above the root: not the module, not the functions using its globals
+        assert not any(e.dst == id(vars(mod)) for e in g.edges)
+        assert id(mod) not in g
+        assert {n.type for n in g.nodes} == {"L", "list", "dict"}
+        assert {(e.src, e.dst, e.label) for e in g.edges} == {
+            (id(mod.holder), id(target), "[0]"), (id(vars(mod)), id(target), "['direct']"),
+            (id(vars(mod)), id(mod.holder), "['holder']")}
+        labels = {"extra": "locals of the calling function"}
+        d = {"t": target}
+        g = backrefs_graph(target, max_depth=3, extra_roots={id(d): labels["extra"]})
+        assert g.node(id(d)).repr == labels["extra"]
+        assert not any(e.dst == id(d) for e in g.edges)
+    finally:
+        del sys.modules[name]
+        vars(mod).clear()
+
+
+def test_backrefs_find_untracked_holders():
+    payload = bytes(bytearray(300))  # not gc-tracked, and neither is a dict holding only it
+    holder = {"k": payload}
+    pair = (7, payload)
+    store = L([holder, pair])  # (the scan finds untracked containers held by tracked ones)
+    gc.collect()  # lets the collector untrack the tuple too
+    assert not gc.is_tracked(holder) and not gc.is_tracked(pair)
+    g = backrefs_graph(payload, max_depth=2)
+    assert {id(holder), id(pair), id(store)} <= {n.id for n in g.nodes}
+    labels = {(e.src, e.dst): e.label for e in g.edges}
+    assert labels[(id(holder), id(payload))] == "['k']" and labels[(id(pair), id(payload))] == "[1]"
+    assert labels[(id(store), id(holder))] == "[0]"
+
+
+def test_cycle_flag_sees_only_the_drawn_graph():
+    a, b, c = L(), L(), L()
+    a.append(b)
+    b.append(c)
+    c.append(a)
+    shallow = refs_graph(a, max_depth=2, filter=lambda o: isinstance(o, L))
+    assert not any(n.cycle for n in shallow.nodes)  # closes at depth 3: not drawn, not flagged
+    deep = refs_graph(a, max_depth=3, filter=lambda o: isinstance(o, L))
+    assert all(n.cycle for n in deep.nodes)
+    for x in (a, b, c):
+        x.clear()
+
+
 def test_million_deep_linked_list_walk_is_bounded():
     head = None
     for _ in range(1_000_000):

@@ -120,6 +120,8 @@ def test_module_global_chain_action_and_bytes(mod):
     assert [n.type for n in c.nodes] == ["dict", "dict", "Thing"]
     assert c.action.text == f"del {mod.__name__}.cache['x']"
     assert c.releasable_bytes == flatsize(probe()) == r.releasable_bytes
+    assert not c.action.needs_collect and not r.needs_collect
+    assert "gc.collect()" not in str(r)
     _run(c.action.text, mod)
     assert probe() is None  # freed at once: the action text is runnable and right
 
@@ -206,6 +208,48 @@ def test_cycle_and_self_reference(mod):
     _run(c2.action.text, mod)
     gc.collect()
     assert pa() is None and pb() is None
+
+
+class _GcPaused:
+    def __enter__(self):
+        self.was = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exc):
+        if self.was:
+            gc.enable()
+
+
+def test_release_that_needs_a_collection(mod):
+    class Node:
+        def __init__(self):
+            self.other = None
+            self.payload = None
+
+    a, b = Node(), Node()
+    a.other, b.other = b, a  # a <-> b: deleting the global leaves a cycle for the collector
+    b.payload = Blob(50_000)
+    mod.keep = {"a": a}
+    pa, pb, pp = weakref.ref(a), weakref.ref(b), weakref.ref(b.payload)
+    size = flatsize(a) + flatsize(b) + flatsize(b.payload) + flatsize(b.payload.data)
+    del a, b
+    r = why_alive(mod.keep["a"].other.payload)
+    c = _chain(r, f"{mod.__name__}.keep['a'].other.payload")
+    # cutting the payload itself frees it at once (it is not on the cycle)
+    assert not c.action.needs_collect
+    r2 = why_alive(mod.keep["a"])
+    c2 = _chain(r2, f"{mod.__name__}.keep['a']")
+    assert c2.releasable_bytes == r2.releasable_bytes == size
+    assert c2.action.needs_collect and r2.needs_collect
+    text = str(r2)
+    assert "after the next gc.collect()" in text
+    assert f"→ {c2.action.text}  {c2.action.frees_text}" in text
+    assert "<Action" in repr(c2.action) and "gc.collect()" in repr(c2.action)
+    with _GcPaused():
+        _run(c2.action.text, mod)
+        assert pa() is not None and pp() is not None  # reference counting alone: still there
+        gc.collect()
+        assert pa() is None and pb() is None and pp() is None
 
 
 def test_holders_that_cannot_let_go(mod):
@@ -513,7 +557,8 @@ class Blob:
 
 def report(r):
     chains = [[c.path, c.root_kind, c.action.text, c.releasable_bytes] for c in r.chains]
-    return json.dumps({"chains": chains, "plan": [a.text for a in r.plan], "bytes": r.releasable_bytes})
+    return json.dumps({"chains": chains, "plan": [a.text for a in r.plan], "bytes": r.releasable_bytes,
+                       "needs_collect": r.needs_collect, "notes": list(r.notes)})
 
 
 def run_plan(r):
@@ -582,11 +627,18 @@ def test_ipython_output_cache_and_traceback(tmp_path):
     # %reset -f out leaves get_ipython().user_ns_hidden['_'] behind: the plan says so
     assert "get_ipython().user_ns_hidden.pop('_', None)" in first["plan"]
     assert first["bytes"] >= 10**6
+    assert first["needs_collect"] is False  # the cache slots are the only holders: freed at once
+    # the previous cell (`probe = ...`) displayed nothing: its ExecutionResult holds nothing of
+    # the Blob, so no note about it
+    assert not any("last_execution_result" in n for n in first["notes"]), first["notes"]
     assert results["RESULT2"] is True  # running the plan really freed it
     third = results["RESULT3"]
     tb_paths = [c[0] for c in third["chains"]]
     assert "sys.last_traceback → frame failing() local arr" in tb_paths
     assert third["bytes"] >= 10**6
+    # the exception, its traceback, IPython's run_code frame and the cell's ExecutionResult
+    # form a cycle: the plan frees the array at the next collection, and says so
+    assert third["needs_collect"] is True
     assert results["RESULT4"] is True
 
 
@@ -656,3 +708,8 @@ def test_notebook_kernel_output_cache_and_traceback(tmp_path):
     assert results["RESULT1"]["bytes"] >= 10**6 and results["RESULT2"] is True
     assert "sys.last_traceback → frame failing() local arr" in [c[0] for c in results["RESULT3"]["chains"]]
     assert results["RESULT3"]["bytes"] >= 10**6 and results["RESULT4"] is True
+    assert results["RESULT3"]["needs_collect"] is True and results["RESULT1"]["needs_collect"] is False
+    # the previous cell's ExecutionResult holds the object (`Blob()`'s result, `failing()`'s
+    # error): the numbers are as of the end of the cell, and the note says so
+    assert any("last_execution_result" in n for n in results["RESULT1"]["notes"])
+    assert any("last_execution_result" in n for n in results["RESULT3"]["notes"])
