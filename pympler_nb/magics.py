@@ -308,6 +308,19 @@ def _evaluate(shell, expr: str, local_ns, magic: str):
                          f"{type(exc).__name__}: {clip_text(str(exc), 120)}") from None
 
 
+def _parse_one(shell, parser, line: str, local_ns, magic: str, positive: tuple = ()):
+    """Parse the line of a magic that takes one expression and evaluate it: ``(args,
+    expr, obj)``, or None when only the usage was printed (``-h``). ``positive`` lists
+    integer options (``"--depth"``) that must be > 0."""
+    parsed = _parse(parser, line, magic, exprs="one")
+    if parsed is None:
+        return None
+    args, (expr,) = parsed
+    for option in positive:
+        _positive(getattr(args, option.lstrip("-").replace("-", "_")), option, magic)
+    return args, expr, _evaluate(shell, expr, local_ns, magic)
+
+
 def _positive(value, name: str, magic: str, minimum: int = 1):
     if value is not None and value < minimum:
         raise UsageError(f"%{magic}: {name} {value} is too small; use an int >= {minimum}")
@@ -817,13 +830,12 @@ class PymplerMagics(Magics):
         __tracebackhide__ = True
         from .core.refgraph import backrefs_graph, refs_graph
 
-        parsed = _parse(self.refgraph.parser, line, "refgraph", exprs="one")
+        parsed = _parse_one(self.shell, self.refgraph.parser, line, local_ns, "refgraph",
+                            ("--depth", "--max-nodes"))
         if parsed is None:
             return None
-        args, (expr,) = parsed
-        _positive(args.depth, "--depth", "refgraph")
-        _positive(args.max_nodes, "--max-nodes", "refgraph")
-        obj = _evaluate(self.shell, expr, local_ns, "refgraph")
+        args, expr, obj = parsed
+        del parsed
         # a calling function's locals (run_line_magic from a function) are a root too:
         # what holds them is this magic's own call
         extra = {} if local_ns is None or local_ns is self.shell.user_ns else \
@@ -858,12 +870,12 @@ class PymplerMagics(Magics):
         __tracebackhide__ = True
         from .core.whyalive import why_alive
 
-        parsed = _parse(self.whyalive.parser, line, "whyalive", exprs="one")
+        parsed = _parse_one(self.shell, self.whyalive.parser, line, local_ns, "whyalive",
+                            ("--max-chains",))
         if parsed is None:
             return None
-        args, (expr,) = parsed
-        _positive(args.max_chains, "--max-chains", "whyalive")
-        obj = _evaluate(self.shell, expr, local_ns, "whyalive")
+        args, expr, obj = parsed
+        del parsed
         # this frame's `obj` is the one reference of ours; pympler_nb's frames are ignored
         result = why_alive(obj, max_chains=args.max_chains, _own_refs=1)
         del obj

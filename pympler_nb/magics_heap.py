@@ -32,7 +32,7 @@ from IPython.core.magic_arguments import argument, magic_arguments
 
 from . import charts, frames
 from .core._format import clip_text, format_size
-from .magics import _evaluate, _Note, _parse, _positive, _show
+from .magics import _Note, _parse, _parse_one, _positive, _show
 
 __all__ = ["BY", "HeapMagics"]
 
@@ -244,12 +244,11 @@ class HeapMagics(Magics):
         from .core.heap import RetainedNode
         from .widgets.retained import RetainedTreeSource
 
-        parsed = _parse(self.retained.parser, line, "retained", exprs="one")
+        parsed = _parse_one(self.shell, self.retained.parser, line, local_ns, "retained", ("--top",))
         if parsed is None:
             return None
-        args, (expr,) = parsed
-        _positive(args.top, "--top", "retained")
-        obj = _evaluate(self.shell, expr, local_ns, "retained")
+        args, expr, obj = parsed
+        del parsed
         kind = type(obj).__name__
         snap = heap.take(via=args.via)
         try:

@@ -92,17 +92,9 @@ from operator import add, and_, eq, getitem, is_, is_not, not_, rshift, sub
 
 from . import _layout
 from ._format import format_size
-from .muppy import (_code_parts, _dict_key_list, _HAVE_GC, _hashable_types, _new_ids,
-                    _real, _referents_of_untracked, _safe_size, _SINGLE_RC, _sizes, _type_set)
-from .summary import _DIRECT_SIZEOF, _fixed_size, _python_sizeof
-
-try:  # C counting loop behind collections.Counter
-    from collections import _count_elements
-except ImportError:  # pragma: no cover
-    def _count_elements(mapping, iterable):
-        get = mapping.get
-        for elem in iterable:
-            mapping[elem] = get(elem, 0) + 1
+from .muppy import (_code_parts, _dict_key_list, _HAVE_GC, _hashable_types, _real, _safe_size,
+                    _SINGLE_RC, _sizes, _type_set, _untracked_closure)
+from .summary import _DIRECT_SIZEOF, _count_elements, _fixed_size, _python_sizeof
 
 __all__ = [
     "take",
@@ -412,31 +404,9 @@ def _discover_all(skip: set, refcounts: bool) -> tuple:
         tdicts = list(compress(tracked, map(dict_types.__contains__, ttys)))
         level1.extend(filterfalse(_is_tracked, _dict_key_list(tdicts)))
         del tdicts
-    # referenced once (by the container it was found in): met only once.  An object of
-    # ``skip`` is held by its snapshot, which is not looked into, so it is never single.
-    single = list(map(eq, map(_getrefcount, level1), repeat(_SINGLE_RC)))
-    untracked = list(compress(level1, single))
-    multi = list(compress(level1, map(not_, single)))
-    del level1, single
-    seen = dict(zip(map(id, multi), multi))
-    del multi
-    for sid in skip:
-        seen.pop(sid, None)
-    untracked.extend(seen.values())
-    utys = list(map(type, untracked))
-    frontier, ftys = untracked, utys
-    while frontier:
-        found = _referents_of_untracked(frontier, ftys)
-        cand = dict(zip(map(id, found), found))
-        del found
-        new_ids = _new_ids(cand, seen, skip)
-        frontier = list(map(cand.__getitem__, new_ids))
-        ftys = list(map(type, frontier))
-        seen.update(zip(new_ids, frontier))
-        untracked.extend(frontier)
-        utys.extend(ftys)
-        del cand, new_ids
-    del seen, frontier, ftys
+    # an object of ``skip`` is held by its snapshot, which is not looked into
+    untracked, utys = _untracked_closure(level1, skip)
+    del level1
     return tracked, ttys, rcs, untracked, utys
 
 

@@ -197,6 +197,42 @@ def _with_repeats(level1: list, skip: dict[int, Any] | None) -> list:
     return level1
 
 
+def _untracked_closure(level1: list, skip: dict | set | None) -> tuple[list, list]:
+    """``level1`` (untracked objects found from tracked ones, with repeats) and all that
+    is reachable from them through untracked objects, each once: ``(objects, types)``.
+
+    An object whose refcount shows exactly one reference besides its entry in
+    ``level1`` is referenced only by the container it was found through: it cannot be
+    met again, so it needs no dedup (most strs and ints).  The others go through an
+    id-keyed dict.  Objects in ``skip`` are held by ``skip``'s owner too, so they are
+    never singles and are dropped from the dict.
+    """
+    single = list(map(eq, map(_getrefcount, level1), repeat(_SINGLE_RC)))
+    untracked = list(compress(level1, single))
+    multi = list(compress(level1, map(not_, single)))
+    del single
+    seen = dict(zip(map(id, multi), multi))
+    del multi
+    if skip:
+        for key_id in list(compress(skip, map(seen.__contains__, skip))):
+            del seen[key_id]
+    untracked.extend(seen.values())
+    utys = list(map(type, untracked))
+    frontier, ftys = untracked, utys
+    while frontier:
+        found = _referents_of_untracked(frontier, ftys)
+        cand = dict(zip(map(id, found), found))
+        del found
+        new_ids = _new_ids(cand, seen, skip)
+        frontier = list(map(cand.__getitem__, new_ids))
+        ftys = list(map(type, frontier))
+        seen.update(zip(new_ids, frontier))
+        untracked.extend(frontier)
+        utys.extend(ftys)
+        del cand, new_ids
+    return untracked, utys
+
+
 def _calibrate_single() -> int:
     """The refcount ``map(sys.getrefcount, lst)`` reports for an object held by
     exactly one container besides ``lst``."""
@@ -296,35 +332,8 @@ def _walk(include_frames: bool = False, remove_dups: bool = True,
         del keys
         if not remove_dups:
             return tracked, _with_repeats(level1, skip), ttys, None
-        # An object whose refcount shows exactly one reference besides its entry
-        # in ``level1`` is referenced only by the container it was found through:
-        # it cannot be met again, so it needs no dedup (most strs and ints).  The
-        # others go through an id-keyed dict.  Objects in ``skip`` are held by
-        # ``skip`` too, so they are never singles and are dropped from the dict.
-        single = list(map(eq, map(_getrefcount, level1), repeat(_SINGLE_RC)))
-        untracked = list(compress(level1, single))
-        multi = list(compress(level1, map(not_, single)))
-        del level1, single
-        seen = dict(zip(map(id, multi), multi))
-        del multi
-        if skip:
-            for key_id in list(compress(skip, map(seen.__contains__, skip))):
-                del seen[key_id]
-        untracked.extend(seen.values())
-        utys = list(map(type, untracked))
-        frontier, ftys = untracked, utys
-        while frontier:
-            found = _referents_of_untracked(frontier, ftys)
-            cand = dict(zip(map(id, found), found))
-            del found
-            new_ids = _new_ids(cand, seen, skip)
-            frontier = list(map(cand.__getitem__, new_ids))
-            ftys = list(map(type, frontier))
-            seen.update(zip(new_ids, frontier))
-            untracked.extend(frontier)
-            utys.extend(ftys)
-            del cand, new_ids
-        del seen, frontier, ftys
+        untracked, utys = _untracked_closure(level1, skip)
+        del level1
         return tracked, untracked, ttys, utys
     finally:
         if was_enabled:

@@ -137,15 +137,19 @@ def test_setref_shows_only_new_objects():
 
 def test_unreachable_finds_a_cycle_without_freeing_it():
     gc.collect()
-    a, b = Cyc(), Cyc()
-    a.other, b.other = b, a
-    probe = weakref.ref(a)
-    del a, b
-    s = heap.take()
-    garbage = s.unreachable()
-    rows = {r.key: r.count for r in garbage.by_type()}
-    assert rows.get(__name__ + ".Cyc") == 2
-    assert probe() is not None  # found, not freed
+    gc.disable()  # (an automatic collection, set off by any allocation, would free it)
+    try:
+        a, b = Cyc(), Cyc()
+        a.other, b.other = b, a
+        probe = weakref.ref(a)
+        del a, b
+        s = heap.take()
+        garbage = s.unreachable()
+        rows = {r.key: r.count for r in garbage.by_type()}
+        assert rows.get(__name__ + ".Cyc") == 2
+        assert probe() is not None  # found, not freed
+    finally:
+        gc.enable()
     live = s.reachable
     assert len(live) + len(garbage) == len(s)
     gc.collect()
