@@ -371,6 +371,8 @@ def _own_ids() -> set:
             ids.add(id(value))
             if type(value) is tuple:
                 ids.update(map(id, value))
+            elif type(value) is dict:  # node -> dominated nodes (lists)
+                ids.update(map(id, list(value.values())))
         # (not the strs and numbers inside those containers: they are only reached
         # through them, unless they are shared, like the small int 1 or a type's name)
     return ids
@@ -882,6 +884,7 @@ def take(roots=None, *, collect: bool = False, via: bool = False,
     gc.disable()
     try:
         skip = _own_ids()
+        skip.add(id(skip))  # (and the set itself)
         if root_list is not None:
             skip.add(id(root_list))
             objs = _discover_roots(root_list, skip)
@@ -1010,6 +1013,7 @@ def retained_size(obj, *, roots=None) -> int:
     gc.disable()
     try:
         skip = _own_ids()
+        skip.add(id(skip))  # (and the set itself)
         if root_list is None:
             root_objs = _whole_heap_roots(skip)
             outside = False

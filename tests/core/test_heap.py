@@ -176,6 +176,18 @@ def test_own_data_left_out():
     assert id(s1) not in ids2 and id(s1._ids) not in ids2 and id(s1._tgt) not in ids2
 
 
+def test_own_caches_and_skip_set_left_out():
+    s1 = heap.take()
+    s1.retained_tree().children()  # fills the node -> dominated nodes cache
+    kids = s1._cache["kids"]
+    s2 = heap.take()
+    ids2 = set(s2._ids)
+    assert id(kids) not in ids2
+    assert not ids2.intersection(map(id, kids.values()))
+    sets_before = s1.by_type().row("set").count
+    assert s2.by_type().row("set").count <= sets_before  # the walk's own skip set is not listed
+
+
 def test_collect_option():
     a, b = Cyc(), Cyc()
     a.other, b.other = b, a
