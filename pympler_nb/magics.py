@@ -876,6 +876,11 @@ class PymplerMagics(Magics):
             return None
         args, expr, obj = parsed
         del parsed
+        if obj is None or obj is True or obj is False or obj is Ellipsis or obj is NotImplemented \
+                or id(obj) in _asizeof._STATIC_IDS:
+            raise UsageError(f"%whyalive: {clip_text(expr, 40)} is {clip_text(repr(obj), 20)}, "
+                             "which the interpreter itself keeps alive (nothing to release); "
+                             "pass the object you mean (a dead weakref gives None)")
         # this frame's `obj` is the one reference of ours; pympler_nb's frames are ignored
         result = why_alive(obj, max_chains=args.max_chains, _own_refs=1)
         del obj

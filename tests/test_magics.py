@@ -522,3 +522,12 @@ def test_memdiff_syntax_error_and_magics_inside(shell):
     result, cap = run(shell, "%%memdiff -q\nvalue = %memsize -q [1, 2]\n")
     assert error_of(result) is None
     assert isinstance(shell.user_ns["value"], pd.DataFrame)
+
+
+@pytest.mark.parametrize("expr", ["None", "True", "5", "''", "probe()"])
+def test_whyalive_on_interpreter_singletons_is_a_usage_error(shell, expr):
+    shell.run_cell("import weakref\nclass _Gone: pass\nprobe = weakref.ref(_Gone())").raise_error()
+    result, cap = run(shell, f"%whyalive {expr}")
+    err = error_of(result)
+    assert isinstance(err, UsageError), err
+    assert "interpreter itself keeps alive" in str(err) and "\n" not in str(err)
