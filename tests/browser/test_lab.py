@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import pathlib
 import secrets
 import shutil
@@ -111,6 +112,29 @@ def lab(tmp_path):
         shutil.copy(tmp_path / "lab.log", ARTIFACTS / "lab.log")
 
 
+_SOME_CELL_RAN = ("() => [...document.querySelectorAll('.jp-Cell .jp-InputArea-prompt')]"
+                  ".some(e => /[0-9*]/.test(e.textContent))")
+
+
+def _run_all_cells(page) -> None:
+    """Run > Run All Cells from the main menu, until the first cell has started.
+
+    Right after the page loads, the kernel may still be connecting and the command
+    does nothing: try again (a few times) until an execution prompt shows ``[*]``/``[1]``.
+    """
+    menu_run = page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$"))
+    for _attempt in range(5):
+        menu_run.first.click(timeout=10_000)
+        page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).first.click(timeout=10_000)
+        try:
+            page.wait_for_function(_SOME_CELL_RAN, timeout=15_000)
+            print(f"Run All Cells started the notebook at attempt {_attempt + 1}")
+            return
+        except playwright_sync.TimeoutError:
+            page.keyboard.press("Escape")
+    raise AssertionError("Run > Run All Cells did not start the notebook")
+
+
 def test_memsize_tree_and_refgraph_in_jupyterlab(lab):
     base, token, work = lab
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -126,8 +150,7 @@ def test_memsize_tree_and_refgraph_in_jupyterlab(lab):
             # the kernel must be up before "Run All Cells" does anything
             page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
                                    timeout=90_000)
-            page.click("text=Run", timeout=10_000)  # the main menu
-            page.click("text=Run All Cells", timeout=10_000)
+            _run_all_cells(page)
 
             tree = page.wait_for_selector(".pympler-nb-tree [role='tree']", timeout=120_000)
             page.screenshot(path=str(ARTIFACTS / "01_ran.png"), full_page=True)
