@@ -613,3 +613,13 @@ def test_js_unit_tests_under_node(tmp_path):
                          timeout=300)
     assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-2000:]
     assert re.search(r"^# fail 0$", out.stdout, re.MULTILINE) and re.search(r"^# skipped 0$", out.stdout, re.MULTILINE)
+
+
+def test_tree_source_is_an_interface():
+    from pympler_nb.widgets.retained import RetainedTreeSource
+    from pympler_nb.widgets.size_tree import AsizedTreeSource, ObjectTreeSource, TreeSource
+
+    with pytest.raises(TypeError, match="abstract"):
+        TreeSource()
+    for cls in (ObjectTreeSource, AsizedTreeSource, RetainedTreeSource):
+        assert not cls.__abstractmethods__

@@ -41,6 +41,7 @@ True
 
 from __future__ import annotations
 
+import abc
 import collections
 import gc
 import html
@@ -108,7 +109,7 @@ class NodeGone(LookupError):
     """A node cannot be expanded: unknown id, object died, or changed since it was shown."""
 
 
-class TreeSource:
+class TreeSource(abc.ABC):
     """What a :class:`SizeTree` shows: roots, and pages of children on demand.
 
     Subclasses implement :meth:`roots` and :meth:`children` (and :meth:`release` if they
@@ -117,10 +118,11 @@ class TreeSource:
     returned for that node.
     """
 
+    @abc.abstractmethod
     def roots(self) -> list[NodeInfo]:
         """The top-level nodes (cheap: called when the widget is created)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def children(self, node_id: str, offset: int = 0, count: int = 100) -> tuple[list[NodeInfo], int]:
         """Children ``offset .. offset+count-1`` of ``node_id`` and the number of children.
 
@@ -130,7 +132,6 @@ class TreeSource:
             (a :class:`LookupError`) for an unknown id, or when the node's object died
             or changed; the message is shown to the user.
         """
-        raise NotImplementedError
 
     def release(self) -> None:
         """Drop every reference to user objects (further :meth:`children` calls raise
