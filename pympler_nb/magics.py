@@ -486,53 +486,43 @@ def _measure_cell(shell, cell: str, top: int, trace_frames: int | None) -> _Meas
 # %classtrack's subcommands
 # ---------------------------------------------------------------------------
 
-def _subparser(name: str, description: str) -> MagicArgumentParser:
-    return MagicArgumentParser(prog=f"classtrack {name}", description=description)
-
-
 _CT_PARSERS: dict[str, MagicArgumentParser] = {}
 
 
 def _ct_parsers() -> dict[str, MagicArgumentParser]:
+    """The parsers of the ``%classtrack`` subcommands (built once; each ends with ``-q``)."""
     if _CT_PARSERS:
         return _CT_PARSERS
-    p = _subparser("track", "Track every instance of the classes created from now on.")
+    parsers: dict[str, MagicArgumentParser] = {}
+
+    def sub(name: str, description: str) -> MagicArgumentParser:
+        parser = parsers[name] = MagicArgumentParser(prog=f"classtrack {name}", description=description)
+        return parser
+
+    p = sub("track", "Track every instance of the classes created from now on.")
     p.add_argument("classes", nargs="+", metavar="CLASS", help="class names (expressions)")
     p.add_argument("--resolution", type=int, default=0, metavar="N",
                    help="levels of referents sized per instance (default 0)")
     p.add_argument("--trace", action="store_true", help="record where each instance was created")
     p.add_argument("--keep", action="store_true", help="keep instances alive (strong references)")
-    p.add_argument("-q", "--quiet", action="store_true", help="display nothing")
-    _CT_PARSERS["track"] = p
-    p = _subparser("snapshot", "Size every tracked instance now.")
+    p = sub("snapshot", "Size every tracked instance now.")
     p.add_argument("description", nargs="*", metavar="DESCRIPTION", help="a label for the snapshot")
-    p.add_argument("-q", "--quiet", action="store_true", help="display nothing")
-    _CT_PARSERS["snapshot"] = p
-    p = _subparser("stats", "Memory per snapshot and class (table and chart).")
+    p = sub("stats", "Memory per snapshot and class (table and chart).")
     p.add_argument("--top", type=int, default=8, metavar="N", help="classes drawn by name (default 8)")
-    p.add_argument("-q", "--quiet", action="store_true", help="display nothing")
-    _CT_PARSERS["stats"] = p
-    p = _subparser("objects", "The tracked instances (table and lifetimes chart).")
+    p = sub("objects", "The tracked instances (table and lifetimes chart).")
     p.add_argument("cls", nargs="?", metavar="CLASS", help="only this tracked class (name or class)")
-    p.add_argument("-q", "--quiet", action="store_true", help="display nothing")
-    _CT_PARSERS["objects"] = p
-    p = _subparser("periodic", "Take a snapshot every INTERVAL seconds in the background, or stop.")
+    p = sub("periodic", "Take a snapshot every INTERVAL seconds in the background, or stop.")
     p.add_argument("interval", metavar="INTERVAL|off", help="seconds between snapshots, or 'off'")
-    p.add_argument("-q", "--quiet", action="store_true", help="display nothing")
-    _CT_PARSERS["periodic"] = p
     file_help = "a path; $var, {expression} and \"quoted paths\" work"
-    p = _subparser("dump", "Save the statistics as versioned JSON (gzip if FILE ends in .gz).")
+    p = sub("dump", "Save the statistics as versioned JSON (gzip if FILE ends in .gz).")
     p.add_argument("file", metavar="FILE", help=file_help)
-    p.add_argument("-q", "--quiet", action="store_true", help="display nothing")
-    _CT_PARSERS["dump"] = p
-    p = _subparser("load", "Show statistics saved by dump (never runs code from the file).")
+    p = sub("load", "Show statistics saved by dump (never runs code from the file).")
     p.add_argument("file", metavar="FILE", help=file_help)
     p.add_argument("--top", type=int, default=8, metavar="N", help="classes drawn by name (default 8)")
-    p.add_argument("-q", "--quiet", action="store_true", help="display nothing")
-    _CT_PARSERS["load"] = p
-    p = _subparser("stop", "Stop tracking: restore the classes, stop periodic snapshots, forget all.")
-    p.add_argument("-q", "--quiet", action="store_true", help="display nothing")
-    _CT_PARSERS["stop"] = p
+    sub("stop", "Stop tracking: restore the classes, stop periodic snapshots, forget all.")
+    for parser in parsers.values():
+        parser.add_argument("-q", "--quiet", action="store_true", help="display nothing")
+    _CT_PARSERS.update(parsers)
     return _CT_PARSERS
 
 
