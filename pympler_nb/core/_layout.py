@@ -28,6 +28,8 @@ from __future__ import annotations
 import ctypes
 import sys
 import sysconfig
+from itertools import compress, repeat
+from operator import and_, getitem, rshift, sub
 
 try:  # counting without Counter(iterable)'s ABC isinstance check, whose cache grows
     from _collections import _count_elements
@@ -189,63 +191,116 @@ def instances_hidden(group: list, tp: type, state: tuple | None = None) -> tuple
     return sum(each), hidden
 
 
+# --- reading one field of many objects ----------------------------------------------
+#
+# Large groups are read through a memoryview over the address space instead of one
+# ctypes object per field.  Only addresses of fields of live objects are ever read.
+
+_VIEW_BASE = 1 << 12
+_VIEW_END = 1 << 48  # user-space addresses of 64-bit Linux, macOS and Windows
+_BULK = 16  # from this many addresses on, the memoryview pays off
+
+
+def _view(fmt: str, ctype):
+    """A ``memoryview`` of ``fmt`` items over the addresses ``_VIEW_BASE`` to
+    ``_VIEW_END`` (an address beyond raises IndexError: the caller falls back)."""
+    count = (_VIEW_END - _VIEW_BASE) // ctypes.sizeof(ctype)
+    return memoryview((ctype * count).from_address(_VIEW_BASE)).cast("B").cast(fmt)
+
+
+def read_words(addrs, offset: int) -> list:
+    """The pointer-sized unsigned words at ``addr + offset`` for each of ``addrs`` (an
+    8-aligned field of a live object)."""
+    addrs = addrs if type(addrs) is list else list(addrs)
+    if _PTR == 8 and len(addrs) >= _BULK:
+        try:
+            view = _view("Q", ctypes.c_uint64)
+            try:
+                rows = map(sub, map(rshift, addrs, repeat(3)), repeat((_VIEW_BASE - offset) >> 3))
+                return list(map(getitem, repeat(view), rows))
+            finally:
+                view.release()
+        except Exception:  # noqa: BLE001 - no such view here: one ctypes read per field
+            pass
+    return [_read_ptr(a + offset).value or 0 for a in addrs]
+
+
+def read_bytes(addrs, offset: int) -> list:
+    """The unsigned bytes at ``addr + offset`` for each of ``addrs``."""
+    addrs = addrs if type(addrs) is list else list(addrs)
+    if len(addrs) >= _BULK:
+        try:
+            view = _view("B", ctypes.c_uint8)
+            try:
+                return list(map(getitem, repeat(view), map(sub, addrs, repeat(_VIEW_BASE - offset))))
+            finally:
+                view.release()
+        except Exception:  # noqa: BLE001
+            pass
+    return [_read_u8(a + offset).value for a in addrs]
+
+
 def instances_hidden_each(group: list, tp: type, state: tuple | None = None) -> tuple[list[int], list]:
     """Per instance, the hidden bytes of same-type managed-dict instances (a list
     parallel to ``group``), and the addresses of hidden dicts.
 
     ``state`` is :func:`values_state` of ``tp`` when the caller has it cached (3.11/3.12).
-    Each instance is read: on 3.11/3.12 its values pointer and the prefix byte before
-    the array; on 3.13 the inline capacity, and the managed-dict pointer that
-    ``gc.get_referents`` does not report while the inline values are valid.
+    The fields of all instances are read at once: on 3.11/3.12 the values pointer and
+    the prefix byte before the array; on 3.13 the inline capacity, and the managed-dict
+    pointer that ``gc.get_referents`` does not report while the inline values are valid.
     """
+    n = len(group)
     if not SUPPORTED:
-        return [0] * len(group), []
+        return [0] * n, []
+    ids = list(map(id, group))
     if _VER >= (3, 13):
         if not tp.__flags__ & _TPFLAGS_INLINE_VALUES:
-            return [0] * len(group), []
-        basic = tp.__basicsize__
-        each = []
+            return [0] * n, []
+        hdrs = read_words(ids, tp.__basicsize__)
+        table = {}
+        valid = set()
+        for h in set(hdrs):
+            cap = h & 0xFF
+            table[h] = _PTR + cap * _PTR + _roundup(cap, _PTR)
+            if (h >> 24) & 0xFF:
+                valid.add(h)
+        each = list(map(table.__getitem__, hdrs))
         hidden = []
-        rd64 = _read_u64
-        rdp = _read_ptr
-        for obj in group:
-            addr = id(obj)
-            hdr = rd64(addr + basic).value
-            cap = hdr & 0xFF
-            size = _PTR + cap * _PTR + _roundup(cap, _PTR)
-            if (hdr >> 24) & 0xFF:  # values valid: a materialized dict is not reported
-                dptr = rdp(addr - 3 * _PTR).value
-                if dptr:
-                    hidden.append(dptr)
-                    size += _DICT_SIZE
-            each.append(size)
+        if valid:  # values valid: a materialized dict is not reported by the collector
+            if len(valid) == len(table):
+                pos = range(n)
+                dptrs = read_words(ids, -3 * _PTR)
+            else:
+                pos = list(compress(range(n), map(valid.__contains__, hdrs)))
+                dptrs = read_words(map(ids.__getitem__, pos), -3 * _PTR)
+            for i, dptr in zip(compress(pos, dptrs), filter(None, dptrs)):
+                each[i] += _DICT_SIZE
+                hidden.append(dptr)
         return each, hidden
     if state is None:
         state = values_state(tp)
     if state is None:
-        return [0] * len(group), []
+        return [0] * n, []
     # 3.11/3.12 shrink the shared keys' dk_usable by one for every new instance (down to
     # 1), so an instance's values array has the size the keys had when it was created.
     # The byte before the array holds its prefix size, roundup(n + 2, 8): that matches
     # the current n for all but a class's first ~28 instances; for those the middle of
     # the prefix's 8-slot bucket is used (error <= 4 slots).
     ncur, pcur = state
-    rdp = _read_ptr
-    rd8 = _read_u8
-    tagged = _VER == (3, 12)
-    off = (3 if tagged else 4) * _PTR
-    if tagged:
-        vals = [d + 1 if d & 1 else 0 for d in (rdp(id(o) - off).value or 0 for o in group)]
+    if _VER == (3, 12):  # tagged: values pointer - 1, or a dict
+        dorv = read_words(ids, -3 * _PTR)
+        has = list(map(and_, dorv, repeat(1)))
+        prefixes = read_bytes(compress(dorv, has) if not all(has) else dorv, 0)
     else:
-        vals = [rdp(id(o) - off).value or 0 for o in group]
-    sizes: dict = {0: 0}  # prefix byte -> bytes of the array (few distinct ones)
-    each = []
-    for v in vals:
-        prefix = rd8(v - 1).value if v else 0
-        size = sizes.get(prefix)
-        if size is None:
-            size = sizes[prefix] = prefix + (ncur if prefix == pcur else max(1, prefix - 6)) * _PTR
-        each.append(size)
+        vals = has = read_words(ids, -4 * _PTR)
+        prefixes = read_bytes(compress(vals, vals) if 0 in vals else vals, -1)
+    table = [p + (ncur if p == pcur else max(1, p - 6)) * _PTR for p in range(256)]
+    sizes = list(map(table.__getitem__, prefixes))
+    if len(sizes) == n:
+        return sizes, []
+    each = [0] * n
+    for i, size in zip(compress(range(n), has), sizes):
+        each[i] = size
     return each, []
 
 

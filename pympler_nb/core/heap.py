@@ -88,7 +88,7 @@ from array import array
 from collections import deque
 from bisect import bisect_right
 from itertools import accumulate, chain, compress, filterfalse, islice, repeat
-from operator import add, and_, eq, getitem, is_, is_not, not_, rshift, sub
+from operator import add, eq, is_, is_not, not_, sub
 
 from . import _layout
 from ._format import format_size
@@ -506,26 +506,6 @@ def _groups(objs: list, tys: list, rcs: list | None = None) -> list:
     return [(t, buckets[t], rbuckets[t]) for t in order]
 
 
-# --- reading object fields in bulk --------------------------------------------------
-#
-# Instance layouts are read as :mod:`._layout` reads them (fields of live objects at
-# fixed offsets), but for a whole group at once: through a memoryview over the address
-# space instead of one ctypes object per field.  Only addresses of fields of live
-# objects are ever read.
-
-_VIEW_BASE = 1 << 12
-_VIEW_END = 1 << 48  # user-space addresses of 64-bit Linux, macOS and Windows
-
-
-def _view(fmt: str, ctype):
-    """A ``memoryview`` of ``fmt`` items over the addresses ``_VIEW_BASE`` to
-    ``_VIEW_END`` (an address beyond raises IndexError: the caller falls back)."""
-    import ctypes
-
-    count = (_VIEW_END - _VIEW_BASE) // ctypes.sizeof(ctype)
-    return memoryview((ctype * count).from_address(_VIEW_BASE)).cast("B").cast(fmt)
-
-
 def _ids_of(objs: list) -> array:
     """``array("Q", map(id, objs))``; on CPython a copy of the list's item pointers
     (which are the ids), without making an int per object."""
@@ -544,97 +524,12 @@ def _ids_of(objs: list) -> array:
     return array("Q", map(id, objs))
 
 
-def _words(ids, offset: int) -> list:
-    """The pointer-sized unsigned words at ``id + offset`` for each of ``ids`` (an
-    8-aligned field of a live object)."""
-    shift = _PTR.bit_length() - 1
-    if _PTR == 8:
-        ids = ids if type(ids) is list else list(ids)
-        try:
-            import ctypes
-
-            view = _view("Q", ctypes.c_uint64)
-            try:
-                rows = map(sub, map(rshift, ids, repeat(shift)),
-                           repeat((_VIEW_BASE - offset) >> shift))
-                return list(map(getitem, repeat(view), rows))
-            finally:
-                view.release()
-        except Exception:  # noqa: BLE001 - no such view here: one ctypes read per field
-            pass
-    read = _layout._read_ptr
-    return [read(i + offset).value or 0 for i in ids]
-
-
-def _bytes_at(addrs, offset: int) -> list:
-    """The unsigned bytes at ``addr + offset`` for each of ``addrs``."""
-    addrs = addrs if type(addrs) is list else list(addrs)
-    try:
-        import ctypes
-
-        view = _view("B", ctypes.c_uint8)
-        try:
-            return list(map(getitem, repeat(view), map(sub, addrs, repeat(_VIEW_BASE - offset))))
-        finally:
-            view.release()
-    except Exception:  # noqa: BLE001
-        read = _layout._read_u8
-        return [read(a + offset).value for a in addrs]
-
-
 def _hidden_each(group: list, tp: type) -> list | None:
-    """Per instance, the hidden bytes of same-type managed-dict instances (their values
-    array; on 3.13 also a materialized dict the collector does not report), or None if
-    there are none.  The bulk version of :func:`_layout.instances_hidden_each` (same
-    numbers), reading the fields of all instances at once."""
+    """Per instance, the hidden bytes of same-type managed-dict instances (see
+    :func:`_layout.instances_hidden_each`), or None for other types."""
     if not (_layout.SUPPORTED and _layout.managed_layout(tp)):
         return None
-    ids = list(map(id, group))
-    n = len(ids)
-    if sys.version_info >= (3, 13):
-        if not tp.__flags__ & _layout._TPFLAGS_INLINE_VALUES:
-            return None
-        hdrs = _words(ids, tp.__basicsize__)
-        table = {}
-        valid = set()
-        for h in set(hdrs):
-            cap = h & 0xFF
-            table[h] = _PTR + cap * _PTR + _roundup(cap, _PTR)
-            if (h >> 24) & 0xFF:
-                valid.add(h)
-        each = list(map(table.__getitem__, hdrs))
-        if valid:  # values valid: a materialized dict is not reported by the collector
-            if len(valid) == len(table):
-                pos = range(n)
-                dptrs = _words(ids, -3 * _PTR)
-            else:
-                pos = list(compress(range(n), map(valid.__contains__, hdrs)))
-                dptrs = _words(map(ids.__getitem__, pos), -3 * _PTR)
-            for i in compress(pos, dptrs):
-                each[i] += _layout._DICT_SIZE
-        return each
-    state = _layout.values_state(tp)
-    if state is None:
-        return None
-    ncur, pcur = state
-    if sys.version_info[:2] == (3, 12):  # tagged: values pointer - 1, or a dict
-        dorv = _words(ids, -3 * _PTR)
-        has = list(map(and_, dorv, repeat(1)))
-        prefixes = _bytes_at(compress(dorv, has) if not all(has) else dorv, 0)
-    else:
-        vals = has = _words(ids, -4 * _PTR)
-        prefixes = _bytes_at(compress(vals, vals) if 0 in vals else vals, -1)
-    table = [p + (ncur if p == pcur else max(1, p - 6)) * _PTR for p in range(256)]
-    sizes = list(map(table.__getitem__, prefixes))
-    if len(sizes) == n:
-        return sizes
-    each = [0] * n
-    _drain(map(each.__setitem__, compress(range(n), has), sizes))
-    return each
-
-
-def _roundup(n: int, m: int) -> int:
-    return (n + m - 1) // m * m
+    return _layout.instances_hidden_each(group, tp)[0]
 
 
 _DIRECT_IDS = {id(t) for t in _DIRECT_SIZEOF}
@@ -663,7 +558,7 @@ def _group_sizes(t, group: list) -> array:
         fix[_INT_ONE_DIGIT] += _INT_FIX
         sizes = array("q", map(fix.__getitem__, sizes))
     elif tp is dict and _layout.SUPPORTED:  # split tables (ma_values set): a few
-        values = _words(map(id, group), 5 * _PTR)
+        values = _layout.read_words(map(id, group), 5 * _PTR)
         for i in compress(range(len(group)), values):
             c = _layout.split_dict_correction(group[i])
             if c:
@@ -710,7 +605,7 @@ def _dict_owners(groups: list, starts: list, index: dict, tidx: array, dict_code
                     if j is not None:
                         owners[j] = "dict of type"
         elif _layout.SUPPORTED and _layout.managed_layout(tp):  # a materialized dict
-            ptrs = set(_words(map(id, group), -3 * _PTR))
+            ptrs = set(_layout.read_words(map(id, group), -3 * _PTR))
             ptrs.discard(0)
             name = None
             for p in ptrs:
