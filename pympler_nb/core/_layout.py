@@ -294,7 +294,7 @@ def instances_hidden_each(group: list, tp: type, state: tuple | None = None) -> 
     else:
         vals = has = read_words(ids, -4 * _PTR)
         prefixes = read_bytes(compress(vals, vals) if 0 in vals else vals, -1)
-    table = [p + (ncur if p == pcur else max(1, p - 6)) * _PTR for p in range(256)]
+    table = {p: p + (ncur if p == pcur else max(1, p - 6)) * _PTR for p in set(prefixes)}
     sizes = list(map(table.__getitem__, prefixes))
     if len(sizes) == n:
         return sizes, []
