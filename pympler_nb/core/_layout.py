@@ -201,11 +201,19 @@ _VIEW_END = 1 << 48  # user-space addresses of 64-bit Linux, macOS and Windows
 _BULK = 16  # from this many addresses on, the memoryview pays off
 
 
-def _view(fmt: str, ctype):
+# the array types are made once, here: made on first use, ctypes would keep them in its
+# cache, and sizing would leave a few hundred bytes behind
+try:
+    _VIEW_TYPES = {"Q": ctypes.c_uint64 * ((_VIEW_END - _VIEW_BASE) // 8),
+                   "B": ctypes.c_uint8 * (_VIEW_END - _VIEW_BASE)}
+except (OverflowError, ValueError):  # pragma: no cover - 32-bit: one ctypes read per field
+    _VIEW_TYPES = {}
+
+
+def _view(fmt: str):
     """A ``memoryview`` of ``fmt`` items over the addresses ``_VIEW_BASE`` to
     ``_VIEW_END`` (an address beyond raises IndexError: the caller falls back)."""
-    count = (_VIEW_END - _VIEW_BASE) // ctypes.sizeof(ctype)
-    return memoryview((ctype * count).from_address(_VIEW_BASE)).cast("B").cast(fmt)
+    return memoryview(_VIEW_TYPES[fmt].from_address(_VIEW_BASE)).cast("B").cast(fmt)
 
 
 def read_words(addrs, offset: int) -> list:
@@ -214,7 +222,7 @@ def read_words(addrs, offset: int) -> list:
     addrs = addrs if type(addrs) is list else list(addrs)
     if _PTR == 8 and len(addrs) >= _BULK:
         try:
-            view = _view("Q", ctypes.c_uint64)
+            view = _view("Q")
             try:
                 rows = map(sub, map(rshift, addrs, repeat(3)), repeat((_VIEW_BASE - offset) >> 3))
                 return list(map(getitem, repeat(view), rows))
@@ -230,7 +238,7 @@ def read_bytes(addrs, offset: int) -> list:
     addrs = addrs if type(addrs) is list else list(addrs)
     if len(addrs) >= _BULK:
         try:
-            view = _view("B", ctypes.c_uint8)
+            view = _view("B")
             try:
                 return list(map(getitem, repeat(view), map(sub, addrs, repeat(_VIEW_BASE - offset))))
             finally:
