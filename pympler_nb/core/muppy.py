@@ -37,8 +37,8 @@ import gc
 import sys
 import types
 from collections.abc import Iterable
-from itertools import chain, compress, filterfalse, repeat
-from operator import attrgetter, eq, is_, not_
+from itertools import accumulate, chain, compress, count, filterfalse, repeat
+from operator import add, attrgetter, eq, is_, not_
 from typing import Any
 
 __all__ = [
@@ -115,6 +115,22 @@ def _type_set(tys: list) -> tuple[set, list]:
     except TypeError:
         tys = _hashable_types(tys)
         return set(tys), tys
+
+
+def _select(objects: list, mask: list, hits: int | None = None) -> list:
+    """``list(compress(objects, mask))`` for a list of bools with ``hits`` true ones.
+
+    ``compress`` reads every object (a reference count update each: on a big heap,
+    a cache miss each).  When few are selected, their positions are found in the
+    mask alone (as bytes, split at the selected ones) and only they are read.
+    """
+    if hits is None:
+        hits = mask.count(True)
+    if hits * 8 > len(mask):
+        return list(compress(objects, mask))
+    gaps = bytes(mask).split(b"\x01")
+    gaps.pop()
+    return list(map(objects.__getitem__, map(add, accumulate(map(len, gaps)), count())))
 
 
 def _dict_key_list(dicts: list) -> list:

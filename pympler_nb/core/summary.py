@@ -36,12 +36,12 @@ import types
 
 from collections.abc import Callable, Iterable, Iterator
 from itertools import compress, repeat
-from operator import attrgetter, indexOf, is_, not_
+from operator import attrgetter, countOf, indexOf, is_, not_
 from typing import Any
 
 from ._format import pp
 from .muppy import (_getsizeof, _hashable_types, _HeapList, _is_iterable, _real, _safe_size,
-                    _sizes)
+                    _select, _sizes)
 
 try:  # C counting loop behind collections.Counter (no Mapping ABC check on the way)
     from collections import _count_elements
@@ -252,6 +252,7 @@ def _add(table: dict[str, list[int]], key: str, count: int, size: int) -> None:
 _DIRECT_SIZEOF = frozenset((str, int, float, complex, bytes, bytearray, tuple, list,
                             dict, set, frozenset))
 _OBJECT_SIZEOF = object.__sizeof__
+_OBJECT_EQ = object.__eq__
 _PEEL_MIN = 2000  # a type this frequent (and >= 1/_PEEL_DIV of the list) is summed on its own
 _PEEL_DIV = 10
 
@@ -419,33 +420,55 @@ def _tabulate_bulk(objects: list, tys: list | None,
         big = sorted((t for t, c in sample.items() if c * step >= threshold),
                      key=sample.__getitem__, reverse=True)
         del sample
-        for t in big:
-            fn = _level1(t)
-            if _fixed_size(t) and fn is None:
-                count = sum(map(is_, tys, repeat(t)))
-                if count:
-                    # (indexOf on identity tests: never calls a metaclass __eq__)
-                    size = _safe_size(objects[indexOf(map(is_, tys, repeat(t)), True)])
-                    _add(table, _type_text(t), count, count * size)
-            else:
-                objs_t = list(compress(objects, map(is_, tys, repeat(t))))
-                if not objs_t:
-                    pass
-                elif fn is None:
-                    _add(table, _type_text(t), len(objs_t), _total_size(t, objs_t))
-                elif _fixed_size(t):
-                    _add_keyed(table, fn, objs_t, None, fixed=_safe_size(objs_t[0]))
-                else:
-                    _add_keyed(table, fn, objs_t, None)
-                del objs_t
         if big:
-            done = set(big)
-            rest = list(map(not_, map(done.__contains__, tys)))
-            objects = list(compress(objects, rest))
-            tys = list(compress(tys, rest))
-            del rest, done
+            # the rest first (few objects, read one by one): then every type present
+            # is known, and whether ``list.count`` may compare them with ``==``
+            rest = list(map(dict.fromkeys(big, False).get, tys, repeat(True)))
+            rest_tys = list(compress(tys, rest))
+            rest_objs = _select(objects, rest, len(rest_tys))
+            del rest
+            plain = _plain_eq(big) and _plain_eq(set(rest_tys))
+            for t in big:
+                _tabulate_type(table, t, objects, tys, plain)
+            objects, tys = rest_objs, rest_tys
     _tabulate_rest(objects, tys, table)
     return table
+
+
+def _plain_eq(tys: Iterable) -> bool:
+    """Whether ``==`` between any of ``tys`` is identity without running user code
+    (no metaclass defines ``__eq__``): then ``list.count``/``list.index`` may be used."""
+    return all(type(t).__eq__ is _OBJECT_EQ for t in tys)
+
+
+def _tabulate_type(table: dict[str, list[int]], t: type, objects: list, tys: list,
+                   plain: bool) -> None:
+    """Add the objects of exact type ``t`` (a frequent one) to ``table``.
+
+    A fixed-size type costs a count of ``t`` in ``tys``; a builtin one a direct
+    ``__sizeof__`` call per object, streamed (no list of them is made).
+    """
+    count = tys.count(t) if plain else countOf(map(is_, tys, repeat(t)), True)
+    if not count:
+        return
+    fn = _level1(t)
+    # (identity tests: never calls a metaclass __eq__)
+    first = objects[tys.index(t) if plain else indexOf(map(is_, tys, repeat(t)), True)]
+    if fn is None and _fixed_size(t):
+        _add(table, _type_text(t), count, count * _safe_size(first))
+    elif fn is None and t in _DIRECT_SIZEOF:
+        sizeof = t.__sizeof__
+        header = _getsizeof(first) - sizeof(first)
+        total = sum(map(sizeof, compress(objects, map(is_, tys, repeat(t)))))
+        _add(table, _type_text(t), count, total + header * count)
+    else:
+        objs_t = list(compress(objects, map(is_, tys, repeat(t))))
+        if fn is None:
+            _add(table, _type_text(t), len(objs_t), _total_size(t, objs_t))
+        elif _fixed_size(t):
+            _add_keyed(table, fn, objs_t, None, fixed=_safe_size(first))
+        else:
+            _add_keyed(table, fn, objs_t, None)
 
 
 def _tabulate_rest(objects: list, tys: list, table: dict[str, list[int]]) -> None:

@@ -238,6 +238,28 @@ def test_classes_that_cannot_be_hashed():
     assert summary.type_repr(few[0]) == f"{__name__}.Unhashable"
 
 
+class LyingEqMeta(type):
+    """A hashable metaclass whose ``==`` says every class is equal to its classes."""
+
+    def __eq__(cls, other):
+        return True
+
+    __hash__ = type.__hash__
+
+
+class Liar(metaclass=LyingEqMeta):
+    pass
+
+
+def test_a_metaclass_eq_that_lies_does_not_change_counts():
+    # counting a frequent type with list.count would compare with ==: floats would
+    # count as Liar instances
+    objs = [Liar() for _ in range(12_000)] + [float(i) for i in range(12_000)] + ["x"] * 300
+    table = as_table(summary.summarize(objs))
+    assert table == naive(objs)
+    assert table[f"{__name__}.Liar"][0] == 12_000 and table["float"][0] == 12_000
+
+
 def test_pympler_internal_aliases():
     assert summary._repr is summary.type_repr and summary._sweep is summary.sweep
 
