@@ -36,12 +36,12 @@ import types
 
 from collections.abc import Callable, Iterable, Iterator
 from itertools import compress, repeat
-from operator import attrgetter, countOf, indexOf, is_, not_
+from operator import attrgetter, is_, not_
 from typing import Any
 
 from ._format import pp
 from .muppy import (_getsizeof, _hashable_types, _HeapList, _is_iterable, _real, _safe_size,
-                    _select, _sizes)
+                    _mask, _select, _sizes)
 
 try:  # C counting loop behind collections.Counter (no Mapping ABC check on the way)
     from collections import _count_elements
@@ -252,7 +252,6 @@ def _add(table: dict[str, list[int]], key: str, count: int, size: int) -> None:
 _DIRECT_SIZEOF = frozenset((str, int, float, complex, bytes, bytearray, tuple, list,
                             dict, set, frozenset))
 _OBJECT_SIZEOF = object.__sizeof__
-_OBJECT_EQ = object.__eq__
 _PEEL_MIN = 2000  # a type this frequent (and >= 1/_PEEL_DIV of the list) is summed on its own
 _PEEL_DIV = 10
 
@@ -418,57 +417,58 @@ def _tabulate_bulk(objects: list, tys: list | None,
         _count_elements(sample, tys[::step])
         threshold = max(_PEEL_MIN, n // _PEEL_DIV)
         big = sorted((t for t, c in sample.items() if c * step >= threshold),
-                     key=sample.__getitem__, reverse=True)
+                     key=sample.__getitem__, reverse=True)[:255]
         del sample
         if big:
-            # the rest first (few objects, read one by one): then every type present
-            # is known, and whether ``list.count`` may compare them with ``==``
-            rest = list(map(dict.fromkeys(big, False).get, tys, repeat(True)))
+            # one pass over the types: a byte per object, the frequent type's number
+            # (1, 2, ...) or 0; counts, first positions and selection masks of each
+            # type then come from bytes methods
+            codes = _mask(map(dict(zip(big, range(1, len(big) + 1))).get, tys, repeat(0)))
+            rest = codes.translate(_ONE_HOT[0])
             rest_tys = list(compress(tys, rest))
             rest_objs = _select(objects, rest, len(rest_tys))
             del rest
-            plain = _plain_eq(big) and _plain_eq(set(rest_tys))
-            for t in big:
-                _tabulate_type(table, t, objects, tys, plain)
+            for i, t in enumerate(big, 1):
+                _tabulate_type(table, t, objects, codes, i)
             objects, tys = rest_objs, rest_tys
     _tabulate_rest(objects, tys, table)
     return table
 
 
-def _plain_eq(tys: Iterable) -> bool:
-    """Whether ``==`` between any of ``tys`` is identity without running user code
-    (no metaclass defines ``__eq__``): then ``list.count``/``list.index`` may be used."""
-    return all(type(t).__eq__ is _OBJECT_EQ for t in tys)
+# bytes.translate tables: entry i maps byte i to 1 and every other byte to 0
+_ONE_HOT = [bytes(i) + b"\x01" + bytes(255 - i) for i in range(256)]
 
 
-def _tabulate_type(table: dict[str, list[int]], t: type, objects: list, tys: list,
-                   plain: bool) -> None:
-    """Add the objects of exact type ``t`` (a frequent one) to ``table``.
+def _tabulate_type(table: dict[str, list[int]], t: type, objects: list,
+                   codes: bytearray, code: int) -> None:
+    """Add the objects of exact type ``t`` (a frequent one; ``code`` in ``codes``).
 
-    A fixed-size type costs a count of ``t`` in ``tys``; a builtin one a direct
+    A fixed-size type costs a count of its code; a builtin one a direct
     ``__sizeof__`` call per object, streamed (no list of them is made).
     """
-    count = tys.count(t) if plain else countOf(map(is_, tys, repeat(t)), True)
+    count = codes.count(code)
     if not count:
         return
     fn = _level1(t)
-    # (identity tests: never calls a metaclass __eq__)
-    first = objects[tys.index(t) if plain else indexOf(map(is_, tys, repeat(t)), True)]
+    first = objects[codes.index(code)]
     if fn is None and _fixed_size(t):
         _add(table, _type_text(t), count, count * _safe_size(first))
-    elif fn is None and t in _DIRECT_SIZEOF:
+        return
+    mask = codes.translate(_ONE_HOT[code])
+    if fn is None and t in _DIRECT_SIZEOF:
         sizeof = t.__sizeof__
         header = _getsizeof(first) - sizeof(first)
-        total = sum(map(sizeof, compress(objects, map(is_, tys, repeat(t)))))
+        total = sum(map(sizeof, compress(objects, mask)))
         _add(table, _type_text(t), count, total + header * count)
+        return
+    objs_t = list(compress(objects, mask))
+    del mask
+    if fn is None:
+        _add(table, _type_text(t), len(objs_t), _total_size(t, objs_t))
+    elif _fixed_size(t):
+        _add_keyed(table, fn, objs_t, None, fixed=_safe_size(first))
     else:
-        objs_t = list(compress(objects, map(is_, tys, repeat(t))))
-        if fn is None:
-            _add(table, _type_text(t), len(objs_t), _total_size(t, objs_t))
-        elif _fixed_size(t):
-            _add_keyed(table, fn, objs_t, None, fixed=_safe_size(first))
-        else:
-            _add_keyed(table, fn, objs_t, None)
+        _add_keyed(table, fn, objs_t, None)
 
 
 def _tabulate_rest(objects: list, tys: list, table: dict[str, list[int]]) -> None:
