@@ -36,9 +36,9 @@ from __future__ import annotations
 import gc
 import sys
 import types
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from itertools import accumulate, chain, compress, count, filterfalse, repeat
-from operator import add, attrgetter, eq, is_, not_
+from operator import add, attrgetter, eq, is_, not_, or_
 from typing import Any
 
 __all__ = [
@@ -126,6 +126,14 @@ def _mask(flags: Iterable) -> bytearray:
     return bytearray(flags)
 
 
+def _positions(mask: bytes | bytearray, want: bool = True) -> Iterator[int]:
+    """Positions of the entries of a 0/1 mask equal to ``want``, found in the mask
+    alone (split at those entries: cheap when they are few)."""
+    gaps = mask.split(b"\x01" if want else b"\x00")
+    gaps.pop()
+    return map(add, accumulate(map(len, gaps)), count())
+
+
 def _select(objects: list, mask: bytes | bytearray, hits: int | None = None,
             want: bool = True) -> list:
     """``list(compress(objects, mask))`` for a 0/1 :func:`_mask`, ``hits`` entries of
@@ -133,15 +141,13 @@ def _select(objects: list, mask: bytes | bytearray, hits: int | None = None,
 
     ``compress`` reads every object (a reference count update each: on a big heap,
     a cache miss each).  When few are selected, their positions are found in the
-    mask alone (split at the selected entries) and only they are read.
+    mask alone and only they are read.
     """
     if hits is None:
         hits = mask.count(want)
     if hits * 8 > len(mask):
         return list(compress(objects, mask if want else mask.translate(_FLIP)))
-    gaps = mask.split(b"\x01" if want else b"\x00")
-    gaps.pop()
-    return list(map(objects.__getitem__, map(add, accumulate(map(len, gaps)), count())))
+    return list(map(objects.__getitem__, _positions(mask, want)))
 
 
 def _dict_key_list(dicts: list) -> list:
@@ -298,6 +304,89 @@ def _own_frames(depth: int) -> tuple[set[int], list]:
     return own, outer
 
 
+# Per-type flags of the tracked objects (one byte per object, see _tracked_part).
+_DICT, _FRAME, _SKIPPABLE, _DROP = 1, 2, 4, 8
+
+
+def _table(pred: Callable[[int], bool]) -> bytes:
+    """A ``bytes.translate`` table mapping each byte value to ``pred(value)`` (0/1)."""
+    return bytes(int(bool(pred(i))) for i in range(256))
+
+
+_IS_DICT = _table(lambda c: c & _DICT and not c & _DROP)
+_IS_SKIPPABLE = _table(lambda c: c & _SKIPPABLE)
+_IS_GONE = _table(lambda c: c & (_DROP | _FRAME))
+_IS_FRAME = _table(lambda c: c & _FRAME and not c & _DROP)
+_TO_DROP = bytes([0, _DROP]) + bytes(254)
+
+
+def _tracked_part(skip: dict[int, Any] | None, include_frames: bool,
+                  depth: int) -> tuple[list, list, list]:
+    """``(tracked, types, dicts)``: the objects the collector tracks, without frames
+    (unless ``include_frames``) and without the objects whose id is in ``skip``;
+    their types; and the dicts among them.
+
+    One pass over the types gives each object a byte of flags (dict, frame, of a
+    type some skipped object has).  Ids, which cost an integer each, are taken only
+    of the objects whose type some skipped object has, when those are few (a
+    tracker's own objects have types of their own).
+    """
+    tracked = gc.get_objects()
+    ttys = list(map(type, tracked))
+    ttypes, ttys = _type_set(ttys)
+    flags = {t: _DICT for t in ttypes if issubclass(_real(t), dict)}
+    if _FrameType in ttypes:
+        flags[_FrameType] = _FRAME
+    test_all = False
+    if skip:
+        try:
+            for t in set(map(type, skip.values())) & ttypes:
+                flags[t] = flags.get(t, 0) | _SKIPPABLE
+        except TypeError:  # an unhashable class: test every object
+            test_all = True
+    del ttypes
+    n = len(tracked)
+    codes = _mask(map(flags.get, ttys, repeat(0))) if flags else bytearray(n)
+    del flags
+    if skip:
+        candidate = codes.translate(_IS_SKIPPABLE)
+        hits = candidate.count(1)
+        if test_all or hits * 8 > n:
+            dropped = _mask(map(skip.__contains__, map(id, tracked)))
+            codes = bytearray(map(or_, codes, dropped.translate(_TO_DROP)))
+            del dropped
+        elif hits:
+            pos = list(_positions(candidate))
+            for p in compress(pos, map(skip.__contains__, map(id, map(tracked.__getitem__, pos)))):
+                codes[p] |= _DROP
+            del pos
+        del candidate
+    gone = codes.translate(_IS_GONE)
+    n_gone = gone.count(1)
+    frames = _select(tracked, codes.translate(_IS_FRAME)) if include_frames else []
+    if 0 < n_gone <= 16:  # a tracker's own objects: delete them in place (a memmove each)
+        for p in reversed(list(_positions(gone))):
+            del tracked[p], ttys[p], codes[p]
+    elif n_gone:
+        kept = n - n_gone
+        tracked = _select(tracked, gone, kept, want=False)
+        ttys = _select(ttys, gone, kept, want=False)
+        codes = bytearray(compress(codes, gone.translate(_FLIP)))
+    del gone
+    tdicts = _select(tracked, codes.translate(_IS_DICT))
+    del codes
+    if include_frames:
+        own, outer = _own_frames(depth + 3)
+        frames = list(compress(frames, map(not_, map(own.__contains__, map(id, frames)))))
+        listed = set(map(id, frames))
+        frames.extend(compress(outer, map(not_, map(listed.__contains__, map(id, outer)))))
+        tracked.extend(frames)
+        ttys.extend(map(type, frames))
+        del own, outer, listed
+    del frames
+    return tracked, ttys, tdicts
+
+
 def _walk(include_frames: bool = False, remove_dups: bool = True,
           depth: int = 2, skip: dict[int, Any] | None = None,
           ) -> tuple[list, list, list, list | None]:
@@ -319,43 +408,12 @@ def _walk(include_frames: bool = False, remove_dups: bool = True,
     was_enabled = gc.isenabled()
     gc.disable()  # no collection (and no finalizer) in the middle of the walk
     try:
-        tracked = gc.get_objects()
-        if skip:
-            tracked = list(compress(tracked, map(not_, map(skip.__contains__, map(id, tracked)))))
-        ttys = list(map(type, tracked))
-        ttypes, ttys = _type_set(ttys)
-        if _FrameType in ttypes:
-            is_frame = _mask(map(is_, ttys, repeat(_FrameType)))
-            frames = _select(tracked, is_frame) if include_frames else []
-            tracked = _select(tracked, is_frame, want=False)
-            ttys = _select(ttys, is_frame, want=False)
-            del is_frame
-        else:
-            frames = []
-        if include_frames:
-            own, outer = _own_frames(depth + 2)
-            frames = list(compress(frames, map(not_, map(own.__contains__, map(id, frames)))))
-            listed = set(map(id, frames))
-            frames.extend(compress(outer, map(not_, map(listed.__contains__, map(id, outer)))))
-            tracked.extend(frames)
-            ttys.extend(map(type, frames))
-            del own, outer, listed
-        del frames
-
-        dict_types = {t for t in ttypes if issubclass(_real(t), dict)}
-        del ttypes
+        tracked, ttys, tdicts = _tracked_part(skip, include_frames, depth)
         # level 1: untracked direct referents of tracked objects (with repeats),
         # plus the keys of tracked dicts that the collector does not visit.
         level1 = list(filterfalse(_is_tracked, gc.get_referents(*tracked)))
-        if dict_types:
-            tdicts = _select(tracked, _mask(map(dict_types.__contains__, ttys)))
-            keys = list(filterfalse(_is_tracked, _dict_key_list(tdicts)))
-            del tdicts
-        else:
-            keys = []
-        if keys:
-            level1.extend(keys)
-        del keys
+        level1.extend(filterfalse(_is_tracked, _dict_key_list(tdicts)))
+        del tdicts
         if not remove_dups:
             return tracked, _with_repeats(level1, skip), ttys, None
         untracked, utys = _untracked_closure(level1, skip)

@@ -88,6 +88,39 @@ class _Summary(list):
     __slots__ = ("__weakref__",)
 
 
+class _Rows(list):
+    """A summary a tracker keeps for itself (``s0``/``s1``): rows as tuples.
+
+    Tuples of strings and integers are untracked by the collector's next pass, so
+    the heap walk never lists them; the tracker leaves out just this one list.
+    """
+
+    __slots__ = ()
+
+
+def _frozen(rows: Iterable) -> _Rows:
+    return _Rows(map(tuple, rows))
+
+
+class _IdMap(dict):
+    """``{id: object}`` of a tracker (a type of its own: the heap walk finds the
+    objects to leave out among the objects of their types, see ``muppy._walk``)."""
+
+    __slots__ = ()
+
+
+class _Handed(list):
+    """The tracker's weak references to what it handed out (a type of its own)."""
+
+    __slots__ = ()
+
+
+class _Summaries(dict):
+    """``SummaryTracker.summaries``: a plain dict of stored summaries, by key."""
+
+    __slots__ = ()
+
+
 class _Diff(dict):
     """``{'+': [...], '-': [...]}`` returned by :meth:`ObjectTracker.get_diff` (weakly referable)."""
 
@@ -131,8 +164,8 @@ class _Discount:
     __slots__ = ("skip", "subtract")
 
     def __init__(self) -> None:
-        self.skip: dict[int, Any] = {}
-        self.subtract: dict[int, Any] = {}
+        self.skip: dict[int, Any] = _IdMap()
+        self.subtract: dict[int, Any] = _IdMap()
         # this object and its dicts exist during the walk: never list them
         for obj in (self, self.skip, self.subtract):
             self.skip[id(obj)] = obj
@@ -684,17 +717,37 @@ class SummaryTracker:
     [['dict', 50, 3200]]
     """
 
-    __slots__ = ("s0", "s1", "summaries", "ignore_self", "ignore_session",
+    __slots__ = ("_s0", "_s1", "summaries", "ignore_self", "ignore_session",
                  "_handed", "__weakref__")
 
     def __init__(self, ignore_self: bool = True, *, ignore_session: bool = True) -> None:
-        self.summaries: dict = {}
-        self._handed: list = []  # weak references to the summaries/diffs handed out
+        self.summaries: dict = _Summaries()
+        self._handed: list = _Handed()  # weak references to the summaries/diffs handed out
         self.ignore_self = bool(ignore_self)
         self.ignore_session = bool(ignore_session)
-        self.s1: list | None = None
-        self.s0: list = []
-        self.s0 = _Summary(self._summary())
+        self._s1: _Rows | None = None
+        self._s0 = _Rows()
+        self._s0 = _frozen(self._summary())
+
+    @property
+    def s0(self) -> list:
+        """The summary the next :meth:`diff` compares against (a copy)."""
+        return self._hand_out([list(row) for row in self._s0])
+
+    @s0.setter
+    def s0(self, rows: list) -> None:
+        self._s0 = _frozen(summary._rows(rows, "s0"))
+
+    @property
+    def s1(self) -> list | None:
+        """The summary taken by the last :meth:`diff` (a copy), or None."""
+        if self._s1 is None:
+            return None
+        return self._hand_out([list(row) for row in self._s1])
+
+    @s1.setter
+    def s1(self, rows: list | None) -> None:
+        self._s1 = None if rows is None else _frozen(summary._rows(rows, "s1"))
 
     def __repr__(self) -> str:
         return "<SummaryTracker ignore_self=%s ignore_session=%s summaries=%d>" % (
@@ -706,7 +759,7 @@ class SummaryTracker:
         self._handed[:] = [ref for ref in self._handed if ref() is not None]
         for obj in (self, self.summaries, self._handed):
             skip[id(obj)] = obj
-        tables = [self.s0, self.s1]
+        tables = [self._s0, self._s1]
         tables.extend(self.summaries.values())
         for ref in self._handed:
             skip[id(ref)] = ref
@@ -769,10 +822,10 @@ class SummaryTracker:
         if summary2 is None:
             if summary1 is not None:
                 summary._rows(summary1, "summary1")
-            current = _Summary(self._summary())
-            res = summary.get_diff(self.s0 if summary1 is None else summary1, current)
-            self.s1 = current
-            self.s0 = current
+            current = _frozen(self._summary())
+            res = summary.get_diff(self._s0 if summary1 is None else summary1, current)
+            self._s1 = current
+            self._s0 = current
             del current
         else:
             res = summary.get_diff(summary1, summary2)
@@ -848,7 +901,7 @@ class ObjectTracker:
 
     def __init__(self, *, ignore_session: bool = True) -> None:
         self.ignore_session = bool(ignore_session)
-        self._handed: list = []
+        self._handed: list = _Handed()
         self.o1: list | None = None
         self.o0: list = []
         self.o0 = self._get_objects()

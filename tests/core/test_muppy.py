@@ -305,3 +305,63 @@ def test_walk_keeps_no_cells():
                tracker.SummaryTracker._summary, tracker.SummaryTracker.diff,
                tracker.ObjectTracker._get_objects, tracker.ObjectTracker.get_diff):
         assert fn.__code__.co_cellvars == (), fn.__qualname__
+
+
+# ---------------------------------------------------------------------------
+# bulk helpers of the walk
+# ---------------------------------------------------------------------------
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.booleans(), max_size=300), st.booleans())
+def test_select_equals_compress(flags, want):
+    objects = [object() for _ in flags]
+    mask = muppy._mask(flags)
+    expected = [o for o, f in zip(objects, flags) if f == want]
+    assert muppy._select(objects, mask, want=want) == expected
+    assert muppy._select(objects, mask, len(expected), want=want) == expected
+    assert list(muppy._positions(mask, want)) == [i for i, f in enumerate(flags) if f == want]
+
+
+class Skipped:
+    """A type only skipped objects have (the walk's candidate path)."""
+
+
+@pytest.mark.parametrize("kinds", ["own type", "own type, 40", "common types",
+                                   "many of a common type"])
+def test_walk_skip_leaves_out_exactly_the_skipped_objects(kinds):
+    keep = [[i] for i in range(50)] + [{"k": [i]} for i in range(50)]  # (all tracked)
+    if kinds.startswith("own type"):
+        skipped = [Skipped() for _ in range(40 if "40" in kinds else 5)]  # deleted in place / not
+    elif kinds == "common types":
+        skipped = keep[:3] + keep[60:62]  # a few lists and dicts among many
+    else:
+        skipped = [[i] for i in range(200_000)]  # more than 1/8 of the heap: every id is tested
+    skip = {id(o): o for o in skipped}
+    tracked, _untracked, ttys, _utys = muppy._walk(skip=skip)
+    listed = ids(tracked)
+    try:
+        assert not listed & set(skip)
+        assert all(id(o) in listed for o in keep if id(o) not in skip)
+        assert ttys == list(map(type, tracked))
+    finally:
+        del tracked, ttys, _untracked, _utys
+
+
+class EqMeta(type):
+    """A metaclass with __eq__ and no __hash__: its classes cannot be hashed."""
+
+    def __eq__(cls, other):
+        return cls is other
+
+
+class Unhashable(metaclass=EqMeta):
+    pass
+
+
+def test_walk_skip_with_an_unhashable_class():
+    objs = [Unhashable() for _ in range(3)]
+    skip = {id(objs[1]): objs[1]}
+    tracked, _u, _t, _ut = muppy._walk(skip=skip)
+    listed = ids(tracked)
+    del tracked, _u, _t, _ut
+    assert id(objs[1]) not in listed and id(objs[0]) in listed and id(objs[2]) in listed
