@@ -79,7 +79,7 @@ from operator import itemgetter, not_
 from tracemalloc import DomainFilter, Filter
 
 from ._format import format_size
-from .summary import _count_elements
+from ._layout import _count_elements
 
 __all__ = [
     "trace",

@@ -38,19 +38,12 @@ import sys
 import threading
 import types
 from collections import Counter
-
-try:  # counting without Counter(iterable)'s ABC isinstance check, whose cache grows
-    from _collections import _count_elements
-except ImportError:  # pragma: no cover - other implementations
-
-    def _count_elements(mapping, iterable):
-        for elem in iterable:
-            mapping[elem] = mapping.get(elem, 0) + 1
 from itertools import chain, compress, repeat
 from operator import is_, lt, not_
 
 from . import _layout
 from ._format import clip_text, format_size, safe_repr
+from ._layout import _count_elements
 
 __all__ = [
     "Asized",

@@ -85,16 +85,27 @@ import time
 import types
 import weakref
 from array import array
-from collections import deque
 from bisect import bisect_right
+from collections import deque
 from itertools import accumulate, chain, compress, filterfalse, islice, repeat
 from operator import add, eq, is_, is_not, not_, sub
 
 from . import _layout
 from ._format import format_size
-from .muppy import (_code_parts, _dict_key_list, _HAVE_GC, _hashable_types, _real, _safe_size,
-                    _SINGLE_RC, _sizes, _type_set, _untracked_closure)
-from .summary import _DIRECT_SIZEOF, _count_elements, _fixed_size, _python_sizeof
+from ._layout import _count_elements
+from .muppy import (
+    _HAVE_GC,
+    _SINGLE_RC,
+    _code_parts,
+    _dict_key_list,
+    _hashable_types,
+    _real,
+    _safe_size,
+    _sizes,
+    _type_set,
+    _untracked_closure,
+)
+from .summary import _DIRECT_SIZEOF, _fixed_size, _python_sizeof
 
 __all__ = [
     "take",
@@ -407,8 +418,10 @@ def _discover_all(skip: set, refcounts: bool) -> tuple:
         level1.extend(filterfalse(_is_tracked, _dict_key_list(tdicts)))
         del tdicts
     # an object of ``skip`` is held by its snapshot, which is not looked into
-    untracked, utys = _untracked_closure(level1, skip)
+    upart = _untracked_closure(level1, skip)
     del level1
+    untracked, utys = upart.objects, upart.types
+    del upart
     return tracked, ttys, rcs, untracked, utys
 
 

@@ -38,8 +38,10 @@ import sys
 import types
 from collections.abc import Callable, Iterable, Iterator
 from itertools import accumulate, chain, compress, count, filterfalse, repeat
-from operator import add, attrgetter, eq, is_, not_, or_
+from operator import add, attrgetter, eq, not_, or_
 from typing import Any
+
+from ._layout import _count_elements
 
 __all__ = [
     "get_objects",
@@ -117,6 +119,56 @@ def _type_set(tys: list) -> tuple[set, list]:
         return set(tys), tys
 
 
+class _Part:
+    """What the heap walk found of one kind (tracked or untracked objects).
+
+    ``objects`` and ``types`` (hashable: see :func:`_type_set`) are parallel lists;
+    ``codes`` has a byte per object, the number (1..15) of its type in ``frequent``
+    or 0 (None when not computed).  Summaries count the frequent types with bytes
+    methods instead of a pass over the types each.
+    """
+
+    __slots__ = ("objects", "types", "codes", "frequent")
+
+    def __init__(self, objects: list, types: list | None,
+                 codes: bytearray | None = None, frequent: list | tuple = ()) -> None:
+        self.objects = objects
+        self.types = types
+        self.codes = codes
+        self.frequent = frequent
+
+    def valid(self) -> bool:
+        """Whether the lists still line up (nothing changed them since the walk)."""
+        n = len(self.objects)
+        return (self.types is not None and len(self.types) == n
+                and (self.codes is None or len(self.codes) == n))
+
+
+_PEEL_MIN = 2000  # a type this frequent (and >= 1/_PEEL_DIV of the list) is counted on its own
+_PEEL_DIV = 10
+
+
+def _prime_at_least(k: int) -> int:
+    while any(k % d == 0 for d in range(2, int(k ** 0.5) + 1)):
+        k += 1
+    return k
+
+
+def _frequent_types(tys: list) -> list:
+    """The types of at least a tenth of ``tys`` (and of 2,000 objects), most frequent
+    first, estimated on a sample (a prime stride: objects often come in repeating
+    groups such as node, str, int)."""
+    n = len(tys)
+    if n < 4 * _PEEL_MIN:
+        return []
+    step = _prime_at_least(max(2, n // 8192))
+    sample: dict[type, int] = {}
+    _count_elements(sample, tys[::step])
+    threshold = max(_PEEL_MIN, n // _PEEL_DIV)
+    return sorted((t for t, c in sample.items() if c * step >= threshold),
+                  key=sample.__getitem__, reverse=True)[:15]
+
+
 _FLIP = bytes([1, 0]) + bytes(254)  # bytes.translate table: 0 <-> 1
 
 
@@ -171,37 +223,70 @@ def _dict_key_list(dicts: list) -> list:
     return keys
 
 
-def _referents_of_untracked(frontier: list, ftys: list) -> list:
+# Flags of untracked objects' types (one byte per object, above the frequent
+# type's number, see _type_codes).
+_GC_KIND, _DICT_KIND, _CODE_KIND = 16, 32, 64
+_LOW4 = bytes(i & 15 for i in range(256))
+
+
+def _table(pred: Callable[[int], bool]) -> bytes:
+    """A ``bytes.translate`` table mapping each byte value to ``pred(value)`` (0/1)."""
+    return bytes(int(bool(pred(i))) for i in range(256))
+
+
+_HAS_GC = _table(lambda c: c & _GC_KIND)
+_HAS_DICT = _table(lambda c: c & _DICT_KIND)
+_HAS_CODE = _table(lambda c: c & _CODE_KIND)
+
+
+def _type_codes(tys: list, tset: set, frequent: list | tuple = ()) -> bytearray:
+    """A byte per object of types ``tys`` (hashable; ``tset`` their set): the number
+    (1..15) of its type in ``frequent`` or 0, plus flags for the kinds whose objects
+    have referents to follow (collector-aware types, dicts, code objects)."""
+    byte = dict(zip(frequent, range(1, len(frequent) + 1)))
+    for t in tset:
+        real = _real(t)
+        bits = 0
+        if real.__flags__ & _HAVE_GC:
+            bits |= _GC_KIND
+        if issubclass(real, dict):
+            bits |= _DICT_KIND
+        if real is _CodeType:
+            bits |= _CODE_KIND
+        if bits:
+            byte[t] = byte.get(t, 0) | bits
+    return _mask(map(byte.get, tys, repeat(0))) if byte else bytearray(len(tys))
+
+
+def _referents_of_untracked(frontier: list, codes: bytearray) -> list:
     """Untracked objects referenced by the objects of ``frontier``, with repeats.
 
-    ``frontier`` holds objects that were just found (all untracked).  Their
-    referents come from three places: the ``tp_traverse`` of GC-capable types
-    (untracked tuples and dicts), the stored attributes of code objects, and the
-    keys of dicts.  Most of the frontier is leaves (str, int, ...): one pass over
-    the types picks the few containers out.
+    ``frontier`` holds objects that were just found (all untracked), ``codes`` their
+    :func:`_type_codes`.  Their referents come from three places: the
+    ``tp_traverse`` of GC-capable types (untracked tuples and dicts), the stored
+    attributes of code objects, and the keys of dicts.  Most of the frontier is
+    leaves (str, int, ...): only the few containers are read.
     """
-    ftypes, ftys = _type_set(ftys)
-    gc_types = {t for t in ftypes if _real(t).__flags__ & _HAVE_GC}
-    dict_types = {t for t in ftypes if issubclass(_real(t), dict)}
-    inner = gc_types | dict_types
-    if _CodeType in ftypes:
-        inner.add(_CodeType)
-    if not inner:
-        return []
-    mask = _mask(map(inner.__contains__, ftys))
-    tys = list(compress(ftys, mask))
-    objs = _select(frontier, mask, len(tys))
-    del mask
     found: list = []
-    if gc_types:
-        found = gc.get_referents(*compress(objs, map(gc_types.__contains__, tys)))
-    if _CodeType in inner:
-        codes = compress(objs, map(is_, tys, repeat(_CodeType)))
-        found.extend(chain.from_iterable(map(_code_parts, codes)))
-    if dict_types:
-        found.extend(_dict_key_list(list(compress(objs, map(dict_types.__contains__, tys)))))
-    del objs, tys
+    mask = codes.translate(_HAS_GC)
+    hits = mask.count(1)
+    if hits:
+        found = gc.get_referents(*_select(frontier, mask, hits))
+    mask = codes.translate(_HAS_CODE)
+    hits = mask.count(1)
+    if hits:
+        found.extend(chain.from_iterable(map(_code_parts, _select(frontier, mask, hits))))
+    mask = codes.translate(_HAS_DICT)
+    hits = mask.count(1)
+    if hits:
+        found.extend(_dict_key_list(_select(frontier, mask, hits)))
     return list(filterfalse(_is_tracked, found))
+
+
+def _frontier_codes(frontier: list) -> tuple[list, bytearray]:
+    """``(types, codes)`` of a (small) frontier: hashable types and :func:`_type_codes`."""
+    ftypes, ftys = _type_set(list(map(type, frontier)))
+    return ftys, _type_codes(ftys, ftypes)
 
 
 def _new_ids(cand: dict, seen: dict, skip: dict | None) -> list:
@@ -220,7 +305,7 @@ def _with_repeats(level1: list, skip: dict[int, Any] | None) -> list:
     frontier = list(seen.values())
     deeper: list = []
     while frontier:
-        found = _referents_of_untracked(frontier, list(map(type, frontier)))
+        found = _referents_of_untracked(frontier, _frontier_codes(frontier)[1])
         cand = dict(zip(map(id, found), found))
         new_ids = _new_ids(cand, seen, skip)
         frontier = list(map(cand.__getitem__, new_ids))
@@ -230,9 +315,9 @@ def _with_repeats(level1: list, skip: dict[int, Any] | None) -> list:
     return level1
 
 
-def _untracked_closure(level1: list, skip: dict | set | None) -> tuple[list, list]:
+def _untracked_closure(level1: list, skip: dict | set | None) -> _Part:
     """``level1`` (untracked objects found from tracked ones, with repeats) and all that
-    is reachable from them through untracked objects, each once: ``(objects, types)``.
+    is reachable from them through untracked objects, each once, as a :class:`_Part`.
 
     An object whose refcount shows exactly one reference besides its entry in
     ``level1`` is referenced only by the container it was found through: it cannot be
@@ -250,20 +335,24 @@ def _untracked_closure(level1: list, skip: dict | set | None) -> tuple[list, lis
         for key_id in list(compress(skip, map(seen.__contains__, skip))):
             del seen[key_id]
     untracked.extend(seen.values())
-    utys = list(map(type, untracked))
-    frontier, ftys = untracked, utys
+    utypes, utys = _type_set(list(map(type, untracked)))
+    frequent = _frequent_types(utys)
+    codes = _type_codes(utys, utypes, frequent)
+    del utypes
+    frontier, fcodes = untracked, codes
     while frontier:
-        found = _referents_of_untracked(frontier, ftys)
+        found = _referents_of_untracked(frontier, fcodes)
         cand = dict(zip(map(id, found), found))
         del found
         new_ids = _new_ids(cand, seen, skip)
         frontier = list(map(cand.__getitem__, new_ids))
-        ftys = list(map(type, frontier))
+        ftys, fcodes = _frontier_codes(frontier)
         seen.update(zip(new_ids, frontier))
         untracked.extend(frontier)
         utys.extend(ftys)
+        codes.extend(bytes(len(frontier)))  # (counted with the other types)
         del cand, new_ids
-    return untracked, utys
+    return _Part(untracked, utys, codes.translate(_LOW4), frequent)
 
 
 def _calibrate_single() -> int:
@@ -304,15 +393,9 @@ def _own_frames(depth: int) -> tuple[set[int], list]:
     return own, outer
 
 
-# Per-type flags of the tracked objects (one byte per object, see _tracked_part).
-_DICT, _FRAME, _SKIPPABLE, _DROP = 1, 2, 4, 8
-
-
-def _table(pred: Callable[[int], bool]) -> bytes:
-    """A ``bytes.translate`` table mapping each byte value to ``pred(value)`` (0/1)."""
-    return bytes(int(bool(pred(i))) for i in range(256))
-
-
+# Flags of tracked objects' types (one byte per object, above the frequent type's
+# number, see _tracked_part).
+_DICT, _FRAME, _SKIPPABLE, _DROP = 16, 32, 64, 128
 _IS_DICT = _table(lambda c: c & _DICT and not c & _DROP)
 _IS_SKIPPABLE = _table(lambda c: c & _SKIPPABLE)
 _IS_GONE = _table(lambda c: c & (_DROP | _FRAME))
@@ -321,22 +404,26 @@ _TO_DROP = bytes([0, _DROP]) + bytes(254)
 
 
 def _tracked_part(skip: dict[int, Any] | None, include_frames: bool,
-                  depth: int) -> tuple[list, list, list]:
-    """``(tracked, types, dicts)``: the objects the collector tracks, without frames
-    (unless ``include_frames``) and without the objects whose id is in ``skip``;
-    their types; and the dicts among them.
+                  depth: int) -> tuple[_Part, list]:
+    """``(part, dicts)``: the objects the collector tracks, without frames (unless
+    ``include_frames``) and without the objects whose id is in ``skip``; and the
+    dicts among them.
 
-    One pass over the types gives each object a byte of flags (dict, frame, of a
-    type some skipped object has).  Ids, which cost an integer each, are taken only
-    of the objects whose type some skipped object has, when those are few (a
-    tracker's own objects have types of their own).
+    One pass over the types gives each object a byte: its type's number among the
+    frequent types and flags (dict, frame, of a type some skipped object has).  Ids,
+    which cost an integer each, are taken only of the objects whose type some
+    skipped object has, when those are few (a tracker's own objects have types of
+    their own).
     """
     tracked = gc.get_objects()
-    ttys = list(map(type, tracked))
-    ttypes, ttys = _type_set(ttys)
-    flags = {t: _DICT for t in ttypes if issubclass(_real(t), dict)}
+    ttypes, ttys = _type_set(list(map(type, tracked)))
+    frequent = _frequent_types(ttys)
+    flags = dict(zip(frequent, range(1, len(frequent) + 1)))
+    for t in ttypes:
+        if issubclass(_real(t), dict):
+            flags[t] = flags.get(t, 0) | _DICT
     if _FrameType in ttypes:
-        flags[_FrameType] = _FRAME
+        flags[_FrameType] = flags.get(_FrameType, 0) | _FRAME
     test_all = False
     if skip:
         try:
@@ -374,7 +461,7 @@ def _tracked_part(skip: dict[int, Any] | None, include_frames: bool,
         codes = bytearray(compress(codes, gone.translate(_FLIP)))
     del gone
     tdicts = _select(tracked, codes.translate(_IS_DICT))
-    del codes
+    codes = codes.translate(_LOW4)
     if include_frames:
         own, outer = _own_frames(depth + 3)
         frames = list(compress(frames, map(not_, map(own.__contains__, map(id, frames)))))
@@ -382,22 +469,23 @@ def _tracked_part(skip: dict[int, Any] | None, include_frames: bool,
         frames.extend(compress(outer, map(not_, map(listed.__contains__, map(id, outer)))))
         tracked.extend(frames)
         ttys.extend(map(type, frames))
+        codes.extend(bytes(len(frames)))  # (counted with the other types)
         del own, outer, listed
     del frames
-    return tracked, ttys, tdicts
+    return _Part(tracked, ttys, codes, frequent), tdicts
 
 
 def _walk(include_frames: bool = False, remove_dups: bool = True,
           depth: int = 2, skip: dict[int, Any] | None = None,
-          ) -> tuple[list, list, list, list | None]:
+          ) -> tuple[_Part, _Part]:
     """Enumerate the heap.
 
-    Returns ``(tracked, untracked, tracked_types, untracked_types)``: the
-    GC-tracked objects (frames only with ``include_frames``), everything
-    reachable from them through untracked objects, each once, and the types of
-    both lists (parallel lists, so that summaries need not compute them again).
-    ``remove_dups=False`` repeats the untracked direct referents of tracked
-    objects once per reference, as Pympler does (``untracked_types`` is then None).
+    Returns two :class:`_Part`: the GC-tracked objects (frames only with
+    ``include_frames``), and everything reachable from them through untracked
+    objects, each once, with their types (so that summaries need not compute them
+    again).  ``remove_dups=False`` repeats the untracked direct referents of
+    tracked objects once per reference, as Pympler does (the second part then has
+    no types).
 
     ``depth`` is the number of frames between this function and the user's
     caller (used only with ``include_frames``).  Objects whose id is in ``skip``
@@ -408,17 +496,17 @@ def _walk(include_frames: bool = False, remove_dups: bool = True,
     was_enabled = gc.isenabled()
     gc.disable()  # no collection (and no finalizer) in the middle of the walk
     try:
-        tracked, ttys, tdicts = _tracked_part(skip, include_frames, depth)
+        tpart, tdicts = _tracked_part(skip, include_frames, depth)
         # level 1: untracked direct referents of tracked objects (with repeats),
         # plus the keys of tracked dicts that the collector does not visit.
-        level1 = list(filterfalse(_is_tracked, gc.get_referents(*tracked)))
+        level1 = list(filterfalse(_is_tracked, gc.get_referents(*tpart.objects)))
         level1.extend(filterfalse(_is_tracked, _dict_key_list(tdicts)))
         del tdicts
         if not remove_dups:
-            return tracked, _with_repeats(level1, skip), ttys, None
-        untracked, utys = _untracked_closure(level1, skip)
+            return tpart, _Part(_with_repeats(level1, skip), None)
+        upart = _untracked_closure(level1, skip)
         del level1
-        return tracked, untracked, ttys, utys
+        return tpart, upart
     finally:
         if was_enabled:
             gc.enable()
@@ -450,21 +538,21 @@ class _HeapList(list):
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
-        self._parts: tuple[list, list, list, list] | None = None
+        self._parts: tuple[_Part, _Part] | None = None
 
     for _name in ("__setitem__", "__delitem__", "__iadd__", "__imul__", "append", "extend",
                   "insert", "pop", "remove", "clear", "sort", "reverse"):
         locals()[_name] = _invalidating(_name)
     del _name
 
-    def parts(self) -> tuple[list, list, list, list] | None:
-        """``(tracked, tracked_types, untracked, untracked_types)`` if still valid."""
+    def parts(self) -> tuple[_Part, _Part] | None:
+        """The walk's tracked and untracked parts, if still valid."""
         parts = self._parts
         if parts is None:
             return None
-        tracked, ttys, untracked, utys = parts
-        if (len(ttys) + len(utys) != len(self) or len(tracked) != len(ttys)
-                or len(untracked) != len(utys)):
+        tracked, untracked = parts
+        if (not tracked.valid() or not untracked.valid()
+                or len(tracked.objects) + len(untracked.objects) != len(self)):
             return None
         return parts
 
@@ -512,14 +600,14 @@ def get_objects(remove_dups: bool = True, include_frames: bool = False) -> list:
     """
     _check_bool("remove_dups", remove_dups)
     _check_bool("include_frames", include_frames)
-    tracked, untracked, ttys, utys = _walk(include_frames, remove_dups, depth=1)
-    result = _HeapList(tracked)
-    result.extend(untracked)
-    if utys is not None:
+    tpart, upart = _walk(include_frames, remove_dups, depth=1)
+    result = _HeapList(tpart.objects)
+    result.extend(upart.objects)
+    if upart.types is not None:
         # (the walk's lists are kept: 8 bytes an object while the listing lives,
         # and summarize() then needs no copy of either part)
-        result._parts = (tracked, ttys, untracked, utys)
-    del tracked, untracked, ttys, utys
+        result._parts = (tpart, upart)
+    del tpart, upart
     return result
 
 

@@ -33,23 +33,25 @@ from __future__ import annotations
 import gc
 import re
 import types
-
 from collections.abc import Callable, Iterable, Iterator
 from itertools import compress, repeat
 from operator import attrgetter, is_, not_
 from typing import Any
 
 from ._format import pp
-from .muppy import (_getsizeof, _hashable_types, _HeapList, _is_iterable, _real, _safe_size,
-                    _mask, _select, _sizes)
-
-try:  # C counting loop behind collections.Counter (no Mapping ABC check on the way)
-    from collections import _count_elements
-except ImportError:  # pragma: no cover - every CPython 3.11-3.13 has it
-    def _count_elements(mapping: dict, iterable: Iterable) -> None:
-        get = mapping.get
-        for elem in iterable:
-            mapping[elem] = get(elem, 0) + 1
+from ._layout import _count_elements
+from .muppy import (
+    _frequent_types,
+    _getsizeof,
+    _hashable_types,
+    _HeapList,
+    _is_iterable,
+    _mask,
+    _real,
+    _safe_size,
+    _select,
+    _sizes,
+)
 
 __all__ = [
     "representations",
@@ -252,8 +254,6 @@ def _add(table: dict[str, list[int]], key: str, count: int, size: int) -> None:
 _DIRECT_SIZEOF = frozenset((str, int, float, complex, bytes, bytearray, tuple, list,
                             dict, set, frozenset))
 _OBJECT_SIZEOF = object.__sizeof__
-_PEEL_MIN = 2000  # a type this frequent (and >= 1/_PEEL_DIV of the list) is summed on its own
-_PEEL_DIV = 10
 
 
 def _fixed_size(t: type) -> bool:
@@ -366,20 +366,16 @@ def _add_keyed(table: dict[str, list[int]], fn: Callable, objs: list,
         _add(table, key, n, size * n)
 
 
-def _prime_at_least(k: int) -> int:
-    while any(k % d == 0 for d in range(2, int(k ** 0.5) + 1)):
-        k += 1
-    return k
-
-
 def _tabulate(objects: list, tys: list | None = None,
-              table: dict[str, list[int]] | None = None) -> dict[str, list[int]]:
+              table: dict[str, list[int]] | None = None, codes: bytearray | None = None,
+              frequent: list | tuple = ()) -> dict[str, list[int]]:
     """``{row key: [count, total size]}`` of ``objects``, computed in bulk.
 
-    ``tys`` may give ``list(map(type, objects))`` if it is known; ``table`` is a
-    table to add to.  The most frequent types (found on a sample) are handled
-    one at a time: a fixed-size type costs one identity test per object, a
-    builtin one a direct ``__sizeof__`` call; the rest goes through one
+    ``tys`` may give ``list(map(type, objects))`` if it is known, ``codes`` and
+    ``frequent`` the walk's numbering of the frequent types (see ``muppy._Part``);
+    ``table`` is a table to add to.  The most frequent types (found on a sample)
+    are handled one at a time: a fixed-size type costs a count of its byte, a
+    builtin one a direct ``__sizeof__`` call per object; the rest goes through one
     ``sys.getsizeof`` and one count of a ``(type, size)`` pair per object.  Row
     keys are computed once per type, except for types whose representation
     describes each object.
@@ -392,7 +388,7 @@ def _tabulate(objects: list, tys: list | None = None,
     gc.disable()  # the temporary lists and tuples must not trigger full collections
     try:
         try:
-            part = _tabulate_bulk(objects, tys, {})
+            part = _tabulate_bulk(objects, tys, {}, codes, frequent)
         except TypeError:
             # a class whose metaclass defines __eq__ without __hash__ cannot be a
             # dict key: retry with hashable stand-ins for such types
@@ -406,31 +402,23 @@ def _tabulate(objects: list, tys: list | None = None,
     return table
 
 
-def _tabulate_bulk(objects: list, tys: list | None,
-                   table: dict[str, list[int]]) -> dict[str, list[int]]:
-    if tys is None:
-        tys = list(map(type, objects))
-    n = len(objects)
-    if n >= 4 * _PEEL_MIN:
-        step = _prime_at_least(max(2, n // 8192))  # a prime: objects often come in
-        sample: dict[type, int] = {}                # repeating groups (Node, str, int, ...)
-        _count_elements(sample, tys[::step])
-        threshold = max(_PEEL_MIN, n // _PEEL_DIV)
-        big = sorted((t for t, c in sample.items() if c * step >= threshold),
-                     key=sample.__getitem__, reverse=True)[:255]
-        del sample
-        if big:
-            # one pass over the types: a byte per object, the frequent type's number
-            # (1, 2, ...) or 0; counts, first positions and selection masks of each
-            # type then come from bytes methods
-            codes = _mask(map(dict(zip(big, range(1, len(big) + 1))).get, tys, repeat(0)))
-            rest = codes.translate(_ONE_HOT[0])
-            rest_tys = list(compress(tys, rest))
-            rest_objs = _select(objects, rest, len(rest_tys))
-            del rest
-            for i, t in enumerate(big, 1):
-                _tabulate_type(table, t, objects, codes, i)
-            objects, tys = rest_objs, rest_tys
+def _tabulate_bulk(objects: list, tys: list, table: dict[str, list[int]],
+                   codes: bytearray | None = None,
+                   frequent: list | tuple = ()) -> dict[str, list[int]]:
+    if codes is None or len(codes) != len(objects):
+        # a byte per object: the frequent type's number (1, 2, ...) or 0; counts,
+        # first positions and selection masks of each type then come from bytes methods
+        frequent = _frequent_types(tys)
+        codes = (_mask(map(dict(zip(frequent, range(1, len(frequent) + 1))).get,
+                           tys, repeat(0))) if frequent else None)
+    if frequent:
+        rest = codes.translate(_ONE_HOT[0])
+        rest_tys = list(compress(tys, rest))
+        rest_objs = _select(objects, rest, len(rest_tys))
+        del rest
+        for i, t in enumerate(frequent, 1):
+            _tabulate_type(table, t, objects, codes, i)
+        objects, tys = rest_objs, rest_tys
     _tabulate_rest(objects, tys, table)
     return table
 
@@ -559,11 +547,10 @@ def summarize(objects: Iterable) -> list[list]:
     try:
         parts = objects.parts() if type(objects) is _HeapList else None
         if parts is not None:  # straight from get_objects(): reuse what the walk knows
-            tracked, ttys, untracked, utys = parts
-            table = _tabulate(tracked, ttys)
-            del tracked, ttys
-            _tabulate(untracked, utys, table)
-            del untracked, utys, parts
+            table = {}
+            for part in parts:
+                _tabulate(part.objects, part.types, table, part.codes, part.frequent)
+            del parts, part
         else:
             objs = objects if isinstance(objects, list) else list(objects)
             table = _tabulate(objs)

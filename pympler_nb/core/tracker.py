@@ -659,11 +659,10 @@ def _summarize_heap(out: _Discount) -> list[list]:
     was_enabled = gc.isenabled()
     gc.disable()  # freshly built big lists must not be traversed by a young collection
     try:
-        tracked, untracked, ttys, utys = muppy._walk(False, True, skip=out.skip)
-        table = summary._tabulate(tracked, ttys)
-        del tracked, ttys
-        summary._tabulate(untracked, utys, table)
-        del untracked, utys
+        table: dict = {}
+        for part in muppy._walk(False, True, skip=out.skip):
+            summary._tabulate(part.objects, part.types, table, part.codes, part.frequent)
+            del part
     finally:
         if was_enabled:
             gc.enable()
@@ -929,9 +928,10 @@ class ObjectTracker:
         if self.ignore_session:
             _session_bookkeeping(out)
         _held_only_by(self.o0, out)
-        tracked, untracked, ttys, utys = muppy._walk(False, True, skip=skip)
-        tracked.extend(untracked)
-        del untracked, skip, ttys, utys
+        tpart, upart = muppy._walk(False, True, skip=skip)
+        tracked = tpart.objects
+        tracked.extend(upart.objects)
+        del tpart, upart, skip
         out.skip.clear()
         out.subtract.clear()  # tables are listed: identity diffs see no growth in them
         return tracked

@@ -337,14 +337,23 @@ def test_walk_skip_leaves_out_exactly_the_skipped_objects(kinds):
     else:
         skipped = [[i] for i in range(200_000)]  # more than 1/8 of the heap: every id is tested
     skip = {id(o): o for o in skipped}
-    tracked, _untracked, ttys, _utys = muppy._walk(skip=skip)
+    tpart, upart = muppy._walk(skip=skip)
+    tracked, ttys = tpart.objects, tpart.types
     listed = ids(tracked)
     try:
         assert not listed & set(skip)
         assert all(id(o) in listed for o in keep if id(o) not in skip)
         assert ttys == list(map(type, tracked))
+        for part in (tpart, upart):  # the frequent types' numbers line up with the objects
+            assert part.valid()
+            assert all(part.types[p] is part.frequent[c - 1]
+                       for p, c in enumerate(part.codes) if c)
+        # every tracked object of a frequent type has its number (untracked objects
+        # found below the first level are counted with the other types)
+        assert all(tpart.codes.count(i) == sum(t is f for t in tpart.types)
+                   for i, f in enumerate(tpart.frequent, 1))
     finally:
-        del tracked, ttys, _untracked, _utys
+        del tracked, ttys, tpart, upart
 
 
 class EqMeta(type):
@@ -361,7 +370,7 @@ class Unhashable(metaclass=EqMeta):
 def test_walk_skip_with_an_unhashable_class():
     objs = [Unhashable() for _ in range(3)]
     skip = {id(objs[1]): objs[1]}
-    tracked, _u, _t, _ut = muppy._walk(skip=skip)
-    listed = ids(tracked)
-    del tracked, _u, _t, _ut
+    tpart, upart = muppy._walk(skip=skip)
+    listed = ids(tpart.objects)
+    del tpart, upart
     assert id(objs[1]) not in listed and id(objs[0]) in listed and id(objs[2]) in listed
