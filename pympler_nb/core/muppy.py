@@ -315,26 +315,36 @@ def _with_repeats(level1: list, skip: dict[int, Any] | None) -> list:
     return level1
 
 
-def _untracked_closure(level1: list, skip: dict | set | None) -> _Part:
-    """``level1`` (untracked objects found from tracked ones, with repeats) and all that
-    is reachable from them through untracked objects, each once, as a :class:`_Part`.
+def _singles(found: list, skip: dict | set | None, seen: dict) -> list:
+    """The objects of ``found`` met for the first time, each once.
 
     An object whose refcount shows exactly one reference besides its entry in
-    ``level1`` is referenced only by the container it was found through: it cannot be
-    met again, so it needs no dedup (most strs and ints).  The others go through an
-    id-keyed dict.  Objects in ``skip`` are held by ``skip``'s owner too, so they are
-    never singles and are dropped from the dict.
+    ``found`` is referenced only by the container it was found through: it cannot be
+    met again, so it needs no dedup (most strs and ints).  The others go through
+    ``seen``, an id-keyed dict (updated here).  Objects in ``skip`` are held by
+    ``skip``'s owner too, so they are never singles; they are left out.
     """
-    single = _mask(map(eq, map(_getrefcount, level1), repeat(_SINGLE_RC)))
-    untracked = list(compress(level1, single))
-    multi = _select(level1, single, len(level1) - len(untracked), want=False)
+    single = _mask(map(eq, map(_getrefcount, found), repeat(_SINGLE_RC)))
+    new = list(compress(found, single))
+    multi = _select(found, single, len(found) - len(new), want=False)
     del single
-    seen = dict(zip(map(id, multi), multi))
-    del multi
-    if skip:
-        for key_id in list(compress(skip, map(seen.__contains__, skip))):
-            del seen[key_id]
-    untracked.extend(seen.values())
+    if multi:
+        cand = dict(zip(map(id, multi), multi))
+        del multi
+        new_ids = _new_ids(cand, seen, skip)
+        again = list(map(cand.__getitem__, new_ids))
+        seen.update(zip(new_ids, again))
+        new.extend(again)
+        del cand, new_ids, again
+    return new
+
+
+def _untracked_closure(level1: list, skip: dict | set | None) -> _Part:
+    """``level1`` (untracked objects found from tracked ones, with repeats) and all that
+    is reachable from them through untracked objects, each once, as a :class:`_Part`
+    (deduplicated level by level with :func:`_singles`)."""
+    seen: dict[int, Any] = {}
+    untracked = _singles(level1, skip, seen)
     utypes, utys = _type_set(list(map(type, untracked)))
     frequent = _frequent_types(utys)
     codes = _type_codes(utys, utypes, frequent)
@@ -342,16 +352,12 @@ def _untracked_closure(level1: list, skip: dict | set | None) -> _Part:
     frontier, fcodes = untracked, codes
     while frontier:
         found = _referents_of_untracked(frontier, fcodes)
-        cand = dict(zip(map(id, found), found))
+        frontier = _singles(found, skip, seen)
         del found
-        new_ids = _new_ids(cand, seen, skip)
-        frontier = list(map(cand.__getitem__, new_ids))
         ftys, fcodes = _frontier_codes(frontier)
-        seen.update(zip(new_ids, frontier))
         untracked.extend(frontier)
         utys.extend(ftys)
         codes.extend(bytes(len(frontier)))  # (counted with the other types)
-        del cand, new_ids
     return _Part(untracked, utys, codes.translate(_LOW4), frequent)
 
 
