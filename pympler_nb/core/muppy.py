@@ -283,10 +283,19 @@ def _referents_of_untracked(frontier: list, codes: bytearray) -> list:
     return list(filterfalse(_is_tracked, found))
 
 
-def _frontier_codes(frontier: list) -> tuple[list, bytearray]:
-    """``(types, codes)`` of a (small) frontier: hashable types and :func:`_type_codes`."""
+def _frontier_codes(frontier: list, frequent: list | None = None) -> tuple[list, bytearray]:
+    """``(types, codes)`` of a frontier: hashable types and :func:`_type_codes`.
+
+    ``frequent`` (the numbering of a whole part) gets the frontier's frequent types
+    that it lacks appended, up to 15: the numbers already given stay valid.
+    """
     ftypes, ftys = _type_set(list(map(type, frontier)))
-    return ftys, _type_codes(ftys, ftypes)
+    if frequent is None:
+        frequent = []
+    elif len(frequent) < 15:
+        known = set(frequent)
+        frequent.extend([t for t in _frequent_types(ftys) if t not in known][:15 - len(frequent)])
+    return ftys, _type_codes(ftys, ftypes, frequent)
 
 
 def _new_ids(cand: dict, seen: dict, skip: dict | None) -> list:
@@ -345,19 +354,17 @@ def _untracked_closure(level1: list, skip: dict | set | None) -> _Part:
     (deduplicated level by level with :func:`_singles`)."""
     seen: dict[int, Any] = {}
     untracked = _singles(level1, skip, seen)
-    utypes, utys = _type_set(list(map(type, untracked)))
-    frequent = _frequent_types(utys)
-    codes = _type_codes(utys, utypes, frequent)
-    del utypes
+    frequent: list = []
+    utys, codes = _frontier_codes(untracked, frequent)
     frontier, fcodes = untracked, codes
     while frontier:
         found = _referents_of_untracked(frontier, fcodes)
         frontier = _singles(found, skip, seen)
         del found
-        ftys, fcodes = _frontier_codes(frontier)
+        ftys, fcodes = _frontier_codes(frontier, frequent)
         untracked.extend(frontier)
         utys.extend(ftys)
-        codes.extend(bytes(len(frontier)))  # (counted with the other types)
+        codes.extend(fcodes)
     return _Part(untracked, utys, codes.translate(_LOW4), frequent)
 
 
