@@ -1,8 +1,16 @@
 """Heap summaries and tracker diffs: pympler_nb vs Pympler 1.1 vs guppy3.
 
-Builds a heap of ``--objects`` extra objects (``Node`` instances, each holding an
-int, a str and a list: 4 objects per node) in a fresh subprocess per tool and
-measures, best of ``--repeat`` runs:
+Builds a heap of ``--objects`` extra objects in a fresh subprocess per tool, one
+of two workloads:
+
+- ``node``: ``Node`` instances, each holding an int, a str and a list (4 objects
+  per node);
+- ``mixed``: records of the kinds notebooks hold, each a list of a str-keyed dict
+  (an int, a str and a float), a tuple (an int, a str), a ``__slots__`` instance
+  (a float, a bytes) and a set of two ints: dicts and tuples the collector does not
+  track, values reached only through them, shared interned keys;
+
+and measures, best of ``--repeat`` runs:
 
 - **summary**: ``summary.summarize(muppy.get_objects())`` (ours, Pympler) and
   ``hpy().heap()`` (guppy3);
@@ -43,8 +51,29 @@ class Node:
         self.l: list = []
 
 
-def build_heap(objects: int) -> list:
-    return [Node(i) for i in range(objects // 4)]
+class Slot:
+    """A ``__slots__`` instance of the mixed workload."""
+
+    __slots__ = ("a", "b")
+
+    def __init__(self, a: float, b: bytes) -> None:
+        self.a = a
+        self.b = b
+
+
+def build_heap(objects: int, workload: str = "node") -> list:
+    if workload == "node":
+        return [Node(i) for i in range(objects // 4)]
+    out = []
+    for i in range(objects // 14):  # about 14 new objects per record
+        f = i * 0.5
+        record = {"id": i + 10**6, "name": "k%d" % i, "score": f}
+        pair = (i + 2 * 10**6, "t%d" % i)
+        out.append([record, pair, Slot(f + 1, b"x" * (2 + i % 20)), {i + 10**6, i + 10**7}])
+    return out
+
+
+WORKLOADS = ("node", "mixed")
 
 
 def _best(fn, repeat: int) -> list[float]:
@@ -63,14 +92,14 @@ def _best(fn, repeat: int) -> list[float]:
     return [wall, cpu]
 
 
-def worker(tool: str, objects: int, repeat: int) -> dict:
+def worker(tool: str, objects: int, repeat: int, workload: str = "node") -> dict:
     """Build the heap and time one tool; runs in its own process."""
     if tool == "ours":
         sys.path.insert(0, ROOT)
         from pympler_nb.core import muppy, summary, tracker
     elif tool == "pympler":
         from pympler import muppy, summary, tracker  # type: ignore[no-redef]
-    data = build_heap(objects)
+    data = build_heap(objects, workload)
     out: dict = {"tool": tool, "objects": objects}
     if tool == "guppy":
         from guppy import hpy
@@ -99,9 +128,9 @@ def worker(tool: str, objects: int, repeat: int) -> dict:
     return out
 
 
-def run_worker(tool: str, objects: int, repeat: int) -> dict:
+def run_worker(tool: str, objects: int, repeat: int, workload: str = "node") -> dict:
     cmd = [sys.executable, os.path.abspath(__file__), "--worker", tool,
-           "--objects", str(objects), "--repeat", str(repeat)]
+           "--objects", str(objects), "--repeat", str(repeat), "--workload", workload]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=False)
     if proc.returncode != 0:
         return {"tool": tool, "objects": objects, "error": proc.stderr.strip().splitlines()[-1:]}
@@ -163,9 +192,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--objects", type=int, default=1_000_000,
                         help="extra objects on the heap for the comparison (default 1,000,000)")
-    parser.add_argument("--repeat", type=int, default=3, help="best of N runs (default 3)")
-    parser.add_argument("--pympler-repeat", type=int, default=1,
-                        help="best of N runs for Pympler, which is slow (default 1)")
+    parser.add_argument("--repeat", type=int, default=5, help="best of N runs (default 5)")
+    parser.add_argument("--pympler-repeat", type=int, default=2,
+                        help="best of N runs for Pympler, which is slow (default 2)")
+    parser.add_argument("--workloads", default=",".join(WORKLOADS),
+                        help="comma-separated subset of %s (default: both)" % ",".join(WORKLOADS))
+    parser.add_argument("--workload", choices=WORKLOADS, default="node", help=argparse.SUPPRESS)
     parser.add_argument("--scaling", default="100000,300000,1000000,3000000",
                         help="comma-separated extra-object counts for the scaling table")
     parser.add_argument("--quick", action="store_true",
@@ -175,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.worker:
-        print(json.dumps(worker(args.worker, args.objects, args.repeat)))
+        print(json.dumps(worker(args.worker, args.objects, args.repeat, args.workload)))
         return 0
 
     if args.quick:
@@ -186,17 +218,23 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error("unknown tool(s) %s: use a subset of %s" % (sorted(unknown), ",".join(TOOLS)))
 
-    print("# Heap summary and tracker diff (Python %s, %d extra objects)\n"
-          % (sys.version.split()[0], args.objects))
-    results = {}
-    for tool in tools:
-        repeat = args.pympler_repeat if tool == "pympler" else args.repeat
-        results[tool] = run_worker(tool, args.objects, repeat)
-    print(compare_table(results))
+    workloads = [w for w in args.workloads.split(",") if w]
+    if set(workloads) - set(WORKLOADS):
+        parser.error("unknown workload(s) %s: use a subset of %s"
+                     % (sorted(set(workloads) - set(WORKLOADS)), ",".join(WORKLOADS)))
+    for workload in workloads:
+        print("# Heap summary and tracker diff: %s workload (Python %s, %d extra objects)\n"
+              % (workload, sys.version.split()[0], args.objects))
+        results = {}
+        for tool in tools:
+            repeat = args.pympler_repeat if tool == "pympler" else args.repeat
+            results[tool] = run_worker(tool, args.objects, repeat, workload)
+        print(compare_table(results))
+        print()
 
     counts = [int(x) for x in args.scaling.split(",") if x]
     if counts and "ours" in tools:
-        print("\n## pympler_nb scaling\n")
+        print("## pympler_nb scaling (node workload)\n")
         print(scaling_table([run_worker("ours", n, args.repeat) for n in counts]))
     return 0
 
