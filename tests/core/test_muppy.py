@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pympler_nb.core import muppy
+from tests.core._classes import Unhashable
 
 
 def fresh_str(text: str) -> str:
@@ -354,17 +355,6 @@ def test_walk_skip_leaves_out_exactly_the_skipped_objects(kinds):
                    for i, f in enumerate(tpart.frequent, 1))
     finally:
         del tracked, ttys, tpart, upart
-
-
-class EqMeta(type):
-    """A metaclass with __eq__ and no __hash__: its classes cannot be hashed."""
-
-    def __eq__(cls, other):
-        return cls is other
-
-
-class Unhashable(metaclass=EqMeta):
-    pass
 
 
 def test_walk_skip_with_an_unhashable_class():

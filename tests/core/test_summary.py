@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pympler_nb.core import muppy, summary
+from tests.core._classes import Unhashable
 
 
 class Widget:
@@ -215,17 +216,6 @@ def test_print_(capsys):
     assert len(out) == 3 and "__main__.Foo" in out[2]
 
 
-class EqMeta(type):
-    """A metaclass with __eq__ and no __hash__: its classes cannot be dict keys."""
-
-    def __eq__(cls, other):
-        return cls is other
-
-
-class Unhashable(metaclass=EqMeta):
-    pass
-
-
 def test_classes_that_cannot_be_hashed():
     with pytest.raises(TypeError):
         hash(Unhashable)
@@ -234,8 +224,8 @@ def test_classes_that_cannot_be_hashed():
     for objs in (few, many, few + [1.5, "x"] * 5000):
         assert as_table(summary.summarize(objs)) == naive(objs)
     heap = as_table(summary.summarize(muppy.get_objects()))
-    assert heap[f"{__name__}.Unhashable"][0] >= 20_003
-    assert summary.type_repr(few[0]) == f"{__name__}.Unhashable"
+    assert heap[f"{Unhashable.__module__}.Unhashable"][0] >= 20_003
+    assert summary.type_repr(few[0]) == f"{Unhashable.__module__}.Unhashable"
 
 
 class LyingEqMeta(type):
