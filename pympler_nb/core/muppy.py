@@ -7,7 +7,11 @@ constants, and the ``str`` keys of dictionaries (``gc.get_referents`` skips the
 keys of a str-keyed dict, so Pympler misses them; see Pympler #97/#152).  The walk
 is breadth-first over the untracked part of the heap, works in bulk with C-level
 builtins (``gc.get_referents(*objects)``, ``map``, ``itertools``, ``dict(zip(...))``)
-and never recurses, so it costs roughly a few hundred nanoseconds per object.
+and never recurses.  Selections go through a byte per object (a ``bytearray`` that
+``compress`` reads fast and ``bytes`` methods count and translate), and objects
+referenced from one place only are told apart by their refcount instead of by an
+id, so it costs roughly 0.3 µs per object (more below untracked dicts and tuples:
+each level is another round of passes).
 
 What is *not* listed:
 
