@@ -179,7 +179,9 @@ class HeapMagics(Magics):
             return None
         snap = heap.take(via=by == "via")
         live = snap.reachable
-        hset = live if not new else snap.new_since(session.reference) - snap.unreachable()
+        # new: what the cells left behind (not what the machinery running this one holds)
+        hset = live if not new else (snap.new_since(session.reference).anchored()
+                                     - snap.unreachable())
         part = getattr(hset, "by_" + by)()
         df = frames.heap_partition_frame(part)
         unreachable = len(snap) - len(live)

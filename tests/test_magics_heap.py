@@ -160,6 +160,34 @@ def test_heap_new_shows_what_was_created_and_not_the_tool(shell):
     assert "__main__.NewThing" not in set(df["key"])
 
 
+def test_heap_new_leaves_out_the_sessions_bookkeeping(shell):
+    run(shell, "warm = 1")  # (first-time imports of the cell machinery)
+    run(shell, "%heap -q --setref")
+    run(shell, "plain = 2")
+    result, _ = run(shell, "quiet_new = %heap -q --new")
+    assert error_of(result) is None
+    rows = dict(zip(shell.user_ns["quiet_new"]["key"], shell.user_ns["quiet_new"]["count"]))
+    # the last execution result and its info, the cell's text in the history, the
+    # compiler's flags, the weak references to our own snapshots: none of them is new
+    for bookkeeping in ("IPython.core.interactiveshell.ExecutionResult",
+                        "IPython.core.interactiveshell.ExecutionInfo", "weakref.ReferenceType"):
+        assert bookkeeping not in rows
+
+
+def test_new_since_in_a_session_and_anchored(shell):
+    ref = heap.take()
+    shell.user_ns["kept_in_ns"] = kept = [{} for _ in range(20)]
+    local = [{} for _ in range(30)]  # held only by this running function
+    snap = heap.take()
+    new = snap.new_since(ref)
+    assert set(new.ids) <= set(snap.new_since(ref, ignore_session=False).ids)
+    assert {id(kept), id(local)} | set(map(id, kept + local)) <= set(new.ids)
+    anchored = set(new.anchored().ids)
+    assert {id(kept)} | set(map(id, kept)) <= anchored  # referred to from the namespace
+    assert not ({id(local)} | set(map(id, local))) & anchored
+    del shell.user_ns["kept_in_ns"], kept, local, snap, ref, new
+
+
 def test_heap_retained(shell):
     run(shell, "%heap -q --setref")
     shell.run_cell("class Owner:\n    def __init__(self):\n        self.payload = bytearray(2000)\n"

@@ -94,11 +94,14 @@ from . import _layout
 from ._format import format_size
 from ._layout import _count_elements
 from .muppy import (
+    _FLIP,
     _HAVE_GC,
     _SINGLE_RC,
     _code_parts,
     _dict_key_list,
     _hashable_types,
+    _mask,
+    _positions,
     _real,
     _safe_size,
     _sizes,
@@ -369,7 +372,7 @@ class HeapFormatError(ValueError):
 
 def _own_ids() -> set:
     """Ids of live snapshots and of their tracked containers (left out of new ones)."""
-    ids: set = set()
+    ids: set = set(map(id, list(_LIVE.data)))  # the weak references to them
     for snap in list(_LIVE):
         ids.add(id(snap))
         for name in HeapSnapshot.__slots__:
@@ -580,6 +583,29 @@ def _group_sizes(t, group: list) -> array:
     if hidden is not None:
         sizes = array("q", map(add, sizes, hidden))
     return sizes
+
+
+def _session_running() -> bool:
+    from .tracker import _running_ipython
+
+    return _running_ipython() is not None
+
+
+def _session_objects() -> dict[int, str]:
+    """``{id: type name}`` of the IPython session's per-cell bookkeeping alive now
+    (empty outside IPython); no reference to the objects is kept."""
+    from .tracker import _Discount, _session_bookkeeping
+
+    out = _Discount()
+    try:
+        _session_bookkeeping(out)
+        own = {id(out), id(out.skip), id(out.subtract)}
+        return {key: _type_text(type(obj))
+                for table in (out.skip, out.subtract) for key, obj in table.items()
+                if key not in own}
+    finally:
+        out.skip.clear()
+        out.subtract.clear()
 
 
 def _type_text(t) -> str:
@@ -1162,6 +1188,36 @@ class HeapSet:
 
     # -- set operations -----------------------------------------------------------
 
+    def anchored(self) -> "HeapSet":
+        """The objects of this set that an object outside it refers to, directly or
+        through other objects of the set.
+
+        What is left out is held only from outside the heap: by running code (the
+        locals and the value stack of running functions, the C stack).  For the new
+        objects of a notebook cell (``snapshot.new_since(ref).anchored()``), that is
+        the machinery still running the cell that asks; what a cell left behind is
+        referred to from the session (its namespace, its output cache).
+        """
+        snap = self.snapshot
+        snap._require_graph("anchored()")
+        nodes = self._nodes
+        inside = bytearray(len(snap))
+        _drain(map(inside.__setitem__, nodes, repeat(1)))
+        src, dst = snap._edges()
+        into = _mask(map(inside.__getitem__, dst))
+        hits = into.count(1)
+        pos = list(_positions(into) if hits * 8 <= len(into) else compress(range(len(into)), into))
+        entry = [d for d, s in zip(map(dst.__getitem__, pos), map(src.__getitem__, pos))
+                 if not inside[s]]
+        del into, pos
+        seen = inside.translate(_FLIP)  # walk the rows of ``nodes`` only
+        frontier = list(dict.fromkeys(entry))
+        _drain(map(seen.__setitem__, frontier, repeat(1)))
+        while frontier:
+            frontier = snap._next_level(frontier, seen)
+        return HeapSet(snap, array("i", compress(nodes, map(seen.__getitem__, nodes))),
+                       self.name)
+
     def __sub__(self, other: "HeapSet") -> "HeapSet":
         if not isinstance(other, HeapSet) or other.snapshot is not self.snapshot:
             return NotImplemented
@@ -1522,12 +1578,21 @@ class HeapSnapshot:
 
     # -- reference points ---------------------------------------------------------------
 
-    def new_since(self, ref: "HeapSnapshot") -> HeapSet:
-        """Objects of this snapshot that were not in ``ref`` (same id and type name)."""
+    def new_since(self, ref: "HeapSnapshot", *, ignore_session: bool = True) -> HeapSet:
+        """Objects of this snapshot that were not in ``ref`` (same id and type name).
+
+        With ``ignore_session`` (the default), inside IPython, what the session keeps
+        per executed cell (history entries, the last execution result, caches: see
+        ``SummaryTracker(ignore_session=True)``) is left out.  Outside IPython it
+        changes nothing.  ``HeapSet.anchored()`` then leaves out what only running
+        code holds.
+        """
         if not isinstance(ref, HeapSnapshot):
             raise TypeError("ref must be a HeapSnapshot (from heap.take()), got %s"
                             % type(ref).__name__)
         old = dict(zip(ref._ids, map(ref._type_names.__getitem__, ref._tidx)))
+        if ignore_session and _session_running():
+            old.update(_session_objects())
         names = self._type_names
         is_old = map(str.__eq__, map(old.get, self._ids, repeat("")),
                      map(names.__getitem__, self._tidx))

@@ -527,7 +527,11 @@ def _ipython_namespace(shell: Any, out: _Discount) -> None:
 def _ipython_cell_cache(shell: Any, out: _Discount) -> None:
     import linecache  # stdlib; already imported whenever IPython runs
 
-    names = getattr(getattr(shell, "compile", None), "_filename_map", None)
+    compiler = getattr(shell, "compile", None)
+    flags = getattr(compiler, "flags", None)
+    if type(flags) is int:  # the cell's compiler flags: a new int per cell
+        out.add(flags)
+    names = getattr(compiler, "_filename_map", None)
     if not isinstance(names, dict):
         return
     out.add_items(names)
