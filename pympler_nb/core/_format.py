@@ -9,7 +9,7 @@ object goes through :func:`safe_repr`, which never raises and never returns more
 
 from __future__ import annotations
 
-__all__ = ["format_size", "pp", "safe_repr", "clip_text"]
+__all__ = ["format_size", "pp", "safe_repr", "clip_text", "one_line"]
 
 _UNITS = ("B", "KB", "MB", "GB", "TB", "PB", "EB")
 _HUMAN_UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB")
@@ -70,6 +70,14 @@ def clip_text(text: str, clip: int = 80) -> str:
         tail = clip - 3 - head
         return text[:head] + "..." + (text[-tail:] if tail else "")
     return text
+
+
+def one_line(text: str, clip: int = 80) -> str:
+    """``text`` on one line (a multi-line repr, such as a DataFrame's, joined with
+    `` ⏎ ``), clipped to ``clip`` characters."""
+    if "\n" in text or "\r" in text:
+        text = " ⏎ ".join(filter(None, map(str.strip, text.splitlines())))
+    return clip_text(text, clip)
 
 
 def safe_repr(obj: object, clip: int = 80) -> str:

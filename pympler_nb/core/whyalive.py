@@ -56,7 +56,7 @@ import re
 import sys
 import types
 
-from ._format import format_size, safe_repr
+from ._format import format_size, one_line, safe_repr
 from ._graphwalk import (
     CO_OPTIMIZED,
     GraphEdge,
@@ -1300,7 +1300,7 @@ def why_alive(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: in
             continue
         plan.append(b)
     target_type = type(obj).__name__
-    target_repr = node_repr(obj, clip=80)
+    target_repr = one_line(node_repr(obj, clip=400), 80)  # (a header line)
     target_size = flat_size(obj)
     hidden = max(0, target_ext - found_refs)
     # seeds (objects just below the cut references) for the releasable computation

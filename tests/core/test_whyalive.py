@@ -126,6 +126,21 @@ def test_module_global_chain_action_and_bytes(mod):
     assert probe() is None  # freed at once: the action text is runnable and right
 
 
+class Table:
+    """Its repr spans lines, as a DataFrame's does."""
+
+    def __repr__(self):
+        return "   a  b\n0  1  x\n1  2  y"
+
+
+def test_header_of_a_multi_line_repr_is_one_line(mod):
+    mod.table = Table()
+    r = why_alive(mod.table)
+    head = str(r).splitlines()[0]
+    assert head.startswith("Table at ") and head.endswith("a  b ⏎ 0  1  x ⏎ 1  2  y")
+    assert "\n" not in r.target_repr
+
+
 def test_three_hops_from_a_global(mod):
     mod.h = Holder()
     mod.h.items.append({"k": Blob(1000)})
