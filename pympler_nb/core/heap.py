@@ -100,10 +100,11 @@ from .muppy import (
     _code_parts,
     _dict_key_list,
     _hashable_types,
+    _level1,
     _mask,
-    _positions,
     _real,
     _safe_size,
+    _select,
     _sizes,
     _type_set,
     _untracked_closure,
@@ -415,11 +416,9 @@ def _discover_all(skip: set, refcounts: bool) -> tuple:
     ttypes, ttys = _type_set(ttys)
     dict_types = {t for t in ttypes if issubclass(_real(t), dict)}
     del ttypes
-    level1 = list(filterfalse(_is_tracked, _get_referents(*tracked)))
-    if dict_types:
-        tdicts = list(compress(tracked, map(dict_types.__contains__, ttys)))
-        level1.extend(filterfalse(_is_tracked, _dict_key_list(tdicts)))
-        del tdicts
+    tdicts = _select(tracked, _mask(map(dict_types.__contains__, ttys))) if dict_types else []
+    level1 = _level1(tracked, tdicts)
+    del tdicts
     # an object of ``skip`` is held by its snapshot, which is not looked into
     upart = _untracked_closure(level1, skip)
     del level1
@@ -583,12 +582,6 @@ def _group_sizes(t, group: list) -> array:
     if hidden is not None:
         sizes = array("q", map(add, sizes, hidden))
     return sizes
-
-
-def _session_running() -> bool:
-    from .tracker import _running_ipython
-
-    return _running_ipython() is not None
 
 
 def _session_objects() -> dict[int, str]:
@@ -1205,8 +1198,7 @@ class HeapSet:
         _drain(map(inside.__setitem__, nodes, repeat(1)))
         src, dst = snap._edges()
         into = _mask(map(inside.__getitem__, dst))
-        hits = into.count(1)
-        pos = list(_positions(into) if hits * 8 <= len(into) else compress(range(len(into)), into))
+        pos = _select(range(len(into)), into)
         entry = [d for d, s in zip(map(dst.__getitem__, pos), map(src.__getitem__, pos))
                  if not inside[s]]
         del into, pos
@@ -1591,7 +1583,7 @@ class HeapSnapshot:
             raise TypeError("ref must be a HeapSnapshot (from heap.take()), got %s"
                             % type(ref).__name__)
         old = dict(zip(ref._ids, map(ref._type_names.__getitem__, ref._tidx)))
-        if ignore_session and _session_running():
+        if ignore_session:
             old.update(_session_objects())
         names = self._type_names
         is_old = map(str.__eq__, map(old.get, self._ids, repeat("")),

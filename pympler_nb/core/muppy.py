@@ -173,6 +173,11 @@ def _frequent_types(tys: list) -> list:
                   key=sample.__getitem__, reverse=True)[:15]
 
 
+def _numbered(frequent: list | tuple) -> dict:
+    """``{type: its number}`` for the frequent types: 1, 2, ... (0 is every other type)."""
+    return dict(zip(frequent, range(1, len(frequent) + 1)))
+
+
 _FLIP = bytes([1, 0]) + bytes(254)  # bytes.translate table: 0 <-> 1
 
 
@@ -247,7 +252,7 @@ def _type_codes(tys: list, tset: set, frequent: list | tuple = ()) -> bytearray:
     """A byte per object of types ``tys`` (hashable; ``tset`` their set): the number
     (1..15) of its type in ``frequent`` or 0, plus flags for the kinds whose objects
     have referents to follow (collector-aware types, dicts, code objects)."""
-    byte = dict(zip(frequent, range(1, len(frequent) + 1)))
+    byte = _numbered(frequent)
     for t in tset:
         real = _real(t)
         bits = 0
@@ -271,19 +276,10 @@ def _referents_of_untracked(frontier: list, codes: bytearray) -> list:
     attributes of code objects, and the keys of dicts.  Most of the frontier is
     leaves (str, int, ...): only the few containers are read.
     """
-    found: list = []
-    mask = codes.translate(_HAS_GC)
-    hits = mask.count(1)
-    if hits:
-        found = gc.get_referents(*_select(frontier, mask, hits))
-    mask = codes.translate(_HAS_CODE)
-    hits = mask.count(1)
-    if hits:
-        found.extend(chain.from_iterable(map(_code_parts, _select(frontier, mask, hits))))
-    mask = codes.translate(_HAS_DICT)
-    hits = mask.count(1)
-    if hits:
-        found.extend(_dict_key_list(_select(frontier, mask, hits)))
+    found = gc.get_referents(*_select(frontier, codes.translate(_HAS_GC)))
+    found.extend(chain.from_iterable(map(_code_parts,
+                                         _select(frontier, codes.translate(_HAS_CODE)))))
+    found.extend(_dict_key_list(_select(frontier, codes.translate(_HAS_DICT))))
     return list(filterfalse(_is_tracked, found))
 
 
@@ -325,6 +321,14 @@ def _with_repeats(level1: list, skip: dict[int, Any] | None) -> list:
         seen.update(zip(new_ids, frontier))
         deeper.extend(frontier)
     level1.extend(deeper)
+    return level1
+
+
+def _level1(tracked: list, dicts: list) -> list:
+    """The untracked direct referents of ``tracked`` objects (with repeats), plus the
+    keys of ``dicts`` (tracked dicts among them) that the collector does not visit."""
+    level1 = list(filterfalse(_is_tracked, gc.get_referents(*tracked)))
+    level1.extend(filterfalse(_is_tracked, _dict_key_list(dicts)))
     return level1
 
 
@@ -435,7 +439,7 @@ def _tracked_part(skip: dict[int, Any] | None, include_frames: bool,
     tracked = gc.get_objects()
     ttypes, ttys = _type_set(list(map(type, tracked)))
     frequent = _frequent_types(ttys)
-    flags = dict(zip(frequent, range(1, len(frequent) + 1)))
+    flags = _numbered(frequent)
     for t in ttypes:
         if issubclass(_real(t), dict):
             flags[t] = flags.get(t, 0) | _DICT
@@ -514,10 +518,7 @@ def _walk(include_frames: bool = False, remove_dups: bool = True,
     gc.disable()  # no collection (and no finalizer) in the middle of the walk
     try:
         tpart, tdicts = _tracked_part(skip, include_frames, depth)
-        # level 1: untracked direct referents of tracked objects (with repeats),
-        # plus the keys of tracked dicts that the collector does not visit.
-        level1 = list(filterfalse(_is_tracked, gc.get_referents(*tpart.objects)))
-        level1.extend(filterfalse(_is_tracked, _dict_key_list(tdicts)))
+        level1 = _level1(tpart.objects, tdicts)
         del tdicts
         if not remove_dups:
             return tpart, _Part(_with_repeats(level1, skip), None)

@@ -47,10 +47,12 @@ from .muppy import (
     _HeapList,
     _is_iterable,
     _mask,
+    _numbered,
     _real,
     _safe_size,
     _select,
     _sizes,
+    _table,
 )
 
 __all__ = [
@@ -409,8 +411,7 @@ def _tabulate_bulk(objects: list, tys: list, table: dict[str, list[int]],
         # a byte per object: the frequent type's number (1, 2, ...) or 0; counts,
         # first positions and selection masks of each type then come from bytes methods
         frequent = _frequent_types(tys)
-        codes = (_mask(map(dict(zip(frequent, range(1, len(frequent) + 1))).get,
-                           tys, repeat(0))) if frequent else None)
+        codes = _mask(map(_numbered(frequent).get, tys, repeat(0))) if frequent else None
     if frequent:
         rest = codes.translate(_ONE_HOT[0])
         rest_tys = list(compress(tys, rest))
@@ -424,7 +425,7 @@ def _tabulate_bulk(objects: list, tys: list, table: dict[str, list[int]],
 
 
 # bytes.translate tables: entry i maps byte i to 1 and every other byte to 0
-_ONE_HOT = [bytes(i) + b"\x01" + bytes(255 - i) for i in range(256)]
+_ONE_HOT = [_table(i.__eq__) for i in range(256)]
 
 
 def _tabulate_type(table: dict[str, list[int]], t: type, objects: list,
