@@ -17,20 +17,35 @@ The rules (documented in the README, "How sizes are counted"):
   wrapper (not pyarrow's ``__sizeof__``, which already adds ``nbytes``) plus each Arrow buffer's size, each buffer counted once per sizing by its
   address (slices share their parent's buffers). Arrow memory is invisible to
   ``tracemalloc``; it is what ``pyarrow.total_allocated_bytes()`` counts.
-* pandas needs no rule: DataFrame/Series/Index are walked like any object (pandas'
-  Python ``__sizeof__``, which returns ``memory_usage(deep=True)``, is not trusted
-  because walking would count the data twice). The result equals
+* pandas needs no sizing rule: DataFrame/Series/Index are walked like any object
+  (pandas' Python ``__sizeof__``, which returns ``memory_usage(deep=True)``, is not
+  trusted because walking would count the data twice). The result equals
   ``memory_usage(deep=True)`` for numeric and Arrow columns plus the few KB of pandas'
   own objects; for object columns each distinct element counts once (pandas counts
   every reference), so ours is lower exactly by the repeated elements.
+
+Size trees (``asized``, the size tree widget) show these objects in a user's terms,
+through ``children=`` rules: a DataFrame expands into its columns (one node per pandas
+block: ``column 'b' (str)``, or ``columns 'a', 'd' (int64, one 2-D block)`` for
+columns stored together), its index and its column labels, before pandas' internals
+(``_mgr`` and the rest, which then hold only what the columns did not); a Series into
+its values and index; an Index into its values; a Categorical into codes and
+categories; an Arrow-backed array into its Arrow data; a numpy structured (record)
+array into one node per field (the field's bytes of the data buffer, and its objects);
+an ``lru_cache`` wrapper into its cache. The rules only name objects the walk already
+reaches, so the sizes are the same with or without them.
 """
 
 from __future__ import annotations
 
 import sys
 
+import gc
+import types
+
 from . import _layout
-from .asizeof import _amapped, register
+from ._format import clip_text, safe_repr
+from .asizeof import _amapped, _Part, register
 
 _getsizeof = sys.getsizeof
 
@@ -77,7 +92,8 @@ def _ndarray_refs(a):
     return out
 
 
-register("numpy.ndarray", flat=lambda a, claim: _getsizeof(a), refs=_ndarray_refs)
+register("numpy.ndarray", flat=lambda a, claim: _getsizeof(a), refs=_ndarray_refs,
+         children=lambda a: _ndarray_children(a))
 register("numpy.dtype", flat=lambda d, claim: 0, refs=lambda d: ())
 
 
@@ -134,3 +150,270 @@ register("pyarrow.lib.ChunkedArray", flat=_arrow_chunked_flat, refs=lambda a: ()
 register("pyarrow.lib.RecordBatch", flat=_arrow_table_flat, refs=lambda a: ())
 register("pyarrow.lib.Table", flat=_arrow_table_flat, refs=lambda a: ())
 register("pyarrow.lib.Buffer", flat=_arrow_buffer_flat, refs=lambda a: ())
+
+
+# -- size trees: named parts (``children=`` rules) ------------------------------------
+_getsets = (types.GetSetDescriptorType, types.MemberDescriptorType)
+
+
+def _attrs(obj) -> dict:
+    """An instance's own attributes, read without running descriptors (no property or
+    cached property runs, so nothing is computed or stored) and without creating its
+    ``__dict__``."""
+    tp = type(obj)
+    refs = gc.get_referents(obj)
+    names = _layout.attribute_names(obj, tp, None)
+    if names is not None:
+        byaddr = {id(r): r for r in refs}
+        return {n: byaddr[a] for n, a in names if a in byaddr}
+    for r in refs:
+        if type(r) is dict:
+            return r
+    return {}
+
+
+def _field(obj, name):
+    """A field of a compiled base class (a Cython ``cdef public`` attribute: reading it
+    only returns the stored object), or an instance attribute; None if neither."""
+    for klass in type.__dict__["__mro__"].__get__(type(obj)):
+        desc = type.__dict__["__dict__"].__get__(klass).get(name)
+        if desc is None:
+            continue
+        if type(desc) in _getsets and name not in ("__dict__", "__weakref__"):
+            return desc.__get__(obj, type(obj))
+        break
+    return _attrs(obj).get(name)
+
+
+def _dtype_text(arr) -> str:
+    """The dtype's name, read without pandas' ``dtype`` properties (some are cached
+    properties: reading them would store a new object in the array)."""
+    try:
+        if type(arr).__name__ in ("ndarray", "memmap", "recarray"):
+            return str(arr.dtype)  # numpy's C getter: returns the array's descriptor
+        dt = _field(arr, "_dtype")
+        if dt is None:
+            own = _attrs(arr)
+            dt = own.get("_cache", {}).get("dtype") if type(own.get("_cache")) is dict else None
+            if dt is None and type(own.get("_data")).__name__ == "ndarray":
+                npname = str(own["_data"].dtype)
+                return "boolean" if npname == "bool" else npname.capitalize()
+        return str(dt) if dt is not None else type(arr).__name__
+    except Exception:  # noqa: BLE001 - a name only
+        return type(arr).__name__
+
+
+def _labels_text(labels, n) -> str:
+    shown = ", ".join(safe_repr(x, 30) for x in labels)
+    return clip_text(shown, 80) + (f", ... (+{n - len(labels)})" if n > len(labels) else "")
+
+
+def _label(index, i):
+    """The ``i``-th label of a pandas Index, read from its storage: ``Index.__getitem__``
+    would fill the index's caches (sizing must not change what it measures)."""
+    if index is None:
+        return i
+    a = _attrs(index)
+    rng = a.get("_range")
+    if type(rng) is range:
+        return rng[i]
+    data = a.get("_data")
+    if data is None:
+        return i
+    if type(data).__name__ == "ndarray":
+        return data[i]
+    data = _field(data, "_ndarray") if _attrs(data).get("_pa_array") is None else _attrs(data)["_pa_array"]
+    if data is None:
+        return i
+    try:
+        item = data[i]
+        return item.as_py() if hasattr(item, "as_py") else item
+    except Exception:  # noqa: BLE001 - a name only
+        return i
+
+
+def _blocks_axes(mgr):
+    blocks = _field(mgr, "blocks")
+    axes = _field(mgr, "axes")
+    return (blocks if type(blocks) in (list, tuple) else ()), (axes if type(axes) in (list, tuple) else ())
+
+
+def _frame_children(df):
+    mgr = _attrs(df).get("_mgr")
+    if mgr is None:
+        return
+    blocks, axes = _blocks_axes(mgr)
+    items = axes[0] if axes else None
+    for blk in blocks:
+        vals = _field(blk, "values")
+        if vals is None:
+            continue
+        locs = []
+        try:
+            # the positions as BlockPlacement stores them (a slice or an array): its
+            # methods (iteration, indexer) build and keep an array or a slice in it
+            stored = [r for r in gc.get_referents(_field(blk, "_mgr_locs") or blk.mgr_locs)
+                      if type(r) is slice or type(r).__name__ == "ndarray"]
+            stored.sort(key=lambda r: type(r) is not slice)
+            ix = stored[0]
+            pos = range(ix.start or 0, ix.stop, ix.step or 1) if type(ix) is slice else ix
+            n = len(pos)
+            locs = [_label(items, int(i)) for i in pos[:6]]
+        except Exception:  # noqa: BLE001 - unnamed columns: the block is still shown
+            n = 0
+        dtype = _dtype_text(vals)
+        if n == 1:
+            yield f"column {_labels_text(locs, 1)} ({dtype})", vals
+        else:
+            yield f"columns {_labels_text(locs, n)} ({dtype}, {n} in one 2-D block)", vals
+    if len(axes) > 1:
+        yield f"index ({type(axes[1]).__name__})", axes[1]
+    if items is not None:
+        yield f"column labels ({type(items).__name__})", items
+
+
+def _series_children(ser):
+    mgr = _attrs(ser).get("_mgr")
+    if mgr is None:
+        return
+    blocks, axes = _blocks_axes(mgr)
+    for blk in blocks[:1]:
+        vals = _field(blk, "values")
+        if vals is not None:
+            yield f"values ({_dtype_text(vals)})", vals
+    if axes:
+        yield f"index ({type(axes[0]).__name__})", axes[0]
+
+
+def _block_children(blk):
+    vals = _field(blk, "values")
+    if vals is not None:
+        yield f"values ({_dtype_text(vals)})", vals
+
+
+def _index_children(idx):
+    data = _attrs(idx).get("_data")
+    if data is not None:
+        yield f"values ({_dtype_text(data)})", data
+
+
+def _categorical_children(cat):
+    codes = _field(cat, "_ndarray")
+    if codes is not None:
+        yield f"codes ({_dtype_text(codes)})", codes
+    dtype = _field(cat, "_dtype")
+    cats = _attrs(dtype).get("_categories") if dtype is not None else None
+    if cats is not None:
+        yield f"categories ({len(cats)}, {_dtype_text(cats)})", cats
+
+
+def _ndarray_backed_children(arr):
+    data = _field(arr, "_ndarray")
+    if data is not None:
+        yield f"values ({_dtype_text(data)})", data
+
+
+def _masked_children(arr):
+    a = _attrs(arr)
+    if a.get("_data") is not None:
+        yield f"values ({_dtype_text(a['_data'])})", a["_data"]
+    if a.get("_mask") is not None:
+        yield "mask (bool)", a["_mask"]
+
+
+def _arrow_ea_children(arr):
+    data = _attrs(arr).get("_pa_array")
+    if data is not None:
+        try:
+            what = f"{data.num_chunks} chunk{'s' if data.num_chunks != 1 else ''}, {data.type}"
+        except Exception:  # noqa: BLE001
+            what = type(data).__name__
+        yield f"arrow data ({what})", data
+
+
+def _ndarray_children(a):
+    """A structured (record) array: one part per field — the field's bytes of the data
+    buffer (when the array owns it) and, for object fields, its objects."""
+    dt = a.dtype
+    if not dt.names:
+        return
+    owns = a.base is None
+    n = a.size
+    for name in dt.names:
+        fdt = dt.fields[name][0]
+        kids = []
+        if fdt.hasobject:
+            for k, obj in enumerate(_object_elements(a[name])):
+                kids.append((("r", "", obj), obj, k))
+        yield f"field {name!r} ({fdt})", _Part(fdt.itemsize * n if owns else 0, kids)
+
+
+def _lru_children(f):
+    """An ``lru_cache`` wrapper: its cache (the dict it does not expose)."""
+    dicts = [r for r in gc.get_referents(f) if type(r) is dict]
+    try:
+        wdict = type(f).__dict__["__dict__"].__get__(f) if "__dict__" in type(f).__dict__ else None
+    except Exception:  # noqa: BLE001
+        wdict = None
+    for d in dicts:
+        if d is not wdict:
+            yield f"cache ({len(d)} entries)", d
+
+
+def _frame_label(df):
+    blocks, axes = _blocks_axes(_attrs(df).get("_mgr"))
+    rows, cols = (len(axes[1]), len(axes[0])) if len(axes) == 2 else ("?", "?")
+    return f"DataFrame ({rows:,} rows x {cols:,} columns)"
+
+
+def _series_label(ser):
+    blocks, axes = _blocks_axes(_attrs(ser).get("_mgr"))
+    vals = _field(blocks[0], "values") if blocks else None
+    name = _attrs(ser).get("_name")
+    named = "" if name is None else f" {safe_repr(name, 30)}"
+    return f"Series{named} ({len(axes[0]) if axes else '?':,}, {_dtype_text(vals)})"
+
+
+def _index_label(idx):
+    a = _attrs(idx)
+    rng = a.get("_range")
+    if type(rng) is range:
+        return f"{type(idx).__name__}({rng.start}, {rng.stop}, {rng.step})"
+    data = a.get("_data")
+    return f"{type(idx).__name__} ({len(data) if data is not None else '?':,}, {_dtype_text(data)})"
+
+
+def _array_label(arr):
+    return f"{type(arr).__name__} ({len(arr):,}, {_dtype_text(arr)})"
+
+
+def _block_label(blk):
+    vals = _field(blk, "values")
+    return f"{type(blk).__name__} ({_dtype_text(vals)})"
+
+
+for _name in ("pandas.DataFrame", "pandas.core.frame.DataFrame"):
+    register(_name, children=_frame_children, label=_frame_label)
+for _name in ("pandas.Series", "pandas.core.series.Series"):
+    register(_name, children=_series_children, label=_series_label)
+for _name in ("pandas.Index", "pandas.core.indexes.base.Index"):
+    register(_name, children=_index_children, label=_index_label)
+for _name in ("pandas.Categorical", "pandas.core.arrays.categorical.Categorical"):
+    register(_name, children=_categorical_children, label=_array_label)
+for _name in ("pandas.arrays.ArrowExtensionArray", "pandas.core.arrays.arrow.array.ArrowExtensionArray"):
+    register(_name, children=_arrow_ea_children, label=_array_label)
+register("pandas.core.arrays._mixins.NDArrayBackedExtensionArray", children=_ndarray_backed_children,
+         label=_array_label)
+register("pandas.core.arrays.masked.BaseMaskedArray", children=_masked_children, label=_array_label)
+register("pandas._libs.internals.Block", children=_block_children, label=_block_label)
+def _manager_children(mgr):
+    blocks, axes = _blocks_axes(mgr)
+    if blocks:
+        yield f"blocks ({len(blocks)})", blocks
+    if axes:
+        yield "axes", axes
+
+
+register("pandas._libs.internals.BlockManager", children=_manager_children, label=lambda m: type(m).__name__)
+register("pandas.core.internals.managers.BaseBlockManager", label=lambda m: type(m).__name__)
+register("functools._lru_cache_wrapper", children=_lru_children)

@@ -49,6 +49,7 @@ __all__ = [
     "Asized",
     "Asizer",
     "SizeRule",
+    "TreeChild",
     "adict",
     "amapped",
     "asized",
@@ -179,14 +180,24 @@ class SizeRule:
         The objects ``obj`` owns that should be sized deeply. Default: the generic
         referents (``gc.get_referents``).
     named_refs : callable(obj) -> iterable of (name, obj), optional
-        Named referents for :class:`Asized` trees. Default: ``refs`` named by repr.
+        Named referents for :class:`Asized` trees, replacing the generic ones.
+        Default: ``refs`` named by repr.
+    children : callable(obj) -> iterable of (name, obj), optional
+        What a size tree shows first under ``obj``, in a user's terms (a DataFrame's
+        columns and index): objects ``obj`` already reaches (never new ones), which
+        may lie deeper than its direct referents. The tree then lists the direct
+        referents as usual, which count only what the named parts did not. A rule
+        with only ``children`` does not change how ``obj`` is sized.
+    label : callable(obj) -> str, optional
+        How size trees name ``obj`` instead of its ``repr`` (pandas' repr fills caches
+        in the frame it prints, and is slow for big ones).
     subclasses : bool
         Whether the rule applies to subclasses too.
     """
 
-    __slots__ = ("name", "flat", "refs", "named_refs", "subclasses")
+    __slots__ = ("name", "flat", "refs", "named_refs", "children", "label", "subclasses")
 
-    def __init__(self, name, flat=None, refs=None, named_refs=None, subclasses=True):
+    def __init__(self, name, flat=None, refs=None, named_refs=None, subclasses=True, children=None, label=None):
         if not isinstance(name, str) or "." not in name:
             raise ValueError(
                 f"register() needs a type name like 'package.module.TypeName', got {name!r}"
@@ -195,7 +206,14 @@ class SizeRule:
         self.flat = flat
         self.refs = refs
         self.named_refs = named_refs
+        self.children = children
+        self.label = label
         self.subclasses = subclasses
+
+    @property
+    def sizes(self) -> bool:
+        """Whether the rule changes how objects are sized (not only how trees show them)."""
+        return self.flat is not None or self.refs is not None or self.named_refs is not None
 
     def __repr__(self):
         return f"<SizeRule {self.name}>"
@@ -208,7 +226,7 @@ _registry_lock = threading.Lock()
 _dictlike_names: set[str] = set()
 
 
-def register(name, *, flat=None, refs=None, named_refs=None, subclasses=True):
+def register(name, *, flat=None, refs=None, named_refs=None, children=None, label=None, subclasses=True):
     """Teach the sizer the true size of a type, by its ``'module.QualName'``.
 
     Examples
@@ -223,7 +241,7 @@ def register(name, *, flat=None, refs=None, named_refs=None, subclasses=True):
     """
     if isinstance(name, type):
         name = _typename(name)
-    rule = SizeRule(name, flat, refs, named_refs, subclasses)
+    rule = SizeRule(name, flat, refs, named_refs, subclasses, children, label)
     with _registry_lock:
         _registry[name] = rule
         _registry_version[0] += 1
@@ -350,11 +368,33 @@ class Asized:
 
     __hash__ = None
 
+    def largest_first(self) -> tuple:
+        """The children largest first, a dict entry's ``[K]`` and ``[V]`` together
+        (ordered by the entry's total; ties keep the stored order).
+
+        :func:`asized` already stores them so; this also orders trees made otherwise.
+        """
+        refs = self.refs
+        groups = []
+        g = 0
+        prev = None
+        for ref in refs:
+            name = ref.name if isinstance(ref.name, str) else ""
+            if prev is not None and name.startswith("[V] ") and (name[4:] == prev or name[4:].startswith(prev + ": ")):
+                groups.append(g - 1)  # the value of the key just before
+                prev = None
+                continue
+            prev = name[4:] if name.startswith("[K] ") else None
+            groups.append(g)
+            g += 1
+        return tuple(refs[i] for i in _largest_first([r.size for r in refs], groups))
+
     def format(self, format="%(name)s size=%(size)d flat=%(flat)d", depth=-1, order_by="size", indent=""):
         """The tree as text: one line per node, children indented by 4 spaces.
 
         ``depth`` limits the levels shown (-1: all), ``order_by`` is an attribute name
-        (``'size'``, ``'flat'``: descending; ``'name'``: ascending).
+        (``'size'``: :meth:`largest_first`; ``'flat'``: descending; ``'name'``:
+        ascending).
         """
         if order_by not in ("size", "flat", "name"):
             raise ValueError(f"order_by={order_by!r}: use 'size', 'flat' or 'name'")
@@ -365,7 +405,11 @@ class Asized:
             node, ind, dep = stack.pop()
             lines.append(ind + format % dict(size=node.size, flat=node.flat, name=node.name))
             if dep != 0 and node.refs:
-                kids = sorted(node.refs, key=lambda r: (getattr(r, order_by) is None, getattr(r, order_by)), reverse=reverse)
+                if order_by == "size":
+                    kids = node.largest_first()
+                else:
+                    kids = sorted(node.refs, key=lambda r: (getattr(r, order_by) is None, getattr(r, order_by)),
+                                  reverse=reverse)
                 for kid in reversed(kids):
                     stack.append((kid, ind + "    ", dep - 1))
         return "\n".join(lines)
@@ -378,11 +422,76 @@ class Asized:
         return dflt
 
 
+def _largest_first(sizes, groups) -> list:
+    """Indices of children ordered by their group's total size, largest first; the
+    members of a group (a dict entry's key and value) stay together, in their order;
+    ties keep the counting order."""
+    totals: dict = {}
+    members: dict = {}
+    for i, (size, g) in enumerate(zip(sizes, groups)):
+        m = members.get(g)
+        if m is None:
+            members[g] = [i]
+            totals[g] = size
+        else:
+            m.append(i)
+            totals[g] += size
+    if len(members) == len(sizes):  # no pairs: a plain stable sort
+        return sorted(range(len(sizes)), key=lambda i: -sizes[i])
+    order = sorted(members, key=lambda g: -totals[g])  # dicts keep first-seen order: stable
+    return [i for g in order for i in members[g]]
+
+
+class TreeChild:
+    """One child in a size tree (:meth:`Asizer.tree_children`).
+
+    Attributes: ``index`` (position in counting order: the path step to it), ``name``
+    (made when first read), ``obj`` (the object; holds it), ``size``, ``flat``,
+    ``expandable`` (whether it has children to show), ``type_name``.
+    """
+
+    __slots__ = ("index", "obj", "size", "flat", "expandable", "_name", "_clip")
+
+    def __init__(self, index, name, obj, size, flat, expandable, clip):
+        self.index = index
+        self._name = name
+        self.obj = obj
+        self.size = size
+        self.flat = flat
+        self.expandable = expandable
+        self._clip = clip
+
+    @property
+    def name(self) -> str:
+        if type(self._name) is not str:
+            self._name = _name_text(self._name, self._clip)
+        return self._name
+
+    @property
+    def type_name(self) -> str:
+        """``'(key shared by the class)'``, ``'(attributes)'`` for the virtual
+        ``__dict__`` of an instance, else the type's ``module.qualname``."""
+        if self.obj is _SHARED:
+            return "(key shared by the class)"
+        if type(self.obj) is _Part:
+            return "(attributes)"
+        return _typename(type(self.obj))
+
+    @property
+    def shared(self) -> bool:
+        """True for a key that the class owns (shared-key dicts): it counts 0 here."""
+        return self.obj is _SHARED
+
+    def __repr__(self):
+        return f"TreeChild(index={self.index}, name={self.name!r}, size={self.size}, flat={self.flat})"
+
+
 # ---------------------------------------------------------------------------
 class _TypeInfo:
     """Per-type decisions, made once per sizing call."""
 
-    __slots__ = ("kind", "fn", "const", "preheader", "rule", "name", "checked", "managed", "varfix", "basefix", "base", "state")
+    __slots__ = ("kind", "fn", "const", "preheader", "rule", "name", "checked", "managed", "varfix", "basefix", "base",
+                 "state", "tree")
 
     def __init__(self, kind, tp=None, rule=None, name=""):
         self.kind = kind
@@ -397,6 +506,7 @@ class _TypeInfo:
         self.basefix = 0  # int subclasses: extra basic size int.__sizeof__ ignores
         self.base = 0  # basic size incl. pre-header: the first allocation
         self.state = None  # 3.11/3.12 values-array state of the class (for this call)
+        self.tree = None  # a rule's ``children`` hook: what size trees show first
         if tp is not None and kind not in (_IGNORE,):
             self.managed = _layout.managed_layout(tp)
             if not tp.__itemsize__:  # fixed-size: anything beyond is another allocation
@@ -658,11 +768,22 @@ class Asizer:
             mro = type.__dict__["__mro__"].__get__(tp)
         except _SAFE_CATCH:
             mro = (tp, object)
+        tree = None
         if _registry:
             for i, klass in enumerate(mro):
                 rule = _registry.get(_typename(klass))
                 if rule is not None and (i == 0 or rule.subclasses):
-                    return _TypeInfo(_RULE, tp, rule, name)
+                    if tree is None:
+                        tree = rule.children
+                    if rule.sizes:
+                        info = _TypeInfo(_RULE, tp, rule, name)
+                        info.tree = tree
+                        return info
+        info = self._classify_kind(tp, name, mro)
+        info.tree = tree
+        return info
+
+    def _classify_kind(self, tp, name, mro):
         if _dictlike_names and any(_typename(k) in _dictlike_names for k in mro):
             return _TypeInfo(_DICTLIKE, tp, name=name)
         if tp in _ATOM_TYPES:
@@ -792,6 +913,8 @@ class Asizer:
                 self._skipped[(info.name, f"rule refs raised {type(exc).__name__}")] += 1
                 return _get_referents(o)
         if kind == _DICT:
+            if type(o) is dict and _layout.split_dict_correction(o) is not None:
+                return _get_referents(o)  # a split table's keys are the class's
             return _get_referents(o) + _dict_keys(self, o, info)
         if kind == _DICTLIKE:
             out = _get_referents(o)
@@ -805,6 +928,17 @@ class Asizer:
         if kind == _CODE:
             return _code_refs(o)
         return _get_referents(o)
+
+    def _followed(self, o, info):
+        """What the sizing walk follows from ``o`` (as :meth:`_size_group` does)."""
+        kind = info.kind
+        if kind in (_ATOM, _IGNORE) or not self._enabled(info):
+            return []
+        if kind == _CLASS and not o.__flags__ & _HEAPTYPE:
+            return []
+        if kind == _BUILTIN and not _owned_builtin(o):
+            return []
+        return self._refs_of(o, info)
 
     # -- the engine ------------------------------------------------------------
     def _walk(self, ctx, roots, depth0=0, free_roots=True):
@@ -1230,66 +1364,277 @@ class Asizer:
         return tuple(out)
 
     def _asized_tree(self, ctx, root):
-        """Iterative DFS to ``detail`` levels; deeper parts sized by :meth:`_walk`."""
-        detail = self._detail
-        clip = self._clip
-        seen = self._seen
-        # a frame: [name, flat, iterator of (name, obj), children, depth]
-        stack = []
+        """The :class:`Asized` tree of ``root`` to ``detail`` levels (iterative, DFS).
 
-        def enter(obj, name, depth):
-            """Return a finished Asized, or push a frame and return None."""
-            if obj is _SHARED:
-                return Asized(0, 0, (), name)
-            if type(obj) is _VirtualDict:  # the attributes of an instance
-                if depth >= detail:  # a leaf: the values array and what it holds
-                    vals = [v for _, v in obj.pairs if v is not _SHARED]
-                    return Asized(obj.flat + (self._walk(ctx, vals, depth + 1, False) if vals else 0),
-                                  obj.flat, (), name)
-                stack.append([name, obj.flat, iter(obj.pairs), [], depth])
+        How sizes are shared (the rule :meth:`tree_children` replays): the children of a
+        node are counted in counting order (:func:`_tree_refs`); all of them are first
+        marked as counted, so a child that a sibling also reaches counts in its own row
+        (as :meth:`asizesof` does), and what several children reach counts once, in the
+        first of them; everything the node's ancestors and their earlier siblings
+        reached counts 0. A node's size is its flat size plus its children's sizes, so
+        the root's size is :meth:`asizeof`'s whatever ``detail`` is (``limit`` aside).
+        Children are stored largest first, a dict entry's key and value together.
+        Names are made after the whole tree is sized (``repr`` may change objects).
+        """
+        detail = self._detail
+        seen = self._seen
+        clip = self._clip
+        named = []  # (node, lazy name), named at the end
+        stack = []  # frames: [name, flat, kids, results, index, depth, pending]
+        result = None
+
+        def leaf(size, flat, name):
+            node = Asized(size, flat, (), None)
+            named.append((node, name))
+            return node
+
+        def open_(obj, name, depth):
+            """A claimed object at ``depth``: a finished leaf, or a frame pushed (None)."""
+            if type(obj) is _Part:
+                if depth >= detail:
+                    vals = [r for _, r, _ in obj.kids if r is not _SHARED]
+                    return leaf(obj.flat + (self._walk(ctx, vals, depth + 1, False) if vals else 0), obj.flat, name)
+                stack.append([name, obj.flat, obj.kids, [], 0, depth, None])
                 return None
-            if id(obj) in seen or (depth and id(obj) in ctx.ignore):
-                self._duplicate += 1
-                return Asized(0, 0, (), name)
             info = ctx.types.get(type(obj)) or self._info(ctx, type(obj))
-            if info.kind == _ATOM:  # no referents: size it right here
-                seen.add(id(obj))
-                self._seen_count += 1
-                flat = self._size_group(ctx, [obj], info, None)
-                self._total += flat
-                return Asized(flat, flat, (), name)
-            if depth >= detail or not self._enabled(info):
+            if depth >= detail or info.kind == _ATOM or not self._enabled(info):
                 size = self._walk(ctx, (obj,), depth0=depth)
-                return Asized(size, self._root_flat, (), name)
+                return leaf(size, self._root_flat, name)
             seen.add(id(obj))
             self._seen_count += 1
             flat = self._size_group(ctx, [obj], info, None)
             self._total += flat
-            pairs = _named_refs_of(self, obj, info, clip, ctx)
-            for _, ref in pairs:
-                if type(ref) is _VirtualDict:
+            kids = _tree_refs(self, obj, info, ctx)
+            for _, ref, _ in kids:
+                if type(ref) is _Part:
                     flat -= ref.flat  # the values array is shown as the '__dict__' node
-            stack.append([name, flat, iter(pairs), [], depth])
+            stack.append([name, flat, kids, [], 0, depth, None])
             return None
 
-        result = enter(root, safe_repr(root, clip), 0)
+        rid = id(root)
+        if rid in seen:
+            self._duplicate += 1
+            result = leaf(0, 0, ("r", "", root))
+        else:
+            result = open_(root, ("r", "", root), 0)
         while stack:
             frame = stack[-1]
-            try:
-                cname, child = next(frame[2])
-            except StopIteration:
-                stack.pop()
-                kids = frame[3]
-                node = Asized(frame[1] + sum(k.size for k in kids), frame[1], kids, frame[0])
-                if stack:
-                    stack[-1][3].append(node)
+            kids, res = frame[2], frame[3]
+            depth = frame[5] + 1
+            if frame[6] is None:
+                frame[6] = pending = self._preseed(ctx, kids)
+                if depth >= detail:  # all children are leaves: size them in one pass
+                    for (name, _, _), (size, flat) in zip(kids, self._sibling_sizes(ctx, kids, depth, pending)):
+                        res.append(leaf(size, flat, name))
+                    frame[4] = len(kids)
+            index = frame[4]
+            if index < len(kids):
+                frame[4] = index + 1
+                name, obj, _ = kids[index]
+                if obj is _SHARED:
+                    node = leaf(0, 0, name)
+                elif type(obj) is _Part or self._claim(ctx, frame[6], obj):
+                    node = open_(obj, name, depth)
                 else:
-                    result = node
+                    self._duplicate += 1
+                    node = leaf(0, 0, name)
+                if node is not None:
+                    res.append(node)
                 continue
-            node = enter(child, cname, frame[4] + 1)
-            if node is not None:
-                frame[3].append(node)
+            stack.pop()
+            order = _largest_first([r.size for r in res], [k[2] for k in kids])
+            node = Asized(frame[1] + sum(r.size for r in res), frame[1], [res[i] for i in order], None)
+            named.append((node, frame[0]))
+            if stack:
+                stack[-1][3].append(node)
+            else:
+                result = node
+        labels = {}
+        for node, name in named:
+            node.name = _name_text(name, clip, labels)
         return result
+
+    # -- the tree's counting rule, shared by asized and tree_children ---------------------
+    def _preseed(self, ctx, kids):
+        """Mark the children of a node as counted before any is sized (each then counts
+        in its own row); returns the ids marked."""
+        seen = self._seen
+        ignore = ctx.ignore
+        pending = set()
+        for _, r, _ in kids:
+            if r is _SHARED or type(r) is _Part:
+                continue
+            i = id(r)
+            if i not in seen and i not in ignore:
+                pending.add(i)
+        seen.update(pending)
+        return pending
+
+    def _claim(self, ctx, pending, obj) -> bool:
+        """True if ``obj`` (a pre-seeded child) counts in its row: it is then unmarked,
+        to be sized; False if it was counted elsewhere (or is never counted)."""
+        i = id(obj)
+        if i in pending:
+            pending.discard(i)
+            self._seen.discard(i)
+            return True
+        return False
+
+    def _sibling_sizes(self, ctx, kids, depth, pending):
+        """``[(size, flat)]`` of pre-seeded children ``kids`` at ``depth``, sized one
+        after the other (one bulk walk where the engine can keep that order)."""
+        objs = [r for _, r, _ in kids]
+        if not any(type(r) is _Part for r in objs):
+            claim = []
+            where = {}
+            for r in objs:
+                i = id(r)
+                if i in pending and i not in where:
+                    where[i] = len(claim)
+                    claim.append(r)
+            res = self._walk_many(ctx, claim, frozenset(pending)) if claim else ([], [], [])
+            if res is not None:
+                pending.clear()
+                sizes, flats, _ = res
+                out = []
+                for r in objs:
+                    j = where.pop(id(r), None)
+                    if j is None:
+                        self._duplicate += r is not _SHARED
+                        out.append((0, 0))
+                    else:
+                        out.append((sizes[j], flats[j]))
+                return out
+        out = []
+        for r in objs:
+            if r is _SHARED:
+                out.append((0, 0))
+            elif type(r) is _Part:
+                vals = [v for _, v, _ in r.kids if v is not _SHARED]
+                out.append((r.flat + (self._walk(ctx, vals, depth + 1, False) if vals else 0), r.flat))
+            elif self._claim(ctx, pending, r):
+                size = self._walk(ctx, (r,), depth0=depth)
+                out.append((size, self._root_flat))
+            else:
+                self._duplicate += 1
+                out.append((0, 0))
+        return out
+
+    def _count_earlier(self, ctx, kids, depth, pending):
+        """Count what pre-seeded children ``kids`` reach (siblings before a node)."""
+        objs = []
+        for _, r, _ in kids:
+            if r is _SHARED:
+                continue
+            if type(r) is _Part:
+                objs.extend(v for _, v, _ in r.kids if v is not _SHARED)
+                continue
+            i = id(r)
+            if i in pending:
+                pending.discard(i)
+                self._seen.discard(i)
+            objs.append(r)
+        if objs:
+            self._walk(ctx, objs, depth0=depth, free_roots=False)
+
+    def tree_children(self, root, path=(), expect=None, sized=True):
+        """The children of one node of ``root``'s size tree, sized as :meth:`asized` does.
+
+        Parameters
+        ----------
+        root : object
+            The tree's root (sized as if by ``asized(root)`` with a fresh sizer).
+        path : sequence of int
+            The node: at each level the index of the child in counting order (the
+            :attr:`TreeChild.index` of a previous answer); ``()`` is the root.
+        expect : sequence of int, optional
+            ``id()`` of the object expected at each level of ``path``; a mismatch (the
+            objects changed since they were shown) raises :class:`LookupError`.
+        sized : bool
+            False: names and objects only (sizes 0), in counting order, cheaply.
+
+        Returns
+        -------
+        list of TreeChild
+            Largest first (a dict entry's key and value together), or in counting
+            order when ``sized`` is False. They hold the child objects (a tree view
+            drops them after use).
+
+        Raises
+        ------
+        LookupError
+            For an index out of range or an object that changed.
+        """
+        path = list(path)
+        if expect is not None and len(expect) != len(path):
+            raise ValueError(f"expect must give one id per path level: {len(path)} levels, {len(expect)} ids")
+        ctx, extra = self._begin(())
+        try:
+            seen = self._seen
+            zero = not sized
+            if sized:
+                if id(root) in seen:
+                    zero = True
+                else:
+                    seen.add(id(root))
+            obj = root
+            for depth, index in enumerate(path, 1):
+                kids = self._kids_of(ctx, obj)
+                if type(index) is not int or not 0 <= index < len(kids):
+                    raise LookupError(f"no child {index!r} at level {depth} (it has {len(kids)})")
+                kid = kids[index][1]
+                if kid is _SHARED or (expect is not None and id(kid) != expect[depth - 1]):
+                    raise LookupError(f"the object at level {depth} changed since it was shown "
+                                      f"(re-run to see it again)")
+                if not zero:
+                    pending = self._preseed(ctx, kids)
+                    self._count_earlier(ctx, kids[:index], depth, pending)
+                    if type(kid) is not _Part:
+                        if self._claim(ctx, pending, kid):
+                            seen.add(id(kid))
+                        else:
+                            zero = True
+                obj = kid
+            kids = self._kids_of(ctx, obj)
+            depth = len(path) + 1
+            if zero:
+                sizes = [(0, 0)] * len(kids)
+            else:
+                sizes = self._sibling_sizes(ctx, kids, depth, self._preseed(ctx, kids))
+            out = [TreeChild(i, name, ref, size, flat, self._expandable(ctx, ref), self._clip)
+                   for i, ((name, ref, _), (size, flat)) in enumerate(zip(kids, sizes))]
+            if sized:
+                out = [out[i] for i in _largest_first([c.size for c in out], [k[2] for k in kids])]
+            return out
+        finally:
+            self._end(ctx, extra)
+
+    def _kids_of(self, ctx, obj):
+        if type(obj) is _Part:
+            return obj.kids
+        info = ctx.types.get(type(obj)) or self._info(ctx, type(obj))
+        if info.kind == _ATOM or not self._enabled(info):
+            return []
+        return _tree_refs(self, obj, info, ctx)
+
+    def _expandable(self, ctx, obj) -> bool:
+        """Whether a tree can show children under ``obj`` (cheap, no naming)."""
+        if obj is _SHARED:
+            return False
+        if type(obj) is _Part:
+            return bool(obj.kids)
+        tp = type(obj)
+        info = ctx.types.get(tp) or self._info(ctx, tp)
+        if info.kind in (_ATOM, _IGNORE) or not self._enabled(info):
+            return False
+        if tp in _EXACT_COVERED:
+            return len(obj) > 0
+        if info.tree is not None:
+            return True
+        try:
+            return bool(self._followed(obj, info)) or bool(_get_referents(obj))
+        except _SAFE_CATCH:
+            return False
 
     # -- statistics ----------------------------------------------------------------------
     def _out(self, stream, text):
@@ -1380,16 +1725,6 @@ class Asizer:
 # helpers of the engine
 class _Reorder(Exception):
     """:meth:`Asizer._walk_many` cannot keep the one-root-at-a-time order."""
-
-
-class _VirtualDict:
-    """The attributes of an instance whose ``__dict__`` does not exist (yet)."""
-
-    __slots__ = ("flat", "pairs")
-
-    def __init__(self, flat, pairs):
-        self.flat = flat
-        self.pairs = pairs
 
 
 def _owned_builtin(f) -> bool:
@@ -1507,20 +1842,82 @@ def _slot_names(tp, ctx=None):
     return out
 
 
-_FUNC_ATTRS = ("__closure__", "__defaults__", "__kwdefaults__", "__dict__", "__doc__", "__name__",
-               "__qualname__", "__module__", "__annotations__", "__code__", "__globals__", "__builtins__",
+# not __dict__ and __annotations__: reading them creates them when missing (the other
+# referents are named by repr)
+_FUNC_ATTRS = ("__closure__", "__defaults__", "__kwdefaults__", "__doc__", "__name__",
+               "__qualname__", "__module__", "__code__", "__globals__", "__builtins__",
                "__type_params__")
 
 
-def _named_refs_of(sizer, o, info, clip, ctx=None):
-    """``[(name, obj)]`` in Pympler's conventions, for Asized trees."""
+def _key_text(key, vclip):
+    return clip_text(key if type(key) is str else safe_repr(key, vclip), vclip)
+
+
+_NO_LABEL = object()
+
+
+def _label_rule(tp):
+    """The ``label`` of the rule that applies to ``tp`` (None: use ``repr``)."""
+    try:
+        mro = type.__dict__["__mro__"].__get__(tp)
+    except _SAFE_CATCH:
+        return None
+    for i, klass in enumerate(mro):
+        rule = _registry.get(_typename(klass))
+        if rule is not None and rule.label is not None and (i == 0 or rule.subclasses):
+            return rule.label
+    return None
+
+
+def _obj_text(obj, vclip, labels=None) -> str:
+    """A tree's text for ``obj``: its rule's ``label``, else its clipped repr."""
+    tp = type(obj)
+    fn = labels.get(tp, _NO_LABEL) if labels is not None else _NO_LABEL
+    if fn is _NO_LABEL:
+        fn = _label_rule(tp)
+        if labels is not None:
+            labels[tp] = fn
+    if fn is not None:
+        try:
+            text = fn(obj)
+            if type(text) is str:
+                return clip_text(text, vclip)
+        except _SAFE_CATCH:
+            pass
+    return safe_repr(obj, vclip)
+
+
+def _name_text(name, clip, labels=None) -> str:
+    """The text of a tree node's name, which is made only when it is needed (after the
+    sizing: ``repr`` may change objects, e.g. pandas fills caches when printed).
+
+    ``name`` is a str, or ``("r", prefix, obj)`` (prefix + the object's text: its
+    rule's ``label`` or clipped repr), ``("k", key)`` (``[K] key``) or ``("v", key,
+    value)`` (``[V] key: text``). ``labels`` caches the label rule per type.
+    """
+    if type(name) is not tuple:
+        return name
+    vclip = max(clip, 1)
+    tag = name[0]
+    if tag == "r":
+        return name[1] + _obj_text(name[2], vclip, labels)
+    if tag == "k":
+        return "[K] " + _key_text(name[1], vclip)
+    return "[V] " + _key_text(name[1], vclip) + ": " + _obj_text(name[2], vclip, labels)
+
+
+def _named_refs_of(sizer, o, info, ctx=None):
+    """``[(name, obj, group)]`` in Pympler's conventions, for Asized trees.
+
+    Names are lazy (:func:`_name_text`); a dict entry's key and value share a group (they
+    are shown together, ordered by the entry's total).
+    """
     kind = info.kind
     tp = type(o)
     out = []
-    vclip = max(clip, 1)
     if kind == _RULE and info.rule.named_refs is not None:
         try:
-            return [(str(n), r) for n, r in info.rule.named_refs(o)]
+            return [(str(n), r, i) for i, (n, r) in enumerate(info.rule.named_refs(o))]
         except _SAFE_CATCH:
             pass
     if kind in (_DICT, _DICTLIKE):
@@ -1539,9 +1936,9 @@ def _named_refs_of(sizer, o, info, clip, ctx=None):
                 items = []
         shared_keys = tp is dict and _layout.split_dict_correction(o) is not None
         for k, v in items:
-            kname = k if type(k) is str else safe_repr(k, vclip)
-            out.append(("[K] " + clip_text(kname, vclip), _SHARED if shared_keys else k))
-            out.append(("[V] " + clip_text(kname, vclip) + ": " + safe_repr(v, vclip), v))
+            g = len(out)
+            out.append((("k", k), _SHARED if shared_keys else k, g))
+            out.append((("v", k, v), v, g))
     if kind in (_INST, _DICT) and _layout.managed_layout(tp):
         referents = _get_referents(o)
         names = _layout.attribute_names(o, tp, None if ctx is None else ctx.names)
@@ -1552,18 +1949,19 @@ def _named_refs_of(sizer, o, info, clip, ctx=None):
                 if addr not in byaddr:
                     continue
                 val = byaddr[addr]
-                pairs.append(("[K] " + aname, _SHARED))  # the class's shared keys own it
-                pairs.append(("[V] " + aname + ": " + safe_repr(val, vclip), val))
+                g = len(pairs)
+                pairs.append((("k", aname), _SHARED, g))  # the class's shared keys own it
+                pairs.append((("v", aname, val), val, g))
             extra = _layout.instances_hidden([o], tp)[0]
-            out.append(("__dict__", _VirtualDict(extra, pairs)))
+            out.append(("__dict__", _Part(extra, pairs), len(out)))
         else:
             for r in referents:
                 if type(r) is dict and kind == _INST:
-                    out.append(("__dict__", r))
-        out.append(("__class__", tp))
+                    out.append(("__dict__", r, len(out)))
+        out.append(("__class__", tp, len(out)))
         for sname, desc in _slot_names(tp, ctx):
             try:
-                out.append((sname, desc.__get__(o, tp)))
+                out.append((sname, desc.__get__(o, tp), len(out)))
             except _SAFE_CATCH:
                 pass
         if kind == _INST:
@@ -1571,22 +1969,21 @@ def _named_refs_of(sizer, o, info, clip, ctx=None):
     if kind == _DICT:
         return out
     if kind == _REFS and tp.__flags__ & (1 << 9):  # heap type: slots, __dict__
-        slots = _slot_names(tp, ctx)
-        for sname, desc in slots:
+        for sname, desc in _slot_names(tp, ctx):
             try:
-                out.append((sname, desc.__get__(o, tp)))
+                out.append((sname, desc.__get__(o, tp), len(out)))
             except _SAFE_CATCH:
                 pass
-        named = {id(v) for _, v in out}
+        named = {id(v) for _, v, _ in out}
         for r in _get_referents(o):
             if id(r) in named:
                 continue
             if r is tp:
-                out.append(("__class__", r))
+                out.append(("__class__", r, len(out)))
             elif type(r) is dict:
-                out.append(("__dict__", r))
+                out.append(("__dict__", r, len(out)))
             else:
-                out.append((safe_repr(r, vclip), r))
+                out.append((("r", "", r), r, len(out)))
         return out
     if tp is types.FunctionType:
         refs = _get_referents(o)
@@ -1597,13 +1994,13 @@ def _named_refs_of(sizer, o, info, clip, ctx=None):
             except AttributeError:
                 continue
             if val is not None and id(val) in ids:
-                out.append((attr, ids.pop(id(val))))
+                out.append((attr, ids.pop(id(val)), len(out)))
         for r in ids.values():
-            out.append((safe_repr(r, vclip), r))
+            out.append((("r", "", r), r, len(out)))
         return out
     if tp is types.CellType:
         try:
-            return [("cell_contents", o.cell_contents)]
+            return [("cell_contents", o.cell_contents, 0)]
         except ValueError:
             return []
     for base in _SEQUENCES:
@@ -1612,17 +2009,93 @@ def _named_refs_of(sizer, o, info, clip, ctx=None):
                 items = list(base.__iter__(o))
             except _SAFE_CATCH:
                 break
-            out = [(safe_repr(r, vclip), r) for r in items]
+            out = [(("r", "", r), r, i) for i, r in enumerate(items)]
             if tp.__flags__ & (1 << 9):
                 named = {id(r) for r in items}
-                out += [("__class__" if r is tp else safe_repr(r, vclip), r)
-                        for r in _get_referents(o) if id(r) not in named]
+                out += [("__class__" if r is tp else ("r", "", r), r, len(items) + j)
+                        for j, r in enumerate(_get_referents(o)) if id(r) not in named]
             return out
     refs = sizer._refs_of(o, info) if kind not in (_ATOM, _IGNORE) else []
-    return [(safe_repr(r, vclip), r) for r in refs]
+    return [(("r", "", r), r, i) for i, r in enumerate(refs)]
+
+
+_EXACT_COVERED = frozenset({list, tuple, set, frozenset, dict, __import__("collections").deque})
+
+
+def _tree_refs(sizer, o, info, ctx=None):
+    """``[(name, obj, group)]``: the children of ``o`` in a size tree, in counting order.
+
+    First the parts a ``children`` rule names (see :func:`register`: a DataFrame's
+    columns and index), then the named referents in Pympler's conventions (attributes,
+    ``[K]``/``[V]`` dict entries, slots, items; an instance with a ``children`` rule shows
+    its attributes directly, not under ``'__dict__'``), then every other referent the
+    sizing walk follows that is not named yet (e.g. the fields of a C base class), so
+    that the children reach everything ``o`` reaches and the sizes add up to
+    :func:`asizeof`. Objects named twice count at the first place (counting order);
+    names are lazy (:func:`_name_text`).
+    """
+    out = []
+    hook = info.tree
+    if hook is not None:
+        try:
+            for name, ref in hook(o):
+                if ref is not None:
+                    out.append((name if type(name) is str else str(name), ref, len(out)))
+        except _SAFE_CATCH as exc:
+            sizer._skipped[(info.name, f"children rule raised {type(exc).__name__}")] += 1
+            out = []
+    generic = _named_refs_of(sizer, o, info, ctx)
+    covered = set()
+    if out:  # the generic children the rule did not name, attributes by name
+        for _, r, _ in out:
+            if type(r) is _Part:
+                covered.update(id(x) for _, x, _ in r.kids)
+            else:
+                covered.add(id(r))
+        g = len(out)
+        for name, ref, _ in generic:
+            if type(ref) is _Part:  # the values array stays in the flat size
+                pairs = [(n[1] if type(n[1]) is str else ("r", "", n[1]), r) for n, r, _ in ref.kids
+                         if r is not _SHARED and type(n) is tuple and n[0] == "v"]
+            else:
+                pairs = [(name, ref)]
+            for n, r in pairs:
+                if id(r) not in covered:
+                    covered.add(id(r))
+                    out.append((n, r, g))
+                    g += 1
+    else:
+        out = generic
+        if type(o) in _EXACT_COVERED:
+            return out
+        for _, r, _ in out:
+            if type(r) is _Part:
+                covered.update(id(x) for _, x, _ in r.kids)
+            else:
+                covered.add(id(r))
+    g = len(out) and max(x[2] for x in out) + 1
+    for r in sizer._followed(o, info):
+        i = id(r)
+        if r is not None and i not in covered:
+            covered.add(i)
+            out.append((("r", "", r), r, g))
+            g += 1
+    return out
 
 
 _SEQUENCES = (list, tuple, set, frozenset, __import__("collections").deque)
+
+
+class _Part:
+    """A child of a tree node that is part of it rather than an object of its own: the
+    attributes of an instance whose ``__dict__`` does not exist (its values array is
+    ``flat``, taken out of the instance's flat size), shown as ``'__dict__'``."""
+
+    __slots__ = ("flat", "kids")
+
+    def __init__(self, flat, kids):
+        self.flat = flat
+        self.kids = kids  # [(name, obj, group)]
 
 
 _SHARED = object()  # marks a referent owned elsewhere (shared keys of a class)
@@ -1797,13 +2270,15 @@ def named_refs(obj, **opts):
     sizer = _sizer(opts)
     info = sizer._classify(type(obj))
     out = []
-    for name, ref in _named_refs_of(sizer, obj, info, sizer._clip):
-        if type(ref) is _VirtualDict:
-            for vname, val in ref.pairs:
-                if vname.startswith("[V] "):
-                    out.append((vname[4:].split(": ", 1)[0], val))
+    clip = sizer._clip
+    ctx = _Ctx(sizer)
+    for name, ref, _ in _tree_refs(sizer, obj, info, ctx):
+        if type(ref) is _Part:
+            for vname, val, _ in ref.kids:
+                if type(vname) is tuple and vname[0] == "v":
+                    out.append((_key_text(vname[1], max(clip, 1)), val))
         else:
-            out.append((name, ref))
+            out.append((_name_text(name, clip), ref))
     return out
 
 
