@@ -172,16 +172,38 @@ def test_children_add_up_to_the_parent():
     assert checked > 10
 
 
-def test_children_follow_named_refs():
-    data = {"a": [1.5, 2.5], 7: "seven" * 3, "p": Plain(1.25, "bee" * 4)}
+def entry_totals(kids):
+    """Sizes of the rows, a dict entry's [K] and [V] rows together (as they are shown)."""
+    out = []
+    for k in kids:
+        if k.name.startswith("[V] ") and out and out[-1][0].startswith("[K] "):
+            out[-1] = (out[-1][0], out[-1][1] + k.size)
+        else:
+            out.append((k.name, k.size))
+    return [size for _, size in out]
+
+
+def test_children_follow_named_refs_largest_first():
+    data = {"a": [1.5, 2.5], 7: "seven" * 3, "p": Plain(1.25, "bee" * 40)}
     src = ObjectTreeSource([data])
     kids, total = src.children("0", 0, 100)
-    assert [k.name for k in kids] == [name for name, _ in named_refs(data)]
+    assert sorted(k.name for k in kids) == sorted(name for name, _ in named_refs(data))
     assert total == 2 * len(data)
-    p_node = next(k for k in kids if k.name.startswith("[V] 'p'") or k.name.startswith("[V] p"))
+    # largest entry first, each key next to its value
+    assert [k.name for k in kids][:2] == ["[K] p", f"[V] p: {kids[1].name[len('[V] p: '):]}"]
+    totals = entry_totals(kids)
+    assert totals == sorted(totals, reverse=True)
+    for i in range(0, len(kids), 2):
+        assert kids[i].name.startswith("[K] ") and kids[i + 1].name.startswith("[V] " + kids[i].name[4:])
+    assert asized(data, detail=1).size == src.roots()[0].size
+    # the same rows as asized's tree, in the same order
+    assert [(r.name, r.size) for r in asized(data, detail=1).refs] == [(k.name, k.size) for k in kids]
+    p_node = kids[1]
     attrs, _ = src.children(p_node.id, 0, 100)
-    assert [k.name for k in attrs] == [name for name, _ in named_refs(data["p"])]
-    assert {"a", "b"} <= {k.name for k in attrs}
+    assert {k.name for k in attrs} == {"__dict__", "__class__"}
+    dnode = next(k for k in attrs if k.name == "__dict__")
+    values, _ = src.children(dnode.id, 0, 100)
+    assert {"[K] a", "[K] b"} <= {k.name for k in values}
 
 
 def test_shared_objects_counted_once_among_siblings():
@@ -189,8 +211,10 @@ def test_shared_objects_counted_once_among_siblings():
     holder = [x, x, [x]]
     src = ObjectTreeSource([holder])
     kids, _ = src.children("0", 0, 10)
-    assert kids[0].size == asizeof(x)
-    assert kids[1].size == 0 and kids[2].size == flatsize(holder[2])
+    by_id = {k.id: k for k in kids}  # ids are reference-order positions
+    assert by_id["0/0"].size == asizeof(x)
+    assert by_id["0/1"].size == 0 and by_id["0/2"].size == flatsize(holder[2])
+    assert [k.id for k in kids] == ["0/0", "0/2", "0/1"]  # largest first
 
 
 def test_big_dict_names_match_named_refs_conventions():
@@ -199,9 +223,13 @@ def test_big_dict_names_match_named_refs_conventions():
     src = ObjectTreeSource([big])
     kids, total = src.children("0", 0, 4)
     assert total == 2 * len(big)
-    assert [k.name for k in kids] == [name for name, _ in named_refs(big)][:4]
-    last, _ = src.children("0", 0, total)
-    assert last[-2].name == "[K] (1, 2)" and last[-1].name == "[V] (1, 2): 'tuple key'"
+    every, _ = src.children("0", 0, total)
+    assert [k.name for k in every[:4]] == [k.name for k in kids]
+    assert sorted(k.name for k in every) == sorted(name for name, _ in named_refs(big))
+    i = [k.name for k in every].index("[K] (1, 2)")
+    assert every[i + 1].name == "[V] (1, 2): 'tuple key'"
+    totals = entry_totals(every)
+    assert totals == sorted(totals, reverse=True)
 
 
 def test_million_element_list_ships_one_page():
@@ -226,9 +254,13 @@ def test_million_entry_dict_ships_one_page():
     w = SizeTree.from_objects([data], page_size=100)
     reply = expand(w, "0")
     assert reply["total"] == 2_000_000 and len(reply["nodes"]) == 100
-    assert reply["nodes"][0]["name"] == "[K] 0" and reply["nodes"][1]["name"] == "[V] 0: [0]"
-    assert reply["nodes"][1]["size"] == flatsize([0])  # the small int is static: 0
-    deeper = expand(w, "0/1")
+    first, value = reply["nodes"][:2]  # the largest entry: a 6-digit key and its value
+    assert first["name"] == "[K] 100000" and value["name"] == "[V] 100000: [100000]"
+    assert value["size"] == asizeof(data["100000"]) and first["size"] == asizeof("100000")
+    totals = [a["size"] + b["size"] for a, b in zip(reply["nodes"][0::2], reply["nodes"][1::2])]
+    assert totals == sorted(totals, reverse=True)
+    assert value["id"] == "0/200001"  # ids are reference-order positions
+    deeper = expand(w, value["id"])
     assert deeper["total"] == 1 and deeper["nodes"][0]["type"] == "int"
     assert len(w._shipped) == 1 + 100 + 1
     w.close()
@@ -397,8 +429,10 @@ def test_interior_objects_are_not_cached():
     root = Plain([leaf], None)
     w = SizeTree.from_objects([root])
     expand(w, "0")
-    reply = expand(w, "0/0")  # root.a, the list holding the leaf
-    expand(w, reply["nodes"][0]["id"])  # the leaf itself
+    reply = expand(w, "0/0")  # root's '__dict__'
+    alist = next(n for n in reply["nodes"] if n["name"].startswith("[V] a: "))  # the list holding the leaf
+    inner = expand(w, alist["id"])
+    expand(w, inner["nodes"][0]["id"])  # the leaf itself
     root.a = None  # the user drops it: nothing in the widget may keep it
     del leaf
     gc.collect()

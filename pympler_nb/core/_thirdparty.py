@@ -341,10 +341,7 @@ def _ndarray_children(a):
     n = a.size
     for name in dt.names:
         fdt = dt.fields[name][0]
-        kids = []
-        if fdt.hasobject:
-            for k, obj in enumerate(_object_elements(a[name])):
-                kids.append((("r", "", obj), obj, k))
+        kids = _object_elements(a[name]) if fdt.hasobject else []
         yield f"field {name!r} ({fdt})", _Part(fdt.itemsize * n if owns else 0, kids)
 
 

@@ -39,7 +39,7 @@ import threading
 import types
 from collections import Counter
 from itertools import chain, compress, repeat
-from operator import is_, lt, not_
+from operator import is_, itemgetter, lt, not_
 
 from . import _layout
 from ._format import clip_text, format_size, safe_repr
@@ -50,6 +50,7 @@ __all__ = [
     "Asizer",
     "SizeRule",
     "TreeChild",
+    "TreeChildren",
     "adict",
     "amapped",
     "asized",
@@ -425,7 +426,19 @@ class Asized:
 def _largest_first(sizes, groups) -> list:
     """Indices of children ordered by their group's total size, largest first; the
     members of a group (a dict entry's key and value) stay together, in their order;
-    ties keep the counting order."""
+    ties keep the counting order. ``groups``: a list of group ids or a :class:`_Kids`."""
+    if type(groups) is _Kids:
+        kind = groups.groups
+        if kind is None:
+            groups = ()
+        elif kind == "pairs" and len(sizes) % 2 == 0:
+            totals = list(map(int.__add__, sizes[0::2], sizes[1::2]))
+            entries = sorted(range(len(totals)), key=totals.__getitem__, reverse=True)
+            return list(chain.from_iterable((2 * j, 2 * j + 1) for j in entries))
+        else:
+            groups = groups.group_ids()
+    if not groups or len(set(groups)) == len(groups):  # no pairs: a stable sort in C
+        return sorted(range(len(sizes)), key=sizes.__getitem__, reverse=True)
     totals: dict = {}
     members: dict = {}
     for i, (size, g) in enumerate(zip(sizes, groups)):
@@ -436,10 +449,52 @@ def _largest_first(sizes, groups) -> list:
         else:
             m.append(i)
             totals[g] += size
-    if len(members) == len(sizes):  # no pairs: a plain stable sort
-        return sorted(range(len(sizes)), key=lambda i: -sizes[i])
-    order = sorted(members, key=lambda g: -totals[g])  # dicts keep first-seen order: stable
+    order = sorted(members, key=totals.__getitem__, reverse=True)  # stable: first-seen order
     return [i for g in order for i in members[g]]
+
+
+class TreeChildren:
+    """The children of one size-tree node (:meth:`Asizer.tree_children`): a sequence of
+    :class:`TreeChild`, made when read (a node may have a million children)."""
+
+    __slots__ = ("_sizer", "_kids", "_sizes", "_flats", "_order")
+
+    def __init__(self, sizer, kids, sizes, flats, order):
+        self._sizer = sizer
+        self._kids = kids
+        self._sizes = sizes
+        self._flats = flats
+        self._order = order
+
+    def __len__(self):
+        return len(self._kids)
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(len(self._kids)))]
+        return self.by_index(self._order[k])
+
+    def __iter__(self):
+        return map(self.__getitem__, range(len(self._kids)))
+
+    @property
+    def sizes(self) -> list:
+        """The children's sizes in display order (without making :class:`TreeChild`)."""
+        return [self._sizes[i] for i in self._order]
+
+    def by_index(self, index):
+        """The child at ``index`` in counting order."""
+        kids = self._kids
+        return TreeChild(index, kids.name(index), kids.objs[index], self._sizes[index], self._flats[index],
+                         self._sizer, self._sizer._clip)
+
+    @property
+    def order(self) -> list:
+        """Counting-order indices of the children, in display order."""
+        return list(self._order)
+
+    def __repr__(self):
+        return f"<TreeChildren of {len(self._kids)}>"
 
 
 class TreeChild:
@@ -450,16 +505,20 @@ class TreeChild:
     ``expandable`` (whether it has children to show), ``type_name``.
     """
 
-    __slots__ = ("index", "obj", "size", "flat", "expandable", "_name", "_clip")
+    __slots__ = ("index", "obj", "size", "flat", "_sizer", "_name", "_clip")
 
-    def __init__(self, index, name, obj, size, flat, expandable, clip):
+    def __init__(self, index, name, obj, size, flat, sizer, clip):
         self.index = index
         self._name = name
         self.obj = obj
         self.size = size
         self.flat = flat
-        self.expandable = expandable
+        self._sizer = sizer
         self._clip = clip
+
+    @property
+    def expandable(self) -> bool:
+        return self._sizer._expandable(None, self.obj)
 
     @property
     def name(self) -> str:
@@ -1349,6 +1408,8 @@ class Asizer:
         out = []
         done = {}
         ctx, extra = self._begin((), {id(o) for o in objs})  # the others are not followed
+        was_enabled = gc.isenabled()
+        gc.disable()  # the many small records made here must not set off full collections
         try:
             for o in objs:
                 i = id(o)
@@ -1358,6 +1419,8 @@ class Asizer:
                 out.append(self._asized_tree(ctx, o) if i not in done else done[i])
                 done[i] = out[-1]
         finally:
+            if was_enabled:
+                gc.enable()
             self._end(ctx, extra)
         if self._stats:
             self.print_stats(objs=objs, sized=out, stats=self._stats)
@@ -1392,7 +1455,7 @@ class Asizer:
             """A claimed object at ``depth``: a finished leaf, or a frame pushed (None)."""
             if type(obj) is _Part:
                 if depth >= detail:
-                    vals = [r for _, r, _ in obj.kids if r is not _SHARED]
+                    vals = _part_objs(obj.kids)
                     return leaf(obj.flat + (self._walk(ctx, vals, depth + 1, False) if vals else 0), obj.flat, name)
                 stack.append([name, obj.flat, obj.kids, [], 0, depth, None])
                 return None
@@ -1405,9 +1468,9 @@ class Asizer:
             flat = self._size_group(ctx, [obj], info, None)
             self._total += flat
             kids = _tree_refs(self, obj, info, ctx)
-            for _, ref, _ in kids:
+            for ref in kids.objs:
                 if type(ref) is _Part:
-                    flat -= ref.flat  # the values array is shown as the '__dict__' node
+                    flat -= ref.flat  # e.g. the values array, shown as the '__dict__' node
             stack.append([name, flat, kids, [], 0, depth, None])
             return None
 
@@ -1424,13 +1487,14 @@ class Asizer:
             if frame[6] is None:
                 frame[6] = pending = self._preseed(ctx, kids)
                 if depth >= detail:  # all children are leaves: size them in one pass
-                    for (name, _, _), (size, flat) in zip(kids, self._sibling_sizes(ctx, kids, depth, pending)):
-                        res.append(leaf(size, flat, name))
+                    for i, size, flat in zip(range(len(kids)), *self._sibling_sizes(ctx, kids, depth, pending)):
+                        res.append(leaf(size, flat, kids.name(i)))
                     frame[4] = len(kids)
             index = frame[4]
             if index < len(kids):
                 frame[4] = index + 1
-                name, obj, _ = kids[index]
+                obj = kids.objs[index]
+                name = kids.name(index)
                 if obj is _SHARED:
                     node = leaf(0, 0, name)
                 elif type(obj) is _Part or self._claim(ctx, frame[6], obj):
@@ -1442,7 +1506,7 @@ class Asizer:
                     res.append(node)
                 continue
             stack.pop()
-            order = _largest_first([r.size for r in res], [k[2] for k in kids])
+            order = _largest_first([r.size for r in res], kids)
             node = Asized(frame[1] + sum(r.size for r in res), frame[1], [res[i] for i in order], None)
             named.append((node, frame[0]))
             if stack:
@@ -1459,14 +1523,15 @@ class Asizer:
         """Mark the children of a node as counted before any is sized (each then counts
         in its own row); returns the ids marked."""
         seen = self._seen
-        ignore = ctx.ignore
-        pending = set()
-        for _, r, _ in kids:
-            if r is _SHARED or type(r) is _Part:
-                continue
-            i = id(r)
-            if i not in seen and i not in ignore:
-                pending.add(i)
+        objs = kids.objs
+        pending = set(map(id, objs))
+        pending.difference_update(seen)
+        pending.difference_update(ctx.ignore)
+        pending.discard(id(_SHARED))
+        if _Part in set(map(type, objs)):
+            for r in objs:
+                if type(r) is _Part:
+                    pending.discard(id(r))
         seen.update(pending)
         return pending
 
@@ -1481,53 +1546,105 @@ class Asizer:
         return False
 
     def _sibling_sizes(self, ctx, kids, depth, pending):
-        """``[(size, flat)]`` of pre-seeded children ``kids`` at ``depth``, sized one
+        """``(sizes, flats)`` of pre-seeded children ``kids`` at ``depth``, sized one
         after the other (one bulk walk where the engine can keep that order)."""
-        objs = [r for _, r, _ in kids]
-        if not any(type(r) is _Part for r in objs):
-            claim = []
-            where = {}
-            for r in objs:
-                i = id(r)
-                if i in pending and i not in where:
-                    where[i] = len(claim)
-                    claim.append(r)
+        objs = kids.objs
+        n = len(objs)
+        tps = set(map(type, objs))
+        if _Part not in tps and self._align == 1 and not self._stats and n > 8:
+            # atoms (numbers, strings) reach nothing: their size is their flat size
+            atoms = [tp for tp in tps if (ctx.types.get(tp) or self._info(ctx, tp)).kind == _ATOM]
+            if atoms:
+                return self._sibling_sizes_atoms(ctx, kids, depth, pending, frozenset(atoms))
+        if _Part not in tps:
+            if len(pending) == n:  # all distinct and to be counted: the common case
+                claim, where = objs, None
+            else:
+                claim = []
+                where = {}
+                for r in objs:
+                    i = id(r)
+                    if i in pending and i not in where:
+                        where[i] = len(claim)
+                        claim.append(r)
             res = self._walk_many(ctx, claim, frozenset(pending)) if claim else ([], [], [])
             if res is not None:
                 pending.clear()
                 sizes, flats, _ = res
-                out = []
-                for r in objs:
+                if where is None:
+                    return sizes, flats
+                out_s, out_f = [0] * n, [0] * n
+                for k, r in enumerate(objs):
                     j = where.pop(id(r), None)
                     if j is None:
                         self._duplicate += r is not _SHARED
-                        out.append((0, 0))
                     else:
-                        out.append((sizes[j], flats[j]))
-                return out
-        out = []
-        for r in objs:
+                        out_s[k] = sizes[j]
+                        out_f[k] = flats[j]
+                return out_s, out_f
+        out_s, out_f = [0] * n, [0] * n
+        for k, r in enumerate(objs):
             if r is _SHARED:
-                out.append((0, 0))
-            elif type(r) is _Part:
-                vals = [v for _, v, _ in r.kids if v is not _SHARED]
-                out.append((r.flat + (self._walk(ctx, vals, depth + 1, False) if vals else 0), r.flat))
+                continue
+            if type(r) is _Part:
+                vals = _part_objs(r.kids)
+                out_s[k] = r.flat + (self._walk(ctx, vals, depth + 1, False) if vals else 0)
+                out_f[k] = r.flat
             elif self._claim(ctx, pending, r):
-                size = self._walk(ctx, (r,), depth0=depth)
-                out.append((size, self._root_flat))
+                out_s[k] = self._walk(ctx, (r,), depth0=depth)
+                out_f[k] = self._root_flat
             else:
                 self._duplicate += 1
-                out.append((0, 0))
-        return out
+        return out_s, out_f
+
+    def _sibling_sizes_atoms(self, ctx, kids, depth, pending, atoms):
+        """:meth:`_sibling_sizes` with the atoms sized apart, by type in C (they reach
+        nothing, so no sibling can reach through them); the others by the bulk walk."""
+        objs = kids.objs
+        n = len(objs)
+        is_atom = list(map(atoms.__contains__, map(type, objs)))
+        out_s, out_f = [0] * n, [0] * n
+        ids = list(map(id, objs))
+        first = dict(zip(reversed(list(compress(ids, is_atom))), reversed(list(compress(range(n), is_atom)))))
+        claim = list(pending.intersection(first))  # the atoms counted here, each at its first place
+        where = list(map(first.__getitem__, claim))
+        size_of = {}
+        for tp, group in _group_by_type(list(map(objs.__getitem__, where))):
+            info = ctx.types.get(tp) or self._info(ctx, tp)
+            sizes = self._flat_sizes(group, info)
+            if info.fn is _INT_SIZEOF:
+                sizes = [s + _INT_FIX if s == _INT_ONE_DIGIT else s for s in sizes]
+            size_of.update(zip(map(id, group), sizes))
+            total = sum(sizes)
+            self._total += total
+            self._seen_count += len(group)
+            prof = self._profiles.get(info.name)
+            if prof is None:
+                self._profiles[info.name] = [len(group), total, info]
+            else:
+                prof[0] += len(group)
+                prof[1] += total
+        for k, size in zip(where, map(size_of.__getitem__, claim)):
+            out_s[k] = out_f[k] = size
+        pending.difference_update(claim)  # they stay in seen: counted
+        self._duplicate += sum(is_atom) - len(claim)
+        rest = list(compress(range(n), map(not_, is_atom)))
+        if rest:
+            sub = _Kids(list(map(objs.__getitem__, rest)))
+            rs, rf = self._sibling_sizes(ctx, sub, depth, pending)
+            for k, size, flat in zip(rest, rs, rf):
+                out_s[k] = size
+                out_f[k] = flat
+        return out_s, out_f
 
     def _count_earlier(self, ctx, kids, depth, pending):
         """Count what pre-seeded children ``kids`` reach (siblings before a node)."""
         objs = []
-        for _, r, _ in kids:
+        for r in kids:
             if r is _SHARED:
                 continue
             if type(r) is _Part:
-                objs.extend(v for _, v, _ in r.kids if v is not _SHARED)
+                objs.extend(_part_objs(r.kids))
                 continue
             i = id(r)
             if i in pending:
@@ -1555,10 +1672,10 @@ class Asizer:
 
         Returns
         -------
-        list of TreeChild
-            Largest first (a dict entry's key and value together), or in counting
-            order when ``sized`` is False. They hold the child objects (a tree view
-            drops them after use).
+        TreeChildren
+            A sequence of :class:`TreeChild`, largest first (a dict entry's key and
+            value together), or in counting order when ``sized`` is False. It holds
+            the child objects (a tree view drops it after use).
 
         Raises
         ------
@@ -1569,6 +1686,8 @@ class Asizer:
         if expect is not None and len(expect) != len(path):
             raise ValueError(f"expect must give one id per path level: {len(path)} levels, {len(expect)} ids")
         ctx, extra = self._begin(())
+        was_enabled = gc.isenabled()
+        gc.disable()  # the many small records made here must not set off full collections
         try:
             seen = self._seen
             zero = not sized
@@ -1582,13 +1701,14 @@ class Asizer:
                 kids = self._kids_of(ctx, obj)
                 if type(index) is not int or not 0 <= index < len(kids):
                     raise LookupError(f"no child {index!r} at level {depth} (it has {len(kids)})")
-                kid = kids[index][1]
-                if kid is _SHARED or (expect is not None and id(kid) != expect[depth - 1]):
+                kid = kids.objs[index]
+                if kid is _SHARED or (expect is not None and type(kid) is not _Part  # parts are made anew
+                                      and id(kid) != expect[depth - 1]):
                     raise LookupError(f"the object at level {depth} changed since it was shown "
                                       f"(re-run to see it again)")
                 if not zero:
                     pending = self._preseed(ctx, kids)
-                    self._count_earlier(ctx, kids[:index], depth, pending)
+                    self._count_earlier(ctx, kids.objs[:index], depth, pending)
                     if type(kid) is not _Part:
                         if self._claim(ctx, pending, kid):
                             seen.add(id(kid))
@@ -1597,34 +1717,71 @@ class Asizer:
                 obj = kid
             kids = self._kids_of(ctx, obj)
             depth = len(path) + 1
+            n = len(kids)
             if zero:
-                sizes = [(0, 0)] * len(kids)
+                sizes = flats = [0] * n
             else:
-                sizes = self._sibling_sizes(ctx, kids, depth, self._preseed(ctx, kids))
-            out = [TreeChild(i, name, ref, size, flat, self._expandable(ctx, ref), self._clip)
-                   for i, ((name, ref, _), (size, flat)) in enumerate(zip(kids, sizes))]
-            if sized:
-                out = [out[i] for i in _largest_first([c.size for c in out], [k[2] for k in kids])]
-            return out
+                sizes, flats = self._sibling_sizes(ctx, kids, depth, self._preseed(ctx, kids))
+                flats = self._shown_flats(ctx, kids, flats)
+            order = _largest_first(sizes, kids) if sized else range(n)
+            return TreeChildren(self, kids, sizes, flats, order)
         finally:
+            if was_enabled:
+                gc.enable()
             self._end(ctx, extra)
+
+    def _shown_flats(self, ctx, kids, flats):
+        """The flat sizes a tree shows for children that are expanded: without the
+        parts shown as their own children (an instance's values array, shown as
+        ``'__dict__'``; the fields of a record array), so that a node's flat size plus
+        its children's sizes is its size."""
+        objs = kids.objs
+        todo = set()
+        for tp in set(map(type, objs)):
+            if tp is _Part:
+                continue
+            info = ctx.types.get(tp) or self._info(ctx, tp)
+            if info.tree is not None or (info.kind in (_INST, _DICT) and info.managed):
+                todo.add(tp)
+        if not todo:
+            return flats
+        flats = list(flats)
+        plain = {tp for tp in todo if ctx.types[tp].tree is None}  # instances: '__dict__' only
+        for tp in plain:
+            idx = [k for k, o in enumerate(objs) if type(o) is tp and flats[k]]
+            group = [objs[k] for k in idx]
+            info = ctx.types[tp]
+            if info.state is None and _layout.SUPPORTED and _layout.PRE_313:
+                info.state = _layout.values_state(tp) or ()
+            hidden, _ = _layout.instances_hidden_each(group, tp, info.state or None)
+            for k, o, h in zip(idx, group, hidden):
+                if _layout.attribute_names(o, tp, ctx.names) is not None:  # shown as a '__dict__' part
+                    flats[k] -= h
+        for k, obj in enumerate(objs):
+            if flats[k] and type(obj) in todo and type(obj) not in plain:
+                flats[k] -= sum(r.flat for r in self._kids_of(ctx, obj).objs if type(r) is _Part)
+        return flats
 
     def _kids_of(self, ctx, obj):
         if type(obj) is _Part:
             return obj.kids
         info = ctx.types.get(type(obj)) or self._info(ctx, type(obj))
         if info.kind == _ATOM or not self._enabled(info):
-            return []
+            return _Kids([])
         return _tree_refs(self, obj, info, ctx)
 
+    def tree_expandable(self, obj) -> bool:
+        """Whether a size tree can show children under ``obj`` (cheap: nothing is
+        named or sized). Classes, modules and atoms (numbers, strings) are leaves."""
+        return self._expandable(None, obj)
+
     def _expandable(self, ctx, obj) -> bool:
-        """Whether a tree can show children under ``obj`` (cheap, no naming)."""
         if obj is _SHARED:
             return False
         if type(obj) is _Part:
             return bool(obj.kids)
         tp = type(obj)
-        info = ctx.types.get(tp) or self._info(ctx, tp)
+        info = ctx.types.get(tp) or self._info(ctx, tp) if ctx is not None else self._classify(tp)
         if info.kind in (_ATOM, _IGNORE) or not self._enabled(info):
             return False
         if tp in _EXACT_COVERED:
@@ -1906,23 +2063,72 @@ def _name_text(name, clip, labels=None) -> str:
     return "[V] " + _key_text(name[1], vclip) + ": " + _obj_text(name[2], vclip, labels)
 
 
-def _named_refs_of(sizer, o, info, ctx=None):
-    """``[(name, obj, group)]`` in Pympler's conventions, for Asized trees.
+class _Kids:
+    """The children of a tree node in counting order, as parallel lists (a node may have
+    a million children: no tuple per child, names made only when read).
 
-    Names are lazy (:func:`_name_text`); a dict entry's key and value share a group (they
+    ``objs`` the objects; ``names`` a list of name entries (see :func:`_name_text`;
+    None: the object's text) or None for all; ``groups`` None (each child alone),
+    ``"pairs"`` (children ``2j`` and ``2j+1`` are the key and value of entry ``j``,
+    named from ``keys[j]``) or a list of group ids (equal ids are shown together).
+    """
+
+    __slots__ = ("objs", "names", "groups", "keys")
+
+    def __init__(self, objs, names=None, groups=None, keys=None):
+        self.objs = objs
+        self.names = names
+        self.groups = groups
+        self.keys = keys
+
+    def __len__(self):
+        return len(self.objs)
+
+    def name(self, i):
+        names = self.names
+        if names is not None and names[i] is not None:
+            return names[i]
+        if self.groups == "pairs" and self.keys is not None:
+            key = self.keys[i >> 1]
+            return ("k", key) if i % 2 == 0 else ("v", key, self.objs[i])
+        return ("r", "", self.objs[i])
+
+    def group_ids(self) -> list:
+        if self.groups is None:
+            return list(range(len(self.objs)))
+        if self.groups == "pairs":
+            return [i >> 1 for i in range(len(self.objs))]
+        return self.groups
+
+    def triples(self):
+        """``(name, obj, group)`` per child (for small nodes)."""
+        return list(zip(map(self.name, range(len(self.objs))), self.objs, self.group_ids()))
+
+
+def _kids_from(triples) -> _Kids:
+    if not triples:
+        return _Kids([])
+    names, objs, groups = map(list, zip(*triples))
+    return _Kids(objs, names, groups)
+
+
+def _named_refs_of(sizer, o, info, ctx=None) -> _Kids:
+    """The named referents of ``o`` in Pympler's conventions, for size trees.
+
+    Names are lazy (:func:`_name_text`); a dict entry's key and value are a group (they
     are shown together, ordered by the entry's total).
     """
     kind = info.kind
     tp = type(o)
-    out = []
     if kind == _RULE and info.rule.named_refs is not None:
         try:
-            return [(str(n), r, i) for i, (n, r) in enumerate(info.rule.named_refs(o))]
+            return _kids_from([(str(n), r, i) for i, (n, r) in enumerate(info.rule.named_refs(o))])
         except _SAFE_CATCH:
             pass
+    entries = None
     if kind in (_DICT, _DICTLIKE):
+        items = []
         if kind == _DICT:
-            items = []
             for _ in range(3):
                 try:
                     items = list(dict.items(o))
@@ -1934,11 +2140,15 @@ def _named_refs_of(sizer, o, info, ctx=None):
                 items = list(o.items())
             except _SAFE_CATCH:
                 items = []
-        shared_keys = tp is dict and _layout.split_dict_correction(o) is not None
-        for k, v in items:
-            g = len(out)
-            out.append((("k", k), _SHARED if shared_keys else k, g))
-            out.append((("v", k, v), v, g))
+        keys = [k for k, _ in items]
+        if tp is dict and _layout.split_dict_correction(o) is not None:  # the class owns the keys
+            objs = list(chain.from_iterable(zip(repeat(_SHARED), map(itemgetter(1), items))))
+        else:
+            objs = list(chain.from_iterable(items))
+        entries = _Kids(objs, None, "pairs", keys)
+        if kind == _DICTLIKE or not _layout.managed_layout(tp):
+            return entries
+    out = [] if entries is None else entries.triples()
     if kind in (_INST, _DICT) and _layout.managed_layout(tp):
         referents = _get_referents(o)
         names = _layout.attribute_names(o, tp, None if ctx is None else ctx.names)
@@ -1946,14 +2156,11 @@ def _named_refs_of(sizer, o, info, ctx=None):
             byaddr = {id(r): r for r in referents}
             pairs = []
             for aname, addr in names:
-                if addr not in byaddr:
-                    continue
-                val = byaddr[addr]
-                g = len(pairs)
-                pairs.append((("k", aname), _SHARED, g))  # the class's shared keys own it
-                pairs.append((("v", aname, val), val, g))
+                if addr in byaddr:
+                    pairs.append((aname, byaddr[addr]))
+            objs = list(chain.from_iterable((_SHARED, v) for _, v in pairs))  # the class's shared keys own the keys
             extra = _layout.instances_hidden([o], tp)[0]
-            out.append(("__dict__", _Part(extra, pairs), len(out)))
+            out.append(("__dict__", _Part(extra, _Kids(objs, None, "pairs", [a for a, _ in pairs])), len(out)))
         else:
             for r in referents:
                 if type(r) is dict and kind == _INST:
@@ -1964,10 +2171,7 @@ def _named_refs_of(sizer, o, info, ctx=None):
                 out.append((sname, desc.__get__(o, tp), len(out)))
             except _SAFE_CATCH:
                 pass
-        if kind == _INST:
-            return out
-    if kind == _DICT:
-        return out
+        return _kids_from(out)
     if kind == _REFS and tp.__flags__ & (1 << 9):  # heap type: slots, __dict__
         for sname, desc in _slot_names(tp, ctx):
             try:
@@ -1984,7 +2188,7 @@ def _named_refs_of(sizer, o, info, ctx=None):
                 out.append(("__dict__", r, len(out)))
             else:
                 out.append((("r", "", r), r, len(out)))
-        return out
+        return _kids_from(out)
     if tp is types.FunctionType:
         refs = _get_referents(o)
         ids = {id(r): r for r in refs}
@@ -1997,33 +2201,36 @@ def _named_refs_of(sizer, o, info, ctx=None):
                 out.append((attr, ids.pop(id(val)), len(out)))
         for r in ids.values():
             out.append((("r", "", r), r, len(out)))
-        return out
+        return _kids_from(out)
     if tp is types.CellType:
         try:
-            return [("cell_contents", o.cell_contents, 0)]
+            return _Kids([o.cell_contents], ["cell_contents"])
         except ValueError:
-            return []
+            return _Kids([])
     for base in _SEQUENCES:
         if issubclass(tp, base):  # in order (gc.get_referents of a list is reversed)
             try:
                 items = list(base.__iter__(o))
             except _SAFE_CATCH:
                 break
-            out = [(("r", "", r), r, i) for i, r in enumerate(items)]
             if tp.__flags__ & (1 << 9):
-                named = {id(r) for r in items}
-                out += [("__class__" if r is tp else ("r", "", r), r, len(items) + j)
-                        for j, r in enumerate(_get_referents(o)) if id(r) not in named]
-            return out
+                named = set(map(id, items))
+                more = [r for r in _get_referents(o) if id(r) not in named]
+                return _Kids(items + more, [None] * len(items) + ["__class__" if r is tp else None for r in more])
+            return _Kids(items)
     refs = sizer._refs_of(o, info) if kind not in (_ATOM, _IGNORE) else []
-    return [(("r", "", r), r, i) for i, r in enumerate(refs)]
+    return _Kids(list(refs))
 
 
 _EXACT_COVERED = frozenset({list, tuple, set, frozenset, dict, __import__("collections").deque})
 
 
-def _tree_refs(sizer, o, info, ctx=None):
-    """``[(name, obj, group)]``: the children of ``o`` in a size tree, in counting order.
+def _part_objs(kids: _Kids):
+    return [r for r in kids.objs if r is not _SHARED]
+
+
+def _tree_refs(sizer, o, info, ctx=None) -> _Kids:
+    """The children of ``o`` in a size tree, in counting order.
 
     First the parts a ``children`` rule names (see :func:`register`: a DataFrame's
     columns and index), then the named referents in Pympler's conventions (attributes,
@@ -2049,38 +2256,46 @@ def _tree_refs(sizer, o, info, ctx=None):
     if out:  # the generic children the rule did not name, attributes by name
         for _, r, _ in out:
             if type(r) is _Part:
-                covered.update(id(x) for _, x, _ in r.kids)
+                covered.update(map(id, r.kids.objs))
             else:
                 covered.add(id(r))
         g = len(out)
-        for name, ref, _ in generic:
+        for name, ref, _ in generic.triples():
             if type(ref) is _Part:  # the values array stays in the flat size
-                pairs = [(n[1] if type(n[1]) is str else ("r", "", n[1]), r) for n, r, _ in ref.kids
-                         if r is not _SHARED and type(n) is tuple and n[0] == "v"]
+                pk = ref.kids
+                pairs = [(pk.keys[i >> 1] if type(pk.keys[i >> 1]) is str else ("r", "", pk.keys[i >> 1]), pk.objs[i])
+                         for i in range(1, len(pk.objs), 2)] if pk.groups == "pairs" else list(zip(pk.names or [None] * len(pk), pk.objs))
             else:
                 pairs = [(name, ref)]
             for n, r in pairs:
-                if id(r) not in covered:
+                if r is not _SHARED and id(r) not in covered:
                     covered.add(id(r))
                     out.append((n, r, g))
                     g += 1
+        kids = _kids_from(out)
     else:
-        out = generic
+        kids = generic
         if type(o) in _EXACT_COVERED:
-            return out
-        for _, r, _ in out:
+            return kids
+        covered.update(map(id, kids.objs))
+        for r in kids.objs:
             if type(r) is _Part:
-                covered.update(id(x) for _, x, _ in r.kids)
-            else:
-                covered.add(id(r))
-    g = len(out) and max(x[2] for x in out) + 1
-    for r in sizer._followed(o, info):
-        i = id(r)
-        if r is not None and i not in covered:
-            covered.add(i)
-            out.append((("r", "", r), r, g))
-            g += 1
-    return out
+                covered.update(map(id, r.kids.objs))
+    missing = [r for r in sizer._followed(o, info) if r is not None and id(r) not in covered]
+    if missing:
+        seen_ids = set()
+        missing = [r for r in missing if not (id(r) in seen_ids or seen_ids.add(id(r)))]
+        names = kids.names if kids.names is not None else [None] * len(kids.objs)
+        if kids.groups is None:
+            groups = None
+        else:
+            groups = kids.group_ids()
+            if kids.names is None and kids.groups == "pairs":
+                names = [kids.name(i) for i in range(len(kids.objs))]
+            top = max(groups, default=-1) + 1
+            groups = list(groups) + list(range(top, top + len(missing)))
+        kids = _Kids(kids.objs + missing, names + [None] * len(missing), groups)
+    return kids
 
 
 _SEQUENCES = (list, tuple, set, frozenset, __import__("collections").deque)
@@ -2089,13 +2304,14 @@ _SEQUENCES = (list, tuple, set, frozenset, __import__("collections").deque)
 class _Part:
     """A child of a tree node that is part of it rather than an object of its own: the
     attributes of an instance whose ``__dict__`` does not exist (its values array is
-    ``flat``, taken out of the instance's flat size), shown as ``'__dict__'``."""
+    ``flat``, taken out of the instance's flat size), shown as ``'__dict__'``; a field of
+    a record array. ``kids`` is a :class:`_Kids`."""
 
     __slots__ = ("flat", "kids")
 
     def __init__(self, flat, kids):
         self.flat = flat
-        self.kids = kids  # [(name, obj, group)]
+        self.kids = kids if type(kids) is _Kids else _Kids(list(kids))
 
 
 _SHARED = object()  # marks a referent owned elsewhere (shared keys of a class)
@@ -2272,13 +2488,16 @@ def named_refs(obj, **opts):
     out = []
     clip = sizer._clip
     ctx = _Ctx(sizer)
-    for name, ref, _ in _tree_refs(sizer, obj, info, ctx):
+    kids = _tree_refs(sizer, obj, info, ctx)
+    for i, ref in enumerate(kids.objs):
         if type(ref) is _Part:
-            for vname, val, _ in ref.kids:
+            pk = ref.kids
+            for j, val in enumerate(pk.objs):
+                vname = pk.name(j)
                 if type(vname) is tuple and vname[0] == "v":
                     out.append((_key_text(vname[1], max(clip, 1)), val))
         else:
-            out.append((_name_text(name, clip), ref))
+            out.append((_name_text(kids.name(i), clip), ref))
     return out
 
 

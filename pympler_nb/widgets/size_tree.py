@@ -42,20 +42,16 @@ True
 from __future__ import annotations
 
 import abc
-import collections
-import gc
 import html
-import sys
-import types
 import weakref
+from array import array
 from dataclasses import dataclass
-from itertools import chain, compress
 
 import anywidget
 import traitlets as t
 
 from ..core import asizeof as _asizeof
-from ..core._format import clip_text, format_size, safe_repr
+from ..core._format import clip_text, format_size
 from ._static import EsmBundle, read_bundle
 
 __all__ = [
@@ -140,12 +136,6 @@ class TreeSource(abc.ABC):
 
 # ---------------------------------------------------------------------------
 # live objects
-_LEAVES = frozenset({int, float, complex, str, bytes, bool, type(None), range, type(Ellipsis),
-                     type(NotImplemented)})
-_CONTAINERS = (list, tuple, dict, set, frozenset, collections.deque)
-_SEQUENCES = frozenset({list, tuple, set, frozenset, collections.deque})
-_BIG_DICT = 64  # larger exact dicts are paged without naming every entry (never split tables)
-_SHARED = getattr(_asizeof, "_SHARED", None)  # named_refs' marker of a class-owned key
 _type_module = type.__dict__["__module__"].__get__
 _type_qualname = type.__dict__["__qualname__"].__get__
 
@@ -162,43 +152,16 @@ def _type_name(tp: type) -> str:
     return qual if mod == "builtins" or not isinstance(mod, str) else f"{mod}.{qual}"
 
 
-def _has_children(obj) -> bool:
-    tp = type(obj)
-    if tp in _LEAVES or issubclass(tp, types.ModuleType):
-        return False
-    if tp in _CONTAINERS:
-        return len(obj) > 0
-    try:
-        return bool(gc.get_referents(obj))
-    except Exception:  # noqa: BLE001
-        return False
+class _Level:
+    """The order and sizes of one expanded node's children (no objects): counting-order
+    indices in display order and the sizes by counting-order index."""
 
+    __slots__ = ("order", "sizes", "flats")
 
-def _children_of(obj, clip: int, code: bool):
-    """``(objects, namer)``: the referents of ``obj`` in :func:`asizeof.named_refs` order
-    and names, without naming (repr-ing) all of them for big exact containers."""
-    vclip = max(clip, 1)
-    tp = type(obj)
-    if tp in _SEQUENCES:  # exact builtins: C-level iteration, no user code
-        kids = list(obj)
-        return kids, lambda i: safe_repr(kids[i], vclip)
-    if tp is dict and len(obj) > _BIG_DICT:
-        kids = list(chain.from_iterable(dict.items(obj)))
-
-        def namer(i):
-            key = kids[i - i % 2]
-            kname = clip_text(key if type(key) is str else safe_repr(key, vclip), vclip)
-            if i % 2 == 0:
-                return "[K] " + kname
-            return "[V] " + kname + ": " + safe_repr(kids[i], vclip)
-
-        return kids, namer
-    try:
-        pairs = _asizeof.named_refs(obj, clip=clip, code=code)
-    except Exception:  # noqa: BLE001 - hostile objects: nothing to show
-        pairs = []
-    names = [name for name, _ in pairs]
-    return [ref for _, ref in pairs], names.__getitem__
+    def __init__(self, kids):
+        self.order = array("q", kids.order)
+        self.sizes = array("q", kids._sizes)
+        self.flats = array("q", kids._flats)
 
 
 class ObjectTreeSource(TreeSource):
@@ -210,32 +173,36 @@ class ObjectTreeSource(TreeSource):
         The root objects. Each root is sized on its own (its size is
         ``asizeof(obj, align=..., code=..., limit=...)``).
     names : iterable of str, optional
-        One name per root (default: the clipped repr).
+        One name per root (default: the object's name in size trees: its clipped
+        repr, or a rule's label such as ``DataFrame (1,000 rows x 3 columns)``).
     limit, align, code, clip
         The :func:`~pympler_nb.core.asizeof.asizeof` options.
 
     Notes
     -----
-    **Children** are the named referents of :func:`~pympler_nb.core.asizeof.named_refs`
-    (``[K]``/``[V]`` rows for dict keys and values, attribute names, sequence items), in
-    that order. **Sizes** add up: a node's size is its flat size plus the sizes of all its
-    children. Siblings are sized in order as :meth:`Asizer.asizesof` does (each sibling
-    counts itself; what several siblings reach is counted once, in the first of them),
-    with everything the node's ancestors and their earlier siblings reached already
-    counted. An object that appears again (a repeated item, a small int, a module dict)
-    shows 0, and so do its children. ``limit`` is applied by tree depth, so deep sizes
-    may differ slightly from a breadth-first :func:`asizeof` when it is set.
+    **Children and sizes** are those of :func:`~pympler_nb.core.asizeof.asized`'s trees,
+    computed by the same engine (:meth:`Asizer.tree_children`): the named referents
+    (``[K]``/``[V]`` rows for dict keys and values, attribute names, sequence items;
+    a DataFrame's columns and index first, see ``pympler_nb.core._thirdparty``),
+    **largest first** with a dict entry's key and value together. A node's size is its
+    flat size plus the sizes of all its children: siblings are counted in reference
+    order as :meth:`Asizer.asizesof` does (each sibling counts itself; what several
+    siblings reach is counted once, in the first of them), with everything the node's
+    ancestors and their earlier siblings reached already counted. An object that
+    appears again (a repeated item, a small int, a module dict) shows 0, and so do its
+    children. Classes, modules, numbers and strings are leaves.
 
-    **Cost.** Only the page that is asked for is named and sized one by one; the earlier
-    siblings are walked in one bulk pass of the sizing engine. Opening a list of a
-    million items sizes the list once; its first page of children costs about as much as
-    sizing the page.
+    **Cost.** Expanding a node sizes all its children once (to order them); the
+    order and sizes are kept (three integers per child, no objects) for the following
+    pages. Opening a list of a million floats costs a few times one ``asizeof`` of it.
 
     **References.** Roots are kept by weak reference where possible; others (lists,
     dicts, ...) are kept strongly until :meth:`release` (called by
     :meth:`SizeTree.close`). Interior objects are never kept: a node is found again by
-    its path from the root (its id, e.g. ``"0/12/3"``) and checked to be the same object
-    that was shown. Objects are never changed (no instance ``__dict__`` is created).
+    its path from the root (its id, e.g. ``"0/12/3"``: counting-order indices) and
+    checked to be the same object that was shown. Objects are never changed (no
+    instance ``__dict__`` is created, pandas objects are read without filling their
+    caches).
     """
 
     def __init__(self, objs, names=None, *, limit=None, align=1, code=False, clip=80):
@@ -250,19 +217,18 @@ class ObjectTreeSource(TreeSource):
         self._opts = {"limit": limit, "align": align, "code": bool(code), "clip": clip}
         _asizeof.Asizer(**self._opts)  # invalid options raise here, naming the value
         self._clip = clip
-        self._code = bool(code)
         self._refs: list | None = []
         self._known: dict[str, tuple[int, int]] = {}  # node id -> (id(), size) shown
+        self._levels: dict[str, _Level] = {}  # node id -> order and sizes of its children
         self._roots: list[NodeInfo] = []
         for index, (obj, name) in enumerate(zip(objs, names)):
             sizer = _asizeof.Asizer(**self._opts)
-            size = sizer.asizeof(obj)
-            flat = sizer._root_flat
+            tree = sizer.asized(obj)[0]  # detail 0: the deep and the flat size, and the name
             nid = str(index)
-            label = safe_repr(obj, clip) if name is None else clip_text(str(name), max(clip, 1) * 2)
-            self._roots.append(NodeInfo(nid, label, _type_name(type(obj)), size, flat,
-                                        _has_children(obj)))
-            self._known[nid] = (id(obj), size)
+            label = tree.name if name is None else clip_text(str(name), max(clip, 1) * 2)
+            self._roots.append(NodeInfo(nid, label, _type_name(type(obj)), tree.size, tree.flat,
+                                        sizer.tree_expandable(obj)))
+            self._known[nid] = (id(obj), tree.size)
             try:
                 self._refs.append(weakref.ref(obj))
             except TypeError:
@@ -275,6 +241,7 @@ class ObjectTreeSource(TreeSource):
     def release(self) -> None:
         self._refs = None
         self._known.clear()
+        self._levels.clear()
 
     @property
     def released(self) -> bool:
@@ -291,81 +258,55 @@ class ObjectTreeSource(TreeSource):
             raise NodeGone(f"{self._roots[index].name} no longer exists (it was garbage collected)")
         return obj
 
-    def _locate(self, node_id: str):
-        """``(path, levels)``: the objects from the root to the node, and per level below
-        the root the parent's children with the index taken."""
+    def _path(self, node_id: str):
+        """``(root, path, expect)``: the root object, the counting-order indices below it
+        and the ids of the objects shown along the path."""
         if self._refs is None:
             raise NodeGone("the objects were released (the widget was closed)")
-        known = self._known.get(node_id)
-        if known is None:
+        if node_id not in self._known:
             raise NodeGone(f"unknown node id {node_id!r}")
         parts = node_id.split("/")
-        obj = self._root(int(parts[0]))
-        path = [obj]
-        levels = []
+        root = self._root(int(parts[0]))
+        if id(root) != self._known[parts[0]][0]:
+            raise NodeGone(f"{parts[0]!r} changed since it was shown (re-run to see it again)")
+        path, expect = [], []
         prefix = parts[0]
         for part in parts[1:]:
-            index = int(part)
-            kids, _ = _children_of(obj, self._clip, self._code)
             prefix = f"{prefix}/{part}"
-            if index >= len(kids) or kids[index] is _SHARED or id(kids[index]) != self._known.get(prefix, (0,))[0]:
-                raise NodeGone(f"{prefix!r} changed since it was shown (re-run to see it again)")
-            levels.append((kids, index))
-            obj = kids[index]
-            path.append(obj)
-        if id(obj) != known[0]:
-            raise NodeGone(f"{node_id!r} changed since it was shown (re-run to see it again)")
-        return path, levels
+            path.append(int(part))
+            expect.append(self._known[prefix][0])
+        return root, path, expect
 
     def children(self, node_id: str, offset: int = 0, count: int = 100) -> tuple[list[NodeInfo], int]:
-        path, levels = self._locate(node_id)
-        kids, namer = _children_of(path[-1], self._clip, self._code)
+        root, path, expect = self._path(node_id)
+        sizer = _asizeof.Asizer(**self._opts)
+        level = self._levels.get(node_id)
+        try:
+            kids = sizer.tree_children(root, path, expect, sized=level is None)
+        except LookupError as exc:
+            raise NodeGone(f"{node_id!r}: {exc.args[0] if exc.args else exc}") from None
+        finally:
+            root = None
+        if level is None:
+            level = self._levels[node_id] = _Level(kids)
+        elif len(kids) != len(level.sizes):
+            raise NodeGone(f"{node_id!r} changed since it was shown (re-run to see it again)")
         total = len(kids)
         offset = min(max(0, offset), total)
         end = min(total, offset + max(0, count))
-        if self._known[node_id][1] == 0:  # counted elsewhere or not at all: so are its children
-            sizes = [(0, 0)] * (end - offset)
-        else:
-            sizes = self._page_sizes(path, levels, kids, offset, end)
         nodes = []
-        for index, (size, flat) in zip(range(offset, end), sizes):
-            kid = kids[index]
+        for pos in range(offset, end):
+            index = level.order[pos]
+            kid = kids.by_index(index)
             nid = f"{node_id}/{index}"
-            name = namer(index)
-            if kid is _SHARED:
-                nodes.append(NodeInfo(nid, name, "(key shared by the class)", 0, 0, False))
+            size, flat = level.sizes[index], level.flats[index]
+            if kid.shared:
+                nodes.append(NodeInfo(nid, kid.name, kid.type_name, 0, 0, False))
                 continue
-            self._known[nid] = (id(kid), size)
-            nodes.append(NodeInfo(nid, name, _type_name(type(kid)), size, flat, _has_children(kid)))
+            self._known[nid] = (id(kid.obj), size)
+            nodes.append(NodeInfo(nid, kid.name, kid.type_name, size, flat, kid.expandable))
+        kids = kid = None
         return nodes, total
-
-    def _page_sizes(self, path, levels, kids, offset, end):
-        """``[(size, flat)]`` of ``kids[offset:end]``, replaying how the objects before
-        them were counted (see the class notes). Uses the sizing engine's level walk."""
-        sizer = _asizeof.Asizer(**self._opts)
-        ctx, pre = sizer._begin(())
-        try:
-            ignore = ctx.ignore
-            sizer._seen.add(id(path[0]))
-            for depth, (lkids, index) in enumerate(levels, 1):
-                pending = _preseed(sizer, lkids)
-                _walk_earlier(sizer, ctx, lkids, index, pending, depth)
-                if not _claim(sizer, ignore, pending, lkids[index]):
-                    return [(0, 0)] * (end - offset)  # shown as 0: so are its children
-            depth = len(levels) + 1
-            pending = _preseed(sizer, kids)
-            _walk_earlier(sizer, ctx, kids, offset, pending, depth)
-            out = []
-            for kid in kids[offset:end]:
-                if _claim(sizer, ignore, pending, kid):
-                    sizer._seen.discard(id(kid))
-                    size = sizer._walk(ctx, (kid,), depth0=depth)
-                    out.append((size, sizer._root_flat))
-                else:
-                    out.append((0, 0))
-            return out
-        finally:
-            sizer._end(ctx, pre)
 
 
 class _Strong:
@@ -378,61 +319,6 @@ class _Strong:
 
     def __call__(self):
         return self.obj
-
-
-def _sole_refcount() -> int:
-    """``sys.getrefcount`` (mapped over a list) of an object held by one container and
-    by that list: what the children of a node show when nothing else holds them."""
-    holder = [object()]
-    kids = list(holder)
-    return next(map(sys.getrefcount, kids))
-
-
-_SOLE = _sole_refcount()
-
-
-def _preseed(sizer, kids: list) -> dict:
-    """Mark the siblings that another object may also hold as counted before any sibling
-    is walked (as ``asizesof`` does), so each counts in its own row, not in a sibling
-    that reaches it. A sibling held only by the parent (reference count) cannot be
-    reached from another one and is left out, which keeps a million siblings cheap.
-    Returns ``{id: first index}`` of the siblings marked."""
-    seen = sizer._seen
-    shared = id(_SHARED)
-    pending = {}
-    for index in compress(range(len(kids)), map(_SOLE.__lt__, map(sys.getrefcount, kids))):
-        i = id(kids[index])
-        if i != shared and i not in seen and i not in pending:
-            pending[i] = index
-    seen.update(pending)
-    return pending
-
-
-def _walk_earlier(sizer, ctx, kids, offset, pending, depth):
-    """Count everything ``kids[:offset]`` reach, in one bulk walk of the engine."""
-    if offset <= 0:
-        return
-    seen = sizer._seen
-    for i, index in list(pending.items()):
-        if index < offset:
-            del pending[i]
-            seen.discard(i)
-    sizer._walk(ctx, kids[:offset], depth0=depth, free_roots=False)
-
-
-def _claim(sizer, ignore, pending, kid) -> bool:
-    """True if ``kid`` counts in its own row (not shared, ignored or counted before);
-    it is then marked as counted."""
-    i = id(kid)
-    if kid is _SHARED or i in ignore:
-        return False
-    if i in pending:
-        del pending[i]
-        return True
-    if i in sizer._seen:
-        return False
-    sizer._seen.add(i)
-    return True
 
 
 # ---------------------------------------------------------------------------
