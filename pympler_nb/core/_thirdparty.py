@@ -198,7 +198,10 @@ def _dtype_text(arr) -> str:
             if dt is None and type(own.get("_data")).__name__ == "ndarray":
                 npname = str(own["_data"].dtype)
                 return "boolean" if npname == "bool" else npname.capitalize()
-        return str(dt) if dt is not None else type(arr).__name__
+        if dt is None:
+            return type(arr).__name__
+        storage = _attrs(dt).get("_storage") if type(dt).__name__ == "StringDtype" else None
+        return f"{dt}[{storage}]" if type(storage) is str else str(dt)
     except Exception:  # noqa: BLE001 - a name only
         return type(arr).__name__
 
@@ -264,6 +267,13 @@ def _frame_children(df):
         dtype = _dtype_text(vals)
         if n == 1:
             yield f"column {_labels_text(locs, 1)} ({dtype})", vals
+            continue
+        if type(vals).__name__ == "ndarray" and vals.dtype.hasobject and vals.ndim == 2:
+            # an object block: each column's objects apart (its pointers stay in the block)
+            for j in range(n):
+                label = _labels_text([_label(items, int(pos[j]))], 1)
+                yield f"column {label} ({dtype})", _Part(0, _object_elements(vals[j]))
+            yield f"columns {_labels_text(locs, n)} ({dtype}, {n} in one 2-D block: its pointers)", vals
         else:
             yield f"columns {_labels_text(locs, n)} ({dtype}, {n} in one 2-D block)", vals
     if len(axes) > 1:
@@ -295,6 +305,14 @@ def _index_children(idx):
     data = _attrs(idx).get("_data")
     if data is not None:
         yield f"values ({_dtype_text(data)})", data
+
+
+def _multiindex_children(idx):
+    a = _attrs(idx)
+    if a.get("_levels") is not None:
+        yield f"levels ({len(a['_levels'])})", a["_levels"]
+    if a.get("_codes") is not None:
+        yield "codes", a["_codes"]
 
 
 def _categorical_children(cat):
@@ -377,7 +395,17 @@ def _index_label(idx):
     if type(rng) is range:
         return f"{type(idx).__name__}({rng.start}, {rng.stop}, {rng.step})"
     data = a.get("_data")
-    return f"{type(idx).__name__} ({len(data) if data is not None else '?':,}, {_dtype_text(data)})"
+    if data is None:
+        codes = a.get("_codes")
+        n = len(codes[0]) if codes else 0
+        return f"{type(idx).__name__} ({n:,} entries, {len(codes or ())} levels)"
+    return f"{type(idx).__name__} ({len(data):,}, {_dtype_text(data)})"
+
+
+def _pandas_label(obj):
+    """Any other pandas object: its type (pandas' reprs fill caches and may be slow)."""
+    name = type(obj).__name__
+    return f"{name} ({len(obj)})" if isinstance(obj, (list, tuple)) else name
 
 
 def _array_label(arr):
@@ -395,6 +423,8 @@ for _name in ("pandas.Series", "pandas.core.series.Series"):
     register(_name, children=_series_children, label=_series_label)
 for _name in ("pandas.Index", "pandas.core.indexes.base.Index"):
     register(_name, children=_index_children, label=_index_label)
+for _name in ("pandas.MultiIndex", "pandas.core.indexes.multi.MultiIndex"):
+    register(_name, children=_multiindex_children)
 for _name in ("pandas.Categorical", "pandas.core.arrays.categorical.Categorical"):
     register(_name, children=_categorical_children, label=_array_label)
 for _name in ("pandas.arrays.ArrowExtensionArray", "pandas.core.arrays.arrow.array.ArrowExtensionArray"):
@@ -412,5 +442,8 @@ def _manager_children(mgr):
 
 
 register("pandas._libs.internals.BlockManager", children=_manager_children, label=lambda m: type(m).__name__)
+register("pandas.core.base.PandasObject", label=_pandas_label)
+for _name in ("pandas.api.extensions.ExtensionDtype", "pandas.core.dtypes.base.ExtensionDtype"):
+    register(_name, label=lambda d: f"{type(d).__name__} ({d})")
 register("pandas.core.internals.managers.BaseBlockManager", label=lambda m: type(m).__name__)
 register("functools._lru_cache_wrapper", children=_lru_children)

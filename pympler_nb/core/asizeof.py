@@ -2026,9 +2026,70 @@ def _label_rule(tp):
     return None
 
 
-def _obj_text(obj, vclip, labels=None) -> str:
-    """A tree's text for ``obj``: its rule's ``label``, else its clipped repr."""
+_TEXT_CONTAINERS = (list, tuple, dict, set, frozenset)
+
+
+def _container_text(obj, labels, budget, path=()) -> str:
+    """``repr`` of an exact builtin container whose items are shown by their texts
+    (:func:`_obj_text`: a rule's label instead of, e.g., a DataFrame's repr, which fills
+    the frame's caches). Only about ``budget`` characters from each end are made (the
+    middle of a long text is elided by :func:`clip_text` anyway); nesting beyond 3
+    levels is shown by plain ``repr``."""
     tp = type(obj)
+    if id(obj) in path:
+        return "[...]" if tp is list else "{...}" if tp is dict else "(...)"
+    path = path + (id(obj),)
+
+    def text(x):
+        if type(x) in _TEXT_CONTAINERS:
+            if len(path) < 3:
+                return _container_text(x, labels, budget, path)
+            return safe_repr(x, 0)
+        return _obj_text(x, 0, labels)
+
+    if tp is dict:
+        n = len(obj)
+        forward, backward = iter(dict.items(obj)), reversed(dict.items(obj))
+
+        def part(kv):
+            return f"{text(kv[0])}: {text(kv[1])}"
+    else:
+        items = obj if tp in (list, tuple) else list(obj)  # no copy of a list or tuple
+        n = len(items)
+        forward, backward = iter(items), reversed(items)
+        part = text
+    head, used, i = [], 0, 0
+    while i < n and used <= budget:
+        head.append(part(next(forward)))
+        used += len(head[-1]) + 2
+        i += 1
+    tail, used, j = [], 0, n
+    while j > i and used <= budget:
+        j -= 1
+        tail.append(part(next(backward)))
+        used += len(tail[-1]) + 2
+    parts = head + ([" ... "] if j > i else []) + tail[::-1]
+    inner = ", ".join(parts)
+    if tp is list:
+        return "[" + inner + "]"
+    if tp is tuple:
+        return "(" + inner + ("," if n == 1 else "") + ")"
+    if tp is dict:
+        return "{" + inner + "}"
+    if not n:
+        return "set()" if tp is set else "frozenset()"
+    return "{" + inner + "}" if tp is set else "frozenset({" + inner + "})"
+
+
+def _obj_text(obj, vclip, labels=None) -> str:
+    """A tree's text for ``obj``: its rule's ``label``, else its clipped repr (an exact
+    builtin container: with its items' texts)."""
+    tp = type(obj)
+    if tp in _TEXT_CONTAINERS and _registry:
+        try:
+            return clip_text(_container_text(obj, labels, vclip if vclip > 0 else 1 << 62), vclip)
+        except _SAFE_CATCH:
+            return safe_repr(obj, vclip)
     fn = labels.get(tp, _NO_LABEL) if labels is not None else _NO_LABEL
     if fn is _NO_LABEL:
         fn = _label_rule(tp)
