@@ -266,6 +266,35 @@ def test_million_entry_dict_ships_one_page():
     w.close()
 
 
+def test_dataframe_opens_into_columns_like_asized():
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+    n = 50_000
+    df = pd.DataFrame({"a": np.arange(n), "b": pd.Series([f"s{i}" for i in range(n)], dtype=object),
+                       "c": pd.Series([f"c{i % 100}" for i in range(n)], dtype=pd.ArrowDtype(pa.string())),
+                       "d": pd.Categorical([f"k{i % 9}" for i in range(n)])})
+    expected = asizeof(df)
+    w = SizeTree.from_objects([df], ["df"])
+    assert w.roots[0]["size"] == expected and w.roots[0]["has_children"]
+    reply = expand(w, "0")
+    nodes = reply["nodes"]
+    assert nodes[0]["name"] == "column 'b' (object)"  # the largest column first
+    assert {"column 'a' (int64)", "column 'c' (string[pyarrow])", "column 'd' (category)",
+            "index (RangeIndex)", "column labels (Index)"} <= {x["name"] for x in nodes}
+    assert w.roots[0]["flat"] + sum(x["size"] for x in nodes) == expected
+    assert [(x["name"], x["size"]) for x in nodes] == [(r.name, r.size) for r in asized(df, detail=1).refs]
+    assert not next(x for x in nodes if x["name"] == "__class__")["has_children"]
+    src = ObjectTreeSource([df])
+    for x, _ in zip(src.children("0", 0, 100)[0], range(6)):  # the columns open, and add up
+        if x.has_children and x.size:
+            kids, total = src.children(x.id, 0, 10**9)
+            assert x.flat + sum(k.size for k in kids) == x.size, x
+    assert asizeof(df) == expected  # nothing was filled in the frame
+    w.close()
+
+
 def test_page_size_and_text_fallback_show_more():
     data = list(range(1000, 1250))
     w = SizeTree.from_objects([data], ["data"], page_size=10)

@@ -120,6 +120,17 @@ def test_total_never_depends_on_detail(graph, detail):
     check_tree(tree)
 
 
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(graphs(), st.integers(min_value=0, max_value=4),
+       st.sampled_from([{"align": 16}, {"code": True}, {"align": 8, "code": True}]))
+def test_total_never_depends_on_detail_with_options(graph, detail, opts):
+    root, keep = graph
+    expected = asizeof(root, **opts)
+    tree = asized(root, detail=detail, **opts)
+    assert tree.size == expected
+    check_tree(tree)
+
+
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(graphs())
 def test_node_sizes_do_not_depend_on_detail(graph):
