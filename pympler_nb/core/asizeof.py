@@ -493,6 +493,10 @@ class TreeChildren:
         """Counting-order indices of the children, in display order."""
         return list(self._order)
 
+    def counted(self) -> tuple:
+        """``(sizes, flats)``: the children's sizes and flat sizes by counting-order index."""
+        return list(self._sizes), list(self._flats)
+
     def __repr__(self):
         return f"<TreeChildren of {len(self._kids)}>"
 

@@ -159,9 +159,10 @@ class _Level:
     __slots__ = ("order", "sizes", "flats")
 
     def __init__(self, kids):
+        sizes, flats = kids.counted()
         self.order = array("q", kids.order)
-        self.sizes = array("q", kids._sizes)
-        self.flats = array("q", kids._flats)
+        self.sizes = array("q", sizes)
+        self.flats = array("q", flats)
 
 
 class ObjectTreeSource(TreeSource):
