@@ -402,6 +402,12 @@ def _index_label(idx):
     return f"{type(idx).__name__} ({len(data):,}, {_dtype_text(data)})"
 
 
+def _placement_label(bp):
+    """A BlockPlacement by what it stores (its repr builds and keeps a slice or array)."""
+    stored = [r for r in gc.get_referents(bp) if type(r) is slice or type(r).__name__ == "ndarray"]
+    return f"BlockPlacement({stored[0]!r})" if stored else "BlockPlacement"
+
+
 def _pandas_label(obj):
     """Any other pandas object: its type (pandas' reprs fill caches and may be slow)."""
     name = type(obj).__name__
@@ -443,6 +449,7 @@ def _manager_children(mgr):
 
 register("pandas._libs.internals.BlockManager", children=_manager_children, label=lambda m: type(m).__name__)
 register("pandas.core.base.PandasObject", label=_pandas_label)
+register("pandas._libs.internals.BlockPlacement", label=_placement_label)
 for _name in ("pandas.api.extensions.ExtensionDtype", "pandas.core.dtypes.base.ExtensionDtype"):
     register(_name, label=lambda d: f"{type(d).__name__} ({d})")
 register("pandas.core.internals.managers.BaseBlockManager", label=lambda m: type(m).__name__)

@@ -137,8 +137,9 @@ def test_issue_frame_total_and_columns():
     """The issue's frame: 200k rows, an int and a string column."""
     df = pd.DataFrame({"a": np.arange(200_000), "b": [f"s{i % 5000}" for i in range(200_000)]})
     expected = asizeof(df)
-    for detail in range(5):
+    for detail in range(7):
         assert asized(df, detail=detail).size == expected
+    assert asizeof(df) == expected  # the names did not fill pandas' caches
     tree = asized(df, detail=2)
     assert tree.name == "DataFrame (200,000 rows x 2 columns)"
     rows = {r.name: r for r in tree.refs}
