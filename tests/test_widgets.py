@@ -505,7 +505,12 @@ def test_from_asized():
     assert w.roots[0]["type"] == ""
     reply = expand(w, "0")
     sizes = [n["size"] for n in reply["nodes"]]
-    assert sizes == sorted(sizes, reverse=True)  # largest first
+    names = [n["name"] for n in reply["nodes"]]
+    assert sorted(names[0::2]) == ["[K] a", "[K] b", "[K] c"]
+    assert all(v.startswith("[V] " + k[4:] + ": ") for k, v in zip(names[0::2], names[1::2]))  # key, then value
+    totals = [a + b for a, b in zip(sizes[0::2], sizes[1::2])]
+    assert totals == sorted(totals, reverse=True)  # largest entry first
+    assert [(r.name, r.size) for r in tree.refs] == list(zip(names, sizes))  # as asized stores them
     assert sum(sizes) + tree.flat == tree.size
     assert reply["total"] == len(tree.refs)
     big = next(n for n in reply["nodes"] if n["has_children"])

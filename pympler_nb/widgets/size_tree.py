@@ -332,7 +332,8 @@ class AsizedTreeSource(TreeSource):
     asized : Asized or iterable of Asized
         From ``asized(obj, detail=N)`` / ``asized(a, b, detail=N)``.
     order : {'size', 'given'}
-        Children largest first (default, as ``Asized.format``), or as stored.
+        Children largest first (default: :meth:`Asized.largest_first`, as
+        ``Asized.format``), or as stored.
 
     Holds only the ``Asized`` records (numbers and names, no objects); ``type`` is ``""``
     because ``Asized`` does not record it.
@@ -352,10 +353,9 @@ class AsizedTreeSource(TreeSource):
         self._trees = trees
 
     def _kids(self, node):
-        refs = list(node.refs)
-        if self._order == "size":
-            refs.sort(key=lambda r: -r.size)
-        return refs
+        if self._order == "size":  # a dict entry's [K] and [V] rows stay together
+            return list(node.largest_first())
+        return list(node.refs)
 
     @staticmethod
     def _info(nid, node):
