@@ -247,6 +247,27 @@ def registered() -> dict:
         return dict(_registry)
 
 
+def rule_for(tp, mro=None):
+    """The registered :class:`SizeRule` that applies to type ``tp`` (its own name first,
+    then its bases' where ``subclasses``), or None.  ``mro`` is ``tp``'s MRO if known.
+
+    The one lookup of a type's rule: the sizer and the heap walk (which follows a
+    rule's ``refs``, :func:`pympler_nb.core._thirdparty.hidden_refs_rules`) use it.
+    """
+    if not _registry:
+        return None
+    if mro is None:
+        try:
+            mro = type.__dict__["__mro__"].__get__(tp)
+        except _SAFE_CATCH:
+            mro = (tp,)
+    for i, klass in enumerate(mro):
+        rule = _registry.get(_typename(klass))
+        if rule is not None and (i == 0 or rule.subclasses):
+            return rule
+    return None
+
+
 def adict(*classes) -> bool:
     """Size instances of these classes like dicts (through their ``items()``).
 
@@ -658,11 +679,9 @@ class Asizer:
             mro = type.__dict__["__mro__"].__get__(tp)
         except _SAFE_CATCH:
             mro = (tp, object)
-        if _registry:
-            for i, klass in enumerate(mro):
-                rule = _registry.get(_typename(klass))
-                if rule is not None and (i == 0 or rule.subclasses):
-                    return _TypeInfo(_RULE, tp, rule, name)
+        rule = rule_for(tp, mro)
+        if rule is not None:
+            return _TypeInfo(_RULE, tp, rule, name)
         if _dictlike_names and any(_typename(k) in _dictlike_names for k in mro):
             return _TypeInfo(_DICTLIKE, tp, name=name)
         if tp in _ATOM_TYPES:
