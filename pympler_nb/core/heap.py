@@ -998,14 +998,23 @@ def retained_size(obj, *, roots=None) -> int:
         # A candidate root may be referenced only from objects the collector does not
         # see into (a list in a numpy object array): it is no root if the size rules
         # find as many references to it as were left unexplained.  The walks count
-        # them; if there were such candidates, they are walked again without them.
+        # those references, apart (``inside``) those from what obj retains; if such a
+        # candidate is referred to from there, the walks are done again without the
+        # candidates that are no roots.  (Not when all the references come from what
+        # is alive anyway: then the candidate is alive anyway too, unless it lies on
+        # a cycle through arrays that nothing else reaches, which obj would then be
+        # credited with by the snapshot but not here.)
         hidden: dict = {}
-        size = _retained_walks(obj, root_objs, skip, outside, hidden)
-        if hidden:
+        inside: dict = {}
+        size = _retained_walks(obj, root_objs, skip, outside, hidden, inside)
+        if inside:
+            for k, v in inside.items():
+                hidden[k] = hidden.get(k, 0) + v
             real = _mask(map(int.__gt__, ext, map(hidden.get, map(id, root_objs), repeat(0))))
-            if real.count(0):
+            if real.count(0) and any(map(inside.__contains__, map(
+                    id, compress(root_objs, real.translate(_FLIP))))):
                 root_objs = list(compress(root_objs, real))
-                del real, ext, hidden
+                del real, ext, hidden, inside
                 size = _retained_walks(obj, root_objs, skip, outside)
         return size
     finally:
@@ -1014,9 +1023,10 @@ def retained_size(obj, *, roots=None) -> int:
 
 
 def _retained_walks(obj, root_objs: list, skip: set, outside: bool,
-                    hidden: dict | None = None) -> int:
-    """The two walks of :func:`retained_size` from ``root_objs``; ``hidden`` (optional)
-    counts the references the size rules find to tracked objects, per id."""
+                    hidden: dict | None = None, inside: dict | None = None) -> int:
+    """The two walks of :func:`retained_size` from ``root_objs``; ``hidden`` and
+    ``inside`` (optional) count the references the size rules find to tracked
+    objects, per id: from what is alive anyway, and from what ``obj`` retains."""
     # 1. what the roots reach without passing through obj (ids, where needed)
     seen = set(skip)
     seen.update(map(id, root_objs))
@@ -1033,7 +1043,7 @@ def _retained_walks(obj, root_objs: list, skip: set, outside: bool,
     kept, kept_tys = [obj], [type(obj)]
     frontier, ftys = [obj], [type(obj)]
     while frontier:
-        frontier, ftys, _ = _closure_step(frontier, ftys, seen, outside, 0, hidden)
+        frontier, ftys, _ = _closure_step(frontier, ftys, seen, outside, 0, inside)
         kept.extend(frontier)
         kept_tys.extend(ftys)
     del frontier, ftys, seen
