@@ -103,12 +103,14 @@ from .muppy import (
     _hidden,
     _level1,
     _mask,
+    _positions,
     _real,
     _ruled,
     _rules_of,
     _safe_size,
     _select,
     _sizes,
+    _table,
     _type_set,
     _untracked_closure,
 )
@@ -433,24 +435,45 @@ def _discover_all(skip: set, refcounts: bool) -> tuple:
     return tracked, ttys, rcs, untracked, utys
 
 
+_X_DICT, _X_CODE, _X_RULE = 1, 2, 4
+_IS_X_DICT = _table(lambda c: c & _X_DICT)
+_IS_X_CODE = _table(lambda c: c & _X_CODE)
+_IS_X_RULE = _table(lambda c: c & _X_RULE)
+
+
 def _extra_referents(objs: list, tys: list, hidden: dict | None = None) -> dict:
     """``{position: [referents]}`` that ``gc.get_referents`` does not report: the keys of
     dicts, the parts of code objects and what the size rules' ``refs`` say an object
     holds (a numpy object array's elements, an array's base).  ``hidden`` (optional)
-    counts, per id, the references to tracked objects found by the rules."""
+    counts, per id, the references to tracked objects found by the rules.
+
+    One pass over the types gives each object a byte (dict, code, rule); the
+    positions of each kind are then found in those bytes."""
     out: dict = {}
     tset, tys = _type_set(tys)
     rules = _rules_of(tset)
-    for t, refs in rules.items():
-        pos = list(compress(range(len(objs)), map(is_, tys, repeat(t))))
-        got = hidden_referents(list(map(objs.__getitem__, pos)), refs, _real(t))
-        if hidden is not None:
-            _count_elements(hidden, map(id, filter(_is_tracked, chain.from_iterable(got))))
-        out.update(zip(pos, got))
-        del got
-    dict_types = {t for t in tset if issubclass(_real(t), dict)}
-    if dict_types:
-        pos = list(compress(range(len(objs)), map(dict_types.__contains__, tys)))
+    kinds = dict.fromkeys(rules, _X_RULE)
+    for t in tset:
+        real = _real(t)
+        if issubclass(real, dict):
+            kinds[t] = kinds.get(t, 0) | _X_DICT
+        elif real is _CodeType:
+            kinds[t] = _X_CODE
+    if not kinds:
+        return out
+    codes = _mask(map(kinds.get, tys, repeat(0)))
+    if rules:
+        by_type: dict = {}
+        for p in _positions(codes.translate(_IS_X_RULE)):
+            by_type.setdefault(tys[p], []).append(p)
+        for t, pos in by_type.items():
+            got = hidden_referents(list(map(objs.__getitem__, pos)), rules[t], _real(t))
+            if hidden is not None:
+                _count_elements(hidden, map(id, filter(_is_tracked, chain.from_iterable(got))))
+            out.update(zip(pos, got))
+            del got
+    pos = list(_positions(codes.translate(_IS_X_DICT)))
+    if pos:
         dicts = list(map(objs.__getitem__, pos))
         try:
             keys = list(map(list, map(dict.keys, dicts)))
@@ -459,8 +482,8 @@ def _extra_referents(objs: list, tys: list, hidden: dict | None = None) -> dict:
         for p, k in zip(pos, keys):
             have = out.get(p)
             out[p] = k if have is None else have + k
-    if _CodeType in tset:
-        pos = list(compress(range(len(objs)), map(is_, tys, repeat(_CodeType))))
+    pos = list(_positions(codes.translate(_IS_X_CODE)))
+    if pos:
         out.update(zip(pos, map(list, map(_code_parts, map(objs.__getitem__, pos)))))
     return out
 
