@@ -9,7 +9,12 @@ The rules (documented in the README, "How sizes are counted"):
 * ``numpy.ndarray`` — numpy's own ``__sizeof__`` (header, dims/strides and the data
   buffer when the array owns it) plus its ``base`` (so views share the base's buffer,
   counted once) plus, for object dtypes (also object fields of structured dtypes), the
-  elements. ``numpy.dtype`` objects count 0 (type-like descriptors, shared).
+  elements, as references of the array that holds them (the owner of the buffer: a view
+  refers to its base, which refers to the elements). ``numpy.dtype`` objects count 0
+  (type-like descriptors, shared).
+* The heap walk (``muppy``, ``summary``, ``tracker``, ``heap``) follows the same ``refs``
+  where ``gc.get_referents`` sees nothing (:func:`hidden_refs_rules`,
+  :func:`hidden_referents`), so it reaches what the sizer reaches.
 * ``mmap.mmap`` (and through ``base``, ``numpy.memmap``) — the object plus
   :func:`~pympler_nb.core.asizeof.amapped` percent (default 1%) of the mapped length:
   mapped pages are page cache, not heap.

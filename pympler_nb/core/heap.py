@@ -22,7 +22,9 @@ What a snapshot holds
 
 ``take()`` lists the whole heap the way :func:`muppy.get_objects` does (every object
 the garbage collector tracks, plus everything reachable from those through untracked
-objects: strs, ints, untracked tuples and dicts, dict keys, code constants), **without
+objects: strs, ints, untracked tuples and dicts, dict keys, code constants, and what
+the size rules' ``refs=`` say an object holds that ``gc.get_referents`` does not show:
+the elements of numpy object arrays and an array's base), **without
 running a collection first**, so garbage that a collection would free is still there
 (see :meth:`HeapSnapshot.unreachable`).  ``take(roots=[...])`` lists only what is
 reachable from the given objects.  The snapshot's own data and the data of other live
@@ -34,7 +36,9 @@ Roots, reachability and garbage
 For a whole-heap snapshot the *roots* are found the way CPython's collector finds them,
 but without collecting: a GC-tracked object is a root if its reference count is larger
 than the number of references to it from other tracked objects (what is left comes
-from C code, the interpreter state or local variables of running functions).  Objects
+from C code, the interpreter state or local variables of running functions).  References
+found by the size rules count as references from other objects: a list held only by a
+numpy object array is no root, its array dominates it.  Objects
 reachable from a root are alive; the rest (:meth:`~HeapSnapshot.unreachable`) is
 cyclic garbage that the next ``gc.collect()`` would free.  Nothing is freed by
 looking: the garbage is still in memory after the snapshot.

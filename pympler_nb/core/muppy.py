@@ -3,8 +3,12 @@
 :func:`get_objects` lists what the garbage collector tracks *and* everything those
 objects reference that the collector does not track: ``str``, ``int``, ``float``,
 ``bytes``, untracked ``dict`` and ``tuple`` objects, code objects and their
-constants, and the ``str`` keys of dictionaries (``gc.get_referents`` skips the
-keys of a str-keyed dict, so Pympler misses them; see Pympler #97/#152).  The walk
+constants, the ``str`` keys of dictionaries (``gc.get_referents`` skips the
+keys of a str-keyed dict, so Pympler misses them; see Pympler #97/#152), and what
+the registered size rules' ``refs=`` say an object holds beyond its
+``gc.get_referents`` (the elements of a numpy object array, an array's ``base``; see
+:func:`pympler_nb.core._thirdparty.hidden_referents`), looked at only for the
+objects whose type has such a rule.  The walk
 is breadth-first over the untracked part of the heap, works in bulk with C-level
 builtins (``gc.get_referents(*objects)``, ``map``, ``itertools``, ``dict(zip(...))``)
 and never recurses.  Selections go through a byte per object (a ``bytearray`` that
@@ -648,7 +652,8 @@ def get_objects(remove_dups: bool = True, include_frames: bool = False) -> list:
     list holds every object reachable from those through objects the collector
     does not track: ``str``/``int``/``float``/``bytes`` objects, untracked
     ``dict`` and ``tuple`` objects and what they hold, code objects with their
-    constants and names, and the ``str`` keys of dictionaries.
+    constants and names, the ``str`` keys of dictionaries, and the elements of
+    numpy object arrays (what the size rules' ``refs=`` reach).
 
     Parameters
     ----------
@@ -819,8 +824,9 @@ def filter(objects: Iterable, Type: type | tuple | None = None,  # noqa: A001 - 
 def get_referents(object: Any, level: int = 1) -> list:  # noqa: A002 - Pympler's name
     """Objects referenced by ``object``, up to ``level`` references away, each once.
 
-    Unlike ``gc.get_referents`` this also returns the ``str`` keys of a dict and
-    the constants and names of a code object.  Breadth-first, no recursion;
+    Unlike ``gc.get_referents`` this also returns the ``str`` keys of a dict,
+    the constants and names of a code object and what the size rules' ``refs=`` say
+    an object holds (a numpy object array's elements, an array's base).  Breadth-first, no recursion;
     ``object`` itself appears only if it is reachable from itself.
 
     Parameters
