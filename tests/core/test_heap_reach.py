@@ -328,3 +328,21 @@ def test_property_retained_le_asizeof(tree):
     assert retained >= sum(map(sys.getsizeof, leaves))
     del snap, x, box
     gc.collect()
+
+
+def test_whyalive_counts_what_an_action_frees_through_object_arrays():
+    import weakref
+
+    from pympler_nb.core import whyalive
+
+    holder = [pd.DataFrame({"s": pd.Series(_strs("why"), dtype=object)})]
+    str_bytes = sum(map(sys.getsizeof, holder[0]["s"].tolist()))
+    deep = asizeof.asizeof(holder[0])
+    probe = weakref.ref(holder[0])
+    plan = whyalive.why_alive(holder[0]).plan
+    assert len(plan) == 1 and "del holder" in plan[0].text
+    freed = plan[0].releasable_bytes
+    assert str_bytes < freed < deep * 1.05, (freed, str_bytes, deep)  # was: the frame, no strings
+    del holder[0]
+    gc.collect()
+    assert probe() is None
