@@ -381,3 +381,39 @@ def test_heap_partition_chart_errors():
         charts.heap_partition_chart(pd.DataFrame({"key": ["a"]}))
     with pytest.raises(ValueError, match="top=0"):
         charts.heap_partition_chart(pd.DataFrame({"key": ["a"], "count": [1], "size": [1]}), top=0)
+
+
+# ---------------------------------------------------------------------------
+# objects held only by numpy object arrays (issue 13, item 3)
+# ---------------------------------------------------------------------------
+
+def test_heap_and_retained_count_an_object_column(shell, shown):
+    import numpy as np
+
+    from pympler_nb.core import asizeof
+
+    run(shell, "%heap -q --setref")
+    shell.run_cell("import numpy as np, pandas as pd\n"
+                   "reach_df = pd.DataFrame({'a': np.arange(20_000), 's': pd.Series("
+                   "['object-column-%d' % i for i in range(20_000)], dtype=object)})").raise_error()
+    df = shell.user_ns["reach_df"]
+    strs = sum(map(sys.getsizeof, df["s"].tolist()))  # 20,000 distinct strings
+    # %heap: the strings held only by the column's array are on the heap, and retained
+    new = shell.run_line_magic("heap", "-q --new --retained")
+    rows = new.set_index("key")
+    assert int(rows.loc["str", "count"]) >= 20_000 and int(rows.loc["str", "size"]) >= strs
+    assert int(rows.loc["numpy.ndarray", "retained"]) >= strs + 20_000 * 8
+    # %retained: close to asizeof (what it does not count is shared with the program)
+    result, _ = run(shell, "rr = %retained --top 5 reach_df")
+    assert error_of(result) is None
+    table = shell.user_ns["rr"]
+    retained = int(table["retained"].iloc[0])
+    deep = asizeof.asizeof(df)
+    assert retained <= deep and deep - retained < 2048, (retained, deep)
+    assert retained >= strs + 20_000 * 16  # the strings, the int and object buffers
+    note, tree = shown
+    assert "reach_df: retains" in repr(note) and tree.roots[0]["size"] == retained
+    tree.close()
+    assert isinstance(df["s"].values, np.ndarray)
+    shell.run_cell("del reach_df, rr").raise_error()
+    del df, table, new, rows, note, tree

@@ -9,7 +9,12 @@ The rules (documented in the README, "How sizes are counted"):
 * ``numpy.ndarray`` — numpy's own ``__sizeof__`` (header, dims/strides and the data
   buffer when the array owns it) plus its ``base`` (so views share the base's buffer,
   counted once) plus, for object dtypes (also object fields of structured dtypes), the
-  elements. ``numpy.dtype`` objects count 0 (type-like descriptors, shared).
+  elements, as references of the array that holds them (the owner of the buffer: a view
+  refers to its base, which refers to the elements). ``numpy.dtype`` objects count 0
+  (type-like descriptors, shared).
+* The heap walk (``muppy``, ``summary``, ``tracker``, ``heap``) follows the same ``refs``
+  where ``gc.get_referents`` sees nothing (:func:`hidden_refs_rules`,
+  :func:`hidden_referents`), so it reaches what the sizer reaches.
 * ``mmap.mmap`` (and through ``base``, ``numpy.memmap``) — the object plus
   :func:`~pympler_nb.core.asizeof.amapped` percent (default 1%) of the mapped length:
   mapped pages are page cache, not heap.
@@ -38,14 +43,14 @@ reaches, so the sizes are the same with or without them.
 
 from __future__ import annotations
 
-import sys
-
 import gc
+import sys
 import types
+from itertools import compress
 
 from . import _layout
 from ._format import clip_text, safe_repr
-from .asizeof import _amapped, _Part, register
+from .asizeof import _amapped, _Part, register, rule_for
 
 _getsizeof = sys.getsizeof
 
@@ -78,12 +83,22 @@ def _object_elements(arr):
     return out
 
 
+def _owns_elements(a, base) -> bool:
+    """Whether array ``a`` (``base`` its ``base``) holds the references to its object
+    elements: a view (base an ndarray) shares its base's buffer and holds none."""
+    if base is None:
+        return True
+    numpy = sys.modules.get("numpy")
+    ndarray = getattr(numpy, "ndarray", None)
+    return not (isinstance(ndarray, type) and isinstance(base, ndarray))
+
+
 def _ndarray_refs(a):
     out = []
     base = a.base
     if base is not None:
         out.append(base)
-    if a.dtype.hasobject:
+    if a.dtype.hasobject and _owns_elements(a, base):  # a view's are listed by its base
         out.extend(_object_elements(a))
     if type(a).__flags__ & (1 << 9):  # an ndarray subclass defined in Python: its attributes
         import gc
@@ -454,3 +469,70 @@ for _name in ("pandas.api.extensions.ExtensionDtype", "pandas.core.dtypes.base.E
     register(_name, label=lambda d: f"{type(d).__name__} ({d})")
 register("pandas.core.internals.managers.BaseBlockManager", label=lambda m: type(m).__name__)
 register("functools._lru_cache_wrapper", children=_lru_children)
+
+
+# -- the heap walk's view of the rules ------------------------------------------------
+# The heap walk (muppy.get_objects, summary, tracker, heap snapshots and retained sizes)
+# follows ``gc.get_referents``, which sees nothing inside an object whose type does not
+# traverse what it holds (a numpy object array holds its elements, a view its base). The
+# ``refs=`` of the registered rules say what such an object holds: the walk follows them
+# too, so that it reaches what asizeof reaches.
+
+_HAVE_GC = 1 << 14
+_flags = type.__dict__["__flags__"].__get__  # (not a metaclass's __flags__)
+
+
+def hidden_refs_rules(tys) -> list:
+    """For each type of ``tys`` (a list of types), the ``refs`` of the registered rule
+    that applies to it, or None: an object of a type with ``refs`` may hold more than
+    ``gc.get_referents`` reports, namely :func:`hidden_referents`.
+
+    Nothing is cached: a cache would be part of the heap the walk lists (and grow
+    between two walks).
+    """
+    out = []
+    for tp in tys:
+        rule = rule_for(tp)
+        out.append(None if rule is None else rule.refs)
+    return out
+
+
+def _calibrate_alone() -> int:
+    """The refcount ``map(sys.getrefcount, lst)`` reports for an object only ``lst`` holds."""
+    lst = [float("0.5")]  # a fresh object
+    return list(map(sys.getrefcount, lst))[0]
+
+
+_ALONE_RC = _calibrate_alone()
+_getrefcount = sys.getrefcount
+_get_referents = gc.get_referents
+
+
+def hidden_referents(objs: list, refs, tp: type) -> list:
+    """Per object of ``objs`` (all of type ``tp``, whose rule's refs is ``refs``), the
+    list of objects it holds that ``gc.get_referents`` does not report.
+
+    Objects the rule made (held by nothing else: not a reference ``obj`` holds) are
+    left out, and so is everything of an object whose rule raises (a hostile or broken
+    object is skipped, not crashed on).
+    """
+    gc_type = bool(_flags(tp) & _HAVE_GC)
+    out = []
+    for o in objs:
+        try:
+            got = refs(o)
+            if type(got) is not list:
+                got = list(got)
+        except Exception:  # noqa: BLE001 - a rule failing on one object skips it
+            out.append([])
+            continue
+        if got:
+            rcs = list(map(_getrefcount, got))
+            if min(rcs) <= _ALONE_RC:
+                got = list(compress(got, map(_ALONE_RC.__lt__, rcs)))
+            del rcs
+        if gc_type and got:
+            known = set(map(id, _get_referents(o)))
+            got = [x for x in got if id(x) not in known]
+        out.append(got)
+    return out

@@ -266,6 +266,29 @@ def registered() -> dict:
         return dict(_registry)
 
 
+def rule_for(tp, mro=None):
+    """The registered :class:`SizeRule` that changes how ``tp`` is sized (its own name
+    first, then its bases' where ``subclasses``; tree-only rules are passed over), or
+    None.  ``mro`` is ``tp``'s MRO if known.
+
+    The heap walk uses it to follow a rule's ``refs``
+    (:func:`pympler_nb.core._thirdparty.hidden_refs_rules`); the sizer's classification
+    makes the same choice while also picking the first ``children=`` rule for trees.
+    """
+    if not _registry:
+        return None
+    if mro is None:
+        try:
+            mro = type.__dict__["__mro__"].__get__(tp)
+        except _SAFE_CATCH:
+            mro = (tp,)
+    for i, klass in enumerate(mro):
+        rule = _registry.get(_typename(klass))
+        if rule is not None and (i == 0 or rule.subclasses) and rule.sizes:
+            return rule
+    return None
+
+
 def adict(*classes) -> bool:
     """Size instances of these classes like dicts (through their ``items()``).
 

@@ -22,7 +22,9 @@ What a snapshot holds
 
 ``take()`` lists the whole heap the way :func:`muppy.get_objects` does (every object
 the garbage collector tracks, plus everything reachable from those through untracked
-objects: strs, ints, untracked tuples and dicts, dict keys, code constants), **without
+objects: strs, ints, untracked tuples and dicts, dict keys, code constants, and what
+the size rules' ``refs=`` say an object holds that ``gc.get_referents`` does not show:
+the elements of numpy object arrays and an array's base), **without
 running a collection first**, so garbage that a collection would free is still there
 (see :meth:`HeapSnapshot.unreachable`).  ``take(roots=[...])`` lists only what is
 reachable from the given objects.  The snapshot's own data and the data of other live
@@ -34,7 +36,9 @@ Roots, reachability and garbage
 For a whole-heap snapshot the *roots* are found the way CPython's collector finds them,
 but without collecting: a GC-tracked object is a root if its reference count is larger
 than the number of references to it from other tracked objects (what is left comes
-from C code, the interpreter state or local variables of running functions).  Objects
+from C code, the interpreter state or local variables of running functions).  References
+found by the size rules count as references from other objects: a list held only by a
+numpy object array is no root, its array dominates it.  Objects
 reachable from a root are alive; the rest (:meth:`~HeapSnapshot.unreachable`) is
 cyclic garbage that the next ``gc.collect()`` would free.  Nothing is freed by
 looking: the garbage is still in memory after the snapshot.
@@ -100,15 +104,21 @@ from .muppy import (
     _code_parts,
     _dict_key_list,
     _hashable_types,
+    _hidden,
     _level1,
     _mask,
+    _positions,
     _real,
+    _ruled,
+    _rules_of,
     _safe_size,
     _select,
     _sizes,
+    _table,
     _type_set,
     _untracked_closure,
 )
+from ._thirdparty import hidden_referents
 from .summary import _DIRECT_SIZEOF, _fixed_size, _python_sizeof
 
 __all__ = [
@@ -415,10 +425,12 @@ def _discover_all(skip: set, refcounts: bool) -> tuple:
     ttys = list(map(type, tracked))
     ttypes, ttys = _type_set(ttys)
     dict_types = {t for t in ttypes if issubclass(_real(t), dict)}
+    rules = _rules_of(ttypes)
     del ttypes
     tdicts = _select(tracked, _mask(map(dict_types.__contains__, ttys))) if dict_types else []
-    level1 = _level1(tracked, tdicts)
-    del tdicts
+    ruled = _ruled(tracked, ttys, rules)
+    level1 = _level1(tracked, tdicts, ruled, rules)
+    del tdicts, ruled
     # an object of ``skip`` is held by its snapshot, which is not looked into
     upart = _untracked_closure(level1, skip)
     del level1
@@ -427,22 +439,55 @@ def _discover_all(skip: set, refcounts: bool) -> tuple:
     return tracked, ttys, rcs, untracked, utys
 
 
-def _extra_referents(objs: list, tys: list) -> dict:
+_X_DICT, _X_CODE, _X_RULE = 1, 2, 4
+_IS_X_DICT = _table(lambda c: c & _X_DICT)
+_IS_X_CODE = _table(lambda c: c & _X_CODE)
+_IS_X_RULE = _table(lambda c: c & _X_RULE)
+
+
+def _extra_referents(objs: list, tys: list, hidden: dict | None = None) -> dict:
     """``{position: [referents]}`` that ``gc.get_referents`` does not report: the keys of
-    dicts and the parts of code objects."""
+    dicts, the parts of code objects and what the size rules' ``refs`` say an object
+    holds (a numpy object array's elements, an array's base).  ``hidden`` (optional)
+    counts, per id, the references to tracked objects found by the rules.
+
+    One pass over the types gives each object a byte (dict, code, rule); the
+    positions of each kind are then found in those bytes."""
     out: dict = {}
     tset, tys = _type_set(tys)
-    dict_types = {t for t in tset if issubclass(_real(t), dict)}
-    if dict_types:
-        pos = list(compress(range(len(objs)), map(dict_types.__contains__, tys)))
+    rules = _rules_of(tset)
+    kinds = dict.fromkeys(rules, _X_RULE)
+    for t in tset:
+        real = _real(t)
+        if issubclass(real, dict):
+            kinds[t] = kinds.get(t, 0) | _X_DICT
+        elif real is _CodeType:
+            kinds[t] = _X_CODE
+    if not kinds:
+        return out
+    codes = _mask(map(kinds.get, tys, repeat(0)))
+    if rules:
+        by_type: dict = {}
+        for p in _positions(codes.translate(_IS_X_RULE)):
+            by_type.setdefault(tys[p], []).append(p)
+        for t, pos in by_type.items():
+            got = hidden_referents(list(map(objs.__getitem__, pos)), rules[t], _real(t))
+            if hidden is not None:
+                _count_elements(hidden, map(id, filter(_is_tracked, chain.from_iterable(got))))
+            out.update(zip(pos, got))
+            del got
+    pos = list(_positions(codes.translate(_IS_X_DICT)))
+    if pos:
         dicts = list(map(objs.__getitem__, pos))
         try:
             keys = list(map(list, map(dict.keys, dicts)))
         except RuntimeError:  # a dict changed size while read (another thread)
             keys = [_dict_key_list([d]) for d in dicts]
-        out.update(zip(pos, keys))
-    if _CodeType in tset:
-        pos = list(compress(range(len(objs)), map(is_, tys, repeat(_CodeType))))
+        for p, k in zip(pos, keys):
+            have = out.get(p)
+            out[p] = k if have is None else have + k
+    pos = list(_positions(codes.translate(_IS_X_CODE)))
+    if pos:
         out.update(zip(pos, map(list, map(_code_parts, map(objs.__getitem__, pos)))))
     return out
 
@@ -716,22 +761,34 @@ class _ViaLabels:
         return out
 
 
-def _chunk_edges(chunk: list, tp, index: dict, indeg: dict | None, via: _ViaLabels | None):
+def _chunk_edges(chunk: list, tp, index: dict, indeg: dict | None, via: _ViaLabels | None,
+                 rule_refs=None, hidden_indeg: dict | None = None):
     """``(lens, target rows, via label codes or None)`` of objects of exact type ``tp``,
     or None if they refer to nothing.  References are what ``gc.get_referents``
-    reports, plus the keys of dicts and the parts of code objects; references to
-    objects outside the snapshot (our own) are dropped.  ``indeg`` (for tracked
-    objects) counts the references the collector sees, per target row."""
+    reports, plus the keys of dicts, the parts of code objects and, for a type whose
+    size rule has ``refs`` (``rule_refs``), what that says the object holds besides
+    (:func:`_thirdparty.hidden_referents`: a numpy object array's elements); references
+    to objects outside the snapshot (our own) are dropped.  ``indeg`` (for tracked
+    objects) counts the references the collector sees, per target row;
+    ``hidden_indeg`` (for all objects) the references found by the rules, which the
+    collector does not see."""
     is_dict = issubclass(tp, dict)
     is_code = tp is _CodeType
     gc_type = bool(tp.__flags__ & _HAVE_GC)
-    if not (gc_type or is_dict or is_code):
+    if not (gc_type or is_dict or is_code or rule_refs is not None):
         return None
     labels = None
-    if via is not None or is_dict or is_code:  # one list per object
+    if via is not None or is_dict or is_code or rule_refs is not None:  # a list per object
         refs = list(map(_get_referents, chunk)) if gc_type else [[] for _ in chunk]
         if indeg is not None:
             _count_elements(indeg, map(index.get, map(id, chain.from_iterable(refs))))
+        if rule_refs is not None:
+            hidden = hidden_referents(chunk, rule_refs, tp)
+            if hidden_indeg is not None:
+                _count_elements(hidden_indeg,
+                                map(index.get, map(id, chain.from_iterable(hidden))))
+            refs = list(map(list.__add__, refs, hidden))
+            del hidden
         if is_dict:
             try:
                 keys = list(map(list, map(dict.keys, chunk)))
@@ -836,19 +893,24 @@ def take(roots=None, *, collect: bool = False, via: bool = False,
 # the retained size of one object, without a snapshot
 # --------------------------------------------------------------------------
 
-def _references(objs: list, tys: list) -> list:
+def _references(objs: list, tys: list, hidden: dict | None = None) -> list:
     """The references of ``objs`` (of types ``tys``) as a snapshot records them
-    (``gc.get_referents``, dict keys, code parts), with repeats."""
+    (``gc.get_referents``, dict keys, code parts, the size rules' ``refs``), with
+    repeats.  ``hidden`` (optional) counts, per id, the references to tracked objects
+    found by the rules (which the collector does not see)."""
     found = _get_referents(*objs)
-    extra = _extra_referents(objs, tys)
+    extra = _extra_referents(objs, tys, hidden)
     if extra:
         found.extend(chain.from_iterable(extra.values()))
     return found
 
 
-def _whole_heap_roots(skip: set) -> list:
-    """The roots of a whole-heap snapshot: the tracked objects referenced from more
-    places than the other tracked objects (what :func:`take` finds).
+def _whole_heap_roots(skip: set) -> tuple[list, list]:
+    """``(roots, outside)``: the candidate roots of a whole-heap snapshot, the tracked
+    objects referenced from more places than the other tracked objects, and for each
+    the number of those other references (what :func:`take` finds before it counts
+    the references the size rules see: a list held only by a numpy object array is
+    among these candidates, see :func:`retained_size`).
 
     The references from tracked objects are counted without a table: listing them
     (``gc.get_referents``) raises each referent's reference count by the number of
@@ -861,25 +923,29 @@ def _whole_heap_roots(skip: set) -> list:
     after = list(map(_getrefcount, tracked))
     del listed
     # external references = before - base - (after - before)
-    ext = map(sub, map(add, before, before), after)
-    roots = list(compress(tracked, map((_SINGLE_RC - 1).__lt__, ext)))
-    del tracked, before, after
+    ext = list(map(sub, map(sub, map(add, before, before), after), repeat(_SINGLE_RC - 1)))
+    is_root = _mask(map((0).__lt__, ext))
+    roots = list(compress(tracked, is_root))
+    ext = list(compress(ext, is_root))
+    del tracked, before, after, is_root
     if skip:
-        roots = list(compress(roots, map(not_, map(skip.__contains__, map(id, roots)))))
-    return roots
+        keep = list(map(not_, map(skip.__contains__, map(id, roots))))
+        roots = list(compress(roots, keep))
+        ext = list(compress(ext, keep))
+    return roots, ext
 
 
 def _closure_step(frontier: list, ftys: list, seen: set, outside: bool,
-                  watch: int = 0) -> tuple:
+                  watch: int = 0, hidden: dict | None = None) -> tuple:
     """One breadth-first level: ``(new objects, their types, whether the object of id
-    ``watch`` was referred to)``.
+    ``watch`` was referred to)``; ``hidden`` as for :func:`_references`.
 
     An object referenced exactly once (by the frontier object it was found in) cannot
     be met again: it is neither de-duplicated nor recorded in ``seen`` (most objects;
     the caller holds the watched object, so it is never one of them).  With
     ``outside``, classes and modules are neither listed nor entered.
     """
-    found = _references(frontier, ftys)
+    found = _references(frontier, ftys, hidden)
     single = list(map(eq, map(_getrefcount, found), repeat(_SINGLE_RC)))
     new = list(compress(found, single))
     multi = list(compress(found, map(not_, single)))
@@ -942,42 +1008,73 @@ def retained_size(obj, *, roots=None) -> int:
         skip = _own_ids()
         skip.add(id(skip))  # (and the set itself)
         if root_list is None:
-            root_objs = _whole_heap_roots(skip)
+            root_objs, ext = _whole_heap_roots(skip)
             outside = False
         else:
             skip.add(id(root_list))
             skip |= _namespace_ids()
             root_objs = [r for r in dict(zip(map(id, root_list), root_list)).values()
                          if id(r) not in skip]
+            ext = None
             outside = True
             del root_list
         if id(obj) in skip:
             return 0
-        # 1. what the roots reach without passing through obj (ids, where needed)
-        seen = set(skip)
-        seen.update(map(id, root_objs))
-        alive = id(obj) in seen
-        seen.add(id(obj))
-        frontier = list(compress(root_objs, map(is_not, root_objs, repeat(obj))))
-        ftys = list(map(type, frontier))
-        del root_objs
-        while frontier:
-            frontier, ftys, hit = _closure_step(frontier, ftys, seen, outside, id(obj))
-            alive = alive or hit
-        if not alive:
-            return 0
-        # 2. what obj reaches besides that
-        kept, kept_tys = [obj], [type(obj)]
-        frontier, ftys = [obj], [type(obj)]
-        while frontier:
-            frontier, ftys, _ = _closure_step(frontier, ftys, seen, outside)
-            kept.extend(frontier)
-            kept_tys.extend(ftys)
-        del frontier, ftys, seen
-        return sum(sum(_group_sizes(t, g)) for t, g, _ in _groups(kept, kept_tys))
+        if ext is None:
+            return _retained_walks(obj, root_objs, skip, outside)
+        # A candidate root may be referenced only from objects the collector does not
+        # see into (a list in a numpy object array): it is no root if the size rules
+        # find as many references to it as were left unexplained.  The walks count
+        # those references, apart (``inside``) those from what obj retains; if such a
+        # candidate is referred to from there, the walks are done again without the
+        # candidates that are no roots.  (Not when all the references come from what
+        # is alive anyway: then the candidate is alive anyway too, unless it lies on
+        # a cycle through arrays that nothing else reaches, which obj would then be
+        # credited with by the snapshot but not here.)
+        hidden: dict = {}
+        inside: dict = {}
+        size = _retained_walks(obj, root_objs, skip, outside, hidden, inside)
+        if inside:
+            for k, v in inside.items():
+                hidden[k] = hidden.get(k, 0) + v
+            real = _mask(map(int.__gt__, ext, map(hidden.get, map(id, root_objs), repeat(0))))
+            if real.count(0) and any(map(inside.__contains__, map(
+                    id, compress(root_objs, real.translate(_FLIP))))):
+                root_objs = list(compress(root_objs, real))
+                del real, ext, hidden, inside
+                size = _retained_walks(obj, root_objs, skip, outside)
+        return size
     finally:
         if was_enabled:
             gc.enable()
+
+
+def _retained_walks(obj, root_objs: list, skip: set, outside: bool,
+                    hidden: dict | None = None, inside: dict | None = None) -> int:
+    """The two walks of :func:`retained_size` from ``root_objs``; ``hidden`` and
+    ``inside`` (optional) count the references the size rules find to tracked
+    objects, per id: from what is alive anyway, and from what ``obj`` retains."""
+    # 1. what the roots reach without passing through obj (ids, where needed)
+    seen = set(skip)
+    seen.update(map(id, root_objs))
+    alive = id(obj) in seen
+    seen.add(id(obj))
+    frontier = list(compress(root_objs, map(is_not, root_objs, repeat(obj))))
+    ftys = list(map(type, frontier))
+    while frontier:
+        frontier, ftys, hit = _closure_step(frontier, ftys, seen, outside, id(obj), hidden)
+        alive = alive or hit
+    if not alive:
+        return 0
+    # 2. what obj reaches besides that
+    kept, kept_tys = [obj], [type(obj)]
+    frontier, ftys = [obj], [type(obj)]
+    while frontier:
+        frontier, ftys, _ = _closure_step(frontier, ftys, seen, outside, 0, inside)
+        kept.extend(frontier)
+        kept_tys.extend(ftys)
+    del frontier, ftys, seen
+    return sum(sum(_group_sizes(t, g)) for t, g, _ in _groups(kept, kept_tys))
 
 
 # --------------------------------------------------------------------------
@@ -1309,12 +1406,14 @@ class HeapSnapshot:
             index = dict(zip(ids, range(n)))
             indeg: dict = {}  # references from tracked objects, per row (for the roots)
             labeller = _ViaLabels(index, via_names) if via else None
+            rules = _rules_of([t for t, _, _ in groups])
             for (t, g, _), start in zip(groups, starts):
                 tp = _real(t)
                 counted = indeg if start < ntracked else None
+                rule_refs = rules.get(t)
                 for c0 in range(0, len(g), _CHUNK):
                     chunk = g[c0:c0 + _CHUNK] if len(g) > _CHUNK else g
-                    got = _chunk_edges(chunk, tp, index, counted, labeller)
+                    got = _chunk_edges(chunk, tp, index, counted, labeller, rule_refs, indeg)
                     if got is None:  # leaves: no references
                         off.extend(repeat(off[-1], len(chunk)))
                         continue

@@ -3,8 +3,12 @@
 :func:`get_objects` lists what the garbage collector tracks *and* everything those
 objects reference that the collector does not track: ``str``, ``int``, ``float``,
 ``bytes``, untracked ``dict`` and ``tuple`` objects, code objects and their
-constants, and the ``str`` keys of dictionaries (``gc.get_referents`` skips the
-keys of a str-keyed dict, so Pympler misses them; see Pympler #97/#152).  The walk
+constants, the ``str`` keys of dictionaries (``gc.get_referents`` skips the
+keys of a str-keyed dict, so Pympler misses them; see Pympler #97/#152), and what
+the registered size rules' ``refs=`` say an object holds beyond its
+``gc.get_referents`` (the elements of a numpy object array, an array's ``base``; see
+:func:`pympler_nb.core._thirdparty.hidden_referents`), looked at only for the
+objects whose type has such a rule.  The walk
 is breadth-first over the untracked part of the heap, works in bulk with C-level
 builtins (``gc.get_referents(*objects)``, ``map``, ``itertools``, ``dict(zip(...))``)
 and never recurses.  Selections go through a byte per object (a ``bytearray`` that
@@ -46,6 +50,7 @@ from operator import add, attrgetter, eq, not_, or_
 from typing import Any
 
 from ._layout import _count_elements
+from ._thirdparty import hidden_referents, hidden_refs_rules
 
 __all__ = [
     "get_objects",
@@ -234,7 +239,7 @@ def _dict_key_list(dicts: list) -> list:
 
 # Flags of untracked objects' types (one byte per object, above the frequent
 # type's number, see _type_codes).
-_GC_KIND, _DICT_KIND, _CODE_KIND = 16, 32, 64
+_GC_KIND, _DICT_KIND, _CODE_KIND, _RULE_KIND = 16, 32, 64, 128
 _LOW4 = bytes(i & 15 for i in range(256))
 
 
@@ -246,16 +251,57 @@ def _table(pred: Callable[[int], bool]) -> bytes:
 _HAS_GC = _table(lambda c: c & _GC_KIND)
 _HAS_DICT = _table(lambda c: c & _DICT_KIND)
 _HAS_CODE = _table(lambda c: c & _CODE_KIND)
+_HAS_RULE = _table(lambda c: c & _RULE_KIND)
 
 
-def _type_codes(tys: list, tset: set, frequent: list | tuple = ()) -> bytearray:
+def _rules_of(tset) -> dict:
+    """``{type: refs}`` for the (hashable, see :func:`_type_set`) types of ``tset``
+    whose registered size rule has ``refs``: their objects may hold references that
+    ``gc.get_referents`` does not report (a numpy object array its elements, a view
+    its base), found by :func:`_hidden`."""
+    keys = list(tset)
+    return {k: r for k, r in zip(keys, hidden_refs_rules(list(map(_real, keys))))
+            if r is not None}
+
+
+def _hidden(objs: list, rules: dict) -> list:
+    """What ``objs`` (objects of the types of ``rules``) hold besides their
+    ``gc.get_referents``, by the registered rules' ``refs`` (with repeats)."""
+    if not objs:
+        return []
+    by_type: dict = {}
+    for o in objs:
+        group = by_type.get(id(type(o)))
+        if group is None:
+            group = by_type[id(type(o))] = [type(o)]
+        group.append(o)
+    refs_by_id = {id(_real(k)): r for k, r in rules.items()}
+    out: list = []
+    for group in by_type.values():
+        tp = group[0]
+        refs = refs_by_id.get(id(tp))
+        if refs is not None:
+            out.extend(chain.from_iterable(hidden_referents(group[1:], refs, tp)))
+    return out
+
+
+def _ruled(objects: list, tys: list, rules: dict) -> list:
+    """The objects of ``objects`` (types ``tys``, hashable) whose type is in ``rules``."""
+    if not rules:
+        return []
+    return _select(objects, _mask(map(rules.__contains__, tys)))
+
+
+def _type_codes(tys: list, tset: set, frequent: list | tuple = (),
+                rules: dict | None = None) -> bytearray:
     """A byte per object of types ``tys`` (hashable; ``tset`` their set): the number
     (1..15) of its type in ``frequent`` or 0, plus flags for the kinds whose objects
-    have referents to follow (collector-aware types, dicts, code objects)."""
+    have referents to follow (collector-aware types, dicts, code objects, types
+    with a size rule's ``refs``: ``rules``, see :func:`_rules_of`)."""
     byte = _numbered(frequent)
     for t in tset:
         real = _real(t)
-        bits = 0
+        bits = _RULE_KIND if rules and t in rules else 0
         if real.__flags__ & _HAVE_GC:
             bits |= _GC_KIND
         if issubclass(real, dict):
@@ -267,24 +313,30 @@ def _type_codes(tys: list, tset: set, frequent: list | tuple = ()) -> bytearray:
     return _mask(map(byte.get, tys, repeat(0))) if byte else bytearray(len(tys))
 
 
-def _referents_of_untracked(frontier: list, codes: bytearray) -> list:
+def _referents_of_untracked(frontier: list, codes: bytearray, rules: dict | None = None,
+                            ) -> list:
     """Untracked objects referenced by the objects of ``frontier``, with repeats.
 
     ``frontier`` holds objects that were just found (all untracked), ``codes`` their
-    :func:`_type_codes`.  Their referents come from three places: the
+    :func:`_type_codes`.  Their referents come from four places: the
     ``tp_traverse`` of GC-capable types (untracked tuples and dicts), the stored
-    attributes of code objects, and the keys of dicts.  Most of the frontier is
+    attributes of code objects, the keys of dicts, and the size rules' ``refs`` of
+    the types in ``rules`` (what a numpy array holds).  Most of the frontier is
     leaves (str, int, ...): only the few containers are read.
     """
     found = gc.get_referents(*_select(frontier, codes.translate(_HAS_GC)))
     found.extend(chain.from_iterable(map(_code_parts,
                                          _select(frontier, codes.translate(_HAS_CODE)))))
     found.extend(_dict_key_list(_select(frontier, codes.translate(_HAS_DICT))))
+    if rules:
+        found.extend(_hidden(_select(frontier, codes.translate(_HAS_RULE)), rules))
     return list(filterfalse(_is_tracked, found))
 
 
-def _frontier_codes(frontier: list, frequent: list | None = None) -> tuple[list, bytearray]:
-    """``(types, codes)`` of a frontier: hashable types and :func:`_type_codes`.
+def _frontier_codes(frontier: list, frequent: list | None = None,
+                    ) -> tuple[list, bytearray, dict]:
+    """``(types, codes, rules)`` of a frontier: hashable types, :func:`_type_codes`
+    and :func:`_rules_of` its types.
 
     ``frequent`` (the numbering of a whole part) gets the frontier's frequent types
     that it lacks appended, up to 15: the numbers already given stay valid.
@@ -295,7 +347,8 @@ def _frontier_codes(frontier: list, frequent: list | None = None) -> tuple[list,
     elif len(frequent) < 15:
         known = set(frequent)
         frequent.extend([t for t in _frequent_types(ftys) if t not in known][:15 - len(frequent)])
-    return ftys, _type_codes(ftys, ftypes, frequent)
+    rules = _rules_of(ftypes)
+    return ftys, _type_codes(ftys, ftypes, frequent, rules), rules
 
 
 def _new_ids(cand: dict, seen: dict, skip: dict | None) -> list:
@@ -314,7 +367,8 @@ def _with_repeats(level1: list, skip: dict[int, Any] | None) -> list:
     frontier = list(seen.values())
     deeper: list = []
     while frontier:
-        found = _referents_of_untracked(frontier, _frontier_codes(frontier)[1])
+        _, fcodes, rules = _frontier_codes(frontier)
+        found = _referents_of_untracked(frontier, fcodes, rules)
         cand = dict(zip(map(id, found), found))
         new_ids = _new_ids(cand, seen, skip)
         frontier = list(map(cand.__getitem__, new_ids))
@@ -324,11 +378,16 @@ def _with_repeats(level1: list, skip: dict[int, Any] | None) -> list:
     return level1
 
 
-def _level1(tracked: list, dicts: list) -> list:
+def _level1(tracked: list, dicts: list, ruled: list | None = None,
+            rules: dict | None = None) -> list:
     """The untracked direct referents of ``tracked`` objects (with repeats), plus the
-    keys of ``dicts`` (tracked dicts among them) that the collector does not visit."""
+    keys of ``dicts`` (tracked dicts among them) that the collector does not visit,
+    plus what ``ruled`` (those whose type is in ``rules``) hold besides their
+    ``gc.get_referents`` (see :func:`_hidden`)."""
     level1 = list(filterfalse(_is_tracked, gc.get_referents(*tracked)))
     level1.extend(filterfalse(_is_tracked, _dict_key_list(dicts)))
+    if ruled:
+        level1.extend(filterfalse(_is_tracked, _hidden(ruled, rules)))
     return level1
 
 
@@ -363,13 +422,13 @@ def _untracked_closure(level1: list, skip: dict | set | None) -> _Part:
     seen: dict[int, Any] = {}
     untracked = _singles(level1, skip, seen)
     frequent: list = []
-    utys, codes = _frontier_codes(untracked, frequent)
+    utys, codes, rules = _frontier_codes(untracked, frequent)
     frontier, fcodes = untracked, codes
     while frontier:
-        found = _referents_of_untracked(frontier, fcodes)
+        found = _referents_of_untracked(frontier, fcodes, rules)
         frontier = _singles(found, skip, seen)
         del found
-        ftys, fcodes = _frontier_codes(frontier, frequent)
+        ftys, fcodes, rules = _frontier_codes(frontier, frequent)
         untracked.extend(frontier)
         utys.extend(ftys)
         codes.extend(fcodes)
@@ -425,10 +484,11 @@ _TO_DROP = bytes([0, _DROP]) + bytes(254)
 
 
 def _tracked_part(skip: dict[int, Any] | None, include_frames: bool,
-                  depth: int) -> tuple[_Part, list]:
-    """``(part, dicts)``: the objects the collector tracks, without frames (unless
-    ``include_frames``) and without the objects whose id is in ``skip``; and the
-    dicts among them.
+                  depth: int) -> tuple[_Part, list, list, dict]:
+    """``(part, dicts, ruled, rules)``: the objects the collector tracks, without frames
+    (unless ``include_frames``) and without the objects whose id is in ``skip``; the
+    dicts among them; those of a type with a size rule's ``refs`` and those rules
+    (see :func:`_rules_of`).
 
     One pass over the types gives each object a byte: its type's number among the
     frequent types and flags (dict, frame, of a type some skipped object has).  Ids,
@@ -452,6 +512,7 @@ def _tracked_part(skip: dict[int, Any] | None, include_frames: bool,
                 flags[t] = flags.get(t, 0) | _SKIPPABLE
         except TypeError:  # an unhashable class: test every object
             test_all = True
+    rules = _rules_of(ttypes)
     del ttypes
     n = len(tracked)
     codes = _mask(map(flags.get, ttys, repeat(0))) if flags else bytearray(n)
@@ -482,6 +543,7 @@ def _tracked_part(skip: dict[int, Any] | None, include_frames: bool,
         codes = bytearray(compress(codes, gone.translate(_FLIP)))
     del gone
     tdicts = _select(tracked, codes.translate(_IS_DICT))
+    ruled = _ruled(tracked, ttys, rules)
     codes = codes.translate(_LOW4)
     if include_frames:
         own, outer = _own_frames(depth + 3)
@@ -493,7 +555,7 @@ def _tracked_part(skip: dict[int, Any] | None, include_frames: bool,
         codes.extend(bytes(len(frames)))  # (counted with the other types)
         del own, outer, listed
     del frames
-    return _Part(tracked, ttys, codes, frequent), tdicts
+    return _Part(tracked, ttys, codes, frequent), tdicts, ruled, rules
 
 
 def _walk(include_frames: bool = False, remove_dups: bool = True,
@@ -517,9 +579,9 @@ def _walk(include_frames: bool = False, remove_dups: bool = True,
     was_enabled = gc.isenabled()
     gc.disable()  # no collection (and no finalizer) in the middle of the walk
     try:
-        tpart, tdicts = _tracked_part(skip, include_frames, depth)
-        level1 = _level1(tpart.objects, tdicts)
-        del tdicts
+        tpart, tdicts, ruled, rules = _tracked_part(skip, include_frames, depth)
+        level1 = _level1(tpart.objects, tdicts, ruled, rules)
+        del tdicts, ruled
         if not remove_dups:
             return tpart, _Part(_with_repeats(level1, skip), None)
         upart = _untracked_closure(level1, skip)
@@ -590,7 +652,8 @@ def get_objects(remove_dups: bool = True, include_frames: bool = False) -> list:
     list holds every object reachable from those through objects the collector
     does not track: ``str``/``int``/``float``/``bytes`` objects, untracked
     ``dict`` and ``tuple`` objects and what they hold, code objects with their
-    constants and names, and the ``str`` keys of dictionaries.
+    constants and names, the ``str`` keys of dictionaries, and the elements of
+    numpy object arrays (what the size rules' ``refs=`` reach).
 
     Parameters
     ----------
@@ -761,8 +824,9 @@ def filter(objects: Iterable, Type: type | tuple | None = None,  # noqa: A001 - 
 def get_referents(object: Any, level: int = 1) -> list:  # noqa: A002 - Pympler's name
     """Objects referenced by ``object``, up to ``level`` references away, each once.
 
-    Unlike ``gc.get_referents`` this also returns the ``str`` keys of a dict and
-    the constants and names of a code object.  Breadth-first, no recursion;
+    Unlike ``gc.get_referents`` this also returns the ``str`` keys of a dict,
+    the constants and names of a code object and what the size rules' ``refs=`` say
+    an object holds (a numpy object array's elements, an array's base).  Breadth-first, no recursion;
     ``object`` itself appears only if it is reachable from itself.
 
     Parameters
@@ -800,8 +864,13 @@ def get_referents(object: Any, level: int = 1) -> list:  # noqa: A002 - Pympler'
 
 
 def _direct_referents(objs: list) -> list:
-    """Referents of ``objs`` (tp_traverse, dict keys, code object parts), with repeats."""
+    """Referents of ``objs`` (tp_traverse, dict keys, code object parts, size rules'
+    ``refs``), with repeats."""
     found = gc.get_referents(*objs)
+    tset, tys = _type_set(list(map(type, objs)))
+    rules = _rules_of(tset)
+    if rules:
+        found.extend(_hidden(_ruled(objs, tys, rules), rules))
     dicts = [o for o in objs if isinstance(o, dict)]
     if dicts:
         found.extend(_dict_key_list(dicts))

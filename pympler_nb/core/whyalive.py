@@ -57,6 +57,7 @@ import sys
 import types
 
 from ._format import format_size, one_line, safe_repr
+from ._thirdparty import hidden_referents, hidden_refs_rules
 from ._graphwalk import (
     CO_OPTIMIZED,
     GraphEdge,
@@ -1016,6 +1017,7 @@ def _closure(seeds, stop: set[int], max_nodes: int):
     members: list = []
     index: dict[int, int] = {}
     kids_of: list[list[int]] = []
+    rules: dict[int, object] = {}  # id(type) -> its size rule's refs (or None)
     stack = list(seeds)
     while stack:
         x = stack.pop()
@@ -1025,6 +1027,7 @@ def _closure(seeds, stop: set[int], max_nodes: int):
         index[xid] = len(members)
         members.append(x)
         refs = gc.get_referents(x)
+        refs.extend(_hidden_refs(x, rules))  # what a numpy object array holds
         if issubclass(type(x), dict):
             keys = list(dict.keys(x))
             if keys and all(type(k) is str for k in keys):
@@ -1037,6 +1040,17 @@ def _closure(seeds, stop: set[int], max_nodes: int):
             return None
     x = None
     return members, index, kids_of
+
+
+def _hidden_refs(x, rules: dict) -> list:
+    """What ``x`` holds that ``gc.get_referents`` does not show, by the size rules'
+    ``refs=`` (a numpy object array's elements, an array's base); ``rules`` caches the
+    rule per type for one walk."""
+    tp = type(x)
+    refs = rules.get(id(tp), rules)
+    if refs is rules:
+        refs = rules[id(tp)] = hidden_refs_rules([tp])[0]
+    return [] if refs is None else hidden_referents([x], refs, tp)[0]
 
 
 _FLIP = bytes([1, 0]) + bytes(254)  # bytearray.translate table: 0 <-> 1
