@@ -59,17 +59,17 @@ The rest is a thin, safer layer over :mod:`tracemalloc`: :func:`start`, :func:`s
 
 ``dump``/``load`` use tracemalloc's own file format (a pickle of a
 ``tracemalloc.Snapshot``), so files are interchangeable with ``tracemalloc``.
-:func:`load` unpickles with a restricted unpickler that can build only tracemalloc's
-snapshot classes and plain data: a hostile file cannot run code (it raises
-:class:`SnapshotFormatError`).  ``tracemalloc.Snapshot.load`` has no such guard.
+:func:`load` does not unpickle: a reader of our own interprets only the opcodes of a
+snapshot file and builds only tracemalloc's snapshot classes and plain data, without
+calling, hashing or printing anything, so a hostile file can neither run code nor
+expand shared references exponentially (it raises :class:`SnapshotFormatError`, in
+time and memory linear in its size).  ``tracemalloc.Snapshot.load`` has no such guard.
 """
 
 from __future__ import annotations
 
 import fnmatch
-import io
 import os
-import pickle
 import sys
 import time
 import tracemalloc
@@ -78,6 +78,7 @@ from itertools import compress
 from operator import itemgetter, not_
 from tracemalloc import DomainFilter, Filter
 
+from . import _safeio
 from ._format import format_size
 from ._layout import _count_elements
 
@@ -481,12 +482,12 @@ class Snapshot:
 
     def dump(self, path) -> None:
         """Write the snapshot in tracemalloc's format (``tracemalloc.Snapshot.dump``)."""
-        self.raw.dump(os.fspath(path))
+        self.raw.dump(_safeio.fspath(path, "tracemalloc snapshot"))
 
     @staticmethod
-    def load(path) -> "Snapshot":
+    def load(path, *, max_bytes: int = _safeio.MAX_BYTES) -> "Snapshot":
         """Read a snapshot file safely; see :func:`load`."""
-        return load(path)
+        return load(path, max_bytes=max_bytes)
 
 
 def _as_snapshot(obj, name: str) -> Snapshot:
@@ -498,74 +499,318 @@ def _as_snapshot(obj, name: str) -> Snapshot:
                     % (name, type(obj).__name__))
 
 
+# --------------------------------------------------------------------------
+# reading snapshot files: a pickle reader of our own
+# --------------------------------------------------------------------------
+#
+# tracemalloc's format is a pickle of a tracemalloc.Snapshot.  ``pickle.Unpickler``
+# (even with a restricted ``find_class``) is not safe on hostile files: a few hundred
+# bytes of shared references (memo gets) make a DAG whose hashing (dict keys, sets)
+# or repr expands exponentially, and deeply nested tuples overflow the C stack when
+# hashed.  This reader interprets only the opcodes a snapshot needs, never calls
+# anything, never hashes or prints what it builds, and refuses everything else; its
+# work and memory are linear in the file's size.  The result is then checked at the
+# fixed depths of the format (each traceback once, however often it is shared) and
+# only then turned into a ``tracemalloc.Snapshot``.
+
 _ALLOWED_CLASSES = {("tracemalloc", "Snapshot"): tracemalloc.Snapshot,
                     ("tracemalloc", "_Traces"): tracemalloc._Traces}
+#: largest integer a snapshot field may hold (pandas' int64)
+_INT_LIMIT = 1 << 63
 
 
-class _SafeUnpickler(pickle.Unpickler):
-    """Builds only tracemalloc's snapshot classes; any other global is refused."""
+class _Global:
+    __slots__ = ("cls",)
 
-    def find_class(self, module, name):
-        cls = _ALLOWED_CLASSES.get((module, name))
-        if cls is None:
-            raise SnapshotFormatError(
-                "refusing to load %s.%s: a tracemalloc snapshot file holds only "
-                "tracemalloc.Snapshot data (is this file from Snapshot.dump?)" % (module, name))
-        return cls
+    def __init__(self, cls):
+        self.cls = cls
 
-    def persistent_load(self, pid):
-        raise SnapshotFormatError("persistent ids are not allowed in a snapshot file")
+
+class _Instance:
+    """An allowed class's instance as the file describes it (nothing is called)."""
+
+    __slots__ = ("cls", "state")
+
+    def __init__(self, cls):
+        self.cls = cls
+        self.state = None
+
+
+class _Mark:
+    __slots__ = ()
+
+
+_MARK = _Mark()
+
+
+def _kind(obj) -> str:
+    """What a value read from a file is, without printing it (no repr: it may be a DAG)."""
+    if type(obj) is _Instance:
+        return "a %s object" % obj.cls.__name__
+    if type(obj) is int:
+        return "int %d" % obj if -10**12 < obj < 10**12 else "an int of %d bits" % obj.bit_length()
+    if type(obj) is str:
+        return "str of length %d" % len(obj)
+    if obj is None:
+        return "None"
+    return "a %s of %d items" % (type(obj).__name__, len(obj)) if type(obj) in (tuple, list, dict) \
+        else type(obj).__name__
+
+
+def _read_pickle(data, path: str):
+    """Interpret the pickle ``data`` (protocol 2 to 5, the opcodes of a snapshot file)."""
+    from struct import unpack_from
+
+    def bad(what: str, pos: int) -> SnapshotFormatError:
+        return SnapshotFormatError("%s: not a readable tracemalloc snapshot (%s at byte %d)"
+                                   % (path, what, pos))
+
+    n = len(data)
+    if n < 2 or data[0] != 0x80 or not 2 <= data[1] <= 5:
+        raise bad("no pickle protocol 2-5 header; Snapshot.dump writes one", 0)
+    stack: list = []
+    marks: list = []
+    memo: list = []  # a list: 8 bytes per entry (picklers number entries 0, 1, 2...)
+    # containers and instances built: a real file spends 4 bytes or more on each, so
+    # memory stays within a small multiple of the file's size
+    budget = n // 4 + 16
+    pos = 2
+
+    def take(count: int, at: int):
+        nonlocal pos
+        if pos + count > n:
+            raise bad("truncated", at)
+        out = data[pos:pos + count]
+        pos += count
+        return out
+
+    def pop_mark(at: int) -> list:
+        if not marks:
+            raise bad("no MARK for this opcode", at)
+        k = marks.pop()
+        items = stack[k + 1:]
+        del stack[k:]  # the items and the mark
+        return items
+
+    def pop(at: int, count: int = 1) -> list:
+        if len(stack) - (marks[-1] + 1 if marks else 0) < count:
+            raise bad("stack underflow", at)
+        items = stack[-count:]
+        del stack[-count:]
+        return items
+
+    def text(raw, at: int) -> str:
+        try:
+            return bytes(raw).decode("utf-8", "surrogatepass")
+        except UnicodeDecodeError:
+            raise bad("a string that is not UTF-8", at) from None
+
+    def container(at: int) -> None:
+        nonlocal budget
+        budget -= 1
+        if budget < 0:
+            raise bad("more objects than a file of this size can describe", at)
+
+    while True:
+        if pos >= n:
+            raise bad("truncated: no STOP opcode", pos)
+        at = pos
+        op = data[pos]
+        pos += 1
+        if op == 0x95:  # FRAME: length of the next frame (only a hint)
+            take(8, at)
+        elif op == 0x8C:  # SHORT_BINUNICODE
+            length = take(1, at)[0]
+            stack.append(text(take(length, at), at))
+        elif op == 0x58:  # BINUNICODE
+            length = unpack_from("<I", take(4, at))[0]
+            stack.append(text(take(length, at), at))
+        elif op == 0x8D:  # BINUNICODE8
+            length = unpack_from("<Q", take(8, at))[0]
+            stack.append(text(take(length, at), at))
+        elif op == 0x4B:  # BININT1
+            stack.append(take(1, at)[0])
+        elif op == 0x4D:  # BININT2
+            stack.append(unpack_from("<H", take(2, at))[0])
+        elif op == 0x4A:  # BININT
+            stack.append(unpack_from("<i", take(4, at))[0])
+        elif op in (0x8A, 0x8B):  # LONG1, LONG4
+            length = take(1, at)[0] if op == 0x8A else unpack_from("<i", take(4, at))[0]
+            if not 0 <= length <= 9:
+                raise bad("an integer of %d bytes (no snapshot field needs more than 8)" % length, at)
+            stack.append(int.from_bytes(take(length, at), "little", signed=True))
+        elif op == 0x4E:  # NONE
+            stack.append(None)
+        elif op == 0x28:  # MARK
+            marks.append(len(stack))
+            stack.append(_MARK)
+        elif op == 0x29:  # EMPTY_TUPLE
+            stack.append(())
+        elif op in (0x85, 0x86, 0x87):  # TUPLE1, TUPLE2, TUPLE3
+            container(at)
+            stack.append(tuple(pop(at, op - 0x84)))
+        elif op == 0x74:  # TUPLE
+            container(at)
+            stack.append(tuple(pop_mark(at)))
+        elif op == 0x5D:  # EMPTY_LIST
+            container(at)
+            stack.append([])
+        elif op == 0x61:  # APPEND
+            item = pop(at)[0]
+            target = stack[-1] if stack else None
+            if type(target) is not list:
+                raise bad("APPEND to %s" % _kind(target), at)
+            target.append(item)
+        elif op == 0x65:  # APPENDS
+            items = pop_mark(at)
+            target = stack[-1] if stack else None
+            if type(target) is not list:
+                raise bad("APPENDS to %s" % _kind(target), at)
+            target.extend(items)
+        elif op == 0x7D:  # EMPTY_DICT
+            container(at)
+            stack.append({})
+        elif op in (0x73, 0x75):  # SETITEM, SETITEMS
+            items = pop(at, 2) if op == 0x73 else pop_mark(at)
+            target = stack[-1] if stack else None
+            if type(target) is not dict or len(items) % 2:
+                raise bad("SETITEM(S) on %s" % _kind(target), at)
+            for k in range(0, len(items), 2):
+                key = items[k]
+                if type(key) is not str:  # only str keys: nothing else is ever hashed
+                    raise bad("a dict key that is %s, not a str" % _kind(key), at)
+                if key in target:
+                    raise bad("duplicate key %r" % key[:40], at)
+                target[key] = items[k + 1]
+        elif op in (0x94, 0x71, 0x72):  # MEMOIZE, BINPUT, LONG_BINPUT
+            if op == 0x94:
+                index = len(memo)
+            elif op == 0x71:
+                index = take(1, at)[0]
+            else:
+                index = unpack_from("<I", take(4, at))[0]
+            if not stack or type(stack[-1]) is _Mark:
+                raise bad("memoizing nothing", at)
+            if index == len(memo):
+                memo.append(stack[-1])
+            elif index < len(memo):
+                memo[index] = stack[-1]
+            else:
+                raise bad("memo entry %d out of sequence" % index, at)
+        elif op in (0x68, 0x6A):  # BINGET, LONG_BINGET
+            index = take(1, at)[0] if op == 0x68 else unpack_from("<I", take(4, at))[0]
+            if index >= len(memo):
+                raise bad("a reference to unknown memo entry %d" % index, at)
+            stack.append(memo[index])  # shared, never copied
+        elif op in (0x93, 0x63):  # STACK_GLOBAL, GLOBAL
+            if op == 0x93:
+                module, name = pop(at, 2)
+            else:
+                end1 = data.find(b"\n", pos, min(n, pos + 256))
+                end2 = data.find(b"\n", end1 + 1, min(n, end1 + 257)) if end1 >= 0 else -1
+                if end2 < 0:
+                    raise bad("a malformed GLOBAL", at)
+                module, name = text(data[pos:end1], at), text(data[end1 + 1:end2], at)
+                pos = end2 + 1
+            cls = _ALLOWED_CLASSES.get((module, name)) if type(module) is str and type(name) is str else None
+            if cls is None:
+                raise SnapshotFormatError(
+                    "%s: refusing to load %s.%s: a tracemalloc snapshot file holds only "
+                    "tracemalloc.Snapshot data (is this file from Snapshot.dump?)"
+                    % (path, str(module)[:80], str(name)[:80]))
+            stack.append(_Global(cls))
+        elif op == 0x81:  # NEWOBJ: cls, args -> an empty instance (nothing is called)
+            container(at)
+            cls, args = pop(at, 2)
+            if type(cls) is not _Global or args != ():
+                raise bad("NEWOBJ of %s" % _kind(cls), at)
+            stack.append(_Instance(cls.cls))
+        elif op == 0x62:  # BUILD: set an instance's state once
+            state = pop(at)[0]
+            target = stack[-1] if stack else None
+            if type(target) is not _Instance or target.state is not None or type(state) is not dict:
+                raise bad("BUILD of %s with %s" % (_kind(target), _kind(state)), at)
+            target.state = state
+        elif op == 0x2E:  # STOP
+            if len(stack) != 1 or marks:
+                raise bad("STOP with %d values on the stack" % len(stack), at)
+            if pos != n:
+                raise bad("%d bytes after the end of the pickle" % (n - pos), pos)
+            return stack[0]
+        else:
+            raise bad("opcode %r, which a snapshot file does not use" % bytes([op]), at)
+
+
+def _int_in(value, lo: int, hi: int) -> bool:
+    return type(value) is int and lo <= value < hi
 
 
 def _validate(raw: object, path: str) -> tracemalloc.Snapshot:
-    if type(raw) is not tracemalloc.Snapshot:
-        raise SnapshotFormatError("%s: not a tracemalloc snapshot (found %s)"
-                                  % (path, type(raw).__name__))
-    state = raw.__dict__
-    if set(state) != {"traces", "traceback_limit"}:
-        raise SnapshotFormatError("%s: unexpected snapshot fields %s"
-                                  % (path, sorted(map(str, state))))
+    """Check what :func:`_read_pickle` built and make the ``tracemalloc.Snapshot``."""
+    def bad(what: str) -> SnapshotFormatError:
+        return SnapshotFormatError("%s: not a tracemalloc snapshot (%s)" % (path, what))
+
+    if type(raw) is not _Instance or raw.cls is not tracemalloc.Snapshot:
+        raise bad("found %s" % _kind(raw))
+    state = raw.state
+    if type(state) is not dict or set(state) != {"traces", "traceback_limit"}:
+        raise bad("unexpected snapshot fields %s" % (
+            "none" if state is None else ", ".join(sorted(k[:40] for k in state)[:10])))
     limit = state["traceback_limit"]
     traces = state["traces"]
-    if type(limit) is not int or limit < 1:
-        raise SnapshotFormatError("%s: traceback_limit must be an int >= 1, got %r" % (path, limit))
-    if type(traces) is not tracemalloc._Traces or set(traces.__dict__) != {"_traces"}:
-        raise SnapshotFormatError("%s: malformed traces" % path)
-    items = traces._traces
+    if not _int_in(limit, 1, 1 << 31):
+        raise bad("traceback_limit must be an int >= 1, got %s" % _kind(limit))
+    if type(traces) is not _Instance or traces.cls is not tracemalloc._Traces \
+            or type(traces.state) is not dict or set(traces.state) != {"_traces"}:
+        raise bad("malformed traces: %s" % _kind(traces))
+    items = traces.state["_traces"]
     if type(items) not in (list, tuple):
-        raise SnapshotFormatError("%s: traces must be a list, got %s" % (path, type(items).__name__))
+        raise bad("traces must be a list, got %s" % _kind(items))
     checked: set = set()
     for i, t in enumerate(items):
-        ok = (type(t) is tuple and len(t) == 4 and type(t[0]) is int and type(t[1]) is int
-              and t[1] >= 0 and type(t[2]) is tuple and (t[3] is None or type(t[3]) is int))
+        ok = (type(t) is tuple and len(t) == 4 and _int_in(t[0], 0, 1 << 32)
+              and _int_in(t[1], 0, _INT_LIMIT) and type(t[2]) is tuple
+              and (t[3] is None or _int_in(t[3], 0, 1 << 31)))
         if ok and id(t[2]) not in checked:
-            ok = all(type(f) is tuple and len(f) == 2 and type(f[0]) is str and type(f[1]) is int
+            ok = all(type(f) is tuple and len(f) == 2 and type(f[0]) is str and _int_in(f[1], 0, 1 << 31)
                      for f in t[2])
             checked.add(id(t[2]))
         if not ok:
-            raise SnapshotFormatError("%s: trace %d is malformed: %s" % (path, i, repr(t)[:200]))
-    return raw
+            what = ", ".join(map(_kind, t[:4])) if type(t) is tuple else _kind(t)
+            raise SnapshotFormatError("%s: trace %d is malformed (%s; expected (domain, size >= 0 "
+                                      "and < 2**63, traceback of (filename, lineno) frames, "
+                                      "total frames or None))" % (path, i, what))
+    return tracemalloc.Snapshot(items if type(items) is tuple else tuple(items), limit)
 
 
-def load(path) -> Snapshot:
+def _pickle_sniffer(path: str):
+    def sniff(first: bytes) -> None:
+        if len(first) < 2 or first[0] != 0x80 or not 2 <= first[1] <= 5:
+            raise SnapshotFormatError(
+                "%s: not a tracemalloc snapshot (it starts with %s; Snapshot.dump files start "
+                "with a pickle protocol header, b'\\x80\\x05')" % (path, _safeio.describe_start(first)))
+    return sniff
+
+
+def load(path, *, max_bytes: int = _safeio.MAX_BYTES) -> Snapshot:
     """Load a snapshot written by :meth:`Snapshot.dump` or ``tracemalloc.Snapshot.dump``.
 
-    Safe: the file is unpickled by an unpickler that can create only
-    ``tracemalloc.Snapshot`` / its trace list and plain tuples, ints and strings, and the
-    result is checked field by field.  Anything else raises :class:`SnapshotFormatError`
-    without running code from the file.
+    Safe: the file is read by a pickle interpreter of our own that knows only the
+    opcodes of a snapshot file and can create only ``tracemalloc.Snapshot`` / its
+    trace list and plain tuples, lists, ints and strings, without calling, hashing or
+    printing anything it builds; shared references stay shared (a "DAG bomb" is not
+    expanded).  The result is checked field by field.  Anything else raises
+    :class:`SnapshotFormatError` (a ``ValueError``) naming the file, in time and memory
+    linear in its size.  A file larger than ``max_bytes`` (default 256 MiB) is refused
+    before it is read; a missing or unreadable file or a directory raises an
+    :class:`OSError` naming it.
     """
-    path = os.fspath(path)
-    with open(path, "rb") as fp:
-        data = fp.read()
-    try:
-        raw = _SafeUnpickler(io.BytesIO(data)).load()
-    except SnapshotFormatError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - truncated/garbled pickle
-        raise SnapshotFormatError("%s: not a readable tracemalloc snapshot (%s: %s)"
-                                  % (path, type(exc).__name__, exc)) from None
-    return Snapshot(_validate(raw, path))
+    name = _safeio.display_path(_safeio.fspath(path, "tracemalloc snapshot"))
+    data, name = _safeio.read_file(path, what="tracemalloc snapshot", max_bytes=max_bytes,
+                                   error=SnapshotFormatError, sniff=_pickle_sniffer(name))
+    raw = _read_pickle(data, name)
+    del data
+    return Snapshot(_validate(raw, name))
 
 
 # --------------------------------------------------------------------------

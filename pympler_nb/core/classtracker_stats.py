@@ -515,12 +515,6 @@ def _gzip_text(raw: bytes | bytearray, name: str, limit: int) -> bytes | bytearr
 def _decode(raw: bytes | bytearray | str, name: str, limit: int) -> Any:
     if not isinstance(raw, str) and raw[:2] == b"\x1f\x8b":
         raw = _gzip_text(raw, name, limit)
-    if not isinstance(raw, str):
-        try:
-            raw = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise ValueError(f"stats file {name!r}: not UTF-8 text ({exc.reason} at byte {exc.start}); "
-                             "is it a Pympler pickle? Those cannot be loaded") from None
     return _safeio.loads_json(raw, what="stats file", name=name)
 
 
