@@ -70,6 +70,8 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
+import struct as _struct
 import sys
 import time
 import tracemalloc
@@ -557,192 +559,261 @@ def _kind(obj) -> str:
         else type(obj).__name__
 
 
+# What Snapshot.dump writes most: a frame (filename from the memo, line number) and a
+# trace (domain, size, traceback from the memo, total frames), each memoized.  Each
+# layout is one alternative of a regex (``lastindex`` tells which) with a struct
+# format to read its numbers: one match instead of 4 to 7 opcodes.  Anything else
+# goes through the general loop.
+def _layouts(prefix: bytes, parts: list, suffix: bytes):
+    from itertools import product
+
+    alts, fmts = [], {}
+    for i, combo in enumerate(product(*parts), 1):
+        alts.append(b"(" + re.escape(prefix) + b"".join(re.escape(op) + b"." * size for op, size, _ in combo)
+                    + re.escape(suffix) + b")")
+        fmts[i] = _struct.Struct("<" + "x" * len(prefix) + "".join("x" + f for _, _, f in combo))
+    return re.compile(b"|".join(alts), re.S).match, fmts
+
+
+_INT_OPS = [(b"K", 1, "B"), (b"M", 2, "H"), (b"J", 4, "i")]
+_GET_OPS = [(b"h", 1, "B"), (b"j", 4, "I")]
+_FRAME_MATCH, _FRAME_FMT = _layouts(b"", [_GET_OPS, _INT_OPS[:2]], b"\x86\x94")
+_TRACE_MATCH, _TRACE_FMT = _layouts(b"(", [_INT_OPS[:1], _INT_OPS, _GET_OPS, _INT_OPS[:1]], b"t\x94")
+
+
 def _read_pickle(data, path: str):
-    """Interpret the pickle ``data`` (protocol 2 to 5, the opcodes of a snapshot file)."""
-    from struct import unpack_from
+    """Interpret the pickle ``data`` (protocol 2 to 5, the opcodes of a snapshot file).
 
-    def bad(what: str, pos: int) -> SnapshotFormatError:
-        return SnapshotFormatError("%s: not a readable tracemalloc snapshot (%s at byte %d)"
-                                   % (path, what, pos))
-
+    One pass over the opcodes, the frequent ones first; the loop only pushes, pops
+    and builds tuples, lists and str-keyed dicts.  Truncated or inconsistent data
+    ends in :class:`SnapshotFormatError`.
+    """
+    data = bytes(data)
     n = len(data)
     if n < 2 or data[0] != 0x80 or not 2 <= data[1] <= 5:
-        raise bad("no pickle protocol 2-5 header; Snapshot.dump writes one", 0)
+        raise SnapshotFormatError("%s: not a tracemalloc snapshot (no pickle protocol 2-5 header; "
+                                  "Snapshot.dump writes one)" % path)
     stack: list = []
+    push = stack.append
     marks: list = []
     memo: list = []  # a list: 8 bytes per entry (picklers number entries 0, 1, 2...)
+    memoize = memo.append
     # containers and instances built: a real file spends 4 bytes or more on each, so
     # memory stays within a small multiple of the file's size
     budget = n // 4 + 16
+    unpack_from = _struct.unpack_from
     pos = 2
+    at = 0
 
-    def take(count: int, at: int):
-        nonlocal pos
-        if pos + count > n:
-            raise bad("truncated", at)
-        out = data[pos:pos + count]
-        pos += count
-        return out
+    def bad(what: str) -> SnapshotFormatError:
+        return SnapshotFormatError("%s: not a readable tracemalloc snapshot (%s at byte %d)"
+                                   % (path, what, at))
 
-    def pop_mark(at: int) -> list:
+    def text(start: int, length: int) -> str:
+        if start + length > n:
+            raise bad("truncated string")
+        try:
+            return data[start:start + length].decode("utf-8", "surrogatepass")
+        except UnicodeDecodeError:
+            raise bad("a string that is not UTF-8") from None
+
+    def pop_mark() -> list:
         if not marks:
-            raise bad("no MARK for this opcode", at)
+            raise bad("no MARK for this opcode")
         k = marks.pop()
         items = stack[k + 1:]
         del stack[k:]  # the items and the mark
         return items
 
-    def pop(at: int, count: int = 1) -> list:
-        if len(stack) - (marks[-1] + 1 if marks else 0) < count:
-            raise bad("stack underflow", at)
-        items = stack[-count:]
-        del stack[-count:]
-        return items
-
-    def text(raw, at: int) -> str:
-        try:
-            return bytes(raw).decode("utf-8", "surrogatepass")
-        except UnicodeDecodeError:
-            raise bad("a string that is not UTF-8", at) from None
-
-    def container(at: int) -> None:
-        nonlocal budget
-        budget -= 1
-        if budget < 0:
-            raise bad("more objects than a file of this size can describe", at)
-
-    while True:
-        if pos >= n:
-            raise bad("truncated: no STOP opcode", pos)
-        at = pos
-        op = data[pos]
-        pos += 1
-        if op == 0x95:  # FRAME: length of the next frame (only a hint)
-            take(8, at)
-        elif op == 0x8C:  # SHORT_BINUNICODE
-            length = take(1, at)[0]
-            stack.append(text(take(length, at), at))
-        elif op == 0x58:  # BINUNICODE
-            length = unpack_from("<I", take(4, at))[0]
-            stack.append(text(take(length, at), at))
-        elif op == 0x8D:  # BINUNICODE8
-            length = unpack_from("<Q", take(8, at))[0]
-            stack.append(text(take(length, at), at))
-        elif op == 0x4B:  # BININT1
-            stack.append(take(1, at)[0])
-        elif op == 0x4D:  # BININT2
-            stack.append(unpack_from("<H", take(2, at))[0])
-        elif op == 0x4A:  # BININT
-            stack.append(unpack_from("<i", take(4, at))[0])
-        elif op in (0x8A, 0x8B):  # LONG1, LONG4
-            length = take(1, at)[0] if op == 0x8A else unpack_from("<i", take(4, at))[0]
-            if not 0 <= length <= 9:
-                raise bad("an integer of %d bytes (no snapshot field needs more than 8)" % length, at)
-            stack.append(int.from_bytes(take(length, at), "little", signed=True))
-        elif op == 0x4E:  # NONE
-            stack.append(None)
-        elif op == 0x28:  # MARK
-            marks.append(len(stack))
-            stack.append(_MARK)
-        elif op == 0x29:  # EMPTY_TUPLE
-            stack.append(())
-        elif op in (0x85, 0x86, 0x87):  # TUPLE1, TUPLE2, TUPLE3
-            container(at)
-            stack.append(tuple(pop(at, op - 0x84)))
-        elif op == 0x74:  # TUPLE
-            container(at)
-            stack.append(tuple(pop_mark(at)))
-        elif op == 0x5D:  # EMPTY_LIST
-            container(at)
-            stack.append([])
-        elif op == 0x61:  # APPEND
-            item = pop(at)[0]
-            target = stack[-1] if stack else None
-            if type(target) is not list:
-                raise bad("APPEND to %s" % _kind(target), at)
-            target.append(item)
-        elif op == 0x65:  # APPENDS
-            items = pop_mark(at)
-            target = stack[-1] if stack else None
-            if type(target) is not list:
-                raise bad("APPENDS to %s" % _kind(target), at)
-            target.extend(items)
-        elif op == 0x7D:  # EMPTY_DICT
-            container(at)
-            stack.append({})
-        elif op in (0x73, 0x75):  # SETITEM, SETITEMS
-            items = pop(at, 2) if op == 0x73 else pop_mark(at)
-            target = stack[-1] if stack else None
-            if type(target) is not dict or len(items) % 2:
-                raise bad("SETITEM(S) on %s" % _kind(target), at)
-            for k in range(0, len(items), 2):
-                key = items[k]
-                if type(key) is not str:  # only str keys: nothing else is ever hashed
-                    raise bad("a dict key that is %s, not a str" % _kind(key), at)
-                if key in target:
-                    raise bad("duplicate key %r" % key[:40], at)
-                target[key] = items[k + 1]
-        elif op in (0x94, 0x71, 0x72):  # MEMOIZE, BINPUT, LONG_BINPUT
-            if op == 0x94:
-                index = len(memo)
-            elif op == 0x71:
-                index = take(1, at)[0]
+    frame_at, frame_fmt, trace_at, trace_fmt = _FRAME_MATCH, _FRAME_FMT, _TRACE_MATCH, _TRACE_FMT
+    try:
+        while True:
+            at = pos
+            op = data[pos]
+            pos += 1
+            if op == 0x28 or op == 0x68 or op == 0x6A:  # fast paths: a whole trace or frame
+                m = trace_at(data, at) if op == 0x28 else frame_at(data, at)
+                if m is not None:
+                    budget -= 1
+                    if op == 0x28:
+                        d, size, ref, nframe = trace_fmt[m.lastindex].unpack_from(data, at)
+                        item = (d, size, memo[ref], nframe)
+                    else:
+                        ref, lineno = frame_fmt[m.lastindex].unpack_from(data, at)
+                        item = (memo[ref], lineno)
+                    push(item)
+                    memoize(item)
+                    pos = m.end()
+                    continue
+            if op == 0x4B:  # BININT1
+                push(data[pos])
+                pos += 1
+            elif op == 0x94:  # MEMOIZE
+                memoize(stack[-1])
+            elif op == 0x86:  # TUPLE2
+                budget -= 1
+                b = stack.pop()
+                stack[-1] = (stack[-1], b)
+            elif op == 0x68:  # BINGET
+                push(memo[data[pos]])  # shared, never copied
+                pos += 1
+            elif op == 0x4D:  # BININT2
+                push(data[pos] | data[pos + 1] << 8)
+                pos += 2
+            elif op == 0x6A:  # LONG_BINGET
+                push(memo[unpack_from("<I", data, pos)[0]])
+                pos += 4
+            elif op == 0x28:  # MARK
+                marks.append(len(stack))
+                push(_MARK)
+            elif op == 0x74:  # TUPLE
+                budget -= 1
+                push(tuple(pop_mark()))
+            elif op == 0x4A:  # BININT
+                push(unpack_from("<i", data, pos)[0])
+                pos += 4
+            elif op == 0x4E:  # NONE
+                push(None)
+            elif op == 0x85:  # TUPLE1
+                budget -= 1
+                stack[-1] = (stack[-1],)
+            elif op == 0x87:  # TUPLE3
+                budget -= 1
+                c = stack.pop()
+                b = stack.pop()
+                stack[-1] = (stack[-1], b, c)
+            elif op == 0x29:  # EMPTY_TUPLE
+                push(())
+            elif op == 0x8C:  # SHORT_BINUNICODE
+                length = data[pos]
+                push(text(pos + 1, length))
+                pos += 1 + length
+            elif op == 0x58:  # BINUNICODE
+                length = unpack_from("<I", data, pos)[0]
+                push(text(pos + 4, length))
+                pos += 4 + length
+            elif op == 0x8D:  # BINUNICODE8
+                length = unpack_from("<Q", data, pos)[0]
+                push(text(pos + 8, length))
+                pos += 8 + length
+            elif op in (0x8A, 0x8B):  # LONG1, LONG4
+                if op == 0x8A:
+                    length = data[pos]
+                    pos += 1
+                else:
+                    length = unpack_from("<i", data, pos)[0]
+                    pos += 4
+                if not 0 <= length <= 9:
+                    raise bad("an integer of %d bytes (no snapshot field needs more than 8)" % length)
+                if pos + length > n:
+                    raise bad("truncated integer")
+                push(int.from_bytes(data[pos:pos + length], "little", signed=True))
+                pos += length
+            elif op == 0x95:  # FRAME: the length of the next frame (only a hint)
+                pos += 8
+            elif op in (0x71, 0x72):  # BINPUT, LONG_BINPUT
+                if op == 0x71:
+                    index = data[pos]
+                    pos += 1
+                else:
+                    index = unpack_from("<I", data, pos)[0]
+                    pos += 4
+                if index == len(memo):
+                    memoize(stack[-1])
+                elif index < len(memo):
+                    memo[index] = stack[-1]
+                else:
+                    raise bad("memo entry %d out of sequence" % index)
+            elif op == 0x5D:  # EMPTY_LIST
+                budget -= 1
+                push([])
+            elif op == 0x61:  # APPEND
+                item = stack.pop()
+                if type(stack[-1]) is not list:
+                    raise bad("APPEND to %s" % _kind(stack[-1]))
+                stack[-1].append(item)
+            elif op == 0x65:  # APPENDS
+                items = pop_mark()
+                if not stack or type(stack[-1]) is not list:
+                    raise bad("APPENDS to %s" % (_kind(stack[-1]) if stack else "nothing"))
+                stack[-1].extend(items)
+            elif op == 0x7D:  # EMPTY_DICT
+                budget -= 1
+                push({})
+            elif op in (0x73, 0x75):  # SETITEM, SETITEMS
+                if op == 0x73:
+                    value = stack.pop()
+                    items = [stack.pop(), value]
+                else:
+                    items = pop_mark()
+                target = stack[-1] if stack else None
+                if type(target) is not dict or len(items) % 2:
+                    raise bad("SETITEM(S) on %s" % _kind(target))
+                for k in range(0, len(items), 2):
+                    key = items[k]
+                    if type(key) is not str:  # only str keys: nothing else is ever hashed
+                        raise bad("a dict key that is %s, not a str" % _kind(key))
+                    if key in target:
+                        raise bad("duplicate key %r" % key[:40])
+                    target[key] = items[k + 1]
+            elif op in (0x93, 0x63):  # STACK_GLOBAL, GLOBAL
+                if op == 0x93:
+                    name = stack.pop()
+                    module = stack.pop()
+                else:
+                    end1 = data.find(b"\n", pos, min(n, pos + 256))
+                    end2 = data.find(b"\n", end1 + 1, min(n, end1 + 257)) if end1 >= 0 else -1
+                    if end2 < 0:
+                        raise bad("a malformed GLOBAL")
+                    module, name = text(pos, end1 - pos), text(end1 + 1, end2 - end1 - 1)
+                    pos = end2 + 1
+                cls = _ALLOWED_CLASSES.get((module, name)) if type(module) is str and type(name) is str \
+                    else None
+                if cls is None:
+                    raise SnapshotFormatError(
+                        "%s: refusing to load %s.%s: a tracemalloc snapshot file holds only "
+                        "tracemalloc.Snapshot data (is this file from Snapshot.dump?)"
+                        % (path, module[:80] if type(module) is str else _kind(module),
+                           name[:80] if type(name) is str else _kind(name)))
+                push(_Global(cls))
+            elif op == 0x81:  # NEWOBJ: cls, args -> an empty instance (nothing is called)
+                budget -= 1
+                args = stack.pop()
+                cls = stack.pop()
+                if type(cls) is not _Global or type(args) is not tuple or args:
+                    raise bad("NEWOBJ of %s" % _kind(cls))
+                push(_Instance(cls.cls))
+            elif op == 0x62:  # BUILD: set an instance's state once
+                state = stack.pop()
+                target = stack[-1]
+                if type(target) is not _Instance or target.state is not None or type(state) is not dict:
+                    raise bad("BUILD of %s with %s" % (_kind(target), _kind(state)))
+                target.state = state
+            elif op == 0x2E:  # STOP
+                if len(stack) != 1 or marks:
+                    raise bad("STOP with %d values on the stack" % len(stack))
+                if pos != n:
+                    at = pos
+                    raise bad("%d bytes after the end of the pickle" % (n - pos))
+                return stack[0]
+            elif op == 0x80:  # PROTO (again)
+                pos += 1
             else:
-                index = unpack_from("<I", take(4, at))[0]
-            if not stack or type(stack[-1]) is _Mark:
-                raise bad("memoizing nothing", at)
-            if index == len(memo):
-                memo.append(stack[-1])
-            elif index < len(memo):
-                memo[index] = stack[-1]
-            else:
-                raise bad("memo entry %d out of sequence" % index, at)
-        elif op in (0x68, 0x6A):  # BINGET, LONG_BINGET
-            index = take(1, at)[0] if op == 0x68 else unpack_from("<I", take(4, at))[0]
-            if index >= len(memo):
-                raise bad("a reference to unknown memo entry %d" % index, at)
-            stack.append(memo[index])  # shared, never copied
-        elif op in (0x93, 0x63):  # STACK_GLOBAL, GLOBAL
-            if op == 0x93:
-                module, name = pop(at, 2)
-            else:
-                end1 = data.find(b"\n", pos, min(n, pos + 256))
-                end2 = data.find(b"\n", end1 + 1, min(n, end1 + 257)) if end1 >= 0 else -1
-                if end2 < 0:
-                    raise bad("a malformed GLOBAL", at)
-                module, name = text(data[pos:end1], at), text(data[end1 + 1:end2], at)
-                pos = end2 + 1
-            cls = _ALLOWED_CLASSES.get((module, name)) if type(module) is str and type(name) is str else None
-            if cls is None:
-                raise SnapshotFormatError(
-                    "%s: refusing to load %s.%s: a tracemalloc snapshot file holds only "
-                    "tracemalloc.Snapshot data (is this file from Snapshot.dump?)"
-                    % (path, str(module)[:80], str(name)[:80]))
-            stack.append(_Global(cls))
-        elif op == 0x81:  # NEWOBJ: cls, args -> an empty instance (nothing is called)
-            container(at)
-            cls, args = pop(at, 2)
-            if type(cls) is not _Global or args != ():
-                raise bad("NEWOBJ of %s" % _kind(cls), at)
-            stack.append(_Instance(cls.cls))
-        elif op == 0x62:  # BUILD: set an instance's state once
-            state = pop(at)[0]
-            target = stack[-1] if stack else None
-            if type(target) is not _Instance or target.state is not None or type(state) is not dict:
-                raise bad("BUILD of %s with %s" % (_kind(target), _kind(state)), at)
-            target.state = state
-        elif op == 0x2E:  # STOP
-            if len(stack) != 1 or marks:
-                raise bad("STOP with %d values on the stack" % len(stack), at)
-            if pos != n:
-                raise bad("%d bytes after the end of the pickle" % (n - pos), pos)
-            return stack[0]
-        else:
-            raise bad("opcode %r, which a snapshot file does not use" % bytes([op]), at)
+                raise bad("opcode %r, which a snapshot file does not use" % bytes([op]))
+            if budget < 0:
+                raise bad("more objects than a file of this size can describe")
+    except (IndexError, _struct.error):
+        raise bad("truncated or inconsistent pickle (a value, memo entry or stack item is "
+                  "missing)") from None
 
 
 def _int_in(value, lo: int, hi: int) -> bool:
     return type(value) is int and lo <= value < hi
+
+
+def _ints_in(values, lo: int, hi: int) -> bool:
+    """All ``values`` are ints in [lo, hi) (checked in bulk; types before values)."""
+    return not values or (set(map(type, values)) == {int} and lo <= min(values) and max(values) < hi)
 
 
 def _validate(raw: object, path: str) -> tracemalloc.Snapshot:
@@ -766,20 +837,32 @@ def _validate(raw: object, path: str) -> tracemalloc.Snapshot:
     items = traces.state["_traces"]
     if type(items) not in (list, tuple):
         raise bad("traces must be a list, got %s" % _kind(items))
-    checked: set = set()
-    for i, t in enumerate(items):
-        ok = (type(t) is tuple and len(t) == 4 and _int_in(t[0], 0, 1 << 32)
-              and _int_in(t[1], 0, _INT_LIMIT) and type(t[2]) is tuple
-              and (t[3] is None or _int_in(t[3], 0, 1 << 31)))
-        if ok and id(t[2]) not in checked:
-            ok = all(type(f) is tuple and len(f) == 2 and type(f[0]) is str and _int_in(f[1], 0, 1 << 31)
-                     for f in t[2])
-            checked.add(id(t[2]))
-        if not ok:
-            what = ", ".join(map(_kind, t[:4])) if type(t) is tuple else _kind(t)
-            raise SnapshotFormatError("%s: trace %d is malformed (%s; expected (domain, size >= 0 "
-                                      "and < 2**63, traceback of (filename, lineno) frames, "
-                                      "total frames or None))" % (path, i, what))
+    # column checks in bulk (types first: nothing is compared or hashed before that)
+    traces_ok = not items or (set(map(type, items)) == {tuple} and set(map(len, items)) == {4})
+    if traces_ok and items:
+        domains, sizes, tbs, nframes = (list(map(itemgetter(k), items)) for k in range(4))
+        tbs_unique = list({id(tb): tb for tb in tbs}.values())
+        frames = [f for tb in tbs_unique if type(tb) is tuple for f in tb]
+        traces_ok = (_ints_in(domains, 0, 1 << 32) and _ints_in(sizes, 0, _INT_LIMIT)
+                     and set(map(type, tbs_unique)) == {tuple}
+                     and _ints_in([f for f in nframes if f is not None], 0, 1 << 31)
+                     and (not frames or (set(map(type, frames)) == {tuple} and set(map(len, frames)) == {2})))
+        if traces_ok and frames:
+            names, lines = map(itemgetter(0), frames), list(map(itemgetter(1), frames))
+            traces_ok = set(map(type, names)) == {str} and _ints_in(lines, 0, 1 << 31)
+        del domains, sizes, tbs, nframes, tbs_unique, frames
+    if not traces_ok:  # find the first bad trace, for the message
+        for i, t in enumerate(items):
+            ok = (type(t) is tuple and len(t) == 4 and _int_in(t[0], 0, 1 << 32)
+                  and _int_in(t[1], 0, _INT_LIMIT) and type(t[2]) is tuple
+                  and (t[3] is None or _int_in(t[3], 0, 1 << 31))
+                  and all(type(f) is tuple and len(f) == 2 and type(f[0]) is str
+                          and _int_in(f[1], 0, 1 << 31) for f in t[2]))
+            if not ok:
+                what = ", ".join(map(_kind, t[:4])) if type(t) is tuple else _kind(t)
+                raise SnapshotFormatError("%s: trace %d is malformed (%s; expected (domain, size >= 0 "
+                                          "and < 2**63, traceback of (filename, lineno) frames, "
+                                          "total frames or None))" % (path, i, what))
     return tracemalloc.Snapshot(items if type(items) is tuple else tuple(items), limit)
 
 
