@@ -9,7 +9,7 @@ and, when it is JSON, :func:`loads_json`:
   :class:`OSError` subclass (``FileNotFoundError``, ``IsADirectoryError``,
   ``PermissionError``...) whose message names the kind of file, the path and the
   problem (``cannot read heap snapshot '/x.json': No such file or directory``).
-* **Size.** A file larger than ``max_bytes`` (default :data:`MAX_BYTES`, 256 MiB;
+* **Size.** A file larger than ``max_bytes`` (default :data:`MAX_BYTES`, 128 MiB;
   every loader takes a ``max_bytes=`` keyword to raise it) is refused with a
   ``ValueError`` before anything is read when it is a regular file (its size is
   known); other files (pipes, ``/dev/zero``) are read in chunks, at most
@@ -40,7 +40,7 @@ __all__ = ["MAX_BYTES", "MAX_JSON_DEPTH", "check_max_bytes", "display_path", "lo
            "read_file", "read_stream"]
 
 #: default largest file a loader reads (bytes; uncompressed for gzip files)
-MAX_BYTES = 256 << 20
+MAX_BYTES = 128 << 20
 #: deepest JSON nesting a loader parses (the formats need far less)
 MAX_JSON_DEPTH = 512
 

@@ -884,7 +884,7 @@ def load(path, *, max_bytes: int = _safeio.MAX_BYTES) -> Snapshot:
     printing anything it builds; shared references stay shared (a "DAG bomb" is not
     expanded).  The result is checked field by field.  Anything else raises
     :class:`SnapshotFormatError` (a ``ValueError``) naming the file, in time and memory
-    linear in its size.  A file larger than ``max_bytes`` (default 256 MiB) is refused
+    linear in its size.  A file larger than ``max_bytes`` (default 128 MiB) is refused
     before it is read; a missing or unreadable file or a directory raises an
     :class:`OSError` naming it.
     """

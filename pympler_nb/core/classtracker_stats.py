@@ -50,7 +50,7 @@ A tree is flat, its nodes in preorder: each node is followed by its ``refs`` ref
 Version 1 files (the same, but ``tree = {"size": int, "flat": int, "name": str or
 null, "refs": [tree, ...]}``, nested) are still read.
 
-Loading is bounded: files larger than ``max_bytes`` (default 256 MiB) and JSON nested
+Loading is bounded: files larger than ``max_bytes`` (default 128 MiB) and JSON nested
 deeper than 512 levels are refused with a ``ValueError`` before they are parsed; a
 missing, unreadable file or a directory raises an ``OSError`` naming it (see
 :mod:`._safeio`).
@@ -503,7 +503,8 @@ def _sniffer(name: str):
 
 
 def _gzip_text(raw: bytes | bytearray, name: str, limit: int) -> bytes | bytearray:
-    """The decompressed content of a gzip stats file, read in bounded chunks."""
+    """The decompressed content of a gzip stats file, read in bounded chunks (at most
+    ``limit + 1`` bytes are decompressed)."""
     try:
         with gzip.GzipFile(fileobj=io.BytesIO(raw)) as gz:
             return _safeio.read_stream(gz, what="stats file", name=name, max_bytes=limit,
@@ -576,7 +577,7 @@ class Stats:
             File name (gzip is detected) or a file opened for reading (binary or text).
         max_bytes : int
             Refuse files larger than this (uncompressed; default :data:`MAX_STATS_BYTES`,
-            256 MiB): a regular file before it is read, a stream or gzip data after
+            128 MiB): a regular file before it is read, a stream or gzip data after
             ``max_bytes + 1`` bytes.
 
         Raises

@@ -1859,7 +1859,7 @@ def load(path, *, max_bytes: int = _safeio.MAX_BYTES) -> HeapSnapshot:
     The file is plain JSON: loading never runs code.  Every field is checked (format
     name, version, types and ranges, graph offsets); a malformed or foreign file
     raises :class:`HeapFormatError` (a ``ValueError``) naming the file and the bad
-    field.  Loading is bounded: a file larger than ``max_bytes`` (default 256 MiB)
+    field.  Loading is bounded: a file larger than ``max_bytes`` (default 128 MiB)
     is refused before it is read, one that does not start like JSON after its first
     chunk, one nested deeper than the format allows before it is parsed.  A missing
     or unreadable file or a directory raises an :class:`OSError` naming it.
