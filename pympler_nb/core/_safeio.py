@@ -36,7 +36,7 @@ import stat
 from itertools import accumulate
 from typing import Any, Callable
 
-__all__ = ["MAX_BYTES", "MAX_JSON_DEPTH", "check_max_bytes", "display_path", "loads_json",
+__all__ = ["MAX_BYTES", "MAX_JSON_DEPTH", "check_max_bytes", "display_path", "dumps_json", "loads_json",
            "read_file", "read_stream"]
 
 #: default largest file a loader reads (bytes; uncompressed for gzip files)
@@ -79,8 +79,9 @@ def _os_error(exc: OSError, what: str, name: str) -> OSError:
     return out
 
 
-def _too_large(what: str, name: str, size: str, limit: int, error: type) -> ValueError:
-    return error(f"{what} {name!r} is {size} bytes, more than max_bytes={limit}; "
+def _too_large(what: str, name: str, size: int | None, limit: int, error: type) -> ValueError:
+    amount = f"is {size:_} bytes, more than" if size is not None else "holds more than"
+    return error(f"{what} {name!r} {amount} max_bytes={limit}; "
                  "pass a larger max_bytes= to the loader if you trust the file")
 
 
@@ -120,7 +121,7 @@ def read_stream(fobj: Any, *, what: str, name: str, max_bytes: int,
     else:
         data = _read_chunks(fobj.read, max_bytes, first, bytearray())
     if len(data) > max_bytes:
-        raise _too_large(what, name, f"more than {max_bytes}", max_bytes, error)
+        raise _too_large(what, name, None, max_bytes, error)
     return data
 
 
@@ -150,7 +151,7 @@ def read_file(path: Any, *, what: str, max_bytes: int,
                 raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
             regular = stat.S_ISREG(st.st_mode)
             if regular and st.st_size > max_bytes:
-                raise _too_large(what, name, f"{st.st_size:,}".replace(",", "_"), max_bytes, error)
+                raise _too_large(what, name, st.st_size, max_bytes, error)
             if hasattr(os, "set_blocking"):
                 os.set_blocking(fd, True)
             read = lambda n: os.read(fd, n)  # noqa: E731
@@ -164,7 +165,7 @@ def read_file(path: Any, *, what: str, max_bytes: int,
     finally:
         os.close(fd)
     if len(data) > max_bytes:
-        raise _too_large(what, name, f"more than {max_bytes}", max_bytes, error)
+        raise _too_large(what, name, None, max_bytes, error)
     return data, name
 
 
@@ -212,7 +213,11 @@ def json_depth(data: bytes | bytearray) -> int:
     strings are not counted); linear in the size, with byte-level C operations.
     """
     s = _ESCAPE.sub(b"", data).translate(None, _DELETE)
-    s = _STRING.sub(b"", s)
+    # strings: quotes alternate (open, close); dropping adjacent pairs keeps that, and
+    # most strings hold no bracket, so few are left for the regex
+    s = s.replace(b'""', b"")
+    if b'"' in s:
+        s = _STRING.sub(b"", s)
     return max(accumulate(map(_DELTA.__getitem__, s)), default=0)
 
 
@@ -236,6 +241,30 @@ def _pairs(pairs: list) -> dict:
     return out
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(r"\\\\|\\u([dD][89a-fA-F][0-9a-fA-F]{2})")
+
+
+def _escape_surrogate(m: re.Match) -> str:
+    return "\\u%04x" % ord(m.group())
+
+
+def _unescape_surrogate(m: re.Match) -> str:
+    return m.group() if m.group(1) is None else chr(int(m.group(1), 16))
+
+
+def dumps_json(doc: Any) -> bytes:
+    """``doc`` as compact UTF-8 JSON that :func:`loads_json` reads back exactly.
+
+    Characters outside ASCII are written as they are, except surrogate code points
+    (not encodable in UTF-8), written as ``\\uXXXX`` escapes, each read back as
+    one code point: a lone surrogate, or a high one followed by a low one, stays what
+    it was (a standard reader would join the pair into one character).
+    """
+    text = json.dumps(doc, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return _SURROGATE.sub(_escape_surrogate, text).encode("utf-8")
+
+
 def loads_json(data: bytes | bytearray | str, *, what: str, name: str,
                max_depth: int = MAX_JSON_DEPTH, error: type = ValueError) -> Any:
     """Parse a JSON document of a loader's format; every problem raises ``error``
@@ -255,6 +284,8 @@ def loads_json(data: bytes | bytearray | str, *, what: str, name: str,
     if depth > max_depth:
         raise error(f"{prefix}: nested {depth} levels deep, more than the {max_depth} this "
                     "format allows (not a file this loader wrote)")
+    if "\\u" in text:  # surrogate escapes as single code points (see dumps_json)
+        text = _SURROGATE_ESCAPE.sub(_unescape_surrogate, text)
     try:
         return json.loads(text, parse_constant=_no_constant, parse_float=_finite_float,
                           object_pairs_hook=_pairs)

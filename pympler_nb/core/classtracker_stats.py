@@ -12,9 +12,10 @@ and where. Pympler's pickled dumps cannot be read (and are not meant to be).
 
 File format (version 2)
 -----------------------
-A JSON document in ASCII (other characters, lone surrogates included, as ``\\uXXXX``
-escapes, so every string comes back exactly), gzip-compressed when the file name ends
-in ``.gz`` (loading detects gzip by its magic bytes). Every key below is required, no
+A UTF-8 JSON document, gzip-compressed when the file name ends in ``.gz`` (loading
+detects gzip by its magic bytes). Surrogate code points (not encodable in UTF-8) are
+written as ``\\uXXXX`` escapes and read back one code point each, so every string
+comes back exactly (a lone surrogate, or a high one followed by a low one). Every key below is required, no
 other key is allowed; ``int`` means a JSON integer in [0, 2**63) (never
 ``true``/``false``; sizes a hostile ``__sizeof__`` made negative, fractional or absurd
 are written clamped to that range), ``float`` a finite number (``NaN``/``Infinity``
@@ -600,8 +601,8 @@ class Stats:
             raw = _safeio.read_stream(fdump, what="stats file", name=name, max_bytes=max_bytes,
                                       sniff=_sniffer(name))
         else:
-            raise TypeError(f"load_stats: fdump must be a path (str, bytes, os.PathLike) or a file "
-                            f"opened for reading, got {type(fdump).__name__}")
+            raise TypeError(f"stats file: the path must be a str, bytes or os.PathLike (or a file "
+                            f"opened for reading), got {type(fdump).__name__}")
         doc = _decode(raw, name, max_bytes)
         del raw
         index, snapshots, epoch = _Reader(repr(name)).document(doc)
@@ -626,9 +627,8 @@ class Stats:
             self.tracker.stop_periodic_snapshots()
         with self._guard():
             doc = _stats_to_json(self.index, self.snapshots, self.epoch if self.epoch is not None else 0.0)
-            # ASCII with \\u escapes: lone surrogates and every other code point survive
-            text = json.dumps(doc, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
-        data = text.encode("ascii")
+            # UTF-8; surrogate code points as \\u escapes, read back one by one
+            data = _safeio.dumps_json(doc)
         if isinstance(fdump, (str, bytes, os.PathLike)):
             if os.fspath(fdump)[-3:] in (".gz", b".gz"):
                 data = gzip.compress(data, mtime=0)
@@ -637,7 +637,7 @@ class Stats:
             return
         try:
             if isinstance(fdump, io.TextIOBase):
-                fdump.write(text)
+                fdump.write(data.decode("utf-8"))
             else:
                 fdump.write(data)
         finally:

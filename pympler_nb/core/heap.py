@@ -78,7 +78,6 @@ group in bulk when the snapshot is taken.
 from __future__ import annotations
 
 import gc
-import json
 import os
 import sys
 import time
@@ -1710,9 +1709,9 @@ class HeapSnapshot:
         }
         path = _safeio.fspath(path, "heap snapshot")
         tmp = path + (b".tmp" if isinstance(path, bytes) else ".tmp")
-        # ASCII (\\u escapes): names with lone surrogates come back exactly
-        with open(tmp, "w", encoding="ascii") as fp:
-            json.dump(data, fp, separators=(",", ":"), ensure_ascii=True)
+        # UTF-8; names with surrogates come back exactly (see _safeio.dumps_json)
+        with open(tmp, "wb") as fp:
+            fp.write(_safeio.dumps_json(data))
         os.replace(tmp, path)
 
 
