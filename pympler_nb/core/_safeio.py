@@ -206,11 +206,13 @@ _DELTA[ord("[")] = _DELTA[ord("{")] = 1
 _DELTA[ord("]")] = _DELTA[ord("}")] = -1
 
 
-def json_depth(data: bytes | bytearray) -> int:
+def json_depth(data: bytes | bytearray, stop: int | None = None) -> int:
     """Deepest nesting of arrays/objects in a JSON text, without recursion.
 
     An upper bound of what ``json.loads`` would recurse through (brackets inside
     strings are not counted); linear in the size, with byte-level C operations.
+    With ``stop``, a run of more than ``stop`` opening brackets returns ``stop + 1``
+    at once (the depth is larger than ``stop``; no need to know by how much).
     """
     s = _ESCAPE.sub(b"", data).translate(None, _DELETE)
     # strings: quotes alternate (open, close); dropping adjacent pairs keeps that, and
@@ -218,6 +220,8 @@ def json_depth(data: bytes | bytearray) -> int:
     s = s.replace(b'""', b"")
     if b'"' in s:
         s = _STRING.sub(b"", s)
+    if stop is not None and re.search(rb"[\[{]{%d}" % (stop + 1), s):
+        return stop + 1
     return max(accumulate(map(_DELTA.__getitem__, s)), default=0)
 
 
@@ -279,10 +283,10 @@ def loads_json(data: bytes | bytearray | str, *, what: str, name: str,
             text = bytes(data).decode("utf-8")
         except UnicodeDecodeError as exc:
             raise error(f"{prefix}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    depth = json_depth(raw)
+    depth = json_depth(raw, stop=max_depth)
     del raw
     if depth > max_depth:
-        raise error(f"{prefix}: nested {depth} levels deep, more than the {max_depth} this "
+        raise error(f"{prefix}: nested more than {max_depth} levels deep, more than this "
                     "format allows (not a file this loader wrote)")
     if "\\u" in text:  # surrogate escapes as single code points (see dumps_json)
         text = _SURROGATE_ESCAPE.sub(_unescape_surrogate, text)

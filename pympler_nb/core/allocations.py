@@ -519,6 +519,9 @@ _ALLOWED_CLASSES = {("tracemalloc", "Snapshot"): tracemalloc.Snapshot,
                     ("tracemalloc", "_Traces"): tracemalloc._Traces}
 #: largest integer a snapshot field may hold (pandas' int64)
 _INT_LIMIT = 1 << 63
+#: deepest stack a snapshot file needs: a batch of 1000 traces or a traceback of up to
+#: 65535 frames (tracemalloc's largest depth) between a MARK and its TUPLE
+_MAX_STACK = 70_000
 
 
 class _Global:
@@ -635,6 +638,8 @@ def _read_pickle(data, path: str):
                 m = trace_at(data, at) if op == 0x28 else frame_at(data, at)
                 if m is not None:
                     budget -= 1
+                    if len(stack) > _MAX_STACK:
+                        raise bad("more than %d values on the stack" % _MAX_STACK)
                     if op == 0x28:
                         d, size, ref, nframe = trace_fmt[m.lastindex].unpack_from(data, at)
                         item = (d, size, memo[ref], nframe)
@@ -664,6 +669,8 @@ def _read_pickle(data, path: str):
                 push(memo[unpack_from("<I", data, pos)[0]])
                 pos += 4
             elif op == 0x28:  # MARK
+                if len(stack) > _MAX_STACK:
+                    raise bad("more than %d values on the stack" % _MAX_STACK)
                 marks.append(len(stack))
                 push(_MARK)
             elif op == 0x74:  # TUPLE
@@ -726,6 +733,8 @@ def _read_pickle(data, path: str):
                     raise bad("memo entry %d out of sequence" % index)
             elif op == 0x5D:  # EMPTY_LIST
                 budget -= 1
+                if len(stack) > _MAX_STACK:
+                    raise bad("more than %d values on the stack" % _MAX_STACK)
                 push([])
             elif op == 0x61:  # APPEND
                 item = stack.pop()
@@ -739,6 +748,8 @@ def _read_pickle(data, path: str):
                 stack[-1].extend(items)
             elif op == 0x7D:  # EMPTY_DICT
                 budget -= 1
+                if len(stack) > _MAX_STACK:
+                    raise bad("more than %d values on the stack" % _MAX_STACK)
                 push({})
             elif op in (0x73, 0x75):  # SETITEM, SETITEMS
                 if op == 0x73:

@@ -323,7 +323,7 @@ def test_non_finite_and_duplicate_keys():
 
 
 def test_deep_nesting_and_size_limit(tracker):
-    with pytest.raises(ValueError, match="nested 100001 levels deep, more than the 512"):
+    with pytest.raises(ValueError, match="nested more than 512 levels deep"):
         Stats().load_stats(io.StringIO("{" + "[" * 100000 + "]" * 100000 + "}"))
     bomb = gzip.compress(b" " * (1 << 22))
     with pytest.raises(ValueError, match="max_bytes"):

@@ -56,7 +56,18 @@ _CHILD = textwrap.dedent("""
     from pympler_nb.core import allocations, heap
     from pympler_nb.core.classtracker_stats import Stats
     PATH = sys.argv[1]
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+    def status(field):  # kB, from /proc (Linux)
+        with open("/proc/self/status") as f:
+            return next(int(line.split()[1]) for line in f if line.startswith(field + ":"))
+
+    try:  # reset the peak RSS to the current RSS: the peak then is the load's own
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        base, peak_of = status("VmRSS"), lambda: status("VmHWM")
+    except OSError:
+        base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        peak_of = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t0 = time.perf_counter()
     try:
         CALL
@@ -64,7 +75,7 @@ _CHILD = textwrap.dedent("""
     except BaseException as exc:
         error = [type(exc).__name__, str(exc)[:500]]
     seconds = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = peak_of()
     print(json.dumps({"error": error, "seconds": seconds, "rss_growth_mb": (peak - base) / 1024}))
 """)
 
@@ -303,7 +314,7 @@ def test_million_deep_json_refused(kind, opener, tmp_path):
     closer = "]" if opener == "[" else "}"
     path = tmp_path / "deep.json"
     path.write_text("{\"x\":" + opener * 10**6 + "1" + closer * 10**6 + "}")
-    _refused(kind, path, r"nested 1000001 levels deep, more than the \d+ this format allows")
+    _refused(kind, path, r"nested more than (512|8) levels deep, more than this format allows")
 
 
 def test_json_depth_scan_ignores_brackets_in_strings():
@@ -444,8 +455,8 @@ BOMBS = {
     "hash_bomb": (hash_bomb, "a dict key that is a tuple of 2 items, not a str"),
     "state_key_bomb": (state_key_bomb, "a dict key that is a tuple of 2 items, not a str"),
     "deep_tuples": (deep_tuples, "more objects than a file of this size can describe"),
-    "deep_lists": (deep_lists_appended, "more objects than a file of this size can describe"),
-    "many_empty_lists": (many_empty_lists, "more objects than a file of this size can describe"),
+    "deep_lists": (deep_lists_appended, "more than 70000 values on the stack"),
+    "many_empty_lists": (many_empty_lists, "more than 70000 values on the stack"),
 }
 
 
@@ -762,3 +773,12 @@ def test_json_surrogate_pair_of_code_points_is_not_joined():
     doc = {"pair": "\ud800\udfff", "astral": "\U000103ff", "lone": "x\udc80y"}
     back = _safeio.loads_json(_safeio.dumps_json(doc), what="test", name="t")
     assert back == doc and len(back["pair"]) == 2 and len(back["astral"]) == 1
+
+
+def test_json_depth_exact_and_early_stop():
+    interleaved = b"[" + b"[[]" * 600 + b"]" * 601
+    assert _safeio.json_depth(interleaved) == 601
+    assert _safeio.json_depth(b"[" * 20 + b"]" * 20, stop=8) == 9
+    assert _safeio.json_depth(b"[" * 8 + b"]" * 8, stop=8) == 8
+    with pytest.raises(ValueError, match="nested more than 512 levels"):
+        _safeio.loads_json(b'{"a":' + interleaved + b"}", what="test", name="t")
