@@ -782,3 +782,15 @@ def test_json_depth_exact_and_early_stop():
     assert _safeio.json_depth(b"[" * 8 + b"]" * 8, stop=8) == 8
     with pytest.raises(ValueError, match="nested more than 512 levels"):
         _safeio.loads_json(b'{"a":' + interleaved + b"}", what="test", name="t")
+
+
+def test_html_report_of_hostile_text(tmp_path):
+    """The HTML report of loaded stats with surrogates, NUL, RTL marks is written."""
+    from pympler_nb.core.classtracker_stats import HtmlStats
+
+    texts = ["\udc80cls", "<b>&\x00", "\u202eRTL", "line\nbreak", '"q"\\', "f", "\ud800\udfff", "x", "d\udc80"]
+    _stats_with(texts).dump_stats(tmp_path / "h.json")
+    HtmlStats(filename=tmp_path / "h.json").create_html(tmp_path / "r.html")
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "\\udc80cls" in page  # the lone surrogate, written as its escape
+    assert "&lt;b&gt;&amp;" in page and "<b>&" not in page  # the repr, escaped
