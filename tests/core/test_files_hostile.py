@@ -436,7 +436,7 @@ def state_key_bomb(levels: int = 60) -> bytes:
     return body + b"}\x94" + _memo_ref(4 + levels) + b"Nsb."
 
 
-def deep_tuples(depth: int = 10**6) -> bytes:
+def deep_tuples(depth: int = 400_000) -> bytes:
     return b"\x80\x04)" + b"\x85" * depth + b"."
 
 
