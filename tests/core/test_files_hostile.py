@@ -794,3 +794,28 @@ def test_html_report_of_hostile_text(tmp_path):
     page = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert "\\udc80cls" in page  # the lone surrogate, written as its escape
     assert "&lt;b&gt;&amp;" in page and "<b>&" not in page  # the repr, escaped
+
+
+@pytest.mark.parametrize("size, stored", [(1.5, 1), (-100, 0), (10**15, 10**15), (2**70, 2**63 - 1),
+                                          (float("inf"), 0), (float("nan"), 0)])
+def test_hostile_sizes_in_trees_are_written_loadable(size, stored, tmp_path):
+    """Sizes that reach the writer as floats, negatives or beyond int64 (a hostile
+    ``__sizeof__`` upstream) are written as ints in [0, 2**63) and load back.
+
+    (Non-finite sizes go into the trees and snapshot totals only: a TrackedObject keeps
+    its sampled sizes as floats and turns them into ints itself.)"""
+    finite = size == size and abs(size) != float("inf")
+    tree = Asized(size, size, (Asized(size, 0, (), "[V] x"),), "obj")
+    stats = _stats_with(["n", "r", "", "", "T", "f", "g", "l", "d"], tree=tree)
+    if not finite:
+        tobj = stats.index["n"][0]
+        stats.index["n"][0] = TrackedObject._restore(
+            id=tobj.id, name=tobj.name, repr=tobj.repr, type=tobj.type, birth=tobj.birth, death=None,
+            trace=tobj.trace, resolution_level=2, birth_size=8, samples=[(1.0, 0, 0, tree)])
+    stats.snapshots[0].tracked_total = size
+    path = tmp_path / "sizes.json"
+    stats.dump_stats(path)
+    loaded = Stats(filename=path)
+    rows = _tree_rows(loaded.index["n"][0].snapshots[-1][1])
+    assert rows == [(stored, stored, "obj", 1), (stored, 0, "[V] x", 0)]
+    assert loaded.snapshots[0].tracked_total == stored
