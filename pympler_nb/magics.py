@@ -193,6 +193,12 @@ def _expand_path(shell, text: str, local_ns, magic: str) -> str:
             raise UsageError(f"%{magic}: cannot expand {text!r}: {type(exc).__name__}: "
                              f"{clip_text(str(exc), 120)}; define the variable, or write $$ or "
                              "{{ }} for a literal $ or braces") from None
+    return _unquote_path(text, magic)
+
+
+def _unquote_path(text: str, magic: str) -> str:
+    """A FILE argument without one pair of surrounding quotes; never empty."""
+    __tracebackhide__ = True
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
         text = text[1:-1]
     if not text:
@@ -779,11 +785,10 @@ class PymplerMagics(Magics):
 
         try:
             stats = Stats(filename=args.file)
-        except OSError as exc:
-            raise UsageError(f"%classtrack load: cannot read {args.file!r} ({exc.strerror or exc}); "
-                             "check the path") from None
-        except ValueError as exc:
-            raise UsageError(f"%classtrack load: {clip_text(str(exc), 200)}") from None
+        except OSError as exc:  # missing, a directory, unreadable: the message names the file
+            raise UsageError(f"%classtrack load: {exc.strerror or exc}; check the path") from None
+        except ValueError as exc:  # too large, not a stats file, malformed: names file and place
+            raise UsageError(f"%classtrack load: {clip_text(str(exc), 300)}") from None
         return self._ct_stats(args, local_ns, source=stats)
 
     def _ct_stop(self, args, local_ns):

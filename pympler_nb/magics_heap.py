@@ -32,7 +32,7 @@ from IPython.core.magic_arguments import argument, magic_arguments
 
 from . import charts, frames
 from .core._format import clip_text, format_size
-from .magics import _Note, _parse, _parse_one, _positive, _show
+from .magics import _Note, _parse, _parse_one, _positive, _show, _unquote_path
 
 __all__ = ["BY", "HeapMagics"]
 
@@ -103,6 +103,23 @@ def _tree_view(source, title: str, fallback):
         return _Note(f"{fallback}\n(size tree widget unavailable: {exc})")
 
 
+def _load_snapshot(text: str):
+    """``heap.load`` for ``%heap --load``: every problem with the file is a one-line
+    :class:`UsageError` naming it (missing, a directory, unreadable, too large, not a
+    heap snapshot, malformed)."""
+    __tracebackhide__ = True
+    from .core import heap
+
+    path = _unquote_path(text, "heap --load")
+    try:
+        snap = heap.load(path)
+    except OSError as exc:
+        raise UsageError(f"%heap --load: {exc.strerror or exc}; check the path") from None
+    except ValueError as exc:
+        raise UsageError(f"%heap --load: {clip_text(str(exc), 300)}") from None
+    return snap
+
+
 # ---------------------------------------------------------------------------
 # the magics
 # ---------------------------------------------------------------------------
@@ -136,6 +153,9 @@ class HeapMagics(Magics):
                    "dominator tree: slower)")
     @argument("--top", type=int, default=10, metavar="N",
               help="rows drawn by name, the rest as 'other'; top retainers listed (default 10)")
+    @argument("--load", metavar="FILE", default=None,
+              help="partition a snapshot saved by HeapSnapshot.dump instead of the live heap "
+                   "(never runs code from the file)")
     @argument("-q", "--quiet", action="store_true", help="display nothing; just return the table")
     @output_can_be_silenced
     @line_magic
@@ -148,6 +168,7 @@ class HeapMagics(Magics):
         chart of the top N rows.  Objects only garbage holds are not counted (``%garbage``).
         ``%heap --setref`` sets the reference point (returns nothing); ``%heap --new``
         shows what was created after it; ``%heap --new --setref`` then moves it.
+        ``%heap --load FILE`` partitions a snapshot saved by ``HeapSnapshot.dump``.
         """
         __tracebackhide__ = True
         from .core import heap
@@ -160,12 +181,15 @@ class HeapMagics(Magics):
         # plain values only from here on: the parsed arguments would be new objects
         by, new, setref, retained, top, quiet = (args.by, args.new, args.setref, args.retained,
                                                  args.top, args.quiet)
-        clearref = args.clearref
+        clearref, load = args.clearref, args.load
         del parsed, args
         session = self.heap_session
         if clearref and (setref or new):
             raise UsageError("%heap: --clearref cannot be combined with --setref or --new; "
                              "run them one at a time")
+        if load is not None and (clearref or setref or new):
+            raise UsageError("%heap: --load cannot be combined with --new, --setref or --clearref "
+                             "(they are about the live heap)")
         if clearref:
             session.clearref()
             if not quiet:
@@ -177,12 +201,15 @@ class HeapMagics(Magics):
         if setref and not new:
             self._setref(quiet)
             return None
-        snap = heap.take(via=by == "via")
+        snap = heap.take(via=by == "via") if load is None else _load_snapshot(load)
         live = snap.reachable
         # new: what the cells left behind (not what the machinery running this one holds)
         hset = live if not new else (snap.new_since(session.reference).anchored()
                                      - snap.unreachable())
-        part = getattr(hset, "by_" + by)()
+        try:
+            part = getattr(hset, "by_" + by)()
+        except ValueError as exc:  # --load of a snapshot taken without via=True, --by via
+            raise UsageError(f"%heap --by {by}: {exc}") from None
         df = frames.heap_partition_frame(part)
         unreachable = len(snap) - len(live)
         df.attrs.update(by=by, new=new, objects=part.count, size=part.size, unreachable=unreachable)
@@ -194,6 +221,8 @@ class HeapMagics(Magics):
         del part, hset, live, snap
         if not quiet:
             what = "objects created since the reference point" if new else "reachable objects"
+            if load is not None:
+                what += f" in {load}"
             text = f"heap: {df.attrs['objects']:,} {what}, {format_size(df.attrs['size'])} (flat) by {by}"
             if unreachable:
                 text += f"; {unreachable:,} unreachable objects not counted (%garbage lists the cycles)"

@@ -10,17 +10,21 @@ strings and :class:`~.asizeof.Asized` trees, so a hostile file cannot run code; 
 malformed, truncated or foreign file raises :class:`ValueError` that says what is wrong
 and where. Pympler's pickled dumps cannot be read (and are not meant to be).
 
-File format (version 1)
+File format (version 2)
 -----------------------
 A UTF-8 JSON document, gzip-compressed when the file name ends in ``.gz`` (loading
-detects gzip by its magic bytes). Every key below is required, no other key is
-allowed; ``int`` means a JSON integer in [0, 2**64) (never ``true``/``false``), ``float`` a
-finite number (``NaN``/``Infinity`` are rejected), timestamps are seconds since the
+detects gzip by its magic bytes). Surrogate code points (not encodable in UTF-8) are
+written as ``\\uXXXX`` escapes and read back one code point each, so every string
+comes back exactly (a lone surrogate, or a high one followed by a low one). Every key below is required, no
+other key is allowed; ``int`` means a JSON integer in [0, 2**63) (never
+``true``/``false``; sizes a hostile ``__sizeof__`` made negative, fractional or absurd
+are written clamped to that range), ``float`` a finite number (``NaN``/``Infinity``
+and numbers beyond a float's range are rejected), timestamps are seconds since the
 tracker's module was imported::
 
     {
       "format": "pympler_nb.classtracker_stats",
-      "version": 1,
+      "version": 2,
       "epoch": float,              # wall-clock time (Unix seconds) of timestamp 0.0
       "snapshots": [               # oldest first
         {"timestamp": float, "desc": str,
@@ -40,7 +44,17 @@ tracker's module was imported::
       }
     }
 
-    tree = {"size": int, "flat": int, "name": str or null, "refs": [tree, ...]}
+    tree = [[size: int, flat: int, name: str or null, refs: int], ...]
+
+A tree is flat, its nodes in preorder: each node is followed by its ``refs`` referents
+(each with its own referents), so any depth is read and written without recursion.
+Version 1 files (the same, but ``tree = {"size": int, "flat": int, "name": str or
+null, "refs": [tree, ...]}``, nested) are still read.
+
+Loading is bounded: files larger than ``max_bytes`` (default 128 MiB) and JSON nested
+deeper than 512 levels are refused with a ``ValueError`` before they are parsed; a
+missing, unreadable file or a directory raises an ``OSError`` naming it (see
+:mod:`._safeio`).
 
 The version is increased whenever a reader of an older version could misread a file.
 """
@@ -54,10 +68,12 @@ import json
 import math
 import os
 import sys
+import zlib
 from bisect import bisect_left, bisect_right
 from contextlib import nullcontext
 from typing import IO, TYPE_CHECKING, Any
 
+from . import _safeio
 from ._format import clip_text, format_size, pp
 from .asizeof import Asized
 
@@ -67,9 +83,11 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["FORMAT", "MAX_STATS_BYTES", "VERSION", "ConsoleStats", "HtmlStats", "Stats"]
 
 FORMAT = "pympler_nb.classtracker_stats"
-VERSION = 1
+VERSION = 2
+#: versions :meth:`Stats.load_stats` reads (1: trees nested; 2: trees flat)
+READ_VERSIONS = (1, 2)
 #: largest (uncompressed) stats file :meth:`Stats.load_stats` reads by default
-MAX_STATS_BYTES = 1 << 30
+MAX_STATS_BYTES = _safeio.MAX_BYTES
 
 SORT_KEYS = ("classname", "tsize", "birth", "death", "name", "repr", "size")
 
@@ -169,41 +187,76 @@ def _format_trace(trace: list) -> str:
 
 
 # ---------------------------------------------------------------------------
-# JSON encoding
-def _tree_to_json(tree: Asized) -> dict:
-    root = {"size": tree.size, "flat": tree.flat, "name": tree.name, "refs": []}
-    stack = [(tree, root)]
+# JSON encoding (never recursive; sizes and times coerced to what the reader accepts)
+_INT_MAX = (1 << 63) - 1
+
+
+def _size(value: Any) -> int:
+    """A size as the file stores it: an int in [0, 2**63) (a float, negative or absurd
+    size from a hostile ``__sizeof__`` is truncated and clamped, anything else is 0)."""
+    if isinstance(value, int):
+        v = int.__int__(value)
+    elif isinstance(value, float):
+        v = float.__int__(value) if math.isfinite(value) else 0
+    else:
+        v = 0
+    return 0 if v < 0 else _INT_MAX if v > _INT_MAX else v
+
+
+def _time(value: Any) -> float:
+    """A timestamp as the file stores it: a finite float (0.0 if it is not one)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            v = float(value)
+        except OverflowError:
+            return 0.0
+        return v if math.isfinite(v) else 0.0
+    return 0.0
+
+
+def _text(value: Any) -> str:
+    """A name, repr or description as the file stores it: an exact ``str``."""
+    if isinstance(value, str):
+        return str.__str__(value)
+    return "<%s>" % type(value).__name__
+
+
+def _tree_to_json(tree: Asized) -> list:
+    """The tree as a flat list of ``[size, flat, name, number of refs]`` in preorder."""
+    out = []
+    stack = [tree]
     while stack:
-        src, dst = stack.pop()
-        for ref in src.refs:
-            node = {"size": ref.size, "flat": ref.flat, "name": ref.name, "refs": []}
-            dst["refs"].append(node)
-            stack.append((ref, node))
-    return root
+        node = stack.pop()
+        refs = tuple(node.refs or ())
+        name = node.name
+        out.append([_size(node.size), _size(node.flat), None if name is None else _text(name), len(refs)])
+        stack.extend(reversed(refs))
+    return out
 
 
 def _system_to_json(system: Any) -> dict:
     available = bool(getattr(system, "available", False))
     return {"available": available,
-            "rss": int(getattr(system, "rss", 0) or 0) if available else 0,
-            "vsz": int(getattr(system, "vsz", 0) or 0) if available else 0}
+            "rss": _size(getattr(system, "rss", 0)) if available else 0,
+            "vsz": _size(getattr(system, "vsz", 0)) if available else 0}
 
 
 def _tobj_to_json(tobj: TrackedObject) -> dict:
     samples = []
     for ts, size, flat, tree in tobj._iter_samples():
         if tree is None:
-            samples.append([ts, size, flat])
+            samples.append([_time(ts), _size(size), _size(flat)])
         else:
-            samples.append([ts, _tree_to_json(tree)])
+            samples.append([_time(ts), _tree_to_json(tree)])
     trace = None
     if tobj.trace is not None:
-        trace = [[str(f), int(n), str(fn), None if src is None else [str(x) for x in src],
-                  None if idx is None else int(idx)]
+        trace = [[_text(f), _size(n), _text(fn), None if src is None else [_text(x) for x in src],
+                  None if idx is None else _size(idx)]
                  for f, n, fn, src, idx in tobj.trace]
-    return {"id": tobj.id, "name": tobj.name, "type": tobj.type, "repr": tobj.repr,
-            "birth": tobj.birth, "death": tobj.death,
-            "resolution_level": tobj._resolution_level, "birth_size": tobj.birth_size,
+    return {"id": _size(tobj.id), "name": _text(tobj.name), "type": _text(tobj.type),
+            "repr": _text(tobj.repr), "birth": _time(tobj.birth),
+            "death": None if tobj.death is None else _time(tobj.death),
+            "resolution_level": _size(tobj._resolution_level), "birth_size": _size(tobj.birth_size),
             "trace": trace, "samples": samples}
 
 
@@ -211,14 +264,14 @@ def _stats_to_json(index: dict, snapshots: list, epoch: float) -> dict:
     return {
         "format": FORMAT,
         "version": VERSION,
-        "epoch": epoch,
+        "epoch": _time(epoch),
         "snapshots": [
-            {"timestamp": s.timestamp, "desc": s.desc, "tracked_total": s.tracked_total,
-             "asizeof_total": s.asizeof_total, "overhead": s.overhead,
+            {"timestamp": _time(s.timestamp), "desc": _text(s.desc), "tracked_total": _size(s.tracked_total),
+             "asizeof_total": _size(s.asizeof_total), "overhead": _size(s.overhead),
              "system_total": _system_to_json(s.system_total)}
             for s in snapshots
         ],
-        "index": {name: [_tobj_to_json(t) for t in tobjs] for name, tobjs in index.items()},
+        "index": {_text(name): [_tobj_to_json(t) for t in tobjs] for name, tobjs in index.items()},
     }
 
 
@@ -227,8 +280,9 @@ def _stats_to_json(index: dict, snapshots: list, epoch: float) -> dict:
 class _Reader:
     """Checks a parsed stats document and builds the objects; errors name the place."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, version: int = VERSION) -> None:
         self.source = source
+        self.version = version
 
     def fail(self, where: str, what: str) -> ValueError:
         return ValueError(f"stats file {self.source}: {what} in {where}")
@@ -250,14 +304,19 @@ class _Reader:
         return value
 
     def int(self, value: Any, where: str) -> int:
-        if type(value) is not int or not 0 <= value < 1 << 64:
-            raise self.fail(where, f"expected an integer >= 0 and < 2**64, got {_kind(value)}")
+        if type(value) is not int or not 0 <= value < 1 << 63:
+            raise self.fail(where, f"expected an integer >= 0 and < 2**63, got {_kind(value)}")
         return value
 
     def float(self, value: Any, where: str) -> float:
-        if type(value) not in (int, float) or not math.isfinite(value):
-            raise self.fail(where, f"expected a finite number, got {_kind(value)}")
-        return float(value)
+        if type(value) in (int, float):
+            try:
+                out = float(value)
+            except OverflowError:  # an integer beyond a float's range (10**400)
+                out = math.inf
+            if math.isfinite(out):
+                return out
+        raise self.fail(where, f"expected a finite number, got {_kind(value)}")
 
     def str(self, value: Any, where: str) -> str:
         if type(value) is not str:
@@ -269,7 +328,46 @@ class _Reader:
             raise self.fail(where, f"expected true or false, got {_kind(value)}")
         return value
 
+    def flat_tree(self, value: Any, where: str) -> Asized:
+        """A version-2 tree: ``[[size, flat, name, number of refs], ...]`` in preorder."""
+        nodes = self.list(value, where)
+        if not nodes:
+            raise self.fail(where, "expected at least the root node, got an empty list")
+        root = None
+        open_: list[list] = []  # [node, referents still expected, referents so far]
+        left = len(nodes)
+        for i, node in enumerate(nodes):
+            at = f"{where}[{i}]"
+            left -= 1
+            if type(node) is not list or len(node) != 4:
+                raise self.fail(at, f"expected [size, flat, name, number of referents], got {_kind(node)}"
+                                + (f" of {len(node)} items" if type(node) is list else ""))
+            name = node[2]
+            if name is not None:
+                self.str(name, at + "[2]")
+            count = self.int(node[3], at + "[3]")
+            if count > left:
+                raise self.fail(at + "[3]", f"{count} referents announced but only {left} nodes follow")
+            me = Asized(self.int(node[0], at + "[0]"), self.int(node[1], at + "[1]"), (), name)
+            if open_:
+                top = open_[-1]
+                top[1] -= 1
+                top[2].append(me)
+            elif root is None:
+                root = me
+            else:
+                raise self.fail(at, "a node after the end of the tree")
+            if count:
+                open_.append([me, count, []])
+            while open_ and open_[-1][1] == 0:
+                done = open_.pop()
+                done[0].refs = tuple(done[2])
+        if open_:
+            raise self.fail(where, f"the tree ends early ({open_[-1][1]} more referents expected)")
+        return root
+
     def tree(self, value: Any, where: str) -> Asized:
+        """A version-1 tree (nested objects)."""
         keys = ("size", "flat", "name", "refs")
         # iterative: (json node, where, parent's children list or None)
         root_holder: list[Asized] = []
@@ -325,7 +423,7 @@ class _Reader:
                 samples.append((self.float(s[0], at + "[0]"), self.int(s[1], at + "[1]"),
                                 self.int(s[2], at + "[2]"), None))
             elif len(s) == 2:
-                tree = self.tree(s[1], at + "[1]")
+                tree = (self.tree if self.version == 1 else self.flat_tree)(s[1], at + "[1]")
                 samples.append((self.float(s[0], at + "[0]"), tree.size, tree.flat, tree))
             else:
                 raise self.fail(at, f"expected [timestamp, size, flat] or [timestamp, tree], got {len(s)} items")
@@ -366,10 +464,12 @@ class _Reader:
             raise self.fail("the top-level object",
                             f"format is {fmt!r}, expected {FORMAT!r} (not a pympler_nb ClassTracker stats file)")
         version = doc.get("version")
-        if version != VERSION:
+        if type(version) is not int or version not in READ_VERSIONS:
             raise self.fail("the top-level object",
-                            f"unsupported version {version!r}: this pympler_nb reads version {VERSION}; "
+                            f"unsupported version {_kind(version)}: this pympler_nb reads versions "
+                            f"{', '.join(map(str, READ_VERSIONS))}; "
                             "save the stats again with this version, or load them with the version that wrote them")
+        self.version = version
         d = self.obj(doc, "the top-level object", ("format", "version", "epoch", "snapshots", "index"))
         epoch = self.float(d["epoch"], "epoch")
         snapshots = [self.snapshot(s, f"snapshots[{i}]")
@@ -396,51 +496,28 @@ def _kind(value: Any) -> str:
     return {"list": "a list", "dict": "an object"}.get(type(value).__name__, type(value).__name__)
 
 
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not allowed (numbers must be finite)")
+_NOT_JSON_HINT = "; Pympler's pickled stats cannot be loaded (save them again with pympler_nb)"
 
 
-def _pairs(pairs: list) -> dict:
-    out = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"duplicate key {key!r}")
-        out[key] = value
-    return out
+def _sniffer(name: str):
+    return _safeio.json_sniffer("stats file", name, also=(b"\x1f\x8b",), hint=_NOT_JSON_HINT)
 
 
-def _read_limited(fobj: Any, limit: int, source: str) -> bytes | str:
-    data = fobj.read(limit + 1)
-    if data is None:
-        data = b""
-    if len(data) > limit:
-        raise ValueError(f"stats file {source}: larger than max_bytes={limit}; pass a larger max_bytes "
-                         "to load_stats() if you trust the file")
-    return data
-
-
-def _decode(raw: bytes | str, source: str, limit: int) -> Any:
-    if isinstance(raw, bytes):
-        if raw[:2] == b"\x1f\x8b":
-            try:
-                with gzip.GzipFile(fileobj=io.BytesIO(raw)) as gz:
-                    raw = _read_limited(gz, limit, source)
-            except (OSError, EOFError, gzip.BadGzipFile) as exc:
-                raise ValueError(f"stats file {source}: broken gzip data ({exc})") from None
-        try:
-            raw = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise ValueError(f"stats file {source}: not UTF-8 text ({exc.reason} at byte {exc.start}); "
-                             "is it a Pympler pickle? Those cannot be loaded") from None
+def _gzip_text(raw: bytes | bytearray, name: str, limit: int) -> bytes | bytearray:
+    """The decompressed content of a gzip stats file, read in bounded chunks (at most
+    ``limit + 1`` bytes are decompressed)."""
     try:
-        return json.loads(raw, parse_constant=_no_constant, object_pairs_hook=_pairs)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"stats file {source}: not valid JSON ({exc.msg} at line {exc.lineno} "
-                         f"column {exc.colno}); the file may be truncated") from None
-    except RecursionError:
-        raise ValueError(f"stats file {source}: nested too deeply") from None
-    except ValueError as exc:
-        raise ValueError(f"stats file {source}: {exc}") from None
+        with gzip.GzipFile(fileobj=io.BytesIO(raw)) as gz:
+            return _safeio.read_stream(gz, what="stats file", name=name, max_bytes=limit,
+                                       sniff=_safeio.json_sniffer("stats file", name))
+    except (OSError, EOFError, zlib.error) as exc:
+        raise ValueError(f"stats file {name!r}: broken gzip data ({exc})") from None
+
+
+def _decode(raw: bytes | bytearray | str, name: str, limit: int) -> Any:
+    if not isinstance(raw, str) and raw[:2] == b"\x1f\x8b":
+        raw = _gzip_text(raw, name, limit)
+    return _safeio.loads_json(raw, what="stats file", name=name)
 
 
 # ---------------------------------------------------------------------------
@@ -497,26 +574,38 @@ class Stats:
 
         Parameters
         ----------
-        fdump : str, path or file
+        fdump : str, bytes, path or file
             File name (gzip is detected) or a file opened for reading (binary or text).
         max_bytes : int
-            Refuse files larger than this (uncompressed).
+            Refuse files larger than this (uncompressed; default :data:`MAX_STATS_BYTES`,
+            128 MiB): a regular file before it is read, a stream or gzip data after
+            ``max_bytes + 1`` bytes.
 
         Raises
         ------
         ValueError
-            The file is not JSON, truncated, of another format or version, or does not
-            follow the documented layout; the message names the place.
+            The file is larger than ``max_bytes``, not JSON, truncated, nested too
+            deeply, of another format or version, or does not follow the documented
+            layout; the message names the file and the place.
+        OSError
+            The file is missing, a directory or unreadable (the message names it).
         """
-        if isinstance(fdump, (str, os.PathLike)):
-            source = repr(os.fspath(fdump))
-            with open(fdump, "rb") as f:
-                raw = _read_limited(f, max_bytes, source)
+        _safeio.check_max_bytes(max_bytes)
+        if isinstance(fdump, (str, bytes, os.PathLike)):
+            name = _safeio.display_path(_safeio.fspath(fdump, "stats file"))
+            raw, name = _safeio.read_file(fdump, what="stats file", max_bytes=max_bytes,
+                                          sniff=_sniffer(name))
+        elif callable(getattr(fdump, "read", None)):
+            name = getattr(fdump, "name", "<stream>")
+            name = name if isinstance(name, str) else os.fsdecode(name) if isinstance(name, bytes) else str(name)
+            raw = _safeio.read_stream(fdump, what="stats file", name=name, max_bytes=max_bytes,
+                                      sniff=_sniffer(name))
         else:
-            source = repr(getattr(fdump, "name", "<stream>"))
-            raw = _read_limited(fdump, max_bytes, source)
-        doc = _decode(raw, source, max_bytes)
-        index, snapshots, epoch = _Reader(source).document(doc)
+            raise TypeError(f"stats file: the path must be a str, bytes or os.PathLike (or a file "
+                            f"opened for reading), got {type(fdump).__name__}")
+        doc = _decode(raw, name, max_bytes)
+        del raw
+        index, snapshots, epoch = _Reader(repr(name)).document(doc)
         self.index = index
         self.snapshots = snapshots
         self.epoch = epoch
@@ -528,7 +617,7 @@ class Stats:
 
         Parameters
         ----------
-        fdump : str, path or file
+        fdump : str, bytes, path or file
             File name (a ``.gz`` suffix writes gzip) or a file opened for writing
             (text or binary).
         close : bool
@@ -538,17 +627,17 @@ class Stats:
             self.tracker.stop_periodic_snapshots()
         with self._guard():
             doc = _stats_to_json(self.index, self.snapshots, self.epoch if self.epoch is not None else 0.0)
-            text = json.dumps(doc, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-        data = text.encode("utf-8")
-        if isinstance(fdump, (str, os.PathLike)):
-            if os.fspath(fdump).endswith(".gz"):
+            # UTF-8; surrogate code points as \\u escapes, read back one by one
+            data = _safeio.dumps_json(doc)
+        if isinstance(fdump, (str, bytes, os.PathLike)):
+            if os.fspath(fdump)[-3:] in (".gz", b".gz"):
                 data = gzip.compress(data, mtime=0)
             with open(fdump, "wb") as f:
                 f.write(data)
             return
         try:
             if isinstance(fdump, io.TextIOBase):
-                fdump.write(text)
+                fdump.write(data.decode("utf-8"))
             else:
                 fdump.write(data)
         finally:
@@ -995,7 +1084,8 @@ class HtmlStats(Stats):
         with self._guard():
             self.annotate()
             page = self._page(str(title), top, max_instances)
-        with open(fname, "w", encoding="utf-8") as f:
+        # a lone surrogate in a name or repr is written as \udc80, not refused
+        with open(fname, "w", encoding="utf-8", errors="backslashreplace") as f:
             f.write(page)
 
     # -- pieces ----------------------------------------------------------------------

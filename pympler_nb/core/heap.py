@@ -82,7 +82,6 @@ group in bulk when the snapshot is taken.
 from __future__ import annotations
 
 import gc
-import json
 import os
 import sys
 import time
@@ -94,7 +93,7 @@ from collections import deque
 from itertools import accumulate, chain, compress, filterfalse, islice, repeat
 from operator import add, eq, is_, is_not, not_, sub
 
-from . import _layout
+from . import _layout, _safeio
 from ._format import format_size
 from ._layout import _count_elements
 from .muppy import (
@@ -375,6 +374,12 @@ class RetainedNode(_Frozen):
 
 class HeapFormatError(ValueError):
     """A heap snapshot file is malformed, of another format or of an unknown version."""
+
+
+def _short(value) -> str:
+    """A value read from a file, shown briefly (``int 10000...`` not 400 digits)."""
+    text = repr(value) if type(value) in (str, int, float, bool) or value is None else type(value).__name__
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 # --------------------------------------------------------------------------
@@ -1801,10 +1806,12 @@ class HeapSnapshot:
             "via": None if self._via is None else self._via.tolist(),
             "via_names": self._via_names,
         }
-        tmp = os.fspath(path) + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as fp:
-            json.dump(data, fp, separators=(",", ":"))
-        os.replace(tmp, os.fspath(path))
+        path = _safeio.fspath(path, "heap snapshot")
+        tmp = path + (b".tmp" if isinstance(path, bytes) else ".tmp")
+        # UTF-8; names with surrogates come back exactly (see _safeio.dumps_json)
+        with open(tmp, "wb") as fp:
+            fp.write(_safeio.dumps_json(data))
+        os.replace(tmp, path)
 
 
 class HeapNodeRef(_Frozen):
@@ -1928,47 +1935,59 @@ _FIELDS = ("format", "version", "meta", "types", "kinds", "ids", "type", "kind",
            "offsets", "targets", "roots", "via", "via_names")
 
 
-def _int_list(data: dict, name: str, lo: int, hi: int | None, path: str) -> list:
+_INT64 = 1 << 63
+
+
+def _int_list(data: dict, name: str, lo: int, hi: int, path: str) -> list:
     value = data[name]
     if type(value) is not list:
         raise HeapFormatError("%s: field %r must be a list of integers, got %s"
                               % (path, name, type(value).__name__))
     if value and set(map(type, value)) != {int}:
         raise HeapFormatError("%s: field %r must hold integers only" % (path, name))
-    if value and (min(value) < lo or (hi is not None and max(value) >= hi)):
+    if value and (min(value) < lo or max(value) >= hi):
         raise HeapFormatError("%s: field %r has values outside [%d, %s)"
-                              % (path, name, lo, "inf" if hi is None else hi))
+                              % (path, name, lo, "2**63" if hi == _INT64 else hi))
     return value
 
 
-def load(path) -> HeapSnapshot:
+def load(path, *, max_bytes: int = _safeio.MAX_BYTES) -> HeapSnapshot:
     """Load a snapshot saved by :meth:`HeapSnapshot.dump`.
 
     The file is plain JSON: loading never runs code.  Every field is checked (format
     name, version, types and ranges, graph offsets); a malformed or foreign file
-    raises :class:`HeapFormatError` naming the bad field.
+    raises :class:`HeapFormatError` (a ``ValueError``) naming the file and the bad
+    field.  Loading is bounded: a file larger than ``max_bytes`` (default 128 MiB)
+    is refused before it is read, one that does not start like JSON after its first
+    chunk, one nested deeper than the format allows before it is parsed.  A missing
+    or unreadable file or a directory raises an :class:`OSError` naming it.
     """
-    path = os.fspath(path)
-    try:
-        with open(path, encoding="utf-8") as fp:
-            data = json.load(fp)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise HeapFormatError("%s: not a JSON heap snapshot (%s)" % (path, exc)) from None
+    raw, path = _safeio.read_file(path, what="heap snapshot", max_bytes=max_bytes,
+                                  error=HeapFormatError,
+                                  sniff=_safeio.json_sniffer(
+                                      "heap snapshot", _safeio.display_path(_safeio.fspath(path, "heap snapshot")),
+                                      error=HeapFormatError))
+    # the format nests 3 levels deep ("types": [[name, module], ...])
+    data = _safeio.loads_json(raw, what="heap snapshot", name=path, max_depth=8, error=HeapFormatError)
+    del raw
     if type(data) is not dict:
         raise HeapFormatError("%s: not a heap snapshot (top level is %s, not an object)"
                               % (path, type(data).__name__))
     if data.get("format") != FORMAT:
-        raise HeapFormatError("%s: format is %r, expected %r (save with HeapSnapshot.dump)"
-                              % (path, data.get("format"), FORMAT))
-    if data.get("version") != FORMAT_VERSION:
-        raise HeapFormatError("%s: version %r is not supported (this pympler_nb reads version %d)"
-                              % (path, data.get("version"), FORMAT_VERSION))
+        raise HeapFormatError("%s: format is %s, expected %r (save with HeapSnapshot.dump)"
+                              % (path, _short(data.get("format")), FORMAT))
+    version = data.get("version")
+    if type(version) is not int or version != FORMAT_VERSION:
+        raise HeapFormatError("%s: version %s is not supported (this pympler_nb reads version %d)"
+                              % (path, _short(version), FORMAT_VERSION))
     missing = [f for f in _FIELDS if f not in data]
     if missing:
         raise HeapFormatError("%s: missing field(s) %s" % (path, ", ".join(missing)))
     meta = data["meta"]
-    if type(meta) is not dict or not all(type(v) in (str, int, float) for v in meta.values()):
-        raise HeapFormatError("%s: field 'meta' must be an object of strings and numbers" % path)
+    if type(meta) is not dict or not all(type(v) in (str, float) or (type(v) is int and -_INT64 <= v < _INT64)
+                                         for v in meta.values()):
+        raise HeapFormatError("%s: field 'meta' must be an object of strings and numbers "
+                              "(integers within int64)" % path)
     tys = data["types"]
     if type(tys) is not list or not all(type(t) is list and len(t) == 2
                                         and all(type(x) is str for x in t) for t in tys):
@@ -1976,12 +1995,12 @@ def load(path) -> HeapSnapshot:
     kinds = data["kinds"]
     if type(kinds) is not list or not all(type(k) is str for k in kinds):
         raise HeapFormatError("%s: field 'kinds' must be a list of strings" % path)
-    ids = _int_list(data, "ids", 0, 1 << 64, path)
+    ids = _int_list(data, "ids", 0, _INT64, path)
     n = len(ids)
     tidx = _int_list(data, "type", 0, len(tys), path)
     kind = _int_list(data, "kind", 0, len(tys) + len(kinds), path)
-    size = _int_list(data, "size", 0, None, path)
-    off = _int_list(data, "offsets", 0, None, path)
+    size = _int_list(data, "size", 0, _INT64, path)
+    off = _int_list(data, "offsets", 0, _INT64, path)
     tgt = _int_list(data, "targets", 0, max(n, 1), path)
     roots = _int_list(data, "roots", 0, max(n, 1), path)
     for name, col in (("type", tidx), ("kind", kind), ("size", size)):

@@ -426,8 +426,11 @@ def test_malformed_files_rejected(tmp_path):
     with pytest.raises(heap.HeapFormatError, match="JSON"):
         heap.load(tmp_path / "junk.json")
     _write(tmp_path / "list.json", [1, 2])
-    with pytest.raises(heap.HeapFormatError, match="top level"):
+    with pytest.raises(heap.HeapFormatError, match=r"list.json' is not a JSON document .*expected '\{'"):
         heap.load(tmp_path / "list.json")
+    (tmp_path / "str.json").write_text('{"a": 1}' + " " * 8000 + '"x"')
+    with pytest.raises(heap.HeapFormatError, match="not valid JSON"):
+        heap.load(tmp_path / "str.json")
 
 
 def test_argument_errors():
