@@ -872,7 +872,7 @@ class PymplerMagics(Magics):
                              "which the interpreter itself keeps alive (nothing to release); "
                              "pass the object you mean (a dead weakref gives None)")
         # this frame's `obj` is the one reference of ours; pympler_nb's frames are ignored
-        result = why_alive(obj, max_chains=args.max_chains, _own_refs=1)
+        result = why_alive(obj, max_chains=args.max_chains, name=expr, _own_refs=1)
         del obj
         df = frames.chains_frame(result)
         if not args.quiet:

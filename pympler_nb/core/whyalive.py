@@ -50,6 +50,8 @@ that neither finds shows as ``.<?>``.
 
 from __future__ import annotations
 
+import collections
+import functools
 import gc
 import itertools
 import re
@@ -68,8 +70,12 @@ from ._graphwalk import (
     _Labeller,
     _module_dict,
     _Untracked,
+    _is_object_ndarray,
+    deep_size,
     edge_hops,
     flat_size,
+    lru_cache_entries,
+    lru_call_text,
     node_repr,
     referrers_of,
     render_path,
@@ -115,8 +121,16 @@ class Action(_Frozen):
         The statement or magic to run (``"del Out[3]"``, ``"%reset -f out"``), or
         a sentence when there is nothing to run.
     kind : str
-        ``"del"``, ``"reset_out"``, ``"traceback"``, ``"frame"``, ``"transient"``
-        (goes away by itself when the current cell finishes) or ``"manual"``.
+        ``"del"`` (a ``del`` or an assignment), ``"call"`` (``f.cache_clear()``,
+        ``gen.close()``), ``"traceback"``, ``"frame"``, ``"transient"`` (goes away
+        by itself when the current cell finishes) or ``"manual"`` (no safe statement
+        is known: ``text`` is a sentence saying what holds the object and what to
+        change; nothing to run).
+    note : str
+        What else the action removes or changes (the tuple that holds the object,
+        every entry of an lru_cache, a callback it unregisters), or advice for the
+        future (``weakref.WeakMethod``, ``weakref.WeakValueDictionary``); ``""`` if
+        nothing.
     releasable_bytes : int or None
         Bytes freed by this action alone (``None`` if not computed or too large to
         compute).
@@ -126,14 +140,20 @@ class Action(_Frozen):
         collector does (the next automatic collection, or ``gc.collect()``).
     """
 
-    __slots__ = ("text", "kind", "releasable_bytes", "needs_collect", "_cuts")
+    __slots__ = ("text", "kind", "releasable_bytes", "needs_collect", "note", "_cuts")
 
-    def __init__(self, text, kind, releasable_bytes=None, _cuts=frozenset(), needs_collect=False):
+    def __init__(self, text, kind, releasable_bytes=None, _cuts=frozenset(), needs_collect=False,
+                 note=""):
         self._init(text=text, kind=kind, releasable_bytes=releasable_bytes,
-                   needs_collect=bool(needs_collect), _cuts=frozenset(_cuts))
+                   needs_collect=bool(needs_collect), note=str(note), _cuts=frozenset(_cuts))
+
+    @property
+    def runnable(self) -> bool:
+        """True if :attr:`text` is a statement to run (``False`` for a sentence)."""
+        return self.kind not in ("manual", "transient", "frame")
 
     def _with_bytes(self, nbytes, needs_collect=False):
-        return Action(self.text, self.kind, nbytes, self._cuts, needs_collect)
+        return Action(self.text, self.kind, nbytes, self._cuts, needs_collect, self.note)
 
     @property
     def frees_text(self) -> str:
@@ -204,14 +224,20 @@ class WhyAlive(_Frozen):
     Attributes
     ----------
     target_id, target_type, target_repr, target_size
-        The object (its flat size in bytes).
+        The object (its flat size in bytes: the object alone).
+    target_deep_size : int or None
+        Its deep size in bytes (:func:`~pympler_nb.core.asizeof.asizeof`: the object and
+        everything it refers to, shared or not) — the size a user means by "this
+        DataFrame"; :attr:`releasable_bytes` is what letting go of it frees.
     chains : tuple of Chain
         Shortest chains, one per distinct way to let go, shortest first.
     plan : tuple of Action
         Actions that together cut every chain found (those covered by a broader
         one left out), in an order that can be run as is.
     releasable_bytes : int or None
-        Bytes the whole plan frees (``None`` if not computed).
+        Bytes the plan's runnable actions free together (``None`` if not computed);
+        a ``"manual"`` action (no safe statement known) is not counted: its own
+        :attr:`Action.releasable_bytes` is what changing the code as it says would free.
     needs_collect : bool
         The plan's bytes are only all freed after a cyclic garbage collection
         (some of them are on, or only held by, a reference cycle); see
@@ -229,14 +255,30 @@ class WhyAlive(_Frozen):
     """
 
     __slots__ = ("target_id", "target_type", "target_repr", "target_size", "chains", "plan",
-                 "releasable_bytes", "hidden_refs", "truncated", "notes", "needs_collect")
+                 "releasable_bytes", "hidden_refs", "truncated", "notes", "needs_collect",
+                 "target_deep_size")
 
     def __init__(self, target_id, target_type, target_repr, target_size, chains, plan,
-                 releasable_bytes, hidden_refs, truncated, notes=(), needs_collect=False):
+                 releasable_bytes, hidden_refs, truncated, notes=(), needs_collect=False,
+                 target_deep_size=None):
         self._init(target_id=target_id, target_type=target_type, target_repr=target_repr,
                    target_size=target_size, chains=tuple(chains), plan=tuple(plan),
                    releasable_bytes=releasable_bytes, hidden_refs=hidden_refs,
-                   truncated=truncated, notes=tuple(notes), needs_collect=bool(needs_collect))
+                   truncated=truncated, notes=tuple(notes), needs_collect=bool(needs_collect),
+                   target_deep_size=target_deep_size)
+
+    @property
+    def headline(self) -> str:
+        """``"DataFrame 12.3 KiB deep; releasing it frees 12.1 KiB"`` (sizes labelled)."""
+        deep = "?" if self.target_deep_size is None else format_size(self.target_deep_size)
+        text = f"{self.target_type} {deep} deep"
+        runnable = [a for a in self.plan if a.runnable]
+        if self.chains and self.releasable_bytes is not None and runnable:
+            verb = "releasing it frees" if len(runnable) == len(self.plan) else "the safe actions free"
+            text += f"; {verb} {_frees_text(self.releasable_bytes, self.needs_collect)[6:]}"
+        elif self.chains and not runnable and self.plan:
+            text += "; no safe statement releases it"
+        return text
 
     def __len__(self):
         return len(self.chains)
@@ -249,8 +291,8 @@ class WhyAlive(_Frozen):
                 f"{len(self.chains)} chains, plan={[a.text for a in self.plan]}>")
 
     def __str__(self):
-        head = (f"{self.target_type} at {self.target_id:#x} ({format_size(self.target_size)}) "
-                f"{self.target_repr}")
+        head = (f"{self.headline}  (at {self.target_id:#x}, {format_size(self.target_size)} flat)\n"
+                f"  {self.target_repr}")
         if not self.chains:
             lines = [head, "  no chain from a root was found"
                      + (" (search truncated)" if self.truncated else "")
@@ -261,10 +303,23 @@ class WhyAlive(_Frozen):
             for c in self.chains:
                 size = c.action.frees_text
                 size = f"  {size}" if size else ""
-                lines.append(f"    {c.path:<{width}}  [{ROOT_KINDS[c.root_kind]}]  → {c.action.text}{size}")
-            plan = "; ".join(a.text for a in self.plan)
+                head_text, extra = c.action.text, c.action.note
+                if not c.action.runnable and c.action.kind == "manual":
+                    size = f"  (would free {size.strip()[6:]})" if size else ""
+                    head_text, _, why = c.action.text.partition(": ")
+                    extra = why + (f"; {extra}" if extra else "")
+                lines.append(f"    {c.path:<{width}}  [{ROOT_KINDS[c.root_kind]}]  → {head_text}{size}")
+                if extra:
+                    lines.append(f"    {'':<{width}}    ({extra})")
+            runnable = [a.text for a in self.plan if a.runnable]
+            manual = [a.text for a in self.plan if not a.runnable]
             total = _frees_text(self.releasable_bytes, self.needs_collect)
-            lines.append(f"  to release it: {plan}" + (f" {total}" if total else ""))
+            if runnable:
+                lines.append(f"  to release it: {'; '.join(runnable)}" + (f" {total}" if total else ""))
+            if manual and not runnable:
+                lines.append("  no statement releases it safely: the code that holds it has to change (see above)")
+            elif manual:
+                lines.append("  (the other chains need a code change: see above)")
             if self.needs_collect and self.releasable_bytes:
                 lines.append("  (what it frees lies on a reference cycle: the actions alone do not free "
                              "it, the garbage collector does; gc.collect() frees it at once)")
@@ -356,6 +411,8 @@ class _Roots:
         self.displayhook_ids: set[int] = set()
         self.module_names: dict[int, str] = {}
         self.ignore = ignore
+        self.target_id = None  # the object asked about, and the user's expression for it
+        self.target_name = None
         self._collect(frames)
 
     def _collect(self, frames=True):
@@ -818,6 +875,7 @@ def _label(raw: _Raw, objs, roots: _Roots, labeller):
             continue
         hop = edge_hops(objs[holder_id], {child_id}, labeller).get(child_id)
         hops.append(hop if hop is not None else Hop("ref", None, ""))
+    _name_definition_hops(hops, ids, objs)
     types_after = [type(objs[i]).__name__ for i in ids[1:]]
     skip = 0
     if raw.kind == "frame":
@@ -850,22 +908,79 @@ def _label(raw: _Raw, objs, roots: _Roots, labeller):
     return root_kind, root_desc, root_text, skip, path, all_hops, node_ids
 
 
+def _name_definition_hops(hops, ids, objs):
+    """Name the slots of functions' definitions in place: closure cells by their variable,
+    defaults by their parameter, an unbounded lru_cache's entry by the call it caches."""
+    for pos in range(len(hops) - 1):
+        holder = objs.get(ids[pos])
+        hop, nxt = hops[pos], hops[pos + 1]
+        if type(holder) is types.FunctionType and hop.kind == "attr":
+            try:
+                code = holder.__code__
+                if hop.name == "__closure__" and nxt.kind == "index" and nxt.name.isdigit():
+                    i = int(nxt.name)
+                    names = code.co_freevars
+                    hops[pos + 1] = Hop("closure", names[i] if i < len(names) else nxt.name, nxt.text,
+                                        expr=True)
+                elif hop.name == "__defaults__" and nxt.kind == "index" and nxt.name.isdigit():
+                    i = int(nxt.name)
+                    params = code.co_varnames[:code.co_argcount]
+                    j = len(params) - len(holder.__defaults__ or ()) + i
+                    if 0 <= j < len(params):
+                        hops[pos + 1] = Hop("default", params[j], nxt.text, expr=True)
+                elif hop.name == "__kwdefaults__" and nxt.kind == "key" and nxt.name[:1] == "'":
+                    hops[pos + 1] = Hop("default", nxt.name[1:-1], nxt.text, expr=nxt.is_expression)
+            except Exception:  # noqa: BLE001 - a function-like object that lies
+                continue
+        elif hop.kind == "cache" and hop.name is None and nxt.kind == "key" and pos + 2 < len(ids):
+            cache, value = objs.get(ids[pos + 1]), objs.get(ids[pos + 2])
+            if type(cache) is dict:
+                for key, val in dict.items(cache):
+                    if val is value:
+                        call = lru_call_text(holder, key)
+                        hops[pos + 1] = Hop("cache", call, f" → cached {call}")
+                        break
+
+
+#: Callables and definitions: an action never deletes or rebinds one of these to free
+#: data it holds (the user's program needs them); removing one from a container is fine.
+_CODE_TYPES = tuple(t for t in (
+    types.FunctionType, types.MethodType, types.BuiltinFunctionType, types.BuiltinMethodType,
+    types.CodeType, types.ModuleType, type, staticmethod, classmethod, property,
+    functools.partial, functools.partialmethod, getattr(functools, "_lru_cache_wrapper", None),
+    types.MethodWrapperType, types.WrapperDescriptorType, types.MethodDescriptorType,
+) if isinstance(t, type))
+
+
+def _is_code(obj) -> bool:
+    return issubclass(type(obj), _CODE_TYPES)
+
+
+def _is_lru(obj) -> bool:
+    return lru_cache_entries(obj) is not None
+
+
 def _is_cuttable(holder, hop: Hop) -> bool:
+    tp = type(holder)
     if hop.kind in ("key", "dictkey"):
-        return issubclass(type(holder), dict) and type(holder) is not types.MappingProxyType
+        return issubclass(tp, dict) and tp is not types.MappingProxyType
     if hop.kind == "index":
-        return issubclass(type(holder), list)
+        return issubclass(tp, (list, collections.deque)) or _is_object_ndarray(holder)
     if hop.kind == "member":
-        return issubclass(type(holder), set)
+        return issubclass(tp, set)
+    if hop.kind == "cache":
+        return True  # an lru_cache entry: cache_clear()
+    if hop.kind == "local":  # a generator's or coroutine's local: close() it
+        return issubclass(tp, (types.GeneratorType, types.CoroutineType))
     if hop.kind == "attr":
         if hop.name is None or not hop.name.isidentifier():
             return False
-        if issubclass(type(holder), BaseException):
+        if issubclass(tp, BaseException):
             return hop.name in ("__traceback__", "__context__", "__cause__") or not hop.name.startswith("__")
-        if issubclass(type(holder), (types.FunctionType, types.MethodType, types.FrameType,
-                               types.TracebackType, types.CodeType, types.CellType,
-                               types.ModuleType, tuple, property, staticmethod, classmethod)):
+        if issubclass(tp, (types.FrameType, types.TracebackType, types.CellType, tuple)):
             return False
+        if _is_code(holder) and not issubclass(tp, type):
+            return False  # a function's, method's, partial's own slots (a class's attributes are data)
         return not (hop.name.startswith("__") and hop.name.endswith("__"))
     return False
 
@@ -877,7 +992,7 @@ def _expression_prefix(root_text, hops) -> str | None:
             return None
     if " " in root_text:
         return None
-    return render_path(root_text, hops)
+    return render_path(root_text, hops, expression=True)
 
 
 _TRANSIENT = "nothing: IPython drops it when the current cell finishes"
@@ -922,87 +1037,272 @@ def _action_for(root_kind, root_text, skip, hops, node_ids, objs, roots: _Roots,
         if holder_id == roots.user_ns_id and roots.shell is not None and hop.kind == "key" \
                 and bare and _OUT_VAR.match(bare):
             return single(f"del {bare}", "del", i)
-        if holder_id == roots.hidden_ns_id and hop.kind == "key" and bare in _UNDERSCORES:
-            # %reset -f out leaves these; the next displayed output replaces them
+        if holder_id == roots.hidden_ns_id and hop.kind == "key" and bare and (
+                bare in _UNDERSCORES or _OUT_VAR.match(bare)):
+            # IPython's copy of _, _3...: only this slot (%reset -f out would drop every output)
             return single(f"get_ipython().user_ns_hidden.pop({hop.name}, None)", "del", i)
         is_under = (holder_id == roots.user_ns_id and roots.shell is not None and hop.kind == "key"
                     and bare in _UNDERSCORES)
-        is_hidden = holder_id == roots.hidden_ns_id and hop.kind == "key" and bare and _OUT_VAR.match(bare)
         is_dh = holder_id in roots.displayhook_ids and hop.kind == "attr" and hop.name in _UNDERSCORES
         is_dh_dict = (i > 0 and node_ids[i - 1] in roots.displayhook_ids and hops[i - 1].kind == "dict"
                       and bare in _UNDERSCORES)
-        if is_under or is_hidden or is_dh or is_dh_dict:
-            cuts = _reset_out_cuts(roots, {node_ids[i + 1]})
-            return Action("%reset -f out", "reset_out", None, set(cuts)), cuts, [node_ids[i + 1]], None
-    # generic: remove the deepest reference that Python code can remove
-    for i in range(len(hops) - 1, -1, -1):
+        if is_under or is_dh or is_dh_dict:
+            # `_` lives in the user namespace and on the display hook: reset both (IPython keeps
+            # rotating _, __, ___ as long as the two agree)
+            cuts = _underscore_cuts(roots, bare, node_ids[i + 1])
+            text = f"{bare} = get_ipython().displayhook.{bare} = None"
+            return Action(text, "del", None, set(cuts)), cuts, [node_ids[i + 1]], None
+    return _generic_action(root_text, skip, hops, node_ids, objs, roots, cid, single)
+
+
+def _generic_action(root_text, skip, hops, node_ids, objs, roots: _Roots, cid, single):
+    """The deepest reference that Python code can remove without harm.
+
+    Never deletes or rebinds a function, class, module, method, partial or lru_cache
+    wrapper (a variable, global or attribute holding one) to free data it holds, and
+    never changes a callable's own definition (defaults, closure, partial arguments);
+    removing one from a container (a callback from a registry list) is fine. Where no
+    such reference exists, the action is a sentence that says so and why.
+    """
+    n = len(hops)
+    tid = node_ids[-1]
+    for i in range(n - 1, -1, -1):
         hop = hops[i]
         holder_id = node_ids[i]
-        if i <= skip:  # the root's own slot: a module global or a namespace variable
-            if " " in root_text or roots.containers[cid][0] not in ("namespace", "module", "modules"):
-                break
-            return single(f"del {root_text}", "del", i)
+        child_id = node_ids[i + 1]
+        child = objs.get(child_id)
         holder = objs.get(holder_id)
+        protected = child is not None and child_id != tid and _is_code(child)
+        if i <= skip:  # the root's own slot: a module global or a namespace variable
+            if protected or " " in root_text or roots.containers[cid][0] not in ("namespace", "module", "modules"):
+                break
+            return _with_note(single(f"del {root_text}", "del", i), i, root_text, skip, hops, node_ids, objs)
         if hop.kind == "key" and i >= skip + 2 and hops[i - 1].kind == "dict" and hop.name \
                 and hop.name[0] == "'" and hop.name[1:-1].isidentifier():
             # an attribute stored in an instance __dict__: obj.name = None
             owner = _expression_prefix(root_text, hops[skip + 1:i - 1])
-            if owner is not None:
-                return single(f"{owner}.{hop.name[1:-1]} = None", "del", i)
+            if owner is not None and not protected:
+                return _with_note(single(f"{owner}.{hop.name[1:-1]} = None", "del", i), i, root_text,
+                                  skip, hops, node_ids, objs)
+            continue
         if holder is None or not _is_cuttable(holder, hop):
             continue
+        if hop.kind == "attr" and protected:
+            continue  # rebinding an attribute that holds a function or class
+        if _definition_slot(hops, node_ids, objs, i):
+            continue  # a function's keyword defaults, a partial's keywords
         if holder_id in roots.displayhook_ids and hop.name == "exec_result":
             return single(_TRANSIENT, "transient", i)
+        if hop.kind == "cache":
+            found = _lru_action(holder, root_text, skip, hops, node_ids, objs, i)
+            if found is not None:
+                return found
+            continue
         prefix = _expression_prefix(root_text, hops[skip + 1:i])
         if prefix is None:
             continue
+        if hop.kind == "local":  # a suspended generator or coroutine: close() drops its locals
+            kind = "coroutine" if type(holder) is types.CoroutineType else "generator"
+            cuts = _generator_cuts(holder)
+            note = (f"finishes the {kind} {prefix} (its finally: blocks run); "
+                    f"it frees every local variable of it")
+            return (Action(f"{prefix}.close()", "call", None, set(cuts), note=note), cuts,
+                    [holder_id], i)
         if hop.kind == "member":
-            text = f"{prefix}.discard(<the object>)"
+            text = f"{prefix}.discard({_pick(prefix, child, roots)})"
         elif hop.kind == "attr":
             text = f"{prefix}.{hop.name} = None"
         elif hop.kind == "dictkey":
-            text = f"del {prefix}[{hop.name}]"
+            text = f"del {prefix}[{_pick(prefix, child, roots)}]"
+        elif hop.kind == "index" and _is_object_ndarray(holder):
+            text = f"{prefix}[{hop.name}] = None"
+        elif hop.kind == "key" and not hop.is_expression:
+            key = _key_of(holder, child, hop)
+            if key is _NOTHING:
+                continue
+            text = f"del {prefix}[{_pick(prefix, key, roots)}]"
         else:
-            text = "del " + render_path(prefix, [hop])
-        return single(text, "del", i)
-    return single(f"remove the reference at the start of {root_text}", "manual", 0)
+            text = "del " + render_path(prefix, [hop], expression=True)
+        return _with_note(single(text, "del", i), i, root_text, skip, hops, node_ids, objs)
+    # the bytes shown are what dropping the last reference (the one the sentence is about) frees
+    text = _no_safe_action(root_text, skip, hops, node_ids, objs)
+    return single(text, "manual", n - 1)
 
 
-def _reset_out_cuts(roots: _Roots, children: set[int]) -> list[tuple[int, int, str]]:
-    """Every reference ``%reset -f out`` removes that points at one of ``children``.
+def _definition_slot(hops, node_ids, objs, i) -> bool:
+    """True if the holder at ``i`` is part of a callable's definition (``f.__kwdefaults__``,
+    ``partial.keywords``): removing an entry changes how the callable is called."""
+    if i < 1:
+        return False
+    owner = objs.get(node_ids[i - 1])
+    prev = hops[i - 1]
+    if prev.kind != "attr":
+        return False
+    if type(owner) is types.FunctionType and prev.name in ("__kwdefaults__", "__defaults__", "__closure__"):
+        return True
+    return issubclass(type(owner), (functools.partial, functools.partialmethod)) and \
+        prev.name in ("args", "keywords")
 
-    Mirrors IPython's ``DisplayHook.flush``: it clears ``Out``, deletes ``_<n>``
-    from the user and hidden namespaces, and resets ``_``, ``__``, ``___`` in the
-    user namespace (unless ``builtins`` defines ``_``) and on the display hook. It
-    leaves ``_``/``__``/``___`` in the hidden namespace alone.
-    """
+
+def _pick(container_expr, obj, roots) -> str:
+    """An expression for ``obj`` (a set member or dict key) that runs: its literal, the
+    user's own expression for the target, or a pick by identity from the container."""
+    if roots.target_name is not None and id(obj) == roots.target_id:
+        return roots.target_name
+    text = safe_repr(obj, clip=60)
+    if _is_literal(obj) and text == repr(obj):
+        return text
+    return f"next(x for x in {container_expr} if id(x) == {id(obj):#x})"
+
+
+def _is_literal(obj, depth: int = 3) -> bool:
+    if type(obj) in (str, int, float, bool, bytes, type(None)):
+        return True
+    if type(obj) in (tuple, frozenset) and depth > 0 and len(obj) <= 16:
+        return all(_is_literal(x, depth - 1) for x in obj)
+    return False
+
+
+def _key_of(holder, value, hop):
+    for key, val in dict.items(holder):
+        if val is value and safe_repr(key, clip=40) == hop.name:
+            return key
+    return _NOTHING
+
+
+def _lru_action(holder, root_text, skip, hops, node_ids, objs, i):
+    """``f.cache_clear()`` for an entry of an lru_cache (bounded: the wrapper holds it;
+    unbounded: its cache dict does)."""
+    w = i if _is_lru(holder) else i - 1
+    wrapper = objs.get(node_ids[w])
+    entries = lru_cache_entries(wrapper)
+    if entries is None:
+        return None
+    cache, pairs = entries
+    wid = id(wrapper)
+    cuts = []
+    for k, (key, result) in enumerate(pairs):
+        # the wrapper's links (bounded) or the dict (unbounded) hold key and result
+        cuts.append((wid, id(key), f"key{k}"))
+        cuts.append((wid, id(result), f"result{k}"))
+        cuts.append((id(cache), id(key), f"dictkey{k}"))
+        cuts.append((id(cache), id(result), f"dictvalue{k}"))
+    for k, link in enumerate(dict.values(cache)):
+        cuts.append((id(cache), id(link), f"link{k}"))
+    name = lru_call_text(wrapper, ()).split("(", 1)[0]
+    note = (f"empties the whole cache of {name} ({len(pairs)} entr{'y' if len(pairs) == 1 else 'ies'}); "
+            f"they are computed again when next called")
+    expr = _expression_prefix(root_text, hops[skip + 1:w]) if w > skip else None
+    if expr is None:
+        text = (f"call cache_clear() on the lru_cache-wrapped function {name} (no Python "
+                f"expression reaches it along this chain)")
+        return Action(text, "manual", None, set(cuts), note=note), cuts, [wid], i
+    return Action(f"{expr}.cache_clear()", "call", None, set(cuts), note=note), cuts, [wid], i
+
+
+def _generator_cuts(gen):
+    """What ``gen.close()`` drops: every reference its suspended frame holds."""
+    return [(id(gen), id(r), f"frame{k}") for k, r in enumerate(gc.get_referents(gen))
+            if not issubclass(type(r), (type, types.CodeType, types.ModuleType))]
+
+
+def _with_note(result, i, root_text, skip, hops, node_ids, objs):
+    """Adds what an action removes beyond the object (the tuple holding it...)."""
+    action, cuts, seeds, cut_at = result
+    note = _bigger_note(i, root_text, skip, hops, node_ids, objs)
+    if note:
+        action = Action(action.text, action.kind, None, action._cuts, note=note)
+    return action, cuts, seeds, cut_at
+
+
+def _bigger_note(i, root_text, skip, hops, node_ids, objs) -> str:
+    n = len(hops)
+    if i + 1 >= n:  # the reference to the object itself
+        if i >= 1 and hops[i].kind == "key" and i == skip + 1 and type(objs.get(node_ids[i])) is dict:
+            target = objs.get(node_ids[-1])
+            if getattr(type(target), "__weakrefoffset__", 0):
+                return ("a weakref.WeakValueDictionary would drop such an entry by itself once "
+                        "nothing else uses the value")
+        return ""
+    child = objs.get(node_ids[i + 1])
+    if child is None:
+        return ""
+    what = render_path(root_text, hops[skip + 1:i + 1]) if i >= skip else root_text
+    tname = type(child).__name__
+    below = objs.get(node_ids[i + 2]) if i + 2 < len(node_ids) else None
+    if type(child) is types.MethodType:
+        return (f"removes the bound method {what} (unregisters that callback); "
+                f"weakref.WeakMethod(...) registers one without keeping its object alive")
+    if _is_code(child):
+        return f"removes the {tname} {what}, which holds it"
+    if issubclass(type(child), tuple) and below is None:
+        return f"removes the whole {tname} {what} (a tuple cannot be changed: store a new one without it)"
+    if issubclass(type(child), tuple):
+        return f"removes the whole {tname} {what}: a tuple cannot be changed, store a new one without it"
+    if issubclass(type(child), frozenset):
+        return f"removes the whole frozenset {what}: a frozenset cannot be changed, store a new one without it"
+    return f"removes the {tname} {what}, which holds it"
+
+
+def _no_safe_action(root_text, skip, hops, node_ids, objs) -> str:
+    """The sentence for a chain that no safe statement cuts: what holds it, what to change."""
+    n = len(hops)
+    for i in range(n - 1, skip, -1):
+        hop = hops[i]
+        owner_at = i - 1
+        where = render_path(root_text, hops[skip + 1:owner_at]) if owner_at > skip else root_text
+        if hop.kind == "cell" and i >= 2 and hops[i - 1].kind == "closure":
+            var = hops[i - 1].name
+            func = render_path(root_text, hops[skip + 1:i - 2]) if i - 2 > skip else root_text
+            return (f"no safe action: it is the closure variable {var} of {func}; rebind or clear "
+                    f"{var} in the scope that defines it ({var} = None there, nonlocal {var} in a "
+                    f"nested function), or let go of {func} itself when it is no longer needed")
+        if hop.kind == "default":
+            func = where if hops[i - 1].kind == "attr" else root_text
+            func = render_path(root_text, hops[skip + 1:i - 1]) if i - 1 > skip else root_text
+            return (f"no safe action: it is the default value of parameter {hop.name} of {func}, "
+                    f"made once when the function was defined; default to None and create the "
+                    f"value inside the function instead")
+        holder = objs.get(node_ids[i])
+        if issubclass(type(holder), functools.partial) and hop.kind == "attr":
+            return (f"no safe action: it is bound in the functools.partial {where} (.{hop.name}), "
+                    f"which cannot be changed; build a new partial without it")
+        if i >= 1 and issubclass(type(objs.get(node_ids[i - 1])), functools.partial) and \
+                hops[i - 1].kind == "attr" and hops[i - 1].name in ("args", "keywords"):
+            part = render_path(root_text, hops[skip + 1:i - 1]) if i - 1 > skip else root_text
+            return (f"no safe action: it is an argument bound in the functools.partial {part} "
+                    f"({hops[i - 1].name}{hop.text}); build a new partial without it")
+        if type(holder) is types.MethodType and hop.name == "__self__":
+            return (f"no safe action: it is the __self__ of the bound method {where}; remove that "
+                    f"method from where it is stored (a callback registry), or store "
+                    f"weakref.WeakMethod(...) instead")
+    for i in range(skip + 1, n + 1):
+        obj = objs.get(node_ids[i]) if i < len(node_ids) else None
+        if obj is not None and _is_code(obj) and node_ids[i] != node_ids[-1]:
+            what = render_path(root_text, hops[skip + 1:i])
+            return (f"no safe action: it is held by the {type(obj).__name__} {what}, which pympler_nb "
+                    f"will not delete or rebind; change the code that stores it there")
+    return f"no safe action found: remove the reference at the start of {root_text} by hand"
+
+
+def _underscore_cuts(roots: _Roots, name: str, child_id: int) -> list[tuple[int, int, str]]:
+    """The references ``_ = get_ipython().displayhook._ = None`` removes (for ``_``, ``__``
+    or ``___``): the user namespace's and the display hook's, where they hold the object."""
     shell = roots.shell
     cuts = []
     if shell is None:
         return cuts
     user_ns = getattr(shell, "user_ns", None)
-    builtins_dict = _module_dict(sys.modules["builtins"])
-    if issubclass(type(user_ns), dict):
-        oh = user_ns.get("_oh")
-        if issubclass(type(oh), dict):
-            cuts += [(id(oh), id(v), f"[{safe_repr(k, clip=40)}]") for k, v in dict.items(oh)
-                     if id(v) in children]
-        reset_unders = "_" not in builtins_dict
-        for ns, unders in ((user_ns, reset_unders), (getattr(shell, "user_ns_hidden", None), False)):
-            if issubclass(type(ns), dict):
-                for key, value in dict.items(ns):
-                    if id(value) in children and type(key) is str and (
-                            _OUT_VAR.match(key) or (unders and key in _UNDERSCORES)):
-                        cuts.append((id(ns), id(value), f"[{safe_repr(key, clip=40)}]"))
+    if issubclass(type(user_ns), dict) and id(dict.get(user_ns, name)) == child_id:
+        cuts.append((id(user_ns), child_id, f"[{name!r}]"))
     dh = getattr(shell, "displayhook", None)
     if dh is not None:
-        for name in _UNDERSCORES:
-            try:
-                value = object.__getattribute__(dh, name)
-            except Exception:  # noqa: BLE001
-                continue
-            if id(value) in children:
-                cuts.append((id(dh), id(value), "." + name))
+        try:
+            value = object.__getattribute__(dh, name)
+        except Exception:  # noqa: BLE001
+            value = None
+        if id(value) == child_id:
+            cuts.append((id(dh), child_id, "." + name))
     return cuts
 
 
@@ -1191,7 +1491,7 @@ class _Retention:
 
 def why_alive(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: int = 3,
               max_nodes: int = 1_000_000, releasable: bool = True, ignore=(),
-              collect: bool = True, _own_refs: int = 0) -> WhyAlive:
+              collect: bool = True, name: str | None = None, _own_refs: int = 0) -> WhyAlive:
     """Find what keeps ``obj`` alive: shortest chains from roots, actions, bytes.
 
     Parameters
@@ -1218,6 +1518,10 @@ def why_alive(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: in
         formatting leaves many) do not count as holders. ``False`` keeps the
         collector's state untouched; garbage then shows up as holders and lowers
         the releasable bytes.
+    name : str, optional
+        The expression that gave ``obj`` (``%whyalive`` passes the user's). Actions
+        that must name the object itself use it (``s.discard(x)``, ``del d[x]`` for
+        a dict key); without it they pick the object by identity.
 
     Returns
     -------
@@ -1239,9 +1543,13 @@ def why_alive(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: in
     own: set[int] = set()
     for item in ignore:
         own.add(item if type(item) is int else id(item))
+    if name is not None and (type(name) is not str or not name.strip()):
+        raise ValueError(f"name must be the expression for obj as a non-empty str, got {name!r}")
     if collect:
         gc.collect()
     roots = _Roots(own)
+    roots.target_id = id(obj)
+    roots.target_name = None if name is None else name.strip()
     # References to obj right now, minus this frame's parameter and getrefcount's argument.
     target_ext = sys.getrefcount(obj) - 2 - _own_refs
     found = _search(obj, roots, own, max_depth, max_chains, extra_depth, max_nodes)
@@ -1302,6 +1610,10 @@ def why_alive(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: in
     target_type = type(obj).__name__
     target_repr = one_line(node_repr(obj, clip=400), 80)  # (a header line)
     target_size = flat_size(obj)
+    try:
+        target_deep = deep_size(obj)
+    except Exception:  # noqa: BLE001 - a hostile object: its deep size is unknown
+        target_deep = None
     hidden = max(0, target_ext - found_refs)
     # seeds (objects just below the cut references) for the releasable computation
     seed_ids = {sid for b in chosen for sid in b.seeds}
@@ -1341,7 +1653,7 @@ def why_alive(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: in
                 action_bytes[key] = (nbytes, collect)
                 if always and not transient_matters:
                     transient_matters = retention.release(cuts, check_collect=False)[0] != nbytes
-            plan_cuts = [c for b in plan for c in b.cut_ids]
+            plan_cuts = [c for b in plan if b.action.runnable for c in b.cut_ids]
             plan_bytes, plan_collect, _dead = retention.release(always + plan_cuts, before)
             if always and not transient_matters:
                 transient_matters = retention.release(plan_cuts, check_collect=False)[0] != plan_bytes
@@ -1361,7 +1673,8 @@ def why_alive(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: in
     plan_actions = tuple(done(b.action) for b in plan)
     roots = None
     return WhyAlive(tid, target_type, target_repr, target_size, chains, plan_actions,
-                    plan_bytes, hidden, truncated, notes, needs_collect=plan_collect)
+                    plan_bytes, hidden, truncated, notes, needs_collect=plan_collect,
+                    target_deep_size=target_deep)
 
 
 _NOTHING = object()
