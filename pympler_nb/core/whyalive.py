@@ -411,6 +411,7 @@ class _Roots:
         self.displayhook_ids: set[int] = set()
         self.module_names: dict[int, str] = {}
         self.ignore = ignore
+        self._aliases = None  # id(module) -> names bound to it in the user's namespace
         self.target_id = None  # the object asked about, and the user's expression for it
         self.target_name = None
         self._collect(frames)
@@ -519,6 +520,38 @@ class _Roots:
             self.frame_hits.setdefault(id(value), []).append((root, str(name), snapshot_id is not None))
         del items, locs
 
+    def module_alias(self, modname: str) -> str:
+        """How the user's namespace spells module ``modname``: itself if its top-level
+        package is bound there (``json.decoder``), else a name bound to it (``fs`` after
+        ``import featstore as fs``), else ``modname`` (the action then imports it first)."""
+        aliases = self._aliases
+        if aliases is None:
+            aliases = self._aliases = {}
+            ns = self.user_namespace()
+            for key, value in (list(dict.items(ns)) if ns is not None else ()):
+                if issubclass(type(value), types.ModuleType) and type(key) is str and key.isidentifier():
+                    aliases.setdefault(id(value), []).append(key)
+        top = modname.split(".", 1)[0]
+        mod, topmod = sys.modules.get(modname), sys.modules.get(top)
+        if topmod is not None and top in aliases.get(id(topmod), ()):
+            return modname
+        names = aliases.get(id(mod), ()) if mod is not None else ()
+        if names:
+            return sorted(names, key=lambda k: (k.startswith("_"), len(k), k))[0]
+        return modname
+
+    def user_namespace(self):
+        """The namespace actions run in: IPython's ``user_ns``, or ``__main__``'s globals."""
+        if self.shell is not None:
+            ns = getattr(self.shell, "user_ns", None)
+            if issubclass(type(ns), dict):
+                return ns
+        main = sys.modules.get("__main__")
+        try:
+            return _module_dict(main) if main is not None else None
+        except Exception:  # noqa: BLE001
+            return None
+
     def label(self, container_id) -> str:
         """How a root container is shown: ``"globals of json"``, ``"get_ipython()"``..."""
         kind, name = self.containers.get(container_id, ("?", "?"))
@@ -590,8 +623,9 @@ class _Roots:
             return "traceback", f"sys.{bare}"
         if container_id == self.sys_dict_id and bare == "displayhook" and self.shell is not None:
             return "output_cache", "sys.displayhook"
-        text = f"{name}.{bare}" if bare is not None and bare.isidentifier() else f"{name}.__dict__[{key}]"
         top = name.split(".", 1)[0]
+        name = self.module_alias(name)
+        text = f"{name}.{bare}" if bare is not None and bare.isidentifier() else f"{name}.__dict__[{key}]"
         if top in ("IPython", "ipykernel", "traitlets", "zmq", "tornado", "jupyter_client"):
             return "ipython", text
         return "module", text
@@ -998,6 +1032,27 @@ def _expression_prefix(root_text, hops) -> str | None:
 _TRANSIENT = "nothing: IPython drops it when the current cell finishes"
 
 
+def _with_import(action: Action, raw: _Raw, roots: _Roots, root_kind: str) -> Action:
+    """``import json.decoder; del json.decoder.x`` when the action names a module that the
+    user's namespace does not bind: the statement must run as printed."""
+    if not action.runnable or raw.kind != "container":
+        return action
+    kind, modname = roots.containers.get(raw.container_id, ("", ""))
+    if root_kind == "traceback":
+        modname = "sys"
+    elif kind != "module" or roots.module_alias(modname) != modname or \
+            not action.text.startswith((f"del {modname}.", f"{modname}.")):
+        return action
+    if not all(part.isidentifier() for part in modname.split(".")):
+        return action
+    top = modname.split(".", 1)[0]
+    ns = roots.user_namespace()
+    if ns is not None and ns.get(top) is sys.modules.get(top) and top in ns:
+        return action
+    return Action(f"import {modname}; {action.text}", action.kind, action.releasable_bytes,
+                  action._cuts, action.needs_collect, action.note)
+
+
 def _action_for(root_kind, root_text, skip, hops, node_ids, objs, roots: _Roots, raw: _Raw):
     """(Action, cuts, seed ids, index of the cut hop or None) for one chain.
 
@@ -1024,7 +1079,13 @@ def _action_for(root_kind, root_text, skip, hops, node_ids, objs, roots: _Roots,
         names = [n for n in _LAST_EXC_NAMES if sysd.get(n) is not None]
         text = " = ".join(f"sys.{n}" for n in names) + " = None" if names else "sys.last_traceback = None"
         cuts = [(id(sysd), id(sysd[n]), n) for n in names]
-        return Action(text, "traceback", None, set(cuts)), cuts, [id(sysd[n]) for n in names], None
+        seeds = [id(sysd[n]) for n in names]
+        itb, tb = _shell_traceback(roots)
+        if tb is not None:  # IPython's traceback printer keeps the last traceback too (%tb, %debug)
+            text += "; get_ipython().InteractiveTB.tb = None"
+            cuts.append((id(itb), id(tb), "InteractiveTB.tb"))
+            seeds.append(id(tb))
+        return Action(text, "traceback", None, set(cuts)), cuts, seeds, None
     # IPython's previous ExecutionResult: replaced when the current cell finishes
     if roots.containers[cid][0] == "shell" and root_text == "get_ipython().last_execution_result":
         return single(_TRANSIENT, "transient", skip)
@@ -1039,8 +1100,9 @@ def _action_for(root_kind, root_text, skip, hops, node_ids, objs, roots: _Roots,
             return single(f"del {bare}", "del", i)
         if holder_id == roots.hidden_ns_id and hop.kind == "key" and bare and (
                 bare in _UNDERSCORES or _OUT_VAR.match(bare)):
-            # IPython's copy of _, _3...: only this slot (%reset -f out would drop every output)
-            return single(f"get_ipython().user_ns_hidden.pop({hop.name}, None)", "del", i)
+            # IPython's copy of _, _3...: only this slot (%reset -f out would drop every output);
+            # a statement, so that the removed value is not displayed (and cached) again
+            return single(f"del get_ipython().user_ns_hidden[{hop.name}]", "del", i)
         is_under = (holder_id == roots.user_ns_id and roots.shell is not None and hop.kind == "key"
                     and bare in _UNDERSCORES)
         is_dh = holder_id in roots.displayhook_ids and hop.kind == "attr" and hop.name in _UNDERSCORES
@@ -1566,6 +1628,7 @@ def why_alive(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: in
         root_kind, root_desc, root_text, skip, path, hops, node_ids = _label(r, objs, roots, labeller)
         action, cuts, seeds, cut_at = _action_for(root_kind, root_text, skip, hops, node_ids,
                                                   objs, roots, r)
+        action = _with_import(action, r, roots, root_kind)
         nodes = []
         for nid in node_ids:
             node = node_cache.get(nid)
@@ -1714,7 +1777,22 @@ def _seed_from_cuts(seed_id, roots: _Roots):
         value = sysd.get(name)
         if value is not None and id(value) == seed_id:
             return value
+    _itb, tb = _shell_traceback(roots)
+    if tb is not None and id(tb) == seed_id:
+        return tb
     return _NOTHING
+
+
+def _shell_traceback(roots: _Roots):
+    """``(get_ipython().InteractiveTB, its .tb)``: the last traceback IPython printed."""
+    if roots.shell is None:
+        return None, None
+    try:
+        itb = object.__getattribute__(roots.shell, "InteractiveTB")
+        tb = object.__getattribute__(itb, "tb")
+    except Exception:  # noqa: BLE001
+        return None, None
+    return (itb, tb) if type(tb) is types.TracebackType else (None, None)
 
 
 def find_chains(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: int = 3,
