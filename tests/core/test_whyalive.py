@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import itertools
 import json
@@ -734,3 +735,199 @@ def test_notebook_kernel_output_cache_and_traceback(tmp_path):
     # error): the numbers are as of the end of the cell, and the note says so
     assert any("last_execution_result" in n for n in results["RESULT1"]["notes"])
     assert any("last_execution_result" in n for n in results["RESULT3"]["notes"])
+
+
+# ---------------------------------------------------------------------------
+# holder kinds: readable labels, safe actions that run as printed
+# ---------------------------------------------------------------------------
+
+HOLDER_MODULE = '''
+import collections, functools
+
+class Blob:
+    def __init__(self, name="b", n=50_000):
+        self.name = name
+        self.data = bytearray(n)
+    def __repr__(self):
+        return f"<Blob {self.name}>"
+    def on_event(self):
+        return len(self.data)
+
+class Slotted:
+    __slots__ = ("payload", "other", "__weakref__")
+
+@functools.lru_cache(maxsize=8)
+def report(n):
+    return [Blob(f"report{n}")]
+
+@functools.cache
+def summary(n, scale=1):
+    return Blob(f"summary{n}")
+
+def make_scorer():
+    data = Blob("closure")
+    def score():
+        return data.name
+    return score
+
+def with_default(x, table=Blob("default")):
+    return x
+
+def with_kwdefault(x, *, table=Blob("kwdefault")):
+    return x
+
+def memo_fn(x, _memo={}):
+    return _memo.setdefault(x, Blob(f"memo{x}"))
+
+def counter():
+    local_blob = Blob("generator local")
+    yield 1
+    yield 2
+'''
+
+# (id, setup statements, target expression, check, "run"/"manual", path piece, action piece);
+# M stands for the module's name
+HOLDER_CASES = [
+    ("module_global", "M.big = M.Blob('big'); M.keep = M.Blob('keep')", "M.big",
+     "M.keep.name == 'keep' and callable(M.report)", "run", "M.big", "del M.big"),
+    ("dict_entry", "M.cache = {'a': M.Blob('a'), 'b': M.Blob('b')}", "M.cache['a']",
+     "list(M.cache) == ['b']", "run", "M.cache['a']", "del M.cache['a']"),
+    ("dict_key", "M.meta = {M.Blob('key'): 'info', 'x': 1}", "next(iter(M.meta))",
+     "M.meta == {'x': 1}", "run", "M.meta (key <Blob key>)", "del M.meta[next(iter(M.meta))]"),
+    ("list_item", "M.items = [M.Blob('a'), M.Blob('b'), 3]", "M.items[1]",
+     "[getattr(x, 'name', x) for x in M.items] == ['a', 3]", "run", "M.items[1]", "del M.items[1]"),
+    ("deque_item", "M.dq = M.collections.deque([M.Blob('a'), M.Blob('b')])", "M.dq[1]",
+     "[x.name for x in M.dq] == ['a']", "run", "M.dq[1]", "del M.dq[1]"),
+    ("set_member", "M.tags = {M.Blob('a'), M.Blob('b')}", "[x for x in M.tags if x.name == 'a'][0]",
+     "[x.name for x in M.tags] == ['b']", "run", "M.tags (set member)",
+     "M.tags.discard([x for x in M.tags if x.name == 'a'][0])"),
+    ("ordered_dict", "M.od = M.collections.OrderedDict(a=M.Blob('a'), b=1)", "M.od['a']",
+     "list(M.od) == ['b']", "run", "M.od['a']", "del M.od['a']"),
+    ("defaultdict", "M.dd = M.collections.defaultdict(list, a=M.Blob('a'), b=1)", "M.dd['a']",
+     "list(M.dd) == ['b']", "run", "M.dd['a']", "del M.dd['a']"),
+    ("tuple_in_dict", "M.pairs = {'k': (M.Blob('t'), 1), 'j': (2, 3)}", "M.pairs['k'][0]",
+     "M.pairs == {'j': (2, 3)}", "run", "M.pairs['k'][0]", "del M.pairs['k']"),
+    ("frozenset_member", "M.fz = {'s': frozenset([M.Blob('f')]), 'j': 1}", "next(iter(M.fz['s']))",
+     "M.fz == {'j': 1}", "run", "M.fz['s'] (set member)", "del M.fz['s']"),
+    ("slots_attribute", "M.sl = M.Slotted(); M.sl.payload = M.Blob('p'); M.sl.other = 1", "M.sl.payload",
+     "M.sl.other == 1 and M.sl.payload is None", "run", "M.sl.payload", "M.sl.payload = None"),
+    ("class_attribute", "M.Blob.shared = M.Blob('shared')", "M.Blob.shared",
+     "M.Blob.shared is None and callable(M.Blob.on_event)", "run", "M.Blob.shared", "M.Blob.shared = None"),
+    ("lru_cache", "M.report(1); M.report(2)", "M.report(1)[0]",
+     "M.report.cache_info().currsize == 0 and M.report(3)[0].name == 'report3'", "run",
+     "M.report → cached report(1)[0]", "M.report.cache_clear()"),
+    ("functools_cache", "M.summary(3, scale=2)", "M.summary(3, scale=2)",
+     "M.summary.cache_info().currsize == 0", "run", "M.summary → cached summary(3, scale=2)",
+     "M.summary.cache_clear()"),
+    ("mutable_default", "M.memo_fn(1); M.memo_fn(2)", "M.memo_fn.__defaults__[0][1]",
+     "list(M.memo_fn.__defaults__[0]) == [2]", "run", "M.memo_fn → default of _memo[1]",
+     "del M.memo_fn.__defaults__[0][1]"),
+    ("bound_method_in_registry", "M.registry = [print, M.Blob('listener').on_event]",
+     "M.registry[1].__self__", "M.registry == [print]", "run", "M.registry[1].__self__", "del M.registry[1]"),
+    ("generator_local", "M.gen = M.counter(); next(M.gen)", "M.gen.gi_frame.f_locals['local_blob']",
+     "M.gen.gi_frame is None", "run", "M.gen → generator counter() local local_blob", "M.gen.close()"),
+    ("closure", "M.scorer = M.make_scorer()", "M.scorer.__closure__[0].cell_contents",
+     "M.scorer() == 'closure'", "manual", "M.scorer → closure variable data", "closure variable data of M.scorer"),
+    ("default_argument", "", "M.with_default.__defaults__[0]", "M.with_default(1) == 1", "manual",
+     "M.with_default → default of table", "parameter table of M.with_default"),
+    ("kw_default_argument", "", "M.with_kwdefault.__kwdefaults__['table']",
+     "'table' in M.with_kwdefault.__kwdefaults__", "manual", "M.with_kwdefault → default of table",
+     "parameter table of M.with_kwdefault"),
+    ("partial_args", "M.p = M.functools.partial(M.with_default, M.Blob('arg'))", "M.p.args[0]",
+     "M.p().name == 'arg'", "manual", "M.p.args[0]", "functools.partial M.p"),
+    ("partial_keywords", "M.p = M.functools.partial(M.with_default, 1, table=M.Blob('kw'))",
+     "M.p.keywords['table']", "M.p() == 1 and 'table' in M.p.keywords", "manual", "M.p.keywords['table']",
+     "functools.partial M.p"),
+    ("bound_method_global", "M.cb = M.Blob('cb').on_event", "M.cb.__self__", "M.cb() == 50_000", "manual",
+     "M.cb.__self__", "__self__ of the bound method M.cb"),
+]
+
+
+@pytest.mark.parametrize("case", HOLDER_CASES, ids=[c[0] for c in HOLDER_CASES])
+def test_holder_kinds_labels_and_actions(mod, case):
+    """Every action runs as printed, frees the object, and removes nothing else; where no
+    statement is safe (the user's function, partial or method would change) it says so."""
+    name, setup, expr, check, expected, path_piece, action_piece = (
+        x.replace("M", mod.__name__) if isinstance(x, str) and x not in ("run", "manual") else x for x in case)
+    exec(HOLDER_MODULE, vars(mod))
+    ns = {mod.__name__: mod}
+    exec(setup, ns)
+    probe = weakref.ref(eval(expr, ns))
+    if name == "generator_local" and sys.version_info < (3, 13):
+        mod.gen.gi_frame.f_locals.clear()  # 3.11/3.12: reading f_locals left a snapshot dict
+    r = why_alive(eval(expr, ns), name=expr)
+    text = str(r)
+    assert "<?>" not in text and " deep" in text.splitlines()[0], text
+    assert r.target_deep_size >= r.target_size > 0
+    assert r.chains and all(path_piece in c.path for c in r.chains), text
+    assert any(action_piece in c.action.text for c in r.chains), text
+    for c in r.chains:
+        for fn in ("report", "summary", "make_scorer", "with_default", "with_kwdefault", "memo_fn", "counter",
+                   "scorer", "cb", "p", "Blob", "Slotted"):
+            full = f"{mod.__name__}.{fn}"
+            assert c.action.text not in (f"del {full}", f"{full} = None"), text
+    if expected == "manual":
+        assert all(a.kind == "manual" and a.text.startswith("no safe action: ") for a in r.plan), text
+        assert "no safe statement releases it" in text.splitlines()[0]
+        assert all(c.action.releasable_bytes > 0 for c in r.chains)  # what the code change would free
+        del r
+        gc.collect()
+        assert probe() is not None and eval(check, ns), text
+        return
+    assert all(a.runnable for a in r.plan), text
+    plan = [a.text for a in r.plan]
+    needs_collect = r.needs_collect
+    assert r.releasable_bytes >= 50_000
+    del r
+    for action in plan:
+        exec(action, ns)
+    if needs_collect:
+        gc.collect()
+    assert probe() is None, (plan, text)
+    assert eval(check, ns), text
+
+
+def test_object_array_elements_are_named():
+    np = pytest.importorskip("numpy")
+    from pympler_nb.core._graphwalk import edge_hops
+
+    arr = np.empty((2, 3), dtype=object)
+    blob, other = Thing(), Thing()
+    arr[1, 2] = blob
+    arr[0, 0] = other
+    hops = edge_hops(arr, {id(blob), id(other)})
+    assert hops[id(blob)].text == "[1, 2]" and hops[id(other)].text == "[0, 0]"
+    flat = np.empty(4, dtype=object)
+    flat[3] = blob
+    assert edge_hops(flat, {id(blob)})[id(blob)].text == "[3]"
+
+
+def test_coroutine_locals_are_labelled(mod):
+    async def work():
+        payload = Thing()
+        await _Suspend()
+        return payload
+
+    class _Suspend:
+        def __await__(self):
+            yield
+
+    mod.job = work()
+    mod.job.send(None)
+    r = why_alive(mod.job.cr_frame.f_locals["payload"])
+    c = _chain(r, f"{mod.__name__}.job → coroutine work() local payload")
+    assert c.action.text == f"{mod.__name__}.job.close()" and c.action.kind == "call"
+    mod.job.close()
+
+
+def test_lru_call_text_of_keys():
+    from pympler_nb.core._graphwalk import lru_call_text
+
+    @functools.lru_cache(maxsize=None, typed=True)
+    def f(a, b=0, *, c=1):
+        return [a]
+
+    f(1), f(2, b=3), f("x", c=[4].__len__())
+    wrapper_keys = list(next(r for r in gc.get_referents(f) if type(r) is dict and "__wrapped__" not in r))
+    texts = sorted(lru_call_text(f, k) for k in wrapper_keys)
+    assert texts == ["f('x', c=1)", "f(1)", "f(2, b=3)"]
