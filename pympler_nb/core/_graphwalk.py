@@ -335,6 +335,37 @@ class _Labeller:
                 if rid in wanted and rid not in found and type(ref) is dict:
                     if self._looks_like_instance_dict(obj, ref, namespaces):
                         found[rid] = Hop("dict", "__dict__", ".__dict__")
+        if len(found) < len(wanted):
+            self._getset_hops(obj, tp, wanted, found)
+
+    def _getset_hops(self, obj, tp, wanted, found):
+        """Attributes that an extension type (Cython: pandas' BlockManager.blocks, Block.values)
+        keeps in C fields and shows through getset descriptors of its own module."""
+        try:
+            mro = _type_mro(tp)
+        except Exception:  # noqa: BLE001
+            return
+        for klass in mro:
+            try:
+                module = klass.__module__
+                if type(module) is not str or module == "builtins" or module.startswith("numpy"):
+                    continue  # their getters build objects (frame.f_locals, ndarray.ctypes)
+                ns = _type_dict(klass)
+            except Exception:  # noqa: BLE001
+                continue
+            for name, descr in list(ns.items()):
+                if type(descr) is not types.GetSetDescriptorType or type(name) is not str \
+                        or name.startswith("__"):
+                    continue
+                try:
+                    value = descr.__get__(obj, tp)
+                except Exception:  # noqa: BLE001
+                    continue
+                vid = id(value)
+                if vid in wanted and vid not in found:
+                    found[vid] = _attr_hop(name)
+                    if len(found) >= len(wanted):
+                        return
 
     def _looks_like_instance_dict(self, obj, d: dict, namespaces) -> bool:
         checked = 0

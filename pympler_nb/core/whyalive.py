@@ -235,7 +235,7 @@ class WhyAlive(_Frozen):
         Actions that together cut every chain found (those covered by a broader
         one left out), in an order that can be run as is.
     releasable_bytes : int or None
-        Bytes the plan's runnable actions free together (``None`` if not computed);
+        Bytes the plan's actions free together (``None`` if not computed);
         a ``"manual"`` action (no safe statement known) is not counted: its own
         :attr:`Action.releasable_bytes` is what changing the code as it says would free.
     needs_collect : bool
@@ -272,7 +272,7 @@ class WhyAlive(_Frozen):
         """``"DataFrame 12.3 KiB deep; releasing it frees 12.1 KiB"`` (sizes labelled)."""
         deep = "?" if self.target_deep_size is None else format_size(self.target_deep_size)
         text = f"{self.target_type} {deep} deep"
-        runnable = [a for a in self.plan if a.runnable]
+        runnable = [a for a in self.plan if a.kind != "manual"]
         if self.chains and self.releasable_bytes is not None and runnable:
             verb = "releasing it frees" if len(runnable) == len(self.plan) else "the safe actions free"
             text += f"; {verb} {_frees_text(self.releasable_bytes, self.needs_collect)[6:]}"
@@ -311,8 +311,8 @@ class WhyAlive(_Frozen):
                 lines.append(f"    {c.path:<{width}}  [{ROOT_KINDS[c.root_kind]}]  → {head_text}{size}")
                 if extra:
                     lines.append(f"    {'':<{width}}    ({extra})")
-            runnable = [a.text for a in self.plan if a.runnable]
-            manual = [a.text for a in self.plan if not a.runnable]
+            runnable = [a.text for a in self.plan if a.kind != "manual"]
+            manual = [a.text for a in self.plan if a.kind == "manual"]
             total = _frees_text(self.releasable_bytes, self.needs_collect)
             if runnable:
                 lines.append(f"  to release it: {'; '.join(runnable)}" + (f" {total}" if total else ""))
@@ -1015,8 +1015,55 @@ def _is_cuttable(holder, hop: Hop) -> bool:
             return False
         if _is_code(holder) and not issubclass(tp, type):
             return False  # a function's, method's, partial's own slots (a class's attributes are data)
-        return not (hop.name.startswith("__") and hop.name.endswith("__"))
+        if hop.name.startswith("__") and hop.name.endswith("__"):
+            return False
+        return _rebindable(holder, hop.name)
     return False
+
+
+def _rebindable(holder, name: str) -> bool:
+    """Can ``holder.name = None`` run, and leave a working object?
+
+    Not for attributes that C code stores (getset descriptors of extension types: often
+    read-only), and not for the private attributes (``_mgr``) of objects whose class
+    comes from an installed library or the standard library: setting those breaks the
+    object (``df._mgr = None`` destroys the DataFrame).
+    """
+    tp = type(holder)
+    klass = holder if issubclass(tp, type) else tp
+    try:
+        mro = type.__dict__["__mro__"].__get__(tp)
+    except Exception:  # noqa: BLE001
+        mro = (tp,)
+    for k in mro:
+        try:
+            descr = type.__dict__["__dict__"].__get__(k).get(name, _NOTHING)
+        except Exception:  # noqa: BLE001
+            continue
+        if descr is _NOTHING:
+            continue
+        if type(descr) is types.GetSetDescriptorType:
+            return False
+        break
+    if name.startswith("_") and _library_class(klass):
+        return False
+    return True
+
+
+def _library_class(klass) -> bool:
+    """True if ``klass`` is defined by the standard library or an installed package."""
+    try:
+        modname = type.__dict__["__module__"].__get__(klass)
+    except Exception:  # noqa: BLE001
+        return False
+    if type(modname) is not str or modname in ("__main__", "builtins"):
+        return modname == "builtins"
+    top = modname.split(".", 1)[0]
+    if top in getattr(sys, "stdlib_module_names", ()):
+        return True
+    mod = sys.modules.get(modname) or sys.modules.get(top)
+    path = getattr(mod, "__file__", None) if mod is not None else None
+    return type(path) is str and ("site-packages" in path or "dist-packages" in path)
 
 
 def _expression_prefix(root_text, hops) -> str | None:
@@ -1128,7 +1175,10 @@ def _generic_action(root_text, skip, hops, node_ids, objs, roots: _Roots, cid, s
     """
     n = len(hops)
     tid = node_ids[-1]
+    inside = _library_internals_from(skip, hops, node_ids, objs)
     for i in range(n - 1, -1, -1):
+        if i > inside:
+            continue  # a container inside a library object's private state (df._mgr.axes)
         hop = hops[i]
         holder_id = node_ids[i]
         child_id = node_ids[i + 1]
@@ -1189,6 +1239,24 @@ def _generic_action(root_text, skip, hops, node_ids, objs, roots: _Roots, cid, s
     # the bytes shown are what dropping the last reference (the one the sentence is about) frees
     text = _no_safe_action(root_text, skip, hops, node_ids, objs)
     return single(text, "manual", n - 1)
+
+
+def _library_internals_from(skip, hops, node_ids, objs) -> int:
+    """Index of the first hop into a library object's private state (``df._mgr``), or
+    ``len(hops)``: nothing past it may be mutated, or the library object breaks."""
+    for j in range(skip + 1, len(hops)):
+        hop = hops[j]
+        name = hop.name
+        if hop.kind == "key" and j >= 1 and hops[j - 1].kind == "dict" and name and name[:1] == "'":
+            name, owner = name[1:-1], objs.get(node_ids[j - 1])
+        elif hop.kind == "attr":
+            owner = objs.get(node_ids[j])
+        else:
+            continue
+        if owner is not None and name and name.startswith("_") and not name.startswith("__") \
+                and _library_class(owner if isinstance(owner, type) else type(owner)):
+            return j
+    return len(hops)
 
 
 def _definition_slot(hops, node_ids, objs, i) -> bool:
@@ -1373,6 +1441,22 @@ def _underscore_cuts(roots: _Roots, name: str, child_id: int) -> list[tuple[int,
 # ---------------------------------------------------------------------------
 
 
+def _is_numpy_array(obj) -> bool:
+    tp = type(obj)
+    return tp.__name__ in ("ndarray", "memmap", "matrix", "recarray") and \
+        str(getattr(tp, "__module__", "")).startswith("numpy")
+
+
+def _sizing_refs(obj) -> list:
+    """What deep sizing follows from ``obj`` (its third-party rule), or nothing."""
+    from .asizeof import refs  # lazy: the sizing core is a sibling module
+
+    try:
+        return list(refs(obj))
+    except Exception:  # noqa: BLE001 - a hostile array: its elements are not counted
+        return []
+
+
 def _closure(seeds, stop: set[int], max_nodes: int):
     """Everything reachable from ``seeds`` (not entering ``stop``, types or modules)."""
     members: list = []
@@ -1392,6 +1476,9 @@ def _closure(seeds, stop: set[int], max_nodes: int):
             if keys and all(type(k) is str for k in keys):
                 refs.extend(keys)  # str keys of a str-only table are not traversed by gc
             del keys
+        elif not refs and _is_numpy_array(x):
+            # numpy does not show gc its base or object elements; the sizing rules know them
+            refs = _sizing_refs(x)
         kids_of.append([id(r) for r in refs])
         stack.extend(refs)
         del refs
@@ -1716,7 +1803,7 @@ def why_alive(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: in
                 action_bytes[key] = (nbytes, collect)
                 if always and not transient_matters:
                     transient_matters = retention.release(cuts, check_collect=False)[0] != nbytes
-            plan_cuts = [c for b in plan if b.action.runnable for c in b.cut_ids]
+            plan_cuts = [c for b in plan if b.action.kind != "manual" for c in b.cut_ids]
             plan_bytes, plan_collect, _dead = retention.release(always + plan_cuts, before)
             if always and not transient_matters:
                 transient_matters = retention.release(plan_cuts, check_collect=False)[0] != plan_bytes

@@ -931,3 +931,70 @@ def test_lru_call_text_of_keys():
     wrapper_keys = list(next(r for r in gc.get_referents(f) if type(r) is dict and "__wrapped__" not in r))
     texts = sorted(lru_call_text(f, k) for k in wrapper_keys)
     assert texts == ["f('x', c=1)", "f(1)", "f(2, b=3)"]
+
+
+def test_library_internals_are_named_and_never_mutated(mod):
+    """A pandas frame's arrays are named through its Cython internals (no ``.<?>``); no
+    action rebinds a private attribute (``df._mgr = None``) or edits a list inside one
+    (``del df._mgr.axes[1]``): either breaks the frame. The frame itself is what to drop."""
+    pd = pytest.importorskip("pandas")
+    np = pytest.importorskip("numpy")
+    pa = pytest.importorskip("pyarrow")
+    n = 2000
+    mod.df = pd.DataFrame({"id": np.arange(n), "name": [f"user{i}" for i in range(n)],
+                           "kind": pd.Categorical(["a", "b"] * (n // 2)),
+                           "tag": pd.array([f"t{i % 7}" for i in range(n)], dtype="string[pyarrow]"),
+                           "score": pd.Series(np.arange(n), dtype=pd.ArrowDtype(pa.int64()))})
+    name = mod.__name__
+    blocks = mod.df._mgr.blocks
+    targets = {"values": blocks[0].values, "axis": mod.df._mgr.axes[1], "categories": mod.df["kind"].cat.categories}
+    del blocks
+    for label in list(targets):
+        r = why_alive(targets.pop(label))
+        text = str(r)
+        assert "<?>" not in text, text
+        for c in r.chains:
+            assert "._mgr" not in c.action.text, text  # never inside the frame's private state
+        module_chains = [c for c in r.chains if c.root_kind == "module"]
+        assert module_chains and all(c.action.text == f"del {name}.df" for c in module_chains), text
+        assert all("removes the DataFrame" in c.action.note for c in module_chains), text
+    r = why_alive(mod.df._mgr.blocks[0].values)
+    assert any(c.path.startswith(f"{name}.df._mgr.blocks[") and c.path.endswith("].values") for c in r.chains)
+    r = why_alive(mod.df)  # the header's size is the frame's deep size, not its 96-byte shell
+    assert r.target_size < 1000 < 50_000 < r.target_deep_size
+    assert r.headline.startswith("DataFrame ") and " deep; releasing it frees " in r.headline
+    assert r.releasable_bytes > 0.5 * r.target_deep_size
+
+
+def test_flat_size_of_arrow_data_is_stable_and_released(mod):
+    """flatsize() of an Arrow-backed object is the same on every call (its buffers were
+    claimed once per thread, so a second call said 88 B for 16 KB), and a frame with
+    Arrow columns frees about its deep size."""
+    pa = pytest.importorskip("pyarrow")
+    pd = pytest.importorskip("pandas")
+    np = pytest.importorskip("numpy")
+    chunked = pa.chunked_array([pa.array(np.arange(2000))])
+    assert flatsize(chunked) == flatsize(chunked) > 16_000
+    mod.df = pd.DataFrame({"tag": pd.array([f"t{i}" for i in range(5000)], dtype="string[pyarrow]"),
+                           "n": pd.Series(np.arange(5000), dtype=pd.ArrowDtype(pa.int64()))})
+    for _ in range(2):
+        r = why_alive(mod.df)
+        assert r.releasable_bytes > 0.9 * r.target_deep_size, r.headline
+
+
+def test_object_column_elements_are_released(mod):
+    """numpy shows gc neither an object array's elements nor its base: the releasable
+    bytes follow the sizing rules there, so an object column's strings count."""
+    pd = pytest.importorskip("pandas")
+    np = pytest.importorskip("numpy")
+    n = 20_000
+    mod.df = pd.DataFrame({"name": pd.Series([f"user-{i:06d}" for i in range(n)], dtype=object),
+                           "id": np.arange(n)})
+    r = why_alive(mod.df)
+    assert r.target_deep_size > n * 50
+    assert r.releasable_bytes > 0.9 * r.target_deep_size, r.headline
+    view = np.arange(100_000)[::2]
+    mod.view = view  # a view: its base's buffer is what releasing it frees
+    del view
+    r = why_alive(mod.view)
+    assert r.releasable_bytes >= 800_000, r.headline
