@@ -853,9 +853,12 @@ class PymplerMagics(Magics):
         and the bytes each release frees.
 
         Returns ``root, path, length, releasable_bytes, action, root_kind, needs_collect``
-        (``pympler_nb.frames.chains_frame``); paths read like ``holder['k']``, ``Out[3]``.
-        ``needs_collect``: what the action frees is on a reference cycle, so it goes at the
-        next garbage collection (``gc.collect()``), not at once.
+        (``pympler_nb.frames.chains_frame``); paths read like ``holder['k']``, ``Out[3]``,
+        ``f → cached f(100)``. The header gives the object's deep size and what releasing
+        it frees. Actions run as printed in the notebook and never delete or rebind a
+        function, class or module; where no statement is safe the action says so (``no
+        safe action: ...``). ``needs_collect``: what the action frees is on a reference
+        cycle, so it goes at the next garbage collection (``gc.collect()``), not at once.
         """
         __tracebackhide__ = True
         from .core.whyalive import why_alive

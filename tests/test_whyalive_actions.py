@@ -28,6 +28,7 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 
+from pympler_nb.core._format import format_size
 from pympler_nb.core.whyalive import why_alive
 
 FEATSTORE = '''
@@ -331,3 +332,22 @@ def test_every_printed_action_releases_and_spares(shell, featstore, case):
         left = str(why_alive(ns["_probe"]()))  # what still holds it, for the failure message
         pytest.fail(f"{name}: still alive after {actions}:\n{printed}\nnow:\n{left}")
     _cell(shell, check)
+
+
+def test_header_shows_the_deep_size_and_what_releasing_frees(shell, featstore):
+    """Item 7: a 100-row frame's header is not its 96-byte shell."""
+    _cell(shell, "df100 = fs.frame(100)\nimport pandas as pd\n"
+                 "df100_obj = pd.DataFrame({'s': pd.Series([f'row {i}' for i in range(100)], dtype=object)})")
+    from pympler_nb.core.asizeof import asizeof, flatsize
+
+    for name in ("df100", "df100_obj"):
+        deep, flat = asizeof(shell.user_ns[name]), flatsize(shell.user_ns[name])
+        _result, cap = _cell(shell, f"_t = %whyalive {name}")
+        head = cap.outputs[0].data["text/plain"].splitlines()[0]
+        table = shell.user_ns.pop("_t")
+        freed = int(table.attrs["plan_releasable_bytes"])
+        assert flat < 1000 < deep
+        assert head.startswith(f"DataFrame {format_size(deep)} deep; releasing it frees {format_size(freed)}"), head
+        assert f"{format_size(flat)} flat" in head
+        assert 0.8 * deep <= freed <= deep + flat, (head, deep, freed)
+    _cell(shell, "del df100, df100_obj")

@@ -1694,6 +1694,11 @@ def why_alive(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: in
         own.add(item if type(item) is int else id(item))
     if name is not None and (type(name) is not str or not name.strip()):
         raise ValueError(f"name must be the expression for obj as a non-empty str, got {name!r}")
+    target_size = flat_size(obj)
+    try:  # first: a repr (pandas') may fill caches that the object then holds
+        target_deep = deep_size(obj)
+    except Exception:  # noqa: BLE001 - a hostile object: its deep size is unknown
+        target_deep = None
     if collect:
         gc.collect()
     roots = _Roots(own)
@@ -1720,7 +1725,9 @@ def why_alive(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: in
         for nid in node_ids:
             node = node_cache.get(nid)
             if node is None:
-                if nid in objs:
+                if nid == tid:  # its repr comes last: a repr (pandas') may fill caches
+                    node = GraphNode(id=nid, type=type(obj).__name__, size=target_size, repr="")
+                elif nid in objs:
                     node = _node(objs[nid])
                 elif r.kind == "frame" and nid == r.frame_root.frame_id:
                     node = GraphNode(id=nid, type="frame", size=0, repr=r.frame_root.where)
@@ -1758,12 +1765,6 @@ def why_alive(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: in
             continue
         plan.append(b)
     target_type = type(obj).__name__
-    target_repr = one_line(node_repr(obj, clip=400), 80)  # (a header line)
-    target_size = flat_size(obj)
-    try:
-        target_deep = deep_size(obj)
-    except Exception:  # noqa: BLE001 - a hostile object: its deep size is unknown
-        target_deep = None
     hidden = max(0, target_ext - found_refs)
     # seeds (objects just below the cut references) for the releasable computation
     seed_ids = {sid for b in chosen for sid in b.seeds}
@@ -1818,7 +1819,11 @@ def why_alive(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: in
         nbytes, collect = action_bytes.get(action._cuts, (None, False))
         return action._with_bytes(nbytes, collect)
 
-    chains = tuple(Chain(b.root_desc, b.kind, b.path, b.hops, b.nodes, done(b.action))
+    # the reprs last, once every number is taken (a DataFrame's repr fills pandas' caches)
+    target_repr = one_line(node_repr(obj, clip=400), 80)  # (a header line)
+    target_node = GraphNode(id=tid, type=target_type, size=target_size, repr=node_repr(obj, clip=80))
+    chains = tuple(Chain(b.root_desc, b.kind, b.path, b.hops,
+                         [target_node if n.id == tid else n for n in b.nodes], done(b.action))
                    for b in chosen)
     plan_actions = tuple(done(b.action) for b in plan)
     roots = None
