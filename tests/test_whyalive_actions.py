@@ -311,6 +311,8 @@ def test_every_printed_action_releases_and_spares(shell, featstore, case):
     for chain_action in list(table.attrs["plan"]) + shown:
         if chain_action not in actions:
             actions.append(chain_action)
+    statements = [part for a in table.attrs["plan"] for part in a.split("; ")]
+    assert len(statements) == len(set(statements)), table.attrs["plan"]  # nothing runs twice
     needs_collect = bool(table["needs_collect"].any())
     if expected == "manual":
         assert all(a.startswith(("no safe action", "nothing: IPython drops")) for a in actions), actions

@@ -18,7 +18,8 @@ Edge labels are computed without side effects on the objects: an instance's
 properties and other Python-level descriptors are never called. Attribute names
 of inline values are read from the class's shared keys (``_layout``), or else
 recovered from the names the class's own code uses (``co_names`` of its methods,
-dataclass annotations); an attribute that neither finds shows as ``.<?>``.
+dataclass annotations); a reference that nothing names is shown by the type it leads to
+(`` → <list>``).
 """
 
 from __future__ import annotations
@@ -697,7 +698,7 @@ def edge_hops(holder: object, wanted_ids, labeller: _Labeller | None = None) -> 
     """Label the references from ``holder`` to each object id in ``wanted_ids``.
 
     Returns a dict ``id -> Hop``; ids that ``holder`` refers to but that cannot be
-    named get a ``"ref"`` (or ``.<?>`` attribute) hop; ids it does not refer to are
+    named get a ``"ref"`` hop (rendered `` → <type>``); ids it does not refer to are
     left out.
     """
     wanted = set(wanted_ids)
@@ -710,8 +711,9 @@ def edge_hops(holder: object, wanted_ids, labeller: _Labeller | None = None) -> 
         for ref in gc.get_referents(holder):
             rid = id(ref)
             if rid in wanted and rid not in found:
-                has_storage = not issubclass(type(holder), (dict, list, tuple, set, frozenset, type))
-                found[rid] = _UNKNOWN_ATTR if has_storage else Hop("ref", None, "")
+                # a reference nothing names (C state of an iterator, an attribute set by C
+                # code): rendered by what it leads to, " → <list>", never as ".<?>"
+                found[rid] = Hop("ref", None, "")
     return found
 
 

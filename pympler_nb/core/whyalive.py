@@ -45,7 +45,7 @@ it holds the same objects as the frame's variables and goes away when the functi
 returns. Python 3.13 reads locals without that side effect. Attribute names of
 objects whose ``__dict__`` was never created are read from the class's shared keys
 (or recovered from the class's code where the layout is not readable); an attribute
-that neither finds shows as ``.<?>``.
+that neither finds shows by the type it leads to (`` → <list>``).
 """
 
 from __future__ import annotations
@@ -1081,8 +1081,9 @@ _TRANSIENT = "nothing: IPython drops it when the current cell finishes"
 
 def _with_import(action: Action, raw: _Raw, roots: _Roots, root_kind: str) -> Action:
     """``import json.decoder; del json.decoder.x`` when the action names a module that the
-    user's namespace does not bind: the statement must run as printed."""
-    if not action.runnable or raw.kind != "container":
+    notebook's namespace does not bind: the statement must run as printed in a cell.
+    (Outside IPython the text names the module as ``sys.modules`` does.)"""
+    if not action.runnable or raw.kind != "container" or roots.shell is None:
         return action
     kind, modname = roots.containers.get(raw.container_id, ("", ""))
     if root_kind == "traceback":
@@ -1176,6 +1177,7 @@ def _generic_action(root_text, skip, hops, node_ids, objs, roots: _Roots, cid, s
     n = len(hops)
     tid = node_ids[-1]
     inside = _library_internals_from(skip, hops, node_ids, objs)
+    module_root = roots.containers[cid][0] in ("module", "modules")
     for i in range(n - 1, -1, -1):
         if i > inside:
             continue  # a container inside a library object's private state (df._mgr.axes)
@@ -1188,14 +1190,20 @@ def _generic_action(root_text, skip, hops, node_ids, objs, roots: _Roots, cid, s
         if i <= skip:  # the root's own slot: a module global or a namespace variable
             if protected or " " in root_text or roots.containers[cid][0] not in ("namespace", "module", "modules"):
                 break
-            return _with_note(single(f"del {root_text}", "del", i), i, root_text, skip, hops, node_ids, objs)
+            return _with_note(single(f"del {root_text}", "del", i), i, root_text, skip, hops, node_ids,
+                              objs, module_root)
         if hop.kind == "key" and i >= skip + 2 and hops[i - 1].kind == "dict" and hop.name \
                 and hop.name[0] == "'" and hop.name[1:-1].isidentifier():
             # an attribute stored in an instance __dict__: obj.name = None
             owner = _expression_prefix(root_text, hops[skip + 1:i - 1])
+            owner_obj = objs.get(node_ids[i - 1])
+            attr = hop.name[1:-1]
+            if owner_obj is not None and (not _rebindable(owner_obj, attr) or (
+                    _is_code(owner_obj) and not isinstance(owner_obj, type))):
+                continue
             if owner is not None and not protected:
                 return _with_note(single(f"{owner}.{hop.name[1:-1]} = None", "del", i), i, root_text,
-                                  skip, hops, node_ids, objs)
+                                  skip, hops, node_ids, objs, module_root)
             continue
         if holder is None or not _is_cuttable(holder, hop):
             continue
@@ -1223,7 +1231,8 @@ def _generic_action(root_text, skip, hops, node_ids, objs, roots: _Roots, cid, s
         if hop.kind == "member":
             text = f"{prefix}.discard({_pick(prefix, child, roots)})"
         elif hop.kind == "attr":
-            text = f"{prefix}.{hop.name} = None"
+            empty = "()" if hop.name == "args" and issubclass(type(holder), BaseException) else "None"
+            text = f"{prefix}.{hop.name} = {empty}"
         elif hop.kind == "dictkey":
             text = f"del {prefix}[{_pick(prefix, child, roots)}]"
         elif hop.kind == "index" and _is_object_ndarray(holder):
@@ -1235,7 +1244,7 @@ def _generic_action(root_text, skip, hops, node_ids, objs, roots: _Roots, cid, s
             text = f"del {prefix}[{_pick(prefix, key, roots)}]"
         else:
             text = "del " + render_path(prefix, [hop], expression=True)
-        return _with_note(single(text, "del", i), i, root_text, skip, hops, node_ids, objs)
+        return _with_note(single(text, "del", i), i, root_text, skip, hops, node_ids, objs, module_root)
     # the bytes shown are what dropping the last reference (the one the sentence is about) frees
     text = _no_safe_action(root_text, skip, hops, node_ids, objs)
     return single(text, "manual", n - 1)
@@ -1336,19 +1345,20 @@ def _generator_cuts(gen):
             if not issubclass(type(r), (type, types.CodeType, types.ModuleType))]
 
 
-def _with_note(result, i, root_text, skip, hops, node_ids, objs):
+def _with_note(result, i, root_text, skip, hops, node_ids, objs, module_root=False):
     """Adds what an action removes beyond the object (the tuple holding it...)."""
     action, cuts, seeds, cut_at = result
-    note = _bigger_note(i, root_text, skip, hops, node_ids, objs)
+    note = _bigger_note(i, root_text, skip, hops, node_ids, objs, module_root)
     if note:
         action = Action(action.text, action.kind, None, action._cuts, note=note)
     return action, cuts, seeds, cut_at
 
 
-def _bigger_note(i, root_text, skip, hops, node_ids, objs) -> str:
+def _bigger_note(i, root_text, skip, hops, node_ids, objs, module_root=False) -> str:
     n = len(hops)
     if i + 1 >= n:  # the reference to the object itself
-        if i >= 1 and hops[i].kind == "key" and i == skip + 1 and type(objs.get(node_ids[i])) is dict:
+        if module_root and i >= 1 and hops[i].kind == "key" and i == skip + 1 \
+                and type(objs.get(node_ids[i])) is dict:  # a module's registry or cache dict
             target = objs.get(node_ids[-1])
             if getattr(type(target), "__weakrefoffset__", 0):
                 return ("a weakref.WeakValueDictionary would drop such an entry by itself once "
@@ -1394,24 +1404,40 @@ def _no_safe_action(root_text, skip, hops, node_ids, objs) -> str:
                     f"made once when the function was defined; default to None and create the "
                     f"value inside the function instead")
         holder = objs.get(node_ids[i])
-        if issubclass(type(holder), functools.partial) and hop.kind == "attr":
-            return (f"no safe action: it is bound in the functools.partial {where} (.{hop.name}), "
-                    f"which cannot be changed; build a new partial without it")
-        if i >= 1 and issubclass(type(objs.get(node_ids[i - 1])), functools.partial) and \
+        if issubclass(type(holder), (functools.partial, functools.partialmethod)) and hop.kind == "attr":
+            kind = f"functools.{type(holder).__name__}"
+            return (f"no safe action: it is bound in the {kind} {where} (.{hop.name}), "
+                    f"which cannot be changed; build a new one without it")
+        if i >= 1 and issubclass(type(objs.get(node_ids[i - 1])), (functools.partial, functools.partialmethod)) and \
                 hops[i - 1].kind == "attr" and hops[i - 1].name in ("args", "keywords"):
             part = render_path(root_text, hops[skip + 1:i - 1]) if i - 1 > skip else root_text
-            return (f"no safe action: it is an argument bound in the functools.partial {part} "
-                    f"({hops[i - 1].name}{hop.text}); build a new partial without it")
+            kind = f"functools.{type(objs.get(node_ids[i - 1])).__name__}"
+            return (f"no safe action: it is an argument bound in the {kind} {part} "
+                    f"({hops[i - 1].name}{hop.text}); build a new one without it")
         if type(holder) is types.MethodType and hop.name == "__self__":
             return (f"no safe action: it is the __self__ of the bound method {where}; remove that "
                     f"method from where it is stored (a callback registry), or store "
                     f"weakref.WeakMethod(...) instead")
-    for i in range(skip + 1, n + 1):
-        obj = objs.get(node_ids[i]) if i < len(node_ids) else None
-        if obj is not None and _is_code(obj) and node_ids[i] != node_ids[-1]:
-            what = render_path(root_text, hops[skip + 1:i])
+    inside = _library_internals_from(skip, hops, node_ids, objs)
+    if inside < n:
+        owner = objs.get(node_ids[inside - 1] if hops[inside].kind == "key" else node_ids[inside])
+        what = render_path(root_text, hops[skip + 1:inside - (1 if hops[inside].kind == "key" else 0)]) \
+            if inside > skip + 1 else root_text
+        name = type(owner).__name__ if not isinstance(owner, type) else "class"
+        return (f"no safe action: it is part of the private state of the {name} {what}, which "
+                f"changing would break; release {what} itself, or use that library's own API")
+    for i in range(n - 1, skip, -1):  # the nearest function, method or partial above it
+        obj = objs.get(node_ids[i])
+        if obj is not None and _is_code(obj) and not isinstance(obj, type):
+            what = render_path(root_text, hops[skip + 1:i]) if i > skip + 1 else root_text
             return (f"no safe action: it is held by the {type(obj).__name__} {what}, which pympler_nb "
                     f"will not delete or rebind; change the code that stores it there")
+    for i in range(n - 1, skip, -1):
+        obj = objs.get(node_ids[i])
+        if obj is not None and isinstance(obj, type):
+            what = render_path(root_text, hops[skip + 1:i]) if i > skip + 1 else root_text
+            return (f"no safe action: it is held by the class {what}, which pympler_nb will not "
+                    f"delete or rebind; change the code that stores it there")
     return f"no safe action found: remove the reference at the start of {root_text} by hand"
 
 
@@ -1692,6 +1718,9 @@ def why_alive(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: in
     own: set[int] = set()
     for item in ignore:
         own.add(item if type(item) is int else id(item))
+    if obj is None or obj is True or obj is False or obj is Ellipsis or obj is NotImplemented:
+        raise ValueError(f"why_alive({obj!r}): the interpreter itself keeps {obj!r} alive (nothing to "
+                         f"release); pass the object you mean (a dead weakref gives None)")
     if name is not None and (type(name) is not str or not name.strip()):
         raise ValueError(f"name must be the expression for obj as a non-empty str, got {name!r}")
     target_size = flat_size(obj)
@@ -1761,6 +1790,10 @@ def why_alive(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: in
         if any(set(b.cut_ids) <= set(p.cut_ids) and b is not p for p in chosen
                if len(p.cut_ids) > len(b.cut_ids)):
             continue
+        parts = set(b.action.text.split("; "))
+        if any(p is not b and p.action.kind != "manual" and parts <= set(p.action.text.split("; "))
+               and p.action.text != b.action.text for p in chosen):
+            continue  # another action runs these statements too
         if any(p.action.text == b.action.text for p in plan):
             continue
         plan.append(b)

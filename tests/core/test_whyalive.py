@@ -840,6 +840,13 @@ HOLDER_CASES = [
      "functools.partial M.p"),
     ("bound_method_global", "M.cb = M.Blob('cb').on_event", "M.cb.__self__", "M.cb() == 50_000", "manual",
      "M.cb.__self__", "__self__ of the bound method M.cb"),
+    ("iterator_state", "M.it = iter([M.Blob('i')]); M.other = 1", "M.it.__reduce__()[1][0][0]",
+     "M.other == 1 and not hasattr(M, 'it')", "run", "M.it → <list>[0]", "del M.it"),
+    ("exception_args", "M.err = ValueError(M.Blob('e'), 2)", "M.err.args[0]",
+     "isinstance(M.err, ValueError) and M.err.args == ()", "run", "M.err.args[0]", "M.err.args = ()"),
+    ("library_private_state", "import weakref\nM.fin = weakref.finalize(M.Blob, id, M.Blob('fin'))",
+     "M.fin.peek()[2][0]", "M.fin.alive", "manual", "weakref.finalize._registry[",
+     "private state of the class weakref.finalize"),
 ]
 
 
@@ -998,3 +1005,24 @@ def test_object_column_elements_are_released(mod):
     del view
     r = why_alive(mod.view)
     assert r.releasable_bytes >= 800_000, r.headline
+
+
+def test_notes_say_what_else_goes_and_give_advice(mod):
+    exec(HOLDER_MODULE, vars(mod))
+    n = mod.__name__
+    mod.registry_dict = {"a": mod.Blob("a")}
+    mod.callbacks = [mod.Blob("cb").on_event]
+    mod.pairs = {"k": (mod.Blob("t"), 1)}
+    mod.report(1)
+    notes = {}
+    for expr in ("registry_dict['a']", "callbacks[0].__self__", "pairs['k'][0]", "report(1)[0]"):
+        r = why_alive(eval(f"mod.{expr}"))
+        notes[expr] = [c.action.note for c in r.chains if c.root_kind == "module"][0]
+    assert "weakref.WeakValueDictionary" in notes["registry_dict['a']"]
+    assert "weakref.WeakMethod" in notes["callbacks[0].__self__"]
+    assert notes["pairs['k'][0]"].startswith(f"removes the whole tuple {n}.pairs['k']")
+    assert "a tuple cannot be changed" in notes["pairs['k'][0]"]
+    assert notes["report(1)[0]"].startswith("empties the whole cache of report (1 entry)")
+    mod.__dict__["_ns_like"] = None
+    text = str(why_alive(mod.pairs["k"][0]))
+    assert "(removes the whole tuple" in text
