@@ -1483,6 +1483,12 @@ def _sizing_refs(obj) -> list:
         return []
 
 
+#: Types without references whose flat size (asizeof.flatsize) is sys.getsizeof exactly
+#: (a test checks it): the releasable walk sizes them without a sizer call.
+_ATOMS = frozenset((str, bytes, float, complex))
+_getsizeof = sys.getsizeof
+
+
 def _closure(seeds, stop: set[int], max_nodes: int):
     """Everything reachable from ``seeds`` (not entering ``stop``, types or modules)."""
     members: list = []
@@ -1496,6 +1502,9 @@ def _closure(seeds, stop: set[int], max_nodes: int):
             continue
         index[xid] = len(members)
         members.append(x)
+        if type(x) in _ATOMS:  # no references: skip the call (object arrays hold many)
+            kids_of.append(())
+            continue
         refs = gc.get_referents(x)
         if issubclass(type(x), dict):
             keys = list(dict.keys(x))
@@ -1603,7 +1612,9 @@ class _Retention:
                 newly += 1
                 size = sizes.get(i)
                 if size is None:
-                    size = sizes[i] = flat_size(self.members[i])
+                    x = self.members[i]
+                    # atoms (an object column's strings): their flat size is sys.getsizeof
+                    size = sizes[i] = _getsizeof(x) if type(x) in _ATOMS else flat_size(x)
                 total += size
         collect = check_collect and newly > 0 and self._needs_collect(dead, cut_int, before)
         return total, collect, dead
@@ -1838,7 +1849,12 @@ def why_alive(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: in
                 if always and not transient_matters:
                     transient_matters = retention.release(cuts, check_collect=False)[0] != nbytes
             plan_cuts = [c for b in plan if b.action.kind != "manual" for c in b.cut_ids]
-            plan_bytes, plan_collect, _dead = retention.release(always + plan_cuts, before)
+            same = [key for key, cuts in cut_sets.items() if sorted(cuts) == sorted(plan_cuts)]
+            if same:  # one action is the whole plan (the common case): computed already
+                plan_bytes, plan_collect = action_bytes[same[0]]
+                _dead = None
+            else:
+                plan_bytes, plan_collect, _dead = retention.release(always + plan_cuts, before)
             if always and not transient_matters:
                 transient_matters = retention.release(plan_cuts, check_collect=False)[0] != plan_bytes
             del retention, before, _dead

@@ -1026,3 +1026,13 @@ def test_notes_say_what_else_goes_and_give_advice(mod):
     mod.__dict__["_ns_like"] = None
     text = str(why_alive(mod.pairs["k"][0]))
     assert "(removes the whole tuple" in text
+
+
+def test_atoms_flat_size_is_getsizeof():
+    """The releasable walk sizes str/bytes/float/complex by sys.getsizeof: asizeof agrees."""
+    from pympler_nb.core.whyalive import _ATOMS
+
+    samples = ["", "a", "é" * 40, "😀" * 3, "x" * 5000, b"", b"abc" * 100, 0.0, 1e300, 3j]
+    assert {type(x) for x in samples} == set(_ATOMS)
+    for x in samples:
+        assert flatsize(x) == sys.getsizeof(x), x
