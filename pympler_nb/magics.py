@@ -858,9 +858,12 @@ class PymplerMagics(Magics):
         and the bytes each release frees.
 
         Returns ``root, path, length, releasable_bytes, action, root_kind, needs_collect``
-        (``pympler_nb.frames.chains_frame``); paths read like ``holder['k']``, ``Out[3]``.
-        ``needs_collect``: what the action frees is on a reference cycle, so it goes at the
-        next garbage collection (``gc.collect()``), not at once.
+        (``pympler_nb.frames.chains_frame``); paths read like ``holder['k']``, ``Out[3]``,
+        ``f → cached f(100)``. The header gives the object's deep size and what releasing
+        it frees. Actions run as printed in the notebook and never delete or rebind a
+        function, class or module; where no statement is safe the action says so (``no
+        safe action: ...``). ``needs_collect``: what the action frees is on a reference
+        cycle, so it goes at the next garbage collection (``gc.collect()``), not at once.
         """
         __tracebackhide__ = True
         from .core.whyalive import why_alive
@@ -877,7 +880,7 @@ class PymplerMagics(Magics):
                              "which the interpreter itself keeps alive (nothing to release); "
                              "pass the object you mean (a dead weakref gives None)")
         # this frame's `obj` is the one reference of ours; pympler_nb's frames are ignored
-        result = why_alive(obj, max_chains=args.max_chains, _own_refs=1)
+        result = why_alive(obj, max_chains=args.max_chains, name=expr, _own_refs=1)
         del obj
         df = frames.chains_frame(result)
         if not args.quiet:

@@ -18,11 +18,14 @@ Edge labels are computed without side effects on the objects: an instance's
 properties and other Python-level descriptors are never called. Attribute names
 of inline values are read from the class's shared keys (``_layout``), or else
 recovered from the names the class's own code uses (``co_names`` of its methods,
-dataclass annotations); an attribute that neither finds shows as ``.<?>``.
+dataclass annotations); a reference that nothing names is shown by the type it leads to
+(`` → <list>``).
 """
 
 from __future__ import annotations
 
+import collections
+import functools
 import gc
 import types
 from collections import namedtuple
@@ -47,6 +50,8 @@ __all__ = [
     "model_to_digraph",
     "dot_label",
     "flat_size",
+    "lru_cache_entries",
+    "lru_call_text",
 ]
 
 _MISSING = object()
@@ -127,6 +132,8 @@ HOP_KINDS = (
     "closure",  # function -> closure cell
     "cell",  # cell -> contents
     "tb_next",  # traceback -> next traceback (collapsed when rendered)
+    "cache",  # functools.lru_cache wrapper -> a cached entry (or its cache dict)
+    "default",  # a function's default argument (the __defaults__ item / __kwdefaults__ value)
     "ref",  # a reference pympler_nb cannot name
 )
 
@@ -329,6 +336,37 @@ class _Labeller:
                 if rid in wanted and rid not in found and type(ref) is dict:
                     if self._looks_like_instance_dict(obj, ref, namespaces):
                         found[rid] = Hop("dict", "__dict__", ".__dict__")
+        if len(found) < len(wanted):
+            self._getset_hops(obj, tp, wanted, found)
+
+    def _getset_hops(self, obj, tp, wanted, found):
+        """Attributes that an extension type (Cython: pandas' BlockManager.blocks, Block.values)
+        keeps in C fields and shows through getset descriptors of its own module."""
+        try:
+            mro = _type_mro(tp)
+        except Exception:  # noqa: BLE001
+            return
+        for klass in mro:
+            try:
+                module = klass.__module__
+                if type(module) is not str or module == "builtins" or module.startswith("numpy"):
+                    continue  # their getters build objects (frame.f_locals, ndarray.ctypes)
+                ns = _type_dict(klass)
+            except Exception:  # noqa: BLE001
+                continue
+            for name, descr in list(ns.items()):
+                if type(descr) is not types.GetSetDescriptorType or type(name) is not str \
+                        or name.startswith("__"):
+                    continue
+                try:
+                    value = descr.__get__(obj, tp)
+                except Exception:  # noqa: BLE001
+                    continue
+                vid = id(value)
+                if vid in wanted and vid not in found:
+                    found[vid] = _attr_hop(name)
+                    if len(found) >= len(wanted):
+                        return
 
     def _looks_like_instance_dict(self, obj, d: dict, namespaces) -> bool:
         checked = 0
@@ -391,6 +429,18 @@ class _Labeller:
             it = set.__iter__(holder) if issubclass(type(holder), set) else frozenset.__iter__(holder)
             for value in it:
                 add(value, Hop("member", None, " (set member)"))
+        elif issubclass(tp, collections.deque):
+            for i, value in enumerate(_deque_iter(holder)):
+                add(value, Hop("index", str(i), f"[{i}]"))
+                if len(found) >= nwanted:
+                    return found
+        elif _LRU_WRAPPER is not None and issubclass(tp, _LRU_WRAPPER):
+            self._lru_hops(holder, wanted, found)
+            if len(found) >= nwanted:
+                return found
+        elif _is_object_ndarray(holder):
+            _ndarray_hops(holder, wanted, found)
+            return found
         elif tp is types.FrameType:
             self._frame_hops(holder, wanted, found)
             return found
@@ -405,10 +455,21 @@ class _Labeller:
                                      types.CoroutineType: "cr_frame"}.get(tp, "ag_frame"), None)
             if frame is not None:
                 sub: dict[int, Hop] = {}
-                self._frame_hops(frame, wanted, sub, generator=True)
+                kind = {types.GeneratorType: "generator", types.CoroutineType: "coroutine"}.get(
+                    tp, "async generator")
+                self._frame_hops(frame, wanted, sub, generator=kind)
                 for vid, hop in sub.items():
                     if vid not in found:
                         found[vid] = hop
+                if len(found) < nwanted:
+                    # 3.11/3.12: the snapshot dict of its locals that reading f_locals leaves
+                    try:
+                        snap = frame.f_locals
+                    except Exception:  # noqa: BLE001
+                        snap = None
+                    if type(snap) is dict:
+                        add(snap, Hop("local", "f_locals",
+                                      f" → {kind} {_frame_text(frame)} locals (snapshot)"))
             return found
         elif tp is types.FunctionType:
             closure = holder.__closure__
@@ -476,6 +537,21 @@ class _Labeller:
         hop = edge_hops(holder, {child_id}, self).get(child_id)
         return [hop] if hop is not None else []
 
+    def _lru_hops(self, wrapper, wanted, found):
+        """A ``functools.lru_cache`` wrapper's entries: ``→ cached f(5)`` (keys: ``(cache key)``)."""
+        entries = lru_cache_entries(wrapper)
+        if entries is None:
+            return
+        cache, pairs = entries
+        if cache is not None and id(cache) in wanted and id(cache) not in found:
+            found[id(cache)] = Hop("cache", None, "(cache dict)")
+        for key, result in pairs:
+            call = lru_call_text(wrapper, key)
+            if result is not _MISSING and id(result) in wanted and id(result) not in found:
+                found[id(result)] = Hop("cache", call, f" → cached {call}")
+            if id(key) in wanted and id(key) not in found:
+                found[id(key)] = Hop("cache", call, f" → cache key of {call}")
+
     def _type_hops(self, klass: type, wanted, found):
         try:
             ns = _type_dict(klass)
@@ -514,7 +590,7 @@ class _Labeller:
             local_items = list(frame.f_locals.items())
         except Exception:  # noqa: BLE001
             return
-        where = ("generator " if generator else "") + _frame_text(frame)
+        where = (f"{generator} " if generator else "") + _frame_text(frame)
         for name, value in local_items:
             vid = id(value)
             if vid in wanted and vid not in found:
@@ -522,11 +598,107 @@ class _Labeller:
                 found[vid] = Hop("local", str(name), f"{prefix} local {name}")
 
 
+_LRU_WRAPPER = getattr(functools, "_lru_cache_wrapper", None)
+_deque_iter = collections.deque.__iter__
+
+
+def lru_cache_entries(wrapper):
+    """``(cache dict, [(key, result)])`` of a C ``functools.lru_cache`` wrapper, or None.
+
+    The C wrapper's ``tp_traverse`` lists its cache dict and, for a bounded cache,
+    each entry's key and result (in the order of its internal list); an unbounded
+    cache keeps the results as the dict's values. Nothing is called: the dict and
+    the references are read, never the wrapper's methods.
+    """
+    if _LRU_WRAPPER is None or not issubclass(type(wrapper), _LRU_WRAPPER):
+        return None
+    refs = gc.get_referents(wrapper)
+    cache = None
+    for ref in refs:  # the cache dict: the dict that is not the wrapper's __dict__
+        if type(ref) is dict and "__wrapped__" not in ref:
+            cache = ref
+            break
+    if cache is None:
+        return None
+    keys = {id(k) for k in dict.keys(cache)}
+    pairs = []
+    seen = set()
+    for i, ref in enumerate(refs):
+        if id(ref) in keys and id(ref) not in seen and i + 1 < len(refs):
+            seen.add(id(ref))
+            pairs.append((ref, refs[i + 1]))  # bounded: the link's key, then its result
+    if not pairs:  # unbounded: the dict maps key -> result
+        pairs = list(dict.items(cache))
+    return cache, pairs
+
+
+def lru_call_text(wrapper, key, clip: int = 60) -> str:
+    """The call that a ``functools.lru_cache`` key stands for: ``report(100, k=2)``."""
+    try:
+        wdict = object.__getattribute__(wrapper, "__dict__")
+        name = wdict.get("__name__") if type(wdict) is dict else None
+    except Exception:  # noqa: BLE001
+        name = None
+    name = name if type(name) is str else "<lru_cache>"
+    if type(key) is not tuple:  # the fast path: one int or str argument is its own key
+        return clip_text(f"{name}({safe_repr(key, clip=30)})", clip)
+    items = list(tuple.__iter__(key))
+    mark = next((i for i, x in enumerate(items) if type(x) is object), None)
+    args, rest = (items, []) if mark is None else (items[:mark], items[mark + 1:])
+    n = len(args)
+    nkw = len(rest) // 2 if mark is not None else 0
+    if mark is not None and (len(rest) - n) % 3 == 0 and len(rest) > 2 * ((len(rest) - n) // 3):
+        typed_kw = (len(rest) - n) // 3  # typed=True: the types of every argument follow
+        if all(isinstance(t, type) for t in rest[2 * typed_kw:]):
+            nkw = typed_kw
+    elif mark is None and n % 2 == 0 and n and all(
+            type(a) is t for a, t in zip(items[:n // 2], items[n // 2:])):
+        args = items[:n // 2]
+    parts = [safe_repr(a, clip=30) for a in args]
+    parts += [f"{rest[2 * j]}={safe_repr(rest[2 * j + 1], clip=30)}" for j in range(nkw)
+              if type(rest[2 * j]) is str]
+    return clip_text(f"{name}({', '.join(parts)})", clip)
+
+
+def _is_object_ndarray(obj) -> bool:
+    """A numpy array of dtype object (by type name: the core never imports numpy)."""
+    tp = type(obj)
+    if tp.__name__ != "ndarray" or not str(getattr(tp, "__module__", "")).startswith("numpy"):
+        return False
+    try:
+        return object.__getattribute__(obj, "dtype").kind == "O"
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _ndarray_hops(arr, wanted, found, limit: int = 10_000_000):
+    """``arr[i]`` / ``arr[i, j]`` for the elements of an object array in ``wanted``."""
+    try:
+        shape = tuple(object.__getattribute__(arr, "shape"))
+        flat = object.__getattribute__(arr, "flat")
+    except Exception:  # noqa: BLE001
+        return
+    for n, value in enumerate(flat):
+        if n >= limit:
+            break
+        vid = id(value)
+        if vid in wanted and vid not in found:
+            idx = []
+            rem = n
+            for dim in reversed(shape):
+                rem, i = divmod(rem, dim) if dim else (rem, 0)
+                idx.append(i)
+            text = ", ".join(str(i) for i in reversed(idx)) if idx else ""
+            found[vid] = Hop("index", text, f"[{text}]" if text else "[()]")
+            if len(found) >= len(wanted):
+                break
+
+
 def edge_hops(holder: object, wanted_ids, labeller: _Labeller | None = None) -> dict[int, Hop]:
     """Label the references from ``holder`` to each object id in ``wanted_ids``.
 
     Returns a dict ``id -> Hop``; ids that ``holder`` refers to but that cannot be
-    named get a ``"ref"`` (or ``.<?>`` attribute) hop; ids it does not refer to are
+    named get a ``"ref"`` hop (rendered `` → <type>``); ids it does not refer to are
     left out.
     """
     wanted = set(wanted_ids)
@@ -539,16 +711,20 @@ def edge_hops(holder: object, wanted_ids, labeller: _Labeller | None = None) -> 
         for ref in gc.get_referents(holder):
             rid = id(ref)
             if rid in wanted and rid not in found:
-                has_storage = not issubclass(type(holder), (dict, list, tuple, set, frozenset, type))
-                found[rid] = _UNKNOWN_ATTR if has_storage else Hop("ref", None, "")
+                # a reference nothing names (C state of an iterator, an attribute set by C
+                # code): rendered by what it leads to, " → <list>", never as ".<?>"
+                found[rid] = Hop("ref", None, "")
     return found
 
 
-def render_path(root_text: str, hops, types_after=()) -> str:
+def render_path(root_text: str, hops, types_after=(), expression: bool = False) -> str:
     """Render a chain ``root_text`` + hops as one string in user terms.
 
     ``.__dict__`` followed by a string key becomes ``.key``; traceback links
-    collapse; a frame hop starts a ``" → frame f()"`` segment.
+    collapse; a frame hop starts a ``" → frame f()"`` segment; a closure cell reads
+    ``" → closure variable x"``, a default argument ``" → default of x"``, an
+    lru_cache entry ``" → cached f(5)"``. ``expression=True`` keeps the Python
+    spelling of closures and defaults (``f.__closure__[0].cell_contents``).
 
     >>> render_path("data", [Hop("key", "'a'", "['a']"), Hop("index", "2", "[2]")])
     "data['a'][2]"
@@ -565,6 +741,29 @@ def render_path(root_text: str, hops, types_after=()) -> str:
                 out.append("." + name[1:-1])
                 i += 2
                 continue
+        if expression:
+            out.append(hop.text)
+            i += 1
+            continue
+        if (hop.kind == "attr" and hop.name in ("__closure__", "__defaults__", "__kwdefaults__")
+                and nxt is not None and nxt.kind in ("closure", "default")):
+            # f.__closure__[i].cell_contents -> " → closure variable x"; f.__defaults__[i] -> " → default of x"
+            third = hops[i + 2] if i + 2 < len(hops) else None
+            if nxt.kind == "closure" and third is not None and third.kind == "cell":
+                out.append(f" → closure variable {nxt.name}")
+                i += 3
+                continue
+            if nxt.kind == "default":
+                out.append(f" → default of {nxt.name}")
+                i += 2
+                continue
+        if hop.kind == "default":  # a __kwdefaults__ value
+            out.append(f" → default of {hop.name}")
+            i += 1
+            continue
+        if hop.kind == "cache" and hop.name is None:
+            i += 1  # the lru_cache wrapper's cache dict: the next hop names the entry
+            continue
         if hop.kind == "ref":
             tname = types_after[i] if i < len(types_after) else None
             out.append(f" → <{tname}>" if tname else " → <?>")

@@ -2484,6 +2484,7 @@ def flatsize(obj, align=0, **opts):
         if sizer is None:
             sizer = _flat_local.sizer = Asizer()
         sizer._seen.clear()
+        sizer._claimed.clear()  # shared buffers (Arrow) are claimed per call, not once per thread
     tp = type(obj)
     info = sizer._classify(tp)
     if info.kind == _IGNORE:

@@ -45,11 +45,13 @@ it holds the same objects as the frame's variables and goes away when the functi
 returns. Python 3.13 reads locals without that side effect. Attribute names of
 objects whose ``__dict__`` was never created are read from the class's shared keys
 (or recovered from the class's code where the layout is not readable); an attribute
-that neither finds shows as ``.<?>``.
+that neither finds shows by the type it leads to (`` → <list>``).
 """
 
 from __future__ import annotations
 
+import collections
+import functools
 import gc
 import itertools
 import re
@@ -69,8 +71,12 @@ from ._graphwalk import (
     _Labeller,
     _module_dict,
     _Untracked,
+    _is_object_ndarray,
+    deep_size,
     edge_hops,
     flat_size,
+    lru_cache_entries,
+    lru_call_text,
     node_repr,
     referrers_of,
     render_path,
@@ -116,8 +122,16 @@ class Action(_Frozen):
         The statement or magic to run (``"del Out[3]"``, ``"%reset -f out"``), or
         a sentence when there is nothing to run.
     kind : str
-        ``"del"``, ``"reset_out"``, ``"traceback"``, ``"frame"``, ``"transient"``
-        (goes away by itself when the current cell finishes) or ``"manual"``.
+        ``"del"`` (a ``del`` or an assignment), ``"call"`` (``f.cache_clear()``,
+        ``gen.close()``), ``"traceback"``, ``"frame"``, ``"transient"`` (goes away
+        by itself when the current cell finishes) or ``"manual"`` (no safe statement
+        is known: ``text`` is a sentence saying what holds the object and what to
+        change; nothing to run).
+    note : str
+        What else the action removes or changes (the tuple that holds the object,
+        every entry of an lru_cache, a callback it unregisters), or advice for the
+        future (``weakref.WeakMethod``, ``weakref.WeakValueDictionary``); ``""`` if
+        nothing.
     releasable_bytes : int or None
         Bytes freed by this action alone (``None`` if not computed or too large to
         compute).
@@ -127,14 +141,20 @@ class Action(_Frozen):
         collector does (the next automatic collection, or ``gc.collect()``).
     """
 
-    __slots__ = ("text", "kind", "releasable_bytes", "needs_collect", "_cuts")
+    __slots__ = ("text", "kind", "releasable_bytes", "needs_collect", "note", "_cuts")
 
-    def __init__(self, text, kind, releasable_bytes=None, _cuts=frozenset(), needs_collect=False):
+    def __init__(self, text, kind, releasable_bytes=None, _cuts=frozenset(), needs_collect=False,
+                 note=""):
         self._init(text=text, kind=kind, releasable_bytes=releasable_bytes,
-                   needs_collect=bool(needs_collect), _cuts=frozenset(_cuts))
+                   needs_collect=bool(needs_collect), note=str(note), _cuts=frozenset(_cuts))
+
+    @property
+    def runnable(self) -> bool:
+        """True if :attr:`text` is a statement to run (``False`` for a sentence)."""
+        return self.kind not in ("manual", "transient", "frame")
 
     def _with_bytes(self, nbytes, needs_collect=False):
-        return Action(self.text, self.kind, nbytes, self._cuts, needs_collect)
+        return Action(self.text, self.kind, nbytes, self._cuts, needs_collect, self.note)
 
     @property
     def frees_text(self) -> str:
@@ -205,14 +225,20 @@ class WhyAlive(_Frozen):
     Attributes
     ----------
     target_id, target_type, target_repr, target_size
-        The object (its flat size in bytes).
+        The object (its flat size in bytes: the object alone).
+    target_deep_size : int or None
+        Its deep size in bytes (:func:`~pympler_nb.core.asizeof.asizeof`: the object and
+        everything it refers to, shared or not) — the size a user means by "this
+        DataFrame"; :attr:`releasable_bytes` is what letting go of it frees.
     chains : tuple of Chain
         Shortest chains, one per distinct way to let go, shortest first.
     plan : tuple of Action
         Actions that together cut every chain found (those covered by a broader
         one left out), in an order that can be run as is.
     releasable_bytes : int or None
-        Bytes the whole plan frees (``None`` if not computed).
+        Bytes the plan's actions free together (``None`` if not computed);
+        a ``"manual"`` action (no safe statement known) is not counted: its own
+        :attr:`Action.releasable_bytes` is what changing the code as it says would free.
     needs_collect : bool
         The plan's bytes are only all freed after a cyclic garbage collection
         (some of them are on, or only held by, a reference cycle); see
@@ -230,14 +256,30 @@ class WhyAlive(_Frozen):
     """
 
     __slots__ = ("target_id", "target_type", "target_repr", "target_size", "chains", "plan",
-                 "releasable_bytes", "hidden_refs", "truncated", "notes", "needs_collect")
+                 "releasable_bytes", "hidden_refs", "truncated", "notes", "needs_collect",
+                 "target_deep_size")
 
     def __init__(self, target_id, target_type, target_repr, target_size, chains, plan,
-                 releasable_bytes, hidden_refs, truncated, notes=(), needs_collect=False):
+                 releasable_bytes, hidden_refs, truncated, notes=(), needs_collect=False,
+                 target_deep_size=None):
         self._init(target_id=target_id, target_type=target_type, target_repr=target_repr,
                    target_size=target_size, chains=tuple(chains), plan=tuple(plan),
                    releasable_bytes=releasable_bytes, hidden_refs=hidden_refs,
-                   truncated=truncated, notes=tuple(notes), needs_collect=bool(needs_collect))
+                   truncated=truncated, notes=tuple(notes), needs_collect=bool(needs_collect),
+                   target_deep_size=target_deep_size)
+
+    @property
+    def headline(self) -> str:
+        """``"DataFrame 12.3 KiB deep; releasing it frees 12.1 KiB"`` (sizes labelled)."""
+        deep = "?" if self.target_deep_size is None else format_size(self.target_deep_size)
+        text = f"{self.target_type} {deep} deep"
+        runnable = [a for a in self.plan if a.kind != "manual"]
+        if self.chains and self.releasable_bytes is not None and runnable:
+            verb = "releasing it frees" if len(runnable) == len(self.plan) else "the safe actions free"
+            text += f"; {verb} {_frees_text(self.releasable_bytes, self.needs_collect)[6:]}"
+        elif self.chains and not runnable and self.plan:
+            text += "; no safe statement releases it"
+        return text
 
     def __len__(self):
         return len(self.chains)
@@ -250,8 +292,8 @@ class WhyAlive(_Frozen):
                 f"{len(self.chains)} chains, plan={[a.text for a in self.plan]}>")
 
     def __str__(self):
-        head = (f"{self.target_type} at {self.target_id:#x} ({format_size(self.target_size)}) "
-                f"{self.target_repr}")
+        head = (f"{self.headline}  (at {self.target_id:#x}, {format_size(self.target_size)} flat)\n"
+                f"  {self.target_repr}")
         if not self.chains:
             lines = [head, "  no chain from a root was found"
                      + (" (search truncated)" if self.truncated else "")
@@ -262,10 +304,23 @@ class WhyAlive(_Frozen):
             for c in self.chains:
                 size = c.action.frees_text
                 size = f"  {size}" if size else ""
-                lines.append(f"    {c.path:<{width}}  [{ROOT_KINDS[c.root_kind]}]  → {c.action.text}{size}")
-            plan = "; ".join(a.text for a in self.plan)
+                head_text, extra = c.action.text, c.action.note
+                if not c.action.runnable and c.action.kind == "manual":
+                    size = f"  (would free {size.strip()[6:]})" if size else ""
+                    head_text, _, why = c.action.text.partition(": ")
+                    extra = why + (f"; {extra}" if extra else "")
+                lines.append(f"    {c.path:<{width}}  [{ROOT_KINDS[c.root_kind]}]  → {head_text}{size}")
+                if extra:
+                    lines.append(f"    {'':<{width}}    ({extra})")
+            runnable = [a.text for a in self.plan if a.kind != "manual"]
+            manual = [a.text for a in self.plan if a.kind == "manual"]
             total = _frees_text(self.releasable_bytes, self.needs_collect)
-            lines.append(f"  to release it: {plan}" + (f" {total}" if total else ""))
+            if runnable:
+                lines.append(f"  to release it: {'; '.join(runnable)}" + (f" {total}" if total else ""))
+            if manual and not runnable:
+                lines.append("  no statement releases it safely: the code that holds it has to change (see above)")
+            elif manual:
+                lines.append("  (the other chains need a code change: see above)")
             if self.needs_collect and self.releasable_bytes:
                 lines.append("  (what it frees lies on a reference cycle: the actions alone do not free "
                              "it, the garbage collector does; gc.collect() frees it at once)")
@@ -357,6 +412,9 @@ class _Roots:
         self.displayhook_ids: set[int] = set()
         self.module_names: dict[int, str] = {}
         self.ignore = ignore
+        self._aliases = None  # id(module) -> names bound to it in the user's namespace
+        self.target_id = None  # the object asked about, and the user's expression for it
+        self.target_name = None
         self._collect(frames)
 
     def _collect(self, frames=True):
@@ -463,6 +521,38 @@ class _Roots:
             self.frame_hits.setdefault(id(value), []).append((root, str(name), snapshot_id is not None))
         del items, locs
 
+    def module_alias(self, modname: str) -> str:
+        """How the user's namespace spells module ``modname``: itself if its top-level
+        package is bound there (``json.decoder``), else a name bound to it (``fs`` after
+        ``import featstore as fs``), else ``modname`` (the action then imports it first)."""
+        aliases = self._aliases
+        if aliases is None:
+            aliases = self._aliases = {}
+            ns = self.user_namespace()
+            for key, value in (list(dict.items(ns)) if ns is not None else ()):
+                if issubclass(type(value), types.ModuleType) and type(key) is str and key.isidentifier():
+                    aliases.setdefault(id(value), []).append(key)
+        top = modname.split(".", 1)[0]
+        mod, topmod = sys.modules.get(modname), sys.modules.get(top)
+        if topmod is not None and top in aliases.get(id(topmod), ()):
+            return modname
+        names = aliases.get(id(mod), ()) if mod is not None else ()
+        if names:
+            return sorted(names, key=lambda k: (k.startswith("_"), len(k), k))[0]
+        return modname
+
+    def user_namespace(self):
+        """The namespace actions run in: IPython's ``user_ns``, or ``__main__``'s globals."""
+        if self.shell is not None:
+            ns = getattr(self.shell, "user_ns", None)
+            if issubclass(type(ns), dict):
+                return ns
+        main = sys.modules.get("__main__")
+        try:
+            return _module_dict(main) if main is not None else None
+        except Exception:  # noqa: BLE001
+            return None
+
     def label(self, container_id) -> str:
         """How a root container is shown: ``"globals of json"``, ``"get_ipython()"``..."""
         kind, name = self.containers.get(container_id, ("?", "?"))
@@ -534,8 +624,9 @@ class _Roots:
             return "traceback", f"sys.{bare}"
         if container_id == self.sys_dict_id and bare == "displayhook" and self.shell is not None:
             return "output_cache", "sys.displayhook"
-        text = f"{name}.{bare}" if bare is not None and bare.isidentifier() else f"{name}.__dict__[{key}]"
         top = name.split(".", 1)[0]
+        name = self.module_alias(name)
+        text = f"{name}.{bare}" if bare is not None and bare.isidentifier() else f"{name}.__dict__[{key}]"
         if top in ("IPython", "ipykernel", "traitlets", "zmq", "tornado", "jupyter_client"):
             return "ipython", text
         return "module", text
@@ -819,6 +910,7 @@ def _label(raw: _Raw, objs, roots: _Roots, labeller):
             continue
         hop = edge_hops(objs[holder_id], {child_id}, labeller).get(child_id)
         hops.append(hop if hop is not None else Hop("ref", None, ""))
+    _name_definition_hops(hops, ids, objs)
     types_after = [type(objs[i]).__name__ for i in ids[1:]]
     skip = 0
     if raw.kind == "frame":
@@ -851,24 +943,128 @@ def _label(raw: _Raw, objs, roots: _Roots, labeller):
     return root_kind, root_desc, root_text, skip, path, all_hops, node_ids
 
 
+def _name_definition_hops(hops, ids, objs):
+    """Name the slots of functions' definitions in place: closure cells by their variable,
+    defaults by their parameter, an unbounded lru_cache's entry by the call it caches."""
+    for pos in range(len(hops) - 1):
+        holder = objs.get(ids[pos])
+        hop, nxt = hops[pos], hops[pos + 1]
+        if type(holder) is types.FunctionType and hop.kind == "attr":
+            try:
+                code = holder.__code__
+                if hop.name == "__closure__" and nxt.kind == "index" and nxt.name.isdigit():
+                    i = int(nxt.name)
+                    names = code.co_freevars
+                    hops[pos + 1] = Hop("closure", names[i] if i < len(names) else nxt.name, nxt.text,
+                                        expr=True)
+                elif hop.name == "__defaults__" and nxt.kind == "index" and nxt.name.isdigit():
+                    i = int(nxt.name)
+                    params = code.co_varnames[:code.co_argcount]
+                    j = len(params) - len(holder.__defaults__ or ()) + i
+                    if 0 <= j < len(params):
+                        hops[pos + 1] = Hop("default", params[j], nxt.text, expr=True)
+                elif hop.name == "__kwdefaults__" and nxt.kind == "key" and nxt.name[:1] == "'":
+                    hops[pos + 1] = Hop("default", nxt.name[1:-1], nxt.text, expr=nxt.is_expression)
+            except Exception:  # noqa: BLE001 - a function-like object that lies
+                continue
+        elif hop.kind == "cache" and hop.name is None and nxt.kind == "key" and pos + 2 < len(ids):
+            cache, value = objs.get(ids[pos + 1]), objs.get(ids[pos + 2])
+            if type(cache) is dict:
+                for key, val in dict.items(cache):
+                    if val is value:
+                        call = lru_call_text(holder, key)
+                        hops[pos + 1] = Hop("cache", call, f" → cached {call}")
+                        break
+
+
+#: Callables and definitions: an action never deletes or rebinds one of these to free
+#: data it holds (the user's program needs them); removing one from a container is fine.
+_CODE_TYPES = tuple(t for t in (
+    types.FunctionType, types.MethodType, types.BuiltinFunctionType, types.BuiltinMethodType,
+    types.CodeType, types.ModuleType, type, staticmethod, classmethod, property,
+    functools.partial, functools.partialmethod, getattr(functools, "_lru_cache_wrapper", None),
+    types.MethodWrapperType, types.WrapperDescriptorType, types.MethodDescriptorType,
+) if isinstance(t, type))
+
+
+def _is_code(obj) -> bool:
+    return issubclass(type(obj), _CODE_TYPES)
+
+
+def _is_lru(obj) -> bool:
+    return lru_cache_entries(obj) is not None
+
+
 def _is_cuttable(holder, hop: Hop) -> bool:
+    tp = type(holder)
     if hop.kind in ("key", "dictkey"):
-        return issubclass(type(holder), dict) and type(holder) is not types.MappingProxyType
+        return issubclass(tp, dict) and tp is not types.MappingProxyType
     if hop.kind == "index":
-        return issubclass(type(holder), list)
+        return issubclass(tp, (list, collections.deque)) or _is_object_ndarray(holder)
     if hop.kind == "member":
-        return issubclass(type(holder), set)
+        return issubclass(tp, set)
+    if hop.kind == "cache":
+        return True  # an lru_cache entry: cache_clear()
+    if hop.kind == "local":  # a generator's or coroutine's local: close() it
+        return issubclass(tp, (types.GeneratorType, types.CoroutineType))
     if hop.kind == "attr":
         if hop.name is None or not hop.name.isidentifier():
             return False
-        if issubclass(type(holder), BaseException):
+        if issubclass(tp, BaseException):
             return hop.name in ("__traceback__", "__context__", "__cause__") or not hop.name.startswith("__")
-        if issubclass(type(holder), (types.FunctionType, types.MethodType, types.FrameType,
-                               types.TracebackType, types.CodeType, types.CellType,
-                               types.ModuleType, tuple, property, staticmethod, classmethod)):
+        if issubclass(tp, (types.FrameType, types.TracebackType, types.CellType, tuple)):
             return False
-        return not (hop.name.startswith("__") and hop.name.endswith("__"))
+        if _is_code(holder) and not issubclass(tp, type):
+            return False  # a function's, method's, partial's own slots (a class's attributes are data)
+        if hop.name.startswith("__") and hop.name.endswith("__"):
+            return False
+        return _rebindable(holder, hop.name)
     return False
+
+
+def _rebindable(holder, name: str) -> bool:
+    """Can ``holder.name = None`` run, and leave a working object?
+
+    Not for attributes that C code stores (getset descriptors of extension types: often
+    read-only), and not for the private attributes (``_mgr``) of objects whose class
+    comes from an installed library or the standard library: setting those breaks the
+    object (``df._mgr = None`` destroys the DataFrame).
+    """
+    tp = type(holder)
+    klass = holder if issubclass(tp, type) else tp
+    try:
+        mro = type.__dict__["__mro__"].__get__(tp)
+    except Exception:  # noqa: BLE001
+        mro = (tp,)
+    for k in mro:
+        try:
+            descr = type.__dict__["__dict__"].__get__(k).get(name, _NOTHING)
+        except Exception:  # noqa: BLE001
+            continue
+        if descr is _NOTHING:
+            continue
+        if type(descr) is types.GetSetDescriptorType:
+            return False
+        break
+    if name.startswith("_") and _library_class(klass):
+        return False
+    return True
+
+
+def _library_class(klass) -> bool:
+    """True if ``klass`` is defined by the standard library or an installed package."""
+    try:
+        modname = type.__dict__["__module__"].__get__(klass)
+    except Exception:  # noqa: BLE001
+        return False
+    if type(modname) is not str or modname in ("__main__", "builtins"):
+        return modname == "builtins"
+    top = modname.split(".", 1)[0]
+    if top in getattr(sys, "stdlib_module_names", ()):
+        return True
+    mod = sys.modules.get(modname) or sys.modules.get(top)
+    path = getattr(mod, "__file__", None) if mod is not None else None
+    return type(path) is str and ("site-packages" in path or "dist-packages" in path)
 
 
 def _expression_prefix(root_text, hops) -> str | None:
@@ -878,10 +1074,32 @@ def _expression_prefix(root_text, hops) -> str | None:
             return None
     if " " in root_text:
         return None
-    return render_path(root_text, hops)
+    return render_path(root_text, hops, expression=True)
 
 
 _TRANSIENT = "nothing: IPython drops it when the current cell finishes"
+
+
+def _with_import(action: Action, raw: _Raw, roots: _Roots, root_kind: str) -> Action:
+    """``import json.decoder; del json.decoder.x`` when the action names a module that the
+    notebook's namespace does not bind: the statement must run as printed in a cell.
+    (Outside IPython the text names the module as ``sys.modules`` does.)"""
+    if not action.runnable or raw.kind != "container" or roots.shell is None:
+        return action
+    kind, modname = roots.containers.get(raw.container_id, ("", ""))
+    if root_kind == "traceback":
+        modname = "sys"
+    elif kind != "module" or roots.module_alias(modname) != modname or \
+            not action.text.startswith((f"del {modname}.", f"{modname}.")):
+        return action
+    if not all(part.isidentifier() for part in modname.split(".")):
+        return action
+    top = modname.split(".", 1)[0]
+    ns = roots.user_namespace()
+    if ns is not None and ns.get(top) is sys.modules.get(top) and top in ns:
+        return action
+    return Action(f"import {modname}; {action.text}", action.kind, action.releasable_bytes,
+                  action._cuts, action.needs_collect, action.note)
 
 
 def _action_for(root_kind, root_text, skip, hops, node_ids, objs, roots: _Roots, raw: _Raw):
@@ -910,7 +1128,13 @@ def _action_for(root_kind, root_text, skip, hops, node_ids, objs, roots: _Roots,
         names = [n for n in _LAST_EXC_NAMES if sysd.get(n) is not None]
         text = " = ".join(f"sys.{n}" for n in names) + " = None" if names else "sys.last_traceback = None"
         cuts = [(id(sysd), id(sysd[n]), n) for n in names]
-        return Action(text, "traceback", None, set(cuts)), cuts, [id(sysd[n]) for n in names], None
+        seeds = [id(sysd[n]) for n in names]
+        itb, tb = _shell_traceback(roots)
+        if tb is not None:  # IPython's traceback printer keeps the last traceback too (%tb, %debug)
+            text += "; get_ipython().InteractiveTB.tb = None"
+            cuts.append((id(itb), id(tb), "InteractiveTB.tb"))
+            seeds.append(id(tb))
+        return Action(text, "traceback", None, set(cuts)), cuts, seeds, None
     # IPython's previous ExecutionResult: replaced when the current cell finishes
     if roots.containers[cid][0] == "shell" and root_text == "get_ipython().last_execution_result":
         return single(_TRANSIENT, "transient", skip)
@@ -923,93 +1147,347 @@ def _action_for(root_kind, root_text, skip, hops, node_ids, objs, roots: _Roots,
         if holder_id == roots.user_ns_id and roots.shell is not None and hop.kind == "key" \
                 and bare and _OUT_VAR.match(bare):
             return single(f"del {bare}", "del", i)
-        if holder_id == roots.hidden_ns_id and hop.kind == "key" and bare in _UNDERSCORES:
-            # %reset -f out leaves these; the next displayed output replaces them
-            return single(f"get_ipython().user_ns_hidden.pop({hop.name}, None)", "del", i)
+        if holder_id == roots.hidden_ns_id and hop.kind == "key" and bare and (
+                bare in _UNDERSCORES or _OUT_VAR.match(bare)):
+            # IPython's copy of _, _3...: only this slot (%reset -f out would drop every output);
+            # a statement, so that the removed value is not displayed (and cached) again
+            return single(f"del get_ipython().user_ns_hidden[{hop.name}]", "del", i)
         is_under = (holder_id == roots.user_ns_id and roots.shell is not None and hop.kind == "key"
                     and bare in _UNDERSCORES)
-        is_hidden = holder_id == roots.hidden_ns_id and hop.kind == "key" and bare and _OUT_VAR.match(bare)
         is_dh = holder_id in roots.displayhook_ids and hop.kind == "attr" and hop.name in _UNDERSCORES
         is_dh_dict = (i > 0 and node_ids[i - 1] in roots.displayhook_ids and hops[i - 1].kind == "dict"
                       and bare in _UNDERSCORES)
-        if is_under or is_hidden or is_dh or is_dh_dict:
-            cuts = _reset_out_cuts(roots, {node_ids[i + 1]})
-            return Action("%reset -f out", "reset_out", None, set(cuts)), cuts, [node_ids[i + 1]], None
-    # generic: remove the deepest reference that Python code can remove
-    for i in range(len(hops) - 1, -1, -1):
+        if is_under or is_dh or is_dh_dict:
+            # `_` lives in the user namespace and on the display hook: reset both (IPython keeps
+            # rotating _, __, ___ as long as the two agree)
+            cuts = _underscore_cuts(roots, bare, node_ids[i + 1])
+            text = f"{bare} = get_ipython().displayhook.{bare} = None"
+            return Action(text, "del", None, set(cuts)), cuts, [node_ids[i + 1]], None
+    return _generic_action(root_text, skip, hops, node_ids, objs, roots, cid, single)
+
+
+def _generic_action(root_text, skip, hops, node_ids, objs, roots: _Roots, cid, single):
+    """The deepest reference that Python code can remove without harm.
+
+    Never deletes or rebinds a function, class, module, method, partial or lru_cache
+    wrapper (a variable, global or attribute holding one) to free data it holds, and
+    never changes a callable's own definition (defaults, closure, partial arguments);
+    removing one from a container (a callback from a registry list) is fine. Where no
+    such reference exists, the action is a sentence that says so and why.
+    """
+    n = len(hops)
+    tid = node_ids[-1]
+    inside = _library_internals_from(skip, hops, node_ids, objs)
+    module_root = roots.containers[cid][0] in ("module", "modules")
+    for i in range(n - 1, -1, -1):
+        if i > inside:
+            continue  # a container inside a library object's private state (df._mgr.axes)
         hop = hops[i]
         holder_id = node_ids[i]
-        if i <= skip:  # the root's own slot: a module global or a namespace variable
-            if " " in root_text or roots.containers[cid][0] not in ("namespace", "module", "modules"):
-                break
-            return single(f"del {root_text}", "del", i)
+        child_id = node_ids[i + 1]
+        child = objs.get(child_id)
         holder = objs.get(holder_id)
+        protected = child is not None and child_id != tid and _is_code(child)
+        if i <= skip:  # the root's own slot: a module global or a namespace variable
+            if protected or " " in root_text or roots.containers[cid][0] not in ("namespace", "module", "modules"):
+                break
+            return _with_note(single(f"del {root_text}", "del", i), i, root_text, skip, hops, node_ids,
+                              objs, module_root)
         if hop.kind == "key" and i >= skip + 2 and hops[i - 1].kind == "dict" and hop.name \
                 and hop.name[0] == "'" and hop.name[1:-1].isidentifier():
             # an attribute stored in an instance __dict__: obj.name = None
             owner = _expression_prefix(root_text, hops[skip + 1:i - 1])
-            if owner is not None:
-                return single(f"{owner}.{hop.name[1:-1]} = None", "del", i)
+            owner_obj = objs.get(node_ids[i - 1])
+            attr = hop.name[1:-1]
+            if owner_obj is not None and (not _rebindable(owner_obj, attr) or (
+                    _is_code(owner_obj) and not isinstance(owner_obj, type))):
+                continue
+            if owner is not None and not protected:
+                return _with_note(single(f"{owner}.{hop.name[1:-1]} = None", "del", i), i, root_text,
+                                  skip, hops, node_ids, objs, module_root)
+            continue
         if holder is None or not _is_cuttable(holder, hop):
             continue
+        if hop.kind == "attr" and protected:
+            continue  # rebinding an attribute that holds a function or class
+        if _definition_slot(hops, node_ids, objs, i):
+            continue  # a function's keyword defaults, a partial's keywords
         if holder_id in roots.displayhook_ids and hop.name == "exec_result":
             return single(_TRANSIENT, "transient", i)
+        if hop.kind == "cache":
+            found = _lru_action(holder, root_text, skip, hops, node_ids, objs, i)
+            if found is not None:
+                return found
+            continue
         prefix = _expression_prefix(root_text, hops[skip + 1:i])
         if prefix is None:
             continue
+        if hop.kind == "local":  # a suspended generator or coroutine: close() drops its locals
+            kind = "coroutine" if type(holder) is types.CoroutineType else "generator"
+            cuts = _generator_cuts(holder)
+            note = (f"finishes the {kind} {prefix} (its finally: blocks run); "
+                    f"it frees every local variable of it")
+            return (Action(f"{prefix}.close()", "call", None, set(cuts), note=note), cuts,
+                    [holder_id], i)
         if hop.kind == "member":
-            text = f"{prefix}.discard(<the object>)"
+            text = f"{prefix}.discard({_pick(prefix, child, roots)})"
         elif hop.kind == "attr":
-            text = f"{prefix}.{hop.name} = None"
+            empty = "()" if hop.name == "args" and issubclass(type(holder), BaseException) else "None"
+            text = f"{prefix}.{hop.name} = {empty}"
         elif hop.kind == "dictkey":
-            text = f"del {prefix}[{hop.name}]"
+            text = f"del {prefix}[{_pick(prefix, child, roots)}]"
+        elif hop.kind == "index" and _is_object_ndarray(holder):
+            text = f"{prefix}[{hop.name}] = None"
+        elif hop.kind == "key" and not hop.is_expression:
+            key = _key_of(holder, child, hop)
+            if key is _NOTHING:
+                continue
+            text = f"del {prefix}[{_pick(prefix, key, roots)}]"
         else:
-            text = "del " + render_path(prefix, [hop])
-        return single(text, "del", i)
-    return single(f"remove the reference at the start of {root_text}", "manual", 0)
+            text = "del " + render_path(prefix, [hop], expression=True)
+        return _with_note(single(text, "del", i), i, root_text, skip, hops, node_ids, objs, module_root)
+    # the bytes shown are what dropping the last reference (the one the sentence is about) frees
+    text = _no_safe_action(root_text, skip, hops, node_ids, objs)
+    return single(text, "manual", n - 1)
 
 
-def _reset_out_cuts(roots: _Roots, children: set[int]) -> list[tuple[int, int, str]]:
-    """Every reference ``%reset -f out`` removes that points at one of ``children``.
+def _library_internals_from(skip, hops, node_ids, objs) -> int:
+    """Index of the first hop into a library object's private state (``df._mgr``), or
+    ``len(hops)``: nothing past it may be mutated, or the library object breaks."""
+    for j in range(skip + 1, len(hops)):
+        hop = hops[j]
+        name = hop.name
+        if hop.kind == "key" and j >= 1 and hops[j - 1].kind == "dict" and name and name[:1] == "'":
+            name, owner = name[1:-1], objs.get(node_ids[j - 1])
+        elif hop.kind == "attr":
+            owner = objs.get(node_ids[j])
+        else:
+            continue
+        if owner is not None and name and name.startswith("_") and not name.startswith("__") \
+                and _library_class(owner if isinstance(owner, type) else type(owner)):
+            return j
+    return len(hops)
 
-    Mirrors IPython's ``DisplayHook.flush``: it clears ``Out``, deletes ``_<n>``
-    from the user and hidden namespaces, and resets ``_``, ``__``, ``___`` in the
-    user namespace (unless ``builtins`` defines ``_``) and on the display hook. It
-    leaves ``_``/``__``/``___`` in the hidden namespace alone.
-    """
+
+def _definition_slot(hops, node_ids, objs, i) -> bool:
+    """True if the holder at ``i`` is part of a callable's definition (``f.__kwdefaults__``,
+    ``partial.keywords``): removing an entry changes how the callable is called."""
+    if i < 1:
+        return False
+    owner = objs.get(node_ids[i - 1])
+    prev = hops[i - 1]
+    if prev.kind != "attr":
+        return False
+    if type(owner) is types.FunctionType and prev.name in ("__kwdefaults__", "__defaults__", "__closure__"):
+        return True
+    return issubclass(type(owner), (functools.partial, functools.partialmethod)) and \
+        prev.name in ("args", "keywords")
+
+
+def _pick(container_expr, obj, roots) -> str:
+    """An expression for ``obj`` (a set member or dict key) that runs: its literal, the
+    user's own expression for the target, or a pick by identity from the container."""
+    if roots.target_name is not None and id(obj) == roots.target_id:
+        return roots.target_name
+    text = safe_repr(obj, clip=60)
+    if _is_literal(obj) and text == repr(obj):
+        return text
+    return f"next(x for x in {container_expr} if id(x) == {id(obj):#x})"
+
+
+def _is_literal(obj, depth: int = 3) -> bool:
+    if type(obj) in (str, int, float, bool, bytes, type(None)):
+        return True
+    if type(obj) in (tuple, frozenset) and depth > 0 and len(obj) <= 16:
+        return all(_is_literal(x, depth - 1) for x in obj)
+    return False
+
+
+def _key_of(holder, value, hop):
+    for key, val in dict.items(holder):
+        if val is value and safe_repr(key, clip=40) == hop.name:
+            return key
+    return _NOTHING
+
+
+def _lru_action(holder, root_text, skip, hops, node_ids, objs, i):
+    """``f.cache_clear()`` for an entry of an lru_cache (bounded: the wrapper holds it;
+    unbounded: its cache dict does)."""
+    w = i if _is_lru(holder) else i - 1
+    wrapper = objs.get(node_ids[w])
+    entries = lru_cache_entries(wrapper)
+    if entries is None:
+        return None
+    cache, pairs = entries
+    wid = id(wrapper)
+    cuts = []
+    for k, (key, result) in enumerate(pairs):
+        # the wrapper's links (bounded) or the dict (unbounded) hold key and result
+        cuts.append((wid, id(key), f"key{k}"))
+        cuts.append((wid, id(result), f"result{k}"))
+        cuts.append((id(cache), id(key), f"dictkey{k}"))
+        cuts.append((id(cache), id(result), f"dictvalue{k}"))
+    for k, link in enumerate(dict.values(cache)):
+        cuts.append((id(cache), id(link), f"link{k}"))
+    name = lru_call_text(wrapper, ()).split("(", 1)[0]
+    note = (f"empties the whole cache of {name} ({len(pairs)} entr{'y' if len(pairs) == 1 else 'ies'}); "
+            f"they are computed again when next called")
+    expr = _expression_prefix(root_text, hops[skip + 1:w]) if w > skip else None
+    if expr is None:
+        text = (f"call cache_clear() on the lru_cache-wrapped function {name} (no Python "
+                f"expression reaches it along this chain)")
+        return Action(text, "manual", None, set(cuts), note=note), cuts, [wid], i
+    return Action(f"{expr}.cache_clear()", "call", None, set(cuts), note=note), cuts, [wid], i
+
+
+def _generator_cuts(gen):
+    """What ``gen.close()`` drops: every reference its suspended frame holds."""
+    return [(id(gen), id(r), f"frame{k}") for k, r in enumerate(gc.get_referents(gen))
+            if not issubclass(type(r), (type, types.CodeType, types.ModuleType))]
+
+
+def _with_note(result, i, root_text, skip, hops, node_ids, objs, module_root=False):
+    """Adds what an action removes beyond the object (the tuple holding it...)."""
+    action, cuts, seeds, cut_at = result
+    note = _bigger_note(i, root_text, skip, hops, node_ids, objs, module_root)
+    if note:
+        action = Action(action.text, action.kind, None, action._cuts, note=note)
+    return action, cuts, seeds, cut_at
+
+
+def _bigger_note(i, root_text, skip, hops, node_ids, objs, module_root=False) -> str:
+    n = len(hops)
+    if i + 1 >= n:  # the reference to the object itself
+        if module_root and i >= 1 and hops[i].kind == "key" and i == skip + 1 \
+                and type(objs.get(node_ids[i])) is dict:  # a module's registry or cache dict
+            target = objs.get(node_ids[-1])
+            if getattr(type(target), "__weakrefoffset__", 0):
+                return ("a weakref.WeakValueDictionary would drop such an entry by itself once "
+                        "nothing else uses the value")
+        return ""
+    child = objs.get(node_ids[i + 1])
+    if child is None:
+        return ""
+    what = render_path(root_text, hops[skip + 1:i + 1]) if i >= skip else root_text
+    tname = type(child).__name__
+    below = objs.get(node_ids[i + 2]) if i + 2 < len(node_ids) else None
+    if type(child) is types.MethodType:
+        return (f"removes the bound method {what} (unregisters that callback); "
+                f"weakref.WeakMethod(...) registers one without keeping its object alive")
+    if _is_code(child):
+        return f"removes the {tname} {what}, which holds it"
+    if issubclass(type(child), tuple) and below is None:
+        return f"removes the whole {tname} {what} (a tuple cannot be changed: store a new one without it)"
+    if issubclass(type(child), tuple):
+        return f"removes the whole {tname} {what}: a tuple cannot be changed, store a new one without it"
+    if issubclass(type(child), frozenset):
+        return f"removes the whole frozenset {what}: a frozenset cannot be changed, store a new one without it"
+    return f"removes the {tname} {what}, which holds it"
+
+
+def _no_safe_action(root_text, skip, hops, node_ids, objs) -> str:
+    """The sentence for a chain that no safe statement cuts: what holds it, what to change."""
+    n = len(hops)
+    for i in range(n - 1, skip, -1):
+        hop = hops[i]
+        owner_at = i - 1
+        where = render_path(root_text, hops[skip + 1:owner_at]) if owner_at > skip else root_text
+        if hop.kind == "cell" and i >= 2 and hops[i - 1].kind == "closure":
+            var = hops[i - 1].name
+            func = render_path(root_text, hops[skip + 1:i - 2]) if i - 2 > skip else root_text
+            return (f"no safe action: it is the closure variable {var} of {func}; rebind or clear "
+                    f"{var} in the scope that defines it ({var} = None there, nonlocal {var} in a "
+                    f"nested function), or let go of {func} itself when it is no longer needed")
+        if hop.kind == "default":
+            func = where if hops[i - 1].kind == "attr" else root_text
+            func = render_path(root_text, hops[skip + 1:i - 1]) if i - 1 > skip else root_text
+            return (f"no safe action: it is the default value of parameter {hop.name} of {func}, "
+                    f"made once when the function was defined; default to None and create the "
+                    f"value inside the function instead")
+        holder = objs.get(node_ids[i])
+        if issubclass(type(holder), (functools.partial, functools.partialmethod)) and hop.kind == "attr":
+            kind = f"functools.{type(holder).__name__}"
+            return (f"no safe action: it is bound in the {kind} {where} (.{hop.name}), "
+                    f"which cannot be changed; build a new one without it")
+        if i >= 1 and issubclass(type(objs.get(node_ids[i - 1])), (functools.partial, functools.partialmethod)) and \
+                hops[i - 1].kind == "attr" and hops[i - 1].name in ("args", "keywords"):
+            part = render_path(root_text, hops[skip + 1:i - 1]) if i - 1 > skip else root_text
+            kind = f"functools.{type(objs.get(node_ids[i - 1])).__name__}"
+            return (f"no safe action: it is an argument bound in the {kind} {part} "
+                    f"({hops[i - 1].name}{hop.text}); build a new one without it")
+        if type(holder) is types.MethodType and hop.name == "__self__":
+            return (f"no safe action: it is the __self__ of the bound method {where}; remove that "
+                    f"method from where it is stored (a callback registry), or store "
+                    f"weakref.WeakMethod(...) instead")
+    inside = _library_internals_from(skip, hops, node_ids, objs)
+    if inside < n:
+        owner = objs.get(node_ids[inside - 1] if hops[inside].kind == "key" else node_ids[inside])
+        what = render_path(root_text, hops[skip + 1:inside - (1 if hops[inside].kind == "key" else 0)]) \
+            if inside > skip + 1 else root_text
+        name = type(owner).__name__ if not isinstance(owner, type) else "class"
+        return (f"no safe action: it is part of the private state of the {name} {what}, which "
+                f"changing would break; release {what} itself, or use that library's own API")
+    for i in range(n - 1, skip, -1):  # the nearest function, method or partial above it
+        obj = objs.get(node_ids[i])
+        if obj is not None and _is_code(obj) and not isinstance(obj, type):
+            what = render_path(root_text, hops[skip + 1:i]) if i > skip + 1 else root_text
+            return (f"no safe action: it is held by the {type(obj).__name__} {what}, which pympler_nb "
+                    f"will not delete or rebind; change the code that stores it there")
+    for i in range(n - 1, skip, -1):
+        obj = objs.get(node_ids[i])
+        if obj is not None and isinstance(obj, type):
+            what = render_path(root_text, hops[skip + 1:i]) if i > skip + 1 else root_text
+            return (f"no safe action: it is held by the class {what}, which pympler_nb will not "
+                    f"delete or rebind; change the code that stores it there")
+    return f"no safe action found: remove the reference at the start of {root_text} by hand"
+
+
+def _underscore_cuts(roots: _Roots, name: str, child_id: int) -> list[tuple[int, int, str]]:
+    """The references ``_ = get_ipython().displayhook._ = None`` removes (for ``_``, ``__``
+    or ``___``): the user namespace's and the display hook's, where they hold the object."""
     shell = roots.shell
     cuts = []
     if shell is None:
         return cuts
     user_ns = getattr(shell, "user_ns", None)
-    builtins_dict = _module_dict(sys.modules["builtins"])
-    if issubclass(type(user_ns), dict):
-        oh = user_ns.get("_oh")
-        if issubclass(type(oh), dict):
-            cuts += [(id(oh), id(v), f"[{safe_repr(k, clip=40)}]") for k, v in dict.items(oh)
-                     if id(v) in children]
-        reset_unders = "_" not in builtins_dict
-        for ns, unders in ((user_ns, reset_unders), (getattr(shell, "user_ns_hidden", None), False)):
-            if issubclass(type(ns), dict):
-                for key, value in dict.items(ns):
-                    if id(value) in children and type(key) is str and (
-                            _OUT_VAR.match(key) or (unders and key in _UNDERSCORES)):
-                        cuts.append((id(ns), id(value), f"[{safe_repr(key, clip=40)}]"))
+    if issubclass(type(user_ns), dict) and id(dict.get(user_ns, name)) == child_id:
+        cuts.append((id(user_ns), child_id, f"[{name!r}]"))
     dh = getattr(shell, "displayhook", None)
     if dh is not None:
-        for name in _UNDERSCORES:
-            try:
-                value = object.__getattribute__(dh, name)
-            except Exception:  # noqa: BLE001
-                continue
-            if id(value) in children:
-                cuts.append((id(dh), id(value), "." + name))
+        try:
+            value = object.__getattribute__(dh, name)
+        except Exception:  # noqa: BLE001
+            value = None
+        if id(value) == child_id:
+            cuts.append((id(dh), child_id, "." + name))
     return cuts
 
 
 # ---------------------------------------------------------------------------
 # Releasable bytes
 # ---------------------------------------------------------------------------
+
+
+def _is_numpy_array(obj) -> bool:
+    tp = type(obj)
+    return tp.__name__ in ("ndarray", "memmap", "matrix", "recarray") and \
+        str(getattr(tp, "__module__", "")).startswith("numpy")
+
+
+def _sizing_refs(obj) -> list:
+    """What deep sizing follows from ``obj`` (its third-party rule), or nothing."""
+    from .asizeof import refs  # lazy: the sizing core is a sibling module
+
+    try:
+        return list(refs(obj))
+    except Exception:  # noqa: BLE001 - a hostile array: its elements are not counted
+        return []
+
+
+#: Types without references whose flat size (asizeof.flatsize) is sys.getsizeof exactly
+#: (a test checks it): the releasable walk sizes them without a sizer call.
+_ATOMS = frozenset((str, bytes, float, complex))
+_getsizeof = sys.getsizeof
 
 
 def _closure(seeds, stop: set[int], max_nodes: int):
@@ -1026,6 +1504,9 @@ def _closure(seeds, stop: set[int], max_nodes: int):
             continue
         index[xid] = len(members)
         members.append(x)
+        if type(x) in _ATOMS:  # no references: skip the call (object arrays hold many)
+            kids_of.append(())
+            continue
         refs = gc.get_referents(x)
         refs.extend(_hidden_refs(x, rules))  # what a numpy object array holds
         if issubclass(type(x), dict):
@@ -1033,6 +1514,9 @@ def _closure(seeds, stop: set[int], max_nodes: int):
             if keys and all(type(k) is str for k in keys):
                 refs.extend(keys)  # str keys of a str-only table are not traversed by gc
             del keys
+        elif not refs and _is_numpy_array(x):
+            # numpy does not show gc its base or object elements; the sizing rules know them
+            refs = _sizing_refs(x)
         kids_of.append([id(r) for r in refs])
         stack.extend(refs)
         del refs
@@ -1142,7 +1626,9 @@ class _Retention:
                 newly += 1
                 size = sizes.get(i)
                 if size is None:
-                    size = sizes[i] = flat_size(self.members[i])
+                    x = self.members[i]
+                    # atoms (an object column's strings): their flat size is sys.getsizeof
+                    size = sizes[i] = _getsizeof(x) if type(x) in _ATOMS else flat_size(x)
                 total += size
         collect = check_collect and newly > 0 and self._needs_collect(dead, cut_int, before)
         return total, collect, dead
@@ -1205,7 +1691,7 @@ class _Retention:
 
 def why_alive(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: int = 3,
               max_nodes: int = 1_000_000, releasable: bool = True, ignore=(),
-              collect: bool = True, _own_refs: int = 0) -> WhyAlive:
+              collect: bool = True, name: str | None = None, _own_refs: int = 0) -> WhyAlive:
     """Find what keeps ``obj`` alive: shortest chains from roots, actions, bytes.
 
     Parameters
@@ -1232,6 +1718,10 @@ def why_alive(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: in
         formatting leaves many) do not count as holders. ``False`` keeps the
         collector's state untouched; garbage then shows up as holders and lowers
         the releasable bytes.
+    name : str, optional
+        The expression that gave ``obj`` (``%whyalive`` passes the user's). Actions
+        that must name the object itself use it (``s.discard(x)``, ``del d[x]`` for
+        a dict key); without it they pick the object by identity.
 
     Returns
     -------
@@ -1253,9 +1743,21 @@ def why_alive(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: in
     own: set[int] = set()
     for item in ignore:
         own.add(item if type(item) is int else id(item))
+    if obj is None or obj is True or obj is False or obj is Ellipsis or obj is NotImplemented:
+        raise ValueError(f"why_alive({obj!r}): the interpreter itself keeps {obj!r} alive (nothing to "
+                         f"release); pass the object you mean (a dead weakref gives None)")
+    if name is not None and (type(name) is not str or not name.strip()):
+        raise ValueError(f"name must be the expression for obj as a non-empty str, got {name!r}")
+    target_size = flat_size(obj)
+    try:  # first: a repr (pandas') may fill caches that the object then holds
+        target_deep = deep_size(obj)
+    except Exception:  # noqa: BLE001 - a hostile object: its deep size is unknown
+        target_deep = None
     if collect:
         gc.collect()
     roots = _Roots(own)
+    roots.target_id = id(obj)
+    roots.target_name = None if name is None else name.strip()
     # References to obj right now, minus this frame's parameter and getrefcount's argument.
     target_ext = sys.getrefcount(obj) - 2 - _own_refs
     found = _search(obj, roots, own, max_depth, max_chains, extra_depth, max_nodes)
@@ -1272,11 +1774,14 @@ def why_alive(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: in
         root_kind, root_desc, root_text, skip, path, hops, node_ids = _label(r, objs, roots, labeller)
         action, cuts, seeds, cut_at = _action_for(root_kind, root_text, skip, hops, node_ids,
                                                   objs, roots, r)
+        action = _with_import(action, r, roots, root_kind)
         nodes = []
         for nid in node_ids:
             node = node_cache.get(nid)
             if node is None:
-                if nid in objs:
+                if nid == tid:  # its repr comes last: a repr (pandas') may fill caches
+                    node = GraphNode(id=nid, type=type(obj).__name__, size=target_size, repr="")
+                elif nid in objs:
                     node = _node(objs[nid])
                 elif r.kind == "frame" and nid == r.frame_root.frame_id:
                     node = GraphNode(id=nid, type="frame", size=0, repr=r.frame_root.where)
@@ -1310,12 +1815,14 @@ def why_alive(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: in
         if any(set(b.cut_ids) <= set(p.cut_ids) and b is not p for p in chosen
                if len(p.cut_ids) > len(b.cut_ids)):
             continue
+        parts = set(b.action.text.split("; "))
+        if any(p is not b and p.action.kind != "manual" and parts <= set(p.action.text.split("; "))
+               and p.action.text != b.action.text for p in chosen):
+            continue  # another action runs these statements too
         if any(p.action.text == b.action.text for p in plan):
             continue
         plan.append(b)
     target_type = type(obj).__name__
-    target_repr = one_line(node_repr(obj, clip=400), 80)  # (a header line)
-    target_size = flat_size(obj)
     hidden = max(0, target_ext - found_refs)
     # seeds (objects just below the cut references) for the releasable computation
     seed_ids = {sid for b in chosen for sid in b.seeds}
@@ -1355,8 +1862,13 @@ def why_alive(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: in
                 action_bytes[key] = (nbytes, collect)
                 if always and not transient_matters:
                     transient_matters = retention.release(cuts, check_collect=False)[0] != nbytes
-            plan_cuts = [c for b in plan for c in b.cut_ids]
-            plan_bytes, plan_collect, _dead = retention.release(always + plan_cuts, before)
+            plan_cuts = [c for b in plan if b.action.kind != "manual" for c in b.cut_ids]
+            same = [key for key, cuts in cut_sets.items() if sorted(cuts) == sorted(plan_cuts)]
+            if same:  # one action is the whole plan (the common case): computed already
+                plan_bytes, plan_collect = action_bytes[same[0]]
+                _dead = None
+            else:
+                plan_bytes, plan_collect, _dead = retention.release(always + plan_cuts, before)
             if always and not transient_matters:
                 transient_matters = retention.release(plan_cuts, check_collect=False)[0] != plan_bytes
             del retention, before, _dead
@@ -1370,12 +1882,17 @@ def why_alive(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: in
         nbytes, collect = action_bytes.get(action._cuts, (None, False))
         return action._with_bytes(nbytes, collect)
 
-    chains = tuple(Chain(b.root_desc, b.kind, b.path, b.hops, b.nodes, done(b.action))
+    # the reprs last, once every number is taken (a DataFrame's repr fills pandas' caches)
+    target_repr = one_line(node_repr(obj, clip=400), 80)  # (a header line)
+    target_node = GraphNode(id=tid, type=target_type, size=target_size, repr=node_repr(obj, clip=80))
+    chains = tuple(Chain(b.root_desc, b.kind, b.path, b.hops,
+                         [target_node if n.id == tid else n for n in b.nodes], done(b.action))
                    for b in chosen)
     plan_actions = tuple(done(b.action) for b in plan)
     roots = None
     return WhyAlive(tid, target_type, target_repr, target_size, chains, plan_actions,
-                    plan_bytes, hidden, truncated, notes, needs_collect=plan_collect)
+                    plan_bytes, hidden, truncated, notes, needs_collect=plan_collect,
+                    target_deep_size=target_deep)
 
 
 _NOTHING = object()
@@ -1415,7 +1932,22 @@ def _seed_from_cuts(seed_id, roots: _Roots):
         value = sysd.get(name)
         if value is not None and id(value) == seed_id:
             return value
+    _itb, tb = _shell_traceback(roots)
+    if tb is not None and id(tb) == seed_id:
+        return tb
     return _NOTHING
+
+
+def _shell_traceback(roots: _Roots):
+    """``(get_ipython().InteractiveTB, its .tb)``: the last traceback IPython printed."""
+    if roots.shell is None:
+        return None, None
+    try:
+        itb = object.__getattribute__(roots.shell, "InteractiveTB")
+        tb = object.__getattribute__(itb, "tb")
+    except Exception:  # noqa: BLE001
+        return None, None
+    return (itb, tb) if type(tb) is types.TracebackType else (None, None)
 
 
 def find_chains(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: int = 3,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import itertools
 import json
@@ -72,9 +73,12 @@ def mod():
     name = f"wa_probe_{next(_counter)}"
     m = types.ModuleType(name)
     sys.modules[name] = m
+    main = vars(sys.modules["__main__"])
+    main[name] = m  # imported, as a user would have: actions need no `import` first
     try:
         yield m
     finally:
+        main.pop(name, None)
         del sys.modules[name]
         m.__dict__.clear()
         gc.collect()
@@ -136,8 +140,9 @@ class Table:
 def test_header_of_a_multi_line_repr_is_one_line(mod):
     mod.table = Table()
     r = why_alive(mod.table)
-    head = str(r).splitlines()[0]
-    assert head.startswith("Table at ") and head.endswith("a  b ⏎ 0  1  x ⏎ 1  2  y")
+    head, value = str(r).splitlines()[:2]
+    assert head.startswith("Table ") and " deep; releasing it frees " in head
+    assert value.strip() == "a  b ⏎ 0  1  x ⏎ 1  2  y"
     assert "\n" not in r.target_repr
 
 
@@ -582,7 +587,7 @@ def run_plan(r):
         if action.text.startswith("%"):
             name, _, args = action.text[1:].partition(" ")
             ip.run_line_magic(name, args)
-        elif action.kind != "transient":
+        elif action.runnable:
             ip.ex(action.text)
 
 
@@ -637,10 +642,12 @@ def test_ipython_output_cache_and_traceback(tmp_path):
     assert {"Out[3]", "_3", "_"} <= set(paths), paths
     assert all(c[1] == "output_cache" for c in first["chains"])
     assert paths["Out[3]"][2] == "del Out[3]" and paths["_3"][2] == "del _3"
-    assert paths["_"][2] == "%reset -f out"
-    assert "%reset -f out" in first["plan"]
-    # %reset -f out leaves get_ipython().user_ns_hidden['_'] behind: the plan says so
-    assert "get_ipython().user_ns_hidden.pop('_', None)" in first["plan"]
+    # `_` alone, not `%reset -f out` (which would drop every cached output)
+    assert paths["_"][2] == "_ = get_ipython().displayhook._ = None"
+    assert not any("%reset" in text for text in first["plan"])
+    # IPython's hidden copies of _ and _3 are named too
+    assert "del get_ipython().user_ns_hidden['_']" in first["plan"]
+    assert "del get_ipython().user_ns_hidden['_3']" in first["plan"]
     assert first["bytes"] >= 10**6
     assert first["needs_collect"] is False  # the cache slots are the only holders: freed at once
     # the previous cell (`probe = ...`) displayed nothing: its ExecutionResult holds nothing of
@@ -728,3 +735,304 @@ def test_notebook_kernel_output_cache_and_traceback(tmp_path):
     # error): the numbers are as of the end of the cell, and the note says so
     assert any("last_execution_result" in n for n in results["RESULT1"]["notes"])
     assert any("last_execution_result" in n for n in results["RESULT3"]["notes"])
+
+
+# ---------------------------------------------------------------------------
+# holder kinds: readable labels, safe actions that run as printed
+# ---------------------------------------------------------------------------
+
+HOLDER_MODULE = '''
+import collections, functools
+
+class Blob:
+    def __init__(self, name="b", n=50_000):
+        self.name = name
+        self.data = bytearray(n)
+    def __repr__(self):
+        return f"<Blob {self.name}>"
+    def on_event(self):
+        return len(self.data)
+
+class Slotted:
+    __slots__ = ("payload", "other", "__weakref__")
+
+@functools.lru_cache(maxsize=8)
+def report(n):
+    return [Blob(f"report{n}")]
+
+@functools.cache
+def summary(n, scale=1):
+    return Blob(f"summary{n}")
+
+def make_scorer():
+    data = Blob("closure")
+    def score():
+        return data.name
+    return score
+
+def with_default(x, table=Blob("default")):
+    return x
+
+def with_kwdefault(x, *, table=Blob("kwdefault")):
+    return x
+
+def memo_fn(x, _memo={}):
+    return _memo.setdefault(x, Blob(f"memo{x}"))
+
+def counter():
+    local_blob = Blob("generator local")
+    yield 1
+    yield 2
+'''
+
+# (id, setup statements, target expression, check, "run"/"manual", path piece, action piece);
+# M stands for the module's name
+HOLDER_CASES = [
+    ("module_global", "M.big = M.Blob('big'); M.keep = M.Blob('keep')", "M.big",
+     "M.keep.name == 'keep' and callable(M.report)", "run", "M.big", "del M.big"),
+    ("dict_entry", "M.cache = {'a': M.Blob('a'), 'b': M.Blob('b')}", "M.cache['a']",
+     "list(M.cache) == ['b']", "run", "M.cache['a']", "del M.cache['a']"),
+    ("dict_key", "M.meta = {M.Blob('key'): 'info', 'x': 1}", "next(iter(M.meta))",
+     "M.meta == {'x': 1}", "run", "M.meta (key <Blob key>)", "del M.meta[next(iter(M.meta))]"),
+    ("list_item", "M.items = [M.Blob('a'), M.Blob('b'), 3]", "M.items[1]",
+     "[getattr(x, 'name', x) for x in M.items] == ['a', 3]", "run", "M.items[1]", "del M.items[1]"),
+    ("deque_item", "M.dq = M.collections.deque([M.Blob('a'), M.Blob('b')])", "M.dq[1]",
+     "[x.name for x in M.dq] == ['a']", "run", "M.dq[1]", "del M.dq[1]"),
+    ("set_member", "M.tags = {M.Blob('a'), M.Blob('b')}", "[x for x in M.tags if x.name == 'a'][0]",
+     "[x.name for x in M.tags] == ['b']", "run", "M.tags (set member)",
+     "M.tags.discard([x for x in M.tags if x.name == 'a'][0])"),
+    ("ordered_dict", "M.od = M.collections.OrderedDict(a=M.Blob('a'), b=1)", "M.od['a']",
+     "list(M.od) == ['b']", "run", "M.od['a']", "del M.od['a']"),
+    ("defaultdict", "M.dd = M.collections.defaultdict(list, a=M.Blob('a'), b=1)", "M.dd['a']",
+     "list(M.dd) == ['b']", "run", "M.dd['a']", "del M.dd['a']"),
+    ("tuple_in_dict", "M.pairs = {'k': (M.Blob('t'), 1), 'j': (2, 3)}", "M.pairs['k'][0]",
+     "M.pairs == {'j': (2, 3)}", "run", "M.pairs['k'][0]", "del M.pairs['k']"),
+    ("frozenset_member", "M.fz = {'s': frozenset([M.Blob('f')]), 'j': 1}", "next(iter(M.fz['s']))",
+     "M.fz == {'j': 1}", "run", "M.fz['s'] (set member)", "del M.fz['s']"),
+    ("slots_attribute", "M.sl = M.Slotted(); M.sl.payload = M.Blob('p'); M.sl.other = 1", "M.sl.payload",
+     "M.sl.other == 1 and M.sl.payload is None", "run", "M.sl.payload", "M.sl.payload = None"),
+    ("class_attribute", "M.Blob.shared = M.Blob('shared')", "M.Blob.shared",
+     "M.Blob.shared is None and callable(M.Blob.on_event)", "run", "M.Blob.shared", "M.Blob.shared = None"),
+    ("lru_cache", "M.report(1); M.report(2)", "M.report(1)[0]",
+     "M.report.cache_info().currsize == 0 and M.report(3)[0].name == 'report3'", "run",
+     "M.report → cached report(1)[0]", "M.report.cache_clear()"),
+    ("functools_cache", "M.summary(3, scale=2)", "M.summary(3, scale=2)",
+     "M.summary.cache_info().currsize == 0", "run", "M.summary → cached summary(3, scale=2)",
+     "M.summary.cache_clear()"),
+    ("mutable_default", "M.memo_fn(1); M.memo_fn(2)", "M.memo_fn.__defaults__[0][1]",
+     "list(M.memo_fn.__defaults__[0]) == [2]", "run", "M.memo_fn → default of _memo[1]",
+     "del M.memo_fn.__defaults__[0][1]"),
+    ("bound_method_in_registry", "M.registry = [print, M.Blob('listener').on_event]",
+     "M.registry[1].__self__", "M.registry == [print]", "run", "M.registry[1].__self__", "del M.registry[1]"),
+    ("generator_local", "M.gen = M.counter(); next(M.gen)", "M.gen.gi_frame.f_locals['local_blob']",
+     "M.gen.gi_frame is None", "run", "M.gen → generator counter() local local_blob", "M.gen.close()"),
+    ("closure", "M.scorer = M.make_scorer()", "M.scorer.__closure__[0].cell_contents",
+     "M.scorer() == 'closure'", "manual", "M.scorer → closure variable data", "closure variable data of M.scorer"),
+    ("default_argument", "", "M.with_default.__defaults__[0]", "M.with_default(1) == 1", "manual",
+     "M.with_default → default of table", "parameter table of M.with_default"),
+    ("kw_default_argument", "", "M.with_kwdefault.__kwdefaults__['table']",
+     "'table' in M.with_kwdefault.__kwdefaults__", "manual", "M.with_kwdefault → default of table",
+     "parameter table of M.with_kwdefault"),
+    ("partial_args", "M.p = M.functools.partial(M.with_default, M.Blob('arg'))", "M.p.args[0]",
+     "M.p().name == 'arg'", "manual", "M.p.args[0]", "functools.partial M.p"),
+    ("partial_keywords", "M.p = M.functools.partial(M.with_default, 1, table=M.Blob('kw'))",
+     "M.p.keywords['table']", "M.p() == 1 and 'table' in M.p.keywords", "manual", "M.p.keywords['table']",
+     "functools.partial M.p"),
+    ("bound_method_global", "M.cb = M.Blob('cb').on_event", "M.cb.__self__", "M.cb() == 50_000", "manual",
+     "M.cb.__self__", "__self__ of the bound method M.cb"),
+    ("iterator_state", "M.it = iter([M.Blob('i')]); M.other = 1", "M.it.__reduce__()[1][0][0]",
+     "M.other == 1 and not hasattr(M, 'it')", "run", "M.it → <list>[0]", "del M.it"),
+    ("exception_args", "M.err = ValueError(M.Blob('e'), 2)", "M.err.args[0]",
+     "isinstance(M.err, ValueError) and M.err.args == ()", "run", "M.err.args[0]", "M.err.args = ()"),
+    ("library_private_state", "import weakref\nM.fin = weakref.finalize(M.Blob, id, M.Blob('fin'))",
+     "M.fin.peek()[2][0]", "M.fin.alive", "manual", "weakref.finalize._registry[",
+     "private state of the class weakref.finalize"),
+]
+
+
+@pytest.mark.parametrize("case", HOLDER_CASES, ids=[c[0] for c in HOLDER_CASES])
+def test_holder_kinds_labels_and_actions(mod, case):
+    """Every action runs as printed, frees the object, and removes nothing else; where no
+    statement is safe (the user's function, partial or method would change) it says so."""
+    name, setup, expr, check, expected, path_piece, action_piece = (
+        x.replace("M", mod.__name__) if isinstance(x, str) and x not in ("run", "manual") else x for x in case)
+    exec(HOLDER_MODULE, vars(mod))
+    ns = {mod.__name__: mod}
+    exec(setup, ns)
+    probe = weakref.ref(eval(expr, ns))
+    if name == "generator_local" and sys.version_info < (3, 13):
+        mod.gen.gi_frame.f_locals.clear()  # 3.11/3.12: reading f_locals left a snapshot dict
+    r = why_alive(eval(expr, ns), name=expr)
+    text = str(r)
+    assert "<?>" not in text and " deep" in text.splitlines()[0], text
+    assert r.target_deep_size >= r.target_size > 0
+    assert r.chains and all(path_piece in c.path for c in r.chains), text
+    assert any(action_piece in c.action.text for c in r.chains), text
+    for c in r.chains:
+        for fn in ("report", "summary", "make_scorer", "with_default", "with_kwdefault", "memo_fn", "counter",
+                   "scorer", "cb", "p", "Blob", "Slotted"):
+            full = f"{mod.__name__}.{fn}"
+            assert c.action.text not in (f"del {full}", f"{full} = None"), text
+    if expected == "manual":
+        assert all(a.kind == "manual" and a.text.startswith("no safe action: ") for a in r.plan), text
+        assert "no safe statement releases it" in text.splitlines()[0]
+        assert all(c.action.releasable_bytes > 0 for c in r.chains)  # what the code change would free
+        del r
+        gc.collect()
+        assert probe() is not None and eval(check, ns), text
+        return
+    assert all(a.runnable for a in r.plan), text
+    plan = [a.text for a in r.plan]
+    needs_collect = r.needs_collect
+    assert r.releasable_bytes >= 50_000
+    del r
+    for action in plan:
+        exec(action, ns)
+    if needs_collect:
+        gc.collect()
+    assert probe() is None, (plan, text)
+    assert eval(check, ns), text
+
+
+def test_object_array_elements_are_named():
+    np = pytest.importorskip("numpy")
+    from pympler_nb.core._graphwalk import edge_hops
+
+    arr = np.empty((2, 3), dtype=object)
+    blob, other = Thing(), Thing()
+    arr[1, 2] = blob
+    arr[0, 0] = other
+    hops = edge_hops(arr, {id(blob), id(other)})
+    assert hops[id(blob)].text == "[1, 2]" and hops[id(other)].text == "[0, 0]"
+    flat = np.empty(4, dtype=object)
+    flat[3] = blob
+    assert edge_hops(flat, {id(blob)})[id(blob)].text == "[3]"
+
+
+def test_coroutine_locals_are_labelled(mod):
+    async def work():
+        payload = Thing()
+        await _Suspend()
+        return payload
+
+    class _Suspend:
+        def __await__(self):
+            yield
+
+    mod.job = work()
+    mod.job.send(None)
+    r = why_alive(mod.job.cr_frame.f_locals["payload"])
+    c = _chain(r, f"{mod.__name__}.job → coroutine work() local payload")
+    assert c.action.text == f"{mod.__name__}.job.close()" and c.action.kind == "call"
+    mod.job.close()
+
+
+def test_lru_call_text_of_keys():
+    from pympler_nb.core._graphwalk import lru_call_text
+
+    @functools.lru_cache(maxsize=None, typed=True)
+    def f(a, b=0, *, c=1):
+        return [a]
+
+    f(1), f(2, b=3), f("x", c=[4].__len__())
+    wrapper_keys = list(next(r for r in gc.get_referents(f) if type(r) is dict and "__wrapped__" not in r))
+    texts = sorted(lru_call_text(f, k) for k in wrapper_keys)
+    assert texts == ["f('x', c=1)", "f(1)", "f(2, b=3)"]
+
+
+def test_library_internals_are_named_and_never_mutated(mod):
+    """A pandas frame's arrays are named through its Cython internals (no ``.<?>``); no
+    action rebinds a private attribute (``df._mgr = None``) or edits a list inside one
+    (``del df._mgr.axes[1]``): either breaks the frame. The frame itself is what to drop."""
+    pd = pytest.importorskip("pandas")
+    np = pytest.importorskip("numpy")
+    pa = pytest.importorskip("pyarrow")
+    n = 2000
+    mod.df = pd.DataFrame({"id": np.arange(n), "name": [f"user{i}" for i in range(n)],
+                           "kind": pd.Categorical(["a", "b"] * (n // 2)),
+                           "tag": pd.array([f"t{i % 7}" for i in range(n)], dtype="string[pyarrow]"),
+                           "score": pd.Series(np.arange(n), dtype=pd.ArrowDtype(pa.int64()))})
+    name = mod.__name__
+    blocks = mod.df._mgr.blocks
+    targets = {"values": blocks[0].values, "axis": mod.df._mgr.axes[1], "categories": mod.df["kind"].cat.categories}
+    del blocks
+    for label in list(targets):
+        r = why_alive(targets.pop(label))
+        text = str(r)
+        assert "<?>" not in text, text
+        for c in r.chains:
+            assert "._mgr" not in c.action.text, text  # never inside the frame's private state
+        module_chains = [c for c in r.chains if c.root_kind == "module"]
+        assert module_chains and all(c.action.text == f"del {name}.df" for c in module_chains), text
+        assert all("removes the DataFrame" in c.action.note for c in module_chains), text
+    r = why_alive(mod.df._mgr.blocks[0].values)
+    assert any(c.path.startswith(f"{name}.df._mgr.blocks[") and c.path.endswith("].values") for c in r.chains)
+    r = why_alive(mod.df)  # the header's size is the frame's deep size, not its 96-byte shell
+    assert r.target_size < 1000 < 50_000 < r.target_deep_size
+    assert r.headline.startswith("DataFrame ") and " deep; releasing it frees " in r.headline
+    assert r.releasable_bytes > 0.5 * r.target_deep_size
+
+
+def test_flat_size_of_arrow_data_is_stable_and_released(mod):
+    """flatsize() of an Arrow-backed object is the same on every call (its buffers were
+    claimed once per thread, so a second call said 88 B for 16 KB), and a frame with
+    Arrow columns frees about its deep size."""
+    pa = pytest.importorskip("pyarrow")
+    pd = pytest.importorskip("pandas")
+    np = pytest.importorskip("numpy")
+    chunked = pa.chunked_array([pa.array(np.arange(2000))])
+    assert flatsize(chunked) == flatsize(chunked) > 16_000
+    mod.df = pd.DataFrame({"tag": pd.array([f"t{i}" for i in range(5000)], dtype="string[pyarrow]"),
+                           "n": pd.Series(np.arange(5000), dtype=pd.ArrowDtype(pa.int64()))})
+    for _ in range(2):
+        r = why_alive(mod.df)
+        assert r.releasable_bytes > 0.9 * r.target_deep_size, r.headline
+
+
+def test_object_column_elements_are_released(mod):
+    """numpy shows gc neither an object array's elements nor its base: the releasable
+    bytes follow the sizing rules there, so an object column's strings count."""
+    pd = pytest.importorskip("pandas")
+    np = pytest.importorskip("numpy")
+    n = 20_000
+    mod.df = pd.DataFrame({"name": pd.Series([f"user-{i:06d}" for i in range(n)], dtype=object),
+                           "id": np.arange(n)})
+    r = why_alive(mod.df)
+    assert r.target_deep_size > n * 50
+    assert r.releasable_bytes > 0.9 * r.target_deep_size, r.headline
+    view = np.arange(100_000)[::2]
+    mod.view = view  # a view: its base's buffer is what releasing it frees
+    del view
+    r = why_alive(mod.view)
+    assert r.releasable_bytes >= 800_000, r.headline
+
+
+def test_notes_say_what_else_goes_and_give_advice(mod):
+    exec(HOLDER_MODULE, vars(mod))
+    n = mod.__name__
+    mod.registry_dict = {"a": mod.Blob("a")}
+    mod.callbacks = [mod.Blob("cb").on_event]
+    mod.pairs = {"k": (mod.Blob("t"), 1)}
+    mod.report(1)
+    notes = {}
+    for expr in ("registry_dict['a']", "callbacks[0].__self__", "pairs['k'][0]", "report(1)[0]"):
+        r = why_alive(eval(f"mod.{expr}"))
+        notes[expr] = [c.action.note for c in r.chains if c.root_kind == "module"][0]
+    assert "weakref.WeakValueDictionary" in notes["registry_dict['a']"]
+    assert "weakref.WeakMethod" in notes["callbacks[0].__self__"]
+    assert notes["pairs['k'][0]"].startswith(f"removes the whole tuple {n}.pairs['k']")
+    assert "a tuple cannot be changed" in notes["pairs['k'][0]"]
+    assert notes["report(1)[0]"].startswith("empties the whole cache of report (1 entry)")
+    mod.__dict__["_ns_like"] = None
+    text = str(why_alive(mod.pairs["k"][0]))
+    assert "(removes the whole tuple" in text
+
+
+def test_atoms_flat_size_is_getsizeof():
+    """The releasable walk sizes str/bytes/float/complex by sys.getsizeof: asizeof agrees."""
+    from pympler_nb.core.whyalive import _ATOMS
+
+    samples = ["", "a", "é" * 40, "😀" * 3, "x" * 5000, b"", b"abc" * 100, 0.0, 1e300, 3j]
+    assert {type(x) for x in samples} == set(_ATOMS)
+    for x in samples:
+        assert flatsize(x) == sys.getsizeof(x), x
