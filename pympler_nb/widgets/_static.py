@@ -23,8 +23,9 @@ class BundleMissingError(FileNotFoundError):
         self.path = path
         super().__init__(
             f"the front-end bundle {path.name} of pympler_nb's widgets is missing ({path}); "
-            f"run `npm ci && npm run build` in the repo (needs Node.js >= 18), "
-            f"or install a pympler_nb wheel, which ships it")
+            f"run `pip install -e .` or `npm ci && npm run build` in the repo (needs Node.js "
+            f"and npm: see package.json `engines`), or install a pympler_nb wheel or sdist, "
+            f"which ship it")
 
 
 def bundle_path(name: str) -> pathlib.Path:
