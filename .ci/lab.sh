@@ -19,5 +19,5 @@ args=(--notebook-dir="$work")
 if [ "$(id -u)" = 0 ]; then args+=(--allow-root); fi
 # JupyterLab's Extension Manager would query PyPI at start; the demos need no extensions
 args+=(--LabApp.extension_manager=readonly)
-echo "== JupyterLab on $work"
+echo "== jupyter lab ${args[*]} $*"
 exec .venv/bin/jupyter lab "${args[@]}" "$@"
