@@ -56,7 +56,8 @@ import traitlets as t
 
 from ..core import asizeof as _asizeof
 from ..core._format import clip_text, format_size, safe_repr
-from ._static import EsmBundle, read_bundle
+from . import _static
+from ._static import WIDGET_VIEW_MIME, EsmBundle, answer_bundle_request, read_bundle
 
 __all__ = [
     "NodeInfo",
@@ -528,6 +529,8 @@ class SizeTree(anywidget.AnyWidget):
     total = t.Int(0, help="bytes the roots' shares are relative to (sum of the root sizes)").tag(sync=True)
     title = t.Unicode("", help="heading shown above the tree").tag(sync=True)
     page_size = t.Int(100, min=1, max=10_000, help="children shipped per expand request").tag(sync=True)
+    _fallback = t.Unicode("", help="the static HTML table of the rows shipped, drawn by the loader "
+                                   "when no kernel answers (a reopened notebook)").tag(sync=True)
 
     _MESSAGES = ("expand",)
     _TEXT_ROWS = 400  # rows in the text/plain and text/html fallbacks
@@ -545,6 +548,7 @@ class SizeTree(anywidget.AnyWidget):
         self._root_nodes = roots
         self._shipped: dict[str, NodeInfo] = {n.id: n for n in roots}
         self._pages: dict[str, tuple[list[NodeInfo], int]] = {}  # id -> (children shipped, total)
+        self._fallback = self._static_html()
         self.on_msg(self._on_msg)
 
     # -- constructors ----------------------------------------------------------------
@@ -565,6 +569,8 @@ class SizeTree(anywidget.AnyWidget):
     # -- messages --------------------------------------------------------------------
     def _on_msg(self, widget, content, buffers):
         """Answer one custom message; never raises (errors go back as a reply)."""
+        if answer_bundle_request(self, _BUNDLE, content):
+            return
         try:
             reply = self._answer(content)
         except Exception as exc:  # noqa: BLE001 - a kernel traceback would be a failure
@@ -600,6 +606,7 @@ class SizeTree(anywidget.AnyWidget):
         self._pages[nid] = (list(shipped[:offset]) + list(nodes), total)
         for node in nodes:
             self._shipped[node.id] = node
+        self._fallback = self._static_html()  # a saved notebook shows the rows opened so far
         return {"type": "children", "id": nid, "offset": offset,
                 "nodes": [n.to_json() for n in nodes], "total": total}
 
@@ -671,14 +678,25 @@ class SizeTree(anywidget.AnyWidget):
                 "<th>size</th><th>share of parent</th></tr></thead><tbody>" + "".join(rows) +
                 "</tbody></table></div>")
 
+    def _static_html(self) -> str:
+        try:
+            return self._html()
+        except Exception as exc:  # noqa: BLE001 - display must never crash the front end
+            return f"<pre>{html.escape(object.__repr__(self))} (no table: {type(exc).__name__})</pre>"
+
     def _repr_mimebundle_(self, **kwargs):
+        """The widget view plus ``text/plain`` and ``text/html`` (the rows shipped so far);
+        only the static two when no person's front end runs the cell (``nbconvert
+        --execute``: see :func:`~pympler_nb.widgets._static.interactive_frontend`)."""
         bundle = super()._repr_mimebundle_(**kwargs)
         data, meta = bundle if isinstance(bundle, tuple) else (bundle or {}, {})
+        if not _static.interactive_frontend():
+            data.pop(WIDGET_VIEW_MIME, None)
         try:
             data["text/plain"] = self._text()
-            data["text/html"] = self._html()
         except Exception as exc:  # noqa: BLE001 - display must never crash the front end
             data["text/plain"] = f"{object.__repr__(self)} (no text view: {type(exc).__name__})"
+        data["text/html"] = self._static_html()
         return data, meta
 
 
