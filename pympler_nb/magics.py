@@ -361,9 +361,13 @@ def _positive(value, name: str, magic: str, minimum: int = 1):
 # ---------------------------------------------------------------------------
 
 def _size_tree_view(objs, names, title, opts):
-    """The expandable size tree widget of the objects, or a note if it cannot be built."""
-    from .widgets import BundleMissingError, SizeTree
+    """The expandable size tree widget of the objects, or a note if it cannot be built;
+    in a batch run (``nbconvert --execute``) the static tree, with no widget model."""
+    from .widgets import BundleMissingError, SizeTree, StaticSizeTree, _static
+    from .widgets.size_tree import ObjectTreeSource
 
+    if not _static.interactive_frontend():
+        return StaticSizeTree(ObjectTreeSource(objs, names, **opts), title=title)
     try:
         return SizeTree.from_objects(objs, names, title=title, **opts)
     except BundleMissingError as exc:  # a source checkout without `npm run build`
@@ -371,14 +375,16 @@ def _size_tree_view(objs, names, title, opts):
 
 
 def _graph_view(graph, title: str = ""):
-    """The reference graph widget, or the graphviz view (DOT/SVG) without the JS bundle."""
-    from .widgets import BundleMissingError, RefGraph
+    """The reference graph widget, or the graphviz view (SVG/DOT) without the JS bundle
+    or in a batch run (``nbconvert --execute``: no widget model)."""
+    from .graphs import GraphView
+    from .widgets import BundleMissingError, RefGraph, _static
 
+    if not _static.interactive_frontend():
+        return GraphView(graph)
     try:
         return RefGraph(graph, title=title)
     except BundleMissingError:
-        from .graphs import GraphView
-
         return GraphView(graph)
 
 

@@ -66,6 +66,7 @@ __all__ = [
     "ObjectTreeSource",
     "AsizedTreeSource",
     "SizeTree",
+    "StaticSizeTree",
 ]
 
 _BUNDLE = "size_tree.js"
@@ -498,7 +499,105 @@ class AsizedTreeSource(TreeSource):
 
 # ---------------------------------------------------------------------------
 # the widget
-class SizeTree(anywidget.AnyWidget):
+class _TreeRows:
+    """The static renderings of a size tree (``text/plain``, ``text/html``) from
+    ``_root_nodes``, ``_pages`` (id -> children shipped, total), ``total`` and ``title``:
+    shared by the widget (the rows shipped so far) and :class:`StaticSizeTree`."""
+
+    _TEXT_ROWS = 400  # rows in the text/plain and text/html fallbacks
+
+    def _rows(self):
+        """``(level, node or None, parent size, more)`` for the shipped rows, pre-order;
+        ``node`` None is a "N more" row."""
+        out = []
+        stack = [(self._root_nodes, 0, 0, self.total, len(self._root_nodes))]
+        while stack and len(out) < self._TEXT_ROWS:
+            nodes, pos, level, psize, total = stack.pop()
+            if pos >= len(nodes):
+                if total > len(nodes):
+                    out.append((level, None, psize, total - len(nodes)))
+                continue
+            node = nodes[pos]
+            stack.append((nodes, pos + 1, level, psize, total))
+            out.append((level, node, psize, 0))
+            page = self._pages.get(node.id)
+            if page is not None:
+                stack.append((page[0], 0, level + 1, node.size, page[1]))
+        return out
+
+    def _text(self) -> str:
+        lines = [repr(self)]
+        if self.title:
+            lines.append(self.title)
+        for level, node, psize, more in self._rows():
+            indent = "    " * level
+            if node is None:
+                lines.append(f"{indent}... {more:,} more")
+                continue
+            kind = f" ({node.type})" if node.type else ""
+            lines.append(f"{indent}{node.name}{kind}  {format_size(node.size)}  {_share(node.size, psize)}")
+        return "\n".join(lines)
+
+    def _html(self) -> str:
+        esc = html.escape
+        rows = []
+        for level, node, psize, more in self._rows():
+            pad = f"padding-left:{level * 1.2:.1f}em"
+            if node is None:
+                rows.append(f"<tr><td colspan='4' style='{pad}'>&hellip; {more:,} more</td></tr>")
+                continue
+            rows.append(f"<tr><td style='{pad};text-align:left'>{esc(node.name)}</td>"
+                        f"<td style='text-align:left'>{esc(node.type)}</td>"
+                        f"<td style='text-align:right' title='{node.size} bytes'>{esc(format_size(node.size))}</td>"
+                        f"<td style='text-align:right'>{_share(node.size, psize)}</td></tr>")
+        title = f"<p><strong>{esc(self.title)}</strong></p>" if self.title else ""
+        return ("<div class='pympler-nb-tree-static'>" + title +
+                "<table><thead><tr><th style='text-align:left'>name</th><th style='text-align:left'>type</th>"
+                "<th>size</th><th>share of parent</th></tr></thead><tbody>" + "".join(rows) +
+                "</tbody></table></div>")
+
+    def _static_html(self) -> str:
+        try:
+            return self._html()
+        except Exception as exc:  # noqa: BLE001 - display must never crash the front end
+            return f"<pre>{html.escape(object.__repr__(self))} (no table: {type(exc).__name__})</pre>"
+
+
+
+class StaticSizeTree(_TreeRows):
+    """A size tree as text and an HTML table, without a widget: what batch runs display.
+
+    Shows the roots and their first ``page_size`` children; the objects are released
+    as soon as the rows are made (nothing is kept alive, no widget model is created, so
+    an executed and exported notebook holds no widget state for it).
+    """
+
+    def __init__(self, source: TreeSource, *, title: str = "", page_size: int = 100):
+        if not isinstance(source, TreeSource):
+            raise TypeError(f"StaticSizeTree(source): expected a TreeSource, got {type(source).__name__}")
+        self.title = title
+        self._root_nodes = list(source.roots())
+        self.total = sum(max(0, n.size) for n in self._root_nodes)
+        self._pages: dict[str, tuple[list[NodeInfo], int]] = {}
+        try:
+            for node in self._root_nodes:
+                if node.has_children:
+                    try:
+                        self._pages[node.id] = tuple(source.children(node.id, 0, page_size))
+                    except LookupError:
+                        pass
+        finally:
+            source.release()
+
+    def __repr__(self):
+        n = len(self._root_nodes)
+        return f"<SizeTree {n} root{'s' if n != 1 else ''}, {format_size(self.total)}, static>"
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {"text/plain": self._text(), "text/html": self._static_html()}
+
+
+class SizeTree(_TreeRows, anywidget.AnyWidget):
     """An expandable tree of deep sizes (WAI-ARIA tree in the browser).
 
     Parameters
@@ -533,7 +632,6 @@ class SizeTree(anywidget.AnyWidget):
                                    "when no kernel answers (a reopened notebook)").tag(sync=True)
 
     _MESSAGES = ("expand",)
-    _TEXT_ROWS = 400  # rows in the text/plain and text/html fallbacks
 
     def __init__(self, source: TreeSource, *, title: str = "", page_size: int = 100, **kwargs):
         read_bundle(_BUNDLE)  # a missing build fails here, with the fix in the message
@@ -627,62 +725,6 @@ class SizeTree(anywidget.AnyWidget):
         n = len(getattr(self, "_root_nodes", ()))
         return (f"<SizeTree {n} root{'s' if n != 1 else ''}, {format_size(self.total)}, "
                 f"{len(getattr(self, '_shipped', ()))} rows shipped>")
-
-    def _rows(self):
-        """``(level, node or None, parent size, more)`` for the shipped rows, pre-order;
-        ``node`` None is a "N more" row."""
-        out = []
-        stack = [(self._root_nodes, 0, 0, self.total, len(self._root_nodes))]
-        while stack and len(out) < self._TEXT_ROWS:
-            nodes, pos, level, psize, total = stack.pop()
-            if pos >= len(nodes):
-                if total > len(nodes):
-                    out.append((level, None, psize, total - len(nodes)))
-                continue
-            node = nodes[pos]
-            stack.append((nodes, pos + 1, level, psize, total))
-            out.append((level, node, psize, 0))
-            page = self._pages.get(node.id)
-            if page is not None:
-                stack.append((page[0], 0, level + 1, node.size, page[1]))
-        return out
-
-    def _text(self) -> str:
-        lines = [repr(self)]
-        if self.title:
-            lines.append(self.title)
-        for level, node, psize, more in self._rows():
-            indent = "    " * level
-            if node is None:
-                lines.append(f"{indent}... {more:,} more")
-                continue
-            kind = f" ({node.type})" if node.type else ""
-            lines.append(f"{indent}{node.name}{kind}  {format_size(node.size)}  {_share(node.size, psize)}")
-        return "\n".join(lines)
-
-    def _html(self) -> str:
-        esc = html.escape
-        rows = []
-        for level, node, psize, more in self._rows():
-            pad = f"padding-left:{level * 1.2:.1f}em"
-            if node is None:
-                rows.append(f"<tr><td colspan='4' style='{pad}'>&hellip; {more:,} more</td></tr>")
-                continue
-            rows.append(f"<tr><td style='{pad};text-align:left'>{esc(node.name)}</td>"
-                        f"<td style='text-align:left'>{esc(node.type)}</td>"
-                        f"<td style='text-align:right' title='{node.size} bytes'>{esc(format_size(node.size))}</td>"
-                        f"<td style='text-align:right'>{_share(node.size, psize)}</td></tr>")
-        title = f"<p><strong>{esc(self.title)}</strong></p>" if self.title else ""
-        return ("<div class='pympler-nb-tree-static'>" + title +
-                "<table><thead><tr><th style='text-align:left'>name</th><th style='text-align:left'>type</th>"
-                "<th>size</th><th>share of parent</th></tr></thead><tbody>" + "".join(rows) +
-                "</tbody></table></div>")
-
-    def _static_html(self) -> str:
-        try:
-            return self._html()
-        except Exception as exc:  # noqa: BLE001 - display must never crash the front end
-            return f"<pre>{html.escape(object.__repr__(self))} (no table: {type(exc).__name__})</pre>"
 
     def _repr_mimebundle_(self, **kwargs):
         """The widget view plus ``text/plain`` and ``text/html`` (the rows shipped so far);
