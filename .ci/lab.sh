@@ -14,6 +14,18 @@ for nb in notebooks/*.ipynb; do
   [ -e "$work/$(basename "$nb")" ] || cp "$nb" "$work/"
 done
 
+# Save widget state with the notebooks: a notebook reopened after its kernel is gone then
+# shows each widget's static view instead of "Error displaying widget: model not found"
+# (the state is small: the widgets' JavaScript is never part of it).
+.venv/bin/python - <<'PY'
+import json, pathlib, sys
+path = pathlib.Path(sys.prefix, "share", "jupyter", "lab", "settings", "overrides.json")
+data = json.loads(path.read_text()) if path.exists() else {}
+data.setdefault("@jupyter-widgets/jupyterlab-manager:plugin", {}).setdefault("saveState", True)
+path.parent.mkdir(parents=True, exist_ok=True)
+path.write_text(json.dumps(data, indent=2) + "\n")
+PY
+
 args=(--notebook-dir="$work")
 # JupyterLab refuses to run as root without --allow-root; pass it only then
 if [ "$(id -u)" = 0 ]; then args+=(--allow-root); fi

@@ -67,7 +67,7 @@ class _Note:
     def _repr_mimebundle_(self, include=None, exclude=None):
         body = "<br>".join(html.escape(line) for line in self.text.splitlines())
         return {"text/plain": self.text,
-                "text/html": f"<div class='pympler-nb-note'><code>{body}</code></div>"}
+                "text/html": f"<div class='pympler-nb-note tex2jax_ignore'><code>{body}</code></div>"}
 
 
 class _NotedFrame(pd.DataFrame):

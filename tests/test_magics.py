@@ -295,7 +295,7 @@ def test_classtrack_workflow(shell, tmp_path):
     result, cap = run(shell, "%classtrack snapshot four docs")
     assert error_of(result) is None and "4 tracked instances" in cap.stdout
     assert cap.stdout.strip().count("\n") == 0, cap.stdout
-    assert "<div class='pympler-nb-note'>" in result.result._repr_html_()
+    assert "<div class='pympler-nb-note tex2jax_ignore'>" in result.result._repr_html_()
     assert type(result.result.head()) is pd.DataFrame and len(result.result) == 1
     result, cap = run(shell, "st = %classtrack stats")
     assert error_of(result) is None

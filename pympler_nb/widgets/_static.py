@@ -103,45 +103,48 @@ WIDGET_VIEW_MIME = "application/vnd.jupyter.widget-view+json"
 BUNDLE_REQUEST = "pympler_nb.esm"
 
 _LOADER = """// pympler_nb: loads the widget's front end from the kernel, once per page (see
-// pympler_nb/widgets/_static.py); without a kernel, shows the static fallback.
+// pympler_nb/widgets/_static.py). Until it arrives (the kernel may be busy running the
+// next cells, or gone: a reopened notebook) the widget shows its static view.
 const KEY = %(key)s;
-const WAIT_MS = 8000;
+const SHOW_FALLBACK_MS = 1500;
 function load(model) {
   const cache = (globalThis.__pympler_nb_bundles ??= {});
   if (!cache[KEY]) {
     cache[KEY] = new Promise((resolve, reject) => {
-      const timer = setTimeout(() => { done(); reject(new Error("no kernel answered")); }, WAIT_MS);
-      function done() { clearTimeout(timer); model.off("msg:custom", onMessage); }
       function onMessage(msg) {
         if (!msg || msg.type !== %(request)s) return;
-        done();
+        model.off("msg:custom", onMessage);
         const url = URL.createObjectURL(new Blob([msg.code], { type: "text/javascript" }));
         import(url).then(resolve, reject).finally(() => URL.revokeObjectURL(url));
       }
       model.on("msg:custom", onMessage);
-      try { model.send({ type: %(request)s, key: KEY }); } catch (err) { done(); reject(err); }
+      try { model.send({ type: %(request)s, key: KEY }); } catch (err) { reject(err); }
     });
     cache[KEY].catch(() => { delete cache[KEY]; });
   }
   return cache[KEY];
 }
-function fallback(model, el, err) {
+function fallback(model, el) {
   const box = document.createElement("div");
   box.className = "pympler-nb-fallback";
   const note = document.createElement("p");
   note.style.cssText = "font-size:smaller;opacity:.7;margin:0 0 .3em";
-  note.textContent = "(static view: the kernel that drew this widget is gone; run the cell again for the interactive one)";
+  note.textContent = "(static view: the interactive one needs the kernel that drew it; " +
+                     "if that kernel is gone, run the cell again)";
   box.innerHTML = model.get("_fallback") || "";
   box.prepend(note);
   el.replaceChildren(box);
-  console.info("pympler_nb: static fallback,", err && err.message);
 }
 export default {
   async render({ model, el }) {
     el.textContent = "loading…";
+    const timer = setTimeout(() => fallback(model, el), SHOW_FALLBACK_MS);
     let mod;
-    try { mod = await load(model); } catch (err) { fallback(model, el, err); return; }
-    el.textContent = "";
+    try { mod = await load(model); } catch (err) {
+      clearTimeout(timer); fallback(model, el); console.info("pympler_nb:", err && err.message); return;
+    }
+    clearTimeout(timer);
+    el.replaceChildren();
     return mod.default.render({ model, el });
   },
 };

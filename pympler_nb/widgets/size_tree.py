@@ -551,7 +551,7 @@ class _TreeRows:
                         f"<td style='text-align:right' title='{node.size} bytes'>{esc(format_size(node.size))}</td>"
                         f"<td style='text-align:right'>{_share(node.size, psize)}</td></tr>")
         title = f"<p><strong>{esc(self.title)}</strong></p>" if self.title else ""
-        return ("<div class='pympler-nb-tree-static'>" + title +
+        return ("<div class='pympler-nb-tree-static tex2jax_ignore'>" + title +
                 "<table><thead><tr><th style='text-align:left'>name</th><th style='text-align:left'>type</th>"
                 "<th>size</th><th>share of parent</th></tr></thead><tbody>" + "".join(rows) +
                 "</tbody></table></div>")
