@@ -269,7 +269,8 @@ def test_demo_notebook_runs_offline_in_jupyterlab(demo_lab, name):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
             page = _offline_page(browser, blocked, console)
-            page.goto(f"{base}/lab/tree/{name}?token={token}")
+            url = f"{base}/lab/workspaces/{stem}/tree/{name}?reset&token={token}"  # one tab, own workspace
+            page.goto(url)
             page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
             page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
             _run_all_cells(page)
@@ -314,8 +315,9 @@ def test_demo_notebook_runs_offline_in_jupyterlab(demo_lab, name):
             if counts["trees"] or counts["graph nodes"]:
                 urllib.request.urlopen(urllib.request.Request(
                     f"{base}/api/kernels/{_kernel_id(base, token, name)}?token={token}", method="DELETE"))
-                page.goto(f"{base}/lab/tree/{name}?token={token}")
+                page.goto(url)
                 page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
+                _accept_kernel_dialog(page)
                 page.wait_for_selector(".pympler-nb-fallback", timeout=60_000)
                 page.wait_for_timeout(2000)
                 text = _visible_text(page)
@@ -337,6 +339,14 @@ def test_demo_notebook_runs_offline_in_jupyterlab(demo_lab, name):
             (ARTIFACTS / f"{stem}-console.log").write_text("\n".join(console))
             browser.close()
     assert not blocked, f"requests that left localhost: {blocked[:5]}"
+
+
+def _accept_kernel_dialog(page) -> None:
+    """A "Select Kernel" dialog (the notebook's kernel was shut down): take the default."""
+    try:
+        page.locator(".jp-Dialog .jp-mod-accept").click(timeout=5000)
+    except playwright_sync.TimeoutError:
+        pass
 
 
 def _kernel_id(base: str, token: str, name: str) -> str:
