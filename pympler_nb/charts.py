@@ -17,6 +17,7 @@ from :mod:`pympler_nb.frames` (ClassTracker: ``classtracker_frame``,
 from __future__ import annotations
 
 import json
+import math
 import re
 
 import altair as alt
@@ -76,9 +77,42 @@ _BINARY_LABEL = (
     " : format(datum.value, '~') + ' B'")
 
 
-def bytes_axis(title: str = "bytes") -> alt.Axis:
-    """An Altair axis for byte counts, labelled in binary units (``10 MiB``, not ``10,000,000``)."""
-    return alt.Axis(title=title, labelExpr=_BINARY_LABEL)
+def bytes_axis(title: str = "bytes", values=None) -> alt.Axis:
+    """An Altair axis for byte counts, labelled in binary units (``10 MiB``, not ``10,000,000``).
+
+    ``values``: the data (or its extremes); the ticks are then round binary numbers
+    (``0 B, 1 MiB, 2 MiB``...) instead of round decimal ones (``1.91 MiB``).
+    """
+    if values is None:
+        return alt.Axis(title=title, labelExpr=_BINARY_LABEL)
+    return alt.Axis(title=title, labelExpr=_BINARY_LABEL, values=binary_ticks(values))
+
+
+def binary_ticks(values, target: int = 5) -> list[int]:
+    """About ``target`` round tick values in binary units spanning ``values`` (and 0).
+
+    >>> binary_ticks([0, 5 * 2**20])
+    [0, 1048576, 2097152, 3145728, 4194304, 5242880]
+    """
+    vals = [float(v) for v in values if v == v]
+    lo, hi = min(vals + [0.0]), max(vals + [0.0])
+    span = hi - lo
+    if span <= 0:
+        return [0]
+    unit = 1024 ** max(0, min(4, int(math.log(span, 1024)))) if span >= 1 else 1
+    step = unit
+    for mult in (0.125, 0.25, 0.5, 1, 2, 2.5, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000):
+        step = mult * unit
+        if step >= 1 and span / step <= target:
+            break
+    first = int(lo // step) * step
+    ticks, t = [], first
+    while t <= hi + step * 1e-9:
+        ticks.append(int(round(t)))
+        t += step
+    if ticks[-1] < hi:
+        ticks.append(int(round(t)))
+    return ticks
 
 
 def classtracker_memory_chart(df: pd.DataFrame, top: int = 8) -> alt.Chart:
@@ -95,14 +129,15 @@ def classtracker_memory_chart(df: pd.DataFrame, top: int = 8) -> alt.Chart:
     _check_top(top)
     data, order = _top_other(df, "size", top)
     # one bar per snapshot, read left to right: wide enough for the labels to stay level
-    width = max(320, min(900, 60 * int(data["snapshot"].nunique())))
+    width = max(400, min(900, 110 * int(data["snapshot"].nunique())))
     return (
         OfflineChart(data, title="Tracked memory per class", width=width, height=220)
         .mark_bar()
         .encode(
             x=alt.X("label:N", title="snapshot", sort=alt.EncodingSortField(field="snapshot", op="min"),
                     axis=alt.Axis(labelAngle=0, labelLimit=max(60, width // max(1, data["snapshot"].nunique())))),
-            y=alt.Y("size:Q", stack="zero", axis=bytes_axis()),
+            y=alt.Y("size:Q", stack="zero",
+                    axis=bytes_axis(values=data.groupby("snapshot")["size"].sum().tolist() or [0])),
             color=alt.Color("class:N", title="class", sort=order),
             order=alt.Order("class_rank:Q"),
             tooltip=[alt.Tooltip("label:N", title="snapshot"), alt.Tooltip("class:N"),
@@ -194,8 +229,11 @@ def _instance_labels(chosen: pd.DataFrame) -> list[str]:
         if _DEFAULT_REPR.fullmatch(rep):
             label = f"{short} #{order[idx]}"
         else:
+            if rep.startswith("<" + short) and rep.endswith(">"):
+                rep = rep[1:-1]  # <Executor 'cc -c a.c'> -> Executor 'cc -c a.c'
             label = rep if rep.startswith(short) else f"{short}: {rep}"
-            label = label if len(label) <= 48 else label[:45] + "..."
+            # keep both ends: reprs often differ only at the end (mod00_1.o, mod00_2.o)
+            label = label if len(label) <= 48 else label[:30] + "…" + label[-17:]
         n = seen.get(label, 0)
         seen[label] = n + 1
         labels.append(label if n == 0 else f"{label} ({n + 1})")
@@ -243,7 +281,7 @@ def diff_chart(df: pd.DataFrame, top: int = 10) -> alt.Chart:
         OfflineChart(data, title="Memory change by type")
         .mark_bar()
         .encode(
-            x=alt.X("size_diff:Q", axis=bytes_axis("bytes (change)")),
+            x=alt.X("size_diff:Q", axis=bytes_axis("bytes (change)", data["size_diff"].tolist())),
             y=alt.Y("type:N", title=None, sort=alt.EncodingSortField(field="rank", op="min")),
             color=alt.Color("change:N", title=None, scale=alt.Scale(domain=["grew", "shrank"],
                                                                     range=["#d62728", "#2ca02c"])),
@@ -304,7 +342,7 @@ def heap_partition_chart(df: pd.DataFrame, top: int = 10, by: str = "type") -> a
         OfflineChart(data, title=f"Heap by {by}")
         .mark_bar()
         .encode(
-            x=alt.X("size:Q", axis=bytes_axis("bytes (flat)")),
+            x=alt.X("size:Q", axis=bytes_axis("bytes (flat)", data["size"].tolist())),
             y=alt.Y("key:N", title=None, sort=alt.EncodingSortField(field="rank", op="min")),
             tooltip=tooltip,
         )
