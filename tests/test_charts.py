@@ -98,7 +98,7 @@ def test_builders_return_new_charts_and_chain():
     df = _class_frame({"a": [1, 2]})
     a = classtracker_memory_chart(df)
     b = a.properties(width=500)
-    assert a.to_dict()["width"] == 320 and b.to_dict()["width"] == 500  # a is unchanged
+    assert a.to_dict()["width"] == 400 and b.to_dict()["width"] == 500  # a is unchanged
     assert type(b) is OfflineChart  # chaining keeps the offline display
 
 
