@@ -49,6 +49,21 @@ def _fail(what: str) -> JsBuildError:
         f"a pympler_nb sdist or wheel, which ship the built bundles.")
 
 
+def _installed_matches_lock() -> bool:
+    """Whether ``node_modules`` holds what ``package-lock.json`` pins (npm's own record of
+    the install, ``node_modules/.package-lock.json``, lists the same packages): compared
+    by content, not by file times, which copies and checkouts change."""
+    try:
+        lock = json.loads((ROOT / "package-lock.json").read_text())
+        installed = json.loads((ROOT / "node_modules" / ".package-lock.json").read_text())
+    except (OSError, ValueError):
+        return False
+    pinned = {k: v for k, v in lock.get("packages", {}).items() if k}
+    have = {k: v.get("version") for k, v in installed.get("packages", {}).items() if k}
+    required = {k for k, v in pinned.items() if not v.get("optional")}  # (platform binaries are optional)
+    return required <= set(have) and all(pinned.get(k, {}).get("version") == v for k, v in have.items())
+
+
 def build(target_name: str, version: str, **_ignored) -> None:
     """hatch-jupyter-builder build function (``target_name``: ``wheel``/``sdist``)."""
     from_sdist = (ROOT / "PKG-INFO").exists()
@@ -64,8 +79,7 @@ def build(target_name: str, version: str, **_ignored) -> None:
     need = _min_major(node_requirement())
     if not match or int(match.group(1)) < need:
         raise _fail(f"Node.js {out.stdout.strip() or '?'} found at {node} is too old")
-    lock, installed = ROOT / "package-lock.json", ROOT / "node_modules" / ".package-lock.json"
-    if not installed.exists() or lock.stat().st_mtime > installed.stat().st_mtime:
+    if not _installed_matches_lock():
         print("pympler_nb: npm ci", flush=True)
         subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=ROOT, check=True)
     print("pympler_nb: npm run build (pympler_nb/static/)", flush=True)

@@ -18,8 +18,9 @@ def tracked_files() -> list[str]:
 def copy_clone(dest: pathlib.Path, *, node_modules: bool = True) -> pathlib.Path:
     """Copy the tracked files to ``dest`` (no build output, no venv).
 
-    ``node_modules=True`` links the repo's installed npm packages, as a clone after
+    ``node_modules=True`` copies the repo's installed npm packages, as a clone after
     ``npm ci`` has them (saves the download; the build still runs ``npm run build``).
+    A copy, never a link: ``npm ci`` in the copy would empty the linked directory.
     """
     for rel in tracked_files():
         src = ROOT / rel
@@ -28,5 +29,5 @@ def copy_clone(dest: pathlib.Path, *, node_modules: bool = True) -> pathlib.Path
             dst.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, dst)
     if node_modules and (ROOT / "node_modules").exists():
-        (dest / "node_modules").symlink_to((ROOT / "node_modules").resolve())
+        shutil.copytree((ROOT / "node_modules").resolve(), dest / "node_modules", symlinks=True)
     return dest

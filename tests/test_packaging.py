@@ -138,3 +138,24 @@ def test_wheel_of_a_clone_without_node_fails_clearly(build_venv):
     assert "node and npm not found on PATH" in text, text[-3000:]
     assert "Install Node.js" in text
     assert not list((base / "nope").glob("*.whl"))
+
+
+def test_build_function_runs_npm_ci_only_when_the_install_differs_from_the_lock(tmp_path):
+    """By content: copies and checkouts change file times (an `npm ci` through a linked
+    node_modules would empty what it links to)."""
+    hook = _load_hook(ROOT)
+    assert hook._installed_matches_lock()  # this checkout, after `npm ci`
+    (tmp_path / "js").mkdir()
+    (tmp_path / "node_modules").mkdir()
+    lock = json.loads((ROOT / "package-lock.json").read_text())
+    (tmp_path / "package-lock.json").write_text(json.dumps(lock))
+    hook.ROOT = tmp_path
+    assert not hook._installed_matches_lock()  # nothing installed
+    installed = {"packages": {k: {"version": v["version"]} for k, v in lock["packages"].items()
+                              if k and not v.get("optional")}}
+    (tmp_path / "node_modules" / ".package-lock.json").write_text(json.dumps(installed))
+    assert hook._installed_matches_lock()
+    name = next(iter(installed["packages"]))
+    installed["packages"][name]["version"] = "0.0.0"
+    (tmp_path / "node_modules" / ".package-lock.json").write_text(json.dumps(installed))
+    assert not hook._installed_matches_lock()
