@@ -194,6 +194,41 @@ def test_memsize_tree_and_refgraph_in_jupyterlab(lab):
             assert "type" in text and "size" in text and "value" in text, text
             assert "bytes" in text
             graph.screenshot(path=str(ARTIFACTS / "03_graph.png"))
+            # a plain wheel over the graph scrolls the notebook (no scroll trap) and
+            # shows the hint; Ctrl + wheel zooms
+            svg = page.locator(".pympler-nb-graph .pnb-viewport svg").first
+            page.mouse.move(5, 5)  # out of the graph: the click above engaged its wheel
+            before = svg.get_attribute("viewBox")
+            box = svg.bounding_box()
+            page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, steps=3)
+            page.mouse.wheel(0, 200)
+            page.wait_for_timeout(300)
+            assert svg.get_attribute("viewBox") == before
+            assert page.locator(".pympler-nb-graph .pnb-wheel-hint.pnb-show").count() == 1
+            page.mouse.move(box["x"] - 50, box["y"] - 50)  # leave the graph: it disengages
+            svg.scroll_into_view_if_needed()
+            box = svg.bounding_box()
+            page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            page.keyboard.down("Control")
+            page.mouse.wheel(0, -200)
+            page.keyboard.up("Control")
+            page.wait_for_timeout(300)
+            assert svg.get_attribute("viewBox") != before
+            # a drag that starts on a node pans and selects nothing new
+            node = page.locator(".pympler-nb-graph svg g.node").nth(1)
+            nb = node.bounding_box()
+            page.mouse.move(nb["x"] + nb["width"] / 2, nb["y"] + nb["height"] / 2)
+            page.mouse.down()
+            page.mouse.move(nb["x"] + 80, nb["y"] + 60, steps=5)
+            page.mouse.up()
+            outlined = page.evaluate(
+                "() => [...document.querySelectorAll('.pympler-nb-graph g.node')].filter(g => {"
+                " const s = g.querySelector('polygon, ellipse, path');"
+                " return s && getComputedStyle(s).strokeWidth === '3px'; }).length")
+            assert outlined <= 1, f"{outlined} nodes drawn as selected after a drag"
+            dd = page.locator(".pympler-nb-graph .pnb-details dd").first
+            assert dd.evaluate("e => getComputedStyle(e).wordBreak") == "normal"
+            assert dd.evaluate("e => getComputedStyle(e).overflowWrap") == "anywhere"
             # the kernel really had no dot: the cell printed None
             assert page.locator("text=dot on PATH: None").count() == 1
             page.screenshot(path=str(ARTIFACTS / "04_page.png"), full_page=True)
@@ -295,6 +330,17 @@ def test_demo_notebook_runs_offline_in_jupyterlab(demo_lab, name):
                     chart.scroll_into_view_if_needed()
                     chart.locator("svg, canvas").first.wait_for(timeout=30_000)
                     chart.screenshot(path=str(ARTIFACTS / f"{stem}-chart{i}.png"))
+            if name == "03_find_a_leak.ipynb":  # the --backrefs graph opens fitted
+                assert counts["graph nodes"] >= 3, counts
+                graph = page.locator(".pympler-nb-graph").first
+                graph.scroll_into_view_if_needed()
+                inside = graph.evaluate(
+                    "g => { const v = g.querySelector('.pnb-viewport').getBoundingClientRect();"
+                    " return [...g.querySelectorAll('g.node')].every(n => { const b = n.getBoundingClientRect();"
+                    " return b.left >= v.left - 1 && b.right <= v.right + 1 && b.top >= v.top - 1"
+                    " && b.bottom <= v.bottom + 1; }); }")
+                graph.screenshot(path=str(ARTIFACTS / f"{stem}-backrefs.png"))
+                assert inside, "the --backrefs graph opened cropped"
             if name == "05_reference_graphs.ipynb":
                 assert counts["graph nodes"] >= 3, counts
                 graph = page.locator(".pympler-nb-graph").first
