@@ -18,7 +18,9 @@ find_python() {  # find_python 3.12 -> path of a python3.12 interpreter, or noth
 }
 
 make_venv() {  # make_venv DIR PYTHON EXTRAS [more pip args]
+  # (pip builds the widgets' JavaScript: pyproject's hatch-jupyter-builder hook runs npm)
   local dir=$1 py=$2 extras=$3; shift 3
+  ensure_node
   if [ ! -x "$dir/bin/python" ]; then
     "$py" -m venv "$dir"
     "$dir/bin/python" -m pip install -q --upgrade pip
@@ -28,12 +30,22 @@ make_venv() {  # make_venv DIR PYTHON EXTRAS [more pip args]
 
 PY311=$(find_python 3.11) || { echo "Python 3.11 is required (not found on PATH or under pyenv)" >&2; exit 1; }
 
-build_js() {  # build the widgets' front end into pympler_nb/static/ (git-ignored)
-  if ! command -v npm >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+node_requirement() {  # the one statement of the Node.js version: package.json "engines"
+  "$PY311" -c 'import json; print(json.load(open("package.json"))["engines"]["node"])'
+}
+
+ensure_node() {  # Node.js and npm, to build the widgets' front end (apt-get when missing)
+  if ! command -v npm >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     echo "== apt-get install nodejs npm (to build the widgets' JavaScript)"
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
   fi
-  command -v npm >/dev/null 2>&1 || { echo "Node.js >= 18 and npm are required to build the widgets (js/)" >&2; return 1; }
+  command -v npm >/dev/null 2>&1 || {
+    echo "Node.js $(node_requirement) and npm are required to build the widgets (js/): install them" >&2
+    return 1; }
+}
+
+build_js() {  # (re)build the widgets' front end into pympler_nb/static/ (git-ignored)
+  ensure_node
   # npm ci only when node_modules is missing or older than the lock file
   if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     echo "== npm ci"

@@ -2,8 +2,11 @@
 //
 // The kernel ships DOT text and a node table; Graphviz compiled to WebAssembly
 // (@viz-js/viz, bundled with its wasm inlined) lays it out right here, so no `dot`
-// binary is needed anywhere and nothing is fetched from the network. Wheel zooms, drag
-// pans, "reset" restores the view; clicking (or Enter on) a node shows its details.
+// binary is needed anywhere and nothing is fetched from the network. Ctrl/⌘ + wheel
+// zooms (a plain wheel scrolls the notebook, as over a map; after a click into the
+// graph the plain wheel zooms too, until the pointer leaves), drag pans, "fit" shows the
+// whole graph (the first view), "reset" returns to it; clicking (or Enter on) a node
+// shows its details.
 
 import { instance } from "@viz-js/viz";
 import css from "./ref_graph.css";
@@ -11,8 +14,9 @@ import { formatSize } from "./lib/format.js";
 import { guarded } from "./lib/guard.js";
 import { clampViewBox, panViewBox, zoomViewBox } from "./lib/viewbox.js";
 
-const MIN_READABLE = 0.5; // fitting scales below this start at the top instead
+const MIN_READABLE = 0.2; // fitting scales below this start around the start object instead
 const READABLE = 0.9; // CSS pixels per SVG point for that start
+const HINT_MS = 1500; // how long the "Ctrl + wheel to zoom" hint stays
 
 let vizPromise = null;
 function getViz() {
@@ -63,8 +67,10 @@ function render({ model, el }) {
   const viewport = h("div", {
     className: "pnb-viewport",
     role: "group",
-    "aria-label": "Reference graph: wheel to zoom, drag to pan, click a node for details",
+    "aria-label": "Reference graph: Ctrl or ⌘ + wheel to zoom, drag to pan, click a node for details",
   });
+  const wheelHint = h("div", { className: "pnb-wheel-hint", "aria-hidden": "true",
+    text: `${/Mac|iPhone|iPad/.test(navigator.platform || "") ? "⌘" : "Ctrl"} + wheel to zoom (or click the graph first)` });
   const details = h("div", { className: "pnb-details", "aria-live": "polite" });
   root.append(
     h("div", { className: "pnb-toolbar" }, title, zoomIn, zoomOut, fitAll, reset, status),
@@ -169,9 +175,10 @@ function render({ model, el }) {
       g.setAttribute("role", "button");
       g.setAttribute("aria-label", info ? (info.kind === "more" ? info.repr : `${info.type} ${formatSize(info.size)}: ${info.repr}`) : name);
     }
-    viewport.replaceChildren(svg);
-    // fit the whole graph, unless that makes it unreadably small: then start at its top
-    // at a readable scale ("fit" shows everything, "reset" returns here)
+    viewport.replaceChildren(svg, wheelHint);
+    // fit the whole graph (also --backrefs graphs, whose holders sit above the object),
+    // unless that makes it unreadably small: then start around the start object at a
+    // readable scale ("fit" shows everything, "reset" returns to the first view)
     const rect = viewport.getBoundingClientRect();
     initial = home;
     if (rect.width > 0 && rect.height > 0) {
@@ -179,16 +186,18 @@ function render({ model, el }) {
       if (fit < MIN_READABLE) {
         const w = rect.width / READABLE;
         const h = rect.height / READABLE;
-        // horizontally on the first start object (the graph's root), else the middle
+        // centred on the first start object (the graph's root), else the middle
         setView(home);
         let cx = home[0] + home[2] / 2;
+        let cy = home[1] + home[3] / 2;
         const start = nodes.find((n) => n.root);
         const g = start && [...svg.querySelectorAll("g.node")].find((e) => e.dataset.nodeId === String(start.id));
         if (g) {
           const box = g.getBoundingClientRect();
-          if (box.width > 0) [cx] = toSvgPoint(box.left + box.width / 2, box.top + box.height / 2);
+          if (box.width > 0) [cx, cy] = toSvgPoint(box.left + box.width / 2, box.top + box.height / 2);
         }
-        initial = [Math.min(Math.max(cx - w / 2, home[0]), home[0] + Math.max(0, home[2] - w)), home[1], w, h];
+        initial = [Math.min(Math.max(cx - w / 2, home[0]), home[0] + Math.max(0, home[2] - w)),
+                   Math.min(Math.max(cy - h / 2, home[1]), home[1] + Math.max(0, home[3] - h)), w, h];
       } else if (fit > 1) {  // a small graph: natural size, centred, not blown up
         const w = rect.width;
         const h = rect.height;
@@ -206,15 +215,36 @@ function render({ model, el }) {
     setView(zoomViewBox(view, factor, px, py));
   }
 
+  // the wheel zooms only with Ctrl/⌘ or after a click into the graph: a plain wheel
+  // scrolls the notebook past the graph (no scroll trap)
+  let engaged = false;
+  let hintTimer = 0;
+  function showWheelHint() {
+    wheelHint.classList.add("pnb-show");
+    clearTimeout(hintTimer);
+    hintTimer = setTimeout(() => wheelHint.classList.remove("pnb-show"), HINT_MS);
+  }
+
   function onWheel(event) {
     if (!svg) return;
+    if (!(event.ctrlKey || event.metaKey || engaged)) {
+      showWheelHint();
+      return; // let the page scroll
+    }
     event.preventDefault();
     zoomBy(Math.exp(-event.deltaY * (event.deltaMode === 1 ? 0.05 : 0.002)), event.clientX, event.clientY);
   }
 
   function onPointerDown(event) {
     if (!svg || event.button !== 0) return;
+    engaged = true;
+    viewport.classList.add("pnb-engaged");
     drag = { x: event.clientX, y: event.clientY, view, moved: false, id: event.pointerId };
+  }
+
+  function onPointerLeave() {
+    engaged = false;
+    viewport.classList.remove("pnb-engaged");
   }
 
   function onPointerMove(event) {
@@ -271,6 +301,7 @@ function render({ model, el }) {
   viewport.addEventListener("pointermove", onPointerMove);
   viewport.addEventListener("pointerup", onPointerUp);
   viewport.addEventListener("pointercancel", onPointerUp);
+  viewport.addEventListener("pointerleave", onPointerLeave);
   viewport.addEventListener("keydown", onKey);
   zoomIn.addEventListener("click", onZoomIn);
   zoomOut.addEventListener("click", onZoomOut);
@@ -283,6 +314,7 @@ function render({ model, el }) {
 
   return () => {
     generation++;
+    clearTimeout(hintTimer);
     model.off("change:dot", onChange);
     model.off("change:nodes", onChange);
     model.off("change:title", onChange);

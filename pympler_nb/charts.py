@@ -17,12 +17,15 @@ from :mod:`pympler_nb.frames` (ClassTracker: ``classtracker_frame``,
 from __future__ import annotations
 
 import json
+import math
+import re
 
 import altair as alt
 import pandas as pd
 
-__all__ = ["OTHER", "VEGALITE_MIME", "ChartView", "chart_bundle", "classtracker_active_chart", "classtracker_memory_chart", "diff_chart",
-           "heap_partition_chart", "lifetimes_chart"]
+__all__ = ["FRONTEND_VEGALITE_VERSION", "OTHER", "VEGALITE_MIME", "ChartView", "OfflineChart", "bytes_axis",
+           "chart_bundle", "classtracker_active_chart", "classtracker_memory_chart", "diff_chart",
+           "enable_offline_renderer", "heap_partition_chart", "lifetimes_chart", "offline_renderer"]
 
 #: the series that collects everything outside the top N
 OTHER = "other"
@@ -66,6 +69,52 @@ def _top_other(df: pd.DataFrame, value: str, top: int) -> tuple[pd.DataFrame, li
     return out.astype({"snapshot": "int64", "active": "int64", "size": "int64", "timestamp": "float64"}), keep
 
 
+#: Vega expression: an axis label in binary units (``512 B``, ``1.5 KiB``, ``10 MiB``)
+_BINARY_LABEL = (
+    "abs(datum.value) >= 1073741824 ? format(datum.value / 1073741824, '.3~') + ' GiB'"
+    " : abs(datum.value) >= 1048576 ? format(datum.value / 1048576, '.3~') + ' MiB'"
+    " : abs(datum.value) >= 1024 ? format(datum.value / 1024, '.3~') + ' KiB'"
+    " : format(datum.value, '~') + ' B'")
+
+
+def bytes_axis(title: str = "bytes", values=None) -> alt.Axis:
+    """An Altair axis for byte counts, labelled in binary units (``10 MiB``, not ``10,000,000``).
+
+    ``values``: the data (or its extremes); the ticks are then round binary numbers
+    (``0 B, 1 MiB, 2 MiB``...) instead of round decimal ones (``1.91 MiB``).
+    """
+    if values is None:
+        return alt.Axis(title=title, labelExpr=_BINARY_LABEL)
+    return alt.Axis(title=title, labelExpr=_BINARY_LABEL, values=binary_ticks(values))
+
+
+def binary_ticks(values, target: int = 5) -> list[int]:
+    """About ``target`` round tick values in binary units spanning ``values`` (and 0).
+
+    >>> binary_ticks([0, 5 * 2**20])
+    [0, 1048576, 2097152, 3145728, 4194304, 5242880]
+    """
+    vals = [float(v) for v in values if v == v]
+    lo, hi = min(vals + [0.0]), max(vals + [0.0])
+    span = hi - lo
+    if span <= 0:
+        return [0]
+    unit = 1024 ** max(0, min(4, int(math.log(span, 1024)))) if span >= 1 else 1
+    step = unit
+    for mult in (0.125, 0.25, 0.5, 1, 2, 2.5, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000):
+        step = mult * unit
+        if step >= 1 and span / step <= target:
+            break
+    first = int(lo // step) * step
+    ticks, t = [], first
+    while t <= hi + step * 1e-9:
+        ticks.append(int(round(t)))
+        t += step
+    if ticks[-1] < hi:
+        ticks.append(int(round(t)))
+    return ticks
+
+
 def classtracker_memory_chart(df: pd.DataFrame, top: int = 8) -> alt.Chart:
     """Stacked bars: bytes per tracked class in each snapshot.
 
@@ -79,12 +128,16 @@ def classtracker_memory_chart(df: pd.DataFrame, top: int = 8) -> alt.Chart:
     _check(df, _CLASS_NEEDS, "classtracker_frame")
     _check_top(top)
     data, order = _top_other(df, "size", top)
+    # one bar per snapshot, read left to right: wide enough for the labels to stay level
+    width = max(400, min(900, 110 * int(data["snapshot"].nunique())))
     return (
-        alt.Chart(data, title="Tracked memory per class")
+        OfflineChart(data, title="Tracked memory per class", width=width, height=220)
         .mark_bar()
         .encode(
-            x=alt.X("label:N", title="snapshot", sort=alt.EncodingSortField(field="snapshot", op="min")),
-            y=alt.Y("size:Q", title="bytes", stack="zero"),
+            x=alt.X("label:N", title="snapshot", sort=alt.EncodingSortField(field="snapshot", op="min"),
+                    axis=alt.Axis(labelAngle=0, labelLimit=max(60, width // max(1, data["snapshot"].nunique())))),
+            y=alt.Y("size:Q", stack="zero",
+                    axis=bytes_axis(values=data.groupby("snapshot")["size"].sum().tolist() or [0])),
             color=alt.Color("class:N", title="class", sort=order),
             order=alt.Order("class_rank:Q"),
             tooltip=[alt.Tooltip("label:N", title="snapshot"), alt.Tooltip("class:N"),
@@ -108,15 +161,16 @@ def classtracker_active_chart(df: pd.DataFrame, top: int = 8) -> alt.Chart:
     _check_top(top)
     data, order = _top_other(df, "active", top)
     return (
-        alt.Chart(data, title="Live instances per class")
+        OfflineChart(data, title="Live instances per class")
         .mark_line(point=True, interpolate="step-after")
         .encode(
-            x=alt.X("timestamp:Q", title="time (s)"),
+            x=alt.X("timestamp:Q", title="time (s)", scale=alt.Scale(zero=False)),
             y=alt.Y("active:Q", title="instances"),
             color=alt.Color("class:N", title="class", sort=order),
             tooltip=[alt.Tooltip("label:N", title="snapshot"), alt.Tooltip("class:N"),
                      alt.Tooltip("active:Q", title="instances"), alt.Tooltip("size:Q", title="bytes", format=",")],
         )
+        .properties(width=360, height=200)
     )
 
 
@@ -137,29 +191,56 @@ def lifetimes_chart(df: pd.DataFrame, max_instances: int = 40, end: float | None
     chosen = df.sort_values(["max_size", "birth"], ascending=[False, True], kind="stable").head(max_instances)
     times = pd.concat([df["birth"], df["death"]]).dropna()
     stop = float(end) if end is not None else (float(times.max()) if len(times) else 0.0)
+    births = chosen["birth"].astype("float64").to_numpy()
+    ends = chosen["death"].astype("float64").fillna(stop).to_numpy()
     data = pd.DataFrame({
-        "instance": [f"{n} 0x{int(i):x}" for n, i in zip(chosen["name"], chosen["id"])],
+        "instance": _instance_labels(chosen),
         "class": chosen["class"].astype(str).to_numpy(),
         "repr": chosen["repr"].astype(str).to_numpy(),
-        "birth": chosen["birth"].astype("float64").to_numpy(),
-        "end": chosen["death"].astype("float64").fillna(stop).to_numpy(),
+        "birth": births,
+        "end": ends,
         "alive": chosen["death"].isna().to_numpy(),
         "max_size": chosen["max_size"].astype("int64").to_numpy(),
     })
-    return (
-        alt.Chart(data, title="Instance lifetimes")
-        .mark_bar()
-        .encode(
-            x=alt.X("birth:Q", title="time (s)"),
-            x2=alt.X2("end:Q"),
-            y=alt.Y("instance:N", title=None, sort=alt.EncodingSortField(field="birth", op="min")),
-            color=alt.Color("class:N", title="class"),
-            opacity=alt.condition("datum.alive", alt.value(1.0), alt.value(0.6)),
-            tooltip=[alt.Tooltip("instance:N"), alt.Tooltip("repr:N"), alt.Tooltip("birth:Q", format=".3f"),
-                     alt.Tooltip("end:Q", format=".3f"), alt.Tooltip("alive:N"),
-                     alt.Tooltip("max_size:Q", title="max bytes", format=",")],
-        )
+    # the x axis spans the instances' lives (not 0 .. t): short lives near t=20 s stay visible
+    lo = float(births.min()) if len(births) else 0.0
+    hi = float(ends.max()) if len(ends) else 1.0
+    pad = max((hi - lo) * 0.03, 1e-3)
+    return OfflineChart(data, title="Instance lifetimes", width=420, height=alt.Step(16)).mark_bar().encode(
+        x=alt.X("birth:Q", title="time (s)", scale=alt.Scale(domain=[lo - pad, hi + pad], zero=False, nice=False)),
+        x2=alt.X2("end:Q"),
+        y=alt.Y("instance:N", title=None, sort=alt.EncodingSortField(field="birth", op="min"),
+                axis=alt.Axis(labelLimit=260)),
+        color=alt.Color("class:N", title="class"),
+        opacity=alt.condition("datum.alive", alt.value(1.0), alt.value(0.6)),
+        tooltip=[alt.Tooltip("instance:N"), alt.Tooltip("repr:N"), alt.Tooltip("birth:Q", title="birth (s)", format=".3f"),
+                 alt.Tooltip("end:Q", title="death or now (s)", format=".3f"), alt.Tooltip("alive:N"),
+                 alt.Tooltip("max_size:Q", title="max bytes", format=",")],
     )
+
+
+def _instance_labels(chosen: pd.DataFrame) -> list[str]:
+    """Row labels of the lifetimes chart: class and repr (an address-only default repr
+    becomes ``Class #n``, numbered by birth), unique."""
+    labels, seen = [], {}
+    order = {idx: n for n, idx in enumerate(chosen.sort_values("birth", kind="stable").index, 1)}
+    for idx, cls, rep in zip(chosen.index, chosen["class"].astype(str), chosen["repr"].astype(str)):
+        short = cls.rsplit(".", 1)[-1]
+        if _DEFAULT_REPR.fullmatch(rep):
+            label = f"{short} #{order[idx]}"
+        else:
+            if rep.startswith("<" + short) and rep.endswith(">"):
+                rep = rep[1:-1]  # <Executor 'cc -c a.c'> -> Executor 'cc -c a.c'
+            label = rep if rep.startswith(short) else f"{short}: {rep}"
+            # keep both ends: reprs often differ only at the end (mod00_1.o, mod00_2.o)
+            label = label if len(label) <= 48 else label[:30] + "…" + label[-17:]
+        n = seen.get(label, 0)
+        seen[label] = n + 1
+        labels.append(label if n == 0 else f"{label} ({n + 1})")
+    return labels
+
+
+_DEFAULT_REPR = re.compile(r"<[\w.]+ (object )?at 0x[0-9a-fA-F]+>")
 
 
 def diff_chart(df: pd.DataFrame, top: int = 10) -> alt.Chart:
@@ -197,10 +278,10 @@ def diff_chart(df: pd.DataFrame, top: int = 10) -> alt.Chart:
     data["change"] = ["grew" if v >= 0 else "shrank" for v in data["size_diff"]]
     data["rank"] = range(len(data))
     return (
-        alt.Chart(data, title="Memory change by type")
+        OfflineChart(data, title="Memory change by type")
         .mark_bar()
         .encode(
-            x=alt.X("size_diff:Q", title="bytes (change)"),
+            x=alt.X("size_diff:Q", axis=bytes_axis("bytes (change)", data["size_diff"].tolist())),
             y=alt.Y("type:N", title=None, sort=alt.EncodingSortField(field="rank", op="min")),
             color=alt.Color("change:N", title=None, scale=alt.Scale(domain=["grew", "shrank"],
                                                                     range=["#d62728", "#2ca02c"])),
@@ -258,10 +339,10 @@ def heap_partition_chart(df: pd.DataFrame, top: int = 10, by: str = "type") -> a
     if retained:
         tooltip.append(alt.Tooltip("retained:Q", title="retained bytes", format=","))
     return (
-        alt.Chart(data, title=f"Heap by {by}")
+        OfflineChart(data, title=f"Heap by {by}")
         .mark_bar()
         .encode(
-            x=alt.X("size:Q", title="bytes (flat)"),
+            x=alt.X("size:Q", axis=bytes_axis("bytes (flat)", data["size"].tolist())),
             y=alt.Y("key:N", title=None, sort=alt.EncodingSortField(field="rank", op="min")),
             tooltip=tooltip,
         )
@@ -272,63 +353,181 @@ def heap_partition_chart(df: pd.DataFrame, top: int = 10, by: str = "type") -> a
 # display bundle
 # ---------------------------------------------------------------------------
 
-#: the Vega-Lite media type JupyterLab renders with its own bundled Vega (no CDN)
+#: the Vega-Lite media type JupyterLab and Notebook 7 render with their own bundled Vega
+#: (no CDN)
 VEGALITE_MIME = "application/vnd.vegalite.v5+json"
 
+#: the Vega-Lite version the front ends the demos are tested with bundle (JupyterLab 4.6
+#: and Notebook 7 ship vega-lite 5.6.1): the spec's ``$schema`` names it, so that the
+#: front end does not warn "spec uses Vega-Lite v5.20.1, current v5.6.1"
+FRONTEND_VEGALITE_VERSION = "5.6.1"
 
-def chart_bundle(chart: alt.TopLevelMixin, title: str = "", max_rows: int = 25) -> dict:
-    """The display bundle of ``chart``: Vega-Lite for JupyterLab, and fallbacks.
+#: the name of the Altair renderer :func:`enable_offline_renderer` enables
+RENDERER = "pympler_nb"
 
-    * ``application/vnd.vegalite.v5+json``: the chart's spec, drawn by JupyterLab's
-      own Vega renderer (bundled with JupyterLab: works offline, unlike the HTML that
-      Altair's default renderer writes, which loads Vega from a CDN);
-    * ``text/markdown``: the chart's data as a table (at most ``max_rows`` rows), for
-      exported notebooks and viewers without a Vega renderer (JupyterLab prefers the
-      chart: its Vega renderer ranks above Markdown);
-    * ``text/plain``: one line naming the chart.
+_FORMAT = re.compile(r"(?P<sign>\+)?(?P<comma>,)?(?:\.(?P<prec>\d+)(?P<kind>[fe%]))?")
+
+
+def chart_bundle(chart, title: str = "", max_rows: int = 25, table: bool = True) -> dict:
+    """The display bundle of an Altair chart (or its spec dict): Vega-Lite and a text table.
+
+    * ``application/vnd.vegalite.v5+json``: the spec, drawn by the front end's own
+      Vega-Lite (JupyterLab, Notebook 7, VS Code: offline, unlike the HTML of Altair's
+      default renderer, which loads Vega from a CDN), with ``$schema`` naming
+      :data:`FRONTEND_VEGALITE_VERSION`;
+    * ``text/plain``: a title line and the chart's data as a fixed-width table (at most
+      ``max_rows`` rows) with the columns a reader needs — the tooltip's fields under
+      their titles and formats, else the encoded fields — for exports and viewers
+      without Vega. Deliberately no ``text/html`` or ``text/markdown``: nbconvert ranks
+      those above images, so the PNG that JupyterLab saves with a drawn chart would lose
+      to the table in an HTML export, and Markdown mangles names like ``__main__.Order``.
+      ``table=False``: the title line only (when the same table is displayed anyway).
 
     >>> import pandas as pd
     >>> df = pd.DataFrame({"type": ["dict", "list"], "count_diff": [1000, 1], "size_diff": [64000, 56]})
     >>> bundle = chart_bundle(diff_chart(df), "memdiff")
     >>> sorted(bundle)
-    ['application/vnd.vegalite.v5+json', 'text/markdown', 'text/plain']
-    >>> bundle["text/plain"]
-    '<chart: memdiff, 2 rows>'
+    ['application/vnd.vegalite.v5+json', 'text/plain']
+    >>> print(bundle["text/plain"])
+    <chart: memdiff, 2 rows>
+    type  objects    bytes
+    dict   +1,000  +64,000
+    list       +1      +56
     """
-    spec = chart.to_dict()
-    data = getattr(chart, "data", None)
-    rows = 0
-    table = ""
-    if isinstance(data, pd.DataFrame):
-        rows = len(data)
-        shown = data.head(max_rows)
-        cols = [str(c) for c in shown.columns]
-        lines = ["| " + " | ".join(map(_md_cell, cols)) + " |", "|" + "---|" * len(cols)]
-        lines += ["| " + " | ".join(map(_md_cell, rec)) + " |" for rec in shown.itertuples(index=False)]
-        if rows > max_rows:
-            lines.append(f"\n… {rows - max_rows} more rows")
-        table = "\n".join(lines)
+    spec = chart if isinstance(chart, dict) else chart.to_dict()
+    spec = dict(spec)
+    spec["$schema"] = f"https://vega.github.io/schema/vega-lite/v{FRONTEND_VEGALITE_VERSION}.json"
+    rows = _spec_rows(spec)
     name = title or spec.get("title") or "chart"
     if isinstance(name, dict):
         name = name.get("text", "chart")
-    plain = f"<chart: {name}, {rows} rows>"
-    head = f"**{name}**\n\n" if title else ""
-    return {VEGALITE_MIME: spec, "text/markdown": head + (table or plain), "text/plain": plain}
+    head = f"<chart: {name}, {len(rows)} rows>"
+    table = _text_table(rows, _spec_columns(spec), max_rows) if table else ""
+    return {VEGALITE_MIME: spec, "text/plain": head + ("\n" + table if table else "")}
 
 
-def _md_cell(value: object) -> str:
-    return str(value).replace("|", "\\|").replace("\n", " ")
+def _spec_rows(spec: dict) -> list[dict]:
+    """The rows of the (first) dataset of a Vega-Lite spec."""
+    datasets = spec.get("datasets") or {}
+    data = spec.get("data") or {}
+    if isinstance(data, dict) and "values" in data:
+        return list(data["values"])
+    if isinstance(data, dict) and data.get("name") in datasets:
+        return list(datasets[data["name"]])
+    for layer in spec.get("layer", []) + spec.get("hconcat", []) + spec.get("vconcat", []):
+        rows = _spec_rows({**layer, "datasets": datasets})
+        if rows:
+            return rows
+    return next(iter(datasets.values()), []) if datasets else []
+
+
+def _spec_columns(spec: dict) -> list[tuple[str, str, str | None]]:
+    """``(field, title, d3 format)`` of the columns worth reading: the tooltip's, else the
+    encoded fields (x, y, color...), in that order, without repeats."""
+    encodings = [spec.get("encoding") or {}] + [layer.get("encoding") or {}
+                                                for layer in spec.get("layer", [])]
+    columns: list[tuple[str, str, str | None]] = []
+    for enc in encodings:
+        tips = enc.get("tooltip")
+        if isinstance(tips, dict):
+            tips = [tips]
+        for tip in tips or []:
+            if isinstance(tip, dict) and "field" in tip:
+                columns.append((tip["field"], tip.get("title") or tip["field"], tip.get("format")))
+    if not columns:
+        for enc in encodings:
+            for channel in ("y", "x", "x2", "color", "size", "theta"):
+                ch = enc.get(channel)
+                if isinstance(ch, dict) and "field" in ch:
+                    title = ch.get("title") or (ch.get("axis") or {}).get("title") or ch["field"]
+                    columns.append((ch["field"], str(title), None))
+    seen, out = set(), []
+    for col in columns:
+        if col[0] not in seen:
+            seen.add(col[0])
+            out.append(col)
+    return out
+
+
+def _format_value(value, fmt: str | None) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value).replace("\n", " ")
+    match = _FORMAT.fullmatch(fmt or "")
+    if match and fmt:
+        sign = "+" if match["sign"] else ""
+        comma = "," if match["comma"] else ""
+        if match["prec"]:
+            kind = match["kind"]
+            value = value * 100 if kind == "%" else value
+            text = f"{value:{sign}{comma}.{match['prec']}f}" if kind != "e" else f"{value:{sign}.{match['prec']}e}"
+            return text + ("%" if kind == "%" else "")
+        if float(value).is_integer():
+            return f"{int(value):{sign}{comma}d}"
+        return f"{value:{sign}{comma}.4g}"
+    if isinstance(value, int):
+        return f"{value:,d}"
+    return f"{value:,.4g}"
+
+
+def _text_table(rows: list[dict], columns, max_rows: int) -> str:
+    if not rows or not columns:
+        return ""
+    cells = [[title for _, title, _ in columns]]
+    for row in rows[:max_rows]:
+        cells.append([_format_value(row.get(field), fmt) for field, _, fmt in columns])
+    numeric = [all(isinstance(r.get(f), (int, float)) and not isinstance(r.get(f), bool)
+                   for r in rows[:max_rows] if r.get(f) is not None) for f, _, _ in columns]
+    widths = [min(60, max(len(line[i]) for line in cells)) for i in range(len(columns))]
+    lines = []
+    for line in cells:
+        parts = []
+        for i, text in enumerate(line):
+            text = text if len(text) <= 60 else text[:57] + "..."
+            parts.append(text.rjust(widths[i]) if numeric[i] and line is not cells[0] else
+                         (text.rjust(widths[i]) if numeric[i] else text.ljust(widths[i])))
+        lines.append("  ".join(parts).rstrip())
+    if len(rows) > max_rows:
+        lines.append(f"... {len(rows) - max_rows} more rows")
+    return "\n".join(lines)
+
+
+def offline_renderer(spec: dict, **metadata) -> dict:
+    """Altair renderer (``alt.renderers.enable("pympler_nb")``): :func:`chart_bundle`."""
+    return chart_bundle(spec)
+
+
+def enable_offline_renderer() -> None:
+    """Make every Altair chart display through :func:`chart_bundle` (no CDN).
+
+    ``%load_ext pympler_nb`` calls it, so the notebook's own ``alt.Chart`` cells draw
+    with the front end's Vega-Lite, offline, and export as a text table.
+    """
+    if RENDERER not in alt.renderers.names():
+        alt.renderers.register(RENDERER, offline_renderer)
+    alt.renderers.enable(RENDERER)
 
 
 class ChartView:
     """Displays an Altair chart through :func:`chart_bundle` (see there)."""
 
-    def __init__(self, chart: alt.TopLevelMixin, title: str = "") -> None:
+    def __init__(self, chart: alt.TopLevelMixin, title: str = "", table: bool = True) -> None:
         self.chart = chart
         self.title = title
+        self.table = table
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        return chart_bundle(self.chart, self.title)
+        return chart_bundle(self.chart, self.title, table=self.table)
 
     def __repr__(self) -> str:
-        return chart_bundle(self.chart, self.title)["text/plain"]
+        return chart_bundle(self.chart, self.title, table=self.table)["text/plain"]
+
+
+class OfflineChart(alt.Chart):
+    """An :class:`altair.Chart` that displays through :func:`chart_bundle` whatever
+    Altair renderer is enabled: what the chart builders here return (chainable as any
+    Altair chart: ``.properties(width=...)`` keeps the class)."""
+
+    def _repr_mimebundle_(self, *args, **kwargs):
+        return chart_bundle(self)

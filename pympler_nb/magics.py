@@ -23,6 +23,7 @@ import glob
 import html
 import io
 import linecache
+import re
 import shlex
 import sys
 import tokenize
@@ -40,6 +41,7 @@ from IPython.core.magic import (
     output_can_be_silenced,
 )
 from IPython.core.magic_arguments import MagicArgumentParser, argument, magic_arguments
+import pandas as pd
 from IPython.display import display
 
 from . import charts, frames
@@ -65,15 +67,43 @@ class _Note:
     def _repr_mimebundle_(self, include=None, exclude=None):
         body = "<br>".join(html.escape(line) for line in self.text.splitlines())
         return {"text/plain": self.text,
-                "text/html": f"<div class='pympler-nb-note'><code>{body}</code></div>"}
+                "text/html": f"<div class='pympler-nb-note tex2jax_ignore'><code>{body}</code></div>"}
 
 
-def _show(*objs) -> None:
+class _NotedFrame(pd.DataFrame):
+    """The table an action (``%classtrack track``/``snapshot``/``stop``...) returns: a
+    DataFrame that displays as its one-line note, so that an action without ``;`` does
+    not show an empty or ever-growing table. Anything derived from it (``.head()``,
+    ``df[...]``, ``pd.DataFrame(df)``) is a plain DataFrame."""
+
+    _metadata = ["note"]
+
+    @property
+    def _constructor(self):
+        return pd.DataFrame
+
+    def __repr__(self):
+        return f"{self.note} ({len(self)} rows: %classtrack stats shows them)"
+
+    def _repr_html_(self):
+        return _Note(repr(self))._repr_mimebundle_()["text/html"]
+
+
+def _noted(df: pd.DataFrame, note: str) -> _NotedFrame:
+    out = _NotedFrame(df)
+    out.attrs.update(df.attrs)
+    out.note = note
+    return out
+
+
+def _show(*objs, tables: bool = True) -> None:
     """Display each object; Altair charts through :func:`charts.chart_bundle` (drawn by
-    JupyterLab's own Vega, with a table for other viewers: no CDN script)."""
+    the front end's own Vega-Lite, with a text table for other viewers: no CDN script).
+    ``tables=False``: the charts' text fallback is one line, since the magic's value (the
+    table) is shown as well."""
     for obj in objs:
         if isinstance(obj, charts.alt.TopLevelMixin):
-            obj = charts.ChartView(obj)
+            obj = charts.ChartView(obj, table=tables)
         display(obj)
 
 
@@ -337,9 +367,13 @@ def _positive(value, name: str, magic: str, minimum: int = 1):
 # ---------------------------------------------------------------------------
 
 def _size_tree_view(objs, names, title, opts):
-    """The expandable size tree widget of the objects, or a note if it cannot be built."""
-    from .widgets import BundleMissingError, SizeTree
+    """The expandable size tree widget of the objects, or a note if it cannot be built;
+    in a batch run (``nbconvert --execute``) the static tree, with no widget model."""
+    from .widgets import BundleMissingError, SizeTree, StaticSizeTree, _static
+    from .widgets.size_tree import ObjectTreeSource
 
+    if not _static.interactive_frontend():
+        return StaticSizeTree(ObjectTreeSource(objs, names, **opts), title=title)
     try:
         return SizeTree.from_objects(objs, names, title=title, **opts)
     except BundleMissingError as exc:  # a source checkout without `npm run build`
@@ -347,14 +381,16 @@ def _size_tree_view(objs, names, title, opts):
 
 
 def _graph_view(graph, title: str = ""):
-    """The reference graph widget, or the graphviz view (DOT/SVG) without the JS bundle."""
-    from .widgets import BundleMissingError, RefGraph
+    """The reference graph widget, or the graphviz view (SVG/DOT) without the JS bundle
+    or in a batch run (``nbconvert --execute``: no widget model)."""
+    from .graphs import GraphView
+    from .widgets import BundleMissingError, RefGraph, _static
 
+    if not _static.interactive_frontend():
+        return GraphView(graph)
     try:
         return RefGraph(graph, title=title)
     except BundleMissingError:
-        from .graphs import GraphView
-
         return GraphView(graph)
 
 
@@ -610,12 +646,12 @@ class PymplerMagics(Magics):
         process's RSS. If the cell raises, the diff is shown and the exception propagates.
         """
         __tracebackhide__ = True
-        parsed = _parse(self.memdiff.parser, line, "memdiff")
+        parsed = _parse(self.memdiff.parser, line, "%memdiff")
         if parsed is None:
             return None
         args = parsed[0]
-        _positive(args.top, "--top", "memdiff")
-        _positive(args.trace, "--trace FRAMES", "memdiff")
+        _positive(args.top, "--top", "%memdiff")
+        _positive(args.trace, "--trace FRAMES", "%memdiff")
         m = _measure_cell(self.shell, cell, args.top, args.trace)
         df = frames.diff_frame(m.diff)
         df.attrs["rss_change"] = m.rss_change
@@ -637,7 +673,8 @@ class PymplerMagics(Magics):
                 out.append(frames.cell_lines_frame(m.trace_lines))
             if m.error is not None:
                 out.insert(1, df)  # no return value will show it
-            _show(*out)
+            # the returned table is the cell's value: the chart's text fallback need not repeat it
+            _show(*out, tables=m.error is not None)
         if m.error is not None:
             raise m.error
         return df
@@ -664,6 +701,7 @@ class PymplerMagics(Magics):
         expands magic lines) or a quoted path with spaces (``"my stats.json"``).
         """
         __tracebackhide__ = True
+        line_silenced = line.strip().endswith(";")
         line = line.strip().removesuffix(";").strip()
         sub, _, rest = line.partition(" ")
         parsers = _ct_parsers()
@@ -685,9 +723,16 @@ class PymplerMagics(Magics):
             args.file = _expand_path(self.shell, args.file, local_ns, f"classtrack {sub}")
         handler = getattr(self, f"_ct_{sub}")
         df, shown = handler(args, local_ns)
+        if sub in self._CT_ACTIONS:  # the value displays as the note: shown once, one line
+            (note,) = shown
+            return _noted(df, note.text)
         if not args.quiet and shown:
-            _show(*shown)
+            # without ';' the returned table is shown too: the chart's fallback need not repeat it
+            _show(*shown, tables=line_silenced)
         return df
+
+    #: subcommands whose value displays as their one-line note
+    _CT_ACTIONS = ("track", "snapshot", "periodic", "dump", "stop")
 
     def _ct_help(self) -> str:
         lines = [f"Usage: {self._CT_USAGE}", ""]
@@ -931,12 +976,40 @@ class PymplerMagics(Magics):
 # extension entry points (pympler_nb.load_ipython_extension calls these)
 # ---------------------------------------------------------------------------
 
+# magic_arguments names every parser after a line magic: %%memdiff is a cell magic
+PymplerMagics.memdiff.parser.prog = "%memdiff"  # shown with a "%" prefix
+
+
+def _memdiff_help_alone(lines: list[str]) -> list[str]:
+    """Input transformer: ``%%memdiff -h`` in a cell of its own prints the usage.
+
+    IPython refuses a cell magic whose body is empty ("the cell body is empty") before
+    the magic runs; a cell that only asks ``%%memdiff`` for help gets a ``pass`` body.
+    """
+    if lines and _MEMDIFF_HELP.match(lines[0]) and not "".join(lines[1:]).strip():
+        return [lines[0].rstrip("\n") + "\n", "pass\n"]
+    return lines
+
+
+_MEMDIFF_HELP = re.compile(r"\s*%%memdiff\b.*(?<!\S)(-h|--help)(?!\S)")
+
+
 def load_ipython_extension(ipython) -> None:
     """Register :class:`PymplerMagics` (and the heap magics) with ``ipython``."""
     from . import magics_heap
 
     ipython.register_magics(PymplerMagics)
+    if _memdiff_help_alone not in ipython.input_transformers_cleanup:
+        ipython.input_transformers_cleanup.append(_memdiff_help_alone)
     magics_heap.load_ipython_extension(ipython)
+    # the notebook's own alt.Chart cells draw offline too (no Vega from a CDN)
+    global _previous_renderer
+    if charts.alt.renderers.active != charts.RENDERER:
+        _previous_renderer = charts.alt.renderers.active
+    charts.enable_offline_renderer()
+
+
+_previous_renderer: str | None = None
 
 
 def unload_ipython_extension(ipython) -> None:
@@ -944,6 +1017,12 @@ def unload_ipython_extension(ipython) -> None:
     from . import magics_heap
 
     magics_heap.unload_ipython_extension(ipython)
+    if _memdiff_help_alone in ipython.input_transformers_cleanup:
+        ipython.input_transformers_cleanup.remove(_memdiff_help_alone)
+    global _previous_renderer
+    if _previous_renderer is not None and charts.alt.renderers.active == charts.RENDERER:
+        charts.alt.renderers.enable(_previous_renderer)
+        _previous_renderer = None
     manager = ipython.magics_manager
     instance = manager.registry.get("PymplerMagics")
     if instance is not None and instance.class_tracker is not None:

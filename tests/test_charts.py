@@ -7,6 +7,8 @@ import pandas as pd
 import pytest
 
 from pympler_nb.charts import (
+    OfflineChart,
+    diff_chart,
     OTHER,
     classtracker_active_chart,
     classtracker_memory_chart,
@@ -96,7 +98,8 @@ def test_builders_return_new_charts_and_chain():
     df = _class_frame({"a": [1, 2]})
     a = classtracker_memory_chart(df)
     b = a.properties(width=500)
-    assert "width" not in a.to_dict() and b.to_dict()["width"] == 500
+    assert a.to_dict()["width"] == 400 and b.to_dict()["width"] == 500  # a is unchanged
+    assert type(b) is OfflineChart  # chaining keeps the offline display
 
 
 def test_bad_inputs():
@@ -121,14 +124,93 @@ def test_empty_frames_give_empty_charts():
 def test_chart_bundle_is_offline_and_readable_without_vega():
     import json
 
-    from pympler_nb.charts import VEGALITE_MIME, ChartView, chart_bundle, diff_chart
+    from pympler_nb.charts import FRONTEND_VEGALITE_VERSION, VEGALITE_MIME, ChartView, chart_bundle, diff_chart
 
-    df = pd.DataFrame({"type": ["dict", "a|b"], "count_diff": [1000, -2], "size_diff": [64000, -112]})
+    df = pd.DataFrame({"type": ["__main__.Order", "a|b*c*"], "count_diff": [1000, -2],
+                       "size_diff": [64000, -112]})
     bundle = chart_bundle(diff_chart(df), "memdiff")
-    assert set(bundle) == {VEGALITE_MIME, "text/markdown", "text/plain"}
-    assert "text/html" not in bundle  # JupyterLab would prefer HTML over its Vega renderer
+    # no text/html or text/markdown: nbconvert ranks them above the PNG JupyterLab saves
+    assert set(bundle) == {VEGALITE_MIME, "text/plain"}
     assert "cdn" not in json.dumps(bundle).lower() and "<script" not in json.dumps(bundle)
-    md = bundle["text/markdown"]
-    assert md.startswith("**memdiff**") and "| dict | 1000 | 64000 |" in md.replace(" ", " ")
-    assert "a\\|b" in md  # table cells escaped
+    assert bundle[VEGALITE_MIME]["$schema"].endswith(f"/v{FRONTEND_VEGALITE_VERSION}.json")
+    lines = bundle["text/plain"].splitlines()
+    assert lines[0] == "<chart: memdiff, 2 rows>"
+    assert lines[1].split() == ["type", "objects", "bytes"]  # tooltip titles; no change/rank
+    assert lines[2].split() == ["__main__.Order", "+1,000", "+64,000"]  # literal, formatted
+    assert lines[3].split() == ["a|b*c*", "-2", "-112"]
     assert ChartView(diff_chart(df))._repr_mimebundle_()[VEGALITE_MIME]["mark"]
+
+
+def test_every_builder_displays_offline_whatever_the_renderer():
+    import json
+
+    from pympler_nb.charts import VEGALITE_MIME, heap_partition_chart
+
+    tr = ClassTracker()
+
+    class Order:
+        def __init__(self, n):
+            self.items = list(range(n))
+
+    tr.track_class(Order)
+    keep = [Order(i) for i in range(5)]
+    tr.create_snapshot("a")
+    tr.create_snapshot("b")
+    tr.close()
+    built = [classtracker_memory_chart(classtracker_frame(tr)), classtracker_active_chart(classtracker_frame(tr)),
+             lifetimes_chart(tracked_objects_frame(tr)),
+             diff_chart(pd.DataFrame({"type": ["dict"], "count_diff": [1], "size_diff": [64]})),
+             heap_partition_chart(pd.DataFrame({"key": ["str"], "count": [3], "size": [150]}))]
+    del keep
+    with alt.renderers.enable("default"):  # Altair's CDN html renderer: not used by ours
+        for chart in built:
+            bundle = chart._repr_mimebundle_()
+            assert set(bundle) == {VEGALITE_MIME, "text/plain"}, type(chart)
+            assert "cdn.jsdelivr" not in json.dumps(bundle)
+            assert bundle["text/plain"].count("\n") >= 1  # a table under the title line
+
+
+def test_bytes_axes_in_binary_units():
+    from pympler_nb.charts import heap_partition_chart
+
+    memory = classtracker_memory_chart(_class_frame({"a": [1, 2]})).to_dict()
+    heap = heap_partition_chart(pd.DataFrame({"key": ["str"], "count": [3], "size": [150]})).to_dict()
+    diff = diff_chart(pd.DataFrame({"type": ["dict"], "count_diff": [1], "size_diff": [64]})).to_dict()
+    for spec, ch in ((memory, "y"), (heap, "x"), (diff, "x")):
+        assert "MiB" in spec["encoding"][ch]["axis"]["labelExpr"]
+    assert memory["encoding"]["x"]["axis"]["labelAngle"] == 0  # snapshot labels stay level
+
+
+def test_lifetimes_scaled_to_the_data_and_labelled_by_class_and_repr():
+    import numpy as np
+
+    n = 6
+    df = pd.DataFrame({"class": ["__main__.Order"] * n, "name": ["__main__.Order"] * n,
+                       "id": np.arange(n) + 0x7F0000, "type": ["Order"] * n,
+                       "repr": ["<__main__.Order object at 0x7f00aa>"] * 3 + ["Order(1)", "Order(2)", "Order(2)"],
+                       "birth": 20.0 + np.arange(n) * 0.01, "death": [20.05] * 3 + [np.nan] * 3,
+                       "alive": [False] * 3 + [True] * 3, "max_size": [100] * n})
+    spec = lifetimes_chart(df, end=20.1).to_dict()
+    lo, hi = spec["encoding"]["x"]["scale"]["domain"]
+    assert 19.9 < lo < 20.0 and 20.1 <= hi < 20.2  # not 0 .. 20 s: the bars are visible
+    labels = [r["instance"] for r in _values(spec)]
+    assert len(set(labels)) == n
+    assert not any("0x" in label for label in labels), labels
+    assert {"Order #1", "Order #2", "Order #3", "Order(1)", "Order(2)", "Order(2) (2)"} == set(labels)
+
+
+def test_offline_renderer_for_the_notebooks_own_charts():
+    from pympler_nb.charts import RENDERER, VEGALITE_MIME, enable_offline_renderer
+
+    before = alt.renderers.active
+    try:
+        enable_offline_renderer()
+        assert alt.renderers.active == RENDERER
+        bundle = alt.Chart(pd.DataFrame({"run": [1, 2], "total": [10.123456, 20.5]})).mark_line().encode(
+            x="run:O", y=alt.Y("total:Q", title="bytes kept"))._repr_mimebundle_()
+        bundle = bundle[0] if isinstance(bundle, tuple) else bundle
+        assert set(bundle) == {VEGALITE_MIME, "text/plain"}
+        assert bundle["text/plain"].splitlines()[1].split() == ["bytes", "kept", "run"]
+        assert bundle["text/plain"].splitlines()[2].split() == ["10.12", "1"]  # rounded
+    finally:
+        alt.renderers.enable(before)

@@ -532,7 +532,8 @@ def test_asized_source_rejects_forged_paths():
 
 
 # -- display fallbacks ---------------------------------------------------------------------
-def test_size_tree_mimebundle_has_escaped_fallbacks():
+def test_size_tree_mimebundle_has_escaped_fallbacks(monkeypatch):
+    monkeypatch.setattr(_static, "interactive_frontend", lambda: True)
     data = {"<script>alert(1)</script>": Evil(), "b": [1.5]}
     w = SizeTree.from_objects([data], ["<b>data</b>"], title="<i>t</i>")
     expand(w, "0")
@@ -602,6 +603,7 @@ def test_ref_graph_more_nodes_are_named_like_dot():
 
 def test_ref_graph_fallback_without_dot(monkeypatch):
     monkeypatch.setattr(graphs, "has_dot", lambda cmd="dot": False)
+    monkeypatch.setattr(_static, "interactive_frontend", lambda: True)
     evil = Evil()
     w = RefGraph(refs_graph([evil], max_depth=1))
     data, _meta = w._repr_mimebundle_()
@@ -656,10 +658,57 @@ def test_missing_bundle_names_the_fix(monkeypatch, tmp_path):
     assert issubclass(BundleMissingError, FileNotFoundError)
 
 
-def test_esm_is_the_built_bundle():
-    w = SizeTree.from_objects([[1.5]])
-    assert w._esm == (_static.STATIC / "size_tree.js").read_text(encoding="utf-8")
-    assert "pympler-nb-tree" in w._esm and "treeitem" in w._esm
+def test_esm_is_a_small_loader_and_the_kernel_sends_the_bundle():
+    """The bundle is never in the widget's (saved) state: a loader asks the kernel for it."""
+    sent = []
+    for w, name in ((SizeTree.from_objects([[1.5]]), "size_tree.js"),
+                    (RefGraph(refs_graph([1.5], max_depth=1)), "ref_graph.js")):
+        assert len(w._esm) < 4000 and "msg:custom" in w._esm and "import(url)" in w._esm
+        assert "pympler-nb-tree" not in w._esm  # the bundle itself is not in the state
+        state = w.get_state()
+        assert len(json.dumps({k: v for k, v in state.items() if isinstance(v, (str, int, list, dict))})) < 60_000
+        w.send = sent.append  # what the kernel answers the loader
+        w._handle_custom_msg({"type": _static.BUNDLE_REQUEST, "key": "x"}, [])
+        assert sent[-1]["type"] == _static.BUNDLE_REQUEST
+        assert sent[-1]["code"] == (_static.STATIC / name).read_text(encoding="utf-8")
+    assert len(sent) == 2  # the tree did not also answer with an error
+
+
+def test_batch_runs_get_the_static_view_and_people_the_widget(monkeypatch):
+    tree = SizeTree.from_objects([[1.5, 2.5]], ["xs"])
+    graph = RefGraph(refs_graph([1.5], max_depth=1))
+    for w in (tree, graph):
+        monkeypatch.setattr(_static, "interactive_frontend", lambda: False)
+        data, _ = w._repr_mimebundle_()
+        assert WIDGET_MIME not in data and "text/plain" in data
+        assert "text/html" in data or "image/svg+xml" in data
+        monkeypatch.setattr(_static, "interactive_frontend", lambda: True)
+        data, _ = w._repr_mimebundle_()
+        assert data[WIDGET_MIME]["model_id"] == w.model_id
+    assert "xs" in tree._fallback and "<table>" in tree._fallback
+    assert graph._fallback
+
+
+def test_interactive_frontend_reads_allow_stdin(monkeypatch):
+    import IPython
+
+    class Kernel:
+        def __init__(self, allow):
+            self.allow = allow
+
+        def get_parent(self, channel=None):
+            return {"content": {"allow_stdin": self.allow}}
+
+    class Shell:
+        kernel = None
+
+    shell = Shell()
+    monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
+    assert _static.interactive_frontend() is False  # no kernel: terminal IPython, scripts
+    shell.kernel = Kernel(True)  # JupyterLab, Notebook 7, VS Code
+    assert _static.interactive_frontend() is True
+    shell.kernel = Kernel(False)  # nbclient, nbconvert --execute, papermill
+    assert _static.interactive_frontend() is False
 
 
 # -- the front end's own tests ----------------------------------------------------------------------

@@ -17,11 +17,13 @@ from .size_tree import (
     NodeInfo,
     ObjectTreeSource,
     SizeTree,
+    StaticSizeTree,
     TreeSource,
 )
 
 __all__ = [
     "SizeTree",
+    "StaticSizeTree",
     "RefGraph",
     "TreeSource",
     "ObjectTreeSource",

@@ -17,7 +17,8 @@ import traitlets as t
 
 from ..core._format import clip_text, format_size
 from ..graphs import GraphView, as_model, to_dot
-from ._static import EsmBundle, read_bundle
+from . import _static
+from ._static import WIDGET_VIEW_MIME, EsmBundle, answer_bundle_request, read_bundle
 
 __all__ = ["RefGraph", "dot_node_name"]
 
@@ -81,6 +82,8 @@ class RefGraph(anywidget.AnyWidget):
     nodes = t.List(t.Dict(), help="per DOT node: {id (DOT name), type, size, repr, label, kind, "
                                   "count, root, cycle, highlight}").tag(sync=True)
     title = t.Unicode("", help="heading shown above the graph").tag(sync=True)
+    _fallback = t.Unicode("", help="the static view (SVG, or DOT text), drawn by the loader when no "
+                                   "kernel answers (a reopened notebook)").tag(sync=True)
 
     def __init__(self, graph, *, title: str = "", label_clip: int = 48, repr_clip: int = 200, **options):
         read_bundle(_BUNDLE)  # a missing build fails here, with the fix in the message
@@ -91,6 +94,20 @@ class RefGraph(anywidget.AnyWidget):
         super().__init__(dot=dot, nodes=nodes, title=title)
         self._model = model
         self._options = options
+        self._static = self._static_bundle()
+        self._fallback = self._static.get("image/svg+xml") or self._static.get("text/html", "")
+        self.on_msg(self._on_msg)
+
+    def _on_msg(self, widget, content, buffers):
+        answer_bundle_request(self, _BUNDLE, content)
+
+    def _static_bundle(self) -> dict:
+        """SVG from `dot` when installed, else the DOT text with a note (GraphView decides)."""
+        try:
+            fallback = GraphView(self._model, **self._options)._repr_mimebundle_()
+        except Exception as exc:  # noqa: BLE001 - display must never crash the front end
+            return {"text/html": f"<pre>{type(exc).__name__}: no static view</pre>"}
+        return {k: fallback[k] for k in ("image/svg+xml", "text/html", "text/vnd.graphviz") if k in fallback}
 
     @classmethod
     def from_graph(cls, graph, **kwargs) -> RefGraph:
@@ -117,15 +134,16 @@ class RefGraph(anywidget.AnyWidget):
         return "\n".join(lines)
 
     def _repr_mimebundle_(self, **kwargs):
+        """The widget view plus ``text/plain`` and the static graph (SVG when ``dot`` is
+        installed, else the DOT text in ``text/html``); only the static ones when no
+        person's front end runs the cell (``nbconvert --execute``)."""
         bundle = super()._repr_mimebundle_(**kwargs)
         data, meta = bundle if isinstance(bundle, tuple) else (bundle or {}, {})
+        if not _static.interactive_frontend():
+            data.pop(WIDGET_VIEW_MIME, None)
         try:
             data["text/plain"] = self._text()
         except Exception as exc:  # noqa: BLE001 - display must never crash the front end
             data["text/plain"] = f"{object.__repr__(self)} (no text view: {type(exc).__name__})"
-        # SVG from `dot` when installed, else the DOT text with a note (GraphView decides)
-        fallback = GraphView(self._model, **self._options)._repr_mimebundle_()
-        for key in ("image/svg+xml", "text/html", "text/vnd.graphviz"):
-            if key in fallback:
-                data[key] = fallback[key]
+        data.update(self._static)
         return data, meta

@@ -52,7 +52,8 @@ import traitlets as t
 
 from ..core import asizeof as _asizeof
 from ..core._format import clip_text, format_size
-from ._static import EsmBundle, read_bundle
+from . import _static
+from ._static import WIDGET_VIEW_MIME, EsmBundle, answer_bundle_request, read_bundle
 
 __all__ = [
     "NodeInfo",
@@ -61,6 +62,7 @@ __all__ = [
     "ObjectTreeSource",
     "AsizedTreeSource",
     "SizeTree",
+    "StaticSizeTree",
 ]
 
 _BUNDLE = "size_tree.js"
@@ -384,129 +386,12 @@ class AsizedTreeSource(TreeSource):
 
 # ---------------------------------------------------------------------------
 # the widget
-class SizeTree(anywidget.AnyWidget):
-    """An expandable tree of deep sizes (WAI-ARIA tree in the browser).
+class _TreeRows:
+    """The static renderings of a size tree (``text/plain``, ``text/html``) from
+    ``_root_nodes``, ``_pages`` (id -> children shipped, total), ``total`` and ``title``:
+    shared by the widget (the rows shipped so far) and :class:`StaticSizeTree`."""
 
-    Parameters
-    ----------
-    source : TreeSource
-        What to show (:class:`ObjectTreeSource`, :class:`AsizedTreeSource`, ...).
-        :meth:`from_objects` and :meth:`from_asized` build the usual ones.
-    title : str
-        Shown above the tree.
-    page_size : int
-        Children shipped per request; the rest are behind a "show more" row.
-
-    Notes
-    -----
-    :meth:`close` (or :meth:`release`) drops the references to the objects shown. The
-    display also carries ``text/plain`` and ``text/html`` renderings of the rows shipped
-    so far, for exported notebooks.
-
-    Raises
-    ------
-    BundleMissingError
-        If the front end was not built (``npm ci && npm run build`` in the repo).
-    """
-
-    _esm = EsmBundle(_BUNDLE)
-
-    roots = t.List(t.Dict(), help="the top-level nodes ({id, name, type, size, flat, has_children})").tag(sync=True)
-    total = t.Int(0, help="bytes the roots' shares are relative to (sum of the root sizes)").tag(sync=True)
-    title = t.Unicode("", help="heading shown above the tree").tag(sync=True)
-    page_size = t.Int(100, min=1, max=10_000, help="children shipped per expand request").tag(sync=True)
-
-    _MESSAGES = ("expand",)
     _TEXT_ROWS = 400  # rows in the text/plain and text/html fallbacks
-
-    def __init__(self, source: TreeSource, *, title: str = "", page_size: int = 100, **kwargs):
-        read_bundle(_BUNDLE)  # a missing build fails here, with the fix in the message
-        if not isinstance(source, TreeSource):
-            raise TypeError(f"SizeTree(source): expected a TreeSource such as ObjectTreeSource(objs) "
-                            f"or AsizedTreeSource(asized), got {type(source).__name__}; "
-                            f"for objects use SizeTree.from_objects([obj, ...])")
-        roots = list(source.roots())
-        super().__init__(roots=[n.to_json() for n in roots], total=sum(max(0, n.size) for n in roots),
-                         title=title, page_size=page_size, **kwargs)
-        self._source: TreeSource | None = source
-        self._root_nodes = roots
-        self._shipped: dict[str, NodeInfo] = {n.id: n for n in roots}
-        self._pages: dict[str, tuple[list[NodeInfo], int]] = {}  # id -> (children shipped, total)
-        self.on_msg(self._on_msg)
-
-    # -- constructors ----------------------------------------------------------------
-    @classmethod
-    def from_objects(cls, objs, names=None, *, title: str = "", page_size: int = 100,
-                     limit=None, align: int = 1, code: bool = False, clip: int = 80) -> SizeTree:
-        """A tree of live objects (see :class:`ObjectTreeSource` for how sizes add up)."""
-        read_bundle(_BUNDLE)
-        source = ObjectTreeSource(objs, names, limit=limit, align=align, code=code, clip=clip)
-        return cls(source, title=title, page_size=page_size)
-
-    @classmethod
-    def from_asized(cls, asized, *, title: str = "", page_size: int = 100, order: str = "size") -> SizeTree:
-        """A tree of a precomputed ``Asized`` result (``asized(obj, detail=N)``)."""
-        read_bundle(_BUNDLE)
-        return cls(AsizedTreeSource(asized, order=order), title=title, page_size=page_size)
-
-    # -- messages --------------------------------------------------------------------
-    def _on_msg(self, widget, content, buffers):
-        """Answer one custom message; never raises (errors go back as a reply)."""
-        try:
-            reply = self._answer(content)
-        except Exception as exc:  # noqa: BLE001 - a kernel traceback would be a failure
-            nid = content.get("id") if isinstance(content, dict) else None
-            reply = _error(nid, f"internal error: {type(exc).__name__}: {exc}")
-        try:
-            self.send(reply)
-        except Exception:  # noqa: BLE001, S110 - the front end went away
-            pass
-
-    def _answer(self, content) -> dict:
-        """The reply to ``content`` (see the module docstring for the protocol)."""
-        if not isinstance(content, dict):
-            return _error(None, f"expected a message object {{type, id, offset}}, got {type(content).__name__}")
-        kind = content.get("type")
-        nid = content.get("id")
-        if kind not in self._MESSAGES:
-            return _error(nid, f"unknown message type {kind!r}; allowed: {', '.join(map(repr, self._MESSAGES))}")
-        if not isinstance(nid, str) or nid not in self._shipped:
-            return _error(nid, f"unknown node id {clip_text(repr(nid), 60)}: this widget did not show it")
-        offset = content.get("offset", 0)
-        shipped, _ = self._pages.get(nid, ((), 0))
-        if type(offset) is not int or offset < 0:
-            return _error(nid, f"offset must be an integer >= 0, got {clip_text(repr(offset), 40)}")
-        if offset > len(shipped):
-            return _error(nid, f"offset {offset} skips children not shown yet ({len(shipped)} shown)")
-        if self._source is None:
-            return _error(nid, "the widget was closed and released its objects; display it again")
-        try:
-            nodes, total = self._source.children(nid, offset, self.page_size)
-        except LookupError as exc:
-            return _error(nid, str(exc.args[0]) if exc.args else type(exc).__name__)
-        self._pages[nid] = (list(shipped[:offset]) + list(nodes), total)
-        for node in nodes:
-            self._shipped[node.id] = node
-        return {"type": "children", "id": nid, "offset": offset,
-                "nodes": [n.to_json() for n in nodes], "total": total}
-
-    # -- lifetime --------------------------------------------------------------------
-    def release(self) -> None:
-        """Drop the references to the objects shown (the rows already shipped stay)."""
-        source, self._source = getattr(self, "_source", None), None
-        if source is not None:
-            source.release()
-
-    def close(self) -> None:
-        """Close the widget and :meth:`release` the objects."""
-        self.release()
-        super().close()
-
-    # -- display ---------------------------------------------------------------------
-    def __repr__(self):
-        n = len(getattr(self, "_root_nodes", ()))
-        return (f"<SizeTree {n} root{'s' if n != 1 else ''}, {format_size(self.total)}, "
-                f"{len(getattr(self, '_shipped', ()))} rows shipped>")
 
     def _rows(self):
         """``(level, node or None, parent size, more)`` for the shipped rows, pre-order;
@@ -553,19 +438,194 @@ class SizeTree(anywidget.AnyWidget):
                         f"<td style='text-align:right' title='{node.size} bytes'>{esc(format_size(node.size))}</td>"
                         f"<td style='text-align:right'>{_share(node.size, psize)}</td></tr>")
         title = f"<p><strong>{esc(self.title)}</strong></p>" if self.title else ""
-        return ("<div class='pympler-nb-tree-static'>" + title +
+        return ("<div class='pympler-nb-tree-static tex2jax_ignore'>" + title +
                 "<table><thead><tr><th style='text-align:left'>name</th><th style='text-align:left'>type</th>"
                 "<th>size</th><th>share of parent</th></tr></thead><tbody>" + "".join(rows) +
                 "</tbody></table></div>")
 
+    def _static_html(self) -> str:
+        try:
+            return self._html()
+        except Exception as exc:  # noqa: BLE001 - display must never crash the front end
+            return f"<pre>{html.escape(object.__repr__(self))} (no table: {type(exc).__name__})</pre>"
+
+
+
+class StaticSizeTree(_TreeRows):
+    """A size tree as text and an HTML table, without a widget: what batch runs display.
+
+    Shows the roots and their first ``page_size`` children; the objects are released
+    as soon as the rows are made (nothing is kept alive, no widget model is created, so
+    an executed and exported notebook holds no widget state for it).
+    """
+
+    def __init__(self, source: TreeSource, *, title: str = "", page_size: int = 100):
+        if not isinstance(source, TreeSource):
+            raise TypeError(f"StaticSizeTree(source): expected a TreeSource, got {type(source).__name__}")
+        self.title = title
+        self._root_nodes = list(source.roots())
+        self.total = sum(max(0, n.size) for n in self._root_nodes)
+        self._pages: dict[str, tuple[list[NodeInfo], int]] = {}
+        try:
+            for node in self._root_nodes:
+                if node.has_children:
+                    try:
+                        self._pages[node.id] = tuple(source.children(node.id, 0, page_size))
+                    except LookupError:
+                        pass
+        finally:
+            source.release()
+
+    def __repr__(self):
+        n = len(self._root_nodes)
+        return f"<SizeTree {n} root{'s' if n != 1 else ''}, {format_size(self.total)}, static>"
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {"text/plain": self._text(), "text/html": self._static_html()}
+
+
+class SizeTree(_TreeRows, anywidget.AnyWidget):
+    """An expandable tree of deep sizes (WAI-ARIA tree in the browser).
+
+    Parameters
+    ----------
+    source : TreeSource
+        What to show (:class:`ObjectTreeSource`, :class:`AsizedTreeSource`, ...).
+        :meth:`from_objects` and :meth:`from_asized` build the usual ones.
+    title : str
+        Shown above the tree.
+    page_size : int
+        Children shipped per request; the rest are behind a "show more" row.
+
+    Notes
+    -----
+    :meth:`close` (or :meth:`release`) drops the references to the objects shown. The
+    display also carries ``text/plain`` and ``text/html`` renderings of the rows shipped
+    so far, for exported notebooks.
+
+    Raises
+    ------
+    BundleMissingError
+        If the front end was not built (``npm ci && npm run build`` in the repo).
+    """
+
+    _esm = EsmBundle(_BUNDLE)
+
+    roots = t.List(t.Dict(), help="the top-level nodes ({id, name, type, size, flat, has_children})").tag(sync=True)
+    total = t.Int(0, help="bytes the roots' shares are relative to (sum of the root sizes)").tag(sync=True)
+    title = t.Unicode("", help="heading shown above the tree").tag(sync=True)
+    page_size = t.Int(100, min=1, max=10_000, help="children shipped per expand request").tag(sync=True)
+    _fallback = t.Unicode("", help="the static HTML table of the rows shipped, drawn by the loader "
+                                   "when no kernel answers (a reopened notebook)").tag(sync=True)
+
+    _MESSAGES = ("expand",)
+
+    def __init__(self, source: TreeSource, *, title: str = "", page_size: int = 100, **kwargs):
+        read_bundle(_BUNDLE)  # a missing build fails here, with the fix in the message
+        if not isinstance(source, TreeSource):
+            raise TypeError(f"SizeTree(source): expected a TreeSource such as ObjectTreeSource(objs) "
+                            f"or AsizedTreeSource(asized), got {type(source).__name__}; "
+                            f"for objects use SizeTree.from_objects([obj, ...])")
+        roots = list(source.roots())
+        super().__init__(roots=[n.to_json() for n in roots], total=sum(max(0, n.size) for n in roots),
+                         title=title, page_size=page_size, **kwargs)
+        self._source: TreeSource | None = source
+        self._root_nodes = roots
+        self._shipped: dict[str, NodeInfo] = {n.id: n for n in roots}
+        self._pages: dict[str, tuple[list[NodeInfo], int]] = {}  # id -> (children shipped, total)
+        self._fallback = self._static_html()
+        self.on_msg(self._on_msg)
+
+    # -- constructors ----------------------------------------------------------------
+    @classmethod
+    def from_objects(cls, objs, names=None, *, title: str = "", page_size: int = 100,
+                     limit=None, align: int = 1, code: bool = False, clip: int = 80) -> SizeTree:
+        """A tree of live objects (see :class:`ObjectTreeSource` for how sizes add up)."""
+        read_bundle(_BUNDLE)
+        source = ObjectTreeSource(objs, names, limit=limit, align=align, code=code, clip=clip)
+        return cls(source, title=title, page_size=page_size)
+
+    @classmethod
+    def from_asized(cls, asized, *, title: str = "", page_size: int = 100, order: str = "size") -> SizeTree:
+        """A tree of a precomputed ``Asized`` result (``asized(obj, detail=N)``)."""
+        read_bundle(_BUNDLE)
+        return cls(AsizedTreeSource(asized, order=order), title=title, page_size=page_size)
+
+    # -- messages --------------------------------------------------------------------
+    def _on_msg(self, widget, content, buffers):
+        """Answer one custom message; never raises (errors go back as a reply)."""
+        if answer_bundle_request(self, _BUNDLE, content):
+            return
+        try:
+            reply = self._answer(content)
+        except Exception as exc:  # noqa: BLE001 - a kernel traceback would be a failure
+            nid = content.get("id") if isinstance(content, dict) else None
+            reply = _error(nid, f"internal error: {type(exc).__name__}: {exc}")
+        try:
+            self.send(reply)
+        except Exception:  # noqa: BLE001, S110 - the front end went away
+            pass
+
+    def _answer(self, content) -> dict:
+        """The reply to ``content`` (see the module docstring for the protocol)."""
+        if not isinstance(content, dict):
+            return _error(None, f"expected a message object {{type, id, offset}}, got {type(content).__name__}")
+        kind = content.get("type")
+        nid = content.get("id")
+        if kind not in self._MESSAGES:
+            return _error(nid, f"unknown message type {kind!r}; allowed: {', '.join(map(repr, self._MESSAGES))}")
+        if not isinstance(nid, str) or nid not in self._shipped:
+            return _error(nid, f"unknown node id {clip_text(repr(nid), 60)}: this widget did not show it")
+        offset = content.get("offset", 0)
+        shipped, _ = self._pages.get(nid, ((), 0))
+        if type(offset) is not int or offset < 0:
+            return _error(nid, f"offset must be an integer >= 0, got {clip_text(repr(offset), 40)}")
+        if offset > len(shipped):
+            return _error(nid, f"offset {offset} skips children not shown yet ({len(shipped)} shown)")
+        if self._source is None:
+            return _error(nid, "the widget was closed and released its objects; display it again")
+        try:
+            nodes, total = self._source.children(nid, offset, self.page_size)
+        except LookupError as exc:
+            return _error(nid, str(exc.args[0]) if exc.args else type(exc).__name__)
+        self._pages[nid] = (list(shipped[:offset]) + list(nodes), total)
+        for node in nodes:
+            self._shipped[node.id] = node
+        self._fallback = self._static_html()  # a saved notebook shows the rows opened so far
+        return {"type": "children", "id": nid, "offset": offset,
+                "nodes": [n.to_json() for n in nodes], "total": total}
+
+    # -- lifetime --------------------------------------------------------------------
+    def release(self) -> None:
+        """Drop the references to the objects shown (the rows already shipped stay)."""
+        source, self._source = getattr(self, "_source", None), None
+        if source is not None:
+            source.release()
+
+    def close(self) -> None:
+        """Close the widget and :meth:`release` the objects."""
+        self.release()
+        super().close()
+
+    # -- display ---------------------------------------------------------------------
+    def __repr__(self):
+        n = len(getattr(self, "_root_nodes", ()))
+        return (f"<SizeTree {n} root{'s' if n != 1 else ''}, {format_size(self.total)}, "
+                f"{len(getattr(self, '_shipped', ()))} rows shipped>")
+
     def _repr_mimebundle_(self, **kwargs):
+        """The widget view plus ``text/plain`` and ``text/html`` (the rows shipped so far);
+        only the static two when no person's front end runs the cell (``nbconvert
+        --execute``: see :func:`~pympler_nb.widgets._static.interactive_frontend`)."""
         bundle = super()._repr_mimebundle_(**kwargs)
         data, meta = bundle if isinstance(bundle, tuple) else (bundle or {}, {})
+        if not _static.interactive_frontend():
+            data.pop(WIDGET_VIEW_MIME, None)
         try:
             data["text/plain"] = self._text()
-            data["text/html"] = self._html()
         except Exception as exc:  # noqa: BLE001 - display must never crash the front end
             data["text/plain"] = f"{object.__repr__(self)} (no text view: {type(exc).__name__})"
+        data["text/html"] = self._static_html()
         return data, meta
 
 

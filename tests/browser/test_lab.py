@@ -23,6 +23,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -62,32 +63,34 @@ def _notebook(path: pathlib.Path) -> None:
     path.write_text(json.dumps(nb))
 
 
-@pytest.fixture()
-def lab(tmp_path):
-    """A JupyterLab server without ``dot`` on its (and its kernels') PATH."""
+def _start_lab(tmp_path: pathlib.Path, work: pathlib.Path, settings_extra: dict | None = None):
+    """Start JupyterLab (no ``dot`` on its PATH) serving ``work``; yield (base, token)."""
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: install it with `apt-get install -y chromium` "
                     "(bash .ci/test.sh does)")
     bindir = pathlib.Path(sys.executable).parent
     assert not (bindir / "dot").exists()
-    work = tmp_path / "work"
-    work.mkdir()
-    _notebook(work / "browser.ipynb")
     port, token = _free_port(), secrets.token_hex(16)
     env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTER")}
     settings = tmp_path / "settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True)  # no "get notified about Jupyter news?" toast
     (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
+    for (package, plugin), values in (settings_extra or {}).items():
+        folder = tmp_path / "settings" / package
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{plugin}.jupyterlab-settings").write_text(json.dumps(values))
     env.update(PATH=str(bindir), HOME=str(tmp_path), JUPYTER_CONFIG_DIR=str(tmp_path / "cfg"),
                JUPYTER_RUNTIME_DIR=str(tmp_path / "rt"), PYTHONPATH=str(ROOT),
                JUPYTERLAB_SETTINGS_DIR=str(tmp_path / "settings"))
     log = open(tmp_path / "lab.log", "w")
-    proc = subprocess.Popen(
-        [str(bindir / "jupyter"), "lab", "--no-browser", "--allow-root", f"--port={port}", "--ip=127.0.0.1",
-         f"--ServerApp.token={token}", f"--ServerApp.root_dir={work}",
-         f"--LabApp.workspaces_dir={tmp_path / 'ws'}", "--LabApp.news_url=",
-         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
-        cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)
+    args = [str(bindir / "jupyter"), "lab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
+            f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}",
+            f"--LabApp.workspaces_dir={tmp_path / 'ws'}", "--LabApp.news_url=",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            "--LabApp.extension_manager=readonly"]
+    if os.geteuid() == 0:
+        args.append("--allow-root")
+    proc = subprocess.Popen(args, cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.time() + 90
@@ -100,7 +103,7 @@ def lab(tmp_path):
                     log.close()
                     pytest.fail("JupyterLab did not start:\n" + (tmp_path / "lab.log").read_text()[-3000:])
                 time.sleep(0.5)
-        yield base, token, work
+        yield base, token
     finally:
         proc.terminate()
         try:
@@ -109,7 +112,17 @@ def lab(tmp_path):
             proc.kill()
         log.close()
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        shutil.copy(tmp_path / "lab.log", ARTIFACTS / "lab.log")
+        shutil.copy(tmp_path / "lab.log", ARTIFACTS / f"lab-{work.name}.log")
+
+
+@pytest.fixture()
+def lab(tmp_path):
+    """A JupyterLab server without ``dot`` on its (and its kernels') PATH."""
+    work = tmp_path / "work"
+    work.mkdir()
+    _notebook(work / "browser.ipynb")
+    for base, token in _start_lab(tmp_path, work):
+        yield base, token, work
 
 
 _SOME_CELL_RAN = ("() => [...document.querySelectorAll('.jp-Cell .jp-InputArea-prompt')]"
@@ -181,6 +194,41 @@ def test_memsize_tree_and_refgraph_in_jupyterlab(lab):
             assert "type" in text and "size" in text and "value" in text, text
             assert "bytes" in text
             graph.screenshot(path=str(ARTIFACTS / "03_graph.png"))
+            # a plain wheel over the graph scrolls the notebook (no scroll trap) and
+            # shows the hint; Ctrl + wheel zooms
+            svg = page.locator(".pympler-nb-graph .pnb-viewport svg").first
+            page.mouse.move(5, 5)  # out of the graph: the click above engaged its wheel
+            before = svg.get_attribute("viewBox")
+            box = svg.bounding_box()
+            page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, steps=3)
+            page.mouse.wheel(0, 200)
+            page.wait_for_timeout(300)
+            assert svg.get_attribute("viewBox") == before
+            assert page.locator(".pympler-nb-graph .pnb-wheel-hint.pnb-show").count() == 1
+            page.mouse.move(box["x"] - 50, box["y"] - 50)  # leave the graph: it disengages
+            svg.scroll_into_view_if_needed()
+            box = svg.bounding_box()
+            page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            page.keyboard.down("Control")
+            page.mouse.wheel(0, -200)
+            page.keyboard.up("Control")
+            page.wait_for_timeout(300)
+            assert svg.get_attribute("viewBox") != before
+            # a drag that starts on a node pans and selects nothing new
+            node = page.locator(".pympler-nb-graph svg g.node").nth(1)
+            nb = node.bounding_box()
+            page.mouse.move(nb["x"] + nb["width"] / 2, nb["y"] + nb["height"] / 2)
+            page.mouse.down()
+            page.mouse.move(nb["x"] + 80, nb["y"] + 60, steps=5)
+            page.mouse.up()
+            outlined = page.evaluate(
+                "() => [...document.querySelectorAll('.pympler-nb-graph g.node')].filter(g => {"
+                " const s = g.querySelector('polygon, ellipse, path');"
+                " return s && getComputedStyle(s).strokeWidth === '3px'; }).length")
+            assert outlined <= 1, f"{outlined} nodes drawn as selected after a drag"
+            dd = page.locator(".pympler-nb-graph .pnb-details dd").first
+            assert dd.evaluate("e => getComputedStyle(e).wordBreak") == "normal"
+            assert dd.evaluate("e => getComputedStyle(e).overflowWrap") == "anywhere"
             # the kernel really had no dot: the cell printed None
             assert page.locator("text=dot on PATH: None").count() == 1
             page.screenshot(path=str(ARTIFACTS / "04_page.png"), full_page=True)
@@ -194,3 +242,161 @@ def test_memsize_tree_and_refgraph_in_jupyterlab(lab):
         finally:
             browser.close()
     (ARTIFACTS / "console.log").write_text("\n".join(console))
+
+
+# -- every demo notebook, offline ------------------------------------------------------------
+DEMOS = ["01_tour.ipynb", "02_sizing.ipynb", "03_find_a_leak.ipynb", "04_class_tracker.ipynb",
+         "05_reference_graphs.ipynb"]
+#: what JupyterLab shows when an output cannot be drawn (a CDN script, a lost widget model)
+_BROKEN = ("Error loading script", "Error displaying widget", "model not found",
+           "Javascript Error", "Failed to create view")
+_LOCAL_HOSTS = ("127.0.0.1", "localhost")
+_ALL_RAN = ("() => { const cells = [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')];"
+            " return cells.length > 0 && cells.every(e => /\\[[0-9]+\\]/.test(e.textContent)); }")
+
+
+@pytest.fixture(scope="module")
+def demo_lab(tmp_path_factory):
+    """One JupyterLab for the demos: a copy of notebooks/, widget state saved on save
+    (as .ci/lab.sh configures it)."""
+    tmp = tmp_path_factory.mktemp("demos")
+    work = tmp / "notebooks-work"
+    work.mkdir()
+    for name in DEMOS:
+        shutil.copy(ROOT / "notebooks" / name, work / name)
+    extra = {("@jupyter-widgets/jupyterlab-manager", "plugin"): {"saveState": True}}
+    for base, token in _start_lab(tmp, work, extra):
+        yield base, token, work
+
+
+def _offline_page(browser, blocked: list[str], console: list[str]):
+    """A page whose requests may only go to the local JupyterLab: any other is aborted
+    and recorded (the test then fails)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+
+    def route(r):
+        host = urllib.parse.urlsplit(r.request.url).hostname or ""
+        if r.request.url.startswith(("data:", "blob:")) or host in _LOCAL_HOSTS:
+            r.continue_()
+        else:
+            blocked.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+    return page
+
+
+def _visible_text(page) -> str:
+    return page.locator(".jp-Notebook").inner_text()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", DEMOS)
+def test_demo_notebook_runs_offline_in_jupyterlab(demo_lab, name):
+    base, token, work = demo_lab
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    stem = name.removesuffix(".ipynb")
+    blocked: list[str] = []
+    console: list[str] = []
+    with playwright_sync.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = _offline_page(browser, blocked, console)
+            url = f"{base}/lab/workspaces/{stem}/tree/{name}?reset&token={token}"  # one tab, own workspace
+            page.goto(url)
+            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
+            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
+            _run_all_cells(page)
+            page.wait_for_function(_ALL_RAN, timeout=300_000, polling=1000)
+            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
+            page.wait_for_timeout(3000)  # let charts and widgets draw
+            errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+            tracebacks = [e for e in errors.all_inner_texts() if "Traceback" in e or "Error" in e]
+            assert not tracebacks, tracebacks[:2]
+            text = _visible_text(page)
+            for broken in _BROKEN:
+                assert broken not in text, f"{name}: {broken!r} shown"
+            charts = page.locator(".jp-RenderedVegaCommon5, .vega-embed")
+            graphs_ = page.locator(".pympler-nb-graph svg g.node")
+            trees = page.locator(".pympler-nb-tree [role='tree']")
+            counts = {"charts": charts.count(), "graph nodes": graphs_.count(), "trees": trees.count()}
+            print(f"{name}: {counts}")
+            if name in ("03_find_a_leak.ipynb", "04_class_tracker.ipynb"):
+                assert counts["charts"] >= 2, counts
+                for i in range(min(charts.count(), 6)):
+                    chart = charts.nth(i)
+                    chart.scroll_into_view_if_needed()
+                    chart.locator("svg, canvas").first.wait_for(timeout=30_000)
+                    chart.screenshot(path=str(ARTIFACTS / f"{stem}-chart{i}.png"))
+            if name == "03_find_a_leak.ipynb":  # the --backrefs graph opens fitted
+                assert counts["graph nodes"] >= 3, counts
+                graph = page.locator(".pympler-nb-graph").first
+                graph.scroll_into_view_if_needed()
+                inside = graph.evaluate(
+                    "g => { const v = g.querySelector('.pnb-viewport').getBoundingClientRect();"
+                    " return [...g.querySelectorAll('g.node')].every(n => { const b = n.getBoundingClientRect();"
+                    " return b.left >= v.left - 1 && b.right <= v.right + 1 && b.top >= v.top - 1"
+                    " && b.bottom <= v.bottom + 1; }); }")
+                graph.screenshot(path=str(ARTIFACTS / f"{stem}-backrefs.png"))
+                assert inside, "the --backrefs graph opened cropped"
+            if name == "05_reference_graphs.ipynb":
+                assert counts["graph nodes"] >= 3, counts
+                graph = page.locator(".pympler-nb-graph").first
+                graph.scroll_into_view_if_needed()
+                graph.screenshot(path=str(ARTIFACTS / f"{stem}-graph.png"))
+            if name == "01_tour.ipynb":
+                assert counts["trees"] >= 1 and counts["charts"] >= 1, counts
+                tree = page.locator(".pympler-nb-tree").first
+                tree.scroll_into_view_if_needed()
+                tree.screenshot(path=str(ARTIFACTS / f"{stem}-tree.png"))
+            warnings = [c for c in console if "Vega-Lite" in c and "current" in c]
+            assert not warnings, warnings[:2]  # "spec uses Vega-Lite v5.20.1, current v5.6.1"
+            page.screenshot(path=str(ARTIFACTS / f"{stem}-end.png"))
+            # save (the widget state goes into the notebook), then reopen with a new kernel:
+            # the widgets show their static views, never "model not found"
+            page.keyboard.press("Control+s")
+            page.wait_for_timeout(2000)
+            if counts["trees"] or counts["graph nodes"]:
+                urllib.request.urlopen(urllib.request.Request(
+                    f"{base}/api/kernels/{_kernel_id(base, token, name)}?token={token}", method="DELETE"))
+                page.goto(url)
+                page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
+                _accept_kernel_dialog(page)
+                page.wait_for_selector(".pympler-nb-fallback", timeout=60_000)
+                page.wait_for_timeout(2000)
+                text = _visible_text(page)
+                for broken in _BROKEN:
+                    assert broken not in text, f"{name} reopened: {broken!r} shown"
+                fallback = page.locator(".pympler-nb-fallback").first
+                fallback.scroll_into_view_if_needed()
+                fallback.screenshot(path=str(ARTIFACTS / f"{stem}-reopened.png"))
+                saved = json.loads((work / name).read_text())
+                state = json.dumps(saved.get("metadata", {}).get("widgets", {}))
+                assert len(state) < 300_000, f"saved widget state {len(state):,} bytes"
+        except Exception:
+            try:
+                page.screenshot(path=str(ARTIFACTS / f"{stem}-failure.png"))
+            except Exception:  # noqa: BLE001 - the page may be gone
+                pass
+            raise
+        finally:
+            (ARTIFACTS / f"{stem}-console.log").write_text("\n".join(console))
+            browser.close()
+    assert not blocked, f"requests that left localhost: {blocked[:5]}"
+
+
+def _accept_kernel_dialog(page) -> None:
+    """A "Select Kernel" dialog (the notebook's kernel was shut down): take the default."""
+    try:
+        page.locator(".jp-Dialog .jp-mod-accept").click(timeout=5000)
+    except playwright_sync.TimeoutError:
+        pass
+
+
+def _kernel_id(base: str, token: str, name: str) -> str:
+    with urllib.request.urlopen(f"{base}/api/sessions?token={token}") as resp:
+        sessions = json.loads(resp.read())
+    (kernel,) = [s["kernel"]["id"] for s in sessions if s["path"].endswith(name)]
+    return kernel
