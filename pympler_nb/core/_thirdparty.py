@@ -28,9 +28,10 @@ The rules (documented in the README, "How sizes are counted"):
 from __future__ import annotations
 
 import sys
+from time import monotonic as _monotonic
 
 from . import _layout
-from .asizeof import _amapped, register
+from .asizeof import _amapped, _c_sizeof, _typename, register
 
 _getsizeof = sys.getsizeof
 
@@ -41,43 +42,84 @@ def _wrapper(obj) -> int:
     return object.__sizeof__(obj) + _layout.preheader_size(tp)
 
 
-# -- numpy ---------------------------------------------------------------------
+# -- numpy ---------------------------------------------------------------------------
+# An ndarray subclass may override ``dtype``, ``base``, ``reshape`` or ``__sizeof__``
+# with anything (a property returning garbage, a reshape returning itself): the rule reads
+# the array through ``numpy.ndarray``'s own C getters and methods, so the walk is bounded
+# by the real buffer (at most ``size`` elements per object field), and by a time budget.
+ELEMENTS_SECONDS = 30.0
+"""Time budget of one array's object elements; beyond it the rule raises
+:class:`BudgetExceeded` (the sizer reports it and counts the array without them)."""
+
+
+class BudgetExceeded(RuntimeError):
+    """A third-party rule gave up: the object is too big for its time budget."""
+
+
+def _ndarray_base_class(tp):
+    """The ``numpy.ndarray`` class in ``tp``'s MRO (``tp`` is an ndarray or subclass)."""
+    for klass in type.__dict__["__mro__"].__get__(tp):
+        if _typename(klass) == "numpy.ndarray":
+            return klass
+    raise TypeError(f"not a numpy array type: {_typename(tp)}")
+
+
+def _plain(a):
+    """``(a as a plain ndarray, ndarray)``: a view with no subclass behaviour."""
+    nd = _ndarray_base_class(type(a))
+    return (a if type(a) is nd else nd.view(a, nd)), nd
+
+
 def _object_elements(arr):
     """The Python objects held by an array of object dtype (also in structured fields)."""
     out = []
-    stack = [arr]
+    plain, nd = _plain(arr)
+    stack = [plain]
+    deadline = _monotonic() + ELEMENTS_SECONDS
     while stack:
+        if _monotonic() > deadline:
+            raise BudgetExceeded(f"object elements of a {_typename(type(arr))} beyond "
+                                 f"{ELEMENTS_SECONDS:g} s")
         a = stack.pop()
         dt = a.dtype
         if not dt.hasobject:
             continue
         if dt.names:
             for name in dt.names:
-                stack.append(a[name])
+                stack.append(nd.__getitem__(a, name))
         elif dt.subdtype is not None:
-            stack.append(a.reshape(-1))
+            stack.append(nd.reshape(a, -1))  # the sub-array dims join the shape
         elif dt.kind == "O":
-            flat = a.reshape(-1)
+            flat = nd.reshape(a, -1)
             if flat.ndim == 1 and flat.dtype.kind == "O":
-                out.extend(flat.tolist())
+                out.extend(nd.tolist(flat))
     return out
+
+
+def _ndarray_flat(a, claim):
+    """numpy's C ``__sizeof__`` (not a subclass's Python one) plus the pre-header."""
+    tp = type(a)
+    return _c_sizeof(tp)(a) + _layout.preheader_size(tp)
 
 
 def _ndarray_refs(a):
     out = []
-    base = a.base
+    tp = type(a)
+    nd = _ndarray_base_class(tp)
+    getters = type.__dict__["__dict__"].__get__(nd)
+    base = getters["base"].__get__(a)
     if base is not None:
         out.append(base)
-    if a.dtype.hasobject:
+    if getters["dtype"].__get__(a).hasobject:
         out.extend(_object_elements(a))
-    if type(a).__flags__ & (1 << 9):  # an ndarray subclass defined in Python: its attributes
+    if type.__dict__["__flags__"].__get__(tp) & (1 << 9):  # a subclass defined in Python
         import gc
 
         out.extend(r for r in gc.get_referents(a) if not isinstance(r, type))
     return out
 
 
-register("numpy.ndarray", flat=lambda a, claim: _getsizeof(a), refs=_ndarray_refs)
+register("numpy.ndarray", flat=_ndarray_flat, refs=_ndarray_refs)
 register("numpy.dtype", flat=lambda d, claim: 0, refs=lambda d: ())
 
 
