@@ -426,6 +426,16 @@ def _layout_size(o) -> int:
             return 0
 
 
+def _plausible_sizes(objects: list, sizes: list) -> list:
+    """``sizes`` (``sys.getsizeof`` of ``objects``) with each size no object of this
+    process can have replaced by the object's layout size. The flat-size check of the
+    heap walks (muppy, summary, heap); costs one ``sum`` when every size is plausible."""
+    if _plausible_total(sum(sizes)):
+        return sizes
+    bound = _max_flat()
+    return [s if type(s) is int and 0 <= s <= bound else _layout_size(o) for o, s in zip(objects, sizes)]
+
+
 def _describe(value) -> str:
     """A short description of a bad size, for statistics (never the object's repr)."""
     if type(value) is int:
