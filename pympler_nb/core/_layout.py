@@ -75,6 +75,18 @@ SUPPORTED = False
 type_flags = type.__dict__["__flags__"].__get__
 type_basicsize = type.__dict__["__basicsize__"].__get__
 type_itemsize = type.__dict__["__itemsize__"].__get__
+_type_mro = type.__dict__["__mro__"].__get__
+_type_dict = type.__dict__["__dict__"].__get__
+
+
+def type_lookup(tp: type, name: str):
+    """``name`` looked up along ``tp``'s MRO in the classes' own dicts (what attribute
+    lookup on the type finds, without running its metaclass's code); None if absent."""
+    for klass in _type_mro(tp):
+        found = _type_dict(klass).get(name)
+        if found is not None:
+            return found
+    return None
 
 
 def _roundup(n: int, m: int) -> int:

@@ -56,7 +56,7 @@ import re
 import sys
 import types
 
-from ._format import format_size, one_line, safe_repr
+from ._format import format_size, one_line, safe_repr, type_name
 from ._graphwalk import (
     CO_OPTIMIZED,
     GraphEdge,
@@ -799,7 +799,7 @@ class _Built:
 
 
 def _node(obj) -> GraphNode:
-    return GraphNode(id=id(obj), type=type(obj).__name__, size=flat_size(obj),
+    return GraphNode(id=id(obj), type=type_name(obj), size=flat_size(obj),
                      repr=node_repr(obj, clip=80))
 
 
@@ -818,7 +818,7 @@ def _label(raw: _Raw, objs, roots: _Roots, labeller):
             continue
         hop = edge_hops(objs[holder_id], {child_id}, labeller).get(child_id)
         hops.append(hop if hop is not None else Hop("ref", None, ""))
-    types_after = [type(objs[i]).__name__ for i in ids[1:]]
+    types_after = [type_name(objs[i]) for i in ids[1:]]
     skip = 0
     if raw.kind == "frame":
         fr = raw.frame_root
@@ -1299,7 +1299,7 @@ def why_alive(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: in
         if any(p.action.text == b.action.text for p in plan):
             continue
         plan.append(b)
-    target_type = type(obj).__name__
+    target_type = type_name(obj)
     target_repr = one_line(node_repr(obj, clip=400), 80)  # (a header line)
     target_size = flat_size(obj)
     hidden = max(0, target_ext - found_refs)
