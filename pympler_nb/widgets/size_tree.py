@@ -55,7 +55,7 @@ import anywidget
 import traitlets as t
 
 from ..core import asizeof as _asizeof
-from ..core._format import clip_text, format_size, safe_repr
+from ..core._format import clip_text, format_size, safe_repr, text_safe
 from ._static import EsmBundle, read_bundle
 
 __all__ = [
@@ -101,8 +101,8 @@ class NodeInfo:
 
     def to_json(self) -> dict:
         """The node as the browser receives it."""
-        return {"id": self.id, "name": self.name, "type": self.type, "size": self.size,
-                "flat": self.flat, "has_children": self.has_children}
+        return {"id": text_safe(self.id), "name": text_safe(self.name), "type": text_safe(self.type),
+                "size": int(self.size), "flat": int(self.flat), "has_children": bool(self.has_children)}
 
 
 class NodeGone(LookupError):
@@ -144,6 +144,10 @@ _LEAVES = frozenset({int, float, complex, str, bytes, bool, type(None), range, t
                      type(NotImplemented)})
 _CONTAINERS = (list, tuple, dict, set, frozenset, collections.deque)
 _SEQUENCES = frozenset({list, tuple, set, frozenset, collections.deque})
+# by id: a type's metaclass may make ``tp in {...}`` raise (``__hash__``) or lie (``__eq__``)
+_LEAF_IDS = frozenset(map(id, _LEAVES))
+_CONTAINER_IDS = frozenset(map(id, _CONTAINERS))
+_SEQUENCE_IDS = frozenset(map(id, _SEQUENCES))
 _BIG_DICT = 64  # larger exact dicts are paged without naming every entry (never split tables)
 _SHARED = getattr(_asizeof, "_SHARED", None)  # named_refs' marker of a class-owned key
 _type_module = type.__dict__["__module__"].__get__
@@ -164,9 +168,9 @@ def _type_name(tp: type) -> str:
 
 def _has_children(obj) -> bool:
     tp = type(obj)
-    if tp in _LEAVES or issubclass(tp, types.ModuleType):
+    if id(tp) in _LEAF_IDS or issubclass(tp, types.ModuleType):
         return False
-    if tp in _CONTAINERS:
+    if id(tp) in _CONTAINER_IDS:  # exact builtins: their C-level len
         return len(obj) > 0
     try:
         return bool(gc.get_referents(obj))
@@ -179,7 +183,7 @@ def _children_of(obj, clip: int, code: bool):
     and names, without naming (repr-ing) all of them for big exact containers."""
     vclip = max(clip, 1)
     tp = type(obj)
-    if tp in _SEQUENCES:  # exact builtins: C-level iteration, no user code
+    if id(tp) in _SEQUENCE_IDS:  # exact builtins: C-level iteration, no user code
         kids = list(obj)
         return kids, lambda i: safe_repr(kids[i], vclip)
     if tp is dict and len(obj) > _BIG_DICT:
@@ -540,7 +544,7 @@ class SizeTree(anywidget.AnyWidget):
                             f"for objects use SizeTree.from_objects([obj, ...])")
         roots = list(source.roots())
         super().__init__(roots=[n.to_json() for n in roots], total=sum(max(0, n.size) for n in roots),
-                         title=title, page_size=page_size, **kwargs)
+                         title=text_safe(title), page_size=page_size, **kwargs)
         self._source: TreeSource | None = source
         self._root_nodes = roots
         self._shipped: dict[str, NodeInfo] = {n.id: n for n in roots}
