@@ -115,3 +115,46 @@ def test_legit_big_sizes_are_trusted():
     z = Asizer()
     assert z.asizeof(big) >= 64 * 2**20
     assert z.untrusted == 0
+
+
+_STORE: dict = {}
+
+
+def test_why_alive_goes_through_generators_and_coroutines():
+    """A payload held by a suspended generator / coroutine / async generator's frame:
+    the chain names the real holder (``_STORE['g']``), then the frame's local."""
+    from pympler_nb.core.whyalive import why_alive
+
+    class Payload:
+        pass
+
+    ids = []
+    for key, factory in (("g", _hostile._gen), ("c", _hostile._coro_suspending), ("ag", _hostile._agen)):
+        p = Payload()
+        ids.append((key, id(p)))
+        obj = factory(p)
+        if key == "g":
+            next(obj)
+        elif key == "c":
+            obj.send(None)
+        else:
+            step = obj.__anext__()
+            try:
+                step.send(None)
+            except StopIteration:
+                pass
+            del step
+        _STORE[key] = obj
+        del p, obj
+    try:
+        import gc
+
+        for key, pid in ids:
+            payload = next(o for o in gc.get_objects() if id(o) == pid)
+            paths = [ch.path for ch in why_alive(payload).chains]
+            word = {"g": "generator", "c": "coroutine", "ag": "async generator"}[key]
+            assert any(f"_STORE['{key}']" in p and f"{word} " in p and " local " in p
+                       for p in paths), paths
+            del payload
+    finally:
+        _STORE.clear()
