@@ -125,11 +125,13 @@ register("numpy.dtype", flat=lambda d, claim: 0, refs=lambda d: ())
 
 # -- memory maps -------------------------------------------------------------------
 def _mmap_flat(m, claim):
+    import mmap
+
     try:
-        mapped = len(m)
+        mapped = mmap.mmap.__len__(m)  # the C length: a subclass's __len__ may lie
     except (ValueError, OSError):  # closed
         mapped = 0
-    return _getsizeof(m) + int(mapped * _amapped[0])
+    return _c_sizeof(type(m))(m) + _layout.preheader_size(type(m)) + int(mapped * _amapped[0])
 
 
 register("mmap.mmap", flat=_mmap_flat, refs=lambda m: ())

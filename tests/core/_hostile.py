@@ -399,6 +399,19 @@ def _numpy_kinds():
     }
 
 
+def _lying_mmap():
+    import mmap
+
+    class LyingMmap(mmap.mmap):
+        def __len__(self):
+            return sys.maxsize
+
+        def __sizeof__(self):
+            return 10**15
+
+    return LyingMmap(-1, 1 << 16)
+
+
 def kinds() -> dict:
     """``{name: factory}``: every hostile kind of the corpus."""
     out = {
@@ -461,6 +474,7 @@ def kinds() -> dict:
         "coroutine_suspended": _suspended_coroutine,
         "async_generator_fresh": _fresh_async_generator,
         "async_generator_suspended": _suspended_async_generator,
+        "mmap_lying_len": _lying_mmap,
     }
     out.update(_numpy_kinds())
     return out
