@@ -53,7 +53,8 @@ import pandas as pd
 
 from .core import asizeof as _asizeof
 from .core import summary as _summary
-from .core._format import text_safe, type_name
+from ._frame_text import text_series
+from .core._format import type_name
 from .core.process import BYTE_METRICS, ProcessMemoryInfo
 
 __all__ = ["summary_frame", "diff_frame", "process_frame", "size_tree_frame", "cell_lines_frame"]
@@ -63,13 +64,6 @@ DIFF_COLUMNS = ("type", "count_diff", "size_diff")
 PROCESS_COLUMNS = ("metric", "bytes")
 SIZE_TREE_COLUMNS = ("name", "type", "size", "flat", "depth", "path")
 CELL_LINES_COLUMNS = ("line", "code", "size", "count")
-
-
-def text_series(values: Iterable, dtype: Any = "string") -> pd.Series:
-    """A text column: every ``str`` made valid UTF-8 (lone surrogates escaped, see
-    :func:`~pympler_nb.core._format.text_safe`) so that it converts to Arrow (pandas 3's
-    string storage) and to JSON. Every frame builder makes its text columns with it."""
-    return pd.Series([text_safe(v) if isinstance(v, str) else v for v in values], dtype=dtype)
 
 
 def _table(rows: Iterable, columns: tuple[str, str, str]) -> pd.DataFrame:

@@ -45,7 +45,7 @@ import pandas as pd
 
 from .core.allocations import Stat, StatDiff
 from .core.heap import Partition, RetainedNode, Retainer
-from .frames import text_series
+from ._frame_text import text_series
 
 __all__ = ["ALLOC_STATS_COLUMNS", "ALLOC_DIFF_COLUMNS", "HEAP_PARTITION_COLUMNS",
            "RETAINER_COLUMNS", "HEAP_DIFF_COLUMNS", "alloc_stats_frame", "alloc_diff_frame",

@@ -49,7 +49,7 @@ import pandas as pd
 
 from .core.classtracker import ClassTracker
 from .core.classtracker_stats import Stats
-from .frames import text_series
+from ._frame_text import text_series
 
 __all__ = ["CLASSTRACKER_COLUMNS", "TRACKED_OBJECT_COLUMNS", "TRACKED_SIZE_COLUMNS",
            "classtracker_frame", "tracked_objects_frame", "tracked_sizes_frame"]

@@ -51,7 +51,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .core.whyalive import WhyAlive
-from .frames import text_series
+from ._frame_text import text_series
 from .graphs import as_model  # the one coercion of graph results to a GraphModel
 
 __all__ = ["NODE_COLUMNS", "EDGE_COLUMNS", "CHAIN_COLUMNS",
