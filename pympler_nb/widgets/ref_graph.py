@@ -120,7 +120,7 @@ class RefGraph(anywidget.AnyWidget):
         bundle = super()._repr_mimebundle_(**kwargs)
         data, meta = bundle if isinstance(bundle, tuple) else (bundle or {}, {})
         try:
-            data["text/plain"] = self._text()
+            data["text/plain"] = text_safe(self._text())
         except Exception as exc:  # noqa: BLE001 - display must never crash the front end
             data["text/plain"] = f"{object.__repr__(self)} (no text view: {type(exc).__name__})"
         # SVG from `dot` when installed, else the DOT text with a note (GraphView decides)

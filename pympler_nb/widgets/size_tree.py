@@ -679,8 +679,8 @@ class SizeTree(anywidget.AnyWidget):
         bundle = super()._repr_mimebundle_(**kwargs)
         data, meta = bundle if isinstance(bundle, tuple) else (bundle or {}, {})
         try:
-            data["text/plain"] = self._text()
-            data["text/html"] = self._html()
+            data["text/plain"] = text_safe(self._text())
+            data["text/html"] = text_safe(self._html())
         except Exception as exc:  # noqa: BLE001 - display must never crash the front end
             data["text/plain"] = f"{object.__repr__(self)} (no text view: {type(exc).__name__})"
         return data, meta
