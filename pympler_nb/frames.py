@@ -53,6 +53,8 @@ import pandas as pd
 
 from .core import asizeof as _asizeof
 from .core import summary as _summary
+from ._frame_text import text_series
+from .core._format import type_name
 from .core.process import BYTE_METRICS, ProcessMemoryInfo
 
 __all__ = ["summary_frame", "diff_frame", "process_frame", "size_tree_frame", "cell_lines_frame"]
@@ -68,7 +70,7 @@ def _table(rows: Iterable, columns: tuple[str, str, str]) -> pd.DataFrame:
     checked = _summary._rows(rows)
     frame = pd.DataFrame(
         {
-            columns[0]: pd.Series([str(r[0]) for r in checked], dtype=object),
+            columns[0]: text_series([str(r[0]) for r in checked], dtype=object),
             columns[1]: pd.Series([int(r[1]) for r in checked], dtype="int64"),
             columns[2]: pd.Series([int(r[2]) for r in checked], dtype="int64"),
         }
@@ -137,10 +139,7 @@ _NO_OBJECT = object()  # a tree node whose object is not known (no type)
 def _type_name(obj: Any) -> Any:
     if obj is _NO_OBJECT:
         return pd.NA
-    tp = type(obj)
-    module = getattr(tp, "__module__", "builtins")
-    name = getattr(tp, "__qualname__", tp.__name__)
-    return name if module in ("builtins", None) else f"{module}.{name}"
+    return type_name(obj, qualified=True, module=True)
 
 
 def _named_children(obj: Any) -> dict:
@@ -232,12 +231,12 @@ def size_tree_frame(trees: Any, names: Iterable[str] | None = None,
                 child = {}  # stands for the values (typed 'dict'); never kept
             stack.append((ref, child, depth + 1, f"{path}/{k}", str(ref.name), sub_owner))
     frame = pd.DataFrame({
-        "name": pd.Series(cols["name"], dtype=object),
-        "type": pd.Series(cols["type"], dtype="string"),
+        "name": text_series(cols["name"], dtype=object),
+        "type": text_series(cols["type"], dtype="string"),
         "size": pd.Series(cols["size"], dtype="int64"),
         "flat": pd.Series(cols["flat"], dtype="int64"),
         "depth": pd.Series(cols["depth"], dtype="int64"),
-        "path": pd.Series(cols["path"], dtype=object),
+        "path": text_series(cols["path"], dtype=object),
     })
     return frame
 
@@ -253,7 +252,7 @@ def cell_lines_frame(lines: Iterable) -> pd.DataFrame:
     rows.sort(key=lambda r: (-r[2], -r[3], r[0]))
     return pd.DataFrame({
         "line": pd.Series([r[0] for r in rows], dtype="int64"),
-        "code": pd.Series([r[1] for r in rows], dtype=object),
+        "code": text_series([r[1] for r in rows], dtype=object),
         "size": pd.Series([r[2] for r in rows], dtype="int64"),
         "count": pd.Series([r[3] for r in rows], dtype="int64"),
     })

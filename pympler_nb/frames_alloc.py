@@ -45,6 +45,7 @@ import pandas as pd
 
 from .core.allocations import Stat, StatDiff
 from .core.heap import Partition, RetainedNode, Retainer
+from ._frame_text import text_series
 
 __all__ = ["ALLOC_STATS_COLUMNS", "ALLOC_DIFF_COLUMNS", "HEAP_PARTITION_COLUMNS",
            "RETAINER_COLUMNS", "HEAP_DIFF_COLUMNS", "alloc_stats_frame", "alloc_diff_frame",
@@ -76,12 +77,12 @@ def alloc_stats_frame(stats) -> pd.DataFrame:
     """Allocation statistics (``Stat`` records) as a DataFrame; see the module docstring."""
     items = _check_items(stats, Stat, "alloc_stats_frame")
     return pd.DataFrame({
-        "filename": pd.Series([s.filename for s in items], dtype="string"),
+        "filename": text_series([s.filename for s in items], dtype="string"),
         "lineno": pd.Series([s.lineno for s in items], dtype="Int64"),
         "size": pd.Series([s.size for s in items], dtype="int64"),
         "count": pd.Series([s.count for s in items], dtype="int64"),
         "average": pd.Series([float(s.average) for s in items], dtype="float64"),
-        "traceback": pd.Series([_tb_text(s.traceback) for s in items], dtype="string"),
+        "traceback": text_series([_tb_text(s.traceback) for s in items], dtype="string"),
     })
 
 
@@ -89,13 +90,13 @@ def alloc_diff_frame(diffs) -> pd.DataFrame:
     """Allocation differences (``StatDiff`` records) as a DataFrame."""
     items = _check_items(diffs, StatDiff, "alloc_diff_frame")
     return pd.DataFrame({
-        "filename": pd.Series([s.filename for s in items], dtype="string"),
+        "filename": text_series([s.filename for s in items], dtype="string"),
         "lineno": pd.Series([s.lineno for s in items], dtype="Int64"),
         "size": pd.Series([s.size for s in items], dtype="int64"),
         "size_diff": pd.Series([s.size_diff for s in items], dtype="int64"),
         "count": pd.Series([s.count for s in items], dtype="int64"),
         "count_diff": pd.Series([s.count_diff for s in items], dtype="int64"),
-        "traceback": pd.Series([_tb_text(s.traceback) for s in items], dtype="string"),
+        "traceback": text_series([_tb_text(s.traceback) for s in items], dtype="string"),
     })
 
 
@@ -114,7 +115,7 @@ def heap_partition_frame(partition: Partition) -> pd.DataFrame:
         cum += r.size
         cums.append(cum)
     return pd.DataFrame({
-        "key": pd.Series([r.key for r in rows], dtype="string"),
+        "key": text_series([r.key for r in rows], dtype="string"),
         "count": pd.Series([r.count for r in rows], dtype="int64"),
         "count_pct": pd.Series([100.0 * r.count / total_n for r in rows], dtype="float64"),
         "size": pd.Series([r.size for r in rows], dtype="int64"),
@@ -126,8 +127,8 @@ def heap_partition_frame(partition: Partition) -> pd.DataFrame:
 def _retainer_rows(items) -> pd.DataFrame:
     return pd.DataFrame({
         "id": pd.Series([r.id for r in items], dtype="int64"),
-        "name": pd.Series([getattr(r, "name", r.type) for r in items], dtype="string"),
-        "type": pd.Series([r.type for r in items], dtype="string"),
+        "name": text_series([getattr(r, "name", r.type) for r in items], dtype="string"),
+        "type": text_series([r.type for r in items], dtype="string"),
         "size": pd.Series([r.size for r in items], dtype="int64"),
         "retained": pd.Series([r.retained for r in items], dtype="int64"),
         "count": pd.Series([r.count for r in items], dtype="int64"),
@@ -159,7 +160,7 @@ def heap_diff_frame(rows) -> pd.DataFrame:
             raise TypeError("heap_diff_frame expects (key, count_diff, size_diff) rows from "
                             "Partition.diff, got %r" % (r,))
     return pd.DataFrame({
-        "key": pd.Series([str(r[0]) for r in rows], dtype="string"),
+        "key": text_series([str(r[0]) for r in rows], dtype="string"),
         "count_diff": pd.Series([int(r[1]) for r in rows], dtype="int64"),
         "size_diff": pd.Series([int(r[2]) for r in rows], dtype="int64"),
     })

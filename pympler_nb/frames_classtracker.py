@@ -49,6 +49,7 @@ import pandas as pd
 
 from .core.classtracker import ClassTracker
 from .core.classtracker_stats import Stats
+from ._frame_text import text_series
 
 __all__ = ["CLASSTRACKER_COLUMNS", "TRACKED_OBJECT_COLUMNS", "TRACKED_SIZE_COLUMNS",
            "classtracker_frame", "tracked_objects_frame", "tracked_sizes_frame"]
@@ -77,7 +78,8 @@ def _ct_stats(source: Any) -> Stats:
 
 
 def _ct_frame(columns: dict[str, list], dtypes: dict[str, str]) -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(v, dtype=dtypes[c]) for c, v in columns.items()})
+    return pd.DataFrame({c: text_series(v, dtype=dtypes[c]) if dtypes[c] == "string"
+                         else pd.Series(v, dtype=dtypes[c]) for c, v in columns.items()})
 
 
 def classtracker_frame(source: ClassTracker | Stats) -> pd.DataFrame:

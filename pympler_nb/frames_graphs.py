@@ -51,6 +51,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .core.whyalive import WhyAlive
+from ._frame_text import text_series
 from .graphs import as_model  # the one coercion of graph results to a GraphModel
 
 __all__ = ["NODE_COLUMNS", "EDGE_COLUMNS", "CHAIN_COLUMNS",
@@ -70,9 +71,9 @@ _CHAIN_DTYPES = {"root": "string", "path": "string", "length": "int64",
 
 
 def _frame(rows, columns, dtypes) -> pd.DataFrame:
-    df = pd.DataFrame.from_records(rows, columns=list(columns)) if rows else \
-        pd.DataFrame({c: pd.Series([], dtype=dtypes[c]) for c in columns})
-    return df.astype(dtypes)
+    cols = list(zip(*rows)) if rows else [()] * len(columns)
+    return pd.DataFrame({c: text_series(v, dtype=dtypes[c]) if dtypes[c] == "string"
+                         else pd.Series(list(v), dtype=dtypes[c]) for c, v in zip(columns, cols)})
 
 
 def graph_nodes_frame(graph) -> pd.DataFrame:

@@ -46,7 +46,7 @@ from IPython.display import display
 
 from . import charts, frames
 from .core import asizeof as _asizeof
-from .core._format import clip_text, format_size
+from .core._format import clip_text, format_size, text_safe
 
 __all__ = ["PymplerMagics", "load_ipython_extension", "unload_ipython_extension"]
 
@@ -59,7 +59,7 @@ class _Note:
     """One or a few lines of text, shown as text and as HTML."""
 
     def __init__(self, text: str):
-        self.text = text
+        self.text = text_safe(text)  # it leaves Python as UTF-8 (lone surrogates escaped)
 
     def __repr__(self):
         return self.text

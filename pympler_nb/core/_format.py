@@ -9,7 +9,46 @@ object goes through :func:`safe_repr`, which never raises and never returns more
 
 from __future__ import annotations
 
-__all__ = ["format_size", "pp", "safe_repr", "clip_text", "one_line"]
+__all__ = ["format_size", "pp", "safe_repr", "clip_text", "one_line", "type_name", "text_safe"]
+
+
+def text_safe(text: str) -> str:
+    """``text`` as valid UTF-8: lone surrogates (``'\\ud800'``, from a file name or a
+    ``__repr__``) escaped as backslash sequences, everything else unchanged. What every
+    view applies to text before it leaves Python (DataFrame string columns, which
+    pandas 3 keeps in Arrow; widget state, which travels as UTF-8 JSON; DOT).
+
+    >>> text_safe("a\\ud800b"), text_safe("naïve <\\u202e>")
+    ('a\\\\ud800b', 'naïve <\\u202e>')
+    """
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+_type_name_get = type.__dict__["__name__"].__get__
+_type_qualname_get = type.__dict__["__qualname__"].__get__
+_type_module_get = type.__dict__["__module__"].__get__
+
+
+def type_name(obj: object, qualified: bool = False, module: bool = False) -> str:
+    """``type(obj).__name__`` (or ``__qualname__``; with ``module``, prefixed by the
+    module unless it is ``builtins``) read by ``type``'s own getters: a metaclass whose
+    ``__getattribute__`` raises or lies is never run.
+
+    >>> type_name([]), type_name(type_name, qualified=True), type_name(1j, module=True)
+    ('list', 'function', 'complex')
+    """
+    tp = type(obj)
+    try:
+        text = (_type_qualname_get if qualified else _type_name_get)(tp)
+        mod = _type_module_get(tp) if module else "builtins"
+    except Exception:  # noqa: BLE001 - never fails
+        return "?"
+    if type(text) is not str:
+        return "?"
+    return text if type(mod) is not str or mod == "builtins" else f"{mod}.{text}"
 
 _UNITS = ("B", "KB", "MB", "GB", "TB", "PB", "EB")
 _HUMAN_UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB")
@@ -93,6 +132,6 @@ def safe_repr(obj: object, clip: int = 80) -> str:
     except BaseException as exc:  # noqa: BLE001 - hostile objects may raise anything
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
-        tname = getattr(type(obj), "__qualname__", "object")
+        tname = type_name(obj, qualified=True)
         text = "<%s object at %#x (repr failed: %s)>" % (tname, id(obj), type(exc).__name__)
     return clip_text(text, clip)

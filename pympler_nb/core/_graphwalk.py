@@ -31,7 +31,7 @@ import types
 from collections import namedtuple
 
 from . import _layout
-from ._format import clip_text, format_size, safe_repr
+from ._format import clip_text, format_size, safe_repr, text_safe, type_name
 
 __all__ = [
     "Hop",
@@ -450,7 +450,7 @@ class _Labeller:
             except ValueError:
                 pass
             return found
-        elif tp in (types.GeneratorType, types.CoroutineType, types.AsyncGeneratorType):
+        elif tp is types.GeneratorType or tp is types.CoroutineType or tp is types.AsyncGeneratorType:
             frame = getattr(holder, {types.GeneratorType: "gi_frame",
                                      types.CoroutineType: "cr_frame"}.get(tp, "ag_frame"), None)
             if frame is not None:
@@ -575,7 +575,8 @@ class _Labeller:
             if vid in wanted and vid not in found:
                 found[vid] = _attr_hop(name)
 
-    def _frame_hops(self, frame, wanted, found, generator=False):
+    def _frame_hops(self, frame, wanted, found, generator=""):
+        """Hops from a frame; ``generator`` names what owns it (``"coroutine"``, ...)."""
         for name in ("f_back", "f_code", "f_globals", "f_builtins"):
             try:
                 value = getattr(frame, name)
@@ -1092,7 +1093,7 @@ class _Untracked:
 
 
 def _type_name(obj: object) -> str:
-    return type(obj).__name__
+    return type_name(obj)
 
 
 _BUILTIN_REPRS = {list.__repr__, tuple.__repr__, dict.__repr__, set.__repr__, frozenset.__repr__}
@@ -1132,12 +1133,17 @@ def node_repr(obj: object, clip: int = 128) -> str:
     200,000-long chain of nested lists would walk all of it for every node. Other
     objects go through :func:`safe_repr`.
     """
-    method = _REPR_METHODS.get(getattr(type(obj), "__repr__", None))
+    try:  # the type's own __repr__, found without running a metaclass's __getattribute__
+        method = _REPR_METHODS.get(_layout.type_lookup(type(obj), "__repr__"))
+    except Exception:  # noqa: BLE001
+        method = None
     if method is None:
         return safe_repr(obj, clip=clip)
     try:
         text = getattr(_REPRLIB, method)(obj, _REPRLIB.maxlevel)
-    except Exception:  # noqa: BLE001 - an element's repr may raise
+    except BaseException as exc:  # noqa: BLE001 - an element's repr may raise anything
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
         return safe_repr(obj, clip=clip)
     return clip_text(text, clip)
 
@@ -1448,7 +1454,7 @@ def _graphviz():
 
 
 def _printable(text: str) -> str:
-    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    text = text_safe(text)
     if text.isprintable():
         return text
     return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)

@@ -70,13 +70,32 @@ _cached_keys_offset: int | None = None
 SUPPORTED = False
 
 
+# A type's slots read by the C getters of ``type``: a metaclass's ``__getattribute__``
+# (which may raise or lie) is never run.
+type_flags = type.__dict__["__flags__"].__get__
+type_basicsize = type.__dict__["__basicsize__"].__get__
+type_itemsize = type.__dict__["__itemsize__"].__get__
+_type_mro = type.__dict__["__mro__"].__get__
+_type_dict = type.__dict__["__dict__"].__get__
+
+
+def type_lookup(tp: type, name: str):
+    """``name`` looked up along ``tp``'s MRO in the classes' own dicts (what attribute
+    lookup on the type finds, without running its metaclass's code); None if absent."""
+    for klass in _type_mro(tp):
+        found = _type_dict(klass).get(name)
+        if found is not None:
+            return found
+    return None
+
+
 def _roundup(n: int, m: int) -> int:
     return (n + m - 1) // m * m
 
 
 def preheader_size(tp: type) -> int:
     """Bytes CPython allocates *before* an object of type ``tp`` (GC head, managed slots)."""
-    flags = tp.__flags__
+    flags = type_flags(tp)
     size = GC_HEAD if flags & _TPFLAGS_HAVE_GC else 0
     if _VER >= (3, 12):
         if flags & (_TPFLAGS_MANAGED_DICT | _TPFLAGS_MANAGED_WEAKREF):
@@ -88,12 +107,12 @@ def preheader_size(tp: type) -> int:
 
 def managed_layout(tp: type) -> bool:
     """True if instances of ``tp`` keep attributes in CPython's managed-dict layout."""
-    return bool(tp.__flags__ & _TPFLAGS_MANAGED_DICT)
+    return bool(type_flags(tp) & _TPFLAGS_MANAGED_DICT)
 
 
 def _keys_ptr(tp: type) -> int:
     """Address of the class's shared keys object (``ht_cached_keys``), or 0."""
-    if _cached_keys_offset is None or not (tp.__flags__ & (1 << 9)):  # HEAPTYPE
+    if _cached_keys_offset is None or not (type_flags(tp) & (1 << 9)):  # HEAPTYPE
         return 0
     return _read_ptr(id(tp) + _cached_keys_offset).value or 0
 
@@ -119,9 +138,9 @@ def _managed_dict_ptr(obj: object) -> int:
 def _values_address(obj: object, tp: type) -> int:
     """Address of the first value slot of an instance, or 0 if it has none."""
     if _VER >= (3, 13):
-        if not tp.__flags__ & _TPFLAGS_INLINE_VALUES:
+        if not type_flags(tp) & _TPFLAGS_INLINE_VALUES:
             return 0
-        base = id(obj) + tp.__basicsize__
+        base = id(obj) + type_basicsize(tp)
         if not _read_u8(base + 3).value:  # not valid: attributes live in the dict
             return 0
         return base + _PTR
@@ -262,9 +281,9 @@ def instances_hidden_each(group: list, tp: type, state: tuple | None = None) -> 
         return [0] * n, []
     ids = list(map(id, group))
     if _VER >= (3, 13):
-        if not tp.__flags__ & _TPFLAGS_INLINE_VALUES:
+        if not type_flags(tp) & _TPFLAGS_INLINE_VALUES:
             return [0] * n, []
-        hdrs = read_words(ids, tp.__basicsize__)
+        hdrs = read_words(ids, type_basicsize(tp))
         table = {}
         valid = set()
         for h in set(hdrs):

@@ -47,10 +47,11 @@ import gc
 import sys
 import types
 from itertools import compress
+from time import monotonic as _monotonic
 
 from . import _layout
 from ._format import clip_text, safe_repr
-from .asizeof import _amapped, _Part, register, rule_for
+from .asizeof import _amapped, _c_sizeof, _Part, _typename, register, rule_for
 
 _getsizeof = sys.getsizeof
 
@@ -61,64 +62,104 @@ def _wrapper(obj) -> int:
     return object.__sizeof__(obj) + _layout.preheader_size(tp)
 
 
-# -- numpy ---------------------------------------------------------------------
+# -- numpy ---------------------------------------------------------------------------
+# An ndarray subclass may override ``dtype``, ``base``, ``reshape`` or ``__sizeof__``
+# with anything (a property returning garbage, a reshape returning itself): the rule reads
+# the array through ``numpy.ndarray``'s own C getters and methods, so the walk is bounded
+# by the real buffer (at most ``size`` elements per object field), and by a time budget.
+ELEMENTS_SECONDS = 30.0
+"""Time budget of one array's object elements; beyond it the rule raises
+:class:`BudgetExceeded` (the sizer reports it and counts the array without them)."""
+
+
+class BudgetExceeded(RuntimeError):
+    """A third-party rule gave up: the object is too big for its time budget."""
+
+
+def _ndarray_base_class(tp):
+    """The ``numpy.ndarray`` class in ``tp``'s MRO (``tp`` is an ndarray or subclass)."""
+    for klass in type.__dict__["__mro__"].__get__(tp):
+        if _typename(klass) == "numpy.ndarray":
+            return klass
+    raise TypeError(f"not a numpy array type: {_typename(tp)}")
+
+
+def _plain(a):
+    """``(a as a plain ndarray, ndarray)``: a view with no subclass behaviour."""
+    nd = _ndarray_base_class(type(a))
+    return (a if type(a) is nd else nd.view(a, nd)), nd
+
+
 def _object_elements(arr):
     """The Python objects held by an array of object dtype (also in structured fields)."""
     out = []
-    stack = [arr]
+    plain, nd = _plain(arr)
+    stack = [plain]
+    deadline = _monotonic() + ELEMENTS_SECONDS
     while stack:
+        if _monotonic() > deadline:
+            raise BudgetExceeded(f"object elements of a {_typename(type(arr))} beyond "
+                                 f"{ELEMENTS_SECONDS:g} s")
         a = stack.pop()
         dt = a.dtype
         if not dt.hasobject:
             continue
         if dt.names:
             for name in dt.names:
-                stack.append(a[name])
+                stack.append(nd.__getitem__(a, name))
         elif dt.subdtype is not None:
-            stack.append(a.reshape(-1))
+            stack.append(nd.reshape(a, -1))  # the sub-array dims join the shape
         elif dt.kind == "O":
-            flat = a.reshape(-1)
+            flat = nd.reshape(a, -1)
             if flat.ndim == 1 and flat.dtype.kind == "O":
-                out.extend(flat.tolist())
+                out.extend(nd.tolist(flat))
     return out
 
 
-def _owns_elements(a, base) -> bool:
-    """Whether array ``a`` (``base`` its ``base``) holds the references to its object
-    elements: a view (base an ndarray) shares its base's buffer and holds none."""
-    if base is None:
-        return True
-    numpy = sys.modules.get("numpy")
-    ndarray = getattr(numpy, "ndarray", None)
-    return not (isinstance(ndarray, type) and isinstance(base, ndarray))
+def _ndarray_flat(a, claim):
+    """numpy's C ``__sizeof__`` (not a subclass's Python one) plus the pre-header."""
+    tp = type(a)
+    return _c_sizeof(tp)(a) + _layout.preheader_size(tp)
+
+
+def _owns_elements(base, nd) -> bool:
+    """Whether an array whose ``base`` is given holds the references to its object
+    elements: a view (base an ndarray, ``nd`` numpy's class) shares its base's buffer
+    and holds none."""
+    return base is None or not issubclass(type(base), nd)
 
 
 def _ndarray_refs(a):
     out = []
-    base = a.base
+    tp = type(a)
+    nd = _ndarray_base_class(tp)
+    getters = type.__dict__["__dict__"].__get__(nd)
+    base = getters["base"].__get__(a)
     if base is not None:
         out.append(base)
-    if a.dtype.hasobject and _owns_elements(a, base):  # a view's are listed by its base
+    if getters["dtype"].__get__(a).hasobject and _owns_elements(base, nd):  # a view's: its base's
         out.extend(_object_elements(a))
-    if type(a).__flags__ & (1 << 9):  # an ndarray subclass defined in Python: its attributes
+    if type.__dict__["__flags__"].__get__(tp) & (1 << 9):  # a subclass defined in Python
         import gc
 
         out.extend(r for r in gc.get_referents(a) if not isinstance(r, type))
     return out
 
 
-register("numpy.ndarray", flat=lambda a, claim: _getsizeof(a), refs=_ndarray_refs,
+register("numpy.ndarray", flat=_ndarray_flat, refs=_ndarray_refs,
          children=lambda a: _ndarray_children(a))
 register("numpy.dtype", flat=lambda d, claim: 0, refs=lambda d: ())
 
 
 # -- memory maps -------------------------------------------------------------------
 def _mmap_flat(m, claim):
+    import mmap
+
     try:
-        mapped = len(m)
+        mapped = mmap.mmap.__len__(m)  # the C length: a subclass's __len__ may lie
     except (ValueError, OSError):  # closed
         mapped = 0
-    return _getsizeof(m) + int(mapped * _amapped[0])
+    return _c_sizeof(type(m))(m) + _layout.preheader_size(type(m)) + int(mapped * _amapped[0])
 
 
 register("mmap.mmap", flat=_mmap_flat, refs=lambda m: ())

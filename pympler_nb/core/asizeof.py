@@ -44,6 +44,9 @@ from operator import is_, itemgetter, lt, not_
 from . import _layout
 from ._format import clip_text, format_size, safe_repr
 from ._layout import _count_elements
+from ._layout import type_basicsize as _tp_basicsize
+from ._layout import type_flags as _tp_flags
+from ._layout import type_itemsize as _tp_itemsize
 
 __all__ = [
     "Asized",
@@ -137,6 +140,7 @@ _STATIC_OBJS = (
     + ["", b"", ()]
 )
 _STATIC_IDS = frozenset(map(id, _STATIC_OBJS))
+_ATOM_IDS = frozenset(map(id, _ATOM_TYPES))
 _HEAPTYPE = 1 << 9
 _HAVE_GC = 1 << 14
 # A one-digit int made by arithmetic or PyLong_FromLong is allocated as
@@ -573,6 +577,66 @@ class TreeChild:
 
 
 # ---------------------------------------------------------------------------
+# physical bounds of a flat size
+MAX_FLAT_SIZE = 2**47 if sys.maxsize > 2**32 else 2**32
+"""No object is larger than the user address space (128 TiB on 64-bit x86 and ARM):
+a ``__sizeof__`` beyond it (or beyond the memory the process has mapped) is not trusted."""
+_CHEAP_MAX = 2**32  # below this, a size is plausible without asking the OS
+_PAGE = 4096
+try:
+    import os as _os
+
+    _PAGE = _os.sysconf("SC_PAGE_SIZE")
+except (ImportError, AttributeError, ValueError, OSError):  # pragma: no cover - not POSIX
+    pass
+
+
+def _max_flat() -> int:
+    """The largest flat size an object of this process can have: the memory it has
+    mapped (``/proc/self/statm``), else :data:`MAX_FLAT_SIZE`. Asked only for sizes
+    above 4 GiB."""
+    try:
+        with open("/proc/self/statm", "rb") as fh:
+            return min(int(fh.read().split()[0]) * _PAGE, MAX_FLAT_SIZE)
+    except (OSError, ValueError, IndexError):
+        return MAX_FLAT_SIZE
+
+
+def _plausible_total(total) -> bool:
+    """Whether a summed ``__sizeof__`` of a group can be taken as it is."""
+    return type(total) is int and 0 <= total and (total <= _CHEAP_MAX or total <= _max_flat())
+
+
+def _layout_size(o) -> int:
+    """What ``o``'s layout allocates (basic size plus items, plus pre-header), read in C:
+    the size of an object whose ``__sizeof__`` cannot be trusted."""
+    tp = type(o)
+    try:
+        return object.__sizeof__(o) + _layout.preheader_size(tp)
+    except _SAFE_CATCH:
+        try:
+            return _tp_basicsize(tp) + _layout.preheader_size(tp)
+        except _SAFE_CATCH:
+            return 0
+
+
+def _plausible_sizes(objects: list, sizes: list) -> list:
+    """``sizes`` (``sys.getsizeof`` of ``objects``) with each size no object of this
+    process can have replaced by the object's layout size. The flat-size check of the
+    heap walks (muppy, summary, heap); costs one ``sum`` when every size is plausible."""
+    if _plausible_total(sum(sizes)):
+        return sizes
+    bound = _max_flat()
+    return [s if type(s) is int and 0 <= s <= bound else _layout_size(o) for o, s in zip(objects, sizes)]
+
+
+def _describe(value) -> str:
+    """A short description of a bad size, for statistics (never the object's repr)."""
+    if type(value) is int:
+        return str(value) if -10**30 < value < 10**30 else f"a {value.bit_length()}-bit int"
+    return f"a {_typename(type(value))}"
+
+
 class _TypeInfo:
     """Per-type decisions, made once per sizing call."""
 
@@ -595,25 +659,31 @@ class _TypeInfo:
         self.tree = None  # a rule's ``children`` hook: what size trees show first
         if tp is not None and kind not in (_IGNORE,):
             self.managed = _layout.managed_layout(tp)
-            if not tp.__itemsize__:  # fixed-size: anything beyond is another allocation
-                self.base = tp.__basicsize__ + _layout.preheader_size(tp)
-            if tp.__flags__ & _HEAPTYPE and tp.__itemsize__:
+            basic, isize = _tp_basicsize(tp), _tp_itemsize(tp)
+            if not isize:  # fixed-size: anything beyond is another allocation
+                self.base = basic + _layout.preheader_size(tp)
+            if _tp_flags(tp) & _HEAPTYPE and isize:
                 # PyType_GenericAlloc allocates nitems + 1 items, rounded to 8 bytes
-                self.varfix = tp.__itemsize__
+                self.varfix = isize
                 if issubclass(tp, int):
-                    self.basefix = tp.__basicsize__ - int.__basicsize__
+                    self.basefix = basic - int.__basicsize__
             self.preheader = _layout.preheader_size(tp)
             fn = _c_sizeof(tp)
-            if fn is object.__sizeof__ and not tp.__itemsize__:
-                self.const = tp.__basicsize__ + self.preheader
+            if fn is object.__sizeof__ and not isize:
+                self.const = basic + self.preheader
             self.fn = fn
             if self.varfix:
                 self.const = None
-            # a heap type whose own __sizeof__ is Python (or a Mock proxy): per object
-            self.checked = fn is not None and fn is not _own_sizeof(tp)
+            # a heap type whose own __sizeof__ is Python (or a Mock proxy), or a C function
+            # that is not a method of a C type (``__sizeof__ = abs``, Cython): per object,
+            # each result validated by _flat_one
+            self.checked = fn is not None and (fn is not _own_sizeof(tp)
+                                               or type(fn) not in _C_METHODS)
 
 
 _C_DESCRIPTORS = (types.WrapperDescriptorType, types.MethodDescriptorType, types.BuiltinFunctionType)
+# methods of C types: CPython checks the receiver's type before calling them
+_C_METHODS = (types.WrapperDescriptorType, types.MethodDescriptorType)
 
 
 def _own_sizeof(tp):
@@ -689,10 +759,11 @@ def _ignore_ids(ignored: bool):
 class _Ctx:
     """State of one top-level sizing call (dropped when it returns)."""
 
-    __slots__ = ("types", "ignore", "names", "slots")
+    __slots__ = ("types", "alive", "ignore", "names", "slots")
 
     def __init__(self, sizer):
-        self.types = {}
+        self.types = {}  # id(type) -> _TypeInfo
+        self.alive = []  # the heap types of ``types`` (their ids stay theirs)
         self.names = {}  # attribute names of shared keys, for Asized trees
         self.slots = {}  # type -> its __slots__ member descriptors
         self.ignore = _ignore_ids(sizer._ignored)
@@ -750,6 +821,7 @@ class Asizer:
         self._largest = []
         self._type_largest = {}
         self._skipped = Counter()
+        self._untrusted_count = 0
         self._claimed.clear()
         self._given = 0
         self._root_flat = 0
@@ -764,6 +836,7 @@ class Asizer:
         self._largest.clear()
         self._type_largest.clear()
         self._skipped.clear()
+        self._untrusted_count = 0
         self._claimed.clear()
 
     def set(self, **opts):
@@ -800,6 +873,10 @@ class Asizer:
     sized = property(lambda self: sum(p[0] for p in self._profiles.values()), doc="objects sized")
     seen = property(lambda self: self._seen_count, doc="objects seen (sized or ignored)")
     missed = property(lambda self: self._missed, doc="objects whose size could not be read exactly")
+    untrusted = property(lambda self: self._untrusted_count,
+                         doc="objects whose __sizeof__ (or size rule) returned a value their "
+                             "layout does not allow (a float, a negative or absurd number): "
+                             "sized by their layout instead (also in ``skipped``)")
     ranked = property(lambda self: len(self._largest), doc="objects ranked (over `above` bytes)")
     excluded = property(lambda self: tuple(self._excluded), doc="descriptions of excluded objects")
     skipped = property(
@@ -832,9 +909,13 @@ class Asizer:
 
     # -- type decisions ----------------------------------------------------
     def _info(self, ctx, tp):
-        info = ctx.types.get(tp)
+        """The decisions for type ``tp`` (``ctx.types`` is keyed by ``id(tp)``: a
+        metaclass's ``__hash__``/``__eq__`` is never called; ``ctx.alive`` keeps the
+        types of the call alive, so that ids are not reused)."""
+        info = ctx.types.get(id(tp))
         if info is None:
-            if tp.__flags__ & _HEAPTYPE or self._excl_types:
+            if _tp_flags(tp) & _HEAPTYPE or self._excl_types:
+                ctx.alive.append(tp)
                 info = self._classify(tp)
             else:  # static types never die: their decisions are kept across calls
                 key = (tp, self._ignored, self._infer, _registry_version[0])
@@ -843,7 +924,7 @@ class Asizer:
                     info = self._classify(tp)
                     if len(_STATIC_INFO) < 4096:
                         _STATIC_INFO[key] = info
-            ctx.types[tp] = info
+            ctx.types[id(tp)] = info
         return info
 
     def _classify(self, tp):
@@ -872,7 +953,7 @@ class Asizer:
     def _classify_kind(self, tp, name, mro):
         if _dictlike_names and any(_typename(k) in _dictlike_names for k in mro):
             return _TypeInfo(_DICTLIKE, tp, name=name)
-        if tp in _ATOM_TYPES:
+        if id(tp) in _ATOM_IDS:
             return _TypeInfo(_ATOM, tp, name=name)
         if issubclass(tp, _IGNORE_TYPES):
             if self._ignored or not issubclass(tp, types.ModuleType):
@@ -888,13 +969,17 @@ class Asizer:
             return _TypeInfo(_BUILTIN, tp, name=name)
         if issubclass(tp, dict):
             return _TypeInfo(_DICT, tp, name=name)
-        heap = tp.__flags__ & _HEAPTYPE
+        flags = _tp_flags(tp)
+        heap = flags & _HEAPTYPE
         if self._infer and heap:
-            if all(callable(getattr(tp, a, None)) for a in ("get", "keys", "items", "values")):
-                return _TypeInfo(_DICTLIKE, tp, name=name)
+            try:
+                if all(callable(getattr(tp, a, None)) for a in ("get", "keys", "items", "values")):
+                    return _TypeInfo(_DICTLIKE, tp, name=name)
+            except _SAFE_CATCH:  # a metaclass whose attribute lookup raises
+                pass
         if _layout.managed_layout(tp):
             return _TypeInfo(_INST, tp, name=name)
-        if not heap and not tp.__flags__ & _HAVE_GC:
+        if not heap and not flags & _HAVE_GC:
             return _TypeInfo(_ATOM, tp, name=name)  # C types without referents
         return _TypeInfo(_REFS, tp, name=name)
 
@@ -911,24 +996,28 @@ class Asizer:
 
     # -- flat sizes ----------------------------------------------------------
     def _flat_one(self, o, info):
-        """``__sizeof__`` part of one object's flat size (never raises)."""
+        """``__sizeof__`` part of one object's flat size (never raises).
+
+        The result is checked against what the object's layout allows: an ``int``, at
+        least the layout size (``object.__sizeof__``: basic size plus items), at most
+        :data:`MAX_FLAT_SIZE` (and the process's mapped memory). Anything else is not
+        trusted: the layout size is used and the object counted in :attr:`Asizer.untrusted`.
+        """
         try:
             if info.fn is None:
                 s = _getsizeof(o)
+                pre = 0
             else:
                 s = info.fn(o)
-                if type(s) is not int or s < 0:
-                    raise ValueError("__sizeof__ returned %r" % (s,))
-                s += info.preheader
+                pre = info.preheader
         except _SAFE_CATCH as exc:
-            tp = type(o)
             self._missed += 1
             self._skipped[(info.name, f"__sizeof__ raised {type(exc).__name__}")] += 1
-            try:
-                s = tp.__basicsize__ + _layout.preheader_size(tp)
-            except _SAFE_CATCH:
-                s = 0
-        return s
+            return _layout_size(o)
+        if type(s) is int and s >= _tp_basicsize(type(o)) and (s <= _CHEAP_MAX or s <= _max_flat()):
+            return s + pre
+        self._untrusted(info.name, s)
+        return _layout_size(o)
 
     def _flat_sizes(self, group, info):
         """Per-object ``__sizeof__`` parts (a list), in C where possible."""
@@ -946,10 +1035,11 @@ class Asizer:
         if info.fn is not None and not info.checked:
             try:
                 sizes = list(map(info.fn, group))
-                pre = info.preheader
-                if pre:
-                    sizes = [s + pre for s in sizes]
-                return sizes
+                if _plausible_total(sum(sizes)) and min(sizes) >= 0:
+                    pre = info.preheader
+                    if pre:
+                        sizes = [s + pre for s in sizes]
+                    return sizes
             except _SAFE_CATCH:
                 pass
         return [self._flat_one(o, info) for o in group]
@@ -965,7 +1055,9 @@ class Asizer:
                 if info.fn is _INT_SIZEOF:
                     sizes = list(map(_INT_SIZEOF, group))
                     return sum(sizes) + _INT_FIX * sizes.count(_INT_ONE_DIGIT)
-                return sum(map(info.fn, group)) + info.preheader * len(group)
+                total = sum(map(info.fn, group))
+                if _plausible_total(total):  # else: per object, each one validated
+                    return total + info.preheader * len(group)
             except _SAFE_CATCH:
                 pass
         return sum(self._flat_sizes(group, info))
@@ -1084,7 +1176,7 @@ class Asizer:
             nxt = [] if limit is None or level < limit else None
             if len(objs) == 1:
                 tp = type(objs[0])
-                info = ctx.types.get(tp) or self._info(ctx, tp)
+                info = ctx.types.get(id(tp)) or self._info(ctx, tp)
                 if info.kind != _IGNORE:
                     total += self._size_group(ctx, objs, info, nxt)
             else:
@@ -1182,26 +1274,27 @@ class Asizer:
                 # the kinds that follow other references patch their entries below
                 refs = list(map(_get_referents, frontier))
                 tps = list(map(type, frontier))
-                uniq = set(tps)
+                uniq = dict(zip(map(id, tps), tps))  # by id: no metaclass __hash__/__eq__
                 if len(uniq) == 1:
                     parts = ((tps[0], range(m)),)
                 elif len(uniq) <= 8:
-                    parts = [(tp, list(compress(range(m), map(is_, tps, repeat(tp))))) for tp in uniq]
+                    parts = [(tp, list(compress(range(m), map(is_, tps, repeat(tp)))))
+                             for tp in uniq.values()]
                 else:
                     where = {}
                     for k, tp in enumerate(tps):
-                        w = where.get(tp)
+                        w = where.get(id(tp))
                         if w is None:
-                            where[tp] = [k]
+                            where[id(tp)] = (tp, [k])
                         else:
-                            w.append(k)
-                    parts = where.items()
+                            w[1].append(k)
+                    parts = where.values()
                 tps = uniq = None
                 level_total = 0
                 for tp, idx in parts:
                     group = list(map(frontier.__getitem__, idx))
                     g_labels = list(map(labels.__getitem__, idx))
-                    info = ctx.types.get(tp) or self._info(ctx, tp)
+                    info = ctx.types.get(id(tp)) or self._info(ctx, tp)
                     g_flat, g_hid, g_refs = self._flat_refs_each(group, info, added)
                     if g_refs is not None:
                         for k, r in zip(idx, g_refs):
@@ -1257,7 +1350,7 @@ class Asizer:
                 added.append(hidden)
             sizes = list(map(int.__add__, sizes, hid))
         refs = None
-        if kind == _ATOM and type(group[0]).__flags__ & _HAVE_GC:
+        if kind == _ATOM and _tp_flags(type(group[0])) & _HAVE_GC:
             refs = [()] * n  # an atom's referents are not followed
         elif kind == _DICT:
             splits = list(map(_layout.split_dict_correction, group)) if type(group[0]) is dict else [None] * n
@@ -1282,7 +1375,7 @@ class Asizer:
         if kind == _CLASS:
             if not self._code:
                 return 0
-            group = [c for c in group if c.__flags__ & _HEAPTYPE]  # static types: 0
+            group = [c for c in group if _tp_flags(c) & _HEAPTYPE]  # static types: 0
             if not group:
                 return 0
         elif kind == _CODE or kind == _FRAME:
@@ -1346,13 +1439,20 @@ class Asizer:
     def _rule_flat(self, o, info):
         try:
             s = info.rule.flat(o, self._claim)
-            if type(s) is not int or s < 0:
-                raise ValueError(f"rule returned {s!r}")
-            return s
         except _SAFE_CATCH as exc:
             self._skipped[(info.name, f"rule flat raised {type(exc).__name__}")] += 1
             self._missed += 1
             return self._flat_one(o, info)
+        if type(s) is int and s >= 0 and (s <= _CHEAP_MAX or s <= _max_flat()):
+            return s
+        self._untrusted(info.name, s, "rule returned")
+        return self._flat_one(o, info)
+
+    def _untrusted(self, name, value, what="__sizeof__ returned"):
+        """Count an object whose size was not trusted (shown by :meth:`print_summary`)."""
+        self._missed += 1
+        self._untrusted_count += 1
+        self._skipped[(name, f"sizeof not trusted: {what} {_describe(value)}")] += 1
 
     def _claim(self, key) -> bool:
         if key in self._claimed:
@@ -1387,6 +1487,7 @@ class Asizer:
         if extra:
             self._seen -= extra
         ctx.types.clear()
+        ctx.alive.clear()
         ctx.names.clear()
         ctx.slots.clear()
 
@@ -1486,7 +1587,7 @@ class Asizer:
                     return leaf(obj.flat + (self._walk(ctx, vals, depth + 1, False) if vals else 0), obj.flat, name)
                 stack.append([name, obj.flat, obj.kids, [], 0, depth, None])
                 return None
-            info = ctx.types.get(type(obj)) or self._info(ctx, type(obj))
+            info = ctx.types.get(id(type(obj))) or self._info(ctx, type(obj))
             if depth >= detail or info.kind == _ATOM or not self._enabled(info):
                 size = self._walk(ctx, (obj,), depth0=depth)
                 return leaf(size, self._root_flat, name)
@@ -1555,7 +1656,7 @@ class Asizer:
         pending.difference_update(seen)
         pending.difference_update(ctx.ignore)
         pending.discard(id(_SHARED))
-        if _Part in set(map(type, objs)):
+        if any(map(is_, map(type, objs), repeat(_Part))):
             for r in objs:
                 if type(r) is _Part:
                     pending.discard(id(r))
@@ -1577,13 +1678,14 @@ class Asizer:
         after the other (one bulk walk where the engine can keep that order)."""
         objs = kids.objs
         n = len(objs)
-        tps = set(map(type, objs))
-        if _Part not in tps and self._align == 1 and not self._stats and n > 8:
+        tps = _unique_types(objs)
+        if id(_Part) not in tps and self._align == 1 and not self._stats and n > 8:
             # atoms (numbers, strings) reach nothing: their size is their flat size
-            atoms = [tp for tp in tps if (ctx.types.get(tp) or self._info(ctx, tp)).kind == _ATOM]
+            atoms = [tid for tid, tp in tps.items()
+                     if (ctx.types.get(tid) or self._info(ctx, tp)).kind == _ATOM]
             if atoms:
                 return self._sibling_sizes_atoms(ctx, kids, depth, pending, frozenset(atoms))
-        if _Part not in tps:
+        if id(_Part) not in tps:
             if len(pending) == n:  # all distinct and to be counted: the common case
                 claim, where = objs, None
             else:
@@ -1629,7 +1731,7 @@ class Asizer:
         nothing, so no sibling can reach through them); the others by the bulk walk."""
         objs = kids.objs
         n = len(objs)
-        is_atom = list(map(atoms.__contains__, map(type, objs)))
+        is_atom = list(map(atoms.__contains__, map(id, map(type, objs))))  # atoms: type ids
         out_s, out_f = [0] * n, [0] * n
         ids = list(map(id, objs))
         first = dict(zip(reversed(list(compress(ids, is_atom))), reversed(list(compress(range(n), is_atom)))))
@@ -1637,7 +1739,7 @@ class Asizer:
         where = list(map(first.__getitem__, claim))
         size_of = {}
         for tp, group in _group_by_type(list(map(objs.__getitem__, where))):
-            info = ctx.types.get(tp) or self._info(ctx, tp)
+            info = ctx.types.get(id(tp)) or self._info(ctx, tp)
             sizes = self._flat_sizes(group, info)
             if info.fn is _INT_SIZEOF:
                 sizes = [s + _INT_FIX if s == _INT_ONE_DIGIT else s for s in sizes]
@@ -1764,20 +1866,20 @@ class Asizer:
         its children's sizes is its size."""
         objs = kids.objs
         todo = set()
-        for tp in set(map(type, objs)):
+        for tp in _unique_types(objs).values():
             if tp is _Part:
                 continue
-            info = ctx.types.get(tp) or self._info(ctx, tp)
+            info = ctx.types.get(id(tp)) or self._info(ctx, tp)
             if info.tree is not None or (info.kind in (_INST, _DICT) and info.managed):
                 todo.add(tp)
         if not todo:
             return flats
         flats = list(flats)
-        plain = {tp for tp in todo if ctx.types[tp].tree is None}  # instances: '__dict__' only
+        plain = {tp for tp in todo if ctx.types[id(tp)].tree is None}  # instances: '__dict__' only
         for tp in plain:
             idx = [k for k, o in enumerate(objs) if type(o) is tp and flats[k]]
             group = [objs[k] for k in idx]
-            info = ctx.types[tp]
+            info = ctx.types[id(tp)]
             if info.state is None and _layout.SUPPORTED and _layout.PRE_313:
                 info.state = _layout.values_state(tp) or ()
             hidden, _ = _layout.instances_hidden_each(group, tp, info.state or None)
@@ -1792,7 +1894,7 @@ class Asizer:
     def _kids_of(self, ctx, obj):
         if type(obj) is _Part:
             return obj.kids
-        info = ctx.types.get(type(obj)) or self._info(ctx, type(obj))
+        info = ctx.types.get(id(type(obj))) or self._info(ctx, type(obj))
         if info.kind == _ATOM or not self._enabled(info):
             return _Kids([])
         return _tree_refs(self, obj, info, ctx)
@@ -1808,7 +1910,7 @@ class Asizer:
         if type(obj) is _Part:
             return bool(obj.kids)
         tp = type(obj)
-        info = ctx.types.get(tp) or self._info(ctx, tp) if ctx is not None else self._classify(tp)
+        info = ctx.types.get(id(tp)) or self._info(ctx, tp) if ctx is not None else self._classify(tp)
         if info.kind in (_ATOM, _IGNORE) or not self._enabled(info):
             return False
         if tp in _EXACT_COVERED:
@@ -1839,6 +1941,7 @@ class Asizer:
         self._out(stream, f"{ind}{self._seen_count:6d} objects seen")
         self._out(stream, f"{ind}{self.ranked:6d} objects ranked")
         self._out(stream, f"{ind}{self._missed:6d} objects missed")
+        self._out(stream, f"{ind}{self._untrusted_count:6d} objects with sizeof not trusted")
         self._out(stream, f"{ind}{self._duplicate:6d} duplicates")
         self._out(stream, f"{ind}{self._depth:6d} deepest level")
         for tname, why, n in self.skipped:
@@ -1930,31 +2033,40 @@ def _code_refs(co):
     return out
 
 
+def _unique_types(objs) -> dict:
+    """``{id(type): type}`` of the types of ``objs``: types are told apart by id, so a
+    metaclass's ``__hash__``/``__eq__`` is never called."""
+    tps = list(map(type, objs))
+    return dict(zip(map(id, tps), tps))
+
+
 def _group_by_type(objs):
     """``[(type, [objs...])]`` with the work done in C where possible."""
     if len(objs) == 1:
         return ((type(objs[0]), objs),)
+    # types are told apart by id: a metaclass's __hash__/__eq__ is never called
     tps = list(map(type, objs))
-    uniq = set(tps)
+    uniq = dict(zip(map(id, tps), tps))
     if len(uniq) == 1:
         return ((tps[0], objs),)
     if len(uniq) <= 6:
-        return [(tp, list(compress(objs, map(is_, tps, repeat(tp))))) for tp in uniq]
+        return [(tp, list(compress(objs, map(is_, tps, repeat(tp))))) for tp in uniq.values()]
     # many types: split off the most common ones in C, loop over the rest only
+    ids = list(map(id, tps))
     counts: dict = {}
-    _count_elements(counts, tps)
+    _count_elements(counts, ids)
     big = sorted(counts, key=counts.__getitem__, reverse=True)[:4]
-    out = [(tp, list(compress(objs, map(is_, tps, repeat(tp))))) for tp in big]
+    out = [(uniq[i], list(compress(objs, map(is_, tps, repeat(uniq[i]))))) for i in big]
     isbig = frozenset(big).__contains__
-    keep = list(map(not_, map(isbig, tps)))
+    keep = list(map(not_, map(isbig, ids)))
     groups = {}
-    for o, tp in zip(compress(objs, keep), compress(tps, keep)):
-        g = groups.get(tp)
+    for o, i in zip(compress(objs, keep), compress(ids, keep)):
+        g = groups.get(i)
         if g is None:
-            groups[tp] = [o]
+            groups[i] = (uniq[i], [o])
         else:
-            g.append(o)
-    out.extend(groups.items())
+            g[1].append(o)
+    out.extend(groups.values())
     return out
 
 
@@ -2006,9 +2118,9 @@ def _round_split(size, extra, info, mask):
 def _slot_names(tp, ctx=None):
     """``[(name, member_descriptor)]`` of the ``__slots__`` along the MRO."""
     if ctx is not None:
-        cached = ctx.slots.get(tp)
-        if cached is None:
-            cached = ctx.slots[tp] = _slot_names(tp)
+        cached = ctx.slots.get(id(tp))
+        if cached is None:  # keyed by id: the type is in ctx.alive (a heap type)
+            cached = ctx.slots[id(tp)] = _slot_names(tp)
         return cached
     out = []
     try:
@@ -2506,15 +2618,15 @@ def basicsize(obj, **opts):
     """Basic size of ``obj``'s type including the GC header and managed pre-header."""
     _sizer({k: v for k, v in opts.items() if k not in ("save",)})
     tp = type(obj)
-    return tp.__basicsize__ + _layout.preheader_size(tp)
+    return _tp_basicsize(tp) + _layout.preheader_size(tp)
 
 
 def itemsize(obj, **opts):
     """Size of one item of ``obj`` (pointer size for list/set/dict-like out-of-line tables)."""
     _sizer({k: v for k, v in opts.items() if k not in ("save",)})
     tp = type(obj)
-    if tp.__itemsize__:
-        return tp.__itemsize__
+    if _tp_itemsize(tp):
+        return _tp_itemsize(tp)
     if issubclass(tp, (list, dict, set, frozenset)):
         return _PTR
     if issubclass(tp, (bytearray,)):
@@ -2523,7 +2635,7 @@ def itemsize(obj, **opts):
         import array as _array
 
         if issubclass(tp, _array.array):
-            return obj.itemsize
+            return _array.array.itemsize.__get__(obj)
     except ImportError:  # pragma: no cover
         pass
     return 0
@@ -2541,14 +2653,20 @@ def leng(obj, **opts):
             return None
         if issubclass(tp, int):
             return max(1, (abs(int(obj)).bit_length() + 29) // 30)
+        # lengths are read by the C-level __len__ of the builtin base: a subclass's
+        # __len__ may return anything (sys.maxsize) or raise
         if issubclass(tp, str):
-            return len(obj) + 1
-        if issubclass(tp, (list, set, frozenset, bytearray, dict)):
-            basic = tp.__basicsize__ + _layout.preheader_size(tp)
-            isz = itemsize(obj) or 1
-            return max(len(obj), (flatsize(obj) - basic) // isz) if not issubclass(tp, dict) else len(obj)
-        if tp.__itemsize__:
-            return len(obj)
+            return str.__len__(obj) + 1
+        for base in (list, set, frozenset, bytearray, dict):
+            if issubclass(tp, base):
+                n = base.__len__(obj)
+                if base is dict:
+                    return n
+                basic = _tp_basicsize(tp) + _layout.preheader_size(tp)
+                isz = itemsize(obj) or 1
+                return max(n, (flatsize(obj) - basic) // isz)
+        if _tp_itemsize(tp):  # variable-size objects: their ob_size, from the layout
+            return max(0, (object.__sizeof__(obj) - _tp_basicsize(tp)) // _tp_itemsize(tp))
     except _SAFE_CATCH:
         return None
     return None

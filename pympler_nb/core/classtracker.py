@@ -106,12 +106,23 @@ def _check_name(name: Any) -> None:
         raise TypeError(f"name={name!r}: use a str, or None for the default name")
 
 
+_WEAKREFOFFSET = type.__dict__["__weakrefoffset__"].__get__
+
+
+def _type_repr_method(tp: type) -> Any:
+    """``tp.__repr__``, found without running a metaclass's code (None if that fails)."""
+    try:
+        return _layout.type_lookup(tp, "__repr__")
+    except Exception:  # noqa: BLE001
+        return None
+
+
 def _weakrefable(tp: type) -> bool:
-    return bool(getattr(tp, "__weakrefoffset__", 0))
+    return bool(_WEAKREFOFFSET(tp))  # type's own getter: no metaclass code runs
 
 
 def _not_weakrefable(tp: type) -> TypeError:
-    qual = getattr(tp, "__qualname__", repr(tp))
+    qual = type.__dict__["__qualname__"].__get__(tp)
     return TypeError(
         f"cannot track instances of {qual!r}: they cannot be weakly referenced "
         f"(its __slots__ has no '__weakref__'). Fix: add '__weakref__' to "
@@ -196,11 +207,7 @@ def _capture_trace() -> list[tuple]:
 
 def _type_name(tp: type) -> str:
     """``module.qualname`` of a class (just ``qualname`` for builtins), as ``object.__repr__`` shows it."""
-    qual = getattr(tp, "__qualname__", None) or getattr(tp, "__name__", "?")
-    mod = getattr(tp, "__module__", None)
-    if not isinstance(mod, str) or mod == "builtins":
-        return str(qual)
-    return f"{mod}.{qual}"
+    return _asizeof._typename(tp)  # read by type's own getters: no metaclass code runs
 
 
 class TrackedObject:
@@ -595,7 +602,7 @@ class ClassTracker:
         self._keepalive: list[Any] = []
         self._observers: dict[type, _Observer] = {}
         self._observer_of: dict[type, _Observer | None] = {}
-        self._type_info: dict[type, tuple[int, str]] = {}  # basic size, type name
+        self._type_info: dict[int, tuple[type, int, str]] = {}  # id -> type, basic size, name
         self._periodic_thread: PeriodicThread | None = None
         self._tree_bytes = 0  # bytes of the Asized trees stored in the records
         self._stream = stream
@@ -635,12 +642,13 @@ class ClassTracker:
     # -- tracking ------------------------------------------------------------------
     def _info(self, tp: type, instance: Any) -> tuple[int, str]:
         """Basic size and name of ``tp`` (cached: instances share one name string)."""
-        info = self._type_info.get(tp)
-        if info is None:
+        # keyed by id (a metaclass's __hash__/__eq__ may raise); the entry holds the type
+        info = self._type_info.get(id(tp))
+        if info is None or info[0] is not tp:
             if len(self._type_info) > 4096:  # bound the cache (it holds the classes)
                 self._type_info.clear()
-            info = self._type_info[tp] = (_asizeof.basicsize(instance), _type_name(tp))
-        return info
+            info = self._type_info[id(tp)] = (tp, _asizeof.basicsize(instance), _type_name(tp))
+        return info[1:]
 
     def _observer_for(self, tp: type) -> _Observer | None:
         """The active observer of the most specialised tracked class in ``tp``'s MRO."""
@@ -718,14 +726,14 @@ class ClassTracker:
         level = _check_level(resolution_level)
         tp = type(instance)
         if not _weakrefable(tp) and not keep:
-            if tp in (int, str, list, dict, tuple, float, bytes, bool, type(None)):
+            if any(tp is b for b in (int, str, list, dict, tuple, float, bytes, bool, type(None))):
                 raise TypeError(
                     f"cannot track a {tp.__name__} object: built-in {tp.__name__} objects cannot be "
                     "weakly referenced. Fix: track an object that holds it, or pass keep=True"
                 )
             raise _not_weakrefable(tp)
         if name is None:
-            name = getattr(tp, "__name__", "object")
+            name = type.__dict__["__name__"].__get__(tp)  # no metaclass code runs
         self._track(instance, name, level, keep, trace)
 
     def track_class(self, cls: type, name: str | None = None, resolution_level: int = 0,
@@ -993,13 +1001,13 @@ class ClassTracker:
                     snapshot.asizeof_total -= snapshot.overhead
             self.snapshots.append(snapshot)
         # user __repr__ code runs outside the lock; object.__repr__ texts are made when read
-        plain: dict[type, tuple[bool, str]] = {}
+        plain: dict[int, tuple[bool, str]] = {}  # by id(type): objs keep the types alive
         default_repr = object.__repr__
         for tobj, obj in zip(tobjs, objs):
             tp = type(obj)
-            kind = plain.get(tp)
+            kind = plain.get(id(tp))
             if kind is None:
-                kind = plain[tp] = (getattr(tp, "__repr__", None) is default_repr, self._info(tp, obj)[1])
+                kind = plain[id(tp)] = (_type_repr_method(tp) is default_repr, self._info(tp, obj)[1])
             tobj._repr = None if kind[0] else safe_repr(obj, _REPR_CLIP)
             tobj.type = kind[1]
         objs = None
@@ -1058,15 +1066,15 @@ def _bulk_ok(sizer: _asizeof.Asizer, ctx: Any, objs: list, levels: list) -> bool
     tree is then the instance, its ``__dict__`` and its ``__class__``)."""
     if not objs or max(levels) > 1 or sizer._code:
         return False
-    plain: dict[type, bool] = {}
+    plain: dict[int, bool] = {}  # by id(type): objs keep the types alive
     has_values = _layout.has_values
     for obj, level in zip(objs, levels):
         if level:
             tp = type(obj)
-            ok = plain.get(tp)
+            ok = plain.get(id(tp))
             if ok is None:
-                info = ctx.types.get(tp) or sizer._info(ctx, tp)
-                ok = plain[tp] = (info.kind == _asizeof._INST and not _asizeof._slot_names(tp, ctx)
+                info = sizer._info(ctx, tp)
+                ok = plain[id(tp)] = (info.kind == _asizeof._INST and not _asizeof._slot_names(tp, ctx)
                                   and has_values(None, tp))
             if not ok or not has_values(obj, tp, True):
                 return False

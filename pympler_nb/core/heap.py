@@ -557,7 +557,7 @@ def _groups(objs: list, tys: list, rcs: list | None = None) -> list:
         return []
     try:
         order = list(dict.fromkeys(tys))
-    except TypeError:  # a metaclass made a class unhashable: stand-ins for those
+    except Exception:  # noqa: BLE001 - a metaclass made a class unhashable (or its __hash__ raises): stand-ins
         tys = _hashable_types(tys)
         order = list(dict.fromkeys(tys))
     if len(order) == 1:
@@ -710,7 +710,7 @@ def _via_labels(holder, tp, index: dict, cache: dict) -> dict:
             items = []
         for k, v in items:
             if id(v) not in out:
-                out[id(v)] = "[%s]" % safe_repr(k, 30) if type(k) in (str, int) else \
+                out[id(v)] = "[%s]" % safe_repr(k, 30) if type(k) is str or type(k) is int else \
                     "[<%s>]" % type(k).__name__
             out.setdefault(id(k), "<key>")
         return out
@@ -779,7 +779,7 @@ def _chunk_edges(chunk: list, tp, index: dict, indeg: dict | None, via: _ViaLabe
     collector does not see."""
     is_dict = issubclass(tp, dict)
     is_code = tp is _CodeType
-    gc_type = bool(tp.__flags__ & _HAVE_GC)
+    gc_type = bool(_layout.type_flags(tp) & _HAVE_GC)
     if not (gc_type or is_dict or is_code or rule_refs is not None):
         return None
     labels = None

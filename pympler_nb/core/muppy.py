@@ -49,8 +49,10 @@ from itertools import accumulate, chain, compress, count, filterfalse, repeat
 from operator import add, attrgetter, eq, not_, or_
 from typing import Any
 
+from . import _layout
 from ._layout import _count_elements
 from ._thirdparty import hidden_referents, hidden_refs_rules
+from .asizeof import _layout_size, _plausible_sizes
 
 __all__ = [
     "get_objects",
@@ -87,7 +89,7 @@ _code_parts = attrgetter(
 
 class _TypeKey:
     """A hashable stand-in for a type whose metaclass makes it unhashable
-    (``__eq__`` without ``__hash__``); compared by identity."""
+    (``__eq__`` without ``__hash__``, or a ``__hash__`` that raises); compared by identity."""
 
     __slots__ = ("type",)
 
@@ -110,7 +112,7 @@ def _hashable_types(tys: list) -> list:
     for t in tys:
         try:
             hash(t)
-        except TypeError:
+        except Exception:  # noqa: BLE001 - unhashable, or a metaclass __hash__ that raises
             key = keys.get(id(t))
             if key is None:
                 key = keys[id(t)] = _TypeKey(t)
@@ -123,7 +125,7 @@ def _type_set(tys: list) -> tuple[set, list]:
     """``(set(tys), tys)``; unhashable types replaced by stand-ins where needed."""
     try:
         return set(tys), tys
-    except TypeError:
+    except Exception:  # noqa: BLE001 - a metaclass's __hash__/__eq__ raised
         tys = _hashable_types(tys)
         return set(tys), tys
 
@@ -302,7 +304,7 @@ def _type_codes(tys: list, tset: set, frequent: list | tuple = (),
     for t in tset:
         real = _real(t)
         bits = _RULE_KIND if rules and t in rules else 0
-        if real.__flags__ & _HAVE_GC:
+        if _layout.type_flags(real) & _HAVE_GC:
             bits |= _GC_KIND
         if issubclass(real, dict):
             bits |= _DICT_KIND
@@ -510,7 +512,7 @@ def _tracked_part(skip: dict[int, Any] | None, include_frames: bool,
         try:
             for t in set(map(type, skip.values())) & ttypes:
                 flags[t] = flags.get(t, 0) | _SKIPPABLE
-        except TypeError:  # an unhashable class: test every object
+        except Exception:  # noqa: BLE001 - an unhashable class (or its __hash__ raises): test every object
             test_all = True
     rules = _rules_of(ttypes)
     del ttypes
@@ -718,17 +720,19 @@ def _as_list(objects: Iterable, name: str = "objects") -> list:
 
 
 def _safe_size(obj: object) -> int:
-    """``sys.getsizeof(obj)``; the type's basic size if ``__sizeof__`` fails."""
+    """``sys.getsizeof(obj)``; the object's layout size if ``__sizeof__`` fails or
+    returns a size no object of this process can have (``10**15``)."""
     try:
-        return _getsizeof(obj)
+        return _plausible_sizes([obj], [_getsizeof(obj)])[0]
     except Exception:  # noqa: BLE001 - a broken __sizeof__ must not stop a heap walk
-        return type(obj).__basicsize__
+        return _layout_size(obj)
 
 
 def _sizes(objects: list) -> list[int]:
-    """Flat sizes of ``objects`` (bulk ``sys.getsizeof``, per-object on failure)."""
+    """Flat sizes of ``objects`` (bulk ``sys.getsizeof``, per-object on failure),
+    checked by ``asizeof._plausible_sizes``."""
     try:
-        return list(map(_getsizeof, objects))
+        return _plausible_sizes(objects, list(map(_getsizeof, objects)))
     except Exception:  # noqa: BLE001
         return [_safe_size(o) for o in objects]
 
@@ -736,7 +740,8 @@ def _sizes(objects: list) -> list[int]:
 def get_size(objects: Iterable) -> int:
     """Total flat size (``sys.getsizeof``) of ``objects``, in bytes.
 
-    An object whose ``__sizeof__`` fails counts with its type's basic size.
+    An object whose ``__sizeof__`` fails (or returns a size no object of this process
+    can have) counts with its layout size (basic size, items and headers).
 
     >>> get_size([[], ()]) == sys.getsizeof([]) + sys.getsizeof(())
     True
@@ -809,7 +814,7 @@ def filter(objects: Iterable, Type: type | tuple | None = None,  # noqa: A001 - 
         raise TypeError("Type must be a type or a tuple of types, got %r" % (Type,))
     objs = _as_list(objects)
     if Type is not None:
-        objs = [o for o in objs if isinstance(o, Type)]
+        objs = [o for o in objs if issubclass(type(o), Type)]  # type(): __class__ may lie
     if min > -1 or max > -1:
         sizes = _sizes(objs)
         if min > -1:
@@ -871,7 +876,7 @@ def _direct_referents(objs: list) -> list:
     rules = _rules_of(tset)
     if rules:
         found.extend(_hidden(_ruled(objs, tys, rules), rules))
-    dicts = [o for o in objs if isinstance(o, dict)]
+    dicts = [o for o in objs if issubclass(type(o), dict)]  # type(): __class__ may lie
     if dicts:
         found.extend(_dict_key_list(dicts))
     codes = [o for o in objs if type(o) is _CodeType]

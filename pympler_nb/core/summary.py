@@ -39,6 +39,7 @@ from operator import attrgetter, is_, not_
 from typing import Any
 
 from ._format import pp
+from . import _layout
 from ._layout import _count_elements
 from .muppy import (
     _frequent_types,
@@ -172,7 +173,7 @@ def _level1(t: type) -> Callable[[Any], str] | None:
     """The verbosity-1 function for objects of type ``t``, or None for the type text."""
     try:
         reps = representations.get(t)
-    except TypeError:  # an unhashable class cannot be a key of representations
+    except Exception:  # noqa: BLE001 - an unhashable class (or __hash__ raises) cannot be a key of representations
         return None
     if not reps:
         return None
@@ -210,7 +211,7 @@ def type_repr(obj: object, verbosity: int = 1) -> str:
     t = type(obj)
     try:
         reps = representations.get(t)
-    except TypeError:  # an unhashable class
+    except Exception:  # noqa: BLE001 - an unhashable class (or __hash__ raises)
         reps = None
     if verbosity == 0 or not reps:
         return _type_text(t)
@@ -293,7 +294,7 @@ def _python_sizeof(t: type) -> Callable[[Any], int] | None:
     rule ``asizeof`` follows), plus the object's pre-header.
     """
     from . import _layout
-    from .asizeof import _C_DESCRIPTORS, _CYTHON_FUNCTIONS, _c_sizeof, _own_sizeof
+    from .asizeof import _C_DESCRIPTORS, _CYTHON_FUNCTIONS, _c_sizeof, _own_sizeof, _plausible_sizes
 
     try:
         mro = type.__dict__["__mro__"].__get__(t)
@@ -316,9 +317,9 @@ def _python_sizeof(t: type) -> Callable[[Any], int] | None:
 
     def size(obj: Any) -> int:
         try:
-            return fn(obj) + pre
+            return _plausible_sizes([obj], [fn(obj) + pre])[0]
         except Exception:  # noqa: BLE001 - never fail a heap walk
-            return t.__basicsize__ + pre
+            return _layout.type_basicsize(t) + pre
 
     return size
 
@@ -391,9 +392,10 @@ def _tabulate(objects: list, tys: list | None = None,
     try:
         try:
             part = _tabulate_bulk(objects, tys, {}, codes, frequent)
-        except TypeError:
-            # a class whose metaclass defines __eq__ without __hash__ cannot be a
-            # dict key: retry with hashable stand-ins for such types
+        except Exception:  # noqa: BLE001
+            # a class whose metaclass defines __eq__ without __hash__ (or a __hash__
+            # or __eq__ that raises) cannot be a dict key: retry with hashable
+            # stand-ins for such types
             part = _tabulate_bulk(objects, _hashable_types(tys), {})
         for key, (n, size) in part.items():
             _add(table, key, n, size)
@@ -508,7 +510,7 @@ def _key_function() -> Callable[[object], str]:
         t = type(obj)
         try:
             text = cache.get(t, 0)
-        except TypeError:  # an unhashable class
+        except Exception:  # noqa: BLE001 - an unhashable class (or __hash__ raises)
             return _type_text(t)
         if text == 0:
             text = None if _level1(t) is not None else _type_text(t)

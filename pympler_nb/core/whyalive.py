@@ -58,7 +58,7 @@ import re
 import sys
 import types
 
-from ._format import format_size, one_line, safe_repr
+from ._format import format_size, one_line, safe_repr, type_name
 from ._thirdparty import hidden_referents, hidden_refs_rules
 from ._graphwalk import (
     CO_OPTIMIZED,
@@ -891,7 +891,7 @@ class _Built:
 
 
 def _node(obj) -> GraphNode:
-    return GraphNode(id=id(obj), type=type(obj).__name__, size=flat_size(obj),
+    return GraphNode(id=id(obj), type=type_name(obj), size=flat_size(obj),
                      repr=node_repr(obj, clip=80))
 
 
@@ -911,7 +911,7 @@ def _label(raw: _Raw, objs, roots: _Roots, labeller):
         hop = edge_hops(objs[holder_id], {child_id}, labeller).get(child_id)
         hops.append(hop if hop is not None else Hop("ref", None, ""))
     _name_definition_hops(hops, ids, objs)
-    types_after = [type(objs[i]).__name__ for i in ids[1:]]
+    types_after = [type_name(objs[i]) for i in ids[1:]]
     skip = 0
     if raw.kind == "frame":
         fr = raw.frame_root
@@ -1369,7 +1369,7 @@ def _bigger_note(i, root_text, skip, hops, node_ids, objs, module_root=False) ->
     if child is None:
         return ""
     what = render_path(root_text, hops[skip + 1:i + 1]) if i >= skip else root_text
-    tname = type(child).__name__
+    tname = type_name(child)
     below = objs.get(node_ids[i + 2]) if i + 2 < len(node_ids) else None
     if type(child) is types.MethodType:
         return (f"removes the bound method {what} (unregisters that callback); "
@@ -1406,13 +1406,13 @@ def _no_safe_action(root_text, skip, hops, node_ids, objs) -> str:
                     f"value inside the function instead")
         holder = objs.get(node_ids[i])
         if issubclass(type(holder), (functools.partial, functools.partialmethod)) and hop.kind == "attr":
-            kind = f"functools.{type(holder).__name__}"
+            kind = f"functools.{type_name(holder)}"
             return (f"no safe action: it is bound in the {kind} {where} (.{hop.name}), "
                     f"which cannot be changed; build a new one without it")
         if i >= 1 and issubclass(type(objs.get(node_ids[i - 1])), (functools.partial, functools.partialmethod)) and \
                 hops[i - 1].kind == "attr" and hops[i - 1].name in ("args", "keywords"):
             part = render_path(root_text, hops[skip + 1:i - 1]) if i - 1 > skip else root_text
-            kind = f"functools.{type(objs.get(node_ids[i - 1])).__name__}"
+            kind = f"functools.{type_name(objs.get(node_ids[i - 1]))}"
             return (f"no safe action: it is an argument bound in the {kind} {part} "
                     f"({hops[i - 1].name}{hop.text}); build a new one without it")
         if type(holder) is types.MethodType and hop.name == "__self__":
@@ -1424,14 +1424,14 @@ def _no_safe_action(root_text, skip, hops, node_ids, objs) -> str:
         owner = objs.get(node_ids[inside - 1] if hops[inside].kind == "key" else node_ids[inside])
         what = render_path(root_text, hops[skip + 1:inside - (1 if hops[inside].kind == "key" else 0)]) \
             if inside > skip + 1 else root_text
-        name = type(owner).__name__ if not isinstance(owner, type) else "class"
+        name = type_name(owner) if not isinstance(owner, type) else "class"
         return (f"no safe action: it is part of the private state of the {name} {what}, which "
                 f"changing would break; release {what} itself, or use that library's own API")
     for i in range(n - 1, skip, -1):  # the nearest function, method or partial above it
         obj = objs.get(node_ids[i])
         if obj is not None and _is_code(obj) and not isinstance(obj, type):
             what = render_path(root_text, hops[skip + 1:i]) if i > skip + 1 else root_text
-            return (f"no safe action: it is held by the {type(obj).__name__} {what}, which pympler_nb "
+            return (f"no safe action: it is held by the {type_name(obj)} {what}, which pympler_nb "
                     f"will not delete or rebind; change the code that stores it there")
     for i in range(n - 1, skip, -1):
         obj = objs.get(node_ids[i])
@@ -1780,7 +1780,7 @@ def why_alive(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: in
             node = node_cache.get(nid)
             if node is None:
                 if nid == tid:  # its repr comes last: a repr (pandas') may fill caches
-                    node = GraphNode(id=nid, type=type(obj).__name__, size=target_size, repr="")
+                    node = GraphNode(id=nid, type=type_name(obj), size=target_size, repr="")
                 elif nid in objs:
                     node = _node(objs[nid])
                 elif r.kind == "frame" and nid == r.frame_root.frame_id:
@@ -1822,7 +1822,7 @@ def why_alive(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: in
         if any(p.action.text == b.action.text for p in plan):
             continue
         plan.append(b)
-    target_type = type(obj).__name__
+    target_type = type_name(obj)
     hidden = max(0, target_ext - found_refs)
     # seeds (objects just below the cut references) for the releasable computation
     seed_ids = {sid for b in chosen for sid in b.seeds}

@@ -15,7 +15,7 @@ from __future__ import annotations
 import anywidget
 import traitlets as t
 
-from ..core._format import clip_text, format_size
+from ..core._format import clip_text, format_size, text_safe
 from ..graphs import GraphView, as_model, to_dot
 from . import _static
 from ._static import WIDGET_VIEW_MIME, EsmBundle, answer_bundle_request, read_bundle
@@ -39,10 +39,10 @@ def dot_node_name(node) -> str:
 def _node_json(node, label_clip: int, repr_clip: int) -> dict:
     return {
         "id": dot_node_name(node),
-        "type": node.type,
+        "type": text_safe(node.type),
         "size": int(node.size),
-        "repr": clip_text(node.repr, repr_clip),
-        "label": clip_text(node.repr, label_clip),
+        "repr": text_safe(clip_text(node.repr, repr_clip)),
+        "label": text_safe(clip_text(node.repr, label_clip)),
         "kind": node.kind,
         "count": int(node.count),
         "root": bool(node.root),
@@ -91,7 +91,7 @@ class RefGraph(anywidget.AnyWidget):
         options["label_clip"] = label_clip
         dot = to_dot(model, **options)
         nodes = [_node_json(n, label_clip, repr_clip) for n in model.nodes]
-        super().__init__(dot=dot, nodes=nodes, title=title)
+        super().__init__(dot=text_safe(dot), nodes=nodes, title=text_safe(title))
         self._model = model
         self._options = options
         self._static = self._static_bundle()
@@ -142,7 +142,7 @@ class RefGraph(anywidget.AnyWidget):
         if not _static.interactive_frontend():
             data.pop(WIDGET_VIEW_MIME, None)
         try:
-            data["text/plain"] = self._text()
+            data["text/plain"] = text_safe(self._text())
         except Exception as exc:  # noqa: BLE001 - display must never crash the front end
             data["text/plain"] = f"{object.__repr__(self)} (no text view: {type(exc).__name__})"
         data.update(self._static)

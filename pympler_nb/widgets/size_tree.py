@@ -51,7 +51,7 @@ import anywidget
 import traitlets as t
 
 from ..core import asizeof as _asizeof
-from ..core._format import clip_text, format_size
+from ..core._format import clip_text, format_size, text_safe
 from . import _static
 from ._static import WIDGET_VIEW_MIME, EsmBundle, answer_bundle_request, read_bundle
 
@@ -99,8 +99,8 @@ class NodeInfo:
 
     def to_json(self) -> dict:
         """The node as the browser receives it."""
-        return {"id": self.id, "name": self.name, "type": self.type, "size": self.size,
-                "flat": self.flat, "has_children": self.has_children}
+        return {"id": text_safe(self.id), "name": text_safe(self.name), "type": text_safe(self.type),
+                "size": int(self.size), "flat": int(self.flat), "has_children": bool(self.has_children)}
 
 
 class NodeGone(LookupError):
@@ -423,7 +423,7 @@ class _TreeRows:
                 continue
             kind = f" ({node.type})" if node.type else ""
             lines.append(f"{indent}{node.name}{kind}  {format_size(node.size)}  {_share(node.size, psize)}")
-        return "\n".join(lines)
+        return text_safe("\n".join(lines))
 
     def _html(self) -> str:
         esc = html.escape
@@ -438,7 +438,7 @@ class _TreeRows:
                         f"<td style='text-align:right' title='{node.size} bytes'>{esc(format_size(node.size))}</td>"
                         f"<td style='text-align:right'>{_share(node.size, psize)}</td></tr>")
         title = f"<p><strong>{esc(self.title)}</strong></p>" if self.title else ""
-        return ("<div class='pympler-nb-tree-static tex2jax_ignore'>" + title +
+        return text_safe("<div class='pympler-nb-tree-static tex2jax_ignore'>" + title +
                 "<table><thead><tr><th style='text-align:left'>name</th><th style='text-align:left'>type</th>"
                 "<th>size</th><th>share of parent</th></tr></thead><tbody>" + "".join(rows) +
                 "</tbody></table></div>")
@@ -528,7 +528,7 @@ class SizeTree(_TreeRows, anywidget.AnyWidget):
                             f"for objects use SizeTree.from_objects([obj, ...])")
         roots = list(source.roots())
         super().__init__(roots=[n.to_json() for n in roots], total=sum(max(0, n.size) for n in roots),
-                         title=title, page_size=page_size, **kwargs)
+                         title=text_safe(title), page_size=page_size, **kwargs)
         self._source: TreeSource | None = source
         self._root_nodes = roots
         self._shipped: dict[str, NodeInfo] = {n.id: n for n in roots}
