@@ -401,7 +401,8 @@ def test_heap_and_retained_count_an_object_column(shell, shown):
     # %heap: the strings held only by the column's array are on the heap, and retained
     new = shell.run_line_magic("heap", "-q --new --retained")
     rows = new.set_index("key")
-    assert int(rows.loc["str", "count"]) >= 20_000 and int(rows.loc["str", "size"]) >= strs
+    # (--new compares ids: a string may reuse the id of one freed since --setref)
+    assert int(rows.loc["str", "count"]) >= 19_900 and int(rows.loc["str", "size"]) >= strs * 0.99
     assert int(rows.loc["numpy.ndarray", "retained"]) >= strs + 20_000 * 8
     # %retained: close to asizeof (what it does not count is shared with the program)
     result, _ = run(shell, "rr = %retained --top 5 reach_df")
