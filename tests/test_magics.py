@@ -10,38 +10,13 @@ import sys
 import pandas as pd
 import pytest
 from IPython.core.error import UsageError
-from IPython.core.interactiveshell import InteractiveShell
-from IPython.utils.capture import capture_output
 
 from pympler_nb import frames
 from pympler_nb.core import asizeof
+from tests._ipython import error_of, run, texts
+
 
 MAGICS = ("memsize", "memdiff", "classtrack", "refgraph", "whyalive", "garbage")
-
-
-@pytest.fixture(scope="module")
-def shell(tmp_path_factory):
-    ip = InteractiveShell.instance()
-    ip.run_cell("%load_ext pympler_nb", store_history=True).raise_error()
-    ip.run_cell("1 + 1", store_history=True)  # the session has displayed before (formatters exist)
-    yield ip
-    ip.run_cell("%unload_ext pympler_nb", store_history=True)
-    InteractiveShell.clear_instance()
-
-
-def run(shell, src: str):
-    """Run one cell; return (ExecutionResult, captured output)."""
-    with capture_output() as cap:
-        result = shell.run_cell(src, store_history=True)
-    return result, cap
-
-
-def error_of(result):
-    return result.error_before_exec or result.error_in_exec
-
-
-def texts(cap) -> list[str]:
-    return [o.data.get("text/plain", "") for o in cap.outputs]
 
 
 # ---------------------------------------------------------------------------

@@ -8,36 +8,9 @@ import errno
 import os
 
 import pytest
-from IPython.core.error import UsageError
-from IPython.core.interactiveshell import InteractiveShell
-from IPython.utils.capture import capture_output
 
 from pympler_nb.core import _safeio, heap
-
-
-@pytest.fixture(scope="module")
-def shell():
-    ip = InteractiveShell.instance()
-    ip.run_cell("%load_ext pympler_nb", store_history=True).raise_error()
-    ip.run_cell("1 + 1", store_history=True)
-    yield ip
-    ip.run_cell("%unload_ext pympler_nb", store_history=True)
-    InteractiveShell.clear_instance()
-
-
-def run(shell, src: str):
-    with capture_output() as cap:
-        result = shell.run_cell(src, store_history=True)
-    return result, cap
-
-
-def usage_error(shell, src: str) -> str:
-    result, _ = run(shell, src)
-    err = result.error_before_exec or result.error_in_exec
-    assert isinstance(err, UsageError), (src, err)
-    text = str(err)
-    assert "\n" not in text and "Traceback" not in text, text
-    return text
+from tests._ipython import run, usage_error
 
 
 @pytest.fixture(scope="module")

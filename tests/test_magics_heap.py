@@ -10,23 +10,13 @@ import altair as alt
 import pandas as pd
 import pytest
 from IPython.core.error import UsageError
-from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 
 from pympler_nb import charts, frames, magics_heap
 from pympler_nb.core import heap
 from pympler_nb.widgets import NodeGone, SizeTree
 from pympler_nb.widgets.retained import RetainedTreeSource
-
-
-@pytest.fixture(scope="module")
-def shell():
-    ip = InteractiveShell.instance()
-    ip.run_cell("%load_ext pympler_nb", store_history=True).raise_error()
-    ip.run_cell("1 + 1", store_history=True)
-    yield ip
-    ip.run_cell("%unload_ext pympler_nb", store_history=True)
-    InteractiveShell.clear_instance()
+from tests._ipython import error_of, run
 
 
 @pytest.fixture
@@ -35,16 +25,6 @@ def shown(monkeypatch):
     out = []
     monkeypatch.setattr(magics_heap, "_show", lambda *objs: out.extend(objs))
     return out
-
-
-def run(shell, src: str):
-    with capture_output() as cap:
-        result = shell.run_cell(src, store_history=True)
-    return result, cap
-
-
-def error_of(result):
-    return result.error_before_exec or result.error_in_exec
 
 
 def session(shell):

@@ -1,0 +1,33 @@
+"""Running cells in the test IPython shell (the ``shell`` fixture in ``tests/conftest.py``)."""
+
+from __future__ import annotations
+
+from IPython.core.error import UsageError
+from IPython.utils.capture import capture_output
+
+
+def run(shell, src: str):
+    """Run one cell; return (ExecutionResult, captured output)."""
+    with capture_output() as cap:
+        result = shell.run_cell(src, store_history=True)
+    return result, cap
+
+
+def error_of(result):
+    """The cell's error (before or during execution), or None."""
+    return result.error_before_exec or result.error_in_exec
+
+
+def usage_error(shell, src: str) -> str:
+    """Run ``src``, which must fail with a one-line ``UsageError``; return its text."""
+    result, _ = run(shell, src)
+    err = error_of(result)
+    assert isinstance(err, UsageError), (src, err)
+    text = str(err)
+    assert "\n" not in text and "Traceback" not in text, text
+    return text
+
+
+def texts(cap) -> list[str]:
+    """The text/plain of every display a cell produced."""
+    return [o.data.get("text/plain", "") for o in cap.outputs]
