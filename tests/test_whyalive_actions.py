@@ -25,44 +25,19 @@ import textwrap
 import weakref
 
 import pytest
-from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 
 from pympler_nb.core._format import format_size
 from pympler_nb.core.whyalive import why_alive
+from tests.core._featstore import featstore_source
 
-FEATSTORE = '''
-import functools
-import sys
-
-import numpy as np
-import pandas as pd
-
-
-class Blob:
-    """A weak-referenceable payload of realistic size."""
-
-    def __init__(self, name="blob", n=200_000):
-        self.name = name
-        self.data = bytearray(n)
-
-    def __repr__(self):
-        return f"<Blob {self.name}>"
-
-    def on_event(self):
-        return len(self.data)
-
-
+FEATSTORE = featstore_source('''
 class Store:
     shared = None
 
     def __init__(self):
         self.frame = frame(1000)
         self.other = Blob("other")
-
-
-class Slotted:
-    __slots__ = ("payload", "other", "__weakref__")
 
 
 def frame(n):
@@ -100,10 +75,6 @@ def with_kwdefault(x, *, table=frame(300)):
     return x
 
 
-def memo_fn(x, _memo={}):
-    return _memo.setdefault(x, Blob(f"memo{x}"))
-
-
 class Tools:
     @staticmethod
     def lookup(x, table=frame(200)):
@@ -132,19 +103,9 @@ def fail_big():
 
 
 registry = []
-'''
+''', imports="import functools\nimport sys\n\nimport numpy as np\nimport pandas as pd\n", blob_size=200_000)
 
 _counter = itertools.count()
-
-
-@pytest.fixture(scope="module")
-def shell(tmp_path_factory):
-    ip = InteractiveShell.instance()
-    ip.run_cell("%load_ext pympler_nb", store_history=True).raise_error()
-    ip.run_cell("1 + 1", store_history=True)
-    yield ip
-    ip.run_cell("%unload_ext pympler_nb", store_history=True)
-    InteractiveShell.clear_instance()
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from pympler_nb.core.asizeof import flatsize
 from pympler_nb.core.whyalive import ROOT_KINDS, Chain, WhyAlive, find_chains, why_alive
+from tests.core._featstore import featstore_source
 
 _counter = itertools.count()
 
@@ -741,21 +742,7 @@ def test_notebook_kernel_output_cache_and_traceback(tmp_path):
 # holder kinds: readable labels, safe actions that run as printed
 # ---------------------------------------------------------------------------
 
-HOLDER_MODULE = '''
-import collections, functools
-
-class Blob:
-    def __init__(self, name="b", n=50_000):
-        self.name = name
-        self.data = bytearray(n)
-    def __repr__(self):
-        return f"<Blob {self.name}>"
-    def on_event(self):
-        return len(self.data)
-
-class Slotted:
-    __slots__ = ("payload", "other", "__weakref__")
-
+HOLDER_MODULE = featstore_source('''
 @functools.lru_cache(maxsize=8)
 def report(n):
     return [Blob(f"report{n}")]
@@ -776,14 +763,11 @@ def with_default(x, table=Blob("default")):
 def with_kwdefault(x, *, table=Blob("kwdefault")):
     return x
 
-def memo_fn(x, _memo={}):
-    return _memo.setdefault(x, Blob(f"memo{x}"))
-
 def counter():
     local_blob = Blob("generator local")
     yield 1
     yield 2
-'''
+''', imports="import collections, functools\n", blob_size=50_000)
 
 # (id, setup statements, target expression, check, "run"/"manual", path piece, action piece);
 # M stands for the module's name
