@@ -16,6 +16,7 @@ import pyarrow as pa
 import pytest
 
 from pympler_nb.core.asizeof import Asizer, asized, asizeof
+from tests.core.test_asized_tree import nodes_of
 
 N = 20_000
 
@@ -90,14 +91,6 @@ def _corpus():
 
 
 CORPUS = _corpus()
-
-
-def nodes_of(tree):
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        yield node
-        stack.extend(node.refs)
 
 
 @pytest.mark.parametrize("key", sorted(CORPUS))
