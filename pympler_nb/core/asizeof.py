@@ -325,17 +325,19 @@ class Asized:
     """The size of an object and, up to ``detail`` levels, of what it references.
 
     Attributes: ``size`` (deep bytes), ``flat`` (own bytes), ``refs`` (tuple of
-    :class:`Asized`), ``name`` (clipped repr or reference name). Holds no reference to
-    the sized object.
+    :class:`Asized`), ``name`` (clipped repr or reference name), ``type`` (the sized
+    object's type name, ``module.qualname``; ``None`` where the builder did not record
+    it). Holds no reference to the sized object.
     """
 
-    __slots__ = ("size", "flat", "refs", "name")
+    __slots__ = ("size", "flat", "refs", "name", "type")
 
-    def __init__(self, size, flat, refs=(), name=None):
+    def __init__(self, size, flat, refs=(), name=None, type=None):  # noqa: A002 - the attribute's name
         self.size = size
         self.flat = flat
         self.refs = tuple(refs)
         self.name = name
+        self.type = type
 
     def __str__(self):
         return 'size %d, flat %d, refs[%d], name "%s"' % (self.size, self.flat, len(self.refs), self.name)
@@ -909,6 +911,7 @@ class Asizer:
         flats = [0] * nroots
         hiddens = [0] * nroots
         owner = {}  # id -> index of the root that reached it first
+        unowned = []  # (ids, labels) of levels not in ``owner`` yet: filled when first needed
         ids = list(map(id, roots))
         frontier = list(roots)
         labels = list(range(nroots))
@@ -931,6 +934,9 @@ class Asizer:
                     common |= ignore.intersection(ids)
                     if common:
                         mask = list(map(common.__contains__, ids))
+                        for lvl_ids, lvl_labels in unowned:
+                            owner.update(zip(lvl_ids, lvl_labels))
+                        unowned.clear()
                         # met again: fine if the root that owns it comes first
                         firsts = map(owner.get, compress(ids, mask), repeat(-1))
                         if any(map(lt, compress(labels, mask), firsts)):
@@ -952,7 +958,7 @@ class Asizer:
                     firsts = order = None
                 if not frontier:
                     break
-                owner.update(zip(ids, labels))
+                unowned.append((ids, labels))
                 m = len(frontier)
                 self._duplicate += n - m
                 self._seen_count += m
