@@ -64,6 +64,7 @@ __all__ = [
     "TreeSource",
     "ObjectTreeSource",
     "AsizedTreeSource",
+    "SizedTreeSource",
     "SizeTree",
 ]
 
@@ -339,6 +340,12 @@ class ObjectTreeSource(TreeSource):
             nodes.append(NodeInfo(nid, name, _type_name(type(kid)), size, flat, _has_children(kid)))
         return nodes, total
 
+    def _count_root(self, sizer, ctx, root) -> bool:
+        """Mark ``root`` as counted before its descendants are sized (each root is sized
+        on its own); False if it counts 0 (so do its descendants)."""
+        sizer._seen.add(id(root))
+        return True
+
     def _page_sizes(self, path, levels, kids, offset, end):
         """``[(size, flat)]`` of ``kids[offset:end]``, replaying how the objects before
         them were counted (see the class notes). Uses the sizing engine's level walk."""
@@ -346,7 +353,8 @@ class ObjectTreeSource(TreeSource):
         ctx, pre = sizer._begin(())
         try:
             ignore = ctx.ignore
-            sizer._seen.add(id(path[0]))
+            if not self._count_root(sizer, ctx, path[0]):
+                return [(0, 0)] * (end - offset)
             for depth, (lkids, index) in enumerate(levels, 1):
                 pending = _preseed(sizer, lkids)
                 _walk_earlier(sizer, ctx, lkids, index, pending, depth)
@@ -366,6 +374,125 @@ class ObjectTreeSource(TreeSource):
             return out
         finally:
             sizer._end(ctx, pre)
+
+
+class SizedTreeSource(ObjectTreeSource):
+    """Live objects already sized by :func:`~pympler_nb.core.sizetree.top_sized` (as
+    ``%memsize`` does): the widget shows what was sized, and agrees with the table.
+
+    Parameters
+    ----------
+    objs : iterable
+        The root objects, in the order they were sized.
+    sized : iterable of Asized
+        ``top_sized(*objs, ...)``: one tree per object.
+    names : iterable of str, optional
+        One name per root (default: the trees' names).
+    limit, align, code, clip
+        The options the trees were sized with (used for the levels sized on demand).
+
+    Notes
+    -----
+    The roots and the levels the trees hold are shown from the trees, not sized again:
+    the same sizes, the same order (largest first), the same ``"other (K more)"`` rows.
+    Below them, nodes are sized on demand as :class:`ObjectTreeSource` does, with the
+    roots counted together as ``top_sized`` counts them (each object once, in the first
+    root that reaches it; the roots are not followed from each other), so the children
+    of a node add up to the size it showed. A tree node is found again among the live
+    children of its parent by the object's ``id()`` (``SizeNode.oid``, no reference).
+    """
+
+    def __init__(self, objs, sized, names=None, *, limit=None, align=1, code=False, clip=80):
+        objs = list(objs)
+        trees = [sized] if isinstance(sized, _asizeof.Asized) else list(sized)
+        if len(trees) != len(objs):
+            raise ValueError(f"sized must give one tree per object: {len(objs)} objects, "
+                             f"{len(trees)} trees")
+        for tree in trees:
+            if not isinstance(tree, _asizeof.Asized):
+                raise TypeError(f"sized: expected Asized trees from top_sized(...), got {type(tree).__name__}")
+        names = [tree.name for tree in trees] if names is None else list(names)
+        super().__init__([], [], limit=limit, align=align, code=code, clip=clip)  # no sizing
+        if len(names) != len(objs):
+            raise ValueError(f"names must give one name per object: {len(objs)} objects, "
+                             f"{len(names)} names")
+        self._served: dict[str, _asizeof.Asized] = {}  # node id -> tree node shown from it
+        self._served_pages: dict[str, list[NodeInfo]] = {}
+        for index, (obj, tree, name) in enumerate(zip(objs, trees, names)):
+            nid = str(index)
+            label = safe_repr(obj, clip) if name is None else clip_text(str(name), max(clip, 1) * 2)
+            tname = tree.type or _type_name(type(obj))
+            self._roots.append(NodeInfo(nid, label, tname, int(tree.size), int(tree.flat),
+                                        bool(tree.refs) or _has_children(obj)))
+            self._known[nid] = (id(obj), int(tree.size))
+            self._served[nid] = tree
+            try:
+                self._refs.append(weakref.ref(obj))
+            except TypeError:
+                self._refs.append(_Strong(obj))
+        obj = objs = None  # keep no reference beyond self._refs
+
+    def release(self) -> None:
+        super().release()
+        self._served_pages.clear()
+
+    def children(self, node_id: str, offset: int = 0, count: int = 100) -> tuple[list[NodeInfo], int]:
+        tree = self._served.get(node_id)
+        if tree is None or not tree.refs:
+            if "~" in node_id:  # an "other" row, a shared key: nothing below it
+                raise NodeGone(f"{node_id!r} has no children to show")
+            return super().children(node_id, offset, count)
+        if self._refs is None:
+            raise NodeGone("the objects were released (the widget was closed)")
+        nodes = self._served_pages.get(node_id)
+        if nodes is None:
+            nodes = self._served_pages[node_id] = self._serve(node_id, tree)
+        offset = min(max(0, offset), len(nodes))
+        return nodes[offset:offset + max(0, count)], len(nodes)
+
+    def _serve(self, node_id: str, tree) -> list[NodeInfo]:
+        """The tree node's children as rows; each found among the live children of the
+        nearest live ancestor (by ``id()``) so that it can be expanded further."""
+        parts = node_id.split("/")
+        while "~" in parts[-1]:
+            parts.pop()
+        anchor = "/".join(parts)
+        path, _ = self._locate(anchor)  # NodeGone if it died or changed
+        kids, _ = _children_of(path[-1], self._clip, self._code)
+        path = None
+        wanted = {oid for oid in (getattr(ref, "oid", None) for ref in tree.refs) if oid is not None}
+        where: dict[int, list[int]] = {}
+        ids = list(map(id, kids))
+        for index in compress(range(len(ids)), map(wanted.__contains__, ids)):
+            where.setdefault(ids[index], []).append(index)
+        ids = None
+        nodes = []
+        for k, ref in enumerate(tree.refs):
+            oid = getattr(ref, "oid", None)
+            spots = where.get(oid) if oid is not None else None
+            size, flat = int(ref.size), int(ref.flat)
+            if spots:
+                index = spots.pop(0)
+                nid = f"{anchor}/{index}"
+                has = bool(ref.refs) or _has_children(kids[index])
+                self._known[nid] = (oid, size)
+            else:  # not an object of its own (other rows, shared keys, attribute values)
+                nid = f"{node_id}/~{k}"
+                has = bool(ref.refs)
+            self._served[nid] = ref
+            nodes.append(NodeInfo(nid, "" if ref.name is None else str(ref.name), ref.type or "",
+                                  size, flat, has))
+        return nodes
+
+    def _count_root(self, sizer, ctx, root) -> bool:
+        """Count the roots before ``root`` first, the others not followed (as ``top_sized``)."""
+        roots = [ref() for ref in self._refs]
+        index = next(i for i, r in enumerate(roots) if r is root)
+        pending = {id(r): i for i, r in reversed(list(enumerate(roots))) if r is not None}
+        pending = {i: k for i, k in pending.items() if i not in sizer._seen}
+        sizer._seen.update(pending)
+        _walk_earlier(sizer, ctx, roots, index, pending, 0)
+        return _claim(sizer, ctx.ignore, pending, root)
 
 
 class _Strong:
@@ -550,10 +677,19 @@ class SizeTree(anywidget.AnyWidget):
     # -- constructors ----------------------------------------------------------------
     @classmethod
     def from_objects(cls, objs, names=None, *, title: str = "", page_size: int = 100,
-                     limit=None, align: int = 1, code: bool = False, clip: int = 80) -> SizeTree:
-        """A tree of live objects (see :class:`ObjectTreeSource` for how sizes add up)."""
+                     limit=None, align: int = 1, code: bool = False, clip: int = 80,
+                     sized=None) -> SizeTree:
+        """A tree of live objects (see :class:`ObjectTreeSource` for how sizes add up).
+
+        ``sized``: the objects' trees from :func:`~pympler_nb.core.sizetree.top_sized`
+        (sized with the same options), shown as they are instead of sizing the objects
+        again (see :class:`SizedTreeSource`).
+        """
         read_bundle(_BUNDLE)
-        source = ObjectTreeSource(objs, names, limit=limit, align=align, code=code, clip=clip)
+        if sized is not None:
+            source = SizedTreeSource(objs, sized, names, limit=limit, align=align, code=code, clip=clip)
+        else:
+            source = ObjectTreeSource(objs, names, limit=limit, align=align, code=code, clip=clip)
         return cls(source, title=title, page_size=page_size)
 
     @classmethod
