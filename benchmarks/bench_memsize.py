@@ -18,8 +18,9 @@ Inputs (``--quick``: a quarter of the size):
   (160,000 leaf lists).
 
 Each case is the best of ``--repeat`` runs (default 3; 1 with ``--quick``), with
-``gc.collect()`` before each. Before each sizing the table of the previous run is
-dropped, so nothing measured is still being built.
+``gc.collect()`` before each; the table of the previous run is dropped first. The last
+column is the table's total minus ``asizeof`` (0 but where the sizing rules of a type
+name other referents than they follow, issue 13 item 1).
 """
 
 from __future__ import annotations
@@ -98,8 +99,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"# %memsize benchmark ({'quick' if args.quick else 'full'}): CPython {platform.python_version()}, "
           f"best of {repeat}")
     print()
-    print("| input | asizeof (s) | %memsize (s) | %memsize / asizeof | table rows | bytes |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print("| input | asizeof (s) | %memsize (s) | %memsize / asizeof | table rows | asizeof bytes | "
+          "table total - asizeof |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     worst = 0.0
     for name in CASES:
         if args.only and args.only not in name:
@@ -121,12 +123,11 @@ def main(argv: list[str] | None = None) -> int:
         shell.run_cell("df = %memsize -q [1]")  # warm-up (imports)
         t_memsize = _best(run_magic, repeat)
         df = shell.user_ns["df"]
-        if int(df["size"].iloc[0]) != size:
-            raise RuntimeError(f"{name}: %memsize total {int(df['size'].iloc[0])} != asizeof {size}")
+        total = int(df["size"].iloc[0])
         ratio = t_memsize / t_asizeof
         worst = max(worst, ratio)
-        print(f"| {name} | {t_asizeof:.3f} | {t_memsize:.3f} | {ratio:.2f}x | {len(df):,} | {size:,} |",
-              flush=True)
+        print(f"| {name} | {t_asizeof:.3f} | {t_memsize:.3f} | {ratio:.2f}x | {len(df):,} | {size:,} | "
+              f"{total - size:+,} |", flush=True)
         shell.user_ns.pop("x", None)
         shell.user_ns.pop("df", None)
         obj = df = None
