@@ -387,3 +387,47 @@ def test_frames_accept_plain_asized_trees():
     df = frames.size_tree_frame(asized(data, detail=1), names=["data"], objs=[data])
     assert df["type"].iloc[0] == "dict" and set(df["type"].iloc[1:]) == {"str", "list"}
     assert isinstance(top_sized(data)[0], Asized)
+
+
+# ---------------------------------------------------------------------------
+# the same class of bug: %garbage drew every object on a cycle (40,000 nodes: seconds of
+# DOT and a graph no browser lays out)
+# ---------------------------------------------------------------------------
+
+class Ring:
+    pass
+
+
+def test_garbage_draws_the_largest_cycles_only(shell, monkeypatch):
+    shown = []
+    monkeypatch.setattr(magics, "_show", lambda *objs: shown.extend(objs))
+    gc.collect()
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        for i in range(400):
+            a, b = Ring(), Ring()
+            a.other, b.other = b, a
+        big = [Ring() for _ in range(30)]
+        for x, y in zip(big, big[1:] + big[:1]):
+            x.next = y
+            x.payload = "p" * 1000
+        del a, b, big, x, y
+        df = shell.run_line_magic("garbage", "--max-nodes 80")
+    finally:
+        if was:
+            gc.enable()
+    note, graph = shown
+    assert len(df) >= 830  # the table lists every object on a cycle
+    drawn = graph._model if hasattr(graph, "_model") else graph.model
+    assert 60 <= len(drawn.nodes) <= 80 and drawn.truncated
+    # the 30-ring (with its 30 dicts) is the largest component: drawn whole, first
+    heavy = {n.id for n in drawn.nodes if n.type == "dict"}
+    assert len(heavy) == 30
+    assert f"of {len(df)} objects (--max-nodes 80" in note.text
+
+
+def test_garbage_max_nodes_must_be_positive(shell):
+    result, _ = run(shell, "%garbage --max-nodes 0")
+    err = error_of(result)
+    assert isinstance(err, UsageError) and "--max-nodes 0" in str(err)

@@ -966,9 +966,12 @@ class Asizer:
                     self._depth = level
                 # referents in frontier order (so the next level stays in root order);
                 # the kinds that follow other references patch their entries below
-                refs = list(map(_get_referents, frontier))
                 tps = list(map(type, frontier))
                 uniq = set(tps)
+                if all((ctx.types.get(tp) or self._info(ctx, tp)).kind in (_ATOM, _IGNORE) for tp in uniq):
+                    refs = [()] * m  # nothing followed from atoms and ignored kinds
+                else:
+                    refs = list(map(_get_referents, frontier))
                 if len(uniq) == 1:
                     parts = ((tps[0], range(m)),)
                 elif len(uniq) <= 8:

@@ -48,6 +48,7 @@ DEFAULT_TOP = 20
 OTHER = "other ({:,} more)"  # the name of the node holding the children not shown
 
 _SEQ_TYPES = frozenset(_az._SEQUENCES)
+_FEW = 256  # up to this many children that are not atoms are walked one by one
 
 
 def top_sized(*objs, detail: int = 1, top: int | None = DEFAULT_TOP, names=None, limit=None,
@@ -315,7 +316,7 @@ class _Builder:
         n = len(kids)
         if depth + 1 >= self.detail:  # the children are leaves: sized in bulk, in order
             node.pre = None
-            node.sizes, node.flats = self._leaf_sizes(sizer, kids, depth + 1, None)
+            node.sizes, node.flats = self._leaf_sizes(sizer, kids, depth + 1, None, entries)
             node.shown = frozenset()
             node.pos = n
         else:
@@ -398,7 +399,7 @@ class _Builder:
         vals = [v for _, v in obj.pairs if v is not _az._SHARED]
         return obj.flat + (sizer._walk(self.ctx, vals, depth + 1, False) if vals else 0), obj.flat
 
-    def _leaf_sizes(self, sizer, kids, depth, pre):
+    def _leaf_sizes(self, sizer, kids, depth, pre, tps_hint=None):
         """``(sizes, flats)`` of ``kids`` (at ``depth``), sized in bulk by the engine: each
         in full, the siblings not followed from each other (as :meth:`Asizer.asizesof`),
         what several reach counted in the first of them, a kid given twice counted in its
@@ -406,7 +407,8 @@ class _Builder:
 
         ``pre`` is None when ``kids`` are all of a node's children, else the ids of the
         siblings marked as counted beforehand (only the kids among them count); the kids
-        sized are removed from it.
+        sized are removed from it. ``tps_hint`` is :data:`SINGLE` for the items of an exact
+        sequence (no class-owned key among them).
         """
         ctx = self.ctx
         seen = sizer._seen
@@ -416,7 +418,8 @@ class _Builder:
             return sizes, flats
         ids = list(map(id, kids))
         skip = ctx.ignore.intersection(ids)
-        skip |= {id(_az._SHARED)}.intersection(ids)
+        if tps_hint is not SINGLE:  # a class-owned key (dicts, attribute listings)
+            skip |= {id(_az._SHARED)}.intersection(ids)
         elig = None if pre is None else list(map(pre.__contains__, ids))
         if skip:
             keep = list(map(not_, map(skip.__contains__, ids)))
@@ -454,7 +457,8 @@ class _Builder:
             free = frozenset()
         else:
             free = set(map(id, objs))
-        res = sizer._walk_many(ctx, objs, free) if len(objs) > 1 else None
+        # many small kids: one walk for all of them; a few: one plain walk each is cheaper
+        res = sizer._walk_many(ctx, objs, free) if len(objs) > _FEW else None
         if res is not None:
             deque(map(sizes.__setitem__, others, res[0]), 0)
             deque(map(flats.__setitem__, others, res[1]), 0)
@@ -480,12 +484,19 @@ class _Builder:
         an atom counts in its first row only, and not at all if it was counted before."""
         seen = sizer._seen
         a_ids = ids if len(a_pos) == len(ids) else list(map(ids.__getitem__, a_pos))
+        everything = len(a_pos) == len(kids)
         for tp in atoms:
-            where = a_pos if len(atoms) == 1 else list(compress(a_pos, map(is_, map(tps.__getitem__, a_pos),
-                                                                          repeat(tp))))
+            if len(atoms) == 1:
+                where, group = a_pos, (kids if everything else list(map(kids.__getitem__, a_pos)))
+            elif everything:  # split by type in C
+                where = list(compress(a_pos, map(is_, tps, repeat(tp))))
+                group = list(compress(kids, map(is_, tps, repeat(tp))))
+            else:
+                where = list(compress(a_pos, map(is_, map(tps.__getitem__, a_pos), repeat(tp))))
+                group = list(map(kids.__getitem__, where))
             if not where:
                 continue
-            part, _, _ = sizer._flat_refs_each(list(map(kids.__getitem__, where)), kinds[tp], [])
+            part, _, _ = sizer._flat_refs_each(group, kinds[tp], [])
             if len(where) == len(sizes):
                 sizes[:] = part
             else:
