@@ -240,6 +240,11 @@ def test_widget_first_view_is_the_table(detail):
     assert [n["size"] for n in reply["nodes"]] == list(rows["size"])
     assert [n["type"] or "<NA>" for n in reply["nodes"]] == list(rows["type"].fillna("<NA>"))
     assert reply["nodes"][0]["name"] == "[K] blob" and reply["nodes"][-1]["name"] == "other (782 more)"
+    # the same objects: each row's id names the live child (key, value, key, ...) it shows
+    flat = [o for kv in data.items() for o in kv]
+    for node, ref in zip(reply["nodes"][:-1], trees[0].refs):
+        assert flat[int(node["id"].split("/")[-1])] is not None
+        assert id(flat[int(node["id"].split("/")[-1])]) == ref.oid
     assert not reply["nodes"][-1]["has_children"]
     # a value below the table's levels is sized on demand, and its children add up
     value = next(n for n in reply["nodes"] if n["name"].startswith("[V] k") and n["has_children"])
