@@ -387,8 +387,10 @@ class _Builder:
                 refs.append(tree)
         rest = len(kids) - len(refs)
         if rest:
-            size = sum(sizes) - sum(r.size for r in refs)
-            flat = sum(flats) - sum(r.flat for r in refs)
+            size = sum(sizes)
+            flat = size if flats is sizes else sum(flats)
+            size -= sum(r.size for r in refs)
+            flat -= sum(r.flat for r in refs)
             refs.append(SizeNode(size, flat, (), OTHER.format(rest), None, None, rest))
         return SizeNode(node.flat + sum(r.size for r in refs), node.flat, refs, node.name, node.type,
                         node.oid)
@@ -439,8 +441,8 @@ class _Builder:
                 a_pos = list(compress(pos, is_atom))
                 others = list(compress(pos, map(not_, is_atom)))
             self._atoms(sizer, kids, ids, tps, kinds, atoms, a_pos, pre, sizes)
-            if len(a_pos) == n:  # an atom's flat size is its size
-                flats[:] = sizes
+            if len(a_pos) == n:  # an atom's flat size is its size: one list for both
+                flats = sizes
             else:
                 deque(map(flats.__setitem__, a_pos, map(sizes.__getitem__, a_pos)), 0)
         else:
