@@ -37,9 +37,9 @@ import gc
 import sys
 import threading
 import types
-from collections import Counter
+from collections import Counter, deque
 from itertools import chain, compress, repeat
-from operator import is_, lt, not_
+from operator import add, is_, lt, not_
 
 from . import _layout
 from ._format import clip_text, format_size, safe_repr
@@ -988,22 +988,24 @@ class Asizer:
                 tps = uniq = None
                 level_total = 0
                 for tp, idx in parts:
-                    group = list(map(frontier.__getitem__, idx))
-                    g_labels = list(map(labels.__getitem__, idx))
+                    if type(idx) is range:  # one type: the whole level
+                        group, g_labels = frontier, labels
+                    else:
+                        group = list(map(frontier.__getitem__, idx))
+                        g_labels = list(map(labels.__getitem__, idx))
                     info = ctx.types.get(tp) or self._info(ctx, tp)
                     g_flat, g_hid, g_refs = self._flat_refs_each(group, info, added)
                     if g_refs is not None:
                         for k, r in zip(idx, g_refs):
                             refs[k] = r
-                    for lab, f in zip(g_labels, g_flat):
-                        sizes[lab] += f
+                    # sizes[lab] += f for each object, in C (one element at a time, so a
+                    # label met several times adds up)
+                    deque(map(sizes.__setitem__, g_labels, map(add, map(sizes.__getitem__, g_labels), g_flat)), 0)
                     level_total += sum(g_flat)
                     if level == 0:
-                        for lab, f in zip(g_labels, g_flat):
-                            flats[lab] = f
+                        deque(map(flats.__setitem__, g_labels, g_flat), 0)
                         if g_hid is not None:
-                            for lab, h in zip(g_labels, g_hid):
-                                hiddens[lab] = h
+                            deque(map(hiddens.__setitem__, g_labels, g_hid), 0)
                     group = g_labels = None
                 parts = None
                 self._total += level_total
