@@ -16,6 +16,7 @@ from .size_tree import (
     NodeGone,
     NodeInfo,
     ObjectTreeSource,
+    SizedTreeSource,
     SizeTree,
     TreeSource,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "TreeSource",
     "ObjectTreeSource",
     "AsizedTreeSource",
+    "SizedTreeSource",
     "NodeInfo",
     "NodeGone",
     "BundleMissingError",
