@@ -1611,9 +1611,10 @@ class Asizer:
             flat = self._size_group(ctx, [obj], info, None)
             self._total += flat
             kids = _tree_refs(self, obj, info, ctx)
-            for ref in kids.objs:
-                if type(ref) is _Part:
-                    flat -= ref.flat  # e.g. the values array, shown as the '__dict__' node
+            if type(obj) not in _EXACT_COVERED:  # the items of a list or a dict are never parts
+                for ref in kids.objs:
+                    if type(ref) is _Part:
+                        flat -= ref.flat  # e.g. the values array, shown as the '__dict__' node
             push(name, flat, kids, depth, obj, index)
             return None
 
@@ -1630,17 +1631,20 @@ class Asizer:
             depth = frame[5] + 1
             n = len(kids)
             if frame[6] is None:
-                frame[6] = pending = self._preseed(ctx, kids)
                 cut = top is not None and n > top
                 if depth >= detail:  # all children are leaves: size them in one pass
-                    sizes, flats = self._sibling_sizes(ctx, kids, depth, pending)
+                    frame[6] = ()
+                    sizes, flats = self._level_sizes(ctx, kids, depth)
                     if cut:  # named at the end, only those kept
                         frame[3], frame[10], frame[11] = {}, sizes, flats
                     else:
                         for i, size, flat in zip(range(n), sizes, flats):
                             res.append(leaf(size, flat, kids.name(i), kids.objs[i], i))
                     frame[4] = n
-                elif cut:  # expand only the children kept: chosen on a scratch copy
+                    res = frame[3]
+                    continue
+                frame[6] = pending = self._preseed(ctx, kids)
+                if cut:  # expand only the children kept: chosen on a scratch copy
                     trial, _ = self._scratch()._sibling_sizes(ctx, kids, depth, set(pending))
                     frame[3] = {i: None for i in _largest_first(trial, kids, top)}
                     frame[10], frame[11] = [0] * n, [0] * n
@@ -1752,6 +1756,72 @@ class Asizer:
             self._seen.discard(i)
             return True
         return False
+
+    def _level_sizes(self, ctx, kids, depth):
+        """``(sizes, flats)`` of all the children ``kids`` of a node at ``depth``, counted
+        as :meth:`_preseed` then :meth:`_sibling_sizes` count them, in one bulk walk where
+        the engine can (no parts or shared keys among them): the walk marks them all at
+        its first level, so none is followed from another; ignored ones (small ints,
+        module dicts) are marked for the walk's first level only, so they count 0."""
+        objs = kids.objs
+        if len(objs) > 8 and self._limit is None and self._align <= 1 and not self._stats:
+            tps = set(map(type, objs))
+            if _Part not in tps and object not in tps:
+                infos = {tp: ctx.types.get(tp) or self._info(ctx, tp) for tp in tps}
+                if all(info.kind == _ATOM for info in infos.values()):
+                    return self._atom_sizes(ctx, objs, infos)
+                seen = self._seen
+                ign = ctx.ignore.intersection(map(id, objs)) if ctx.ignore else None
+                if ign:
+                    ign -= seen
+                    seen |= ign
+                try:
+                    res = self._walk_many(ctx, objs)
+                finally:
+                    if ign:
+                        seen -= ign
+                if res is not None:
+                    return res[0], res[1]
+        return self._sibling_sizes(ctx, kids, depth, self._preseed(ctx, kids))
+
+    def _atom_sizes(self, ctx, objs, infos):
+        """:meth:`_level_sizes` of children that are all atoms (they reach nothing):
+        flat sizes by type, in C; one counted before, ignored or given again counts 0."""
+        seen = self._seen
+        n = len(objs)
+        ids = list(map(id, objs))
+        prior = seen.intersection(ids)
+        ign = ctx.ignore.intersection(ids) if ctx.ignore else set()
+        before = len(seen)
+        seen.update(ids)
+        added = len(seen) - before
+        if len(infos) == 1:
+            ((tp, info),) = infos.items()
+            sizes = self._flat_refs_each(objs, info, [])[0]
+        else:
+            sizes = [0] * n
+            tps = list(map(type, objs))
+            for tp, info in infos.items():
+                mask = list(map(is_, tps, repeat(tp)))
+                part = self._flat_refs_each(list(compress(objs, mask)), info, [])[0]
+                deque(map(sizes.__setitem__, compress(range(n), mask), part), 0)
+        if prior or ign or added != n:  # counted before, ignored, or given twice: 0 but the first
+            zero = prior | ign
+            repeats = added != n - (sum(map(prior.__contains__, ids)) if prior else 0)
+            if not repeats:  # in C: only the ones counted before or ignored
+                deque(map(sizes.__setitem__, compress(range(n), map(zero.__contains__, ids)), repeat(0)), 0)
+            else:
+                first = set()
+                for k, i in enumerate(ids):
+                    if i in zero or i in first:
+                        sizes[k] = 0
+                    else:
+                        first.add(i)
+            if ign:
+                seen -= ign - prior  # ignored objects are never marked
+        self._total += sum(sizes)
+        self._seen_count += added
+        return sizes, list(sizes)
 
     def _sibling_sizes(self, ctx, kids, depth, pending):
         """``(sizes, flats)`` of pre-seeded children ``kids`` at ``depth``, sized one
@@ -1945,7 +2015,7 @@ class Asizer:
             if zero:
                 sizes = flats = [0] * n
             else:
-                sizes, flats = self._sibling_sizes(ctx, kids, depth, self._preseed(ctx, kids))
+                sizes, flats = self._level_sizes(ctx, kids, depth)
                 flats = self._shown_flats(ctx, kids, flats)
             order = _largest_first(sizes, kids) if sized else range(n)
             return TreeChildren(self, kids, sizes, flats, order)
