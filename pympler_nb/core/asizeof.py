@@ -1932,7 +1932,7 @@ class Asizer:
         if objs:
             self._walk(ctx, objs, depth0=depth, free_roots=False)
 
-    def tree_children(self, root, path=(), expect=None, sized=True, together=None):
+    def tree_children(self, root, path=(), expect=None, sized=True, together=None, position=None):
         """The children of one node of ``root``'s size tree, sized as :meth:`asized` does.
 
         Parameters
@@ -1951,6 +1951,9 @@ class Asizer:
             The objects ``root`` was sized with (``asized(*together)``, ``root`` among
             them): those before ``root`` are counted first, none is followed from
             another, so the children agree with that tree.
+        position : int, optional
+            ``root``'s index in ``together`` (default: its first; a later one of an
+            object given twice counts 0, as in ``asized``).
 
         Returns
         -------
@@ -1975,9 +1978,11 @@ class Asizer:
             seen = self._seen
             zero = not sized
             if sized:
-                for other in together:  # the roots before this one, counted first
-                    if other is root:
-                        break
+                if position is None:
+                    position = next((k for k, other in enumerate(together) if other is root), 0)
+                elif not (0 <= position < len(together) and together[position] is root):
+                    raise ValueError(f"position={position!r}: together[{position!r}] must be the root")
+                for other in together[:position]:  # the roots before this one, counted first
                     i = id(other)
                     if i in extra:
                         seen.discard(i)

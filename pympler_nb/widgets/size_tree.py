@@ -5,7 +5,9 @@ Three parts:
 * **Tree sources** (:class:`TreeSource`) own the data and hand out pages of nodes.
   :class:`ObjectTreeSource` sizes live objects with :mod:`pympler_nb.core.asizeof`;
   :class:`AsizedTreeSource` shows a precomputed :class:`~pympler_nb.core.asizeof.Asized`
-  tree (``%memsize -d N``). Other sources (a dominator / retained-size tree) implement
+  tree (``asized(obj, detail=N)``); :class:`SizedTreeSource` shows live objects already
+  sized by ``top_sized`` (``%memsize``: the first levels are the table's rows, "other"
+  rows included) and sizes the levels below on demand as :class:`ObjectTreeSource` does. Other sources (a dominator / retained-size tree) implement
   the same three methods.
 * **Nodes** (:class:`NodeInfo`) are small immutable records with a string ``id`` chosen
   by the source; only nodes that are shown travel to the browser.
@@ -279,16 +281,18 @@ class ObjectTreeSource(TreeSource):
             expect.append(self._known[prefix][0])
         return root, path, expect
 
-    def _together(self):
-        """The objects the roots were sized with (``None``: each root on its own)."""
-        return None
+    def _together(self, index: int) -> dict:
+        """How root ``index`` was counted with the others (:meth:`Asizer.tree_children`'s
+        ``together=`` and ``position=``; here each root on its own)."""
+        return {}
 
     def children(self, node_id: str, offset: int = 0, count: int = 100) -> tuple[list[NodeInfo], int]:
         root, path, expect = self._path(node_id)
         sizer = _asizeof.Asizer(**self._opts)
         level = self._levels.get(node_id)
         try:
-            kids = sizer.tree_children(root, path, expect, sized=level is None, together=self._together())
+            kids = sizer.tree_children(root, path, expect, sized=level is None,
+                                       **self._together(int(node_id.split("/")[0])))
         except LookupError as exc:
             raise NodeGone(f"{node_id!r}: {exc.args[0] if exc.args else exc}") from None
         finally:
@@ -379,14 +383,16 @@ class SizedTreeSource(ObjectTreeSource):
         self._served.clear()
         self._served_pages.clear()
 
-    def _together(self):
+    def _together(self, index: int) -> dict:
         """The roots, counted together as ``top_sized`` counted them (the dead left out)."""
-        out = []
-        for ref in self._refs:
+        out, position = [], None
+        for k, ref in enumerate(self._refs):
             obj = ref()
             if obj is not None or type(ref) is _Strong:
+                if k == index:
+                    position = len(out)
                 out.append(obj)
-        return out
+        return {"together": out, "position": position}
 
     def children(self, node_id: str, offset: int = 0, count: int = 100) -> tuple[list[NodeInfo], int]:
         if self._refs is None:
