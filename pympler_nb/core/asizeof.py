@@ -508,6 +508,8 @@ def _largest_indices(sizes, top=None) -> list:
     return above
 
 
+_FEW_ROOTS = 256  # up to this many children that reach objects are walked one by one
+
 OTHER = "other ({:,} more)"  # the name of a size-tree node holding the children not kept
 
 
@@ -1759,30 +1761,63 @@ class Asizer:
 
     def _level_sizes(self, ctx, kids, depth):
         """``(sizes, flats)`` of all the children ``kids`` of a node at ``depth``, counted
-        as :meth:`_preseed` then :meth:`_sibling_sizes` count them, in one bulk walk where
-        the engine can (no parts or shared keys among them): the walk marks them all at
-        its first level, so none is followed from another; ignored ones (small ints,
-        module dicts) are marked for the walk's first level only, so they count 0."""
+        as :meth:`_preseed` then :meth:`_sibling_sizes` count them, fast where the engine
+        can (no parts or shared keys among them): atoms (they reach nothing, so no
+        sibling reaches through them) flat-sized by type in C; the others in one bulk
+        walk, which marks them all at its first level so that none is followed from
+        another, or one plain walk each when they are few (deep objects: a walk per root
+        is cheaper than tracking roots). Ignored objects (small ints, module dicts) are
+        marked for the walk's first level only, so they count 0."""
         objs = kids.objs
-        if len(objs) > 8 and self._limit is None and self._align <= 1 and not self._stats:
-            tps = set(map(type, objs))
-            if _Part not in tps and object not in tps:
-                infos = {tp: ctx.types.get(tp) or self._info(ctx, tp) for tp in tps}
-                if all(info.kind == _ATOM for info in infos.values()):
-                    return self._atom_sizes(ctx, objs, infos)
-                seen = self._seen
-                ign = ctx.ignore.intersection(map(id, objs)) if ctx.ignore else None
+        n = len(objs)
+        if n <= 8 or self._limit is not None or self._align > 1 or self._stats:
+            return self._sibling_sizes(ctx, kids, depth, self._preseed(ctx, kids))
+        tps = set(map(type, objs))
+        if _Part in tps or object in tps:
+            return self._sibling_sizes(ctx, kids, depth, self._preseed(ctx, kids))
+        infos = {tp: ctx.types.get(tp) or self._info(ctx, tp) for tp in tps}
+        atoms = {tp: info for tp, info in infos.items() if info.kind == _ATOM}
+        if len(atoms) == len(infos):
+            return self._atom_sizes(ctx, objs, infos)
+        sizes = flats = None
+        where = None
+        if atoms:  # the atoms first (each counts in its own row whatever the order)
+            mask = list(map(atoms.__contains__, map(type, objs)))
+            a_sizes, _ = self._atom_sizes(ctx, list(compress(objs, mask)), atoms)
+            sizes = [0] * n
+            deque(map(sizes.__setitem__, compress(range(n), mask), a_sizes), 0)
+            flats = list(sizes)
+            where = list(compress(range(n), map(not_, mask)))
+            objs = list(compress(objs, map(not_, mask)))
+            kids = _Kids(objs)
+            mask = a_sizes = None
+        res = None
+        if len(objs) > _FEW_ROOTS:
+            seen = self._seen
+            ign = ctx.ignore.intersection(map(id, objs)) if ctx.ignore else None
+            if ign:
+                ign -= seen
+                seen |= ign
+            try:
+                res = self._walk_many(ctx, objs)
+            finally:
                 if ign:
-                    ign -= seen
-                    seen |= ign
-                try:
-                    res = self._walk_many(ctx, objs)
-                finally:
-                    if ign:
-                        seen -= ign
-                if res is not None:
-                    return res[0], res[1]
-        return self._sibling_sizes(ctx, kids, depth, self._preseed(ctx, kids))
+                    seen -= ign
+        if res is None:  # few (or the bulk walk cannot keep the order): one walk each
+            pending = self._preseed(ctx, kids)
+            r_s, r_f = [0] * len(objs), [0] * len(objs)
+            for k, r in enumerate(objs):
+                if self._claim(ctx, pending, r):
+                    r_s[k] = self._walk(ctx, (r,), depth0=depth)
+                    r_f[k] = self._root_flat
+                else:
+                    self._duplicate += 1
+            res = (r_s, r_f)
+        if where is None:
+            return res[0], res[1]
+        deque(map(sizes.__setitem__, where, res[0]), 0)
+        deque(map(flats.__setitem__, where, res[1]), 0)
+        return sizes, flats
 
     def _atom_sizes(self, ctx, objs, infos):
         """:meth:`_level_sizes` of children that are all atoms (they reach nothing):
