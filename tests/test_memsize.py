@@ -480,3 +480,13 @@ def test_memsize_dataframe_shows_columns_bounded(shell):
         below = table[(table["depth"] == row["depth"] + 1) & table["path"].str.startswith(path + "/")]
         if len(below):
             assert row["size"] == row["flat"] + below["size"].sum(), path
+
+
+def test_other_row_stays_last_in_asized_views():
+    """Trees of top_sized shown through Asized.largest_first (Asized.format, the
+    AsizedTreeSource) keep the 'other' row last, even when it is the largest."""
+    data = [float(i) for i in range(5000)] + ["x" * 200]
+    (tree,) = top_sized(data, detail=1, top=3)
+    assert tree.refs[-1].more and tree.refs[-1].size > tree.refs[0].size
+    assert tree.largest_first()[-1] is tree.refs[-1]
+    assert tree.format().splitlines()[-1].strip().startswith("other (")

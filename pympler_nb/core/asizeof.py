@@ -402,8 +402,11 @@ class Asized:
         (ordered by the entry's total; ties keep the stored order).
 
         :func:`asized` already stores them so; this also orders trees made otherwise.
+        An ``"other (K more)"`` node (:class:`SizeNode` with ``more``) stays last.
         """
         refs = self.refs
+        if refs and getattr(refs[-1], "more", 0):
+            return Asized(self.size, self.flat, refs[:-1], self.name).largest_first() + refs[-1:]
         groups = []
         g = 0
         prev = None
