@@ -3,10 +3,11 @@
 Usage::
 
     .venv/bin/python benchmarks/run.py            # all (~10 minutes on 2 cores)
-    .venv/bin/python benchmarks/run.py asizeof    # only some: asizeof heap graphs classtracker alloc_heap
+    .venv/bin/python benchmarks/run.py asizeof    # only some: asizeof heap graphs classtracker alloc_heap memsize
 
 Every table compares pympler_nb with the anchors (Pympler 1.1, guppy3, objgraph,
-tracemalloc's ground truth) measured in the same run, as ratios. Run it on a quiet
+tracemalloc's ground truth; for ``%memsize``, ``asizeof`` of the same object) measured
+in the same run, as ratios. Run it on a quiet
 machine: the figures are wall-clock times.
 """
 
@@ -17,7 +18,7 @@ import subprocess
 import sys
 import time
 
-BENCHES = ("asizeof", "heap", "graphs", "classtracker", "alloc_heap")
+BENCHES = ("asizeof", "heap", "graphs", "classtracker", "alloc_heap", "memsize")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -26,8 +26,9 @@ function                  columns (dtype)
                           ``size`` (int64 deep bytes), ``flat`` (int64 own bytes),
                           ``depth`` (int64, 0 = a sized object), ``path`` (str: positions
                           in ``Asized.refs`` from the root, ``"0"``, ``"0/2"``, ``"0/2/1"``);
-                          one row per node, root first, depth first, children by
-                          ``size`` (descending)
+                          one row per node, root first, depth first, children in the
+                          tree's order (``top_sized``: largest first, a dict entry's key
+                          and value together, the ``"other (K more)"`` row last)
 :func:`cell_lines_frame`  ``line`` (int64), ``code`` (str), ``size`` (int64 bytes still
                           allocated), ``count`` (int64 allocations); largest ``size``
                           first
@@ -158,39 +159,47 @@ def _named_children(obj: Any) -> dict:
 
 def size_tree_frame(trees: Any, names: Iterable[str] | None = None,
                     objs: Iterable[Any] | None = None) -> pd.DataFrame:
-    """The nodes of :func:`~pympler_nb.core.asizeof.asized` trees, one row each.
+    """The nodes of size trees, one row each.
 
     Columns :data:`SIZE_TREE_COLUMNS` (see the module docstring).
 
     Parameters
     ----------
     trees : Asized or sequence of Asized
-        What ``asized(*objs, detail=...)`` returned.
+        What :func:`~pympler_nb.core.sizetree.top_sized` (``%memsize``) or
+        ``asized(*objs, detail=...)`` returned.
     names : sequence of str, optional
         Names for the roots (e.g. the expressions that were sized); default: the
-        trees' own names (clipped reprs).
+        trees' own names.
     objs : sequence, optional
-        The sized objects, in the same order, to fill the ``type`` column (without
-        them ``type`` is ``<NA>``). They are only read while the frame is built.
+        The sized objects, in the same order: only for trees that do not record their
+        types (``asized``), to fill the ``type`` column; they are only read while the
+        frame is built.
 
-    The tree is walked without recursion; a child's type is found through
-    :func:`~pympler_nb.core.asizeof.named_refs` of its parent, by name.
+    Rows come in the trees' order: ``top_sized`` puts the largest children first, a
+    dict entry's key and value together, and folds the rest into one
+    ``"other (K more)"`` row, so every node still adds up
+    (``size == flat + sum of its children's size``). Trees that do not record types
+    (``asized``) have their children sorted by ``size`` (descending, stable), and their
+    children's types found through :func:`~pympler_nb.core.asizeof.named_refs` of the
+    parent, by name. The tree is walked without recursion.
 
-    >>> from pympler_nb.core.asizeof import asized
+    >>> from pympler_nb.core.sizetree import top_sized
     >>> data = {"a": [1, 2]}
-    >>> df = size_tree_frame(asized(data, detail=1), names=["data"], objs=[data])
+    >>> df = size_tree_frame(top_sized(data, detail=1, names=["data"]))
     >>> df[["name", "type", "depth", "path"]]  # doctest: +NORMALIZE_WHITESPACE
                 name  type  depth path
     0           data  dict      0    0
-    1  [V] a: [1, 2]  list      1  0/1
-    2          [K] a   str      1  0/0
+    1          [K] a   str      1  0/0
+    2  [V] a: [1, 2]  list      1  0/1
     """
     if isinstance(trees, _asizeof.Asized):
         trees = (trees,)
     trees = tuple(trees)
     for t in trees:
         if not isinstance(t, _asizeof.Asized):
-            raise TypeError(f"size_tree_frame expects Asized trees from asized(...), got {type(t).__name__}")
+            raise TypeError(f"size_tree_frame expects Asized trees from top_sized(...) or asized(...), "
+                            f"got {type(t).__name__}")
     names = list(names) if names is not None else [t.name for t in trees]
     objs = list(objs) if objs is not None else [_NO_OBJECT] * len(trees)
     if len(names) != len(trees) or len(objs) != len(trees):
@@ -202,13 +211,19 @@ def size_tree_frame(trees: Any, names: Iterable[str] | None = None,
     stack.reverse()
     while stack:
         node, obj, depth, path, name, owner = stack.pop()
+        typed = getattr(node, "type", None) is not None
         cols["name"].append(name)
-        cols["type"].append(_type_name(obj))
+        cols["type"].append(node.type if typed else _type_name(obj))
         cols["size"].append(int(node.size))
         cols["flat"].append(int(node.flat))
         cols["depth"].append(depth)
         cols["path"].append(path)
         if not node.refs:
+            continue
+        if typed or obj is _NO_OBJECT:  # the tree's order and types: nothing to look up
+            for k in range(len(node.refs) - 1, -1, -1):
+                ref = node.refs[k]
+                stack.append((ref, _NO_OBJECT, depth + 1, f"{path}/{k}", str(ref.name), None))
             continue
         if owner is not None:  # the values of an instance whose __dict__ was never created
             attrs = owner

@@ -47,6 +47,7 @@ from IPython.display import display
 from . import charts, frames
 from .core import asizeof as _asizeof
 from .core._format import clip_text, format_size, text_safe
+from .core.sizetree import DEFAULT_TOP, top_sized
 
 __all__ = ["PymplerMagics", "load_ipython_extension", "unload_ipython_extension"]
 
@@ -366,16 +367,19 @@ def _positive(value, name: str, magic: str, minimum: int = 1):
 # widgets (with plain fallbacks while pympler_nb.widgets is not installed)
 # ---------------------------------------------------------------------------
 
-def _size_tree_view(objs, names, title, opts):
-    """The expandable size tree widget of the objects, or a note if it cannot be built;
-    in a batch run (``nbconvert --execute``) the static tree, with no widget model."""
+def _size_tree_view(objs, names, title, opts, sized=None):
+    """The expandable size tree widget of the objects (showing ``sized``, their trees, if
+    given), or a note if it cannot be built; in a batch run (``nbconvert --execute``)
+    the static tree, with no widget model."""
     from .widgets import BundleMissingError, SizeTree, StaticSizeTree, _static
-    from .widgets.size_tree import ObjectTreeSource
+    from .widgets.size_tree import ObjectTreeSource, SizedTreeSource
 
     if not _static.interactive_frontend():
-        return StaticSizeTree(ObjectTreeSource(objs, names, **opts), title=title)
+        source = (ObjectTreeSource(objs, names, **opts) if sized is None
+                  else SizedTreeSource(objs, sized, names, **opts))
+        return StaticSizeTree(source, title=title)
     try:
-        return SizeTree.from_objects(objs, names, title=title, **opts)
+        return SizeTree.from_objects(objs, names, title=title, sized=sized, **opts)
     except BundleMissingError as exc:  # a source checkout without `npm run build`
         return _Note(f"(size tree widget unavailable: {exc})")
 
@@ -392,6 +396,28 @@ def _graph_view(graph, title: str = ""):
         return RefGraph(graph, title=title)
     except BundleMissingError:
         return GraphView(graph)
+
+
+def _largest_cycles(model, max_nodes: int):
+    """``model`` cut to at most ``max_nodes`` nodes for drawing: whole connected components
+    (cycles with what hangs on them), largest total size first (at least one, cut to
+    ``max_nodes``); ``model`` itself when it is small enough. A graph of many thousand
+    nodes is neither readable nor cheap to lay out."""
+    from .core.refgraph import GraphModel, weak_components
+
+    if len(model.nodes) <= max_nodes:
+        return model
+    size = {n.id: n.size for n in model.nodes}
+    comps = weak_components([n.id for n in model.nodes], [(e.src, e.dst) for e in model.edges])
+    comps.sort(key=lambda c: -sum(size[i] for i in c))  # stable: first found first among ties
+    keep: set[int] = set()
+    for comp in comps:
+        if keep and len(keep) + len(comp) > max_nodes:
+            break
+        keep.update(comp[:max_nodes - len(keep)])
+    return GraphModel([n for n in model.nodes if n.id in keep],
+                      [e for e in model.edges if e.src in keep and e.dst in keep],
+                      roots=model.roots & keep, truncated=True, direction=model.direction)
 
 
 # ---------------------------------------------------------------------------
@@ -584,6 +610,10 @@ class PymplerMagics(Magics):
     @magic_arguments()
     @argument("-d", "--detail", type=int, default=1, metavar="DETAIL",
               help="levels of referents listed below each object (default 1)")
+    @argument("-n", "--top", type=int, default=None, metavar="N",
+              help=f"largest children listed per object; the rest are one 'other (K more)' row "
+                   f"(default {DEFAULT_TOP})")
+    @argument("--all", action="store_true", help="list every child (no 'other' row; slow for big containers)")
     @argument("-l", "--limit", type=int, default=None, metavar="LIMIT",
               help="stop sizing this many references deep (default: no limit)")
     @argument("--align", type=int, default=1, metavar="N",
@@ -599,9 +629,10 @@ class PymplerMagics(Magics):
     def memsize(self, line="", local_ns=None):
         """Deep size of objects as a size tree.
 
-        Returns one row per node down to DETAIL levels (``name, type, size, flat,
-        depth, path``; see ``pympler_nb.frames.size_tree_frame``) and displays the
-        total and an expandable size tree.
+        Returns one row per node down to DETAIL levels, the largest N children of each
+        node first and the rest summed in one ``other (K more)`` row (``name, type,
+        size, flat, depth, path``; see ``pympler_nb.frames.size_tree_frame``), and
+        displays the total and an expandable size tree that shows the same rows.
         Example: ``df = %memsize -d 2 data``
         """
         __tracebackhide__ = True
@@ -611,20 +642,24 @@ class PymplerMagics(Magics):
         args, exprs = parsed
         _positive(args.detail, "DETAIL", "memsize", 0)
         _positive(args.limit, "LIMIT", "memsize", 0)
+        _positive(args.top, "--top", "memsize", 1)
+        if args.all and args.top is not None:
+            raise UsageError(f"%memsize: --all lists every child and --top {args.top} the largest "
+                             f"{args.top}; use one of them")
+        top = None if args.all else (DEFAULT_TOP if args.top is None else args.top)
         objs = [_evaluate(self.shell, e, local_ns, "memsize") for e in exprs]
         opts = {"limit": args.limit, "align": args.align, "code": args.code}
         try:
-            trees = _asizeof.asized(*objs, detail=args.detail, **opts)
+            trees = top_sized(*objs, detail=args.detail, top=top, names=exprs, **opts)
         except ValueError as exc:  # e.g. align=3
             raise UsageError(f"%memsize: {exc}") from None
-        trees = trees if isinstance(trees, tuple) else (trees,)
-        df = frames.size_tree_frame(trees, names=exprs, objs=objs)
+        df = frames.size_tree_frame(trees)
         if not args.quiet:
             each = ", ".join(f"{n} {format_size(t.size)}" for n, t in zip(exprs, trees))
             total = sum(t.size for t in trees)
             text = f"{exprs[0]}: {format_size(total)} ({total:,} bytes)" if len(trees) == 1 else \
                 f"total {format_size(total)} ({total:,} bytes; each object once): {each}"
-            _show(_Note(text), _size_tree_view(objs, exprs, "", opts))
+            _show(_Note(text), _size_tree_view(objs, exprs, "", opts, sized=trees))
         return df
 
     # -- %%memdiff ----------------------------------------------------------------
@@ -936,6 +971,9 @@ class PymplerMagics(Magics):
     @magic_arguments()
     @argument("--keep", action="store_true",
               help="leave the objects in gc.garbage (default: release them)")
+    @argument("--max-nodes", type=int, default=300, metavar="N",
+              help="objects drawn at most: whole cycles, largest first (default 300; the "
+                   "table lists them all)")
     @argument("-q", "--quiet", action="store_true", help="display nothing; just return the table")
     @output_can_be_silenced
     @line_magic
@@ -955,6 +993,7 @@ class PymplerMagics(Magics):
         if parsed is None:
             return None
         args = parsed[0]
+        _positive(args.max_nodes, "--max-nodes", "garbage")
         before = len(gc.garbage)
         graph = GarbageGraph(reduce=True)
         model = graph.model
@@ -968,7 +1007,11 @@ class PymplerMagics(Magics):
             size = int(df["size"].sum()) if len(df) else 0
             text = (f"{found} unreachable objects; {len(df)} on reference cycles ({format_size(size)})"
                     + ("; kept in gc.garbage" if args.keep else "; released"))
-            _show(_Note(text), *([_graph_view(model)] if len(df) else []))
+            drawn = _largest_cycles(model, args.max_nodes)
+            if len(drawn) < len(model):
+                text += (f"; drawing the largest cycles, {len(drawn)} of {len(model)} objects "
+                         f"(--max-nodes {args.max_nodes}; the table lists them all)")
+            _show(_Note(text), *([_graph_view(drawn)] if len(df) else []))
         return df
 
 

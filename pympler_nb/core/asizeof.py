@@ -33,13 +33,15 @@ Deviations from Pympler 1.1, on purpose:
 
 from __future__ import annotations
 
+import copy as _copy
 import gc
+import heapq
 import sys
 import threading
 import types
-from collections import Counter
-from itertools import chain, compress, repeat
-from operator import is_, itemgetter, lt, not_
+from collections import Counter, deque
+from itertools import chain, compress, islice, repeat
+from operator import add, eq, is_, itemgetter, lt, not_
 
 from . import _layout
 from ._format import clip_text, format_size, safe_repr
@@ -51,6 +53,7 @@ from ._layout import type_itemsize as _tp_itemsize
 __all__ = [
     "Asized",
     "Asizer",
+    "SizeNode",
     "SizeRule",
     "TreeChild",
     "TreeChildren",
@@ -371,17 +374,19 @@ class Asized:
     """The size of an object and, up to ``detail`` levels, of what it references.
 
     Attributes: ``size`` (deep bytes), ``flat`` (own bytes), ``refs`` (tuple of
-    :class:`Asized`), ``name`` (clipped repr or reference name). Holds no reference to
-    the sized object.
+    :class:`Asized`), ``name`` (clipped repr or reference name), ``type`` (the sized
+    object's type name, ``module.qualname``; ``None`` where the builder did not record
+    it). Holds no reference to the sized object.
     """
 
-    __slots__ = ("size", "flat", "refs", "name")
+    __slots__ = ("size", "flat", "refs", "name", "type")
 
-    def __init__(self, size, flat, refs=(), name=None):
+    def __init__(self, size, flat, refs=(), name=None, type=None):  # noqa: A002 - the attribute's name
         self.size = size
         self.flat = flat
         self.refs = tuple(refs)
         self.name = name
+        self.type = type
 
     def __str__(self):
         return 'size %d, flat %d, refs[%d], name "%s"' % (self.size, self.flat, len(self.refs), self.name)
@@ -401,8 +406,11 @@ class Asized:
         (ordered by the entry's total; ties keep the stored order).
 
         :func:`asized` already stores them so; this also orders trees made otherwise.
+        An ``"other (K more)"`` node (:class:`SizeNode` with ``more``) stays last.
         """
         refs = self.refs
+        if refs and getattr(refs[-1], "more", 0):
+            return Asized(self.size, self.flat, refs[:-1], self.name).largest_first() + refs[-1:]
         groups = []
         g = 0
         prev = None
@@ -450,22 +458,29 @@ class Asized:
         return dflt
 
 
-def _largest_first(sizes, groups) -> list:
+def _largest_first(sizes, groups, top=None) -> list:
     """Indices of children ordered by their group's total size, largest first; the
     members of a group (a dict entry's key and value) stay together, in their order;
-    ties keep the counting order. ``groups``: a list of group ids or a :class:`_Kids`."""
+    ties keep the counting order. ``groups``: a list of group ids or a :class:`_Kids`.
+
+    ``top`` (an int): only the first groups within ``top`` rows (whole groups, at least
+    one), found without sorting them all (a node may have a million children).
+    """
+    n = len(sizes)
+    if top is not None and top >= n:
+        top = None
     if type(groups) is _Kids:
         kind = groups.groups
         if kind is None:
             groups = ()
-        elif kind == "pairs" and len(sizes) % 2 == 0:
+        elif kind == "pairs" and n % 2 == 0:
             totals = list(map(int.__add__, sizes[0::2], sizes[1::2]))
-            entries = sorted(range(len(totals)), key=totals.__getitem__, reverse=True)
+            entries = _largest_indices(totals, None if top is None else max(1, top // 2))
             return list(chain.from_iterable((2 * j, 2 * j + 1) for j in entries))
         else:
             groups = groups.group_ids()
-    if not groups or len(set(groups)) == len(groups):  # no pairs: a stable sort in C
-        return sorted(range(len(sizes)), key=sizes.__getitem__, reverse=True)
+    if not groups or len(set(groups)) == len(groups):  # no pairs: in C
+        return _largest_indices(sizes, top)
     totals: dict = {}
     members: dict = {}
     for i, (size, g) in enumerate(zip(sizes, groups)):
@@ -477,7 +492,59 @@ def _largest_first(sizes, groups) -> list:
             m.append(i)
             totals[g] += size
     order = sorted(members, key=totals.__getitem__, reverse=True)  # stable: first-seen order
-    return [i for g in order for i in members[g]]
+    if top is None:
+        return [i for g in order for i in members[g]]
+    out = []
+    for g in order:
+        if out and len(out) + len(members[g]) > top:
+            break
+        out.extend(members[g])
+    return out
+
+
+def _largest_indices(sizes, top=None) -> list:
+    """Indices of the ``top`` largest ``sizes`` (all for None), largest first, ties in
+    index order; in C but for the few at or above the cut."""
+    n = len(sizes)
+    if top is None or top >= n:
+        return sorted(range(n), key=sizes.__getitem__, reverse=True)
+    cut = heapq.nlargest(top, sizes)[-1]
+    above = list(compress(range(n), map(lt, repeat(cut), sizes)))
+    above.sort(key=sizes.__getitem__, reverse=True)
+    above += islice(compress(range(n), map(eq, repeat(cut), sizes)), top - len(above))
+    return above
+
+
+_FEW_ROOTS = 256  # up to this many children that reach objects are walked one by one
+
+OTHER = "other ({:,} more)"  # the name of a size-tree node holding the children not kept
+
+
+class SizeNode(Asized):
+    """A size-tree node that also records, beside ``type`` (the type name; ``None`` for
+    an "other" node): ``oid``, the ``id()`` of the sized object (an int, never a
+    reference; ``None`` for an "other" node, a class-owned shared key and an instance's
+    attributes shown as ``'__dict__'``); ``more``, the number of children folded into an
+    "other" node (0 for the others); ``index``, the node's position among its parent's
+    children in counting order (the path step :meth:`Asizer.tree_children` takes;
+    ``None`` for roots and "other" nodes)."""
+
+    __slots__ = ("oid", "more", "index")
+
+    def __init__(self, size, flat, refs=(), name=None, type=None, oid=None, more=0, index=None):  # noqa: A002
+        super().__init__(size, flat, refs, name, type)
+        self.oid = oid
+        self.more = more
+        self.index = index
+
+
+def _tree_type_name(obj) -> str:
+    """The type a size tree shows for a child (see :attr:`TreeChild.type_name`)."""
+    if obj is _SHARED:
+        return "(key shared by the class)"
+    if type(obj) is _Part:
+        return "(attributes)"
+    return _typename(type(obj))
 
 
 class TreeChildren:
@@ -561,11 +628,7 @@ class TreeChild:
     def type_name(self) -> str:
         """``'(key shared by the class)'``, ``'(attributes)'`` for the virtual
         ``__dict__`` of an instance, else the type's ``module.qualname``."""
-        if self.obj is _SHARED:
-            return "(key shared by the class)"
-        if type(self.obj) is _Part:
-            return "(attributes)"
-        return _typename(type(self.obj))
+        return _tree_type_name(self.obj)
 
     @property
     def shared(self) -> bool:
@@ -1221,6 +1284,7 @@ class Asizer:
         flats = [0] * nroots
         hiddens = [0] * nroots
         owner = {}  # id -> index of the root that reached it first
+        unowned = []  # (ids, labels) of levels not in ``owner`` yet: filled when first needed
         ids = list(map(id, roots))
         frontier = list(roots)
         labels = list(range(nroots))
@@ -1243,6 +1307,9 @@ class Asizer:
                     common |= ignore.intersection(ids)
                     if common:
                         mask = list(map(common.__contains__, ids))
+                        for lvl_ids, lvl_labels in unowned:
+                            owner.update(zip(lvl_ids, lvl_labels))
+                        unowned.clear()
                         # met again: fine if the root that owns it comes first
                         firsts = map(owner.get, compress(ids, mask), repeat(-1))
                         if any(map(lt, compress(labels, mask), firsts)):
@@ -1264,7 +1331,7 @@ class Asizer:
                     firsts = order = None
                 if not frontier:
                     break
-                owner.update(zip(ids, labels))
+                unowned.append((ids, labels))
                 m = len(frontier)
                 self._duplicate += n - m
                 self._seen_count += m
@@ -1272,9 +1339,13 @@ class Asizer:
                     self._depth = level
                 # referents in frontier order (so the next level stays in root order);
                 # the kinds that follow other references patch their entries below
-                refs = list(map(_get_referents, frontier))
                 tps = list(map(type, frontier))
                 uniq = dict(zip(map(id, tps), tps))  # by id: no metaclass __hash__/__eq__
+                if all((ctx.types.get(tid) or self._info(ctx, tp)).kind in (_ATOM, _IGNORE)
+                       for tid, tp in uniq.items()):
+                    refs = [()] * m  # nothing followed from atoms and ignored kinds
+                else:
+                    refs = list(map(_get_referents, frontier))
                 if len(uniq) == 1:
                     parts = ((tps[0], range(m)),)
                 elif len(uniq) <= 8:
@@ -1292,22 +1363,24 @@ class Asizer:
                 tps = uniq = None
                 level_total = 0
                 for tp, idx in parts:
-                    group = list(map(frontier.__getitem__, idx))
-                    g_labels = list(map(labels.__getitem__, idx))
+                    if type(idx) is range:  # one type: the whole level
+                        group, g_labels = frontier, labels
+                    else:
+                        group = list(map(frontier.__getitem__, idx))
+                        g_labels = list(map(labels.__getitem__, idx))
                     info = ctx.types.get(id(tp)) or self._info(ctx, tp)
                     g_flat, g_hid, g_refs = self._flat_refs_each(group, info, added)
                     if g_refs is not None:
                         for k, r in zip(idx, g_refs):
                             refs[k] = r
-                    for lab, f in zip(g_labels, g_flat):
-                        sizes[lab] += f
+                    # sizes[lab] += f for each object, in C (one element at a time, so a
+                    # label met several times adds up)
+                    deque(map(sizes.__setitem__, g_labels, map(add, map(sizes.__getitem__, g_labels), g_flat)), 0)
                     level_total += sum(g_flat)
                     if level == 0:
-                        for lab, f in zip(g_labels, g_flat):
-                            flats[lab] = f
+                        deque(map(flats.__setitem__, g_labels, g_flat), 0)
                         if g_hid is not None:
-                            for lab, h in zip(g_labels, g_hid):
-                                hiddens[lab] = h
+                            deque(map(hiddens.__setitem__, g_labels, g_hid), 0)
                     group = g_labels = None
                 parts = None
                 self._total += level_total
@@ -1532,6 +1605,29 @@ class Asizer:
         """:class:`Asized` of each object, with ``detail`` levels of named referents."""
         if opts:
             self.set(**opts)
+        out = self._trees(objs)
+        if self._stats:
+            self.print_stats(objs=objs, sized=out, stats=self._stats)
+        return tuple(out)
+
+    def size_trees(self, *objs, top=None, names=None):
+        """:class:`SizeNode` trees of ``objs`` to ``detail`` levels (see
+        ``pympler_nb.core.sizetree.top_sized``): :meth:`asized`'s trees and totals, each
+        node recording its type name, ``id()`` and counting-order index, at most ``top``
+        children per node (largest first, whole dict entries) and one ``"other (K
+        more)"`` node with the rest. ``names``: the roots' names (default: their names
+        in size trees). The same object given again gives a 0-byte root (counted in its
+        first)."""
+        if top is not None and (type(top) is not int or top < 1):
+            raise ValueError(f"top={top!r}: use an int >= 1, or None for every child")
+        if names is not None:
+            names = [str(n) for n in names]
+            if len(names) != len(objs):
+                raise ValueError(f"names must give one name per object: {len(objs)} objects, "
+                                 f"{len(names)} names")
+        return tuple(self._trees(objs, top, True, names))
+
+    def _trees(self, objs, top=None, record=False, names=None):
         self._given += len(objs)
         out = []
         done = {}
@@ -1539,22 +1635,25 @@ class Asizer:
         was_enabled = gc.isenabled()
         gc.disable()  # the many small records made here must not set off full collections
         try:
-            for o in objs:
+            for k, o in enumerate(objs):
                 i = id(o)
                 if i in extra:
                     self._seen.discard(i)
                     extra.discard(i)
-                out.append(self._asized_tree(ctx, o) if i not in done else done[i])
-                done[i] = out[-1]
+                name = None if names is None else names[k]
+                tree = done.get(i)
+                if tree is None:
+                    tree = done[i] = self._asized_tree(ctx, o, top, record, name)
+                elif record:  # the same object again: counted in its first row
+                    tree = SizeNode(0, 0, (), tree.name if name is None else name, tree.type, i)
+                out.append(tree)
         finally:
             if was_enabled:
                 gc.enable()
             self._end(ctx, extra)
-        if self._stats:
-            self.print_stats(objs=objs, sized=out, stats=self._stats)
-        return tuple(out)
+        return out
 
-    def _asized_tree(self, ctx, root):
+    def _asized_tree(self, ctx, root, top=None, record=False, name=None):
         """The :class:`Asized` tree of ``root`` to ``detail`` levels (iterative, DFS).
 
         How sizes are shared (the rule :meth:`tree_children` replays): the children of a
@@ -1566,85 +1665,177 @@ class Asizer:
         the root's size is :meth:`asizeof`'s whatever ``detail`` is (``limit`` aside).
         Children are stored largest first, a dict entry's key and value together.
         Names are made after the whole tree is sized (``repr`` may change objects).
+
+        ``top`` (an int): a node keeps only its ``top`` largest children (whole dict
+        entries, at least one) and one ``"other (K more)"`` node with the rest's sizes
+        (:data:`OTHER`), the same counting: the children not kept are sized in bulk and
+        never named. Where such a node's kept children are expanded further, they are
+        chosen on a scratch copy of the state first. ``record``: :class:`SizeNode`
+        records (type name, ``id()``, counting-order index) instead of :class:`Asized`.
+        ``name``: the root's name (default: its name in size trees).
         """
         detail = self._detail
         seen = self._seen
         clip = self._clip
         named = []  # (node, lazy name), named at the end
-        stack = []  # frames: [name, flat, kids, results, index, depth, pending]
+        # frames: [name, flat, kids, results, index, depth, pending, tname, oid, pos, sizes, flats]
+        # results: a list (every child, in counting order), or with ``top`` cutting the
+        # node, a dict {index: node} of the children expanded and sizes/flats of them all
+        stack = []
         result = None
 
-        def leaf(size, flat, name):
-            node = Asized(size, flat, (), None)
+        def leaf(size, flat, name, obj=None, index=None):
+            if record:
+                node = SizeNode(size, flat, (), None, _tree_type_name(obj),
+                                None if obj is None or obj is _SHARED or type(obj) is _Part else id(obj), 0, index)
+            else:
+                node = Asized(size, flat, (), None)
             named.append((node, name))
             return node
 
-        def open_(obj, name, depth):
+        def push(name, flat, kids, depth, obj, index):
+            tname = oid = None
+            if record:
+                tname = _tree_type_name(obj)
+                oid = None if type(obj) is _Part else id(obj)
+            stack.append([name, flat, kids, [], 0, depth, None, tname, oid, index, None, None])
+
+        def open_(obj, name, depth, index):
             """A claimed object at ``depth``: a finished leaf, or a frame pushed (None)."""
             if type(obj) is _Part:
                 if depth >= detail:
                     vals = _part_objs(obj.kids)
-                    return leaf(obj.flat + (self._walk(ctx, vals, depth + 1, False) if vals else 0), obj.flat, name)
-                stack.append([name, obj.flat, obj.kids, [], 0, depth, None])
+                    return leaf(obj.flat + (self._walk(ctx, vals, depth + 1, False) if vals else 0), obj.flat,
+                                name, obj, index)
+                push(name, obj.flat, obj.kids, depth, obj, index)
                 return None
             info = ctx.types.get(id(type(obj))) or self._info(ctx, type(obj))
             if depth >= detail or info.kind == _ATOM or not self._enabled(info):
                 size = self._walk(ctx, (obj,), depth0=depth)
-                return leaf(size, self._root_flat, name)
+                return leaf(size, self._root_flat, name, obj, index)
             seen.add(id(obj))
             self._seen_count += 1
             flat = self._size_group(ctx, [obj], info, None)
             self._total += flat
             kids = _tree_refs(self, obj, info, ctx)
-            for ref in kids.objs:
-                if type(ref) is _Part:
-                    flat -= ref.flat  # e.g. the values array, shown as the '__dict__' node
-            stack.append([name, flat, kids, [], 0, depth, None])
+            if type(obj) not in _EXACT_COVERED:  # the items of a list or a dict are never parts
+                for ref in kids.objs:
+                    if type(ref) is _Part:
+                        flat -= ref.flat  # e.g. the values array, shown as the '__dict__' node
+            push(name, flat, kids, depth, obj, index)
             return None
 
         rid = id(root)
+        rname = ("r", "", root) if name is None else name
         if rid in seen:
             self._duplicate += 1
-            result = leaf(0, 0, ("r", "", root))
+            result = leaf(0, 0, rname, root)
         else:
-            result = open_(root, ("r", "", root), 0)
+            result = open_(root, rname, 0, None)
         while stack:
             frame = stack[-1]
             kids, res = frame[2], frame[3]
             depth = frame[5] + 1
+            n = len(kids)
             if frame[6] is None:
-                frame[6] = pending = self._preseed(ctx, kids)
+                cut = top is not None and n > top
                 if depth >= detail:  # all children are leaves: size them in one pass
-                    for i, size, flat in zip(range(len(kids)), *self._sibling_sizes(ctx, kids, depth, pending)):
-                        res.append(leaf(size, flat, kids.name(i)))
-                    frame[4] = len(kids)
+                    frame[6] = ()
+                    sizes, flats = self._level_sizes(ctx, kids, depth)
+                    if cut:  # named at the end, only those kept
+                        frame[3], frame[10], frame[11] = {}, sizes, flats
+                    else:
+                        for i, size, flat in zip(range(n), sizes, flats):
+                            res.append(leaf(size, flat, kids.name(i), kids.objs[i], i))
+                    frame[4] = n
+                    res = frame[3]
+                    continue
+                frame[6] = pending = self._preseed(ctx, kids)
+                if cut:  # expand only the children kept: chosen on a scratch copy
+                    trial, _ = self._scratch()._sibling_sizes(ctx, kids, depth, set(pending))
+                    frame[3] = {i: None for i in _largest_first(trial, kids, top)}
+                    frame[10], frame[11] = [0] * n, [0] * n
+                    trial = None
+                res = frame[3]
             index = frame[4]
-            if index < len(kids):
+            if index < n:
+                if type(res) is dict and index not in res:  # a run of children not kept: in bulk
+                    end = index + 1
+                    while end < n and end not in res:
+                        end += 1
+                    run = kids.objs[index:end]
+                    ids = set(map(id, run))
+                    pending = frame[6]
+                    part = pending.intersection(ids)
+                    s, f = self._sibling_sizes(ctx, _Kids(run), depth, part)
+                    pending.difference_update(ids)
+                    frame[10][index:end], frame[11][index:end] = s, f
+                    frame[4] = end
+                    continue
                 frame[4] = index + 1
                 obj = kids.objs[index]
                 name = kids.name(index)
                 if obj is _SHARED:
-                    node = leaf(0, 0, name)
+                    node = leaf(0, 0, name, obj, index)
                 elif type(obj) is _Part or self._claim(ctx, frame[6], obj):
-                    node = open_(obj, name, depth)
+                    node = open_(obj, name, depth, index)
                 else:
                     self._duplicate += 1
-                    node = leaf(0, 0, name)
+                    node = leaf(0, 0, name, obj, index)
                 if node is not None:
-                    res.append(node)
+                    self._tree_add(frame, index, node)
                 continue
             stack.pop()
-            order = _largest_first([r.size for r in res], kids)
-            node = Asized(frame[1] + sum(r.size for r in res), frame[1], [res[i] for i in order], None)
+            if type(res) is dict:
+                sizes, flats = frame[10], frame[11]
+                order = _largest_first(sizes, kids, top)
+                refs = [res.get(i) or leaf(sizes[i], flats[i], kids.name(i), kids.objs[i], i) for i in order]
+                rest = n - len(refs)
+                if rest:
+                    size = sum(sizes) - sum(r.size for r in refs)
+                    flat = sum(flats) - sum(r.flat for r in refs)
+                    refs.append(SizeNode(size, flat, (), OTHER.format(rest), None, None, rest) if record
+                                else Asized(size, flat, (), OTHER.format(rest)))
+            else:
+                order = _largest_first([r.size for r in res], kids)
+                refs = [res[i] for i in order]
+            size = frame[1] + sum(r.size for r in refs)
+            if record:
+                node = SizeNode(size, frame[1], refs, None, frame[7], frame[8], 0, frame[9])
+            else:
+                node = Asized(size, frame[1], refs, None)
             named.append((node, frame[0]))
             if stack:
-                stack[-1][3].append(node)
+                self._tree_add(stack[-1], stack[-1][4] - 1, node)
             else:
                 result = node
         labels = {}
         for node, name in named:
-            node.name = _name_text(name, clip, labels)
+            node.name = name if type(name) is str and record and node is result else _name_text(name, clip, labels)
         return result
+
+    @staticmethod
+    def _tree_add(frame, index, node):
+        """A finished child ``node`` (at counting-order ``index``) of a tree frame."""
+        res = frame[3]
+        if type(res) is dict:
+            res[index] = node
+            frame[10][index] = node.size
+            frame[11][index] = node.flat
+        else:
+            res.append(node)
+
+    def _scratch(self):
+        """A copy of this sizer whose counting state can change without changing ours
+        (to size children on trial)."""
+        s = _copy.copy(self)
+        s._seen = set(self._seen)
+        s._claimed = set(self._claimed)
+        s._profiles = {}
+        s._largest = []
+        s._type_largest = {}
+        s._skipped = Counter()
+        return s
 
     # -- the tree's counting rule, shared by asized and tree_children ---------------------
     def _preseed(self, ctx, kids):
@@ -1672,6 +1863,107 @@ class Asizer:
             self._seen.discard(i)
             return True
         return False
+
+    def _level_sizes(self, ctx, kids, depth):
+        """``(sizes, flats)`` of all the children ``kids`` of a node at ``depth``, counted
+        as :meth:`_preseed` then :meth:`_sibling_sizes` count them, fast where the engine
+        can (no parts or shared keys among them): atoms (they reach nothing, so no
+        sibling reaches through them) flat-sized by type in C; the others in one bulk
+        walk, which marks them all at its first level so that none is followed from
+        another, or one plain walk each when they are few (deep objects: a walk per root
+        is cheaper than tracking roots). Ignored objects (small ints, module dicts) are
+        marked for the walk's first level only, so they count 0."""
+        objs = kids.objs
+        n = len(objs)
+        if n <= 8 or self._limit is not None or self._align > 1 or self._stats:
+            return self._sibling_sizes(ctx, kids, depth, self._preseed(ctx, kids))
+        tps = _unique_types(objs)  # by id: no metaclass __hash__/__eq__ runs
+        if id(_Part) in tps or id(object) in tps:
+            return self._sibling_sizes(ctx, kids, depth, self._preseed(ctx, kids))
+        infos = [(tp, ctx.types.get(tid) or self._info(ctx, tp)) for tid, tp in tps.items()]
+        atoms = [(tp, info) for tp, info in infos if info.kind == _ATOM]
+        if len(atoms) == len(infos):
+            return self._atom_sizes(ctx, objs, infos)
+        sizes = flats = None
+        where = None
+        if atoms:  # the atoms first (each counts in its own row whatever the order)
+            atom_ids = frozenset(id(tp) for tp, _ in atoms)
+            mask = list(map(atom_ids.__contains__, map(id, map(type, objs))))
+            a_sizes, _ = self._atom_sizes(ctx, list(compress(objs, mask)), atoms)
+            sizes = [0] * n
+            deque(map(sizes.__setitem__, compress(range(n), mask), a_sizes), 0)
+            flats = list(sizes)
+            where = list(compress(range(n), map(not_, mask)))
+            objs = list(compress(objs, map(not_, mask)))
+            kids = _Kids(objs)
+            mask = a_sizes = None
+        res = None
+        if len(objs) > _FEW_ROOTS:
+            seen = self._seen
+            ign = ctx.ignore.intersection(map(id, objs)) if ctx.ignore else None
+            if ign:
+                ign -= seen
+                seen |= ign
+            try:
+                res = self._walk_many(ctx, objs)
+            finally:
+                if ign:
+                    seen -= ign
+        if res is None:  # few (or the bulk walk cannot keep the order): one walk each
+            pending = self._preseed(ctx, kids)
+            r_s, r_f = [0] * len(objs), [0] * len(objs)
+            for k, r in enumerate(objs):
+                if self._claim(ctx, pending, r):
+                    r_s[k] = self._walk(ctx, (r,), depth0=depth)
+                    r_f[k] = self._root_flat
+                else:
+                    self._duplicate += 1
+            res = (r_s, r_f)
+        if where is None:
+            return res[0], res[1]
+        deque(map(sizes.__setitem__, where, res[0]), 0)
+        deque(map(flats.__setitem__, where, res[1]), 0)
+        return sizes, flats
+
+    def _atom_sizes(self, ctx, objs, infos):
+        """:meth:`_level_sizes` of children that are all atoms (they reach nothing):
+        flat sizes by type, in C; one counted before, ignored or given again counts 0.
+        ``infos``: ``[(type, info)]`` of the atoms' types."""
+        seen = self._seen
+        n = len(objs)
+        ids = list(map(id, objs))
+        prior = seen.intersection(ids)
+        ign = ctx.ignore.intersection(ids) if ctx.ignore else set()
+        before = len(seen)
+        seen.update(ids)
+        added = len(seen) - before
+        if len(infos) == 1:
+            ((tp, info),) = infos
+            sizes = self._flat_refs_each(objs, info, [])[0]
+        else:
+            sizes = [0] * n
+            tps = list(map(type, objs))
+            for tp, info in infos:
+                mask = list(map(is_, tps, repeat(tp)))
+                part = self._flat_refs_each(list(compress(objs, mask)), info, [])[0]
+                deque(map(sizes.__setitem__, compress(range(n), mask), part), 0)
+        if prior or ign or added != n:  # counted before, ignored, or given twice: 0 but the first
+            zero = prior | ign
+            repeats = added != n - (sum(map(prior.__contains__, ids)) if prior else 0)
+            if not repeats:  # in C: only the ones counted before or ignored
+                deque(map(sizes.__setitem__, compress(range(n), map(zero.__contains__, ids)), repeat(0)), 0)
+            else:
+                first = set()
+                for k, i in enumerate(ids):
+                    if i in zero or i in first:
+                        sizes[k] = 0
+                    else:
+                        first.add(i)
+            if ign:
+                seen -= ign - prior  # ignored objects are never marked
+        self._total += sum(sizes)
+        self._seen_count += added
+        return sizes, list(sizes)
 
     def _sibling_sizes(self, ctx, kids, depth, pending):
         """``(sizes, flats)`` of pre-seeded children ``kids`` at ``depth``, sized one
@@ -1783,7 +2075,7 @@ class Asizer:
         if objs:
             self._walk(ctx, objs, depth0=depth, free_roots=False)
 
-    def tree_children(self, root, path=(), expect=None, sized=True):
+    def tree_children(self, root, path=(), expect=None, sized=True, together=None, position=None):
         """The children of one node of ``root``'s size tree, sized as :meth:`asized` does.
 
         Parameters
@@ -1798,6 +2090,13 @@ class Asizer:
             objects changed since they were shown) raises :class:`LookupError`.
         sized : bool
             False: names and objects only (sizes 0), in counting order, cheaply.
+        together : sequence, optional
+            The objects ``root`` was sized with (``asized(*together)``, ``root`` among
+            them): those before ``root`` are counted first, none is followed from
+            another, so the children agree with that tree.
+        position : int, optional
+            ``root``'s index in ``together`` (default: its first; a later one of an
+            object given twice counts 0, as in ``asized``).
 
         Returns
         -------
@@ -1814,13 +2113,27 @@ class Asizer:
         path = list(path)
         if expect is not None and len(expect) != len(path):
             raise ValueError(f"expect must give one id per path level: {len(path)} levels, {len(expect)} ids")
-        ctx, extra = self._begin(())
+        together = list(together) if together else []
+        ctx, extra = self._begin((), {id(o) for o in together})  # the others are not followed
         was_enabled = gc.isenabled()
         gc.disable()  # the many small records made here must not set off full collections
         try:
             seen = self._seen
             zero = not sized
             if sized:
+                if position is None:
+                    position = next((k for k, other in enumerate(together) if other is root), 0)
+                elif not (0 <= position < len(together) and together[position] is root):
+                    raise ValueError(f"position={position!r}: together[{position!r}] must be the root")
+                for other in together[:position]:  # the roots before this one, counted first
+                    i = id(other)
+                    if i in extra:
+                        seen.discard(i)
+                        extra.discard(i)
+                        self._walk(ctx, (other,))
+                if id(root) in extra:
+                    seen.discard(id(root))
+                    extra.discard(id(root))
                 if id(root) in seen:
                     zero = True
                 else:
@@ -1850,7 +2163,7 @@ class Asizer:
             if zero:
                 sizes = flats = [0] * n
             else:
-                sizes, flats = self._sibling_sizes(ctx, kids, depth, self._preseed(ctx, kids))
+                sizes, flats = self._level_sizes(ctx, kids, depth)
                 flats = self._shown_flats(ctx, kids, flats)
             order = _largest_first(sizes, kids) if sized else range(n)
             return TreeChildren(self, kids, sizes, flats, order)

@@ -5,7 +5,9 @@ Three parts:
 * **Tree sources** (:class:`TreeSource`) own the data and hand out pages of nodes.
   :class:`ObjectTreeSource` sizes live objects with :mod:`pympler_nb.core.asizeof`;
   :class:`AsizedTreeSource` shows a precomputed :class:`~pympler_nb.core.asizeof.Asized`
-  tree (``%memsize -d N``). Other sources (a dominator / retained-size tree) implement
+  tree (``asized(obj, detail=N)``); :class:`SizedTreeSource` shows live objects already
+  sized by ``top_sized`` (``%memsize``: the first levels are the table's rows, "other"
+  rows included) and sizes the levels below on demand as :class:`ObjectTreeSource` does. Other sources (a dominator / retained-size tree) implement
   the same three methods.
 * **Nodes** (:class:`NodeInfo`) are small immutable records with a string ``id`` chosen
   by the source; only nodes that are shown travel to the browser.
@@ -61,6 +63,7 @@ __all__ = [
     "TreeSource",
     "ObjectTreeSource",
     "AsizedTreeSource",
+    "SizedTreeSource",
     "SizeTree",
     "StaticSizeTree",
 ]
@@ -280,12 +283,18 @@ class ObjectTreeSource(TreeSource):
             expect.append(self._known[prefix][0])
         return root, path, expect
 
+    def _together(self, index: int) -> dict:
+        """How root ``index`` was counted with the others (:meth:`Asizer.tree_children`'s
+        ``together=`` and ``position=``; here each root on its own)."""
+        return {}
+
     def children(self, node_id: str, offset: int = 0, count: int = 100) -> tuple[list[NodeInfo], int]:
         root, path, expect = self._path(node_id)
         sizer = _asizeof.Asizer(**self._opts)
         level = self._levels.get(node_id)
         try:
-            kids = sizer.tree_children(root, path, expect, sized=level is None)
+            kids = sizer.tree_children(root, path, expect, sized=level is None,
+                                       **self._together(int(node_id.split("/")[0])))
         except LookupError as exc:
             raise NodeGone(f"{node_id!r}: {exc.args[0] if exc.args else exc}") from None
         finally:
@@ -310,6 +319,129 @@ class ObjectTreeSource(TreeSource):
             nodes.append(NodeInfo(nid, kid.name, kid.type_name, size, flat, kid.expandable))
         kids = kid = None
         return nodes, total
+
+
+class SizedTreeSource(ObjectTreeSource):
+    """Live objects already sized by :func:`~pympler_nb.core.sizetree.top_sized` (as
+    ``%memsize`` does): the widget shows what was sized, and agrees with the table.
+
+    Parameters
+    ----------
+    objs : iterable
+        The root objects, in the order they were sized.
+    sized : iterable of Asized
+        ``top_sized(*objs, ...)``: one tree per object.
+    names : iterable of str, optional
+        One name per root (default: the trees' names).
+    limit, align, code, clip
+        The options the trees were sized with (used for the levels sized on demand).
+
+    Notes
+    -----
+    The roots and the levels the trees hold are shown from the trees, not sized again:
+    the same sizes, the same order (largest first), the same ``"other (K more)"`` rows.
+    Below them, nodes are sized on demand as :class:`ObjectTreeSource` does
+    (:meth:`Asizer.tree_children`, the rule the trees were built with), with the roots
+    counted together as ``top_sized`` counts them (each object once, in the first root
+    that reaches it), so the children of a node add up to the size it showed. A tree
+    node has the id :class:`ObjectTreeSource` gives it (its counting-order path,
+    ``SizeNode.index``) and is checked to be the object that was sized
+    (``SizeNode.oid``); "other" rows (``"0/~20"``) have no children.
+    """
+
+    def __init__(self, objs, sized, names=None, *, limit=None, align=1, code=False, clip=80):
+        objs = list(objs)
+        trees = [sized] if isinstance(sized, _asizeof.Asized) else list(sized)
+        if len(trees) != len(objs):
+            raise ValueError(f"sized must give one tree per object: {len(objs)} objects, "
+                             f"{len(trees)} trees")
+        for tree in trees:
+            if not isinstance(tree, _asizeof.Asized):
+                raise TypeError(f"sized: expected Asized trees from top_sized(...), got {type(tree).__name__}")
+        names = [tree.name for tree in trees] if names is None else list(names)
+        super().__init__([], [], limit=limit, align=align, code=code, clip=clip)  # no sizing
+        if len(names) != len(objs):
+            raise ValueError(f"names must give one name per object: {len(objs)} objects, "
+                             f"{len(names)} names")
+        self._served: dict[str, _asizeof.Asized] = {}  # node id -> tree node shown from it
+        self._served_pages: dict[str, list[NodeInfo]] = {}
+        sizer = _asizeof.Asizer(**self._opts)
+        for index, (obj, tree, name) in enumerate(zip(objs, trees, names)):
+            nid = str(index)
+            label = str(tree.name) if name is None else clip_text(str(name), max(clip, 1) * 2)
+            tname = tree.type or _type_name(type(obj))
+            self._roots.append(NodeInfo(nid, label, tname, int(tree.size), int(tree.flat),
+                                        bool(tree.refs) or sizer.tree_expandable(obj)))
+            self._known[nid] = (id(obj), int(tree.size))
+            self._served[nid] = tree
+            try:
+                self._refs.append(weakref.ref(obj))
+            except TypeError:
+                self._refs.append(_Strong(obj))
+        obj = objs = None  # keep no reference beyond self._refs
+
+    def release(self) -> None:
+        super().release()
+        self._served.clear()
+        self._served_pages.clear()
+
+    def _together(self, index: int) -> dict:
+        """The roots, counted together as ``top_sized`` counted them (the dead left out)."""
+        out, position = [], None
+        for k, ref in enumerate(self._refs):
+            obj = ref()
+            if obj is not None or type(ref) is _Strong:
+                if k == index:
+                    position = len(out)
+                out.append(obj)
+        return {"together": out, "position": position}
+
+    def children(self, node_id: str, offset: int = 0, count: int = 100) -> tuple[list[NodeInfo], int]:
+        if self._refs is None:
+            raise NodeGone("the objects were released (the widget was closed)")
+        tree = self._served.get(node_id)
+        if tree is None or not tree.refs:
+            if "~" in node_id:  # an "other" row: nothing below it
+                raise NodeGone(f"{node_id!r} has no children to show")
+            return super().children(node_id, offset, count)
+        nodes = self._served_pages.get(node_id)
+        if nodes is None:
+            nodes = self._served_pages[node_id] = self._serve(node_id, tree)
+        offset = min(max(0, offset), len(nodes))
+        return nodes[offset:offset + max(0, count)], len(nodes)
+
+    def _serve(self, node_id: str, tree) -> list[NodeInfo]:
+        """The tree node's children as rows, each checked against the live child at its
+        counting-order index (so that it can be expanded further)."""
+        root, path, expect = self._path(node_id)  # NodeGone if it died or changed
+        try:
+            kids = _asizeof.Asizer(**self._opts).tree_children(root, path, expect, sized=False)
+        except LookupError as exc:
+            raise NodeGone(f"{node_id!r}: {exc.args[0] if exc.args else exc}") from None
+        finally:
+            root = None
+        nodes = []
+        for k, ref in enumerate(tree.refs):
+            index = getattr(ref, "index", None)
+            size, flat = int(ref.size), int(ref.flat)
+            name = "" if ref.name is None else str(ref.name)
+            if type(index) is not int or not 0 <= index < len(kids):  # an "other" row
+                nid, has = f"{node_id}/~{k}", False
+            else:
+                kid = kids.by_index(index)
+                nid = f"{node_id}/{index}"
+                if kid.shared:
+                    has = False
+                else:
+                    oid = getattr(ref, "oid", None)
+                    if oid is not None and id(kid.obj) != oid:
+                        raise NodeGone(f"{node_id!r} changed since it was sized (re-run to see it again)")
+                    self._known[nid] = (id(kid.obj), size)
+                    has = bool(ref.refs) or kid.expandable
+            self._served[nid] = ref
+            nodes.append(NodeInfo(nid, name, ref.type or "", size, flat, has))
+        kids = kid = None
+        return nodes
 
 
 class _Strong:
@@ -539,10 +671,19 @@ class SizeTree(_TreeRows, anywidget.AnyWidget):
     # -- constructors ----------------------------------------------------------------
     @classmethod
     def from_objects(cls, objs, names=None, *, title: str = "", page_size: int = 100,
-                     limit=None, align: int = 1, code: bool = False, clip: int = 80) -> SizeTree:
-        """A tree of live objects (see :class:`ObjectTreeSource` for how sizes add up)."""
+                     limit=None, align: int = 1, code: bool = False, clip: int = 80,
+                     sized=None) -> SizeTree:
+        """A tree of live objects (see :class:`ObjectTreeSource` for how sizes add up).
+
+        ``sized``: the objects' trees from :func:`~pympler_nb.core.sizetree.top_sized`
+        (sized with the same options), shown as they are instead of sizing the objects
+        again (see :class:`SizedTreeSource`).
+        """
         read_bundle(_BUNDLE)
-        source = ObjectTreeSource(objs, names, limit=limit, align=align, code=code, clip=clip)
+        if sized is not None:
+            source = SizedTreeSource(objs, sized, names, limit=limit, align=align, code=code, clip=clip)
+        else:
+            source = ObjectTreeSource(objs, names, limit=limit, align=align, code=code, clip=clip)
         return cls(source, title=title, page_size=page_size)
 
     @classmethod
