@@ -663,8 +663,7 @@ def lru_call_text(wrapper, key, clip: int = 60) -> str:
 
 def _is_object_ndarray(obj) -> bool:
     """A numpy array of dtype object (by type name: the core never imports numpy)."""
-    tp = type(obj)
-    if tp.__name__ != "ndarray" or not str(getattr(tp, "__module__", "")).startswith("numpy"):
+    if type_name(obj, module=True) != "numpy.ndarray":  # type's own getters: no metaclass code
         return False
     try:
         return object.__getattribute__(obj, "dtype").kind == "O"

@@ -294,7 +294,8 @@ def _label(index, i):
 def _blocks_axes(mgr):
     blocks = _field(mgr, "blocks")
     axes = _field(mgr, "axes")
-    return (blocks if type(blocks) in (list, tuple) else ()), (axes if type(axes) in (list, tuple) else ())
+    return ((blocks if type(blocks) is list or type(blocks) is tuple else ()),
+            (axes if type(axes) is list or type(axes) is tuple else ()))
 
 
 def _frame_children(df):

@@ -1718,7 +1718,7 @@ class Asizer:
             flat = self._size_group(ctx, [obj], info, None)
             self._total += flat
             kids = _tree_refs(self, obj, info, ctx)
-            if type(obj) not in _EXACT_COVERED:  # the items of a list or a dict are never parts
+            if id(type(obj)) not in _EXACT_COVERED_IDS:  # the items of a list or a dict are never parts
                 for ref in kids.objs:
                     if type(ref) is _Part:
                         flat -= ref.flat  # e.g. the values array, shown as the '__dict__' node
@@ -2226,7 +2226,7 @@ class Asizer:
         info = ctx.types.get(id(tp)) or self._info(ctx, tp) if ctx is not None else self._classify(tp)
         if info.kind in (_ATOM, _IGNORE) or not self._enabled(info):
             return False
-        if tp in _EXACT_COVERED:
+        if id(tp) in _EXACT_COVERED_IDS:
             return len(obj) > 0
         if info.tree is not None:
             return True
@@ -2479,6 +2479,7 @@ def _label_rule(tp):
 
 
 _TEXT_CONTAINERS = (list, tuple, dict, set, frozenset)
+_TEXT_CONTAINER_IDS = frozenset(map(id, _TEXT_CONTAINERS))  # by id: no metaclass __eq__ runs
 
 
 def _container_text(obj, labels, budget, path=()) -> str:
@@ -2493,7 +2494,7 @@ def _container_text(obj, labels, budget, path=()) -> str:
     path = path + (id(obj),)
 
     def text(x):
-        if type(x) in _TEXT_CONTAINERS:
+        if id(type(x)) in _TEXT_CONTAINER_IDS:
             if len(path) < 3:
                 return _container_text(x, labels, budget, path)
             return safe_repr(x, 0)
@@ -2506,7 +2507,7 @@ def _container_text(obj, labels, budget, path=()) -> str:
         def part(kv):
             return f"{text(kv[0])}: {text(kv[1])}"
     else:
-        items = obj if tp in (list, tuple) else list(obj)  # no copy of a list or tuple
+        items = obj if tp is list or tp is tuple else list(obj)  # no copy of a list or tuple
         n = len(items)
         forward, backward = iter(items), reversed(items)
         part = text
@@ -2537,16 +2538,16 @@ def _obj_text(obj, vclip, labels=None) -> str:
     """A tree's text for ``obj``: its rule's ``label``, else its clipped repr (an exact
     builtin container: with its items' texts)."""
     tp = type(obj)
-    if tp in _TEXT_CONTAINERS and _registry:
+    if id(tp) in _TEXT_CONTAINER_IDS and _registry:
         try:
             return clip_text(_container_text(obj, labels, vclip if vclip > 0 else 1 << 62), vclip)
         except _SAFE_CATCH:
             return safe_repr(obj, vclip)
-    fn = labels.get(tp, _NO_LABEL) if labels is not None else _NO_LABEL
+    fn = labels.get(id(tp), _NO_LABEL) if labels is not None else _NO_LABEL  # by id: no metaclass __hash__
     if fn is _NO_LABEL:
         fn = _label_rule(tp)
         if labels is not None:
-            labels[tp] = fn
+            labels[id(tp)] = fn
     if fn is not None:
         try:
             text = fn(obj)
@@ -2736,6 +2737,7 @@ def _named_refs_of(sizer, o, info, ctx=None) -> _Kids:
 
 
 _EXACT_COVERED = frozenset({list, tuple, set, frozenset, dict, __import__("collections").deque})
+_EXACT_COVERED_IDS = frozenset(map(id, _EXACT_COVERED))  # by id: no metaclass __hash__ runs
 
 
 def _part_objs(kids: _Kids):
@@ -2788,7 +2790,7 @@ def _tree_refs(sizer, o, info, ctx=None) -> _Kids:
         kids = _kids_from(out)
     else:
         kids = generic
-        if type(o) in _EXACT_COVERED:
+        if id(type(o)) in _EXACT_COVERED_IDS:
             return kids
         covered.update(map(id, kids.objs))
         for r in kids.objs:

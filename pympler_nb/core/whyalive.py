@@ -1487,6 +1487,7 @@ def _sizing_refs(obj) -> list:
 #: Types without references whose flat size (asizeof.flatsize) is sys.getsizeof exactly
 #: (a test checks it): the releasable walk sizes them without a sizer call.
 _ATOMS = frozenset((str, bytes, float, complex))
+_ATOM_IDS = frozenset(map(id, _ATOMS))  # by id: no metaclass __hash__ runs
 _getsizeof = sys.getsizeof
 
 
@@ -1504,7 +1505,7 @@ def _closure(seeds, stop: set[int], max_nodes: int):
             continue
         index[xid] = len(members)
         members.append(x)
-        if type(x) in _ATOMS:  # no references: skip the call (object arrays hold many)
+        if id(type(x)) in _ATOM_IDS:  # no references: skip the call (object arrays hold many)
             kids_of.append(())
             continue
         refs = gc.get_referents(x)
@@ -1628,7 +1629,7 @@ class _Retention:
                 if size is None:
                     x = self.members[i]
                     # atoms (an object column's strings): their flat size is sys.getsizeof
-                    size = sizes[i] = _getsizeof(x) if type(x) in _ATOMS else flat_size(x)
+                    size = sizes[i] = _getsizeof(x) if id(type(x)) in _ATOM_IDS else flat_size(x)
                 total += size
         collect = check_collect and newly > 0 and self._needs_collect(dead, cut_int, before)
         return total, collect, dead
