@@ -2178,21 +2178,21 @@ class Asizer:
         ``'__dict__'``; the fields of a record array), so that a node's flat size plus
         its children's sizes is its size."""
         objs = kids.objs
-        todo = set()
-        for tp in _unique_types(objs).values():
+        todo = {}  # id(type) -> type (by id: no metaclass __hash__ runs)
+        for tid, tp in _unique_types(objs).items():
             if tp is _Part:
                 continue
-            info = ctx.types.get(id(tp)) or self._info(ctx, tp)
+            info = ctx.types.get(tid) or self._info(ctx, tp)
             if info.tree is not None or (info.kind in (_INST, _DICT) and info.managed):
-                todo.add(tp)
+                todo[tid] = tp
         if not todo:
             return flats
         flats = list(flats)
-        plain = {tp for tp in todo if ctx.types[id(tp)].tree is None}  # instances: '__dict__' only
-        for tp in plain:
+        plain = {tid: tp for tid, tp in todo.items() if ctx.types[tid].tree is None}  # '__dict__' only
+        for tid, tp in plain.items():
             idx = [k for k, o in enumerate(objs) if type(o) is tp and flats[k]]
             group = [objs[k] for k in idx]
-            info = ctx.types[id(tp)]
+            info = ctx.types[tid]
             if info.state is None and _layout.SUPPORTED and _layout.PRE_313:
                 info.state = _layout.values_state(tp) or ()
             hidden, _ = _layout.instances_hidden_each(group, tp, info.state or None)
@@ -2200,7 +2200,8 @@ class Asizer:
                 if _layout.attribute_names(o, tp, ctx.names) is not None:  # shown as a '__dict__' part
                     flats[k] -= h
         for k, obj in enumerate(objs):
-            if flats[k] and type(obj) in todo and type(obj) not in plain:
+            tid = id(type(obj))
+            if flats[k] and tid in todo and tid not in plain:
                 flats[k] -= sum(r.flat for r in self._kids_of(ctx, obj).objs if type(r) is _Part)
         return flats
 
