@@ -158,6 +158,7 @@ def test_memsize_tree_and_refgraph_in_jupyterlab(lab):
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+            _auto_accept_kernel_dialog(page)
             page.goto(f"{base}/lab/tree/browser.ipynb?token={token}")
             page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
             # the kernel must be up before "Run All Cells" does anything
@@ -285,7 +286,15 @@ def _offline_page(browser, blocked: list[str], console: list[str]):
     context.route("**/*", route)
     page = context.new_page()
     page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+    _auto_accept_kernel_dialog(page)
     return page
+
+
+def _auto_accept_kernel_dialog(page) -> None:
+    """A fresh JupyterLab may ask "Select Kernel" when it opens a notebook (also on the
+    first open, not only after the kernel was shut down): take the default whenever the
+    dialog shows up and blocks an action."""
+    page.add_locator_handler(page.locator(".jp-Dialog .jp-mod-accept"), lambda loc: loc.click())
 
 
 def _visible_text(page) -> str:
