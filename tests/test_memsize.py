@@ -354,6 +354,9 @@ def test_memsize_top_mistakes(shell, src, words):
 
 
 def test_memsize_sizes_once_and_widget_agrees(shell, monkeypatch):
+    from pympler_nb.widgets import _static
+
+    monkeypatch.setattr(_static, "interactive_frontend", lambda: True)  # a person's front end
     shown = []
     monkeypatch.setattr(magics, "_show", lambda *objs: shown.extend(objs))
     calls = []
@@ -372,6 +375,25 @@ def test_memsize_sizes_once_and_widget_agrees(shell, monkeypatch):
     rows = df[(df["depth"] == 1) & df["path"].str.startswith("1/")]
     assert [(n["name"], n["size"]) for n in kids] == list(zip(rows["name"], rows["size"]))
     widget.close()
+
+
+def test_memsize_batch_run_shows_the_sized_trees_statically(shell, monkeypatch):
+    from pympler_nb.widgets import StaticSizeTree, _static
+
+    monkeypatch.setattr(_static, "interactive_frontend", lambda: False)  # nbconvert --execute
+    shown = []
+    monkeypatch.setattr(magics, "_show", lambda *objs: shown.extend(objs))
+    calls = []
+    real = sizetree.top_sized
+    monkeypatch.setattr(magics, "top_sized", lambda *a, **k: calls.append(1) or real(*a, **k))
+    shell.user_ns["a"] = a = [float(i) for i in range(5000)]
+    shell.user_ns["b"] = [a, "x" * 10]
+    df = shell.run_line_magic("memsize", "a b")
+    assert len(calls) == 1
+    _, tree = shown
+    assert isinstance(tree, StaticSizeTree)
+    roots = df[df["depth"] == 0]
+    assert [n.size for n in tree._root_nodes] == list(roots["size"]) == list(asizesof(a, shell.user_ns["b"]))
 
 
 def test_memsize_realistic_frames(shell):
