@@ -129,10 +129,7 @@ class HeapMagics(Magics):
     """``%heap`` and ``%retained``; one :class:`~pympler_nb.core.heap.HeapSession` per shell."""
 
     def __init__(self, shell=None, **kwargs):
-        # what a snapshot imports lazily is imported now, so that the first
-        # `%heap --new` does not list the tool's own modules as new objects
-        from .core import _format, _graphwalk, asizeof, summary  # noqa: F401
-        from .core.heap import HeapSession
+        from .core.heap import HeapSession  # imports what its snapshots need lazily
 
         super().__init__(shell=shell, **kwargs)
         self.heap_session = HeapSession()

@@ -2045,6 +2045,10 @@ class HeapSession:
     __slots__ = ("_ref",)
 
     def __init__(self):
+        # what a snapshot imports lazily is imported now, so that the session's first
+        # "new since" view does not list the tool's own modules as new objects
+        from . import _format, _graphwalk, asizeof, summary  # noqa: F401
+
         self._ref: HeapSnapshot | None = None
 
     def setref(self, snapshot: HeapSnapshot | None = None) -> None:
