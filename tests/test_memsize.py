@@ -353,10 +353,8 @@ def test_memsize_top_mistakes(shell, src, words):
         assert word in str(err), (word, str(err))
 
 
-def test_memsize_sizes_once_and_widget_agrees(shell, monkeypatch):
-    from pympler_nb.widgets import _static
-
-    monkeypatch.setattr(_static, "interactive_frontend", lambda: True)  # a person's front end
+def _memsize_a_b_counting_sizings(shell, monkeypatch):
+    """``%memsize a b`` on shared data, asserting it sized once: (table, displayed, a)."""
     shown = []
     monkeypatch.setattr(magics, "_show", lambda *objs: shown.extend(objs))
     calls = []
@@ -366,6 +364,14 @@ def test_memsize_sizes_once_and_widget_agrees(shell, monkeypatch):
     shell.user_ns["b"] = [a, "x" * 10]
     df = shell.run_line_magic("memsize", "a b")
     assert len(calls) == 1
+    return df, shown, a
+
+
+def test_memsize_sizes_once_and_widget_agrees(shell, monkeypatch):
+    from pympler_nb.widgets import _static
+
+    monkeypatch.setattr(_static, "interactive_frontend", lambda: True)  # a person's front end
+    df, shown, a = _memsize_a_b_counting_sizings(shell, monkeypatch)
     note, widget = shown
     assert isinstance(widget, SizeTree) and isinstance(widget._source, SizedTreeSource)
     roots = df[df["depth"] == 0]
@@ -381,15 +387,7 @@ def test_memsize_batch_run_shows_the_sized_trees_statically(shell, monkeypatch):
     from pympler_nb.widgets import StaticSizeTree, _static
 
     monkeypatch.setattr(_static, "interactive_frontend", lambda: False)  # nbconvert --execute
-    shown = []
-    monkeypatch.setattr(magics, "_show", lambda *objs: shown.extend(objs))
-    calls = []
-    real = sizetree.top_sized
-    monkeypatch.setattr(magics, "top_sized", lambda *a, **k: calls.append(1) or real(*a, **k))
-    shell.user_ns["a"] = a = [float(i) for i in range(5000)]
-    shell.user_ns["b"] = [a, "x" * 10]
-    df = shell.run_line_magic("memsize", "a b")
-    assert len(calls) == 1
+    df, shown, a = _memsize_a_b_counting_sizings(shell, monkeypatch)
     _, tree = shown
     assert isinstance(tree, StaticSizeTree)
     roots = df[df["depth"] == 0]
