@@ -409,7 +409,7 @@ def test_garbage_draws_the_largest_cycles_only(shell, monkeypatch):
     was = gc.isenabled()
     gc.disable()
     try:
-        for i in range(400):
+        for _ in range(400):
             a, b = Ring(), Ring()
             a.other, b.other = b, a
         big = [Ring() for _ in range(30)]

@@ -8,7 +8,6 @@ anywidget, IPython lazily.
 
 from __future__ import annotations
 
-import gc
 import io
 import os
 import shutil
