@@ -15,14 +15,11 @@ import pytest
 @pytest.fixture(scope="module")
 def shell():
     """An IPython shell with the extension loaded; one a module, unloaded at its end."""
-    from IPython.core.interactiveshell import InteractiveShell  # core tests run without it
+    from tests._ipython import start_shell, stop_shell  # (imports IPython: only when used)
 
-    ip = InteractiveShell.instance()
-    ip.run_cell("%load_ext pympler_nb", store_history=True).raise_error()
-    ip.run_cell("1 + 1", store_history=True)  # the session has displayed before (formatters exist)
+    ip = start_shell()
     yield ip
-    ip.run_cell("%unload_ext pympler_nb", store_history=True)
-    InteractiveShell.clear_instance()
+    stop_shell(ip)
 
 
 _BROWSER = pathlib.Path(__file__).parent / "browser"
