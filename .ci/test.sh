@@ -21,7 +21,7 @@ make_venv .venv "$PY311" dev
 build_js
 status=0
 echo "== ruff check"
-.venv/bin/ruff check pympler_nb tests benchmarks || status=1
+.venv/bin/ruff check --no-cache pympler_nb tests benchmarks || status=1
 echo "== Python 3.11: all tests"
 .venv/bin/python -m pytest -q -p no:cacheprovider || status=1
 
