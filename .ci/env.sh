@@ -1,6 +1,7 @@
 # Shared set-up for .ci/test.sh and .ci/lab.sh (sourced, not run).
 # Creates .venv (Python 3.11, everything) and, when the interpreters exist, .venv3.12 and
-# .venv3.13 (core test dependencies only), installing from this repo's pyproject.toml.
+# .venv3.13 (what the core and kernel-level tests need: the test-kernel extra), installing
+# from this repo's pyproject.toml.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$(pwd)

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Set everything up from a fresh clone and run the whole test suite:
-# Python 3.11 runs all tests; 3.12 and 3.13 (when present, e.g. under pyenv) run the
-# core tests again, because CPython's object layouts differ between these versions.
+# Python 3.11 runs ruff and all tests (every tier, doctests included); 3.12 and 3.13 (when
+# present, e.g. under pyenv) run the core tests again, with the doctests, the kernel-level
+# tests and the comparisons with Pympler, because CPython's object layouts differ between
+# these versions (the slow, notebooks and browser tiers run on 3.11 only).
 source "$(dirname "$0")/env.sh"
 
 # system packages: graphviz (dot) for the render tests, Debian's chromium for the
@@ -18,15 +20,17 @@ echo "== Python 3.11: setting up .venv"
 make_venv .venv "$PY311" dev
 build_js
 status=0
+echo "== ruff check"
+.venv/bin/ruff check --no-cache pympler_nb tests benchmarks || status=1
 echo "== Python 3.11: all tests"
 .venv/bin/python -m pytest -q -p no:cacheprovider || status=1
 
 for v in 3.12 3.13; do
   if py=$(find_python "$v"); then
     echo "== Python $v: setting up .venv$v"
-    make_venv ".venv$v" "$py" test-core
-    echo "== Python $v: core tests"
-    ".venv$v/bin/python" -m pytest -q -p no:cacheprovider tests/core || status=1
+    make_venv ".venv$v" "$py" test-kernel
+    echo "== Python $v: core tests, doctests, kernel-level tests, comparisons with Pympler"
+    ".venv$v/bin/python" -m pytest -q -p no:cacheprovider tests/core pympler_nb || status=1
   else
     echo "== Python $v not found: core tests not run under $v"
   fi

@@ -85,7 +85,8 @@ def worker_ours(objects: int, repeat: int) -> dict:
     out["rcs_only"], part = _timed(lambda: snap.by_rcs().format(10), repeat)
     out["rcs_total"] = [out["type_graph"][0] + out["rcs_only"][0],
                         out["type_graph"][1] + out["rcs_only"][1]]
-    del snap, part
+    snap = None  # (not `del`: the lambdas above read it)
+    del part
     rss0 = _rss_kb()
     peak0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
@@ -95,7 +96,7 @@ def worker_ours(objects: int, repeat: int) -> dict:
 
     out["retained"], (snap, size) = _timed(retained, 1)
     out["retained_size"] = size
-    del snap
+    snap = None
     out["retained_fast"], size = _timed(lambda: heap.retained_size(data), repeat)
     out["retained_fast_size"] = size
     # the dominator tree alone, on a fresh snapshot
@@ -106,7 +107,7 @@ def worker_ours(objects: int, repeat: int) -> dict:
     out["dom_mem_mb"] = max(0, peak1 - max(peak0, rss1)) / 1024
     out["snap_mem_mb"] = max(0, rss1 - rss0) / 1024
     out["reachable"] = len(snap2._bfs())
-    del data
+    data = None
     return out
 
 
@@ -129,10 +130,10 @@ def worker_guppy(objects: int, repeat: int) -> dict:
     out["rcs_total"], _ = _timed(rcs, 1)
     hh = hp.heap()
     out["rcs_only"], _ = _timed(lambda: str(hh.byrcs), 1)
-    del hh
+    hh = None
     out["retained"], size = _timed(lambda: hp.iso(data).domisize, 1)
     out["retained_size"] = size
-    del data
+    data = None
     return out
 
 
@@ -158,7 +159,7 @@ def worker_trace(allocs: int, repeat: int) -> dict:
     out["raw"], keep = _timed(raw, repeat)
     del keep
     for frames in (1, 25):
-        def tracing_only():
+        def tracing_only(frames=frames):
             with allocations.trace(frames=frames) as t:
                 kept = cell()
             return kept, t
@@ -166,7 +167,7 @@ def worker_trace(allocs: int, repeat: int) -> dict:
         out["only_%d" % frames], keep = _timed(tracing_only, repeat)
         del keep
 
-        def traced():
+        def traced(frames=frames):
             with allocations.trace(frames=frames) as t:
                 kept = cell()
             stats = t.statistics("lineno", filename=__file__)

@@ -99,7 +99,7 @@ Row = collections.namedtuple("Row", "a b c")
 
 
 class Node:
-    def __init__(self, value, next=None):
+    def __init__(self, value, next=None):  # noqa: A002 - a linked list's field
         self.value = value
         self.next = next
 

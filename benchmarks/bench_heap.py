@@ -174,7 +174,8 @@ def compare_table(results: dict[str, dict]) -> str:
 
 def scaling_table(rows: list[dict]) -> str:
     lines = [
-        "| extra objects | objects listed | summarize(get_objects()) | CPU µs/object | tracker.diff() | CPU µs/object |",
+        "| extra objects | objects listed | summarize(get_objects()) | CPU µs/object | tracker.diff() "
+        "| CPU µs/object |",
         "|---|---|---|---|---|---|",
     ]
     for r in rows:

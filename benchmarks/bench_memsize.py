@@ -108,10 +108,10 @@ def main(argv: list[str] | None = None) -> int:
             continue
         obj = build(name, scale)
         shell.user_ns["x"] = obj
-        t_asizeof = _best(lambda: asizeof(obj), repeat)
+        t_asizeof = _best(lambda obj=obj: asizeof(obj), repeat)
         size = asizeof(obj)
 
-        def run_magic():
+        def run_magic(name=name):
             shell.user_ns.pop("df", None)
             with capture_output() as cap:
                 result = shell.run_cell("df = %memsize x")

@@ -3,7 +3,22 @@
 from __future__ import annotations
 
 from IPython.core.error import UsageError
+from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
+
+
+def start_shell() -> InteractiveShell:
+    """The IPython shell with the extension loaded; it has displayed before (formatters exist)."""
+    ip = InteractiveShell.instance()
+    ip.run_cell("%load_ext pympler_nb", store_history=True).raise_error()
+    ip.run_cell("1 + 1", store_history=True)
+    return ip
+
+
+def stop_shell(ip: InteractiveShell) -> None:
+    """Unload the extension and drop the shell (``start_shell`` then makes a new one)."""
+    ip.run_cell("%unload_ext pympler_nb", store_history=True)
+    InteractiveShell.clear_instance()
 
 
 def run(shell, src: str):

@@ -22,6 +22,8 @@ import sys
 
 import pytest
 
+pytestmark = [pytest.mark.kernel, pytest.mark.notebooks]
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 NOTEBOOKS = ["01_tour.ipynb", "02_sizing.ipynb", "03_find_a_leak.ipynb",
              "04_class_tracker.ipynb", "05_reference_graphs.ipynb"]

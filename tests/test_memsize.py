@@ -11,14 +11,13 @@ import numpy as np
 import pandas as pd
 import pytest
 from IPython.core.error import UsageError
-from IPython.core.interactiveshell import InteractiveShell
-from IPython.utils.capture import capture_output
 
 from pympler_nb import frames, magics
 from pympler_nb.core import sizetree
 from pympler_nb.core.asizeof import Asized, asizeof, asizesof
 from pympler_nb.core.sizetree import OTHER, SizeNode, top_sized
 from pympler_nb.widgets import SizedTreeSource, SizeTree
+from tests._ipython import error_of, run
 
 
 # ---------------------------------------------------------------------------
@@ -302,26 +301,6 @@ def test_sized_source_rejects_forged_ids():
 # the magic
 # ---------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def shell():
-    ip = InteractiveShell.instance()
-    ip.run_cell("%load_ext pympler_nb", store_history=True).raise_error()
-    ip.run_cell("1 + 1", store_history=True)
-    yield ip
-    ip.run_cell("%unload_ext pympler_nb", store_history=True)
-    InteractiveShell.clear_instance()
-
-
-def run(shell, src):
-    with capture_output() as cap:
-        result = shell.run_cell(src, store_history=True)
-    return result, cap
-
-
-def error_of(result):
-    return result.error_before_exec or result.error_in_exec
-
-
 def test_memsize_bounded_by_default(shell):
     shell.user_ns["big"] = [i * 0.5 if i % 2 else i + 10**6 for i in range(200_000)]
     df = shell.run_line_magic("memsize", "-q big")
@@ -430,7 +409,7 @@ def test_garbage_draws_the_largest_cycles_only(shell, monkeypatch):
     was = gc.isenabled()
     gc.disable()
     try:
-        for i in range(400):
+        for _ in range(400):
             a, b = Ring(), Ring()
             a.other, b.other = b, a
         big = [Ring() for _ in range(30)]

@@ -87,6 +87,7 @@ def test_the_five_notebooks_exist_without_outputs():
                     f"{path.name}: commit notebooks without outputs"
 
 
+@pytest.mark.slow
 def test_binder_setup_built_the_widgets(binder_env):
     py, repo, env = binder_env
     out = subprocess.run([str(py), "-c", "import pympler_nb, pathlib; "
@@ -97,6 +98,9 @@ def test_binder_setup_built_the_widgets(binder_env):
     assert sorted(p.name for p in (pkg / "static").glob("*.js"))
 
 
+@pytest.mark.slow
+@pytest.mark.kernel
+@pytest.mark.notebooks
 @pytest.mark.parametrize("name", EXPECTED)
 def test_notebook_runs_in_the_binder_env(binder_env, name):
     py, repo, env = binder_env

@@ -22,7 +22,6 @@ import itertools
 import re
 import sys
 import textwrap
-import weakref
 
 import pytest
 from IPython.utils.capture import capture_output

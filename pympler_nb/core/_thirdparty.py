@@ -19,9 +19,10 @@ The rules (documented in the README, "How sizes are counted"):
   :func:`~pympler_nb.core.asizeof.amapped` percent (default 1%) of the mapped length:
   mapped pages are page cache, not heap.
 * ``pyarrow`` arrays, chunked arrays, record batches, tables and buffers — the Python
-  wrapper (not pyarrow's ``__sizeof__``, which already adds ``nbytes``) plus each Arrow buffer's size, each buffer counted once per sizing by its
-  address (slices share their parent's buffers). Arrow memory is invisible to
-  ``tracemalloc``; it is what ``pyarrow.total_allocated_bytes()`` counts.
+  wrapper (not pyarrow's ``__sizeof__``, which already adds ``nbytes``) plus each Arrow
+  buffer's size, each buffer counted once per sizing by its address (slices share their
+  parent's buffers). Arrow memory is invisible to ``tracemalloc``; it is what
+  ``pyarrow.total_allocated_bytes()`` counts.
 * pandas needs no sizing rule: DataFrame/Series/Index are walked like any object
   (pandas' Python ``__sizeof__``, which returns ``memory_usage(deep=True)``, is not
   trusted because walking would count the data twice). The result equals

@@ -783,7 +783,7 @@ def sort(objects: Iterable) -> list:
     return [objs[i] for i in order]
 
 
-def filter(objects: Iterable, Type: type | tuple | None = None,  # noqa: A001 - Pympler's name
+def filter(objects: Iterable, Type: type | tuple | None = None,  # noqa: N803 - Pympler's names
            min: int = -1, max: int = -1) -> list:  # noqa: A002
     """Objects of a type and/or a size range (``min < getsizeof(o) < max``, strict).
 

@@ -29,8 +29,10 @@ entry stay together (``[K] k`` then ``[V] k: v``) and are ordered by their sum.
 >>> from pympler_nb.core.asizeof import asizeof
 >>> data = list(range(1000, 1100)) + ["x" * 500]
 >>> (tree,) = top_sized(data, detail=1, top=3, names=["data"])
->>> [(n.name[:6], n.type, n.size) for n in tree.refs]
-[("'xxxxx", 'str', 549), ('1000', 'int', 32), ('1001', 'int', 32), ('other ', None, 3136)]
+>>> [(n.name[:6], n.type) for n in tree.refs]
+[("'xxxxx", 'str'), ('1000', 'int'), ('1001', 'int'), ('other ', None)]
+>>> [n.size for n in tree.refs[:3]] == [asizeof("x" * 500), asizeof(1000), asizeof(1001)]
+True
 >>> tree.refs[-1].name, tree.refs[-1].more
 ('other (98 more)', 98)
 >>> tree.size == asizeof(data) == tree.flat + sum(n.size for n in tree.refs)

@@ -1730,11 +1730,16 @@ def why_alive(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: in
 
     Examples
     --------
+    A module's cache holds a buffer (a notebook's globals read the same: ``cache['x']``):
+
+    >>> import sys, types
     >>> import pympler_nb.core.whyalive as wa
-    >>> cache = {"x": bytearray(10_000)}
-    >>> r = wa.why_alive(cache["x"])                        # doctest: +SKIP
-    >>> r.chains[0].path, r.chains[0].action.text           # doctest: +SKIP
-    ("cache['x']", "del cache['x']")
+    >>> app = sys.modules["app"] = types.ModuleType("app")
+    >>> app.cache = {"x": bytearray(10_000)}
+    >>> r = wa.why_alive(app.cache["x"])
+    >>> [(c.path, c.action.text) for c in r.chains if c.root_kind == "module"]
+    [("app.cache['x']", "del app.cache['x']")]
+    >>> del sys.modules["app"]
     """
     _check_int("max_depth", max_depth, 1)
     _check_int("max_chains", max_chains, 1)

@@ -5,8 +5,8 @@ the graph out with Graphviz compiled to WebAssembly, bundled into the widget, so
 without a ``dot`` executable and offline.
 
 >>> from pympler_nb.core.refgraph import refs_graph
->>> w = RefGraph(refs_graph({"a": [1, 2]}, max_depth=2))  # doctest: +SKIP
->>> [n["type"] for n in w.nodes]  # doctest: +SKIP
+>>> w = RefGraph(refs_graph({"a": [1, 2]}, max_depth=2))
+>>> [n["type"] for n in w.nodes]
 ['dict', 'list', 'int', 'int']
 """
 

@@ -7,8 +7,8 @@ Three parts:
   :class:`AsizedTreeSource` shows a precomputed :class:`~pympler_nb.core.asizeof.Asized`
   tree (``asized(obj, detail=N)``); :class:`SizedTreeSource` shows live objects already
   sized by ``top_sized`` (``%memsize``: the first levels are the table's rows, "other"
-  rows included) and sizes the levels below on demand as :class:`ObjectTreeSource` does. Other sources (a dominator / retained-size tree) implement
-  the same three methods.
+  rows included) and sizes the levels below on demand as :class:`ObjectTreeSource` does.
+  Other sources (a dominator / retained-size tree) implement the same three methods.
 * **Nodes** (:class:`NodeInfo`) are small immutable records with a string ``id`` chosen
   by the source; only nodes that are shown travel to the browser.
 * **The widget** (:class:`SizeTree`) ships the roots as a synced trait and answers the

@@ -29,6 +29,8 @@ import urllib.request
 import pytest
 from playwright import sync_api as playwright_sync
 
+pytestmark = pytest.mark.kernel  # (browser: every test under tests/browser/, tests/conftest.py)
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 CHROMIUM = "/usr/bin/chromium"
@@ -302,6 +304,7 @@ def _visible_text(page) -> str:
 
 
 @pytest.mark.slow
+@pytest.mark.notebooks
 @pytest.mark.parametrize("name", DEMOS)
 def test_demo_notebook_runs_offline_in_jupyterlab(demo_lab, name):
     base, token, work = demo_lab

@@ -15,11 +15,9 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
-import math
 import sys
 import time
 import traceback
-import types
 import weakref
 from unittest import mock
 
@@ -203,7 +201,7 @@ class SlotsLie:
     __slots__ = ("a", "b")
 
 
-SlotsLie.__slots__ = 12  # noqa: PLW0604 - no longer iterable after class creation
+SlotsLie.__slots__ = 12  # no longer iterable after class creation
 
 
 class EndlessIter:
@@ -523,7 +521,7 @@ def check_asized(tree):
 
 def run(entry: str, names: list[str] | None = None):
     """Run ``ENTRIES[entry]`` over every kind (or ``names``); yield one result dict per kind."""
-    from tests.core import _hostile_entries  # noqa: PLC0415 - the entry points
+    from tests.core import _hostile_entries  # (here: the entry points import this module)
 
     fn = _hostile_entries.ENTRIES[entry]
     factories = kinds()
@@ -542,7 +540,7 @@ def run(entry: str, names: list[str] | None = None):
             detail = fn(obj, holder, name)
             result = {"kind": name, "ok": True, "detail": _jsonable(detail),
                       "seconds": round(time.perf_counter() - t0, 3)}
-        except BaseException as exc:  # noqa: BLE001 - the point: report anything
+        except BaseException as exc:  # the point: report anything
             if isinstance(exc, KeyboardInterrupt):
                 raise
             tb = traceback.format_exception(type(exc), exc, exc.__traceback__)
@@ -574,14 +572,14 @@ def _jsonable(detail):
 def run_all(entry: str):
     """Run ``ENTRIES[entry]`` once, with every kind alive at once (whole-heap entry
     points: a heap walk, ``asizeof(all=True)``); one result dict."""
-    from tests.core import _hostile_entries  # noqa: PLC0415
+    from tests.core import _hostile_entries
 
     fn = _hostile_entries.ENTRIES[entry]
     objs = []
-    for name, factory in kinds().items():
+    for factory in kinds().values():
         try:
             objs.append(factory())
-        except Exception:  # noqa: BLE001, S112 - a kind this Python cannot build
+        except Exception:  # noqa: BLE001 - a kind this Python cannot build
             continue
     holder = Holder(objs)
     HOLD["all"] = holder
@@ -590,7 +588,7 @@ def run_all(entry: str):
         detail = fn(objs, holder, "all")
         return {"kind": "all", "ok": True, "detail": _jsonable(detail),
                 "seconds": round(time.perf_counter() - t0, 3)}
-    except BaseException as exc:  # noqa: BLE001
+    except BaseException as exc:
         if isinstance(exc, KeyboardInterrupt):
             raise
         tb = traceback.format_exception(type(exc), exc, exc.__traceback__)

@@ -8,7 +8,6 @@ anywidget, IPython lazily.
 
 from __future__ import annotations
 
-import gc
 import io
 import os
 import shutil
@@ -418,12 +417,9 @@ _SHELL = []
 
 def _shell():
     if not _SHELL:
-        from IPython.core.interactiveshell import InteractiveShell
+        from tests._ipython import start_shell
 
-        ip = InteractiveShell.instance()
-        ip.run_cell("%load_ext pympler_nb", store_history=True).raise_error()
-        ip.run_cell("1 + 1", store_history=True)
-        _SHELL.append(ip)
+        _SHELL.append(start_shell())
     return _SHELL[0]
 
 

@@ -75,7 +75,7 @@ def graphs(draw):
             for k in range(width):
                 setattr(node, f"a{k}", value(i))
             if kind == "plain_dict":
-                node.__dict__  # materialized
+                node.__dict__  # noqa: B018 - materialized
         elif kind == "slotted":
             node.p = value(i)
             if width % 2:

@@ -45,7 +45,8 @@ class Slotted:
 
 def dict_is_materialized(obj):
     """Read the managed-dict pointer without touching obj.__dict__."""
-    return bool(_layout._managed_dict_ptr(obj)) and not (sys.version_info[:2] == (3, 12) and _layout._managed_dict_ptr(obj) & 1)
+    ptr = _layout._managed_dict_ptr(obj)
+    return bool(ptr) and not (sys.version_info[:2] == (3, 12) and ptr & 1)
 
 
 # -- functions -------------------------------------------------------------------
@@ -146,7 +147,7 @@ def test_asized_instance_virtual_dict():
 
 def test_asized_materialized_dict():
     p = Plain([1], "x")
-    p.__dict__  # materialize
+    p.__dict__  # noqa: B018 - materialize
     t = asized(p, detail=2)
     assert t.get("__dict__") is not None
     assert t.size == asizeof(p)

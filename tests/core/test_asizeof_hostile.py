@@ -1,9 +1,12 @@
 """Hostile objects are sized best-effort or skipped, never crashed on, never changed."""
 
 import gc
+import sys
 import threading
 import weakref
 from unittest import mock
+
+import pytest
 
 from pympler_nb.core.asizeof import Asizer, asized, asizeof, flatsize, named_refs
 
@@ -69,9 +72,10 @@ def test_bad_sizeof_is_sized_best_effort_and_reported():
 
 def test_c_level_sizeof_errors_are_reported():
     class BadList(list):
-        pass
+        # a C-level __sizeof__ that raises TypeError (dict's, on a list)
+        __sizeof__ = dict.__sizeof__
 
-    # a C-level __sizeof__ that raises: a dead weakref proxy forwards nothing
+    # a dead weakref proxy forwards nothing: sys.getsizeof still reads its own size
     class Target:
         pass
 
@@ -79,10 +83,18 @@ def test_c_level_sizeof_errors_are_reported():
     proxy = weakref.proxy(t)
     del t
     gc.collect()
+    with pytest.raises(TypeError):
+        sys.getsizeof(BadList())
     z = Asizer()
-    size = z.asizeof([proxy, BadList([1])])
-    assert size > 0
-    assert z.missed == len([s for s in z.skipped]) or z.missed >= 0
+    big = "x" * 10_000
+    size = z.asizeof([proxy, BadList([big])])
+    # the bad list is counted once, sized by its layout, and its items are still walked
+    assert z.missed == 1
+    assert [(name.rsplit(".", 1)[-1], why, n) for name, why, n in z.skipped] == [
+        ("BadList", "__sizeof__ raised TypeError", 1)]
+    assert size >= sys.getsizeof([proxy, None]) + sys.getsizeof(proxy) + object.__sizeof__(BadList()) \
+        + sys.getsizeof(big)
+    assert Asizer().asizeof([proxy]) == sys.getsizeof([proxy]) + sys.getsizeof(proxy)  # nothing missed
 
 
 def test_raising_len_getattr_repr_property():

@@ -127,7 +127,7 @@ Point3 = collections.namedtuple("Point3", "x y z")
 
 
 class Node:
-    def __init__(self, value, next=None):
+    def __init__(self, value, next=None):  # noqa: A002 - a linked list's field
         self.value = value
         self.next = next
 
@@ -199,7 +199,7 @@ def _list_appended(i):
 
 def _bytearray_grown(i):
     b = bytearray()
-    for k in range(i % 50 + 2):  # appends over-allocate: the capacity is the truth
+    for _ in range(i % 50 + 2):  # appends over-allocate: the capacity is the truth
         b += b"xy"
     return b
 
@@ -569,7 +569,7 @@ def test_sizing_leaves_no_traced_memory_behind():
         if left == 0:
             break
         fresh = [Plain3(BASE + 3 * i) for i in range(100_000)]
-        left = min(left, traced_leftover(lambda: asizeof(fresh)))
+        left = min(left, traced_leftover(lambda fresh=fresh: asizeof(fresh)))
     assert left == 0, f"sizing 100k instances left {left:,} bytes allocated (e.g. materialized __dict__s)"
     # and being measured did not change them (a materialized __dict__ would add 64+ B each)
     assert asizeof(objs) == before

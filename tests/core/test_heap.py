@@ -484,7 +484,7 @@ def test_retained_size_switches_to_the_tree_after_a_few_calls():
 def _structure(rng, n):
     """Random objects referring to each other (lists, dicts, tuples, instances)."""
     nodes = []
-    for i in range(n):
+    for _ in range(n):
         kind = rng.randrange(4)
         nodes.append([] if kind == 0 else {} if kind == 1 else Cyc() if kind == 2
                      else bytearray(rng.randrange(200)))
@@ -601,7 +601,7 @@ def test_bulk_sizes_match_flatsize():
 
     objs = [Many(k) for k in range(400)]
     for o in objs[::7]:
-        o.__dict__  # a materialized dict
+        o.__dict__  # noqa: B018 - a materialized dict
     ints = [0, 1, 2**29, 2**40, -5, 10**30]
     group_sizes = heap._group_sizes(Many, objs)
     assert list(group_sizes) == [asizeof.flatsize(o) for o in objs]

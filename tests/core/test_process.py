@@ -45,7 +45,7 @@ def test_subtraction_is_pymplers_delta_list():
     assert [label for label, _ in delta] == ["Resident set size (delta)", "Virtual size (delta)"]
     assert delta[0][1] == b.rss - a.rss
     with pytest.raises(TypeError):
-        a - 5  # noqa: B018
+        a - 5
 
 
 @pytest.mark.skipif(not LINUX, reason="PSS, USS and swap are Linux numbers")

@@ -462,7 +462,7 @@ def test_root_containers_are_named_leaves():
     mod = types.ModuleType(name)
     sys.modules[name] = mod
     try:
-        exec("def f():\n    return 1\nholder = [f]", vars(mod))  # noqa: S102 - a module's own code
+        exec("def f():\n    return 1\nholder = [f]", vars(mod))  # a module's own code
         g = refs_graph(mod.holder, max_depth=4, max_fanout=None)
         globs = g.node(id(vars(mod)))
         assert globs.repr == f"globals of {name}" and globs.type == "dict"

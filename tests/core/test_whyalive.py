@@ -695,6 +695,7 @@ def test_each_action_frees_what_it_says(mod, spec):
         clear()
 
 
+@pytest.mark.kernel
 def test_notebook_kernel_output_cache_and_traceback(tmp_path):
     """The same in a Jupyter kernel (ipykernel), where IPython keeps the previous
     cell's ExecutionResult while the next cell runs."""
