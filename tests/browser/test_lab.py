@@ -63,8 +63,10 @@ def _notebook(path: pathlib.Path) -> None:
     path.write_text(json.dumps(nb))
 
 
-def _start_lab(tmp_path: pathlib.Path, work: pathlib.Path, settings_extra: dict | None = None):
-    """Start JupyterLab (no ``dot`` on its PATH) serving ``work``; yield (base, token)."""
+def _start_lab(tmp_path: pathlib.Path, work: pathlib.Path, settings_extra: dict | None = None,
+               app: str = "lab"):
+    """Start JupyterLab (``app="notebook"``: Notebook 7) without ``dot`` on its PATH,
+    serving ``work``; yield (base, token)."""
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: install it with `apt-get install -y chromium` "
                     "(bash .ci/test.sh does)")
@@ -83,11 +85,12 @@ def _start_lab(tmp_path: pathlib.Path, work: pathlib.Path, settings_extra: dict 
                JUPYTER_RUNTIME_DIR=str(tmp_path / "rt"), PYTHONPATH=str(ROOT),
                JUPYTERLAB_SETTINGS_DIR=str(tmp_path / "settings"))
     log = open(tmp_path / "lab.log", "w")
-    args = [str(bindir / "jupyter"), "lab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
-            f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}",
-            f"--LabApp.workspaces_dir={tmp_path / 'ws'}", "--LabApp.news_url=",
-            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-            "--LabApp.extension_manager=readonly"]
+    args = [str(bindir / "jupyter"), app, "--no-browser", f"--port={port}", "--ip=127.0.0.1",
+            f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}"]
+    if app == "lab":
+        args += [f"--LabApp.workspaces_dir={tmp_path / 'ws'}", "--LabApp.news_url=",
+                 "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+                 "--LabApp.extension_manager=readonly"]
     if os.geteuid() == 0:
         args.append("--allow-root")
     proc = subprocess.Popen(args, cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -112,7 +115,7 @@ def _start_lab(tmp_path: pathlib.Path, work: pathlib.Path, settings_extra: dict 
             proc.kill()
         log.close()
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        shutil.copy(tmp_path / "lab.log", ARTIFACTS / f"lab-{work.name}.log")
+        shutil.copy(tmp_path / "lab.log", ARTIFACTS / f"{app}-{work.name}.log")
 
 
 @pytest.fixture()
@@ -507,3 +510,64 @@ def test_saved_notebook_reopens_with_static_views_by_default(tmp_path):
                 (ARTIFACTS / "reopen-console.log").write_text("\n".join(console))
                 browser.close()
     assert not blocked, blocked[:5]
+
+
+# -- Notebook 7 ------------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_demo_notebook_runs_offline_in_notebook7(tmp_path):
+    """Notebook 7 (``jupyter notebook``, the demo extra): the file browser at /tree lists
+    the demos; 01_tour opened at /notebooks/..., run from its Run menu, draws its charts
+    with the front end's own Vega-Lite and its size tree widget, with no request leaving
+    localhost and no broken output."""
+    work = tmp_path / "notebooks-work"
+    work.mkdir()
+    name = "01_tour.ipynb"
+    shutil.copy(ROOT / "notebooks" / name, work / name)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    blocked: list[str] = []
+    console: list[str] = []
+    for base, token in _start_lab(tmp_path, work, app="notebook"):
+        with playwright_sync.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            page = _offline_page(browser, blocked, console)
+            try:
+                page.goto(f"{base}/tree?token={token}")
+                page.wait_for_selector(f".jp-DirListing-item[title*='{name}'], .jp-DirListing-item:has-text('{name}')",
+                                       timeout=90_000)
+                page.goto(f"{base}/notebooks/{name}?token={token}")
+                page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
+                _run_all_cells(page)
+                page.wait_for_function(_ALL_RAN, timeout=300_000, polling=1000)
+                page.wait_for_function(
+                    "() => document.querySelectorAll('.pympler-nb-tree [role=tree]').length > 0"
+                    " && document.querySelectorAll('.jp-RenderedVegaCommon5 svg, .jp-RenderedVegaCommon5 canvas')"
+                    ".length > 0", timeout=120_000)
+                page.wait_for_timeout(3000)
+                assert "/notebooks/" in page.url  # Notebook 7's own page, not JupyterLab
+                errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+                tracebacks = [e for e in errors.all_inner_texts() if "Traceback" in e or "Error" in e]
+                assert not tracebacks, tracebacks[:2]
+                shown = page.evaluate(
+                    "() => [...document.querySelectorAll('.jp-OutputArea-child')]"
+                    ".filter(e => e.checkVisibility()).map(e => e.textContent).join('\\n')")
+                for broken in _BROKEN:
+                    assert broken not in shown, f"Notebook 7: {broken!r} shown"
+                charts = page.locator(".jp-RenderedVegaCommon5")
+                assert charts.count() >= 1
+                for i in range(charts.count()):
+                    charts.nth(i).scroll_into_view_if_needed()
+                    charts.nth(i).locator("svg, canvas").first.wait_for(timeout=30_000)
+                charts.first.screenshot(path=str(ARTIFACTS / "notebook7-chart.png"))
+                trees = page.locator(".pympler-nb-tree [role='tree']")
+                assert trees.count() >= 1 and _visible_count(page, ".pympler-nb-static") == 0
+                trees.first.scroll_into_view_if_needed()
+                trees.first.screenshot(path=str(ARTIFACTS / "notebook7-tree.png"))
+                warnings = [c for c in console if "Vega-Lite" in c and "current" in c]
+                assert not warnings, warnings[:2]
+            except Exception:
+                page.screenshot(path=str(ARTIFACTS / "notebook7-failure.png"), full_page=True)
+                raise
+            finally:
+                (ARTIFACTS / "notebook7-console.log").write_text("\n".join(console))
+                browser.close()
+    assert not blocked, f"requests that left localhost: {blocked[:5]}"
