@@ -694,8 +694,11 @@ def _shown(monkeypatch, obj) -> list[dict]:
     import IPython.display
 
     sent = []
-    monkeypatch.setattr(IPython.display, "display",
-                        lambda data, metadata=None, raw=False: sent.append(dict(data)))
+    def display(data, metadata=None, raw=False, display_id=None):
+        assert raw
+        sent.append(dict(data, **({"display_id": display_id} if display_id else {})))
+
+    monkeypatch.setattr(IPython.display, "display", display)
     obj._ipython_display_()
     return sent
 
@@ -717,6 +720,7 @@ def test_a_person_gets_the_static_output_then_the_widget_view(monkeypatch):
         assert "<style>" in html_ and ".pympler-nb-live" in html_
         assert "<b>frame_like" not in html_ and "<i>c</i>" not in html_
         assert "text/plain" in static and WIDGET_MIME not in static
+        assert static["display_id"] == w._static_id and "display_id" not in view  # updatable
         assert w.get_state()["_static_id"] == w._static_id  # the loader finds its static output
     static = _shown(monkeypatch, tree)[0]["text/html"]
     # the roots' first children are in the saved table, not only the roots
@@ -730,6 +734,55 @@ def test_a_person_gets_the_static_output_then_the_widget_view(monkeypatch):
     # a closed widget shows its static view only
     (only,) = _shown(monkeypatch, tree)
     assert WIDGET_MIME not in only and "share of parent" in only["text/html"]
+
+
+def test_opened_rows_update_the_static_output_of_the_cell(monkeypatch):
+    """An expand answered from a comm message re-sends the static output (its display id),
+    with the displaying cell's request as parent: JupyterLab updates and saves it."""
+    import IPython
+
+    request = {"header": {"msg_id": "exec-1", "msg_type": "execute_request"},
+               "content": {"allow_stdin": True}}
+    sent = []
+
+    class Session:
+        def msg(self, msg_type, content, parent=None):
+            return {"msg_type": msg_type, "content": content, "parent": parent}
+
+        def send(self, socket, msg, ident=None):
+            sent.append(msg)
+
+    class Pub:
+        session, pub_socket, topic = Session(), object(), b"display_data"
+
+    class Kernel:
+        parent = request
+
+        def get_parent(self, channel=None):
+            return self.parent
+
+    class Shell:
+        kernel, display_pub = Kernel(), Pub()
+
+    shell = Shell()
+    monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
+    nested = {"inner": {"deep_key": [2.5] * 20}}
+    tree = SizeTree.from_objects([nested], ["nested"])
+    tree.send = lambda msg: None
+    static, _view = _shown(monkeypatch, tree)
+    assert "[K] deep_key" not in static["text/html"]  # the second level is not opened yet
+    shell.kernel.parent = {"header": {"msg_id": "comm-7", "msg_type": "comm_msg"}, "content": {}}
+    inner = next(k["id"] for k in expand(tree, "0")["nodes"] if k["name"].startswith("[V] inner"))
+    sent.clear()
+    tree._on_msg(tree, {"type": "expand", "id": inner, "offset": 0}, [])
+    (update,) = sent
+    assert update["msg_type"] == "update_display_data" and update["parent"] is request
+    assert update["content"]["transient"] == {"display_id": tree._static_id}
+    assert "[K] deep_key" in update["content"]["data"]["text/html"]
+    assert WIDGET_MIME not in update["content"]["data"]
+    tree._on_msg(tree, {"type": "expand", "id": "forged", "offset": 0}, [])
+    assert len(sent) == 1  # an error reply changes nothing shown
+    tree.close()
 
 
 class _BatchKernel:

@@ -45,7 +45,8 @@ import uuid
 
 __all__ = ["STATIC", "BundleMissingError", "bundle_path", "read_bundle", "EsmBundle", "loader_source",
            "answer_bundle_request", "interactive_frontend", "batch_run", "WIDGET_VIEW_MIME",
-           "StaticPairing", "display_paired", "paired_static_html"]
+           "StaticPairing", "display_paired", "paired_static_html", "static_bundle", "update_static",
+           "current_request"]
 
 STATIC = pathlib.Path(__file__).resolve().parent.parent / "static"
 
@@ -269,23 +270,60 @@ def paired_static_html(static_id: str, data: dict) -> str:
             f"<style>{STATIC_CSS}</style>{body}</div>")
 
 
+def static_bundle(data: dict, static_id: str) -> dict:
+    """The static output of a widget's bundle ``data``: everything but the widget view,
+    with ``text/html`` made by :func:`paired_static_html`."""
+    static = {k: v for k, v in data.items() if k not in (WIDGET_VIEW_MIME, "text/html")}
+    static["text/html"] = paired_static_html(static_id, data)
+    return static
+
+
 def display_paired(data: dict, metadata: dict | None, static_id: str) -> None:
-    """Display a widget's bundle ``data`` as two outputs: the static view, then the
-    widget view (see the module docstring); a bundle without a widget view as it is."""
+    """Display a widget's bundle ``data`` as two outputs: the static view (display id
+    ``static_id``: :func:`update_static` replaces it), then the widget view (see the
+    module docstring); a bundle without a widget view as it is."""
     from IPython.display import display
 
-    data = dict(data)
-    view = data.pop(WIDGET_VIEW_MIME, None)
+    view = data.get(WIDGET_VIEW_MIME)
     if view is None:
         display(data, metadata=metadata or {}, raw=True)
         return
     text = str(data.get("text/plain", ""))
-    static = {k: v for k, v in data.items() if k != "text/html"}
-    static["text/html"] = paired_static_html(static_id, data)
-    display(static, raw=True)
+    display(static_bundle(data, static_id), raw=True, display_id=static_id)
     first = text.splitlines()[0] if text else ""
     display({WIDGET_VIEW_MIME: view, "text/plain": first + " (interactive view; the static one is above)"},
             metadata=metadata or {}, raw=True)
+
+
+def current_request():
+    """The request the kernel is answering (the cell's ``execute_request``), or None."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is a dependency
+        return None
+    kernel = getattr(get_ipython(), "kernel", None)
+    try:
+        return kernel.get_parent("shell") if kernel is not None else None
+    except Exception:  # noqa: BLE001 - an older or unusual kernel
+        return None
+
+
+def update_static(static_id: str, static: dict, request) -> bool:
+    """Replace the static output ``static_id`` with ``static``, from a comm message
+    handler: the ``update_display_data`` names the cell's ``request`` as its parent, so
+    that JupyterLab routes it to that cell's outputs (and saves it with the notebook).
+    False when there is no kernel or no request."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is a dependency
+        return False
+    pub = getattr(get_ipython(), "display_pub", None)
+    session = getattr(pub, "session", None)
+    if session is None or request is None:
+        return False
+    content = {"data": static, "metadata": {}, "transient": {"display_id": static_id}}
+    session.send(pub.pub_socket, session.msg("update_display_data", content, parent=request), ident=pub.topic)
+    return True
 
 
 class StaticPairing:
@@ -316,7 +354,21 @@ class StaticPairing:
         data, meta = type(self)._repr_mimebundle_(self)
         if not self._static_id:
             self._static_id = new_static_id()
+        if WIDGET_VIEW_MIME in data:
+            self._display_request = current_request()
         display_paired(data, meta, self._static_id)
+
+    def _refresh_static(self) -> None:
+        """Send the static output again (the rows opened since): called by a message
+        handler after the view changed what the static view shows."""
+        request = getattr(self, "_display_request", None)
+        if request is None:
+            return
+        try:
+            data, _ = type(self)._repr_mimebundle_(self)
+            update_static(self._static_id, static_bundle(data, self._static_id), request)
+        except Exception:  # noqa: BLE001, S110 - the front end or the kernel went away
+            pass
 
 
 def new_static_id() -> str:

@@ -708,6 +708,8 @@ class SizeTree(_TreeRows, _static.StaticPairing, anywidget.AnyWidget):
             self.send(reply)
         except Exception:  # noqa: BLE001, S110 - the front end went away
             pass
+        if reply.get("type") == "children":
+            self._refresh_static()  # the saved static output shows the rows opened
 
     def _answer(self, content) -> dict:
         """The reply to ``content`` (see the module docstring for the protocol)."""

@@ -471,6 +471,16 @@ def test_saved_notebook_reopens_with_static_views_by_default(tmp_path):
                 assert page.locator(".pympler-nb-static").count() == 4
                 assert _visible_count(page, ".pympler-nb-static") == 0
                 assert _visible_count(page, ".pympler-nb-tree [role='tree']") == 2
+                # open a second-level row: the saved static table shows the rows opened
+                tree0 = page.locator(".pympler-nb-tree").first
+                tree0.scroll_into_view_if_needed()
+                root = tree0.locator("[role='treeitem'][aria-level='1']").first
+                if root.get_attribute("aria-expanded") == "false":
+                    root.click()
+                nested = tree0.locator("[role='treeitem']", has_text="[V] nested").first
+                nested.click()
+                tree0.locator("[role='treeitem']", has_text="[V] b").first.wait_for(timeout=30_000)
+                page.wait_for_timeout(1000)
                 page.screenshot(path=str(ARTIFACTS / "reopen-live.png"), full_page=True)
                 page.keyboard.press("Control+s")
                 page.wait_for_function(
@@ -502,6 +512,7 @@ def test_saved_notebook_reopens_with_static_views_by_default(tmp_path):
                 # the tree's table holds the roots and their first children, the graph its nodes
                 assert "numbers" in trees[0] and "names" in trees[0] and "direct_tree" in trees[1]
                 assert "[V] numbers" in trees[0] and "[V] a" in trees[1], trees
+                assert "[V] b" in trees[0], trees[0]  # opened in the live view before the save
                 assert page.locator(".pympler-nb-live").count() == 0
             except Exception:
                 page.screenshot(path=str(ARTIFACTS / "reopen-failure.png"), full_page=True)
