@@ -521,6 +521,16 @@ def test_saved_notebook_reopens_with_static_views_by_default(tmp_path):
                 (ARTIFACTS / "reopen-console.log").write_text("\n".join(console))
                 browser.close()
     assert not blocked, blocked[:5]
+    # the notebook as JupyterLab saved it, exported by nbconvert: the static views, readable
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTER")}
+    env["HOME"] = str(tmp_path)
+    proc = subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "html", str(path)],
+                          cwd=work, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    exported = (work / "reopen.html").read_text(encoding="utf-8")
+    assert len(re.findall(r"""class=["']pympler-nb-static["']""", exported)) == 4
+    assert exported.count("share of parent") >= 2 and "[V] b" in exported
+    assert "getViz" not in exported and len(exported.encode()) < 1_000_000
 
 
 # -- Notebook 7 ------------------------------------------------------------------------------------
