@@ -43,10 +43,12 @@ import pathlib
 import re
 import uuid
 
-__all__ = ["STATIC", "BundleMissingError", "bundle_path", "read_bundle", "EsmBundle", "loader_source",
-           "answer_bundle_request", "interactive_frontend", "batch_run", "WIDGET_VIEW_MIME",
-           "StaticPairing", "display_paired", "paired_static_html", "static_bundle", "update_static",
-           "current_request"]
+__all__ = [
+    "BundleMissingError", "EsmBundle", "STATIC", "StaticPairing", "WIDGET_VIEW_MIME",
+    "answer_bundle_request", "batch_run", "bundle_path", "current_request", "display_paired",
+    "interactive_frontend", "loader_source", "paired_static_html", "read_bundle",
+    "static_bundle", "update_static",
+]
 
 STATIC = pathlib.Path(__file__).resolve().parent.parent / "static"
 
@@ -255,7 +257,7 @@ STATIC_CSS = (
     "{display:none}"
 )
 
-_XML_PROLOGUE = re.compile(r"\A.*?(?=<svg\b)", re.S)
+_XML_PROLOGUE = re.compile(r"\A.*?(?=<svg\b)", re.DOTALL)
 
 
 def paired_static_html(static_id: str, data: dict) -> str:

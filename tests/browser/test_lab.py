@@ -417,12 +417,12 @@ def _kernel_id(base: str, token: str, name: str) -> str:
 # -- a saved notebook reopened without re-running, with JupyterLab's default settings ----------
 REOPEN_CELLS = [
     "%load_ext pympler_nb",
-    "data = {'numbers': list(range(1000)), 'names': [str(i) * 3 for i in range(200)],\n"
-    "        'nested': {'a': [1.5] * 10, 'b': ('x' * 100,)}}",
+    ("data = {'numbers': list(range(1000)), 'names': [str(i) * 3 for i in range(200)],\n"
+     "        'nested': {'a': [1.5] * 10, 'b': ('x' * 100,)}}"),
     "%memsize -q data\nfrom pympler_nb.widgets import SizeTree\n%memsize data",
     "%refgraph -q data\n%refgraph --depth 2 data",
-    "from pympler_nb.core.refgraph import refs_graph\nfrom pympler_nb.widgets import RefGraph\n"
-    "SizeTree.from_objects([data['nested']], ['direct_tree'])",
+    ("from pympler_nb.core.refgraph import refs_graph\nfrom pympler_nb.widgets import RefGraph\n"
+     "SizeTree.from_objects([data['nested']], ['direct_tree'])"),
     "RefGraph(refs_graph(data['nested'], max_depth=2), title='direct graph')",
 ]
 _WIDGET_OUT = ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.widget-view+json']"
@@ -525,7 +525,7 @@ def test_saved_notebook_reopens_with_static_views_by_default(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTER")}
     env["HOME"] = str(tmp_path)
     proc = subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "html", str(path)],
-                          cwd=work, env=env, capture_output=True, text=True, timeout=300)
+                          cwd=work, env=env, capture_output=True, text=True, timeout=300, check=False)
     assert proc.returncode == 0, proc.stderr[-3000:]
     exported = (work / "reopen.html").read_text(encoding="utf-8")
     assert len(re.findall(r"""class=["']pympler-nb-static["']""", exported)) == 4
