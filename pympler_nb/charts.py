@@ -23,7 +23,8 @@ import re
 import altair as alt
 import pandas as pd
 
-__all__ = ["FRONTEND_VEGALITE_VERSION", "OTHER", "VEGALITE_MIME", "ChartView", "OfflineChart", "bytes_axis",
+__all__ = ["FRONTEND_VEGALITE_VERSION", "NO_IMAGE_NOTE", "OTHER", "VEGALITE_MIME", "ChartView", "OfflineChart",
+           "bytes_axis", "chart_svg",
            "chart_bundle", "classtracker_active_chart", "classtracker_memory_chart", "diff_chart",
            "enable_offline_renderer", "heap_partition_chart", "lifetimes_chart", "offline_renderer"]
 
@@ -368,7 +369,8 @@ RENDERER = "pympler_nb"
 _FORMAT = re.compile(r"(?P<sign>\+)?(?P<comma>,)?(?:\.(?P<prec>\d+)(?P<kind>[fe%]))?")
 
 
-def chart_bundle(chart, title: str = "", max_rows: int = 25, table: bool = True) -> dict:
+def chart_bundle(chart, title: str = "", max_rows: int = 25, table: bool = True,
+                 image: bool = True) -> dict:
     """The display bundle of an Altair chart (or its spec dict): Vega-Lite and a text table.
 
     * ``application/vnd.vegalite.v5+json``: the spec, drawn by the front end's own
@@ -381,14 +383,18 @@ def chart_bundle(chart, title: str = "", max_rows: int = 25, table: bool = True)
       without Vega. Deliberately no ``text/html`` or ``text/markdown``: nbconvert ranks
       those above images, so the PNG that JupyterLab saves with a drawn chart would lose
       to the table in an HTML export, and Markdown mangles names like ``__main__.Order``.
-      ``table=False``: the title line only (when the same table is displayed anyway).
+      ``table=False``: the title line only (when the same table is displayed anyway);
+    * ``image/svg+xml`` (``image=True``, when ``vl-convert-python`` is installed: the
+      ``demo`` extra): the chart drawn in the kernel by :func:`chart_svg`, which nbconvert's
+      HTML, GitHub and VS Code show instead of the table (the front ends that draw
+      Vega-Lite rank it above images); without it a line of ``text/plain`` says so.
 
     >>> import pandas as pd
     >>> df = pd.DataFrame({"type": ["dict", "list"], "count_diff": [1000, 1], "size_diff": [64000, 56]})
     >>> bundle = chart_bundle(diff_chart(df), "memdiff")
-    >>> sorted(bundle)
+    >>> sorted(k for k in bundle if k != "image/svg+xml")
     ['application/vnd.vegalite.v5+json', 'text/plain']
-    >>> print(bundle["text/plain"])
+    >>> print(bundle["text/plain"].replace(NO_IMAGE_NOTE, "").strip())
     <chart: memdiff, 2 rows>
     type  objects    bytes
     dict   +1,000  +64,000
@@ -403,7 +409,39 @@ def chart_bundle(chart, title: str = "", max_rows: int = 25, table: bool = True)
         name = name.get("text", "chart")
     head = f"<chart: {name}, {len(rows)} rows>"
     table = _text_table(rows, _spec_columns(spec), max_rows) if table else ""
-    return {VEGALITE_MIME: spec, "text/plain": head + ("\n" + table if table else "")}
+    bundle = {VEGALITE_MIME: spec, "text/plain": head + ("\n" + table if table else "")}
+    if image:
+        svg = chart_svg(spec)
+        if svg is not None:
+            bundle["image/svg+xml"] = svg
+        elif _vl_convert() is None:
+            bundle["text/plain"] += "\n" + NO_IMAGE_NOTE
+    return bundle
+
+
+#: the line a chart's text form carries when ``vl-convert-python`` is not installed
+NO_IMAGE_NOTE = "(no image of the chart for exports: pip install vl-convert-python)"
+
+
+def _vl_convert():
+    try:
+        import vl_convert
+    except ImportError:
+        return None
+    return vl_convert
+
+
+def chart_svg(spec: dict) -> str | None:
+    """The SVG of a Vega-Lite spec, drawn in the kernel by ``vl-convert-python`` (its own
+    Vega-Lite and Deno, no browser; external data is refused, so it never touches the
+    network); None when the package is missing or cannot draw the spec."""
+    vlc = _vl_convert()
+    if vlc is None:
+        return None
+    try:
+        return vlc.vegalite_to_svg(spec, allowed_base_urls=[])
+    except Exception:  # noqa: BLE001 - a chart it cannot draw keeps its Vega-Lite and table
+        return None
 
 
 def _spec_rows(spec: dict) -> list[dict]:
@@ -521,7 +559,7 @@ class ChartView:
         return chart_bundle(self.chart, self.title, table=self.table)
 
     def __repr__(self) -> str:
-        return chart_bundle(self.chart, self.title, table=self.table)["text/plain"]
+        return chart_bundle(self.chart, self.title, table=self.table, image=False)["text/plain"]
 
 
 class OfflineChart(alt.Chart):

@@ -174,7 +174,7 @@ class GraphView:
             except Exception:  # noqa: BLE001 - fall back to the text form
                 pass
         bundle["text/html"] = (
-            "<div class='pympler-nb-graph'><p>Graphviz's <code>dot</code> is not installed, "
+            "<div class='pympler-nb-graph-static'><p>Graphviz's <code>dot</code> is not installed, "
             "so here is the graph as DOT text (paste it into any Graphviz viewer, or install "
             "Graphviz for an inline image).</p><pre>" + html.escape(dot) + "</pre></div>")
         return bundle

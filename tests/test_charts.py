@@ -129,8 +129,9 @@ def test_chart_bundle_is_offline_and_readable_without_vega():
     df = pd.DataFrame({"type": ["__main__.Order", "a|b*c*"], "count_diff": [1000, -2],
                        "size_diff": [64000, -112]})
     bundle = chart_bundle(diff_chart(df), "memdiff")
-    # no text/html or text/markdown: nbconvert ranks them above the PNG JupyterLab saves
-    assert set(bundle) == {VEGALITE_MIME, "text/plain"}
+    # no text/html or text/markdown: nbconvert ranks them above images; the SVG drawn in
+    # the kernel (vl-convert-python, dev/demo extras) is what exports show
+    assert set(bundle) == {VEGALITE_MIME, "text/plain", "image/svg+xml"}
     assert "cdn" not in json.dumps(bundle).lower() and "<script" not in json.dumps(bundle)
     assert bundle[VEGALITE_MIME]["$schema"].endswith(f"/v{FRONTEND_VEGALITE_VERSION}.json")
     lines = bundle["text/plain"].splitlines()
@@ -139,6 +140,35 @@ def test_chart_bundle_is_offline_and_readable_without_vega():
     assert lines[2].split() == ["__main__.Order", "+1,000", "+64,000"]  # literal, formatted
     assert lines[3].split() == ["a|b*c*", "-2", "-112"]
     assert ChartView(diff_chart(df))._repr_mimebundle_()[VEGALITE_MIME]["mark"]
+
+
+def test_charts_carry_an_svg_drawn_in_the_kernel():
+    """nbconvert's HTML, GitHub and VS Code show the chart as an image, not as its table."""
+    import re
+
+    from pympler_nb.charts import NO_IMAGE_NOTE, chart_bundle, diff_chart
+
+    df = pd.DataFrame({"type": ["__main__.Order", "pandas.DataFrame", "str"], "count_diff": [1000, 3, -2],
+                       "size_diff": [64000, 3 * 2**20, -112]})
+    svg = chart_bundle(diff_chart(df), "memdiff")["image/svg+xml"]
+    assert svg.lstrip().startswith("<svg") and svg.rstrip().endswith("</svg>")
+    labels = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+    assert "__main__.Order" in labels and "pandas.DataFrame" in labels  # the bars' axis labels
+    assert any("MiB" in label for label in labels)  # the byte axis in binary units
+    assert not re.search(r"(?:href|src)=\"(?:https?:)?//", svg)  # nothing to fetch
+    assert NO_IMAGE_NOTE not in chart_bundle(diff_chart(df))["text/plain"]
+
+
+def test_charts_without_vl_convert_keep_vega_and_the_table(monkeypatch):
+    from pympler_nb import charts
+
+    monkeypatch.setattr(charts, "_vl_convert", lambda: None)
+    df = pd.DataFrame({"type": ["dict"], "count_diff": [1], "size_diff": [64]})
+    bundle = charts.chart_bundle(charts.diff_chart(df), "memdiff")
+    assert set(bundle) == {charts.VEGALITE_MIME, "text/plain"}
+    lines = bundle["text/plain"].splitlines()
+    assert lines[0] == "<chart: memdiff, 1 rows>" and lines[-1] == charts.NO_IMAGE_NOTE
+    assert lines[2].split() == ["dict", "+1", "+64"]
 
 
 def test_every_builder_displays_offline_whatever_the_renderer():
@@ -165,7 +195,7 @@ def test_every_builder_displays_offline_whatever_the_renderer():
     with alt.renderers.enable("default"):  # Altair's CDN html renderer: not used by ours
         for chart in built:
             bundle = chart._repr_mimebundle_()
-            assert set(bundle) == {VEGALITE_MIME, "text/plain"}, type(chart)
+            assert set(bundle) == {VEGALITE_MIME, "text/plain", "image/svg+xml"}, type(chart)
             assert "cdn.jsdelivr" not in json.dumps(bundle)
             assert bundle["text/plain"].count("\n") >= 1  # a table under the title line
 
@@ -209,7 +239,7 @@ def test_offline_renderer_for_the_notebooks_own_charts():
         bundle = alt.Chart(pd.DataFrame({"run": [1, 2], "total": [10.123456, 20.5]})).mark_line().encode(
             x="run:O", y=alt.Y("total:Q", title="bytes kept"))._repr_mimebundle_()
         bundle = bundle[0] if isinstance(bundle, tuple) else bundle
-        assert set(bundle) == {VEGALITE_MIME, "text/plain"}
+        assert set(bundle) == {VEGALITE_MIME, "text/plain", "image/svg+xml"}
         assert bundle["text/plain"].splitlines()[1].split() == ["bytes", "kept", "run"]
         assert bundle["text/plain"].splitlines()[2].split() == ["10.12", "1"]  # rounded
     finally:

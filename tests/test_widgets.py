@@ -689,6 +689,130 @@ def test_batch_runs_get_the_static_view_and_people_the_widget(monkeypatch):
     assert graph._fallback
 
 
+def _shown(monkeypatch, obj) -> list[dict]:
+    """The outputs ``display(obj)`` sends (IPython's display, as a kernel runs it)."""
+    import IPython.display
+
+    sent = []
+    def display(data, metadata=None, raw=False, display_id=None):
+        assert raw
+        sent.append(dict(data, **({"display_id": display_id} if display_id else {})))
+
+    monkeypatch.setattr(IPython.display, "display", display)
+    obj._ipython_display_()
+    return sent
+
+
+def test_a_person_gets_the_static_output_then_the_widget_view(monkeypatch):
+    """Two outputs: the static one survives a reopened notebook whose widget models are gone
+    (JupyterLab's default saves no widget state), the view after it is the live widget."""
+    monkeypatch.setattr(_static, "interactive_frontend", lambda: True)
+    frame_like = {"a": [1.5] * 50, "b": {"x": "y" * 300}, "<i>c</i>": (2.5,)}
+    tree = SizeTree.from_objects([frame_like], ["<b>frame_like</b>"])
+    graph = RefGraph(refs_graph(frame_like, max_depth=2), title="refs")
+    for w in (tree, graph):
+        static, view = _shown(monkeypatch, w)
+        assert set(view) == {WIDGET_MIME, "text/plain"} and view[WIDGET_MIME]["model_id"] == w.model_id
+        assert "\n" not in view["text/plain"]  # one line: the static output has the text view
+        html_ = static["text/html"]
+        assert re.fullmatch(r"[0-9a-f]{32}", w._static_id)
+        assert f"data-pympler-nb-static='{w._static_id}'" in html_ and "pympler-nb-static" in html_
+        assert "<style>" in html_ and ".pympler-nb-live" in html_
+        assert "<b>frame_like" not in html_ and "<i>c</i>" not in html_
+        assert "text/plain" in static and WIDGET_MIME not in static
+        assert static["display_id"] == w._static_id and "display_id" not in view  # updatable
+        assert w.get_state()["_static_id"] == w._static_id  # the loader finds its static output
+    static = _shown(monkeypatch, tree)[0]["text/html"]
+    # the roots' first children are in the saved table, not only the roots
+    assert "&lt;b&gt;frame_like&lt;/b&gt;" in static and "[V] a" in static and "[V] b" in static
+    assert "share of parent" in static
+    graph_static = _shown(monkeypatch, graph)[0]["text/html"]
+    assert ("<svg" in graph_static) == graphs.has_dot()
+    assert "<?xml" not in graph_static and ("digraph" in graph_static or "<svg" in graph_static)
+    assert "[data-pympler-nb-static=" in _static.loader_source("size_tree.js")
+    tree.close()
+    # a closed widget shows its static view only
+    (only,) = _shown(monkeypatch, tree)
+    assert WIDGET_MIME not in only and "share of parent" in only["text/html"]
+
+
+def test_opened_rows_update_the_static_output_of_the_cell(monkeypatch):
+    """An expand answered from a comm message re-sends the static output (its display id),
+    with the displaying cell's request as parent: JupyterLab updates and saves it."""
+    import IPython
+
+    request = {"header": {"msg_id": "exec-1", "msg_type": "execute_request"},
+               "content": {"allow_stdin": True}}
+    sent = []
+
+    class Session:
+        def msg(self, msg_type, content, parent=None):
+            return {"msg_type": msg_type, "content": content, "parent": parent}
+
+        def send(self, socket, msg, ident=None):
+            sent.append(msg)
+
+    class Pub:
+        session, pub_socket, topic = Session(), object(), b"display_data"
+
+    class Kernel:
+        parent = request
+
+        def get_parent(self, channel=None):
+            return self.parent
+
+    class Shell:
+        kernel, display_pub = Kernel(), Pub()
+
+    shell = Shell()
+    monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
+    nested = {"inner": {"deep_key": [2.5] * 20}}
+    tree = SizeTree.from_objects([nested], ["nested"])
+    tree.send = lambda msg: None
+    static, _view = _shown(monkeypatch, tree)
+    assert "[K] deep_key" not in static["text/html"]  # the second level is not opened yet
+    shell.kernel.parent = {"header": {"msg_id": "comm-7", "msg_type": "comm_msg"}, "content": {}}
+    inner = next(k["id"] for k in expand(tree, "0")["nodes"] if k["name"].startswith("[V] inner"))
+    sent.clear()
+    tree._on_msg(tree, {"type": "expand", "id": inner, "offset": 0}, [])
+    (update,) = sent
+    assert update["msg_type"] == "update_display_data" and update["parent"] is request
+    assert update["content"]["transient"] == {"display_id": tree._static_id}
+    assert "[K] deep_key" in update["content"]["data"]["text/html"]
+    assert WIDGET_MIME not in update["content"]["data"]
+    tree._on_msg(tree, {"type": "expand", "id": "forged", "offset": 0}, [])
+    assert len(sent) == 1  # an error reply changes nothing shown
+    tree.close()
+
+
+class _BatchKernel:
+    def get_parent(self, channel=None):
+        return {"header": {"msg_type": "execute_request"}, "content": {"allow_stdin": False}}
+
+
+def test_batch_runs_create_no_widget_model(monkeypatch):
+    """nbconvert --execute: a SizeTree or RefGraph made directly opens no comm (nothing for
+    nbclient to save as widget state) and displays its static view."""
+    import IPython
+
+    class Shell:
+        kernel = _BatchKernel()
+
+    monkeypatch.setattr(IPython, "get_ipython", lambda: Shell())
+    assert _static.batch_run() is True and _static.interactive_frontend() is False
+    tree = SizeTree.from_objects([{"k": [1.5, 2.5]}], ["d"])
+    graph = RefGraph(refs_graph([1.5, "x"], max_depth=1))
+    for w in (tree, graph):
+        assert w.comm is None
+        (only,) = _shown(monkeypatch, w)
+        assert WIDGET_MIME not in only and "pympler-nb-static" not in only.get("text/html", "")
+        assert "text/plain" in only and ("text/html" in only or "image/svg+xml" in only)
+        data, _ = w._repr_mimebundle_()
+        assert WIDGET_MIME not in data
+        w.close()  # no comm: nothing to close, no error
+    assert "[V] k" in _shown(monkeypatch, tree)[0]["text/html"]
+
+
 def test_interactive_frontend_reads_allow_stdin(monkeypatch):
     import IPython
 

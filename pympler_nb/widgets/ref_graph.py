@@ -18,7 +18,7 @@ import traitlets as t
 from ..core._format import clip_text, format_size, text_safe
 from ..graphs import GraphView, as_model, to_dot
 from . import _static
-from ._static import WIDGET_VIEW_MIME, EsmBundle, answer_bundle_request, read_bundle
+from ._static import EsmBundle, answer_bundle_request, read_bundle
 
 __all__ = ["RefGraph", "dot_node_name"]
 
@@ -51,7 +51,7 @@ def _node_json(node, label_clip: int, repr_clip: int) -> dict:
     }
 
 
-class RefGraph(anywidget.AnyWidget):
+class RefGraph(_static.StaticPairing, anywidget.AnyWidget):
     """A reference graph with pan, zoom and node details, laid out in the browser.
 
     Parameters
@@ -84,6 +84,7 @@ class RefGraph(anywidget.AnyWidget):
     title = t.Unicode("", help="heading shown above the graph").tag(sync=True)
     _fallback = t.Unicode("", help="the static view (SVG, or DOT text), drawn by the loader when no "
                                    "kernel answers (a reopened notebook)").tag(sync=True)
+    _static_id = t.Unicode("", help="pairs the view with its static output (see _static.display_paired)").tag(sync=True)
 
     def __init__(self, graph, *, title: str = "", label_clip: int = 48, repr_clip: int = 200, **options):
         read_bundle(_BUNDLE)  # a missing build fails here, with the fix in the message
@@ -91,7 +92,8 @@ class RefGraph(anywidget.AnyWidget):
         options["label_clip"] = label_clip
         dot = to_dot(model, **options)
         nodes = [_node_json(n, label_clip, repr_clip) for n in model.nodes]
-        super().__init__(dot=text_safe(dot), nodes=nodes, title=text_safe(title))
+        super().__init__(dot=text_safe(dot), nodes=nodes, title=text_safe(title),
+                         _static_id=_static.new_static_id())
         self._model = model
         self._options = options
         self._static = self._static_bundle()
@@ -137,10 +139,7 @@ class RefGraph(anywidget.AnyWidget):
         """The widget view plus ``text/plain`` and the static graph (SVG when ``dot`` is
         installed, else the DOT text in ``text/html``); only the static ones when no
         person's front end runs the cell (``nbconvert --execute``)."""
-        bundle = super()._repr_mimebundle_(**kwargs)
-        data, meta = bundle if isinstance(bundle, tuple) else (bundle or {}, {})
-        if not _static.interactive_frontend():
-            data.pop(WIDGET_VIEW_MIME, None)
+        data, meta = self._widget_bundle(**kwargs)
         try:
             data["text/plain"] = text_safe(self._text())
         except Exception as exc:  # noqa: BLE001 - display must never crash the front end

@@ -55,7 +55,7 @@ import traitlets as t
 from ..core import asizeof as _asizeof
 from ..core._format import clip_text, format_size, text_safe
 from . import _static
-from ._static import WIDGET_VIEW_MIME, EsmBundle, answer_bundle_request, read_bundle
+from ._static import EsmBundle, answer_bundle_request, read_bundle
 
 __all__ = [
     "NodeInfo",
@@ -616,7 +616,7 @@ class StaticSizeTree(_TreeRows):
         return {"text/plain": self._text(), "text/html": self._static_html()}
 
 
-class SizeTree(_TreeRows, anywidget.AnyWidget):
+class SizeTree(_TreeRows, _static.StaticPairing, anywidget.AnyWidget):
     """An expandable tree of deep sizes (WAI-ARIA tree in the browser).
 
     Parameters
@@ -649,6 +649,7 @@ class SizeTree(_TreeRows, anywidget.AnyWidget):
     page_size = t.Int(100, min=1, max=10_000, help="children shipped per expand request").tag(sync=True)
     _fallback = t.Unicode("", help="the static HTML table of the rows shipped, drawn by the loader "
                                    "when no kernel answers (a reopened notebook)").tag(sync=True)
+    _static_id = t.Unicode("", help="pairs the view with its static output (see _static.display_paired)").tag(sync=True)
 
     _MESSAGES = ("expand",)
 
@@ -660,7 +661,8 @@ class SizeTree(_TreeRows, anywidget.AnyWidget):
                             f"for objects use SizeTree.from_objects([obj, ...])")
         roots = list(source.roots())
         super().__init__(roots=[n.to_json() for n in roots], total=sum(max(0, n.size) for n in roots),
-                         title=text_safe(title), page_size=page_size, **kwargs)
+                         title=text_safe(title), page_size=page_size,
+                         _static_id=_static.new_static_id(), **kwargs)
         self._source: TreeSource | None = source
         self._root_nodes = roots
         self._shipped: dict[str, NodeInfo] = {n.id: n for n in roots}
@@ -706,6 +708,8 @@ class SizeTree(_TreeRows, anywidget.AnyWidget):
             self.send(reply)
         except Exception:  # noqa: BLE001, S110 - the front end went away
             pass
+        if reply.get("type") == "children":
+            self._refresh_static()  # the saved static output shows the rows opened
 
     def _answer(self, content) -> dict:
         """The reply to ``content`` (see the module docstring for the protocol)."""
@@ -736,6 +740,14 @@ class SizeTree(_TreeRows, anywidget.AnyWidget):
         return {"type": "children", "id": nid, "offset": offset,
                 "nodes": [n.to_json() for n in nodes], "total": total}
 
+    def _before_display(self) -> None:
+        """Ship the roots' first page of children before the display, so that the static
+        output saved with the notebook shows them (as :class:`StaticSizeTree` does); the
+        front end asks for them again when a root is expanded."""
+        for node in self._root_nodes:
+            if node.has_children and node.id not in self._pages and self._source is not None:
+                self._answer({"type": "expand", "id": node.id, "offset": 0})
+
     # -- lifetime --------------------------------------------------------------------
     def release(self) -> None:
         """Drop the references to the objects shown (the rows already shipped stay)."""
@@ -758,10 +770,7 @@ class SizeTree(_TreeRows, anywidget.AnyWidget):
         """The widget view plus ``text/plain`` and ``text/html`` (the rows shipped so far);
         only the static two when no person's front end runs the cell (``nbconvert
         --execute``: see :func:`~pympler_nb.widgets._static.interactive_frontend`)."""
-        bundle = super()._repr_mimebundle_(**kwargs)
-        data, meta = bundle if isinstance(bundle, tuple) else (bundle or {}, {})
-        if not _static.interactive_frontend():
-            data.pop(WIDGET_VIEW_MIME, None)
+        data, meta = self._widget_bundle(**kwargs)
         try:
             data["text/plain"] = self._text()
         except Exception as exc:  # noqa: BLE001 - display must never crash the front end

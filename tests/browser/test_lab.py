@@ -65,8 +65,10 @@ def _notebook(path: pathlib.Path) -> None:
     path.write_text(json.dumps(nb))
 
 
-def _start_lab(tmp_path: pathlib.Path, work: pathlib.Path, settings_extra: dict | None = None):
-    """Start JupyterLab (no ``dot`` on its PATH) serving ``work``; yield (base, token)."""
+def _start_lab(tmp_path: pathlib.Path, work: pathlib.Path, settings_extra: dict | None = None,
+               app: str = "lab"):
+    """Start JupyterLab (``app="notebook"``: Notebook 7) without ``dot`` on its PATH,
+    serving ``work``; yield (base, token)."""
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: install it with `apt-get install -y chromium` "
                     "(bash .ci/test.sh does)")
@@ -85,11 +87,12 @@ def _start_lab(tmp_path: pathlib.Path, work: pathlib.Path, settings_extra: dict 
                JUPYTER_RUNTIME_DIR=str(tmp_path / "rt"), PYTHONPATH=str(ROOT),
                JUPYTERLAB_SETTINGS_DIR=str(tmp_path / "settings"))
     log = open(tmp_path / "lab.log", "w")
-    args = [str(bindir / "jupyter"), "lab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
-            f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}",
-            f"--LabApp.workspaces_dir={tmp_path / 'ws'}", "--LabApp.news_url=",
-            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-            "--LabApp.extension_manager=readonly"]
+    args = [str(bindir / "jupyter"), app, "--no-browser", f"--port={port}", "--ip=127.0.0.1",
+            f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}"]
+    if app == "lab":
+        args += [f"--LabApp.workspaces_dir={tmp_path / 'ws'}", "--LabApp.news_url=",
+                 "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+                 "--LabApp.extension_manager=readonly"]
     if os.geteuid() == 0:
         args.append("--allow-root")
     proc = subprocess.Popen(args, cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -114,7 +117,7 @@ def _start_lab(tmp_path: pathlib.Path, work: pathlib.Path, settings_extra: dict 
             proc.kill()
         log.close()
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        shutil.copy(tmp_path / "lab.log", ARTIFACTS / f"lab-{work.name}.log")
+        shutil.copy(tmp_path / "lab.log", ARTIFACTS / f"{app}-{work.name}.log")
 
 
 @pytest.fixture()
@@ -412,3 +415,183 @@ def _kernel_id(base: str, token: str, name: str) -> str:
         sessions = json.loads(resp.read())
     (kernel,) = [s["kernel"]["id"] for s in sessions if s["path"].endswith(name)]
     return kernel
+
+
+# -- a saved notebook reopened without re-running, with JupyterLab's default settings ----------
+REOPEN_CELLS = [
+    "%load_ext pympler_nb",
+    ("data = {'numbers': list(range(1000)), 'names': [str(i) * 3 for i in range(200)],\n"
+     "        'nested': {'a': [1.5] * 10, 'b': ('x' * 100,)}}"),
+    "%memsize -q data\nfrom pympler_nb.widgets import SizeTree\n%memsize data",
+    "%refgraph -q data\n%refgraph --depth 2 data",
+    ("from pympler_nb.core.refgraph import refs_graph\nfrom pympler_nb.widgets import RefGraph\n"
+     "SizeTree.from_objects([data['nested']], ['direct_tree'])"),
+    "RefGraph(refs_graph(data['nested'], max_depth=2), title='direct graph')",
+]
+_WIDGET_OUT = ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.widget-view+json']"
+
+
+def _visible_count(page, selector: str) -> int:
+    return page.evaluate(
+        "s => [...document.querySelectorAll(s)].filter(e => e.checkVisibility()).length", selector)
+
+
+@pytest.mark.slow
+def test_saved_notebook_reopens_with_static_views_by_default(tmp_path):
+    """JupyterLab's default settings (no saved widget state): after a save and a reload
+    without running anything, every widget output shows its static view (the tree's
+    table, the graph's SVG), never "Error displaying widget: model not found"; while the
+    kernel runs, the live views are shown and the static ones hidden."""
+    work = tmp_path / "work"
+    work.mkdir()
+    path = work / "reopen.ipynb"
+    nb = {"cells": [{"cell_type": "code", "execution_count": None, "id": f"c{i}", "metadata": {},
+                     "outputs": [], "source": src} for i, src in enumerate(REOPEN_CELLS)],
+          "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
+          "nbformat": 4, "nbformat_minor": 5}
+    path.write_text(json.dumps(nb))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    console: list[str] = []
+    blocked: list[str] = []
+    for base, token in _start_lab(tmp_path, work):  # no saveState: JupyterLab's default
+        with playwright_sync.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            page = _offline_page(browser, blocked, console)
+            try:
+                url = f"{base}/lab/workspaces/reopen/tree/reopen.ipynb?reset&token={token}"
+                page.goto(url)
+                page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
+                page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
+                _run_all_cells(page)
+                page.wait_for_function(_ALL_RAN, timeout=300_000, polling=1000)
+                page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
+                page.wait_for_function("() => document.querySelectorAll('.pympler-nb-graph svg g.node').length > 0"
+                                       " && document.querySelectorAll('.pympler-nb-tree [role=tree]').length >= 2",
+                                       timeout=120_000)
+                page.wait_for_timeout(1500)
+                # live: four widget views, their static outputs hidden
+                assert page.locator(".pympler-nb-live").count() == 4
+                assert page.locator(".pympler-nb-static").count() == 4
+                assert _visible_count(page, ".pympler-nb-static") == 0
+                assert _visible_count(page, ".pympler-nb-tree [role='tree']") == 2
+                # open a second-level row: the saved static table shows the rows opened
+                tree0 = page.locator(".pympler-nb-tree").first
+                tree0.scroll_into_view_if_needed()
+                root = tree0.locator("[role='treeitem'][aria-level='1']").first
+                if root.get_attribute("aria-expanded") == "false":
+                    root.click()
+                nested = tree0.locator("[role='treeitem']", has_text="[V] nested").first
+                nested.click()
+                tree0.locator("[role='treeitem']", has_text="[V] b").first.wait_for(timeout=30_000)
+                page.wait_for_timeout(1000)
+                page.screenshot(path=str(ARTIFACTS / "reopen-live.png"), full_page=True)
+                page.keyboard.press("Control+s")
+                page.wait_for_function(
+                    "() => !document.querySelector('.jp-mod-dirty')", timeout=30_000)
+                page.wait_for_timeout(1000)
+                saved = json.loads(path.read_text())
+                assert "widgets" not in saved["metadata"]  # really no saved widget state
+                urllib.request.urlopen(urllib.request.Request(
+                    f"{base}/api/kernels/{_kernel_id(base, token, 'reopen.ipynb')}?token={token}",
+                    method="DELETE"))
+                page.goto(url)
+                page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
+                _accept_kernel_dialog(page)
+                page.wait_for_selector(".pympler-nb-static", timeout=60_000)
+                page.wait_for_timeout(4000)  # the widget manager has given up on the models
+                page.screenshot(path=str(ARTIFACTS / "reopen-reopened.png"), full_page=True)
+                shown = page.evaluate(  # every output's text, and whether it is displayed
+                    "() => [...document.querySelectorAll('.jp-OutputArea-child')].map(e =>"
+                    " [e.checkVisibility(), e.textContent, !!e.querySelector('.pympler-nb-static')])")
+                visible = "\n".join(t for v, t, _ in shown if v)
+                for broken in _BROKEN:
+                    assert broken not in visible, f"reopened: {broken!r} shown"
+                assert "Loading widget" not in visible
+                statics = [t for v, t, static in shown if static and v]
+                assert len(statics) == 4 and len([1 for _, _, static in shown if static]) == 4
+                trees = [t for t in statics if "share of parent" in t]
+                graphs_static = [t for t in statics if "digraph" in t or "<svg" in t]
+                assert len(trees) == 2 and len(graphs_static) == 2, statics
+                # the tree's table holds the roots and their first children, the graph its nodes
+                assert "numbers" in trees[0] and "names" in trees[0] and "direct_tree" in trees[1]
+                assert "[V] numbers" in trees[0] and "[V] a" in trees[1], trees
+                assert "[V] b" in trees[0], trees[0]  # opened in the live view before the save
+                assert page.locator(".pympler-nb-live").count() == 0
+            except Exception:
+                page.screenshot(path=str(ARTIFACTS / "reopen-failure.png"), full_page=True)
+                raise
+            finally:
+                (ARTIFACTS / "reopen-console.log").write_text("\n".join(console))
+                browser.close()
+    assert not blocked, blocked[:5]
+    # the notebook as JupyterLab saved it, exported by nbconvert: the static views, readable
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTER")}
+    env["HOME"] = str(tmp_path)
+    proc = subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "html", str(path)],
+                          cwd=work, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    exported = (work / "reopen.html").read_text(encoding="utf-8")
+    assert len(re.findall(r"""class=["']pympler-nb-static["']""", exported)) == 4
+    assert exported.count("share of parent") >= 2 and "[V] b" in exported
+    assert "getViz" not in exported and len(exported.encode()) < 1_000_000
+
+
+# -- Notebook 7 ------------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_demo_notebook_runs_offline_in_notebook7(tmp_path):
+    """Notebook 7 (``jupyter notebook``, the demo extra): the file browser at /tree lists
+    the demos; 01_tour opened at /notebooks/..., run from its Run menu, draws its charts
+    with the front end's own Vega-Lite and its size tree widget, with no request leaving
+    localhost and no broken output."""
+    work = tmp_path / "notebooks-work"
+    work.mkdir()
+    name = "01_tour.ipynb"
+    shutil.copy(ROOT / "notebooks" / name, work / name)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    blocked: list[str] = []
+    console: list[str] = []
+    for base, token in _start_lab(tmp_path, work, app="notebook"):
+        with playwright_sync.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            page = _offline_page(browser, blocked, console)
+            try:
+                page.goto(f"{base}/tree?token={token}")
+                page.wait_for_selector(f".jp-DirListing-item[title*='{name}'], .jp-DirListing-item:has-text('{name}')",
+                                       timeout=90_000)
+                page.goto(f"{base}/notebooks/{name}?token={token}")
+                page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
+                _run_all_cells(page)
+                page.wait_for_function(_ALL_RAN, timeout=300_000, polling=1000)
+                page.wait_for_function(
+                    "() => document.querySelectorAll('.pympler-nb-tree [role=tree]').length > 0"
+                    " && document.querySelectorAll('.jp-RenderedVegaCommon5 svg, .jp-RenderedVegaCommon5 canvas')"
+                    ".length > 0", timeout=120_000)
+                page.wait_for_timeout(3000)
+                assert "/notebooks/" in page.url  # Notebook 7's own page, not JupyterLab
+                errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+                tracebacks = [e for e in errors.all_inner_texts() if "Traceback" in e or "Error" in e]
+                assert not tracebacks, tracebacks[:2]
+                shown = page.evaluate(
+                    "() => [...document.querySelectorAll('.jp-OutputArea-child')]"
+                    ".filter(e => e.checkVisibility()).map(e => e.textContent).join('\\n')")
+                for broken in _BROKEN:
+                    assert broken not in shown, f"Notebook 7: {broken!r} shown"
+                charts = page.locator(".jp-RenderedVegaCommon5")
+                assert charts.count() >= 1
+                for i in range(charts.count()):
+                    charts.nth(i).scroll_into_view_if_needed()
+                    charts.nth(i).locator("svg, canvas").first.wait_for(timeout=30_000)
+                charts.first.screenshot(path=str(ARTIFACTS / "notebook7-chart.png"))
+                trees = page.locator(".pympler-nb-tree [role='tree']")
+                assert trees.count() >= 1 and _visible_count(page, ".pympler-nb-static") == 0
+                trees.first.scroll_into_view_if_needed()
+                trees.first.screenshot(path=str(ARTIFACTS / "notebook7-tree.png"))
+                warnings = [c for c in console if "Vega-Lite" in c and "current" in c]
+                assert not warnings, warnings[:2]
+            except Exception:
+                page.screenshot(path=str(ARTIFACTS / "notebook7-failure.png"), full_page=True)
+                raise
+            finally:
+                (ARTIFACTS / "notebook7-console.log").write_text("\n".join(console))
+                browser.close()
+    assert not blocked, f"requests that left localhost: {blocked[:5]}"
