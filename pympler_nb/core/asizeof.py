@@ -376,8 +376,11 @@ class Asized:
 
     Attributes: ``size`` (deep bytes), ``flat`` (own bytes), ``refs`` (tuple of
     :class:`Asized`), ``name`` (clipped repr or reference name), ``type`` (the sized
-    object's type name, ``module.qualname``; ``None`` where the builder did not record
-    it). Holds no reference to the sized object.
+    object's type name, ``module.qualname``, recorded by :func:`asized` and
+    :func:`~pympler_nb.core.sizetree.top_sized` on every node: views read it instead of
+    parsing names; ``'(attributes)'`` for an instance's attributes shown as
+    ``'__dict__'``, ``'(key shared by the class)'``; ``None`` for an ``"other (K
+    more)"`` node and for trees made by hand). Holds no reference to the sized object.
     """
 
     __slots__ = ("size", "flat", "refs", "name", "type")
@@ -411,7 +414,7 @@ class Asized:
         """
         refs = self.refs
         if refs and getattr(refs[-1], "more", 0):
-            return Asized(self.size, self.flat, refs[:-1], self.name).largest_first() + refs[-1:]
+            return Asized(self.size, self.flat, refs[:-1], self.name, self.type).largest_first() + refs[-1:]
         groups = []
         g = 0
         prev = None
@@ -1723,14 +1726,14 @@ class Asizer:
                 node = SizeNode(size, flat, (), None, _tree_type_name(obj),
                                 None if obj is None or obj is _SHARED or type(obj) is _Part else id(obj), 0, index)
             else:
-                node = Asized(size, flat, (), None)
+                node = Asized(size, flat, (), None, _tree_type_name(obj))
             named.append((node, name))
             return node
 
         def push(name, flat, kids, depth, obj, index):
-            tname = oid = None
+            tname = _tree_type_name(obj)
+            oid = None
             if record:
-                tname = _tree_type_name(obj)
                 oid = None if type(obj) is _Part else id(obj)
             stack.append([name, flat, kids, [], 0, depth, None, tname, oid, index, None, None])
 
@@ -1837,7 +1840,7 @@ class Asizer:
             if record:
                 node = SizeNode(size, frame[1], refs, None, frame[7], frame[8], 0, frame[9])
             else:
-                node = Asized(size, frame[1], refs, None)
+                node = Asized(size, frame[1], refs, None, frame[7])
             named.append((node, frame[0]))
             if stack:
                 self._tree_add(stack[-1], stack[-1][4] - 1, node)
