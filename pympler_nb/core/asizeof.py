@@ -56,6 +56,7 @@ __all__ = [
     "Asizer",
     "SizeNode",
     "SizeRule",
+    "SizingSession",
     "TreeChild",
     "TreeChildren",
     "adict",
@@ -1318,9 +1319,12 @@ class Asizer:
                     common |= ignore.intersection(ids)
                     if common:
                         mask = list(map(common.__contains__, ids))
-                        for lvl_ids, lvl_runs, lvl_ends in unowned:
-                            owner.update(zip(lvl_ids, _run_labels(lvl_runs, lvl_ends)))
-                        unowned.clear()
+                        if unowned:
+                            for lvl_ids, lvl_runs, lvl_ends in unowned:
+                                owner.update(zip(lvl_ids, _run_labels(lvl_runs, lvl_ends)))
+                            unowned.clear()
+                            # a free root met again is not followed, as in one walk per root
+                            owner.update(zip(freed, repeat(-1)))
                         # met again: fine if the root that owns it comes first
                         where = map(bisect_right, repeat(ends), compress(range(n), mask))
                         firsts = map(owner.get, compress(ids, mask), repeat(-1))
@@ -1581,6 +1585,19 @@ class Asizer:
                 self._largest.append((s, info.name, safe_repr(o, self._clip)))
 
     # -- public sizing -----------------------------------------------------------------
+    # -- one sizing context, for in-package engines (the Class Tracker) ---------------------
+    def session(self, roots=(), others=()) -> SizingSession:
+        """A :class:`SizingSession`: one sizing context in which objects are sized one
+        after the other, what one sized counting 0 for the next, and references to
+        ``others`` (ids) not followed until each of them is sized itself. ``roots``:
+        objects that are sized even if they are also ``others`` or excluded.
+
+        Use it as a context manager (``with sizer.session(others=ids) as s: ...``): the
+        context is closed (the ``others`` marks removed) on exit. The Class Tracker
+        sizes its tracked objects so, in one pass.
+        """
+        return SizingSession(self, roots, others)
+
     def _begin(self, roots, others=()):
         """Pre-seed ``seen`` with the excluded refs and the other given objects (for this
         call only; ``_end`` removes them). Module dicts and statics are ``ctx.ignore``."""
@@ -2382,6 +2399,88 @@ class Asizer:
 
 # ---------------------------------------------------------------------------
 # helpers of the engine
+class SizingSession:
+    """One sizing context of an :class:`Asizer` (:meth:`Asizer.session`).
+
+    Objects are sized one after the other (:meth:`size`, :meth:`tree`, or many at once
+    with :meth:`size_many`); everything one of them reaches counts 0 for the ones
+    after it, as for :meth:`Asizer.asizesof`. The ``others`` given to
+    :meth:`Asizer.session` are not followed from the objects sized, until each is
+    sized itself. What was sized stays counted in the :class:`Asizer` (its ``total``
+    and later calls) after the session closes.
+    """
+
+    __slots__ = ("_sizer", "_ctx", "_others", "_open")
+
+    def __init__(self, sizer: Asizer, roots=(), others=()):
+        self._sizer = sizer
+        self._ctx, self._others = sizer._begin(roots, others)
+        self._open = True
+
+    def __enter__(self) -> SizingSession:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Remove the ``others`` not sized from the sizer's counted objects (idempotent)."""
+        if self._open:
+            self._open = False
+            self._sizer._end(self._ctx, self._others)
+
+    def _check(self):
+        if not self._open:
+            raise ValueError("this sizing session is closed; open another with Asizer.session()")
+
+    def _release(self, obj) -> None:
+        """``obj`` is sized now: no longer one of the others kept from being followed."""
+        i = id(obj)
+        if i in self._others:
+            self._others.discard(i)
+            self._sizer._seen.discard(i)
+
+    def size(self, obj) -> tuple:
+        """``(size, flat)`` of ``obj``: its deep size in this session (0 if counted
+        before) and its own (flat) size."""
+        self._check()
+        self._release(obj)
+        sizer = self._sizer
+        size = sizer._walk(self._ctx, (obj,))
+        return size, (sizer._root_flat if size else 0)
+
+    def tree(self, obj, detail: int) -> Asized:
+        """The :class:`Asized` tree of ``obj`` to ``detail`` levels, counted in this
+        session (:func:`asized`'s tree: the same children, counting rule and order)."""
+        self._check()
+        sizer = self._sizer
+        if sizer.detail != detail:
+            sizer.set(detail=detail)
+        self._release(obj)
+        return sizer._asized_tree(self._ctx, obj)
+
+    def size_many(self, objs):
+        """``(sizes, flats, hiddens)``, lists parallel to ``objs``: what :meth:`size`
+        one after the other gives (``hiddens``: the part of each flat size that is an
+        instance's values array), in one bulk walk; or ``None`` where the bulk walk
+        cannot keep that order or those kinds (nothing was counted then: size them one
+        at a time)."""
+        self._check()
+        res = self._sizer._walk_many(self._ctx, objs, self._others)
+        if res is not None:
+            self._others.difference_update(map(id, objs))
+        return res
+
+    def plain_instances(self, tp) -> bool:
+        """Whether instances of ``tp`` are plain instances (no ``__slots__``, no size
+        rule) whose attributes may live in a values array: their level-1 tree is the
+        instance, its ``'__dict__'`` and its ``'__class__'``."""
+        self._check()
+        sizer = self._sizer
+        info = sizer._info(self._ctx, tp)
+        return info.kind == _INST and not _slot_names(tp, self._ctx) and _layout.has_values(None, tp)
+
+
 class _Reorder(Exception):
     """:meth:`Asizer._walk_many` cannot keep the one-root-at-a-time order."""
 
