@@ -1407,8 +1407,12 @@ class Asizer:
                         group = None
                 infos = None
                 if level == 0:  # one object per root
-                    deque(map(flats.__setitem__, runs, level_flat), 0)
-                    deque(map(sizes.__setitem__, runs, level_flat), 0)
+                    if m == nroots:  # every root (in order): by slicing
+                        flats[:] = level_flat
+                        sizes[:] = level_flat
+                    else:
+                        deque(map(flats.__setitem__, runs, level_flat), 0)
+                        deque(map(sizes.__setitem__, runs, level_flat), 0)
                 else:  # sizes[root] += the sum of its run, in C
                     acc = list(accumulate(level_flat, initial=0))
                     ends_acc = list(map(acc.__getitem__, ends))
