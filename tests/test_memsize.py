@@ -59,6 +59,10 @@ def corpus():
         "slotted": [Slotted(i + 10**6, str(i)) for i in range(300)],
         "shared": [shared, shared, {"again": shared, "own": [1.5, 2.5]}],
         "repeats": [10**7 + 1] * 50 + ["x" * 100] * 3,
+        # atoms of several types sized in one pass: one-digit and big ints, small (cached)
+        # ints, floats, str (interned, repeated)
+        "mixed atoms": [(i + 10**6, 2**40 + i, i % 7, i * 0.25, f"s{i % 50}", "", "xy")[i % 7]
+                        for i in range(4000)],
         "object array": np.array([f"s{i}" for i in range(800)] + [[1, 2]], dtype=object),
         "lru_cache": cached,
         "frame": pd.DataFrame({"i": range(n), "o": pd.Series([f"v{i}" for i in range(n)], dtype=object),

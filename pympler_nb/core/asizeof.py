@@ -154,6 +154,13 @@ _HAVE_GC = 1 << 14
 _INT_SIZEOF = int.__sizeof__
 _INT_ONE_DIGIT = (1).__sizeof__()
 _INT_FIX = max(0, (_INT_ONE_DIGIT + 7) // 8 * 8 - _INT_ONE_DIGIT)
+_INT_FIXED = {_INT_ONE_DIGIT: _INT_ONE_DIGIT + _INT_FIX}  # size -> fixed size, by dict.get in C
+# exact types whose sys.getsizeof is their flat size (C __sizeof__, no gc header) and
+# whose sizes never equal a one-digit int's but for ints (the int fix is by size)
+_PLAIN_ATOM_IDS = frozenset(
+    id(tp) for tp, x in ((int, 1), (float, 1.5), (str, ""))
+    if not _getsizeof(x) - x.__sizeof__() and (tp is int or x.__sizeof__() != _INT_ONE_DIGIT)
+)
 
 
 def _typename(tp: type) -> str:
@@ -2018,6 +2025,22 @@ class Asizer:
         if len(infos) == 1:
             ((tp, info),) = infos
             sizes = self._flat_refs_each(objs, info, [])[0]
+        elif all(id(tp) in _PLAIN_ATOM_IDS and info.kind == _ATOM for tp, info in infos):
+            # exact int, float and str: sys.getsizeof is their own C __sizeof__ (they have
+            # no gc header), one pass over them all; the per-type totals are only counted
+            sizes = list(map(_getsizeof, objs))
+            if any(tp is int for tp, _ in infos):
+                sizes = list(map(_INT_FIXED.get, sizes, sizes))
+            if tps is None:
+                tps = list(map(type, objs))
+            for tp, info in infos:
+                part = list(compress(sizes, map(is_, tps, repeat(tp))))
+                prof = self._profiles.get(info.name)
+                if prof is None:
+                    self._profiles[info.name] = [len(part), sum(part), info]
+                else:
+                    prof[0] += len(part)
+                    prof[1] += sum(part)
         else:
             sizes = [0] * n
             if tps is None:
