@@ -66,6 +66,8 @@ PROCESS_COLUMNS = ("metric", "bytes")
 SIZE_TREE_COLUMNS = ("name", "type", "size", "flat", "depth", "path")
 CELL_LINES_COLUMNS = ("line", "code", "size", "count")
 
+_NO_OBJECT = object()  # no object given for a root
+
 
 def _table(rows: Iterable, columns: tuple[str, str, str]) -> pd.DataFrame:
     checked = _summary._rows(rows)
@@ -134,29 +136,6 @@ def process_frame(info: ProcessMemoryInfo | Iterable[tuple[str, int]]) -> pd.Dat
     })
 
 
-_NO_OBJECT = object()  # a tree node whose object is not known (no type)
-
-
-def _type_name(obj: Any) -> Any:
-    if obj is _NO_OBJECT:
-        return pd.NA
-    return type_name(obj, qualified=True, module=True)
-
-
-def _named_children(obj: Any) -> dict:
-    """``{Asized child name: object}`` for ``obj`` (empty if it cannot be listed)."""
-    if obj is _NO_OBJECT:
-        return {}
-    try:
-        pairs = _asizeof.named_refs(obj)
-    except Exception:  # noqa: BLE001 - a hostile object just leaves its children untyped
-        return {}
-    out: dict = {}
-    for name, ref in pairs:
-        out.setdefault(name, ref)
-    return out
-
-
 def size_tree_frame(trees: Any, names: Iterable[str] | None = None,
                     objs: Iterable[Any] | None = None) -> pd.DataFrame:
     """The nodes of size trees, one row each.
@@ -172,17 +151,15 @@ def size_tree_frame(trees: Any, names: Iterable[str] | None = None,
         Names for the roots (e.g. the expressions that were sized); default: the
         trees' own names.
     objs : sequence, optional
-        The sized objects, in the same order: only for trees that do not record their
-        types (``asized``), to fill the ``type`` column; they are only read while the
-        frame is built.
+        The sized objects, in the same order: only to fill the ``type`` of a root
+        whose tree does not record it (a tree made by hand); read, never kept.
 
-    Rows come in the trees' order: ``top_sized`` puts the largest children first, a
-    dict entry's key and value together, and folds the rest into one
-    ``"other (K more)"`` row, so every node still adds up
-    (``size == flat + sum of its children's size``). Trees that do not record types
-    (``asized``) have their children sorted by ``size`` (descending, stable), and their
-    children's types found through :func:`~pympler_nb.core.asizeof.named_refs` of the
-    parent, by name. The tree is walked without recursion.
+    Rows come in the trees' order: ``asized`` and ``top_sized`` put the largest
+    children first, a dict entry's key and value together; ``top_sized`` folds the rest
+    into one ``"other (K more)"`` row, so every node still adds up (``size == flat +
+    sum of its children's size``). The ``type`` column is each node's ``Asized.type``
+    (recorded by the sizing engine, never guessed from names; ``<NA>`` for an "other"
+    row). The tree is walked without recursion.
 
     >>> from pympler_nb.core.sizetree import top_sized
     >>> data = {"a": [1, 2]}
@@ -206,45 +183,21 @@ def size_tree_frame(trees: Any, names: Iterable[str] | None = None,
         raise ValueError(f"size_tree_frame: {len(trees)} trees but {len(names)} names and "
                          f"{len(objs)} objects; pass one of each per tree")
     cols: dict[str, list] = {c: [] for c in SIZE_TREE_COLUMNS}
-    # (node, object, depth, path, name, attribute owner for an instance's '__dict__' node)
-    stack = [(t, o, 0, str(i), str(n), None) for i, (t, n, o) in enumerate(zip(trees, names, objs))]
+    stack = [(t, 0, str(i), str(n), None if o is _NO_OBJECT else type_name(o, qualified=True, module=True))
+             for i, (t, n, o) in enumerate(zip(trees, names, objs))]
     stack.reverse()
     while stack:
-        node, obj, depth, path, name, owner = stack.pop()
-        typed = getattr(node, "type", None) is not None
+        node, depth, path, name, fallback = stack.pop()
+        tname = node.type
         cols["name"].append(name)
-        cols["type"].append(node.type if typed else _type_name(obj))
+        cols["type"].append(pd.NA if tname is None and fallback is None else tname or fallback)
         cols["size"].append(int(node.size))
         cols["flat"].append(int(node.flat))
         cols["depth"].append(depth)
         cols["path"].append(path)
-        if not node.refs:
-            continue
-        if typed or obj is _NO_OBJECT:  # the tree's order and types: nothing to look up
-            for k in range(len(node.refs) - 1, -1, -1):
-                ref = node.refs[k]
-                stack.append((ref, _NO_OBJECT, depth + 1, f"{path}/{k}", str(ref.name), None))
-            continue
-        if owner is not None:  # the values of an instance whose __dict__ was never created
-            attrs = owner
-            kids = {}
-            for ref in node.refs:
-                rname = ref.name or ""
-                if rname.startswith("[K] "):
-                    kids[rname] = rname[4:]
-                elif rname.startswith("[V] "):
-                    kids[rname] = attrs.get(rname[4:].split(": ", 1)[0], _NO_OBJECT)
-        else:
-            kids = _named_children(obj)
-        order = sorted(range(len(node.refs)), key=lambda k: -node.refs[k].size)
-        for k in reversed(order):
+        for k in range(len(node.refs) - 1, -1, -1):
             ref = node.refs[k]
-            child = kids.get(ref.name, _NO_OBJECT)
-            sub_owner = None
-            if ref.name == "__dict__" and child is _NO_OBJECT and obj is not _NO_OBJECT:
-                sub_owner = kids  # attribute name -> value, listed without creating __dict__
-                child = {}  # stands for the values (typed 'dict'); never kept
-            stack.append((ref, child, depth + 1, f"{path}/{k}", str(ref.name), sub_owner))
+            stack.append((ref, depth + 1, f"{path}/{k}", str(ref.name), None))
     frame = pd.DataFrame({
         "name": text_series(cols["name"], dtype=object),
         "type": text_series(cols["type"], dtype="string"),

@@ -14,7 +14,7 @@ from IPython.core.error import UsageError
 
 from pympler_nb import frames, magics
 from pympler_nb.core import sizetree
-from pympler_nb.core.asizeof import Asized, asizeof, asizesof
+from pympler_nb.core.asizeof import Asized, Asizer, asizeof, asizesof
 from pympler_nb.core.sizetree import OTHER, SizeNode, top_sized
 from pympler_nb.widgets import SizedTreeSource, SizeTree
 from tests._ipython import error_of, run
@@ -58,6 +58,10 @@ def corpus():
         "slotted": [Slotted(i + 10**6, str(i)) for i in range(300)],
         "shared": [shared, shared, {"again": shared, "own": [1.5, 2.5]}],
         "repeats": [10**7 + 1] * 50 + ["x" * 100] * 3,
+        # atoms of several types sized in one pass: one-digit and big ints, small (cached)
+        # ints, floats, str (interned, repeated)
+        "mixed atoms": [(i + 10**6, 2**40 + i, i % 7, i * 0.25, f"s{i % 50}", "", "xy")[i % 7]
+                        for i in range(4000)],
         "object array": np.array([f"s{i}" for i in range(800)] + [[1, 2]], dtype=object),
         "lru_cache": cached,
         "frame": pd.DataFrame({"i": range(n), "o": pd.Series([f"v{i}" for i in range(n)], dtype=object),
@@ -332,33 +336,59 @@ def test_memsize_top_mistakes(shell, src, words):
         assert word in str(err), (word, str(err))
 
 
+_SIZING_METHODS = ("size_trees", "asizeof", "asizesof", "asized", "tree_children", "_walk", "_walk_many")
+
+
+def _count_sizings(monkeypatch) -> list:
+    """Record every call of the sizing engine's entry points and walks (``Asizer``):
+    ``(method name, sized)``; ``tree_children(sized=False)`` only lists children."""
+    calls = []
+    for meth in _SIZING_METHODS:
+        real = getattr(Asizer, meth)
+
+        def spy(self, *a, _real=real, _name=meth, **k):
+            calls.append((_name, k.get("sized", True)))
+            return _real(self, *a, **k)
+
+        monkeypatch.setattr(Asizer, meth, spy)
+    return calls
+
+
 def _memsize_a_b_counting_sizings(shell, monkeypatch):
-    """``%memsize a b`` on shared data, asserting it sized once: (table, displayed, a)."""
+    """``%memsize a b`` on shared data, asserting it sized once: (table, displayed, a, the
+    call record, emptied: what sizes afterwards)."""
     shown = []
     monkeypatch.setattr(magics, "_show", lambda *objs: shown.extend(objs))
-    calls = []
-    real = sizetree.top_sized
-    monkeypatch.setattr(magics, "top_sized", lambda *a, **k: calls.append(1) or real(*a, **k))
     shell.user_ns["a"] = a = [float(i) for i in range(5000)]
     shell.user_ns["b"] = [a, "x" * 10]
+    calls = _count_sizings(monkeypatch)
     df = shell.run_line_magic("memsize", "a b")
-    assert len(calls) == 1
-    return df, shown, a
+    entry = [name for name, sized in calls if name in ("size_trees", "asizeof", "asizesof", "asized")
+             or name == "tree_children" and sized]
+    assert entry == ["size_trees"], calls  # one sizing pass: the table, the widget and the note
+    calls.clear()
+    return df, shown, a, calls
 
 
 def test_memsize_sizes_once_and_widget_agrees(shell, monkeypatch):
     from pympler_nb.widgets import _static
 
     monkeypatch.setattr(_static, "interactive_frontend", lambda: True)  # a person's front end
-    df, shown, a = _memsize_a_b_counting_sizings(shell, monkeypatch)
+    df, shown, a, calls = _memsize_a_b_counting_sizings(shell, monkeypatch)
     note, widget = shown
     assert isinstance(widget, SizeTree) and isinstance(widget._source, SizedTreeSource)
     roots = df[df["depth"] == 0]
     assert [r["size"] for r in widget.roots] == list(roots["size"]) == list(asizesof(a, shell.user_ns["b"]))
+    assert [r["type"] for r in widget.roots] == list(roots["type"]) == ["list", "list"]
     assert "each object once" in note.text
+    calls.clear()
     kids = expand(widget, "1")["nodes"]
+    assert not [c for c in calls if c[0] != "tree_children" or c[1]], calls  # served from the sized trees
     rows = df[(df["depth"] == 1) & df["path"].str.startswith("1/")]
-    assert [(n["name"], n["size"]) for n in kids] == list(zip(rows["name"], rows["size"]))
+    assert [(n["name"], n["size"], n["type"]) for n in kids] == list(zip(rows["name"], rows["size"], rows["type"]))
+    # a is counted in root 0 and shows 0 bytes under b, in the table and in the widget alike
+    shared = [n for n in kids if n["type"] == "list"]
+    assert len(shared) == 1 and shared[0]["size"] == 0
     widget.close()
 
 
@@ -366,7 +396,7 @@ def test_memsize_batch_run_shows_the_sized_trees_statically(shell, monkeypatch):
     from pympler_nb.widgets import StaticSizeTree, _static
 
     monkeypatch.setattr(_static, "interactive_frontend", lambda: False)  # nbconvert --execute
-    df, shown, a = _memsize_a_b_counting_sizings(shell, monkeypatch)
+    df, shown, a, _ = _memsize_a_b_counting_sizings(shell, monkeypatch)
     _, tree = shown
     assert isinstance(tree, StaticSizeTree)
     roots = df[df["depth"] == 0]
@@ -390,6 +420,19 @@ def test_frames_accept_plain_asized_trees():
     data = {"xs": [1.5, 2.5], "n": "name" * 20}
     df = frames.size_tree_frame(asized(data, detail=1), names=["data"], objs=[data])
     assert df["type"].iloc[0] == "dict" and set(df["type"].iloc[1:]) == {"str", "list"}
+    # asized records each node's type: the frame needs no objects (no names parsed)
+    tree = asized(data, detail=2)
+    df = frames.size_tree_frame(tree)
+    for path, tname in zip(df["path"], df["type"]):
+        node = tree
+        for step in path.split("/")[1:]:
+            node = node.refs[int(step)]
+        assert tname == node.type is not None
+    xs = df.index[df["name"] == "[V] xs: [1.5, 2.5]"][0]
+    assert df.loc[xs, "type"] == "list" and df.loc[xs + 1, "type"] == "float"
+    # a tree made by hand has no types; the objects fill the roots' only
+    hand = Asized(100, 50, (Asized(50, 50, (), "x"),), "h")
+    assert frames.size_tree_frame(hand, objs=[data])["type"].fillna("<NA>").tolist() == ["dict", "<NA>"]
     assert isinstance(top_sized(data)[0], Asized)
 
 

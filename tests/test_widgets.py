@@ -502,8 +502,10 @@ def test_from_asized():
     tree = asized(data, detail=3)
     w = SizeTree.from_asized(tree, title="%memsize -d 3")
     assert w.roots[0]["size"] == tree.size == asizeof(data)
-    assert w.roots[0]["type"] == ""
+    assert w.roots[0]["type"] == "dict"  # Asized.type, recorded by asized
     reply = expand(w, "0")
+    assert {(n["name"][:5], n["type"]) for n in reply["nodes"]} == {
+        ("[K] a", "str"), ("[K] b", "str"), ("[K] c", "str"), ("[V] a", "list"), ("[V] b", "str"), ("[V] c", "dict")}
     sizes = [n["size"] for n in reply["nodes"]]
     names = [n["name"] for n in reply["nodes"]]
     assert sorted(names[0::2]) == ["[K] a", "[K] b", "[K] c"]

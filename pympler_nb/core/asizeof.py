@@ -40,8 +40,9 @@ import sys
 import threading
 import types
 from collections import Counter, deque
-from itertools import chain, compress, islice, repeat
-from operator import add, eq, is_, itemgetter, lt, not_
+from bisect import bisect_right
+from itertools import accumulate, chain, compress, islice, repeat
+from operator import add, eq, is_, is_not, itemgetter, lt, not_, sub
 
 from . import _layout
 from ._format import clip_text, format_size, safe_repr
@@ -55,6 +56,7 @@ __all__ = [
     "Asizer",
     "SizeNode",
     "SizeRule",
+    "SizingSession",
     "TreeChild",
     "TreeChildren",
     "adict",
@@ -152,6 +154,13 @@ _HAVE_GC = 1 << 14
 _INT_SIZEOF = int.__sizeof__
 _INT_ONE_DIGIT = (1).__sizeof__()
 _INT_FIX = max(0, (_INT_ONE_DIGIT + 7) // 8 * 8 - _INT_ONE_DIGIT)
+_INT_FIXED = {_INT_ONE_DIGIT: _INT_ONE_DIGIT + _INT_FIX}  # size -> fixed size, by dict.get in C
+# exact types whose sys.getsizeof is their flat size (C __sizeof__, no gc header) and
+# whose sizes never equal a one-digit int's but for ints (the int fix is by size)
+_PLAIN_ATOM_IDS = frozenset(
+    id(tp) for tp, x in ((int, 1), (float, 1.5), (str, ""))
+    if not _getsizeof(x) - x.__sizeof__() and (tp is int or x.__sizeof__() != _INT_ONE_DIGIT)
+)
 
 
 def _typename(tp: type) -> str:
@@ -385,8 +394,11 @@ class Asized:
 
     Attributes: ``size`` (deep bytes), ``flat`` (own bytes), ``refs`` (tuple of
     :class:`Asized`), ``name`` (clipped repr or reference name), ``type`` (the sized
-    object's type name, ``module.qualname``; ``None`` where the builder did not record
-    it). Holds no reference to the sized object.
+    object's type name, ``module.qualname``, recorded by :func:`asized` and
+    :func:`~pympler_nb.core.sizetree.top_sized` on every node: views read it instead of
+    parsing names; ``'(attributes)'`` for an instance's attributes shown as
+    ``'__dict__'``, ``'(key shared by the class)'``; ``None`` for an ``"other (K
+    more)"`` node and for trees made by hand). Holds no reference to the sized object.
     """
 
     __slots__ = ("size", "flat", "refs", "name", "type")
@@ -420,7 +432,7 @@ class Asized:
         """
         refs = self.refs
         if refs and getattr(refs[-1], "more", 0):
-            return Asized(self.size, self.flat, refs[:-1], self.name).largest_first() + refs[-1:]
+            return Asized(self.size, self.flat, refs[:-1], self.name, self.type).largest_first() + refs[-1:]
         groups = []
         g = 0
         prev = None
@@ -518,8 +530,10 @@ def _largest_indices(sizes, top=None) -> list:
     n = len(sizes)
     if top is None or top >= n:
         return sorted(range(n), key=sizes.__getitem__, reverse=True)
-    cut = heapq.nlargest(top, sizes)[-1]
-    above = list(compress(range(n), map(lt, repeat(cut), sizes)))
+    largest = heapq.nlargest(top, sizes)
+    cut = largest[-1]
+    n_above = top - largest.count(cut)  # how many are larger than the cut: the scans stop there
+    above = list(islice(compress(range(n), map(lt, repeat(cut), sizes)), n_above)) if n_above else []
     above.sort(key=sizes.__getitem__, reverse=True)
     above += islice(compress(range(n), map(eq, repeat(cut), sizes)), top - len(above))
     return above
@@ -1274,9 +1288,11 @@ class Asizer:
         only to keep the other roots' walks from following them (``_begin``'s
         ``others``): each root is sized at level 0 all the same, and never followed.
 
-        Every object carries the index of the root it was reached from; objects come
-        in root order at every level, so the first root to reach an object owns it,
-        as in one walk per root. Where that order could differ (an earlier root
+        Objects come in root order at every level, so the first root to reach an
+        object owns it, as in one walk per root. Which root an object was reached
+        from is kept as runs (the root of each run and where the run ends in the
+        level), not per object: a level's sizes are added per root from the running
+        sum of its flat sizes, in C. Where the order could differ (an earlier root
         reaching, at a deeper level, an object a later root already owns), and for
         kinds sized by other code (rules, builtins, code with ``code=True``, ...),
         nothing is kept: the method undoes its changes and returns ``None`` so the
@@ -1294,7 +1310,7 @@ class Asizer:
         flats = [0] * nroots
         hiddens = [0] * nroots
         owner = {}  # id -> index of the root that reached it first
-        unowned = []  # (ids, labels) of levels not in ``owner`` yet: filled when first needed
+        unowned = []  # (ids, run roots, run ends) of levels not in ``owner`` yet
         ids = list(map(id, roots))
         frontier = list(roots)
         labels = list(range(nroots))
@@ -1307,6 +1323,9 @@ class Asizer:
             frontier = list(compress(frontier, keep))
             ids = list(compress(ids, keep))
             labels = list(compress(labels, keep))
+        # runs: frontier[ends[k-1]:ends[k]] was reached from root runs[k] (runs ascending)
+        runs, ends = labels, list(range(1, len(frontier) + 1))
+        labels = None
         level = 0
         try:
             while frontier:
@@ -1317,17 +1336,21 @@ class Asizer:
                     common |= ignore.intersection(ids)
                     if common:
                         mask = list(map(common.__contains__, ids))
-                        for lvl_ids, lvl_labels in unowned:
-                            owner.update(zip(lvl_ids, lvl_labels))
-                        unowned.clear()
+                        if unowned:
+                            for lvl_ids, lvl_runs, lvl_ends in unowned:
+                                owner.update(zip(lvl_ids, _run_labels(lvl_runs, lvl_ends)))
+                            unowned.clear()
+                            # a free root met again is not followed, as in one walk per root
+                            owner.update(zip(freed, repeat(-1)))
                         # met again: fine if the root that owns it comes first
+                        where = map(bisect_right, repeat(ends), compress(range(n), mask))
                         firsts = map(owner.get, compress(ids, mask), repeat(-1))
-                        if any(map(lt, compress(labels, mask), firsts)):
+                        if any(map(lt, map(runs.__getitem__, where), firsts)):
                             raise _Reorder
                         keep = list(map(not_, mask))
                         frontier = list(compress(frontier, keep))
                         ids = list(compress(ids, keep))
-                        labels = list(compress(labels, keep))
+                        runs, ends = _runs_kept(runs, ends, keep)
                         mask = keep = None
                 before = len(seen)
                 seen.update(ids)
@@ -1335,68 +1358,97 @@ class Asizer:
                 if len(seen) - before != len(ids):  # repeats within the level: keep the first
                     firsts = dict(zip(reversed(ids), range(len(ids) - 1, -1, -1)))
                     order = sorted(firsts.values())
+                    labels = _run_labels(runs, ends)
                     frontier = list(map(frontier.__getitem__, order))
-                    labels = list(map(labels.__getitem__, order))
                     ids = list(map(ids.__getitem__, order))
-                    firsts = order = None
+                    runs, ends = _labels_runs(list(map(labels.__getitem__, order)))
+                    firsts = order = labels = None
                 if not frontier:
                     break
-                unowned.append((ids, labels))
+                unowned.append((ids, runs, ends))
                 m = len(frontier)
                 self._duplicate += n - m
                 self._seen_count += m
                 if level > self._depth:
                     self._depth = level
-                # referents in frontier order (so the next level stays in root order);
-                # the kinds that follow other references patch their entries below
-                tps = list(map(type, frontier))
-                uniq = dict(zip(map(id, tps), tps))  # by id: no metaclass __hash__/__eq__
-                if all((ctx.types.get(tid) or self._info(ctx, tp)).kind in (_ATOM, _IGNORE)
-                       for tid, tp in uniq.items()):
-                    refs = [()] * m  # nothing followed from atoms and ignored kinds
+                tp0 = type(frontier[0])
+                if all(map(is_, map(type, frontier), repeat(tp0))):  # one type (the common case)
+                    parts = ((tp0, None),)
                 else:
-                    refs = list(map(_get_referents, frontier))
-                if len(uniq) == 1:
-                    parts = ((tps[0], range(m)),)
-                elif len(uniq) <= 8:
-                    parts = [(tp, list(compress(range(m), map(is_, tps, repeat(tp)))))
-                             for tp in uniq.values()]
-                else:
-                    where = {}
-                    for k, tp in enumerate(tps):
-                        w = where.get(id(tp))
-                        if w is None:
-                            where[id(tp)] = (tp, [k])
-                        else:
-                            w[1].append(k)
-                    parts = where.values()
-                tps = uniq = None
-                level_total = 0
-                for tp, idx in parts:
-                    if type(idx) is range:  # one type: the whole level
-                        group, g_labels = frontier, labels
+                    tps = list(map(type, frontier))
+                    uniq = dict(zip(map(id, tps), tps))  # by id: no metaclass __hash__/__eq__
+                    if len(uniq) <= 8:
+                        parts = [(tp, list(compress(range(m), map(is_, tps, repeat(tp)))))
+                                 for tp in uniq.values()]
                     else:
-                        group = list(map(frontier.__getitem__, idx))
-                        g_labels = list(map(labels.__getitem__, idx))
-                    info = ctx.types.get(id(tp)) or self._info(ctx, tp)
-                    g_flat, g_hid, g_refs = self._flat_refs_each(group, info, added)
-                    if g_refs is not None:
-                        for k, r in zip(idx, g_refs):
-                            refs[k] = r
-                    # sizes[lab] += f for each object, in C (one element at a time, so a
-                    # label met several times adds up)
-                    deque(map(sizes.__setitem__, g_labels, map(add, map(sizes.__getitem__, g_labels), g_flat)), 0)
-                    level_total += sum(g_flat)
-                    if level == 0:
-                        deque(map(flats.__setitem__, g_labels, g_flat), 0)
-                        if g_hid is not None:
-                            deque(map(hiddens.__setitem__, g_labels, g_hid), 0)
-                    group = g_labels = None
+                        where = {}
+                        for k, tp in enumerate(tps):
+                            w = where.get(id(tp))
+                            if w is None:
+                                where[id(tp)] = (tp, [k])
+                            else:
+                                w[1].append(k)
+                        parts = list(where.values())
+                    tps = uniq = where = None
+                infos = [(ctx.types.get(id(tp)) or self._info(ctx, tp), idx) for tp, idx in parts]
                 parts = None
-                self._total += level_total
-                labels = list(chain.from_iterable(map(repeat, labels, map(len, refs))))
-                frontier = list(chain.from_iterable(refs))
-                refs = None
+                leaves = all(info.kind in (_ATOM, _IGNORE) for info, _ in infos)  # nothing followed
+                # flat sizes (and referents) in frontier order
+                if len(infos) == 1:
+                    ((info, _),) = infos
+                    level_flat, hid, refs = self._flat_refs_each(frontier, info, added)
+                    nxt = None
+                    if refs is None and not leaves:
+                        if info.kind == _REFS and (tp0 is list or tp0 is tuple):
+                            lens = list(map(len, frontier))
+                            nxt = _get_referents(*frontier)
+                            if len(nxt) != sum(lens):  # changed meanwhile (another thread)
+                                refs = list(map(_get_referents, frontier))
+                            nxt = (lens, nxt) if refs is None else None
+                        else:
+                            refs = list(map(_get_referents, frontier))
+                    if level == 0 and hid is not None:
+                        deque(map(hiddens.__setitem__, runs, hid), 0)
+                else:
+                    nxt = None
+                    level_flat = [0] * m
+                    refs = None if leaves else list(map(_get_referents, frontier))
+                    for info, idx in infos:
+                        group = list(map(frontier.__getitem__, idx))
+                        g_flat, g_hid, g_refs = self._flat_refs_each(group, info, added)
+                        deque(map(level_flat.__setitem__, idx, g_flat), 0)
+                        if g_refs is not None and refs is not None:
+                            deque(map(refs.__setitem__, idx, g_refs), 0)
+                        if level == 0 and g_hid is not None:
+                            deque(map(hiddens.__setitem__, map(runs.__getitem__, idx), g_hid), 0)
+                        group = None
+                infos = None
+                if level == 0:  # one object per root
+                    if m == nroots:  # every root (in order): by slicing
+                        flats[:] = level_flat
+                        sizes[:] = level_flat
+                    else:
+                        deque(map(flats.__setitem__, runs, level_flat), 0)
+                        deque(map(sizes.__setitem__, runs, level_flat), 0)
+                else:  # sizes[root] += the sum of its run, in C
+                    acc = list(accumulate(level_flat, initial=0))
+                    ends_acc = list(map(acc.__getitem__, ends))
+                    starts_acc = [0]
+                    starts_acc += ends_acc[:-1]
+                    deque(map(sizes.__setitem__, runs,
+                              map(add, map(sizes.__getitem__, runs), map(sub, ends_acc, starts_acc))), 0)
+                    acc = ends_acc = starts_acc = None
+                self._total += sum(level_flat)
+                level_flat = None
+                if leaves:
+                    break
+                if nxt is not None:
+                    lens, frontier = nxt
+                else:
+                    lens = list(map(len, refs))
+                    frontier = list(chain.from_iterable(refs))
+                runs, ends = _runs_kept(runs, ends, lens)
+                refs = nxt = lens = None
                 level += 1
         except _Reorder:
             for lst in added:
@@ -1554,6 +1606,19 @@ class Asizer:
                 self._largest.append((s, info.name, safe_repr(o, self._clip)))
 
     # -- public sizing -----------------------------------------------------------------
+    # -- one sizing context, for in-package engines (the Class Tracker) ---------------------
+    def session(self, roots=(), others=()) -> SizingSession:
+        """A :class:`SizingSession`: one sizing context in which objects are sized one
+        after the other, what one sized counting 0 for the next, and references to
+        ``others`` (ids) not followed until each of them is sized itself. ``roots``:
+        objects that are sized even if they are also ``others`` or excluded.
+
+        Use it as a context manager (``with sizer.session(others=ids) as s: ...``): the
+        context is closed (the ``others`` marks removed) on exit. The Class Tracker
+        sizes its tracked objects so, in one pass.
+        """
+        return SizingSession(self, roots, others)
+
     def _begin(self, roots, others=()):
         """Pre-seed ``seen`` with the excluded refs and the other given objects (for this
         call only; ``_end`` removes them). Module dicts and statics are ``ctx.ignore``."""
@@ -1699,14 +1764,14 @@ class Asizer:
                 node = SizeNode(size, flat, (), None, _tree_type_name(obj),
                                 None if obj is None or obj is _SHARED or type(obj) is _Part else id(obj), 0, index)
             else:
-                node = Asized(size, flat, (), None)
+                node = Asized(size, flat, (), None, _tree_type_name(obj))
             named.append((node, name))
             return node
 
         def push(name, flat, kids, depth, obj, index):
-            tname = oid = None
+            tname = _tree_type_name(obj)
+            oid = None
             if record:
-                tname = _tree_type_name(obj)
                 oid = None if type(obj) is _Part else id(obj)
             stack.append([name, flat, kids, [], 0, depth, None, tname, oid, index, None, None])
 
@@ -1813,7 +1878,7 @@ class Asizer:
             if record:
                 node = SizeNode(size, frame[1], refs, None, frame[7], frame[8], 0, frame[9])
             else:
-                node = Asized(size, frame[1], refs, None)
+                node = Asized(size, frame[1], refs, None, frame[7])
             named.append((node, frame[0]))
             if stack:
                 self._tree_add(stack[-1], stack[-1][4] - 1, node)
@@ -1887,19 +1952,34 @@ class Asizer:
         n = len(objs)
         if n <= 8 or self._limit is not None or self._align > 1 or self._stats:
             return self._sibling_sizes(ctx, kids, depth, self._preseed(ctx, kids))
-        tps = _unique_types(objs)  # by id: no metaclass __hash__/__eq__ runs
+        all_tps = list(map(type, objs))
+        tps = _unique_types(objs, all_tps)  # by identity: no metaclass __hash__/__eq__ runs
         if id(_Part) in tps or id(object) in tps:
             return self._sibling_sizes(ctx, kids, depth, self._preseed(ctx, kids))
         infos = [(tp, ctx.types.get(tid) or self._info(ctx, tp)) for tid, tp in tps.items()]
         atoms = [(tp, info) for tp, info in infos if info.kind == _ATOM]
         if len(atoms) == len(infos):
-            return self._atom_sizes(ctx, objs, infos)
+            return self._atom_sizes(ctx, objs, infos, all_tps)
         sizes = flats = None
         where = None
-        if atoms:  # the atoms first (each counts in its own row whatever the order)
-            atom_ids = frozenset(id(tp) for tp, _ in atoms)
-            mask = list(map(atom_ids.__contains__, map(id, map(type, objs))))
-            a_sizes, _ = self._atom_sizes(ctx, list(compress(objs, mask)), atoms)
+        if (len(atoms) == 1 and len(infos) == 2 and kids.groups == "pairs" and n % 2 == 0
+                and all(map(is_, all_tps[0::2], repeat(atoms[0][0])))):
+            # a dict's entries, atom keys (str, int) and other values: split by slicing
+            a_sizes, _ = self._atom_sizes(ctx, objs[0::2], atoms)
+            sizes = [0] * n
+            sizes[0::2] = a_sizes
+            flats = list(sizes)
+            where = slice(1, None, 2)
+            objs = objs[1::2]
+            kids = _Kids(objs)
+            a_sizes = None
+        elif atoms:  # the atoms first (each counts in its own row whatever the order)
+            if len(atoms) == 1:
+                mask = list(map(is_, all_tps, repeat(atoms[0][0])))
+            else:
+                atom_ids = frozenset(id(tp) for tp, _ in atoms)
+                mask = list(map(atom_ids.__contains__, map(id, all_tps)))
+            a_sizes, _ = self._atom_sizes(ctx, list(compress(objs, mask)), atoms, list(compress(all_tps, mask)))
             sizes = [0] * n
             deque(map(sizes.__setitem__, compress(range(n), mask), a_sizes), 0)
             flats = list(sizes)
@@ -1931,14 +2011,19 @@ class Asizer:
             res = (r_s, r_f)
         if where is None:
             return res[0], res[1]
+        if type(where) is slice:
+            sizes[where] = res[0]
+            flats[where] = res[1]
+            return sizes, flats
         deque(map(sizes.__setitem__, where, res[0]), 0)
         deque(map(flats.__setitem__, where, res[1]), 0)
         return sizes, flats
 
-    def _atom_sizes(self, ctx, objs, infos):
+    def _atom_sizes(self, ctx, objs, infos, tps=None):
         """:meth:`_level_sizes` of children that are all atoms (they reach nothing):
         flat sizes by type, in C; one counted before, ignored or given again counts 0.
-        ``infos``: ``[(type, info)]`` of the atoms' types."""
+        ``infos``: ``[(type, info)]`` of the atoms' types; ``tps``: the objects' types
+        (listed if not given)."""
         seen = self._seen
         n = len(objs)
         ids = list(map(id, objs))
@@ -1950,9 +2035,26 @@ class Asizer:
         if len(infos) == 1:
             ((tp, info),) = infos
             sizes = self._flat_refs_each(objs, info, [])[0]
+        elif all(id(tp) in _PLAIN_ATOM_IDS and info.kind == _ATOM for tp, info in infos):
+            # exact int, float and str: sys.getsizeof is their own C __sizeof__ (they have
+            # no gc header), one pass over them all; the per-type totals are only counted
+            sizes = list(map(_getsizeof, objs))
+            if any(tp is int for tp, _ in infos):
+                sizes = list(map(_INT_FIXED.get, sizes, sizes))
+            if tps is None:
+                tps = list(map(type, objs))
+            for tp, info in infos:
+                part = list(compress(sizes, map(is_, tps, repeat(tp))))
+                prof = self._profiles.get(info.name)
+                if prof is None:
+                    self._profiles[info.name] = [len(part), sum(part), info]
+                else:
+                    prof[0] += len(part)
+                    prof[1] += sum(part)
         else:
             sizes = [0] * n
-            tps = list(map(type, objs))
+            if tps is None:
+                tps = list(map(type, objs))
             for tp, info in infos:
                 mask = list(map(is_, tps, repeat(tp)))
                 part = self._flat_refs_each(list(compress(objs, mask)), info, [])[0]
@@ -2334,6 +2436,88 @@ class Asizer:
 
 # ---------------------------------------------------------------------------
 # helpers of the engine
+class SizingSession:
+    """One sizing context of an :class:`Asizer` (:meth:`Asizer.session`).
+
+    Objects are sized one after the other (:meth:`size`, :meth:`tree`, or many at once
+    with :meth:`size_many`); everything one of them reaches counts 0 for the ones
+    after it, as for :meth:`Asizer.asizesof`. The ``others`` given to
+    :meth:`Asizer.session` are not followed from the objects sized, until each is
+    sized itself. What was sized stays counted in the :class:`Asizer` (its ``total``
+    and later calls) after the session closes.
+    """
+
+    __slots__ = ("_sizer", "_ctx", "_others", "_open")
+
+    def __init__(self, sizer: Asizer, roots=(), others=()):
+        self._sizer = sizer
+        self._ctx, self._others = sizer._begin(roots, others)
+        self._open = True
+
+    def __enter__(self) -> SizingSession:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Remove the ``others`` not sized from the sizer's counted objects (idempotent)."""
+        if self._open:
+            self._open = False
+            self._sizer._end(self._ctx, self._others)
+
+    def _check(self):
+        if not self._open:
+            raise ValueError("this sizing session is closed; open another with Asizer.session()")
+
+    def _release(self, obj) -> None:
+        """``obj`` is sized now: no longer one of the others kept from being followed."""
+        i = id(obj)
+        if i in self._others:
+            self._others.discard(i)
+            self._sizer._seen.discard(i)
+
+    def size(self, obj) -> tuple:
+        """``(size, flat)`` of ``obj``: its deep size in this session (0 if counted
+        before) and its own (flat) size."""
+        self._check()
+        self._release(obj)
+        sizer = self._sizer
+        size = sizer._walk(self._ctx, (obj,))
+        return size, (sizer._root_flat if size else 0)
+
+    def tree(self, obj, detail: int) -> Asized:
+        """The :class:`Asized` tree of ``obj`` to ``detail`` levels, counted in this
+        session (:func:`asized`'s tree: the same children, counting rule and order)."""
+        self._check()
+        sizer = self._sizer
+        if sizer.detail != detail:
+            sizer.set(detail=detail)
+        self._release(obj)
+        return sizer._asized_tree(self._ctx, obj)
+
+    def size_many(self, objs):
+        """``(sizes, flats, hiddens)``, lists parallel to ``objs``: what :meth:`size`
+        one after the other gives (``hiddens``: the part of each flat size that is an
+        instance's values array), in one bulk walk; or ``None`` where the bulk walk
+        cannot keep that order or those kinds (nothing was counted then: size them one
+        at a time)."""
+        self._check()
+        res = self._sizer._walk_many(self._ctx, objs, self._others)
+        if res is not None:
+            self._others.difference_update(map(id, objs))
+        return res
+
+    def plain_instances(self, tp) -> bool:
+        """Whether instances of ``tp`` are plain instances (no ``__slots__``, no size
+        rule) whose attributes may live in a values array: their level-1 tree is the
+        instance, its ``'__dict__'`` and its ``'__class__'``."""
+        self._check()
+        sizer = self._sizer
+        info = sizer._info(self._ctx, tp)
+        return info.kind == _INST and not _slot_names(tp, self._ctx) and _layout.has_values(None, tp)
+
+
 class _Reorder(Exception):
     """:meth:`Asizer._walk_many` cannot keep the one-root-at-a-time order."""
 
@@ -2357,11 +2541,51 @@ def _code_refs(co):
     return out
 
 
-def _unique_types(objs) -> dict:
-    """``{id(type): type}`` of the types of ``objs``: types are told apart by id, so a
-    metaclass's ``__hash__``/``__eq__`` is never called."""
-    tps = list(map(type, objs))
-    return dict(zip(map(id, tps), tps))
+def _run_labels(runs, ends) -> list:
+    """Per object, the root it was reached from (:meth:`Asizer._walk_many`'s runs)."""
+    starts = [0]
+    starts += ends[:-1]
+    return list(chain.from_iterable(map(repeat, runs, map(sub, ends, starts))))
+
+
+def _labels_runs(labels) -> tuple:
+    """``(runs, ends)`` of ascending per-object root labels."""
+    counts: dict = {}
+    _count_elements(counts, labels)
+    return list(counts), list(accumulate(counts.values()))
+
+
+def _runs_kept(runs, ends, counts) -> tuple:
+    """The runs after each object of a level became ``counts[k]`` objects (a keep mask
+    of bools, or referent counts); empty runs dropped."""
+    acc = list(accumulate(counts, initial=0))
+    new_ends = list(map(acc.__getitem__, ends))
+    starts = [0]
+    starts += new_ends[:-1]
+    live = list(map(lt, starts, new_ends))
+    if all(live):
+        return runs, new_ends
+    return list(compress(runs, live)), list(compress(new_ends, live))
+
+
+def _unique_types(objs, tps=None) -> dict:
+    """``{id(type): type}`` of the types of ``objs`` (``tps``: their types, if already
+    listed): types are told apart by identity, so a metaclass's ``__hash__``/``__eq__``
+    is never called. A few types are peeled off one at a time in C (a pass each, no
+    int made per object); many, by id."""
+    if tps is None:
+        tps = list(map(type, objs))
+    out = {}
+    rest = tps
+    while rest and len(out) < 8:
+        tp = rest[0]
+        out[id(tp)] = tp
+        if all(map(is_, rest, repeat(tp))):
+            return out
+        rest = list(compress(rest, map(is_not, rest, repeat(tp))))
+    if rest:
+        out.update(zip(map(id, rest), rest))
+    return out
 
 
 def _group_by_type(objs):
@@ -2665,11 +2889,12 @@ def _named_refs_of(sizer, o, info, ctx=None) -> _Kids:
                 items = list(o.items())
             except _SAFE_CATCH:
                 items = []
-        keys = [k for k, _ in items]
         if tp is dict and _layout.split_dict_correction(o) is not None:  # the class owns the keys
+            keys = list(map(itemgetter(0), items))
             objs = list(chain.from_iterable(zip(repeat(_SHARED), map(itemgetter(1), items))))
         else:
             objs = list(chain.from_iterable(items))
+            keys = objs[0::2]
         entries = _Kids(objs, None, "pairs", keys)
         if kind == _DICTLIKE or not _layout.managed_layout(tp):
             return entries

@@ -1019,52 +1019,27 @@ def _size_all(sizer: _asizeof.Asizer, objs: list, levels: list) -> list:
 
     Returns, per object, ``(size, flat)`` for resolution level 0 or an
     :class:`~.asizeof.Asized` tree of that depth. Objects are sized one after the
-    other (shared data goes to the first), within one sizing context, so the work is
+    other (shared data goes to the first), in one sizing session
+    (:meth:`Asizer.session <pympler_nb.core.asizeof.Asizer.session>`), so the work is
     linear in the number of objects. The result equals :func:`_size_all_public`.
     """
-    try:
-        begin, walk, end, tree = sizer._begin, sizer._walk, sizer._end, sizer._asized_tree
-        seen = sizer._seen
-    except AttributeError:  # pragma: no cover - the engine changed: the public, slow way
-        return _size_all_public(sizer, objs, levels)
-    ctx, extra = begin((), list(map(id, objs)))
-    if _bulk_ok(sizer, ctx, objs, levels):
-        try:
-            res = sizer._walk_many(ctx, objs, extra)
-        except BaseException:
-            end(ctx, extra)
-            raise
-        if res is not None:  # else an order the bulk walk cannot keep: one at a time
-            extra.difference_update(map(id, objs))
-            end(ctx, extra)
-            return _bulk_results(sizer, objs, levels, *res)
-    out = []
-    append = out.append
-    detail = None
-    try:
+    with sizer.session(others=list(map(id, objs))) as session:
+        if _bulk_ok(sizer, session, objs, levels):
+            res = session.size_many(objs)
+            if res is not None:  # else an order the bulk walk cannot keep: one at a time
+                return _bulk_results(sizer, objs, levels, *res)
+        out = []
+        append = out.append
         for obj, level in zip(objs, levels):
-            key = id(obj)
-            if key in extra:
-                extra.discard(key)
-                seen.discard(key)
-            if level == 0:
-                size = walk(ctx, (obj,))
-                append((size, sizer._root_flat))
-            else:
-                if level != detail:
-                    sizer.set(detail=level)
-                    detail = level
-                append(tree(ctx, obj))
-    finally:
-        end(ctx, extra)
-    return out
+            append(session.size(obj) if level == 0 else session.tree(obj, level))
+        return out
 
 
-def _bulk_ok(sizer: _asizeof.Asizer, ctx: Any, objs: list, levels: list) -> bool:
+def _bulk_ok(sizer: _asizeof.Asizer, session: _asizeof.SizingSession, objs: list, levels: list) -> bool:
     """Whether :func:`_bulk_results` can give every object's result: levels 0 and 1
     only, and at level 1 plain instances whose attributes are in a values array (the
     tree is then the instance, its ``__dict__`` and its ``__class__``)."""
-    if not objs or max(levels) > 1 or sizer._code:
+    if not objs or max(levels) > 1 or sizer.code:
         return False
     plain: dict[int, bool] = {}  # by id(type): objs keep the types alive
     has_values = _layout.has_values
@@ -1073,9 +1048,7 @@ def _bulk_ok(sizer: _asizeof.Asizer, ctx: Any, objs: list, levels: list) -> bool
             tp = type(obj)
             ok = plain.get(id(tp))
             if ok is None:
-                info = sizer._info(ctx, tp)
-                ok = plain[id(tp)] = (info.kind == _asizeof._INST and not _asizeof._slot_names(tp, ctx)
-                                  and has_values(None, tp))
+                ok = plain[id(tp)] = session.plain_instances(tp)
             if not ok or not has_values(obj, tp, True):
                 return False
     return True
@@ -1083,13 +1056,13 @@ def _bulk_ok(sizer: _asizeof.Asizer, ctx: Any, objs: list, levels: list) -> bool
 
 def _bulk_results(sizer: _asizeof.Asizer, objs: list, levels: list, sizes: list, flats: list,
                   hiddens: list) -> list:
-    """Per object, what :func:`_size_all` gives, from :meth:`Asizer._walk_many`'s lists.
+    """Per object, what :func:`_size_all` gives, from :meth:`SizingSession.size_many`'s lists.
 
     A level-1 tree of a plain instance is its flat part, a ``'__dict__'`` node holding
     the values array (the hidden part) and all the values reach, and a ``'__class__'``
     node that counts 0 (classes are sized only with ``code=True``).
     """
-    clip = sizer._clip
+    clip = sizer.clip
     out = []
     append = out.append
     for obj, level, size, flat, hidden in zip(objs, levels, sizes, flats, hiddens):
@@ -1119,16 +1092,8 @@ class _InstanceTree:
 
 def _asizeof_excluding(sizer: _asizeof.Asizer, root: Any, excluded: list) -> int:
     """``sizer.asizeof(root)`` without following references to ``excluded`` objects."""
-    try:
-        begin, walk, end = sizer._begin, sizer._walk, sizer._end
-    except AttributeError:  # pragma: no cover - the engine changed: the public way
-        sizer.exclude_refs(*excluded)
-        return sizer.asizeof(root)
-    ctx, extra = begin((root,), list(map(id, excluded)))
-    try:
-        return walk(ctx, (root,))
-    finally:
-        end(ctx, extra)
+    with sizer.session(roots=(root,), others=list(map(id, excluded))) as session:
+        return session.size(root)[0]
 
 
 def _size_all_public(sizer: _asizeof.Asizer, objs: list, levels: list) -> list:

@@ -469,8 +469,9 @@ class AsizedTreeSource(TreeSource):
         Children largest first (default: :meth:`Asized.largest_first`, as
         ``Asized.format``), or as stored.
 
-    Holds only the ``Asized`` records (numbers and names, no objects); ``type`` is ``""``
-    because ``Asized`` does not record it.
+    Holds only the ``Asized`` records (numbers, names and type names, no objects);
+    ``type`` is the node's ``Asized.type`` (``""`` where it was not recorded: a tree
+    made by hand, an "other" row).
     """
 
     _ORDERS = ("size", "given")
@@ -494,7 +495,7 @@ class AsizedTreeSource(TreeSource):
     @staticmethod
     def _info(nid, node):
         name = "" if node.name is None else str(node.name)
-        return NodeInfo(nid, name, "", int(node.size), int(node.flat), bool(node.refs))
+        return NodeInfo(nid, name, node.type or "", int(node.size), int(node.flat), bool(node.refs))
 
     def roots(self) -> list[NodeInfo]:
         return [self._info(str(i), tree) for i, tree in enumerate(self._trees)]

@@ -478,3 +478,75 @@ def test_memmap_counts_the_amapped_share(tmp_path):
         assert asizeof(mm) == one_pct
     finally:
         mm._mmap.close()
+
+
+# -- Asizer.session(): the public in-package entry point of one sizing context ------------------
+def test_session_sizes_one_after_the_other_as_asizesof():
+    shared = [float(i) for i in range(100)]
+    objs = [[shared, "x" * 50], {"s": shared}, (1.5, shared)]
+    sizer = A.Asizer()
+    with sizer.session(others=list(map(id, objs))) as s:
+        got = [s.size(o)[0] for o in objs]
+    assert got == list(A.asizesof(*objs))
+    assert sizer.total == sum(got) == A.asizeof(*objs)
+    # flat sizes; an object counted before is 0
+    sizer = A.Asizer()
+    with sizer.session() as s:
+        assert s.size(shared) == (A.asizeof(shared), A.flatsize(shared))
+        assert s.size(shared) == (0, 0)
+
+
+def test_session_bulk_and_trees_match_one_at_a_time():
+    class Point:
+        def __init__(self, x):
+            self.x = [x] * 3
+
+    objs = [Point(float(i)) for i in range(50)]
+    objs.append(objs[0].x)  # one of the others: not followed from objs[0], counted in its own row
+    one = A.Asizer()
+    with one.session(others=list(map(id, objs))) as s:
+        each = [s.size(o) for o in objs]
+    bulk = A.Asizer()
+    with bulk.session(others=list(map(id, objs))) as s:
+        assert s.plain_instances(Point) is _layout.has_values(None, Point)
+        assert not s.plain_instances(list)
+        res = s.size_many(objs)
+    assert res is not None  # plain instances and lists: one bulk walk keeps the order
+    assert list(zip(res[0], res[1])) == each
+    assert bulk.total == one.total
+    trees = A.Asizer()
+    with trees.session(others=list(map(id, objs))) as s:
+        got = [s.tree(o, 1) for o in objs]
+    assert [t.size for t in got] == [e[0] for e in each]
+    assert got[0].type.endswith("Point") and got[-1].size == A.asizeof(objs[-1]) == each[-1][0]
+
+
+def test_session_others_not_followed_until_sized_and_closed():
+    inner = [1.5] * 100
+    outer = [inner]
+    sizer = A.Asizer()
+    with sizer.session(roots=(outer,), others=[id(inner)]) as s:
+        assert s.size(outer)[0] == A.flatsize(outer)  # inner is not followed
+    assert sizer.asizeof(inner) == A.asizeof(inner)  # closed: inner is no longer marked
+    with pytest.raises(ValueError, match="closed"):
+        s.size(outer)
+
+
+def test_no_module_drives_asizer_private_names():
+    """Issue 16: the Class Tracker and the size tree use Asizer.session() and the public
+    methods, never Asizer's private members (the engine's seams)."""
+    import pathlib
+    import re
+
+    import pympler_nb
+
+    private = re.compile(r"\b(?:\w*sizer|Asizer\([^)]*\))\._[a-z]\w*")  # sizer._walk, Asizer()._begin
+    root = pathlib.Path(pympler_nb.__file__).parent
+    hits = []
+    for path in root.rglob("*.py"):
+        if path.name == "asizeof.py" and path.parent.name == "core":
+            continue
+        for no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if private.search(line):
+                hits.append(f"{path.relative_to(root)}:{no}: {line.strip()}")
+    assert not hits, "\n".join(hits)
