@@ -93,10 +93,10 @@ from collections import deque
 from itertools import accumulate, chain, compress, filterfalse, islice, repeat
 from operator import add, eq, is_, is_not, not_, sub
 
-from . import _layout, _safeio
-from ._format import format_size
-from ._layout import _count_elements
-from .muppy import (
+from .. import _layout, _safeio
+from .._format import format_size
+from .._layout import _count_elements
+from ..muppy import (
     _FLIP,
     _HAVE_GC,
     _SINGLE_RC,
@@ -117,8 +117,8 @@ from .muppy import (
     _type_set,
     _untracked_closure,
 )
-from ._thirdparty import hidden_referents
-from .summary import _DIRECT_SIZEOF, _fixed_size, _python_sizeof
+from .._thirdparty import hidden_referents
+from ..summary import _DIRECT_SIZEOF, _fixed_size, _python_sizeof
 
 __all__ = [
     "take",
@@ -499,7 +499,7 @@ def _extra_referents(objs: list, tys: list, hidden: dict | None = None) -> dict:
 
 def _namespace_ids() -> set:
     """Ids of module namespaces (``sys.modules`` values' dicts)."""
-    from ._graphwalk import _module_dict
+    from .._graphwalk import _module_dict
 
     ids = set()
     for m in list(sys.modules.values()):
@@ -637,7 +637,7 @@ def _group_sizes(t, group: list) -> array:
 def _session_objects() -> dict[int, str]:
     """``{id: type name}`` of the IPython session's per-cell bookkeeping alive now
     (empty outside IPython); no reference to the objects is kept."""
-    from .tracker import _Discount, _session_bookkeeping
+    from ..tracker import _Discount, _session_bookkeeping
 
     out = _Discount()
     try:
@@ -652,7 +652,7 @@ def _session_objects() -> dict[int, str]:
 
 
 def _type_text(t) -> str:
-    from .summary import _type_text as text
+    from ..summary import _type_text as text
 
     return text(t)
 
@@ -700,7 +700,7 @@ def _dict_owners(groups: list, starts: list, index: dict, tidx: array, dict_code
 
 def _via_labels(holder, tp, index: dict, cache: dict) -> dict:
     """``{child id: label}`` for the references ``holder`` makes (``take(via=True)``)."""
-    from ._format import safe_repr
+    from .._format import safe_repr
 
     out: dict = {}
     if issubclass(tp, dict):
@@ -721,11 +721,11 @@ def _via_labels(holder, tp, index: dict, cache: dict) -> dict:
         return out
     if issubclass(tp, (set, frozenset)):
         return dict.fromkeys(map(id, _get_referents(holder)), "<member>")
-    from ._graphwalk import edge_hops
+    from .._graphwalk import edge_hops
 
     labeller = cache.get("labeller")
     if labeller is None:
-        from ._graphwalk import _Labeller
+        from .._graphwalk import _Labeller
 
         labeller = cache["labeller"] = _Labeller()
     wanted = set(map(id, _get_referents(holder)))
@@ -2047,7 +2047,7 @@ class HeapSession:
     def __init__(self):
         # what a snapshot imports lazily is imported now, so that the session's first
         # "new since" view does not list the tool's own modules as new objects
-        from . import _format, _graphwalk, asizeof, summary  # noqa: F401
+        from .. import _format, _graphwalk, asizeof, summary  # noqa: F401
 
         self._ref: HeapSnapshot | None = None
 
