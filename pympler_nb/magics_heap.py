@@ -92,8 +92,8 @@ class HeapMagics(Magics):
                    "after showing what is new since the previous one)")
     @argument("--clearref", action="store_true", help="forget the reference point")
     @argument("--retained", action="store_true",
-              help="add each row's retained size and list the top retainers (computes the "
-                   "dominator tree: slower)")
+              help="add each row's retained size (what its objects keep alive each on its "
+                   "own) and list the top retainers (computes the dominator tree: slower)")
     @argument("--top", type=int, default=10, metavar="N",
               help="rows drawn by name, the rest as 'other'; top retainers listed (default 10)")
     @argument("--load", metavar="FILE", default=None,

@@ -105,7 +105,7 @@ def test_realistic_snapshot_holds_what_the_data_hold(snap, data):
 
 def test_dominator_tree_matches_brute_force_for_every_object(snap):
     tree = snap.dominators()
-    assert isinstance(tree, DominatorTree) and snap.dominators() is tree
+    assert isinstance(tree, DominatorTree) and snap.dominators()._idom is tree._idom
     full = _reach(snap)
     assert len(tree) == tree.total_count == len(full)
     assert tree.total_retained == _size(snap, full) == tree.retained(-1)
@@ -199,6 +199,24 @@ def test_dominator_tree_errors(snap):
     graphless = heap.take(roots=[[1]], graph=False)
     with pytest.raises(ValueError, match="graph=False"):
         graphless.dominators()
+
+
+def test_a_dropped_snapshot_is_freed_at_once(data):
+    import weakref
+
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        s = heap.take(roots=[data])
+        s.retained_tree(data).children()
+        s.all.by_type().retained()
+        s.all.top_retainers(3)
+        ref = weakref.ref(s)
+        del s  # no cycle through the snapshot's caches: freed without a collection
+        assert ref() is None
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def test_unreachable_rows_retain_nothing():

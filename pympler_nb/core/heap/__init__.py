@@ -53,6 +53,16 @@ is computed for all reachable objects at once by an iterative Cooper-Harvey-Kenn
 algorithm over a breadth-first numbering (which, like a reverse postorder, puts every
 dominator before what it dominates), with objects that have a single referrer settled
 directly; the breadth-first numbering is done level by level in bulk.  No recursion.
+:meth:`HeapSnapshot.dominators` returns it as a :class:`DominatorTree` (retained size,
+count, immediate dominator, children and dominated set of any row, top retainers);
+:meth:`Partition.retained` gives each row's retained size and
+:meth:`HeapSet.top_retainers` the largest retainers of a subset.
+
+>>> tree = snap.dominators()
+>>> tree.retained(snap.node(big)) == snap.retained_size(big)
+True
+>>> [r.id for r in snap.reachable.top_retainers(3)] == [r.id for r in snap.top_retainers(3)]
+True
 
 The retained size of a single object needs no tree (heapy's ``domisize``): what the
 roots reach without passing through ``x`` stays alive, ``x`` retains what it reaches
@@ -71,6 +81,16 @@ referrers hold it: ``.attr``, ``['key']``, ``[3]``; needs ``take(via=True)``) an
 ``pympler_nb.frames.heap_partition_frame``.  Every partition is also available on any
 :class:`HeapSet` (a subset of a snapshot: ``snap.new``, ``snap.unreachable()``, a
 partition row's ``select``).
+
+The package
+-----------
+
+Split as guppy's heapy is; this module is the facade (every public name is here):
+:mod:`.snapshot` (:func:`take`, :class:`HeapSnapshot`, :func:`load`,
+:class:`HeapSession`), :mod:`.sets` (:class:`HeapSet`, :class:`Partition`),
+:mod:`.discovery` (the heap walk, :func:`retained_size` of a live object),
+:mod:`.dominators` (:class:`DominatorTree`, :class:`RetainedNode`, :class:`Retainer`)
+and :mod:`.persistence` (the JSON format, :class:`HeapFormatError`).
 
 Sizes are flat sizes as :func:`asizeof.flatsize` counts them (``sys.getsizeof`` plus
 each instance's hidden values array and split dict tables; a ``__sizeof__`` written

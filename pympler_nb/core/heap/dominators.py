@@ -48,8 +48,8 @@ class DominatorTree:
     """The dominator tree of a :class:`~pympler_nb.core.heap.HeapSnapshot`.
 
     ``DominatorTree(snap)`` (or ``snap.dominators()``) computes the tree once per
-    snapshot (it is kept with the snapshot: later trees of the same snapshot are
-    free) and answers from it.  A node is a row of the snapshot (``snap.node(obj)``,
+    snapshot (its tables are kept with the snapshot: later trees of the same
+    snapshot are free) and answers from it.  A node is a row of the snapshot (``snap.node(obj)``,
     ``HeapSet.nodes``); ``-1`` is the virtual root whose children are the roots.
 
     Attributes

@@ -533,13 +533,12 @@ class HeapSnapshot:
 
     def dominators(self) -> DominatorTree:
         """The :class:`~pympler_nb.core.heap.DominatorTree` of the reachable objects,
-        computed once (a breadth-first walk and a fixed point) and kept with the
-        snapshot."""
-        tree = self._cache.get("domtree")
-        if tree is None:
-            self._require_graph("the dominator tree")
-            tree = self._cache["domtree"] = DominatorTree(self)
-        return tree
+        computed once (a breadth-first walk and a fixed point): its tables are kept
+        with the snapshot, later calls are free."""
+        # (the tables are cached, not the tree: it refers to the snapshot, and a cycle
+        # would keep a dropped snapshot alive until the next collection)
+        self._require_graph("the dominator tree")
+        return DominatorTree(self)
 
     def dominator(self, obj_or_node) -> int:
         """Row of the immediate dominator (-1: dominated only by the virtual root)."""
