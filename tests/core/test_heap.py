@@ -605,10 +605,10 @@ def test_bulk_sizes_match_flatsize():
     for o in objs[::7]:
         o.__dict__  # a materialized dict
     ints = [0, 1, 2**29, 2**40, -5, 10**30]
-    group_sizes = heap_discovery._group_sizes(Many, objs)
+    group_sizes = heap_discovery.group_sizes(Many, objs)
     assert list(group_sizes) == [asizeof.flatsize(o) for o in objs]
-    assert list(heap_discovery._group_sizes(int, ints)) == [asizeof.flatsize(i) for i in ints]
+    assert list(heap_discovery.group_sizes(int, ints)) == [asizeof.flatsize(i) for i in ints]
     state = _layout.values_state(Many) if _layout.PRE_313 else None
-    each = heap_discovery._hidden_each(objs, Many)
+    each = heap_discovery.hidden_each(objs, Many)
     assert (each or [0] * len(objs)) == _layout.instances_hidden_each(objs, Many, state)[0]
-    assert list(heap_discovery._ids_of(objs)) == [id(o) for o in objs]
+    assert list(heap_discovery.ids_of(objs)) == [id(o) for o in objs]

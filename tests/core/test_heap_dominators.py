@@ -317,7 +317,6 @@ def test_top_retainers_of_a_set_match_brute_force(snap):
                        key=lambda p: -p[0])
         top = hset.top_retainers(5)
         assert [t.retained for t in top] == [b for b, _ in brute[:5] if b > 0]
-        ids = snap.all.ids
         for t in top:
             v = snap.node(t.id)
             assert v in hset.nodes and t.type == key

@@ -4,9 +4,9 @@ live object (:func:`retained_size`), without a snapshot.
 Discovery lists objects and their references in bulk, per type group: the whole heap
 (what the collector tracks plus everything reachable from it through untracked
 objects, as :func:`muppy.get_objects` lists it, without collecting) or what given roots
-reach; their flat sizes (:func:`_group_sizes`), the owners of ``__dict__`` objects and
-the outgoing references of each chunk of a type group (:func:`_chunk_edges`).  The
-snapshots alive now (``_LIVE``) and their own tables are left out of every walk.
+reach; their flat sizes (:func:`group_sizes`), the owners of ``__dict__`` objects and
+the outgoing references of each chunk of a type group (:func:`chunk_edges`).  The
+snapshots alive now (``LIVE``) and their own tables are left out of every walk.
 Nothing here recurses over user data.
 
 >>> from pympler_nb.core.heap import discovery
@@ -59,27 +59,27 @@ _get_referents = gc.get_referents
 _is_tracked = gc.is_tracked
 _CodeType = types.CodeType
 _ModuleType = types.ModuleType
-_CHUNK = 1 << 16  # objects of one type group whose references are listed at once
+CHUNK = 1 << 16  # objects of one type group whose references are listed at once
 _PTR = 8 if sys.maxsize > 2**32 else 4
 _INT_ONE_DIGIT = (1).__sizeof__()  # as asizeof: one-digit ints take a 32-byte block
 _INT_FIX = max(0, (_INT_ONE_DIGIT + 7) // 8 * 8 - _INT_ONE_DIGIT)
 
 # live snapshots: their own data is never listed by a later walk
-_LIVE: weakref.WeakSet = weakref.WeakSet()
+LIVE: weakref.WeakSet = weakref.WeakSet()
 
 
-def _drain(iterator) -> None:
+def drain(iterator) -> None:
     deque(iterator, maxlen=0)
 
 
 # --------------------------------------------------------------------------
-# building a snapshot
+# walking the heap: objects, sizes, references
 # --------------------------------------------------------------------------
 
-def _own_ids() -> set:
+def own_ids() -> set:
     """Ids of live snapshots and of their tracked containers (left out of new ones)."""
-    ids: set = set(map(id, list(_LIVE.data)))  # the weak references to them
-    for snap in list(_LIVE):
+    ids: set = set(map(id, list(LIVE.data)))  # the weak references to them
+    for snap in list(LIVE):
         ids.add(id(snap))
         for name in type(snap).__slots__:
             if name == "__weakref__":
@@ -98,7 +98,7 @@ def _own_ids() -> set:
     return ids
 
 
-def _discover_all(skip: set, refcounts: bool) -> tuple:
+def discover_all(skip: set, refcounts: bool) -> tuple:
     """The whole heap, without collecting: ``(tracked, ttys, rcs, untracked, utys)``.
 
     ``tracked`` is what the collector tracks (minus ``skip``) and ``rcs`` their reference
@@ -200,7 +200,7 @@ def _namespace_ids() -> set:
     return ids
 
 
-def _discover_roots(roots: list, skip: set) -> list:
+def discover_roots(roots: list, skip: set) -> list:
     """Everything reachable from ``roots`` (breadth-first, each object once), without
     entering classes, modules and module namespaces (unless they are roots): what a
     data structure holds, not the program around it."""
@@ -240,7 +240,7 @@ def _outside(tp) -> bool:
     return issubclass(tp, (type, _ModuleType))
 
 
-def _groups(objs: list, tys: list, rcs: list | None = None) -> list:
+def split_by_type(objs: list, tys: list, rcs: list | None = None) -> list:
     """``[(type, objects, refcounts or None), ...]``: ``objs`` split by exact type, in
     order of first appearance, each group in the objects' order (one pass)."""
     if not objs:
@@ -253,15 +253,15 @@ def _groups(objs: list, tys: list, rcs: list | None = None) -> list:
     if len(order) == 1:
         return [(order[0], list(objs), None if rcs is None else list(rcs))]
     buckets = {t: [] for t in order}
-    _drain(map(list.append, map(buckets.__getitem__, tys), objs))
+    drain(map(list.append, map(buckets.__getitem__, tys), objs))
     if rcs is None:
         return [(t, buckets[t], None) for t in order]
     rbuckets = {t: [] for t in order}
-    _drain(map(list.append, map(rbuckets.__getitem__, tys), rcs))
+    drain(map(list.append, map(rbuckets.__getitem__, tys), rcs))
     return [(t, buckets[t], rbuckets[t]) for t in order]
 
 
-def _ids_of(objs: list) -> array:
+def ids_of(objs: list) -> array:
     """``array("Q", map(id, objs))``; on CPython a copy of the list's item pointers
     (which are the ids), without making an int per object."""
     n = len(objs)
@@ -279,7 +279,7 @@ def _ids_of(objs: list) -> array:
     return array("Q", map(id, objs))
 
 
-def _hidden_each(group: list, tp: type) -> list | None:
+def hidden_each(group: list, tp: type) -> list | None:
     """Per instance, the hidden bytes of same-type managed-dict instances (see
     :func:`_layout.instances_hidden_each`), or None for other types."""
     if not (_layout.SUPPORTED and _layout.managed_layout(tp)):
@@ -290,7 +290,7 @@ def _hidden_each(group: list, tp: type) -> list | None:
 _DIRECT_IDS = {id(t) for t in _DIRECT_SIZEOF}
 
 
-def _group_sizes(t, group: list) -> array:
+def group_sizes(t, group: list) -> array:
     """Flat sizes of ``group`` (objects of exact type ``t``), as :func:`asizeof.flatsize`
     counts them: ``sys.getsizeof`` (a ``__sizeof__`` written in Python is not run; see
     :func:`summary._python_sizeof`), one-digit ints rounded up to their allocation,
@@ -318,13 +318,13 @@ def _group_sizes(t, group: list) -> array:
             c = _layout.split_dict_correction(group[i])
             if c:
                 sizes[i] += c
-    hidden = _hidden_each(group, tp)
+    hidden = hidden_each(group, tp)
     if hidden is not None:
         sizes = array("q", map(add, sizes, hidden))
     return sizes
 
 
-def _session_objects() -> dict[int, str]:
+def session_objects() -> dict[int, str]:
     """``{id: type name}`` of the IPython session's per-cell bookkeeping alive now
     (empty outside IPython); no reference to the objects is kept."""
     from ..tracker import _Discount, _session_bookkeeping
@@ -333,7 +333,7 @@ def _session_objects() -> dict[int, str]:
     try:
         _session_bookkeeping(out)
         own = {id(out), id(out.skip), id(out.subtract)}
-        return {key: _type_text(type(obj))
+        return {key: type_text(type(obj))
                 for table in (out.skip, out.subtract) for key, obj in table.items()
                 if key not in own}
     finally:
@@ -341,13 +341,13 @@ def _session_objects() -> dict[int, str]:
         out.subtract.clear()
 
 
-def _type_text(t) -> str:
+def type_text(t) -> str:
     from ..summary import _type_text as text
 
     return text(t)
 
 
-def _type_module(t) -> str:
+def type_module(t) -> str:
     try:
         mod = type.__dict__["__module__"].__get__(t)
     except Exception:  # noqa: BLE001
@@ -355,13 +355,13 @@ def _type_module(t) -> str:
     return mod if isinstance(mod, str) else "?"
 
 
-def _dict_owners(groups: list, starts: list, index: dict, tidx: array, dict_code) -> dict:
+def dict_owners(groups: list, index: dict, tidx: array, dict_code) -> dict:
     """``{dict row: owner kind text}`` for module, class and instance ``__dict__`` s."""
     owners: dict = {}
     if dict_code is None:
         return owners
     tagged = sys.version_info[:2] == (3, 12)
-    for (t, group, _), start in zip(groups, starts):
+    for t, group, _ in groups:
         tp = _real(t)
         if issubclass(tp, _ModuleType):  # a module refers to its dict only
             for m in group:
@@ -384,7 +384,7 @@ def _dict_owners(groups: list, starts: list, index: dict, tidx: array, dict_code
                 if not (tagged and p & 1):
                     j = index.get(p)
                     if j is not None and tidx[j] == dict_code:
-                        owners[j] = name = name or "dict of " + _type_text(tp)
+                        owners[j] = name = name or "dict of " + type_text(tp)
     return owners
 
 
@@ -430,7 +430,7 @@ def _via_labels(holder, tp, index: dict, cache: dict) -> dict:
     return out
 
 
-class _ViaLabels:
+class ViaLabels:
     """Labels of references (``take(via=True)``): per edge, a code into ``names``."""
 
     __slots__ = ("index", "names", "codes", "cache")
@@ -456,7 +456,7 @@ class _ViaLabels:
         return out
 
 
-def _chunk_edges(chunk: list, tp, index: dict, indeg: dict | None, via: _ViaLabels | None,
+def chunk_edges(chunk: list, tp, index: dict, indeg: dict | None, via: ViaLabels | None,
                  rule_refs=None, hidden_indeg: dict | None = None):
     """``(lens, target rows, via label codes or None)`` of objects of exact type ``tp``,
     or None if they refer to nothing.  References are what ``gc.get_referents``
@@ -634,7 +634,7 @@ def retained_size(obj, *, roots=None) -> int:
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        skip = _own_ids()
+        skip = own_ids()
         skip.add(id(skip))  # (and the set itself)
         if root_list is None:
             root_objs, ext = _whole_heap_roots(skip)
@@ -703,5 +703,5 @@ def _retained_walks(obj, root_objs: list, skip: set, outside: bool,
         kept.extend(frontier)
         kept_tys.extend(ftys)
     del frontier, ftys, seen
-    return sum(sum(_group_sizes(t, g)) for t, g, _ in _groups(kept, kept_tys))
+    return sum(sum(group_sizes(t, g)) for t, g, _ in split_by_type(kept, kept_tys))
 

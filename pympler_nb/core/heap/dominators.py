@@ -3,7 +3,7 @@
 Object ``d`` *dominates* ``o`` if every path of references from the roots to ``o``
 passes through ``d``; the retained size of ``d`` is the total flat size of what it
 dominates (itself included): the memory freed if ``d`` went away.  The tree is computed
-for all reachable objects at once (:func:`_dominators`, an iterative
+for all reachable objects at once (:func:`immediate_dominators`, an iterative
 Cooper-Harvey-Kennedy algorithm over a breadth-first numbering) the first time a
 snapshot needs it, and kept with the snapshot.
 
@@ -38,8 +38,8 @@ from itertools import compress
 from operator import not_
 
 from .._layout import _count_elements
-from .discovery import _drain
-from .sets import HeapSet, _Frozen, check_count
+from .discovery import drain
+from .sets import Frozen, HeapSet, check_count
 
 __all__ = ["DominatorTree", "Retainer", "RetainedNode", "Subtree"]
 
@@ -201,7 +201,7 @@ class DominatorTree:
         the tree, with a count per group of its members on the current path.
         """
         label = array("i", [-1]) * len(self._idom)
-        _drain(map(label.__setitem__, nodes, groups))
+        drain(map(label.__setitem__, nodes, groups))
         on_path = [0] * ngroups
         total = [0] * ngroups
         retained = self._retained
@@ -245,13 +245,13 @@ class DominatorTree:
         return list(self._table().get(node, ()))
 
 
-class Retainer(_Frozen):
+class Retainer(Frozen):
     """A top retainer: ``id``, ``type``, ``size`` (flat), ``retained`` (bytes it alone
     keeps alive, itself included) and ``count`` (objects it dominates, itself included)."""
 
     __slots__ = ("id", "type", "size", "retained", "count")
 
-    def __init__(self, id, type, size, retained, count):  # noqa: A002
+    def __init__(self, id, type, size, retained, count):
         self._set(id=id, type=type, size=size, retained=retained, count=count)
 
     def __repr__(self):
@@ -268,7 +268,7 @@ class Retainer(_Frozen):
         return hash((self.id, self.retained))
 
 
-class RetainedNode(_Frozen):
+class RetainedNode(Frozen):
     """A node of the dominator tree, browsed lazily (:meth:`children` on demand).
 
     ``snap.retained_tree(obj)`` or ``DominatorTree.node(row)``.
@@ -331,7 +331,7 @@ class RetainedNode(_Frozen):
             self.name, self.id, self.size, self.retained)
 
 
-class Subtree(_Frozen):
+class Subtree(Frozen):
     """The dominator tree below one :class:`RetainedNode`, copied into flat columns.
 
     Rows are numbered breadth-first from 0 (the node itself); the children of row
@@ -426,13 +426,13 @@ class Subtree(_Frozen):
 # dominators: Cooper-Harvey-Kennedy over a breadth-first numbering
 # --------------------------------------------------------------------------
 
-def _dominators(snap) -> tuple:
+def immediate_dominators(snap) -> tuple:
     n = len(snap)
     order = snap._bfs()  # reachable rows, breadth-first from the roots
     m = len(order)
     # rank space: 0 = virtual root, rows get 1..m in breadth-first order
     rank = array("i", [0]) * n  # 0 also for unreachable rows (their edges are dropped)
-    _drain(map(rank.__setitem__, order, range(1, m + 1)))
+    drain(map(rank.__setitem__, order, range(1, m + 1)))
     src, dst = snap._edges()
     rs = list(map(rank.__getitem__, src))
     rd = list(map(rank.__getitem__, dst))
@@ -458,7 +458,7 @@ def _dominators(snap) -> tuple:
             idom[r] = 0
     # rows with a single referrer: that referrer is the immediate dominator
     single = list(map((1).__eq__, map(indeg.__getitem__, rd)))
-    _drain(map(idom.__setitem__, compress(rd, single), compress(rs, single)))
+    drain(map(idom.__setitem__, compress(rd, single), compress(rs, single)))
     # the others: predecessor lists, then iterate to the fixed point
     multi_mask = list(map(not_, single))
     del single
@@ -505,13 +505,13 @@ def _dominators(snap) -> tuple:
     # back to rows; retained sizes bottom-up (reverse breadth-first order)
     sizes = snap._sizes
     ret_r = [0] * (m + 1)
-    _drain(map(ret_r.__setitem__, range(1, m + 1), map(sizes.__getitem__, order)))
+    drain(map(ret_r.__setitem__, range(1, m + 1), map(sizes.__getitem__, order)))
     for v in range(m, 0, -1):
         ret_r[idom[v]] += ret_r[v]
     idom_rows = [-2] * n
     row_of = [-1] + order  # rank -> row (-1 for the virtual root)
-    _drain(map(idom_rows.__setitem__, order, map(row_of.__getitem__, idom[1:])))
+    drain(map(idom_rows.__setitem__, order, map(row_of.__getitem__, idom[1:])))
     retained = [0] * n
-    _drain(map(retained.__setitem__, order, ret_r[1:]))
+    drain(map(retained.__setitem__, order, ret_r[1:]))
     return idom_rows, retained, ret_r[0], m
 

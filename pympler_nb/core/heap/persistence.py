@@ -19,7 +19,7 @@ True
 >>> heap.load(path)  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-pympler_nb.core.heap.persistence.HeapFormatError: ...: format is 'other', expected 'pympler_nb.heap' (save with HeapSnapshot.dump)
+pympler_nb.core.heap.persistence.HeapFormatError: ...: format is 'other', expected 'pympler_nb.heap' (save...)
 """
 
 from __future__ import annotations

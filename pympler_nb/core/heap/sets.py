@@ -29,7 +29,7 @@ from itertools import compress, filterfalse, repeat
 from .._format import format_size
 from .._layout import _count_elements
 from ..muppy import _FLIP, _mask, _select
-from .discovery import _drain
+from .discovery import drain
 
 __all__ = ["HeapSet", "Partition", "PartitionRow"]
 
@@ -45,7 +45,10 @@ def check_count(n, name: str = "n") -> int:
 # small immutable results
 # --------------------------------------------------------------------------
 
-class _Frozen:
+class Frozen:
+    """The heap results' immutable value base: ``__slots__`` set once (``_set``), then
+    every assignment refused."""
+
     __slots__ = ()
 
     def __setattr__(self, name, value):
@@ -58,7 +61,7 @@ class _Frozen:
             object.__setattr__(self, k, v)
 
 
-class PartitionRow(_Frozen):
+class PartitionRow(Frozen):
     """One row of a :class:`Partition`: ``key`` (str), ``count``, ``size`` (bytes)."""
 
     __slots__ = ("key", "count", "size")
@@ -81,7 +84,7 @@ class PartitionRow(_Frozen):
         return "PartitionRow(key=%r, count=%d, size=%d)" % (self.key, self.count, self.size)
 
 
-class Partition(_Frozen):
+class Partition(Frozen):
     """A classification of a :class:`HeapSet`: rows largest first (size, then count).
 
     Attributes
@@ -360,7 +363,7 @@ class HeapSet:
         nodes = self._nodes
         if not self._is_all():
             member = bytearray(len(snap))
-            _drain(map(member.__setitem__, nodes, repeat(1)))
+            drain(map(member.__setitem__, nodes, repeat(1)))
             mask = list(map(member.__getitem__, dst))
             dst = list(compress(dst, mask))
             ksrc = list(compress(ksrc, mask))
@@ -440,7 +443,7 @@ class HeapSet:
         snap._require_graph("anchored()")
         nodes = self._nodes
         inside = bytearray(len(snap))
-        _drain(map(inside.__setitem__, nodes, repeat(1)))
+        drain(map(inside.__setitem__, nodes, repeat(1)))
         src, dst = snap._edges()
         into = _mask(map(inside.__getitem__, dst))
         pos = _select(range(len(into)), into)
@@ -449,7 +452,7 @@ class HeapSet:
         del into, pos
         seen = inside.translate(_FLIP)  # walk the rows of ``nodes`` only
         frontier = list(dict.fromkeys(entry))
-        _drain(map(seen.__setitem__, frontier, repeat(1)))
+        drain(map(seen.__setitem__, frontier, repeat(1)))
         while frontier:
             frontier = snap._next_level(frontier, seen)
         return HeapSet(snap, array("i", compress(nodes, map(seen.__getitem__, nodes))),

@@ -32,25 +32,25 @@ from .. import _safeio
 from .._format import format_size
 from ..muppy import _SINGLE_RC, _real, _rules_of
 from .discovery import (
-    _CHUNK,
-    _LIVE,
-    _chunk_edges,
-    _dict_owners,
-    _discover_all,
-    _discover_roots,
-    _drain,
-    _group_sizes,
-    _groups,
-    _ids_of,
-    _own_ids,
-    _session_objects,
-    _type_module,
-    _type_text,
-    _ViaLabels,
+    CHUNK,
+    LIVE,
+    ViaLabels,
+    chunk_edges,
+    dict_owners,
+    discover_all,
+    discover_roots,
+    drain,
+    group_sizes,
+    ids_of,
+    own_ids,
+    session_objects,
+    split_by_type,
+    type_module,
+    type_text,
 )
-from .dominators import DominatorTree, RetainedNode, _dominators
+from .dominators import DominatorTree, RetainedNode, immediate_dominators
 from .persistence import FORMAT, FORMAT_VERSION, read_columns, write_columns
-from .sets import HeapSet, Partition, _Frozen, check_count
+from .sets import Frozen, HeapSet, Partition, check_count
 
 __all__ = ["take", "load", "row", "HeapSnapshot", "HeapNodeRef", "HeapSession"]
 
@@ -106,16 +106,16 @@ def take(roots=None, *, collect: bool = False, via: bool = False,
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        skip = _own_ids()
+        skip = own_ids()
         skip.add(id(skip))  # (and the set itself)
         if root_list is not None:
             skip.add(id(root_list))
-            objs = _discover_roots(root_list, skip)
+            objs = discover_roots(root_list, skip)
             parts = [(objs, list(map(type, objs)), None)]
             root_ids = [id(r) for r in root_list]
             del root_list, objs
         else:
-            tracked, ttys, rcs, untracked, utys = _discover_all(skip, graph)
+            tracked, ttys, rcs, untracked, utys = discover_all(skip, graph)
             parts = [(tracked, ttys, rcs), (untracked, utys, None)]
             root_ids = None
             del tracked, ttys, rcs, untracked, utys
@@ -156,7 +156,7 @@ class HeapSnapshot:
                             ("_via_names", via_names), ("_meta", meta),
                             ("_all_nodes", range(len(ids))), ("_cache", {})):
             object.__setattr__(self, name, value)
-        _LIVE.add(self)
+        LIVE.add(self)
         return self
 
     @classmethod
@@ -172,7 +172,7 @@ class HeapSnapshot:
         groups: list = []
         ntracked = 0
         for objs, tys, rcs in parts:
-            got = _groups(objs, tys, rcs)
+            got = split_by_type(objs, tys, rcs)
             if rcs is not None:
                 ntracked = sum(len(g) for _, g, _ in got)
             groups.extend(got)
@@ -196,16 +196,16 @@ class HeapSnapshot:
                 counts.append(0)
                 totals.append(0)
             starts.append(len(ids))
-            ids += _ids_of(g)
+            ids += ids_of(g)
             tidx += array("i", [code]) * len(g)
-            s = _group_sizes(t, g)
+            s = group_sizes(t, g)
             sizes += s
             counts[code] += len(g)
             totals[code] += sum(s)
             del s
         n = len(ids)
-        type_names = [_type_text(t) for t in type_objs]
-        type_modules = [_type_module(t) for t in type_objs]
+        type_names = [type_text(t) for t in type_objs]
+        type_modules = [type_module(t) for t in type_objs]
         dict_code = tmap.get(id(dict))
         del tmap, type_objs
         off = array("q", [0])
@@ -219,15 +219,15 @@ class HeapSnapshot:
         else:
             index = dict(zip(ids, range(n)))
             indeg: dict = {}  # references from tracked objects, per row (for the roots)
-            labeller = _ViaLabels(index, via_names) if via else None
+            labeller = ViaLabels(index, via_names) if via else None
             rules = _rules_of([t for t, _, _ in groups])
             for (t, g, _), start in zip(groups, starts):
                 tp = _real(t)
                 counted = indeg if start < ntracked else None
                 rule_refs = rules.get(t)
-                for c0 in range(0, len(g), _CHUNK):
-                    chunk = g[c0:c0 + _CHUNK] if len(g) > _CHUNK else g
-                    got = _chunk_edges(chunk, tp, index, counted, labeller, rule_refs, indeg)
+                for c0 in range(0, len(g), CHUNK):
+                    chunk = g[c0:c0 + CHUNK] if len(g) > CHUNK else g
+                    got = chunk_edges(chunk, tp, index, counted, labeller, rule_refs, indeg)
                     if got is None:  # leaves: no references
                         off.extend(repeat(off[-1], len(chunk)))
                         continue
@@ -248,7 +248,7 @@ class HeapSnapshot:
                           map(indeg.get, range(ntracked), repeat(0)))
                 roots = array("i", compress(range(ntracked), map((0).__lt__, ext)))
             del indeg
-            owners = _dict_owners(groups, starts, index, tidx, dict_code)
+            owners = dict_owners(groups, index, tidx, dict_code)
             del index
         del groups
         # kinds: the type, or "dict of X" for __dict__ objects
@@ -415,7 +415,7 @@ class HeapSnapshot:
             ends = compress(ends, has)
         cand = chain.from_iterable(map(tgt.__getitem__, map(slice, starts, ends)))
         new = list(dict.fromkeys(filterfalse(seen.__getitem__, cand)))
-        _drain(map(seen.__setitem__, new, repeat(1)))
+        drain(map(seen.__setitem__, new, repeat(1)))
         return new
 
     def _bfs(self) -> list:
@@ -426,7 +426,7 @@ class HeapSnapshot:
         self._require_graph("reachability")
         seen = bytearray(len(self))
         frontier = list(dict.fromkeys(self._roots))
-        _drain(map(seen.__setitem__, frontier, repeat(1)))
+        drain(map(seen.__setitem__, frontier, repeat(1)))
         order = list(frontier)
         while frontier:
             frontier = self._next_level(frontier, seen)
@@ -442,7 +442,7 @@ class HeapSnapshot:
         self._require_graph("retained sizes")
         seen = bytearray(len(self))
         frontier = list(dict.fromkeys(self._roots))
-        _drain(map(seen.__setitem__, frontier, repeat(1)))
+        drain(map(seen.__setitem__, frontier, repeat(1)))
         alive = False
         while frontier:
             if not alive and seen[node]:  # reached without passing through itself
@@ -469,9 +469,9 @@ class HeapSnapshot:
         full = sum(map(sizes.__getitem__, self._bfs()))
         seen = bytearray(len(self))
         removed = set(nodes)
-        _drain(map(seen.__setitem__, removed, repeat(1)))
+        drain(map(seen.__setitem__, removed, repeat(1)))
         frontier = list(filterfalse(seen.__getitem__, dict.fromkeys(self._roots)))
-        _drain(map(seen.__setitem__, frontier, repeat(1)))
+        drain(map(seen.__setitem__, frontier, repeat(1)))
         while frontier:
             frontier = self._next_level(frontier, seen)
         alive = sum(compress(sizes, seen)) - sum(map(sizes.__getitem__, removed))
@@ -514,7 +514,7 @@ class HeapSnapshot:
                             % type(ref).__name__)
         old = dict(zip(ref._ids, map(ref._type_names.__getitem__, ref._tidx)))
         if ignore_session:
-            old.update(_session_objects())
+            old.update(session_objects())
         names = self._type_names
         is_old = map(str.__eq__, map(old.get, self._ids, repeat("")),
                      map(names.__getitem__, self._tidx))
@@ -528,7 +528,7 @@ class HeapSnapshot:
         immediate dominator row (-1: the virtual root; -2: unreachable)."""
         got = self._cache.get("dom")
         if got is None:
-            got = self._cache["dom"] = _dominators(self)
+            got = self._cache["dom"] = immediate_dominators(self)
         return got
 
     def dominators(self) -> DominatorTree:
@@ -606,7 +606,7 @@ class HeapSnapshot:
         write_columns(data, path)
 
 
-class HeapNodeRef(_Frozen):
+class HeapNodeRef(Frozen):
     """A row number given where an object is expected (``heap.row(12)``)."""
 
     __slots__ = ("node",)
