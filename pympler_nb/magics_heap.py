@@ -15,8 +15,6 @@ nothing else between calls.
 from __future__ import annotations
 
 import argparse
-import heapq
-from array import array
 
 import pandas as pd
 from IPython.core.error import UsageError
@@ -38,58 +36,6 @@ __all__ = ["BY", "HeapMagics"]
 
 #: the partitions ``%heap --by`` offers
 BY = ("type", "kind", "module", "rcs", "via", "size")
-
-
-# ---------------------------------------------------------------------------
-# retained sizes of partition rows and of subsets (over the core's dominator tree)
-# ---------------------------------------------------------------------------
-
-def _retained_by_row(part) -> list[int]:
-    """Retained size of each row of ``part`` taken as a whole: the bytes freed if all of
-    the row's objects went away (the row's members that no other member dominates,
-    summed; Eclipse MAT's "retained heap" per class).  One depth-first walk of the
-    dominator tree with a count per row of the members on the current path.
-
-    Aligned with ``part.rows``.  (Core logic: a candidate for ``Partition.retained()``.)
-    """
-    hset = part._hset
-    snap = hset.snapshot
-    retained = snap._dom_data()[1]
-    label = array("i", [-1]) * len(snap)
-    for node, code in zip(hset._nodes, part._labels):
-        label[node] = code
-    on_path = [0] * len(part._keys)
-    total = [0] * len(part._keys)
-    stack = snap._dominated(-1)
-    dominated = snap._dominated
-    while stack:
-        v = stack.pop()
-        if v < 0:  # leaving ~v
-            on_path[label[~v]] -= 1
-            continue
-        code = label[v]
-        if code >= 0:
-            if not on_path[code]:
-                total[code] += retained[v]
-            on_path[code] += 1
-            stack.append(~v)
-        stack.extend(dominated(v))
-    code_of = {key: i for i, key in enumerate(part._keys)}
-    return [total[code_of[r.key]] for r in part.rows]
-
-
-def _top_retainers(hset, n: int) -> list:
-    """The ``n`` objects of ``hset`` with the largest retained sizes (``Retainer`` rows)."""
-    from .core.heap import Retainer
-
-    snap = hset.snapshot
-    if hset.name == "reachable":
-        return snap.top_retainers(n)
-    retained = snap._dom_data()[1]
-    counts = snap._dom_counts()
-    best = heapq.nlargest(n, hset._nodes, key=retained.__getitem__)
-    return [Retainer(snap._ids[v], snap.type_of(v), snap._sizes[v], retained[v], counts[v])
-            for v in best if retained[v] > 0]
 
 
 def _tree_view(source, title: str, fallback):
@@ -146,8 +92,8 @@ class HeapMagics(Magics):
                    "after showing what is new since the previous one)")
     @argument("--clearref", action="store_true", help="forget the reference point")
     @argument("--retained", action="store_true",
-              help="add each row's retained size and list the top retainers (computes the "
-                   "dominator tree: slower)")
+              help="add each row's retained size (what its objects keep alive each on its "
+                   "own) and list the top retainers (computes the dominator tree: slower)")
     @argument("--top", type=int, default=10, metavar="N",
               help="rows drawn by name, the rest as 'other'; top retainers listed (default 10)")
     @argument("--load", metavar="FILE", default=None,
@@ -212,8 +158,8 @@ class HeapMagics(Magics):
         df.attrs.update(by=by, new=new, objects=part.count, size=part.size, unreachable=unreachable)
         retainers = None
         if retained:
-            df["retained"] = pd.Series(_retained_by_row(part), dtype="int64")
-            retainers = frames.retainers_frame(_top_retainers(hset, top))
+            df["retained"] = pd.Series(part.retained(), dtype="int64")
+            retainers = frames.retainers_frame(hset.top_retainers(top))
             df.attrs["top_retainers"] = retainers.to_dict("list")
         del part, hset, live, snap
         if not quiet:
@@ -269,7 +215,6 @@ class HeapMagics(Magics):
         """
         __tracebackhide__ = True
         from .core import heap
-        from .core.heap import RetainedNode
         from .widgets.retained import RetainedTreeSource
 
         parsed = _parse_one(self.shell, self.retained.parser, line, local_ns, "retained", ("--top",))
@@ -280,7 +225,7 @@ class HeapMagics(Magics):
         kind = type(obj).__name__
         snap = heap.take(via=args.via)
         try:
-            root = snap.retained_tree(obj)
+            root = snap.retained_tree(obj, name=clip_text(expr, 120))
         except KeyError:
             root = None
         del obj
@@ -289,10 +234,9 @@ class HeapMagics(Magics):
             raise UsageError(f"%retained: {clip_text(expr, 60)} (a {kind}) is not in the heap "
                              "snapshot: nothing but this expression refers to it; assign it to "
                              "a name first")
-        root = RetainedNode(snap, root.node, clip_text(expr, 120))
         kids = root.children(limit=args.top)
         df = frames.retained_frame([root] + kids)
-        df.attrs.update(children=len(snap._dominated(root.node)), via=bool(args.via))
+        df.attrs.update(children=root.child_count(), via=bool(args.via))
         source = None if args.quiet else RetainedTreeSource(root, name=clip_text(expr, 120))
         del snap, root, kids
         if source is not None:

@@ -14,6 +14,7 @@ from IPython.utils.capture import capture_output
 
 from pympler_nb import charts, frames, magics_heap
 from pympler_nb.core import heap
+from pympler_nb.core.heap.discovery import LIVE
 from pympler_nb.widgets import NodeGone, SizeTree
 from pympler_nb.widgets.retained import RetainedTreeSource
 from tests._ipython import error_of, run
@@ -108,7 +109,7 @@ def test_heap_table_matches_the_core(shell):
     core = heap.take().by_type().row("__main__.HeapThing")
     row = df[df["key"] == "__main__.HeapThing"].iloc[0]
     assert (int(row["count"]), int(row["size"])) == (core.count, core.size) and core.count == 300
-    assert len(heap._LIVE) == (session(shell).reference is not None)  # the magic kept no snapshot
+    assert len(LIVE) == (session(shell).reference is not None)  # the magic kept no snapshot
 
 
 def test_heap_by_other_keys(shell):
@@ -235,7 +236,7 @@ def test_retained_table_and_tree(shell, shown):
     assert "box: retains" in repr(note)
     assert isinstance(tree, SizeTree) and isinstance(tree._source, RetainedTreeSource)
     assert tree.roots[0]["size"] == int(root["retained"]) and tree.roots[0]["name"] == "box"
-    assert len(heap._LIVE) == (session(shell).reference is not None)  # the snapshot was dropped
+    assert len(LIVE) == (session(shell).reference is not None)  # the snapshot was dropped
     # the widget's expand protocol over the retained tree: pages, and forged ids refused
     sent = []
     tree.send = sent.append

@@ -19,16 +19,15 @@ own size, so a node's retained size is its flat size plus its children's retaine
 >>> src.roots()[0].size == src.roots()[0].flat + sum(k.size for k in kids)
 True
 
-The source copies the part of the dominator tree below its root into a few flat
-arrays when it is built and keeps **no reference to the snapshot** (nor to any object:
+The source takes the part of the dominator tree below its root as flat arrays
+(:meth:`RetainedNode.subtree() <pympler_nb.core.heap.RetainedNode.subtree>`, the
+engine's copy) when it is built and keeps **no reference to the snapshot** (nor to any object:
 a snapshot holds ids and numbers only).  A whole-heap snapshot with its dominator tree
 takes about 250 bytes per object; the source keeps about 40 bytes per object *below its
 root*, and the snapshot can be freed as soon as the caller drops it.
 """
 
 from __future__ import annotations
-
-from array import array
 
 from ..core.heap import RetainedNode
 from .size_tree import NodeGone, NodeInfo, TreeSource
@@ -60,71 +59,21 @@ class RetainedTreeSource(TreeSource):
         if not isinstance(node, RetainedNode):
             raise TypeError(f"RetainedTreeSource(node): expected a RetainedNode (e.g. "
                             f"snapshot.retained_tree(obj)), got {type(node).__name__}")
-        snap = node.snapshot
-        # a breadth-first copy: the children of local node i are the consecutive local
-        # nodes first[i] .. first[i+1]-1, in RetainedNode.children() order (largest
-        # retained first; a stable sort, ties in the snapshot's breadth-first order)
-        retained = snap._dom_data()[1]
-        rows = [node.node]
-        first = array("q")
-        pos = 0
-        while pos < len(rows):
-            first.append(len(rows))
-            kids = snap._dominated(rows[pos])
-            kids.sort(key=retained.__getitem__, reverse=True)
-            rows.extend(kids)
-            pos += 1
-        first.append(len(rows))
-        self._first = first
-        self._build_columns(snap, node, rows, name)
-        self._shown = bytearray(len(rows))  # ids handed out (validation of requests)
-        self._shown[0] = 1
-
-    def _build_columns(self, snap, node, rows, name) -> None:
-        retained = snap._dom_data()[1]
-        below = rows[1:]  # the root may be the virtual root (row -1): its values from node
-        self._size = array("q", [node.size])
-        self._size.extend(map(snap._sizes.__getitem__, below))
-        self._retained = array("q", [node.retained])
-        self._retained.extend(map(retained.__getitem__, below))
-        self._types = [node.type]
-        codes: dict = {}
-        type_of = array("i", map(snap._tidx.__getitem__, below))
-        for t in dict.fromkeys(type_of):
-            codes[t] = len(self._types)
-            self._types.append(snap._type_names[t])
-        self._type = array("i", [0])
-        self._type.extend(map(codes.__getitem__, type_of))
-        del type_of
-        # names: the label of the reference from the dominator (take(via=True)), else the type
-        self._names: list = []
-        self._name = array("i", [-1]) * len(rows)  # -1: the type
-        if snap._via is not None:
-            name_code: dict = {}
-            off, tgt, via, via_names = snap._off, snap._tgt, snap._via, snap._via_names
-            first = self._first
-            for i in range(len(rows)):
-                lo, hi = first[i], first[i + 1]
-                if lo == hi or rows[i] < 0:
-                    continue
-                wanted = dict.fromkeys(rows[lo:hi])
-                a, b = off[rows[i]], off[rows[i] + 1]
-                labels: dict = {}
-                for t, v in zip(tgt[a:b], via[a:b]):
-                    if t in wanted and t not in labels:
-                        labels[t] = v
-                for j in range(lo, hi):
-                    v = labels.get(rows[j])
-                    if v is not None:
-                        text = via_names[v]
-                        c = name_code.get(text)
-                        if c is None:
-                            c = name_code[text] = len(self._names)
-                            self._names.append(text)
-                        self._name[j] = c
+        # the engine copies the tree below ``node`` into flat columns (breadth-first;
+        # the children of local row i are rows first[i] .. first[i+1]-1, in
+        # RetainedNode.children() order) and keeps no reference to the snapshot
+        sub = node.subtree()
+        self._first = sub.first
+        self._size = sub.sizes
+        self._retained = sub.retained
+        self._ids = sub.ids
+        self._types = sub.type_names
+        self._type = sub.type_codes
+        self._names = sub.label_names
+        self._name = sub.label_codes  # -1: the type
         self._root_name = str(name) if name is not None else node.name
-        self._ids = array("Q", [node.id])
-        self._ids.extend(map(snap._ids.__getitem__, below))
+        self._shown = bytearray(len(sub))  # ids handed out (validation of requests)
+        self._shown[0] = 1
 
     # -- the TreeSource protocol ------------------------------------------------------
     def _info(self, i: int) -> NodeInfo:

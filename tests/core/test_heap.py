@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 
 from pympler_nb.core import asizeof, heap
 from pympler_nb.core.heap import HeapSnapshot
+from pympler_nb.core.heap import discovery as heap_discovery
+from pympler_nb.core.heap import snapshot as heap_snapshot
 
 
 class Leaf:
@@ -474,9 +476,9 @@ def test_retained_size_switches_to_the_tree_after_a_few_calls():
     n = 80
     edges = [(rng.randrange(n), rng.randrange(n)) for _ in range(200)]
     s = _synthetic(n, edges, [0, 1])
-    fast = [s.retained_size(heap.row(v)) for v in range(heap._FAST_RETAINED)]
+    fast = [s.retained_size(heap.row(v)) for v in range(heap_snapshot._FAST_RETAINED)]
     assert "dom" not in s._cache
-    rest = [s.retained_size(heap.row(v)) for v in range(heap._FAST_RETAINED, n)]
+    rest = [s.retained_size(heap.row(v)) for v in range(heap_snapshot._FAST_RETAINED, n)]
     assert "dom" in s._cache
     assert fast + rest == list(s._dom_data()[1])
 
@@ -603,10 +605,10 @@ def test_bulk_sizes_match_flatsize():
     for o in objs[::7]:
         o.__dict__  # noqa: B018 - a materialized dict
     ints = [0, 1, 2**29, 2**40, -5, 10**30]
-    group_sizes = heap._group_sizes(Many, objs)
+    group_sizes = heap_discovery.group_sizes(Many, objs)
     assert list(group_sizes) == [asizeof.flatsize(o) for o in objs]
-    assert list(heap._group_sizes(int, ints)) == [asizeof.flatsize(i) for i in ints]
+    assert list(heap_discovery.group_sizes(int, ints)) == [asizeof.flatsize(i) for i in ints]
     state = _layout.values_state(Many) if _layout.PRE_313 else None
-    each = heap._hidden_each(objs, Many)
+    each = heap_discovery.hidden_each(objs, Many)
     assert (each or [0] * len(objs)) == _layout.instances_hidden_each(objs, Many, state)[0]
-    assert list(heap._ids_of(objs)) == [id(o) for o in objs]
+    assert list(heap_discovery.ids_of(objs)) == [id(o) for o in objs]
