@@ -214,7 +214,8 @@ def lifetimes_chart(df: pd.DataFrame, max_instances: int = 40, end: float | None
                 axis=alt.Axis(labelLimit=260)),
         color=alt.Color("class:N", title="class"),
         opacity=alt.condition("datum.alive", alt.value(1.0), alt.value(0.6)),
-        tooltip=[alt.Tooltip("instance:N"), alt.Tooltip("repr:N"), alt.Tooltip("birth:Q", title="birth (s)", format=".3f"),
+        tooltip=[alt.Tooltip("instance:N"), alt.Tooltip("repr:N"),
+                 alt.Tooltip("birth:Q", title="birth (s)", format=".3f"),
                  alt.Tooltip("end:Q", title="death or now (s)", format=".3f"), alt.Tooltip("alive:N"),
                  alt.Tooltip("max_size:Q", title="max bytes", format=",")],
     )

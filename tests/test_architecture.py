@@ -45,30 +45,41 @@ ALLOWED: dict[tuple[str, str], str] = {
              "element counting of the layout module, not yet public there"),
     **_allow("pympler_nb/core/summary.py", "pympler_nb.core._layout._count_elements",
              "element counting of the layout module, not yet public there"),
-    **_allow("pympler_nb/core/heap.py", "pympler_nb.core._layout._count_elements pympler_nb.core._layout._read_ptr",
+    **_allow("pympler_nb/core/heap/discovery.py",
+             "pympler_nb.core._layout._count_elements pympler_nb.core._layout._read_ptr",
              "the heap walk reads object layouts through the layout module's private helpers"),
+    **_allow("pympler_nb/core/heap/sets.py", "pympler_nb.core._layout._count_elements",
+             "element counting of the layout module, not yet public there"),
+    **_allow("pympler_nb/core/heap/dominators.py", "pympler_nb.core._layout._count_elements",
+             "element counting of the layout module, not yet public there"),
     **_allow("pympler_nb/core/classtracker.py",
-             "pympler_nb.core.asizeof._INST pympler_nb.core.asizeof._slot_names pympler_nb.core.asizeof._typename",
-             "the Class Tracker sizes instances with asizeof's internals (item 2: Asizer.session())"),
+             "pympler_nb.core.asizeof._typename",
+             "the type-name helper of asizeof (item 1: one type-name helper)"),
     **_allow("pympler_nb/core/classtracker.py", "pympler_nb.core.classtracker_stats._history",
              "the cycle classtracker <-> classtracker_stats (item 3)"),
-    **_allow("pympler_nb/core/heap.py",
+    **_allow("pympler_nb/core/heap/sets.py",
+             "pympler_nb.core.muppy._FLIP pympler_nb.core.muppy._mask pympler_nb.core.muppy._select",
+             "the heap walk is muppy's engine, not yet a public one (item 2: the heap walk engine)"),
+    **_allow("pympler_nb/core/heap/snapshot.py",
+             "pympler_nb.core.muppy._SINGLE_RC pympler_nb.core.muppy._real pympler_nb.core.muppy._rules_of",
+             "the heap walk is muppy's engine, not yet a public one (item 2: the heap walk engine)"),
+    **_allow("pympler_nb/core/heap/discovery.py",
              "pympler_nb.core.muppy._FLIP pympler_nb.core.muppy._HAVE_GC pympler_nb.core.muppy._SINGLE_RC "
              "pympler_nb.core.muppy._code_parts pympler_nb.core.muppy._dict_key_list "
-             "pympler_nb.core.muppy._hashable_types pympler_nb.core.muppy._hidden pympler_nb.core.muppy._level1 "
+             "pympler_nb.core.muppy._hashable_types pympler_nb.core.muppy._level1 "
              "pympler_nb.core.muppy._mask pympler_nb.core.muppy._positions pympler_nb.core.muppy._real "
              "pympler_nb.core.muppy._ruled pympler_nb.core.muppy._rules_of pympler_nb.core.muppy._safe_size "
              "pympler_nb.core.muppy._select pympler_nb.core.muppy._sizes pympler_nb.core.muppy._table "
              "pympler_nb.core.muppy._type_set pympler_nb.core.muppy._untracked_closure",
              "the heap walk is muppy's engine, not yet a public one (item 2: the heap walk engine)"),
-    **_allow("pympler_nb/core/heap.py",
+    **_allow("pympler_nb/core/heap/discovery.py",
              "pympler_nb.core.summary._DIRECT_SIZEOF pympler_nb.core.summary._fixed_size "
              "pympler_nb.core.summary._python_sizeof pympler_nb.core.summary._type_text",
              "flat sizing and type names live in summary (item 1: one flat-size module, one type-name helper)"),
-    **_allow("pympler_nb/core/heap.py",
+    **_allow("pympler_nb/core/heap/discovery.py",
              "pympler_nb.core._graphwalk._module_dict pympler_nb.core._graphwalk._Labeller",
              "graph-walk helpers shared with why-alive, not yet public in _graphwalk"),
-    **_allow("pympler_nb/core/heap.py",
+    **_allow("pympler_nb/core/heap/discovery.py",
              "pympler_nb.core.tracker._Discount pympler_nb.core.tracker._session_bookkeeping",
              "leaving the session's own objects out (item 1: one registry of our own objects)"),
     **_allow("pympler_nb/core/muppy.py",
@@ -127,12 +138,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     # -- views: private attributes of core objects --
     **_allow("pympler_nb/frames_classtracker.py", "._guard ._iter_samples",
              "the Class Tracker frames read Stats under its lock (item 2: a locked Stats iterator)"),
-    **_allow("pympler_nb/magics_heap.py",
-             "._hset ._dom_data ._nodes ._labels ._keys ._dominated ._dom_counts ._ids ._sizes",
-             "%heap computes retained sizes over HeapSnapshot internals (item 2: Partition.retained())"),
-    **_allow("pympler_nb/widgets/retained.py",
-             "._dom_data ._dominated ._sizes ._tidx ._type_names ._via ._off ._tgt ._via_names ._ids",
-             "the retained widget walks HeapSnapshot internals (item 2: heap.DominatorTree)"),
 }
 
 

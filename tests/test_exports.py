@@ -170,7 +170,8 @@ _DIRECT = [
      "from pympler_nb.widgets import RefGraph, SizeTree\n"
      "from pympler_nb.core.refgraph import refs_graph\n"
      "frame = pd.DataFrame({'name': pd.Series(['a', 'bb'] * 50, dtype='string[pyarrow]'),\n"
-     "                      'kind': pd.Categorical(['x', 'y'] * 50), 'obj': np.array([{'k': i} for i in range(100)])})"),
+     "                      'kind': pd.Categorical(['x', 'y'] * 50),\n"
+     "                      'obj': np.array([{'k': i} for i in range(100)])})"),
     "SizeTree.from_objects([frame], ['frame'], title='direct tree')",
     "g = RefGraph(refs_graph({'frame': frame, 'cache': {}}, max_depth=2), title='direct graph')\ng",
     "from IPython.display import display\ndisplay(SizeTree.from_objects([[1.5, 'x' * 50]], ['pair']))",

@@ -129,7 +129,7 @@ def safe_repr(obj: object, clip: int = 80) -> str:
         text = repr(obj)
         if not isinstance(text, str):
             raise TypeError("__repr__ returned non-string")
-    except BaseException as exc:  # noqa: BLE001 - hostile objects may raise anything
+    except BaseException as exc:
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
         tname = type_name(obj, qualified=True)

@@ -1140,7 +1140,7 @@ def node_repr(obj: object, clip: int = 128) -> str:
         return safe_repr(obj, clip=clip)
     try:
         text = getattr(_REPRLIB, method)(obj, _REPRLIB.maxlevel)
-    except BaseException as exc:  # noqa: BLE001 - an element's repr may raise anything
+    except BaseException as exc:
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
         return safe_repr(obj, clip=clip)
@@ -1164,7 +1164,7 @@ def _call_predicate(func, obj, what):
         return None
     try:
         return bool(func(obj))
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise ValueError(
             f"the {what} callable {func!r} raised {type(exc).__name__}: {exc} "
             f"on a {_type_name(obj)} object; make it return True/False for any object"

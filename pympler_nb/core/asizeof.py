@@ -403,7 +403,7 @@ class Asized:
 
     __slots__ = ("size", "flat", "refs", "name", "type")
 
-    def __init__(self, size, flat, refs=(), name=None, type=None):  # noqa: A002 - the attribute's name
+    def __init__(self, size, flat, refs=(), name=None, type=None):
         self.size = size
         self.flat = flat
         self.refs = tuple(refs)
@@ -555,7 +555,7 @@ class SizeNode(Asized):
 
     __slots__ = ("oid", "more", "index")
 
-    def __init__(self, size, flat, refs=(), name=None, type=None, oid=None, more=0, index=None):  # noqa: A002
+    def __init__(self, size, flat, refs=(), name=None, type=None, oid=None, more=0, index=None):
         super().__init__(size, flat, refs, name, type)
         self.oid = oid
         self.more = more
@@ -2381,7 +2381,8 @@ class Asizer:
         if not rows:
             return
         ind = " " * w
-        self._out(stream, f"\n{ind}{min(len(rows), cutoff):6d} largest objects (of {len(rows)} over {self._above} bytes or {format_size(self._above)}, by flat size)")
+        self._out(stream, f"\n{ind}{min(len(rows), cutoff):6d} largest objects (of {len(rows)} over {self._above} bytes"
+                             f" or {format_size(self._above)}, by flat size)")
         for size, tname, text in rows[: int(cutoff)]:
             self._out(stream, f"{ind}{size:6d} bytes or {format_size(size)}: class {tname}: {text}")
 
@@ -2394,10 +2395,13 @@ class Asizer:
             return
         grand = sum(p[2] for p in profs) or 1
         ind = " " * w
-        self._out(stream, f"\n{ind}{len(profs):6d} profiles:  total (% of grand total), average, and largest flat size:  largest object")
+        self._out(stream, f"\n{ind}{len(profs):6d} profiles:  total (% of grand total), average,"
+                             " and largest flat size:  largest object")
         for name, count, tot in profs[: int(cutoff)]:
             big, text = self._type_largest.get(name, (0, "?"))
-            self._out(stream, f"{ind}{count:6d} class {name} object{'s' if count != 1 else ''}:  {tot} or {format_size(tot)} ({100 * tot // grand}%), {tot // count}, {big}:  {text}")
+            plural = "s" if count != 1 else ""
+            self._out(stream, f"{ind}{count:6d} class {name} object{plural}:  {tot} or {format_size(tot)}"
+                             f" ({100 * tot // grand}%), {tot // count}, {big}:  {text}")
         if len(profs) > cutoff:
             self._out(stream, f"{ind}{'+' + str(len(profs) - int(cutoff)):>6} profiles below cutoff")
 
@@ -3014,8 +3018,11 @@ def _tree_refs(sizer, o, info, ctx=None) -> _Kids:
         for name, ref, _ in generic.triples():
             if type(ref) is _Part:  # the values array stays in the flat size
                 pk = ref.kids
-                pairs = [(pk.keys[i >> 1] if type(pk.keys[i >> 1]) is str else ("r", "", pk.keys[i >> 1]), pk.objs[i])
-                         for i in range(1, len(pk.objs), 2)] if pk.groups == "pairs" else list(zip(pk.names or [None] * len(pk), pk.objs))
+                if pk.groups == "pairs":
+                    pairs = [(pk.keys[i >> 1] if type(pk.keys[i >> 1]) is str else ("r", "", pk.keys[i >> 1]),
+                              pk.objs[i]) for i in range(1, len(pk.objs), 2)]
+                else:
+                    pairs = list(zip(pk.names or [None] * len(pk), pk.objs))
             else:
                 pairs = [(name, ref)]
             for n, r in pairs:

@@ -1085,9 +1085,9 @@ class _InstanceTree:
         self.hidden = hidden
 
     def asized(self, size: int, own: int) -> _asizeof.Asized:
-        Asized = _asizeof.Asized
-        kids = (Asized(size - own, self.hidden, (), "__dict__"), Asized(0, 0, (), "__class__"))
-        return Asized(size, own, kids, self.name)
+        node = _asizeof.Asized
+        kids = (node(size - own, self.hidden, (), "__dict__"), node(0, 0, (), "__class__"))
+        return node(size, own, kids, self.name)
 
 
 def _asizeof_excluding(sizer: _asizeof.Asizer, root: Any, excluded: list) -> int:

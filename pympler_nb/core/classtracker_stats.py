@@ -1137,7 +1137,8 @@ class HtmlStats(Stats):
         return "\n".join(out)
 
     def _snapshot_html(self, i: int, snap: Snapshot) -> str:
-        out = [f'<h3 id="snapshot-{i}">{_esc(snap.desc or "Untitled")} snapshot at {_esc(_fmt_ts(snap.timestamp))}</h3>']
+        out = [f'<h3 id="snapshot-{i}">{_esc(snap.desc or "Untitled")} snapshot'
+               f' at {_esc(_fmt_ts(snap.timestamp))}</h3>']
         system = snap.system_total
         if getattr(system, "available", False):
             proc = (f"The process's virtual size was {_esc(format_size(system.vsz))}, its resident set "

@@ -293,7 +293,6 @@ def _python_sizeof(t: type) -> Callable[[Any], int] | None:
     measures.  The nearest C-level ``__sizeof__`` in the MRO is used instead (the
     rule ``asizeof`` follows), plus the object's pre-header.
     """
-    from . import _layout
     from .asizeof import _C_DESCRIPTORS, _CYTHON_FUNCTIONS, _c_sizeof, _own_sizeof, _plausible_sizes
 
     try:

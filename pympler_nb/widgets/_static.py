@@ -207,7 +207,7 @@ def answer_bundle_request(widget, name: str, content) -> bool:
     text = read_bundle(name)
     try:
         widget.send({"type": BUNDLE_REQUEST, "key": _key(name, text), "code": text})
-    except Exception:  # noqa: BLE001, S110 - the front end went away
+    except Exception:  # noqa: BLE001 - the front end went away
         pass
     return True
 
@@ -369,7 +369,7 @@ class StaticPairing:
         try:
             data, _ = type(self)._repr_mimebundle_(self)
             update_static(self._static_id, static_bundle(data, self._static_id), request)
-        except Exception:  # noqa: BLE001, S110 - the front end or the kernel went away
+        except Exception:  # noqa: BLE001 - the front end or the kernel went away
             pass
 
 

@@ -136,7 +136,9 @@ class TreeSource(abc.ABC):
 
     def release(self) -> None:
         """Drop every reference to user objects (further :meth:`children` calls raise
-        :class:`NodeGone`). Called by :meth:`SizeTree.close`."""
+        :class:`NodeGone`). Called by :meth:`SizeTree.close`; a source holding no user
+        objects keeps this default, which does nothing."""
+        return None  # an optional hook, not abstract
 
 
 # ---------------------------------------------------------------------------
@@ -707,7 +709,7 @@ class SizeTree(_TreeRows, _static.StaticPairing, anywidget.AnyWidget):
             reply = _error(nid, f"internal error: {type(exc).__name__}: {exc}")
         try:
             self.send(reply)
-        except Exception:  # noqa: BLE001, S110 - the front end went away
+        except Exception:  # noqa: BLE001 - the front end went away
             pass
         if reply.get("type") == "children":
             self._refresh_static()  # the saved static output shows the rows opened
