@@ -22,8 +22,8 @@ from pympler_nb.core.classtracker_stats import (
     ConsoleStats,
     HtmlStats,
     Stats,
-    _merge_into,
 )
+from pympler_nb.core.classtracker_model import merge_into
 
 
 EMPLOYEE = f"{__name__}.Employee"
@@ -88,8 +88,8 @@ def test_merge_into_merges_by_key():
     base = Asized(0, 0)
     a = Asized(10, 2, [Asized(8, 8, [], "[V] x: 1")], "a")
     b = Asized(20, 4, [Asized(16, 16, [], "[V] x: 2"), Asized(0, 0, [], "[K] x")], "b")
-    _merge_into(base, a)
-    _merge_into(base, b)
+    merge_into(base, a)
+    merge_into(base, b)
     assert (base.size, base.flat) == (30, 6)
     assert {r.name: r.size for r in base.refs} == {"[V] x": 24, "[K] x": 0}
     assert a.refs[0].name == "[V] x: 1" and a.refs[0].size == 8  # inputs untouched
