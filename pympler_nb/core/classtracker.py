@@ -430,7 +430,8 @@ class ClassTracker:
         # unwrap from the top while the top is a detached wrapper (ours or another tracker's)
         while True:
             top = cls.__dict__.get("__init__")
-            owner = getattr(top, "__pympler_nb_tracker__", None)
+            # our wrappers are plain functions: no attribute of the user's own __init__ is read
+            owner = getattr(top, "__pympler_nb_tracker__", None) if type(top) is FunctionType else None
             if type(owner) is not _Observer or owner.active or owner.cls is not cls or top is not owner.wrapper:
                 break
             if owner.had_own:

@@ -775,3 +775,37 @@ def test_tracked_object_standalone():
     del p
     gc.collect()
     assert died == [1] and tobj.death is not None
+
+
+class _OddName:
+    """A callable ``__init__`` whose ``__name__`` is not a str (``update_wrapper`` raises TypeError)."""
+
+    __name__ = 5
+
+    def __call__(self, obj, *args):
+        obj.args = args
+
+
+class _HostileAttrs:
+    """A callable ``__init__`` whose attributes raise (``update_wrapper`` reads them)."""
+
+    def __getattribute__(self, name):
+        if name in ("__call__", "__class__"):
+            return object.__getattribute__(self, name)
+        raise RuntimeError(f"no {name} for you")
+
+    def __call__(self, obj, *args):
+        obj.args = args
+
+
+@pytest.mark.parametrize("init", [_OddName(), _HostileAttrs()], ids=["non-str-name", "raising-attrs"])
+def test_track_class_with_an_exotic_callable_init(tracker, init):
+    class Odd:
+        pass
+
+    Odd.__init__ = init
+    tracker.track_class(Odd, name="Odd")
+    odd = Odd(1, 2)
+    assert odd.args == (1, 2) and len(tracker.index["Odd"]) == 1
+    tracker.detach_class(Odd)
+    assert Odd.__dict__["__init__"] is init
