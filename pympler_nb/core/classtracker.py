@@ -62,11 +62,9 @@ Differences from Pympler 1.1, on purpose:
 from __future__ import annotations
 
 import gc
-import sys
 import threading
 import warnings
 from functools import update_wrapper
-from operator import attrgetter
 from types import FunctionType
 from typing import IO, Any
 
@@ -76,9 +74,7 @@ from ._format import safe_repr
 from .classtracker_reports import ConsoleStats
 from .classtracker_objects import (
     EPOCH,
-    REF_TYPES,
     REPR_CLIP,
-    HookRef,
     ProcessMemorySample,
     Snapshot,
     StrongRef,
@@ -88,18 +84,13 @@ from .classtracker_objects import (
     dead_ref,
     get_time,
     history,
+    records_own_size,
     type_name,
 )
 from .classtracker_sampling import PeriodicThread, asizeof_excluding, size_all
 from .process import ProcessMemoryInfo
 
 __all__ = ["EPOCH", "ClassTracker", "PeriodicThread", "ProcessMemorySample", "Snapshot", "TrackedObject"]
-
-_data_of = attrgetter("_data")
-_ref_of = attrgetter("ref")
-_death_of = attrgetter("death")
-_repr_of = attrgetter("_repr")
-_trees_of = attrgetter("_trees")
 
 
 def _check_name(name: Any) -> None:
@@ -536,19 +527,8 @@ class ClassTracker:
         if not records:
             return sizer.asizeof(self) + self._tree_bytes
         total = asizeof_excluding(sizer, self, records)  # names, ids in `objects`, snapshots, ...
-        size = sys.getsizeof
-        total += sum(map(size, records))
-        total += sum(map(size, map(_data_of, records)))
-        refs = list(map(_ref_of, records))
-        total += sum(size(r) for r in refs if type(r) in REF_TYPES)
-        total += sum(size(d) for d in map(_death_of, records) if d is not None)
-        total += sum(size(r) for r in map(_repr_of, records) if r)
-        live = self.objects
-        total += sum(size(t.id) for t in records if live.get(t.id) is not t)
-        holders = [h for h in map(_trees_of, records) if h is not None]
-        total += sum(map(size, holders)) + self._tree_bytes
-        extra = [t.trace for t in records if t.trace is not None]
-        extra += [r.on_delete for r in refs if type(r) is HookRef]
+        own, extra = records_own_size(records, self.objects)
+        total += own + self._tree_bytes
         if extra:
             total += sizer.asizeof(*extra)
         return total
@@ -595,15 +575,15 @@ class ClassTracker:
                 for tobj, res in zip(tobjs, results):
                     if type(res) is tuple:
                         if len(res) == 2:
-                            tobj._data.extend((timestamp, res[0], res[1]))
+                            tobj.add_sample(timestamp, res[0], res[1])
                         else:  # (size, flat, InstanceTree)
-                            tobj._add_sample(timestamp, res[0], res[1], res[2])
+                            tobj.add_sample(timestamp, res[0], res[1], res[2])
                             new_trees.append(res[2])
                     elif res.refs:
-                        tobj._add_sample(timestamp, res.size, res.flat, res)
+                        tobj.add_sample(timestamp, res.size, res.flat, res)
                         new_trees.append(res)
                     else:
-                        tobj._add_sample(timestamp, res.size, res.flat, None)
+                        tobj.add_sample(timestamp, res.size, res.flat, None)
                 results = None
                 if new_trees:  # trees never change: size each once, not at every later snapshot
                     self._tree_bytes += sizer.asizeof(*new_trees)
@@ -627,6 +607,6 @@ class ClassTracker:
             kind = plain.get(id(tp))
             if kind is None:
                 kind = plain[id(tp)] = (_type_repr_method(tp) is default_repr, self._info(tp, obj)[1])
-            tobj._repr = None if kind[0] else safe_repr(obj, REPR_CLIP)
+            tobj.repr = None if kind[0] else safe_repr(obj, REPR_CLIP)  # None: made when read
             tobj.type = kind[1]
         objs = None

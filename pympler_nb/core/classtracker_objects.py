@@ -29,7 +29,7 @@ from ._format import clip_text, safe_repr
 
 __all__ = ["EPOCH", "REF_TYPES", "REPR_CLIP", "HookRef", "InstanceTree", "ProcessMemorySample", "Snapshot",
            "StrongRef", "TrackedObject", "capture_trace", "check_level", "dead_ref", "get_time", "history",
-           "type_name"]
+           "records_own_size", "type_name"]
 
 
 _START = time.perf_counter()
@@ -222,7 +222,8 @@ class TrackedObject:
         return text
 
     @repr.setter
-    def repr(self, value: str) -> None:
+    def repr(self, value: str | None) -> None:
+        """``None``: the object has ``object.__repr__``, its text is made from :attr:`type` and :attr:`id`."""
         self._repr = value
 
     @property
@@ -296,11 +297,12 @@ class TrackedObject:
         if obj is None:
             return
         tree = sizer.asized(obj, detail=self._resolution_level)[0]
-        self._add_sample(ts, tree.size, tree.flat, tree if tree.refs else None)
+        self.add_sample(ts, tree.size, tree.flat, tree if tree.refs else None)
         self.repr = safe_repr(obj, REPR_CLIP)
         self.type = type_name(type(obj))
 
-    def _add_sample(self, ts: float, size: int, flat: int, tree: _asizeof.Asized | None) -> None:
+    def add_sample(self, ts: float, size: int, flat: int, tree: Any = None) -> None:
+        """Record a snapshot's sample (``tree``: an :class:`~.asizeof.Asized` or :class:`InstanceTree`)."""
         self._data.extend((ts, size, flat))
         if tree is not None:
             if self._trees is None:
@@ -408,6 +410,28 @@ class InstanceTree:
         node = _asizeof.Asized
         kids = (node(size - own, self.hidden, (), "__dict__"), node(0, 0, (), "__class__"))
         return node(size, own, kids, self.name)
+
+
+def records_own_size(records: list[TrackedObject], live: dict[int, TrackedObject]) -> tuple[int, list]:
+    """Bytes of the records' own parts, and the objects they hold that are to be sized deeply.
+
+    The own parts (by :func:`sys.getsizeof`): each record, its weak reference, its size
+    array, its death time and repr, its tree holder, and its id once it left ``live``
+    (:attr:`ClassTracker.objects <.classtracker.ClassTracker.objects>`). The list holds the
+    traces and ``on_delete`` hooks. The Asized trees are not included.
+    """
+    size = sys.getsizeof
+    total = sum(map(size, records))
+    total += sum(size(t._data) for t in records)
+    refs = [t.ref for t in records]
+    total += sum(size(r) for r in refs if type(r) in REF_TYPES)
+    total += sum(size(t.death) for t in records if t.death is not None)
+    total += sum(size(t._repr) for t in records if t._repr)
+    total += sum(size(t.id) for t in records if live.get(t.id) is not t)
+    total += sum(size(t._trees) for t in records if t._trees is not None)
+    extra = [t.trace for t in records if t.trace is not None]
+    extra += [r.on_delete for r in refs if type(r) is HookRef]
+    return total, extra
 
 
 def history(index: dict[str, list[TrackedObject]]) -> dict[str, list[tuple[float, int]]]:
