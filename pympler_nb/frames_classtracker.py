@@ -4,7 +4,7 @@ Every function takes a :class:`~pympler_nb.core.classtracker.ClassTracker` or a
 :class:`~pympler_nb.core.classtracker_stats.Stats` (live or loaded from a file) and
 returns a new DataFrame of numbers and text only (never the tracked objects), built from
 the rows the core copies under the tracker's lock (:meth:`Stats.class_rows`,
-:meth:`Stats.object_records`), so a frame is consistent while periodic snapshots run.
+:meth:`Stats.object_records`, :meth:`Stats.size_rows`), so a frame is consistent while periodic snapshots run.
 Timestamps are seconds since :mod:`pympler_nb.core.classtracker` was imported.
 
 Per snapshot and tracked class (:func:`classtracker_frame`), snapshots in order,
@@ -126,7 +126,7 @@ def tracked_objects_frame(source: ClassTracker | Stats) -> pd.DataFrame:
         cols["alive"].append(rec.death is None)
         cols["max_size"].append(rec.max_size)
         cols["last_size"].append(rec.last_size)
-        cols["samples"].append(len(rec.samples))
+        cols["samples"].append(rec.samples)
         cols["resolution_level"].append(rec.resolution_level)
     return _ct_frame(cols, _OBJECT_DTYPES)
 
@@ -134,14 +134,11 @@ def tracked_objects_frame(source: ClassTracker | Stats) -> pd.DataFrame:
 def tracked_sizes_frame(source: ClassTracker | Stats) -> pd.DataFrame:
     """One row per tracked object and snapshot that sized it (columns: see the module docstring)."""
     cols: dict[str, list] = {c: [] for c in TRACKED_SIZE_COLUMNS}
-    for rec in _ct_stats(source).object_records():
-        for sample in rec.samples:
-            if sample.snapshot is None:
-                continue
-            cols["class"].append(rec.key)
-            cols["id"].append(rec.id)
-            cols["snapshot"].append(sample.snapshot)
-            cols["timestamp"].append(sample.timestamp)
-            cols["size"].append(sample.size)
-            cols["flat"].append(sample.flat)
+    for row in _ct_stats(source).size_rows():
+        cols["class"].append(row.key)
+        cols["id"].append(row.id)
+        cols["snapshot"].append(row.snapshot)
+        cols["timestamp"].append(row.timestamp)
+        cols["size"].append(row.size)
+        cols["flat"].append(row.flat)
     return _ct_frame(cols, _SIZE_DTYPES)

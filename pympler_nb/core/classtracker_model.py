@@ -4,7 +4,7 @@
 the tracker's lock) or those of a file (:mod:`.classtracker_format`): sorting, per-snapshot
 class summaries with merged size trees (:meth:`Stats.annotate_snapshot`), saving and
 loading, and consistent copies for views (:meth:`Stats.class_rows`,
-:meth:`Stats.object_records`). The text and HTML reports are in :mod:`.classtracker_reports`.
+:meth:`Stats.object_records`, :meth:`Stats.size_rows`). The text and HTML reports are in :mod:`.classtracker_reports`.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from .classtracker_objects import EPOCH, Snapshot, TrackedObject, history
 if TYPE_CHECKING:
     from .classtracker import ClassTracker
 
-__all__ = ["SORT_KEYS", "ClassRow", "ObjectRecord", "SizeSample", "Stats", "copy_tree", "merge_into", "ref_key"]
+__all__ = ["SORT_KEYS", "ClassRow", "ObjectRecord", "SizeRow", "Stats", "copy_tree", "merge_into", "ref_key"]
 
 SORT_KEYS = ("classname", "tsize", "birth", "death", "name", "repr", "size")
 
@@ -44,17 +44,19 @@ class ClassRow(NamedTuple):
     pct: float  #: ``size`` in % of the snapshot's total
 
 
-class SizeSample(NamedTuple):
-    """One size sample of a tracked object (see :class:`ObjectRecord`)."""
+class SizeRow(NamedTuple):
+    """One size sample of a tracked object in one snapshot (see :meth:`Stats.size_rows`)."""
 
-    snapshot: int | None  #: position of the snapshot that took it (None: no such snapshot)
+    key: str  #: the tracked name the object is listed under
+    id: int  #: ``id()`` of the object
+    snapshot: int  #: position of the snapshot that took it
     timestamp: float
     size: int
     flat: int
 
 
 class ObjectRecord(NamedTuple):
-    """A tracked object's data at one instant (see :meth:`Stats.object_records`)."""
+    """A tracked object's data at one instant (see :meth:`Stats.object_records`, :meth:`Stats.size_rows`)."""
 
     key: str  #: the tracked name it is listed under (the key in :attr:`Stats.index`)
     name: str
@@ -66,7 +68,7 @@ class ObjectRecord(NamedTuple):
     resolution_level: int
     max_size: int  #: largest size sampled (basic size at birth included)
     last_size: int  #: size at the last snapshot (0 if not sampled then)
-    samples: tuple[SizeSample, ...]
+    samples: int  #: number of snapshot samples
 
 
 def ref_key(name: Any) -> Any:
@@ -191,22 +193,39 @@ class Stats:
 
     def object_records(self) -> Iterator[ObjectRecord]:
         """One :class:`ObjectRecord` per tracked object (dead ones included), in tracking
-        order per tracked name, with its size samples.
+        order per tracked name.
 
         Copied under the tracker's lock, so consistent with :attr:`snapshots` while
-        periodic snapshots run (a sample's ``snapshot`` is the position of the snapshot
-        that took it); iterating holds no lock.
+        periodic snapshots run; iterating holds no lock.
+        """
+        with self._guard():
+            last = self.snapshots[-1].timestamp if self.snapshots else None
+            out = [ObjectRecord(key, t.name, t.type, t.id, t.repr, t.birth, t.death, t.resolution_level,
+                                t.get_max_size(), t.get_size_at_time(last) if last is not None else 0,
+                                t.sample_count)
+                   for key, tobjs in self.index.items() for t in tobjs]
+        return iter(out)
+
+    def size_rows(self) -> Iterator[SizeRow]:
+        """One :class:`SizeRow` per tracked object and snapshot that sized it, objects in
+        tracking order per tracked name, samples oldest first.
+
+        Copied under the tracker's lock, so a row's ``snapshot`` is the position in
+        :attr:`snapshots` of the snapshot that took it, while periodic snapshots run;
+        iterating holds no lock. Samples whose snapshot is not listed (only in
+        hand-made files) are left out.
         """
         with self._guard():
             pos = {s.timestamp: i for i, s in enumerate(self.snapshots)}
-            last = self.snapshots[-1].timestamp if self.snapshots else None
             out = []
+            append = out.append
             for key, tobjs in self.index.items():
                 for t in tobjs:
-                    samples = tuple(SizeSample(pos.get(ts), ts, size, flat) for ts, size, flat in t.iter_sizes())
-                    out.append(ObjectRecord(key, t.name, t.type, t.id, t.repr, t.birth, t.death, t.resolution_level,
-                                            t.get_max_size(), t.get_size_at_time(last) if last is not None else 0,
-                                            samples))
+                    oid = t.id
+                    for ts, size, flat in t.iter_sizes():
+                        i = pos.get(ts)
+                        if i is not None:
+                            append(SizeRow(key, oid, i, ts, size, flat))
         return iter(out)
 
     @property

@@ -210,7 +210,7 @@ class TrackedObject:
     def __repr__(self) -> str:
         state = "alive" if self.death is None else "dead"
         return (f"<TrackedObject {self.name!r} id={self.id:#x} {state} "
-                f"samples={(len(self._data) - 2) // 3} max_size={self.get_max_size()}>")
+                f"samples={self.sample_count} max_size={self.get_max_size()}>")
 
     # -- identity ------------------------------------------------------------------
     @property
@@ -253,6 +253,11 @@ class TrackedObject:
             if type(tree) is InstanceTree:
                 tree = tree.asized(size, flat)
             yield ts, size, flat, tree
+
+    @property
+    def sample_count(self) -> int:
+        """The number of snapshot samples (the basic size at birth not counted)."""
+        return (len(self._data) - 2) // 3
 
     def iter_sizes(self) -> Iterator[tuple[float, int, int]]:
         """``(timestamp, size, flat)`` of each snapshot sample, oldest first (no trees built)."""
