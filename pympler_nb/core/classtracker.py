@@ -19,6 +19,12 @@ tables (:mod:`.classtracker_stats`), which can be saved as JSON and reloaded.
 10
 >>> tracker.close()
 
+This module holds :class:`ClassTracker` (tracking, detaching, snapshots) and re-exports
+the parts it is built from: :mod:`.classtracker_objects` (the records:
+:class:`TrackedObject`, :class:`Snapshot`), :mod:`.classtracker_sampling` (sizing all
+tracked objects in one pass, :class:`PeriodicThread`); the statistics are in
+:mod:`.classtracker_stats`.
+
 Semantics (those of Pympler's manual):
 
 * **Inheritance.** Instances of a subclass of a tracked class are tracked too; when

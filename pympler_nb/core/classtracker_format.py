@@ -4,7 +4,7 @@
 :func:`stats_to_json`, :meth:`Stats.load_stats <.classtracker_stats.Stats.load_stats>` reads through
 :func:`decode_stats` and :class:`StatsReader`.
 
-\1 are JSON, never pickle: loading a file only ever builds numbers,
+Saved statistics are JSON, never pickle: loading a file only ever builds numbers,
 strings and :class:`~.asizeof.Asized` trees, so a hostile file cannot run code; a
 malformed, truncated or foreign file raises :class:`ValueError` that says what is wrong
 and where. Pympler's pickled dumps cannot be read (and are not meant to be).

@@ -279,7 +279,7 @@ class Stats:
         self._keys = {}
 
     def dump_stats(self, fdump: Any, close: bool = True) -> None:
-        """Write the data as JSON (see the module docstring); stops periodic snapshots.
+        """Write the data as JSON (the format of :mod:`.classtracker_format`); stops periodic snapshots.
 
         Parameters
         ----------
