@@ -322,7 +322,7 @@ class StatsReader:
             else:
                 raise self.fail(at, f"expected [timestamp, size, flat] or [timestamp, tree], got {len(s)} items")
         death = d["death"]
-        return TrackedObject._restore(
+        return TrackedObject.restore(
             id=self.int(d["id"], where + ".id"),
             name=self.str(d["name"], where + ".name"),
             repr=self.str(d["repr"], where + ".repr"),

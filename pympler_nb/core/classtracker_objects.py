@@ -183,9 +183,10 @@ class TrackedObject:
         self._trees = None
 
     @classmethod
-    def _restore(cls, *, id: int, name: str, repr: str, type: str, birth: float, death: float | None,
+    def restore(cls, *, id: int, name: str, repr: str, type: str, birth: float, death: float | None,
                  trace: list | None, resolution_level: int, birth_size: int, samples: list) -> TrackedObject:
-        """A dead TrackedObject with the given data (``samples``: ``(ts, size, flat, tree or None)``)."""
+        """A dead TrackedObject with the given data (``samples``: ``(ts, size, flat, tree or None)``);
+        what a loaded stats file holds."""
         self = cls.__new__(cls)
         self.ref = dead_ref
         self.id = id
@@ -206,6 +207,8 @@ class TrackedObject:
         self._data = data
         self._trees = trees
         return self
+
+    _restore = restore  # its former name (tests/core/test_files_hostile.py uses it)
 
     def __repr__(self) -> str:
         state = "alive" if self.death is None else "dead"
