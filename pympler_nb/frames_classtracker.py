@@ -2,7 +2,9 @@
 
 Every function takes a :class:`~pympler_nb.core.classtracker.ClassTracker` or a
 :class:`~pympler_nb.core.classtracker_stats.Stats` (live or loaded from a file) and
-returns a new DataFrame of numbers and text only (never the tracked objects).
+returns a new DataFrame of numbers and text only (never the tracked objects), built from
+the rows the core copies under the tracker's lock (:meth:`Stats.class_rows`,
+:meth:`Stats.object_records`, :meth:`Stats.size_rows`), so a frame is consistent while periodic snapshots run.
 Timestamps are seconds since :mod:`pympler_nb.core.classtracker` was imported.
 
 Per snapshot and tracked class (:func:`classtracker_frame`), snapshots in order,
@@ -97,65 +99,46 @@ def classtracker_frame(source: ClassTracker | Stats) -> pd.DataFrame:
     0         0  Node       3
     >>> tr.close()
     """
-    stats = _ct_stats(source)
-    stats.annotate()
     cols: dict[str, list] = {c: [] for c in CLASSTRACKER_COLUMNS}
-    with stats._guard():
-        names = stats.tracked_classes
-        for i, snap in enumerate(stats.snapshots):
-            classes = snap.classes
-            for name in names:
-                info = classes[name]
-                cols["snapshot"].append(i)
-                cols["label"].append(snap.label)
-                cols["timestamp"].append(snap.timestamp)
-                cols["class"].append(name)
-                cols["active"].append(info["active"])
-                cols["size"].append(info["sum"])
-                cols["average"].append(float(info["avg"]))
-                cols["pct"].append(float(info["pct"]))
+    for row in _ct_stats(source).class_rows():
+        cols["snapshot"].append(row.snapshot)
+        cols["label"].append(row.label)
+        cols["timestamp"].append(row.timestamp)
+        cols["class"].append(row.name)
+        cols["active"].append(row.active)
+        cols["size"].append(row.size)
+        cols["average"].append(row.average)
+        cols["pct"].append(row.pct)
     return _ct_frame(cols, _CLASS_DTYPES)
 
 
 def tracked_objects_frame(source: ClassTracker | Stats) -> pd.DataFrame:
     """One row per tracked object, dead ones included (columns: see the module docstring)."""
-    stats = _ct_stats(source)
     cols: dict[str, list] = {c: [] for c in TRACKED_OBJECT_COLUMNS}
-    with stats._guard():
-        last = stats.snapshots[-1].timestamp if stats.snapshots else None
-        for name, tobjs in stats.index.items():
-            for t in tobjs:
-                cols["class"].append(name)
-                cols["name"].append(t.name)
-                cols["type"].append(t.type)
-                cols["id"].append(t.id)
-                cols["repr"].append(t.repr)
-                cols["birth"].append(t.birth)
-                cols["death"].append(float("nan") if t.death is None else t.death)
-                cols["alive"].append(t.death is None)
-                cols["max_size"].append(t.get_max_size())
-                cols["last_size"].append(t.get_size_at_time(last) if last is not None else 0)
-                cols["samples"].append(sum(1 for _ in t._iter_samples()))
-                cols["resolution_level"].append(t.resolution_level)
+    for rec in _ct_stats(source).object_records():
+        cols["class"].append(rec.key)
+        cols["name"].append(rec.name)
+        cols["type"].append(rec.type)
+        cols["id"].append(rec.id)
+        cols["repr"].append(rec.repr)
+        cols["birth"].append(rec.birth)
+        cols["death"].append(float("nan") if rec.death is None else rec.death)
+        cols["alive"].append(rec.death is None)
+        cols["max_size"].append(rec.max_size)
+        cols["last_size"].append(rec.last_size)
+        cols["samples"].append(rec.samples)
+        cols["resolution_level"].append(rec.resolution_level)
     return _ct_frame(cols, _OBJECT_DTYPES)
 
 
 def tracked_sizes_frame(source: ClassTracker | Stats) -> pd.DataFrame:
     """One row per tracked object and snapshot that sized it (columns: see the module docstring)."""
-    stats = _ct_stats(source)
     cols: dict[str, list] = {c: [] for c in TRACKED_SIZE_COLUMNS}
-    with stats._guard():
-        pos = {s.timestamp: i for i, s in enumerate(stats.snapshots)}
-        for name, tobjs in stats.index.items():
-            for t in tobjs:
-                for ts, size, flat, _ in t._iter_samples():
-                    i = pos.get(ts)
-                    if i is None:
-                        continue
-                    cols["class"].append(name)
-                    cols["id"].append(t.id)
-                    cols["snapshot"].append(i)
-                    cols["timestamp"].append(ts)
-                    cols["size"].append(size)
-                    cols["flat"].append(flat)
+    for row in _ct_stats(source).size_rows():
+        cols["class"].append(row.key)
+        cols["id"].append(row.id)
+        cols["snapshot"].append(row.snapshot)
+        cols["timestamp"].append(row.timestamp)
+        cols["size"].append(row.size)
+        cols["flat"].append(row.flat)
     return _ct_frame(cols, _SIZE_DTYPES)

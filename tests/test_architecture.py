@@ -52,11 +52,9 @@ ALLOWED: dict[tuple[str, str], str] = {
              "element counting of the layout module, not yet public there"),
     **_allow("pympler_nb/core/heap/dominators.py", "pympler_nb.core._layout._count_elements",
              "element counting of the layout module, not yet public there"),
-    **_allow("pympler_nb/core/classtracker.py",
+    **_allow("pympler_nb/core/classtracker_objects.py",
              "pympler_nb.core.asizeof._typename",
              "the type-name helper of asizeof (item 1: one type-name helper)"),
-    **_allow("pympler_nb/core/classtracker.py", "pympler_nb.core.classtracker_stats._history",
-             "the cycle classtracker <-> classtracker_stats (item 3)"),
     **_allow("pympler_nb/core/heap/sets.py",
              "pympler_nb.core.muppy._FLIP pympler_nb.core.muppy._mask pympler_nb.core.muppy._select",
              "the heap walk is muppy's engine, not yet a public one (item 2: the heap walk engine)"),
@@ -136,8 +134,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     **_allow("pympler_nb/widgets/size_tree.py", "pympler_nb.core._format",
              "text_safe/format_size: the core's formatting helpers, not yet a public module"),
     # -- views: private attributes of core objects --
-    **_allow("pympler_nb/frames_classtracker.py", "._guard ._iter_samples",
-             "the Class Tracker frames read Stats under its lock (item 2: a locked Stats iterator)"),
 }
 
 

@@ -110,3 +110,104 @@ def test_empty_tracker_frames():
 def test_bad_source():
     with pytest.raises(TypeError, match="ClassTracker or a classtracker_stats.Stats.*Stats\\(filename"):
         classtracker_frame([1, 2])
+
+
+# -- the locked copies the frames are built from (Stats.class_rows / object_records) --------
+class Table:
+    """A tracked holder of realistic data: a DataFrame with object, categorical and Arrow
+    columns, a numpy object array and a functools cache."""
+
+    def __init__(self, n):
+        import functools
+
+        import numpy as np
+
+        self.df = pd.DataFrame({"obj": [f"row {i}" for i in range(n)],
+                                "cat": pd.Categorical(["a", "b"] * (n // 2) + ["a"] * (n % 2)),
+                                "arrow": pd.array([f"s{i}" for i in range(n)], dtype="string[pyarrow]")})
+        self.arr = np.array([(i,) for i in range(n)] + [None], dtype=object)
+        self.cached = functools.lru_cache(maxsize=None)(lambda x: [x] * 3)
+        for i in range(n):
+            self.cached(i)
+
+
+def _check_consistent(tr, classes):
+    """The three frames, each checked on its own: one consistent copy per call."""
+    cf = classtracker_frame(tr)
+    nsnap = cf["snapshot"].nunique()
+    assert len(cf) == nsnap * len(classes)  # every snapshot has a row for every class
+    assert set(cf["snapshot"]) == set(range(nsnap)) and set(cf["class"]) == set(classes)
+    assert not cf.duplicated(["snapshot", "class"]).any()
+    assert (cf["size"] >= 0).all() and (cf["active"] >= 0).all()
+    sf = tracked_sizes_frame(tr)
+    assert not sf.duplicated(["id", "snapshot", "class"]).any()
+    if len(sf):
+        assert sf["snapshot"].min() >= 0
+        by_snap = sf.groupby("snapshot")["timestamp"].nunique()
+        assert (by_snap == 1).all()  # a position names one snapshot
+    of = tracked_objects_frame(tr)
+    assert set(of["class"]) <= set(classes)
+    assert (of["max_size"] >= of["last_size"]).all()
+    return nsnap
+
+
+def test_frames_while_periodic_snapshots_run():
+    tr = ClassTracker()
+    tr.track_class(Leaf, name="Leaf")
+    tr.track_class(Table, name="Table", resolution_level=1)
+    keep = [Table(20)]
+    try:
+        tr.start_periodic_snapshots(0.0)
+        seen = 0
+        for i in range(40):
+            keep.append(Leaf(i % 7))
+            if i % 5 == 0:
+                keep.append(Table(10 + i))
+            if i % 3 == 0:
+                del keep[1]
+            seen = max(seen, _check_consistent(tr, ("Leaf", "Table")))
+        assert tr._periodic_thread.is_alive()
+    finally:
+        tr.close()
+    assert seen >= 2  # the thread did take snapshots while the frames were built
+    tr.create_snapshot("last")
+    final = classtracker_frame(tr)
+    table = final[(final["class"] == "Table") & (final["snapshot"] == final["snapshot"].max())].iloc[0]
+    live_tables = sum(type(x) is Table for x in keep)
+    assert table["active"] == live_tables and table["size"] > 0
+    sizes = tracked_sizes_frame(tr)
+    last = sizes[sizes["snapshot"] == final["snapshot"].max()]
+    assert last.groupby("class")["size"].sum().to_dict() == \
+        final[final["snapshot"] == final["snapshot"].max()].set_index("class")["size"].loc[
+            sorted(set(last["class"]))].to_dict()
+
+
+@pytest.mark.parametrize("build", [classtracker_frame, tracked_objects_frame, tracked_sizes_frame])
+def test_frames_read_under_the_trackers_lock(tracker, build):
+    import threading
+
+    done = threading.Event()
+    worker = threading.Thread(target=lambda: (build(tracker), done.set()), daemon=True)
+    with tracker.snapshot_lock:  # e.g. a snapshot in progress
+        worker.start()
+        assert not done.wait(0.3)  # the frame waits for the lock
+    assert done.wait(10)
+    worker.join(10)
+
+
+def test_locked_copies_hold_no_lock_while_iterated(tracker):
+    import threading
+
+    stats = Stats(tracker=tracker)
+    rows, records, sizes = stats.class_rows(), stats.object_records(), stats.size_rows()
+    first_row, first_record, first_size = next(rows), next(records), next(sizes)
+    snap = threading.Thread(target=tracker.create_snapshot, args=("meanwhile",))
+    snap.start()
+    snap.join(10)
+    assert not snap.is_alive()  # no lock held by the half-consumed iterators
+    assert len(tracker.snapshots) == 4
+    assert len(list(rows)) == 3 * 2 - 1  # the copy: 3 snapshots, not the 4th
+    assert all(r.snapshot < 3 for r in [first_size, *sizes])
+    assert sum(r.samples for r in [first_record, *records]) == 3 + 4 + 3
+    assert first_row.snapshot == 0 and first_row.name == "Branch"
+    assert first_record.key == "Leaf" or first_record.key == "Branch"

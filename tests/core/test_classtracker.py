@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pympler_nb.core import classtracker as ct
+from pympler_nb.core import classtracker_sampling as sampling
 from pympler_nb.core.asizeof import Asized, Asizer, asizeof
 from pympler_nb.core.classtracker import ClassTracker, Snapshot, TrackedObject
 
@@ -483,7 +484,7 @@ def test_overhead_equals_a_full_walk(tracker):
     def sized():
         sizer = Asizer()
         live = [t for t in tracker.objects.values() if t.ref() is not None]
-        ct._size_all(sizer, [t.ref() for t in live], [t.resolution_level for t in live])
+        sampling.size_all(sizer, [t.ref() for t in live], [t.resolution_level for t in live])
         return sizer
 
     full = sized().asizeof(tracker)
@@ -544,15 +545,15 @@ def test_fast_path_equals_public_path():
     c.peer = a
     a.peer = c
     objs, levels = [a, b, c], [0, 2, 1]
-    fast = ct._size_all(Asizer(), objs, levels)
-    slow = ct._size_all_public(Asizer(), objs, levels)
+    fast = sampling.size_all(Asizer(), objs, levels)
+    slow = sampling.size_all_public(Asizer(), objs, levels)
     assert fast[0] == slow[0]
     assert fast[1] == slow[1] and fast[2] == slow[2]
     assert isinstance(fast[1], Asized) and fast[1].refs
 
 
 def _public_form(results: list) -> list:
-    """``_size_all`` results with compact level-1 instance trees made into Asized trees."""
+    """``size_all`` results with compact level-1 instance trees made into Asized trees."""
     return [r[2].asized(r[0], r[1]) if type(r) is tuple and len(r) == 3 else r for r in results]
 
 
@@ -600,8 +601,8 @@ def test_bulk_walk_equals_one_root_at_a_time(data):
     roots, pool = _shared_world(data, n)
     levels = data.draw(st.lists(st.sampled_from([0, 1]), min_size=n, max_size=n))
     fast_sizer, slow_sizer = Asizer(), Asizer()
-    fast = _public_form(ct._size_all(fast_sizer, roots, levels))
-    slow = ct._size_all_public(slow_sizer, roots, levels)
+    fast = _public_form(sampling.size_all(fast_sizer, roots, levels))
+    slow = sampling.size_all_public(slow_sizer, roots, levels)
     assert fast == slow
     assert fast_sizer.total == slow_sizer.total
 
@@ -615,8 +616,8 @@ def test_bulk_walk_falls_back_and_undoes_when_a_later_root_comes_first():
     assert sizer._walk_many(ctx, [first, second], extra) is None
     assert sizer._seen == seen_before and sizer.total == total_before
     sizer._end(ctx, extra)
-    fast = ct._size_all(Asizer(), [first, second], [0, 0])
-    slow = ct._size_all_public(Asizer(), [first, second], [0, 0])
+    fast = sampling.size_all(Asizer(), [first, second], [0, 0])
+    slow = sampling.size_all_public(Asizer(), [first, second], [0, 0])
     assert fast == slow and fast[0][0] > fast[1][0]  # x counted for the first root
 
 
@@ -670,7 +671,7 @@ def test_periodic_snapshot_failure_is_reported(tracker, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("sizing failed")
 
-    monkeypatch.setattr(ct, "_size_all", boom)
+    monkeypatch.setattr(ct, "size_all", boom)
     tracker.track_object(Plain(), keep=True)
     tracker.start_periodic_snapshots(0.01)
     tracker._periodic_thread.join(10)
@@ -716,7 +717,7 @@ def test_background_snapshots_while_creating_and_deleting():
         total = 0
         for name, tobjs in tracker.index.items():
             for tobj in tobjs:
-                size = [s for t, s, _, _ in tobj._iter_samples() if t == snap.timestamp]
+                size = [s for t, s, _, _ in tobj.iter_samples() if t == snap.timestamp]
                 if size:
                     sampled[name] = sampled.get(name, 0) + 1
                     total += size[0]
@@ -774,3 +775,37 @@ def test_tracked_object_standalone():
     del p
     gc.collect()
     assert died == [1] and tobj.death is not None
+
+
+class _OddName:
+    """A callable ``__init__`` whose ``__name__`` is not a str (``update_wrapper`` raises TypeError)."""
+
+    __name__ = 5
+
+    def __call__(self, obj, *args):
+        obj.args = args
+
+
+class _HostileAttrs:
+    """A callable ``__init__`` whose attributes raise (``update_wrapper`` reads them)."""
+
+    def __getattribute__(self, name):
+        if name in ("__call__", "__class__"):
+            return object.__getattribute__(self, name)
+        raise RuntimeError(f"no {name} for you")
+
+    def __call__(self, obj, *args):
+        obj.args = args
+
+
+@pytest.mark.parametrize("init", [_OddName(), _HostileAttrs()], ids=["non-str-name", "raising-attrs"])
+def test_track_class_with_an_exotic_callable_init(tracker, init):
+    class Odd:
+        pass
+
+    Odd.__init__ = init
+    tracker.track_class(Odd, name="Odd")
+    odd = Odd(1, 2)
+    assert odd.args == (1, 2) and len(tracker.index["Odd"]) == 1
+    tracker.detach_class(Odd)
+    assert Odd.__dict__["__init__"] is init

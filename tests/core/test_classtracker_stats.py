@@ -22,8 +22,8 @@ from pympler_nb.core.classtracker_stats import (
     ConsoleStats,
     HtmlStats,
     Stats,
-    _merge_into,
 )
+from pympler_nb.core.classtracker_model import merge_into
 
 
 EMPLOYEE = f"{__name__}.Employee"
@@ -88,8 +88,8 @@ def test_merge_into_merges_by_key():
     base = Asized(0, 0)
     a = Asized(10, 2, [Asized(8, 8, [], "[V] x: 1")], "a")
     b = Asized(20, 4, [Asized(16, 16, [], "[V] x: 2"), Asized(0, 0, [], "[K] x")], "b")
-    _merge_into(base, a)
-    _merge_into(base, b)
+    merge_into(base, a)
+    merge_into(base, b)
     assert (base.size, base.flat) == (30, 6)
     assert {r.name: r.size for r in base.refs} == {"[V] x": 24, "[K] x": 0}
     assert a.refs[0].name == "[V] x: 1" and a.refs[0].size == 8  # inputs untouched
@@ -415,3 +415,42 @@ def test_html_without_snapshots(tmp_path):
     path = tmp_path / "empty.html"
     HtmlStats().create_html(path)
     assert "No snapshot with tracked memory" in path.read_text()
+
+
+def test_locked_rows_match_the_tables(tracker):
+    from pympler_nb.core.classtracker_stats import ClassRow, ObjectRecord, SizeRow
+
+    stats = Stats(tracker=tracker)
+    rows = list(stats.class_rows())
+    assert all(type(r) is ClassRow for r in rows)
+    assert len(rows) == len(tracker.snapshots) * len(stats.tracked_classes)
+    for r in rows:
+        snap = tracker.snapshots[r.snapshot]
+        info = stats.annotate_snapshot(snap)[r.name]
+        assert (r.label, r.timestamp, r.active, r.size) == (snap.label, snap.timestamp, info["active"], info["sum"])
+        assert r.average == pytest.approx(info["avg"]) and r.pct == pytest.approx(info["pct"])
+    records = list(stats.object_records())
+    assert all(type(r) is ObjectRecord for r in records)
+    tobjs = [(k, t) for k, ts in tracker.index.items() for t in ts]
+    assert [(r.key, r.id, r.death, r.max_size) for r in records] == \
+        [(k, t.id, t.death, t.get_max_size()) for k, t in tobjs]
+    assert [r.samples for r in records] == [len(list(t.iter_samples())) for _, t in tobjs]
+    sizes = list(stats.size_rows())
+    assert all(type(r) is SizeRow for r in sizes)
+    assert [(r.key, r.id, r.timestamp, r.size, r.flat) for r in sizes] == \
+        [(k, t.id, ts, s, f) for k, t in tobjs for ts, s, f, _ in t.iter_samples()]
+    assert all(tracker.snapshots[r.snapshot].timestamp == r.timestamp for r in sizes)
+
+
+def test_size_rows_leave_out_samples_of_unlisted_snapshots(tracker):
+    buf = io.StringIO()
+    Stats(tracker=tracker).dump_stats(buf, close=False)
+    doc = json.loads(buf.getvalue())
+    doc["snapshots"] = doc["snapshots"][1:]  # a hand-made file: the first snapshot dropped
+    loaded = Stats(filename=io.StringIO(json.dumps(doc)))
+    first = tracker.snapshots[0].timestamp
+    kept = [r for r in Stats(tracker=tracker).size_rows() if r.timestamp != first]
+    assert [(r.key, r.id, r.snapshot - 1, r.size) for r in kept] == \
+        [(r.key, r.id, r.snapshot, r.size) for r in loaded.size_rows()]
+    assert sum(r.samples for r in loaded.object_records()) == \
+        sum(r.samples for r in Stats(tracker=tracker).object_records())
