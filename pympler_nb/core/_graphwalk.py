@@ -24,9 +24,11 @@ dataclass annotations); a reference that nothing names is shown by the type it l
 
 from __future__ import annotations
 
+import array
 import collections
 import functools
 import gc
+import itertools
 import types
 from collections import namedtuple
 
@@ -47,6 +49,8 @@ __all__ = [
     "walk_graph",
     "graph_of",
     "referrers_of",
+    "referents_of",
+    "HolderSearch",
     "model_to_digraph",
     "dot_label",
     "flat_size",
@@ -59,6 +63,8 @@ _ModuleType = types.ModuleType
 _module_dict = types.ModuleType.__dict__["__dict__"].__get__
 _type_dict = type.__dict__["__dict__"].__get__
 _type_mro = type.__dict__["__mro__"].__get__
+_type_name_get = type.__dict__["__name__"].__get__
+_type_module_get = type.__dict__["__module__"].__get__
 
 #: Descriptor types whose ``__get__`` is harmless C code (no user code runs).
 _SAFE_NONDATA = (
@@ -438,9 +444,10 @@ class _Labeller:
             self._lru_hops(holder, wanted, found)
             if len(found) >= nwanted:
                 return found
-        elif _is_object_ndarray(holder):
+        elif _ndarray_class(tp) is not None:
             _ndarray_hops(holder, wanted, found)
-            return found
+            if len(found) >= nwanted:
+                return found
         elif tp is types.FrameType:
             self._frame_hops(holder, wanted, found)
             return found
@@ -661,37 +668,75 @@ def lru_call_text(wrapper, key, clip: int = 60) -> str:
     return clip_text(f"{name}({', '.join(parts)})", clip)
 
 
+def _ndarray_class(tp):
+    """numpy's ``ndarray`` class if ``tp`` is it or a subclass (by type name: the core
+    never imports numpy), else None."""
+    try:
+        mro = _type_mro(tp)
+    except Exception:  # noqa: BLE001
+        return None
+    for klass in mro:
+        try:
+            if _type_name_get(klass) == "ndarray" and _type_module_get(klass) == "numpy":
+                return klass
+        except Exception:  # noqa: BLE001
+            continue
+    return None
+
+
 def _is_object_ndarray(obj) -> bool:
-    """A numpy array of dtype object (by type name: the core never imports numpy)."""
-    if type_name(obj, module=True) != "numpy.ndarray":  # type's own getters: no metaclass code
+    """A numpy array (or subclass) of dtype object (or with object fields), whose items
+    can be set to None."""
+    nd = _ndarray_class(type(obj))
+    if nd is None:
         return False
     try:
-        return object.__getattribute__(obj, "dtype").kind == "O"
+        return bool(_type_dict(nd)["dtype"].__get__(obj).hasobject)
     except Exception:  # noqa: BLE001
         return False
 
 
 def _ndarray_hops(arr, wanted, found, limit: int = 10_000_000):
-    """``arr[i]`` / ``arr[i, j]`` for the elements of an object array in ``wanted``."""
+    """A numpy array's references that ``gc`` does not see, named as indexing names them:
+    ``arr[3]`` / ``arr[2, 0]`` (object elements), ``arr['f'][3]`` (an object field of a
+    structured array), ``.base`` (a view's base). Read through numpy's own C getters
+    (a subclass's properties never run)."""
+    nd = _ndarray_class(type(arr))
+    if nd is None:
+        return
+    getters = _type_dict(nd)
     try:
-        shape = tuple(object.__getattribute__(arr, "shape"))
-        flat = object.__getattribute__(arr, "flat")
+        base = getters["base"].__get__(arr)
+        dt = getters["dtype"].__get__(arr)
+        plain = arr if type(arr) is nd else nd.view(arr, nd)
     except Exception:  # noqa: BLE001
         return
-    for n, value in enumerate(flat):
-        if n >= limit:
-            break
-        vid = id(value)
-        if vid in wanted and vid not in found:
-            idx = []
-            rem = n
-            for dim in reversed(shape):
-                rem, i = divmod(rem, dim) if dim else (rem, 0)
-                idx.append(i)
-            text = ", ".join(str(i) for i in reversed(idx)) if idx else ""
-            found[vid] = Hop("index", text, f"[{text}]" if text else "[()]")
-            if len(found) >= len(wanted):
+    if base is not None and id(base) in wanted and id(base) not in found:
+        found[id(base)] = _attr_hop("base")
+    if not dt.hasobject:
+        return
+    if dt.names:
+        parts = [(f"[{name!r}]", nd.__getitem__(plain, name)) for name in dt.names
+                 if dt.fields[name][0].kind == "O"]
+    else:
+        parts = [("", plain)]
+    for prefix, part in parts:
+        shape = tuple(part.shape)
+        for n, value in enumerate(part.flat):
+            if n >= limit:
                 break
+            vid = id(value)
+            if vid in wanted and vid not in found:
+                idx = []
+                rem = n
+                for dim in reversed(shape):
+                    rem, i = divmod(rem, dim) if dim else (rem, 0)
+                    idx.append(i)
+                text = ", ".join(str(i) for i in reversed(idx)) if idx else ""
+                found[vid] = Hop("index", text, prefix + (f"[{text}]" if text else "[()]"),
+                                 expr=True)
+                if len(found) >= len(wanted):
+                    return
 
 
 def edge_hops(holder: object, wanted_ids, labeller: _Labeller | None = None) -> dict[int, Hop]:
@@ -1039,56 +1084,230 @@ def referrers_of(objs, ignore: set[int]) -> tuple[list, dict[int, list[int]]]:
 
 
 # ---------------------------------------------------------------------------
-# Untracked containers (dicts/tuples the collector stopped tracking)
+# Holders: who holds these objects (every kind of holder)
 # ---------------------------------------------------------------------------
 
 
-class _Untracked:
-    """Exact dicts and tuples that ``gc`` does not track; they only hold untracked objects."""
+class HolderSearch:
+    """Who holds these objects? The one answer of every backward graph walk.
+
+    Three kinds of holders, found in the way each needs:
+
+    * gc-tracked objects: :func:`referrers_of` (``gc.get_referrers``);
+    * exact dicts and tuples that ``gc`` does not track (``{'k': array}``), which can
+      only hold untracked objects;
+    * objects whose ``gc.get_referents`` hides what they hold, as the size rules know
+      (a numpy object array holds its elements, a view its ``base``; pandas object and
+      ``str`` columns are such arrays; also nested in each other): what each holds is
+      :func:`_thirdparty.hidden_referents`, the references the sizer and the heap walk
+      follow. ``gc.get_referrers`` never returns these holders.
+
+    The last two are found by one scan of the heap (:class:`_HeapScan`), made the first
+    time it is needed (and never when no such holder can exist). The search's own
+    containers are put in ``ignore`` while they live; call :meth:`close` when done (or
+    use it as a context manager).
+    """
 
     def __init__(self, ignore: set[int]):
-        self.items: list = []
-        ignore.add(id(self.items))
-        seen: set[int] = set()
+        self.ignore = ignore
+        self._scan: _HeapScan | None = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def find(self, objs) -> tuple[list, dict[int, list[int]]]:
+        """``(holders, kids)`` of ``objs`` (a list): ``kids[id(h)]`` lists the ids of
+        the objects of ``objs`` that holder ``h`` refers to (with multiplicity)."""
+        ignore = self.ignore
+        referrers, kids = referrers_of(objs, ignore)
+        loose = {id(o) for o in objs if not gc.is_tracked(o)}
+        hidden = _hidden_refs_possible()
+        if loose or hidden:
+            if self._scan is None:
+                self._scan = _HeapScan(ignore, hidden)
+            if loose:
+                self._merge(referrers, kids, *self._scan.untracked_holders(loose))
+            if hidden:
+                self._merge(referrers, kids, *self._scan.hidden_holders({id(o) for o in objs}))
+        return referrers, kids
+
+    def _merge(self, referrers, kids, more, more_kids):
+        for u in more:
+            uid = id(u)
+            if uid in self.ignore:
+                continue
+            if uid not in kids:
+                referrers.append(u)
+                kids[uid] = more_kids[uid]
+
+    def close(self):
+        if self._scan is not None:
+            self._scan.close(self.ignore)
+            self._scan = None
+
+
+def _hidden_refs_possible() -> bool:
+    from ._thirdparty import hidden_refs_possible
+
+    return hidden_refs_possible()
+
+
+def referents_of(obj) -> list:
+    """What ``obj`` holds: ``gc.get_referents(obj)`` plus what the size rules say it holds
+    beyond that (a numpy object array's elements, a view's ``base``): the forward
+    counterpart of :class:`HolderSearch`."""
+    refs = gc.get_referents(obj)
+    hidden = _hidden_of(obj)
+    if hidden:
+        known = {id(r) for r in refs}
+        refs.extend(r for r in hidden if id(r) not in known)
+    return refs
+
+
+def _hidden_of(obj) -> list:
+    from ._thirdparty import hidden_referents, hidden_refs_rules
+
+    tp = type(obj)
+    refs = hidden_refs_rules([tp])[0]
+    return [] if refs is None else hidden_referents([obj], refs, tp)[0]
+
+
+# ---------------------------------------------------------------------------
+# The heap scan: untracked containers and holders of hidden references
+# ---------------------------------------------------------------------------
+
+
+class _HeapScan:
+    """One pass over the heap for what ``gc.get_referrers`` cannot return.
+
+    * ``untracked``: exact dicts and tuples that ``gc`` does not track (they only hold
+      untracked objects), also nested in each other;
+    * ``hidden``: objects of a type whose size rule has ``refs`` (numpy arrays), with the
+      ids of what each holds beyond ``gc.get_referents`` (kept as ids only, in an
+      ``array('Q')``: the scan keeps no element alive). They are found among the
+      referents of tracked objects, of untracked containers and of each other (an
+      object array of object arrays, a view's base).
+    """
+
+    def __init__(self, ignore: set[int], hidden: bool = True):
+        from ._thirdparty import hidden_referents, hidden_refs_rules
+
+        self.untracked: list = []
+        self.hidden: list = []
+        self._hidden_ids: list = []  # per hidden holder: array('Q') of the ids it holds
+        for own in (self.untracked, self.hidden, self._hidden_ids):
+            ignore.add(id(own))
+        rules: dict[int, object] = {}  # id(type) -> refs or None
+        types_seen: list = []  # keeps the types of `rules` alive (ids stay unique)
+        ignore.add(id(types_seen))
+
+        def ruled(objs):
+            """The objects of ``objs`` whose type has a rule's refs."""
+            if not hidden:
+                return []
+            tys = set(map(type, objs))
+            hit = set()
+            for tp in tys:
+                key = id(tp)
+                if key not in rules:
+                    rules[key] = hidden_refs_rules([tp])[0]
+                    types_seen.append(tp)
+                if rules[key] is not None:
+                    hit.add(tp)
+            return [o for o in objs if type(o) in hit] if hit else []
+
         is_tracked = gc.is_tracked
+        seen: set[int] = set()
+        pending: list = []  # untracked containers to look into
+        candidates: list = []  # objects with hidden references to look into
+        for own in (pending, candidates):
+            ignore.add(id(own))
         everything = gc.get_objects()
         ignore.add(id(everything))
         batch = 2048
-        pending = []
-        ignore.add(id(pending))
         try:
+            candidates.extend(ruled(everything))
             for start in range(0, len(everything), batch):
-                refs = gc.get_referents(*everything[start:start + batch])
-                pending.extend(r for r in refs
-                               if (type(r) is dict or type(r) is tuple) and not is_tracked(r))
+                refs = list(itertools.filterfalse(is_tracked, gc.get_referents(*everything[start:start + batch])))
+                pending.extend(r for r in refs if type(r) is dict or type(r) is tuple)
+                candidates.extend(ruled(refs))
                 del refs
         finally:
             ignore.discard(id(everything))
             del everything
         obj = None
-        while pending:  # untracked containers nested in untracked containers
-            obj = pending.pop()
-            oid = id(obj)
-            if oid in seen or oid in ignore:
-                continue
-            seen.add(oid)
-            self.items.append(obj)
-            for r in gc.get_referents(obj):
-                if (type(r) is dict or type(r) is tuple) and not is_tracked(r) and id(r) not in seen:
-                    pending.append(r)
-        ignore.discard(id(pending))
-        del pending, obj
+        while pending or candidates:
+            while pending:  # untracked containers nested in untracked containers, a level at a time
+                level = []
+                for obj in pending:
+                    oid = id(obj)
+                    if oid not in seen and oid not in ignore:
+                        seen.add(oid)
+                        level.append(obj)
+                pending.clear()
+                self.untracked.extend(level)
+                for start in range(0, len(level), batch):
+                    refs = list(itertools.filterfalse(is_tracked, gc.get_referents(*level[start:start + batch])))
+                    pending.extend(r for r in refs if type(r) is dict or type(r) is tuple)
+                    candidates.extend(ruled(refs))
+                    del refs
+                del level
+            if candidates:
+                group_by: dict[int, list] = {}
+                for obj in candidates:
+                    oid = id(obj)
+                    if oid in seen or oid in ignore:
+                        continue
+                    seen.add(oid)
+                    group_by.setdefault(id(type(obj)), []).append(obj)
+                candidates.clear()
+                for members in group_by.values():
+                    tp = type(members[0])
+                    for holder, got in zip(members, hidden_referents(members, rules[id(tp)], tp)):
+                        if not got:
+                            continue
+                        self.hidden.append(holder)
+                        self._hidden_ids.append(array.array("Q", map(id, got)))
+                        # what the holder holds may hold more: nested arrays, tuples in an object array
+                        loose = [r for r in got if not is_tracked(r)]
+                        pending.extend(r for r in loose if type(r) is dict or type(r) is tuple)
+                        candidates.extend(ruled(loose))
+                        del got, loose
+                    holder = None
+                del group_by, members
+        for own in (pending, candidates, types_seen):
+            ignore.discard(id(own))
+        del pending, candidates, obj, types_seen
 
-    def holders(self, want: set[int]):
+    def untracked_holders(self, want: set[int]):
         """(holders, kids) for the untracked containers referring to ids in ``want``."""
         found = []
         kids: dict[int, list[int]] = {}
-        for u in self.items:
+        for u in self.untracked:
             hit = [id(r) for r in gc.get_referents(u) if id(r) in want]
             if hit:
                 found.append(u)
                 kids[id(u)] = hit
         return found, kids
+
+    def hidden_holders(self, want: set[int]):
+        """(holders, kids) for the holders of hidden references to ids in ``want``."""
+        found = []
+        kids: dict[int, list[int]] = {}
+        isdisjoint = want.isdisjoint
+        for holder, ids in zip(self.hidden, self._hidden_ids):
+            if not isdisjoint(ids):
+                found.append(holder)
+                kids[id(holder)] = [i for i in ids if i in want]
+        return found, kids
+
+    def close(self, ignore: set[int]):
+        for own in (self.untracked, self.hidden, self._hidden_ids):
+            own.clear()
+            ignore.discard(id(own))
 
 
 def _type_name(obj: object) -> str:
@@ -1231,7 +1450,7 @@ def walk_graph(objs, *, backwards=False, max_depth=3, max_nodes=500, max_fanout=
     labeller = _Labeller()
     cache: dict[int, object] = {}  # id -> neighbour object, for one level
     ignore.add(id(cache))
-    untracked: list = []  # the _Untracked scan, made once if an untracked object needs it
+    holders = HolderSearch(ignore)  # backwards: its scans are made once, when first needed
     for obj in objs:
         oid = id(obj)
         if oid in depth_of or oid in ignore:
@@ -1255,7 +1474,7 @@ def walk_graph(objs, *, backwards=False, max_depth=3, max_nodes=500, max_fanout=
         expand = [p for p in level if not stops(p)]
         if not expand:
             break
-        pairs = _neighbours(keep, expand, backwards, ignore, cache, untracked)  # [(pos, [ids])]
+        pairs = _neighbours(keep, expand, backwards, ignore, cache, holders)  # [(pos, [ids])]
         new_level: list[int] = []
         for pos, nbr_ids in pairs:
             node = keep[pos]
@@ -1317,38 +1536,27 @@ def walk_graph(objs, *, backwards=False, max_depth=3, max_nodes=500, max_fanout=
         nodes.append(node.replace(cycle=True) if oid in on_cycle else node)
     obj = None
     keep.clear()
-    untracked.clear()
+    holders.close()
     nodes.extend(more_nodes)
     return GraphModel(nodes, edges, roots=roots, truncated=truncated,
                       direction="backrefs" if backwards else "refs")
 
 
-def _neighbours(keep, positions, backwards, ignore, cache, untracked):
+def _neighbours(keep, positions, backwards, ignore, cache, holders):
     """[(position, [neighbour ids])] for ``keep[p]``, p in ``positions``.
 
     ``cache`` receives id -> object for every neighbour (the caller clears it).
-    Backwards, holders of objects that ``gc`` does not track include the dicts and
-    tuples it does not track either (``{'k': array}``), found by one extra scan
-    (made once, kept in ``untracked``).
+    Backwards, ``holders`` (a :class:`HolderSearch`) finds every kind of holder (also
+    untracked dicts and tuples, numpy object arrays); forwards, :func:`referents_of`
+    lists what the size rules say an object holds beyond ``gc.get_referents``.
     """
     out = []
     if backwards:
         frontier = [keep[p] for p in positions]
         ignore.add(id(frontier))
-        found, kids = referrers_of(frontier, ignore)
-        loose = {id(o) for o in frontier if not gc.is_tracked(o)}
+        found, kids = holders.find(frontier)
         ignore.discard(id(frontier))
         del frontier
-        if loose:
-            if not untracked:
-                ignore.add(id(untracked))
-                untracked.append(_Untracked(ignore))
-            more, more_kids = untracked[0].holders(loose)
-            for u in more:
-                if id(u) not in kids:
-                    found.append(u)
-                    kids[id(u)] = more_kids[id(u)]
-            del more, more_kids
         by_child: dict[int, list[int]] = {}
         for ref in found:
             rid = id(ref)
@@ -1380,7 +1588,7 @@ def _referents_in_order(obj) -> list:
     (CPython traverses lists and tuples from the end; a capped fan-out should show
     ``[0]``, ``[1]``... rather than the last items.)
     """
-    refs = gc.get_referents(obj)
+    refs = referents_of(obj)
     tp = type(obj)
     if issubclass(tp, (list, tuple)) and len(refs) > 1:
         items = list(list.__iter__(obj) if issubclass(tp, list) else tuple.__iter__(obj))
@@ -1392,7 +1600,7 @@ def _referents_in_order(obj) -> list:
 def _has_neighbours(obj, backwards, ignore) -> bool:
     if backwards:
         return True  # a referrer search per node would cost a heap pass each; assume yes
-    return any(id(r) not in ignore for r in gc.get_referents(obj))
+    return any(id(r) not in ignore for r in referents_of(obj))
 
 
 def graph_of(objects, *, sizes=True, labeller: _Labeller | None = None):
@@ -1410,7 +1618,7 @@ def graph_of(objects, *, sizes=True, labeller: _Labeller | None = None):
             order.append(obj)
     edges: set[GraphEdge] = set()
     for obj in order:
-        hits = {id(r) for r in gc.get_referents(obj)} & seen
+        hits = {id(r) for r in referents_of(obj)} & seen
         if not hits:
             continue
         labels = edge_hops(obj, hits, labeller)

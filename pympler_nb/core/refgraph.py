@@ -43,6 +43,7 @@ from ._graphwalk import (
     cycle_members,
     graph_of,
     model_to_digraph,
+    referents_of,
     walk_graph,
     weak_components,
 )
@@ -155,10 +156,8 @@ class ReferenceGraph:
         self.total_size = sum(m.size for m in self.metadata)
 
     def _cycle_member_ids(self) -> set[int]:
-        import gc
-
         ids = {id(o) for o in self.objects}
-        succ = {id(o): [id(r) for r in gc.get_referents(o) if id(r) in ids] for o in self.objects}
+        succ = {id(o): [id(r) for r in referents_of(o) if id(r) in ids] for o in self.objects}
         return cycle_members(list(ids), succ)
 
     def _copy(self) -> ReferenceGraph:

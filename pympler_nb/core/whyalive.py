@@ -59,18 +59,18 @@ import sys
 import types
 
 from ._format import format_size, one_line, safe_repr, type_name
-from ._thirdparty import hidden_referents, hidden_refs_rules
+from ._thirdparty import hidden_referents, hidden_refs_rules, readable_steps
 from ._graphwalk import (
     CO_OPTIMIZED,
     GraphEdge,
     GraphModel,
     GraphNode,
+    HolderSearch,
     Hop,
     _Frozen,
     _key_hop,
     _Labeller,
     _module_dict,
-    _Untracked,
     _is_object_ndarray,
     deep_size,
     edge_hops,
@@ -78,7 +78,6 @@ from ._graphwalk import (
     lru_cache_entries,
     lru_call_text,
     node_repr,
-    referrers_of,
     render_path,
 )
 
@@ -677,7 +676,7 @@ def _search(target, roots: _Roots, ignore: set[int], max_depth, max_chains, extr
     frontier = [target]
     ignore.add(id(frontier))
     labeller = _Labeller()
-    untracked = None
+    holders = HolderSearch(ignore)
     found_refs = 0
     hits = 0
     depth = 0
@@ -705,18 +704,8 @@ def _search(target, roots: _Roots, ignore: set[int], max_depth, max_chains, extr
             break
         expandable = [o for o in frontier if id(o) not in roots.stop or id(o) == tid]
         ignore.add(id(expandable))
-        referrers, kids = referrers_of(expandable, ignore)
+        referrers, kids = holders.find(expandable)
         ignore.add(id(referrers))
-        untracked_nodes = {id(o) for o in expandable if not gc.is_tracked(o)}
-        if untracked_nodes:
-            if untracked is None:
-                untracked = _Untracked(ignore)
-            more, more_kids = untracked.holders(untracked_nodes)
-            for u in more:
-                if id(u) not in kids:
-                    referrers.append(u)
-                    kids[id(u)] = more_kids[id(u)]
-            del more, more_kids
         if depth == 0:
             found_refs = _count_direct_refs(referrers, kids, tid, roots)
         next_frontier = []
@@ -754,7 +743,8 @@ def _search(target, roots: _Roots, ignore: set[int], max_depth, max_chains, extr
         frontier = next_frontier
         depth += 1
     ignore.discard(id(frontier))
-    del frontier, untracked
+    holders.close()
+    del frontier, holders
     return _Found(objs, nxt, preds, root_hits, found_refs, truncated)
 
 
@@ -939,8 +929,32 @@ def _label(raw: _Raw, objs, roots: _Roots, labeller):
             root_desc = ROOT_KINDS[root_kind]
         all_hops = [raw.slot] + hops
         node_ids = [raw.container_id] + ids
-    path = render_path(root_text, hops[skip:], types_after[skip:])
+    shown, shown_types = _readable_hops(hops[skip:], ids[skip:], objs, types_after[skip:])
+    path = render_path(root_text, shown, shown_types)
     return root_kind, root_desc, root_text, skip, path, all_hops, node_ids
+
+
+def _readable_hops(hops, ids, objs, types_after):
+    """The hops as a path shows them: a pandas object's internal references in its user's
+    terms (``df['name'].iloc[2]`` for ``df._mgr.blocks[1].values[0, 2]``, see
+    :func:`_thirdparty.readable_steps`). ``hops[i]`` leads from ``ids[i]`` to ``ids[i + 1]``."""
+    out, out_types = [], []
+    pos = 0
+    while pos < len(hops):
+        holder = objs.get(ids[pos])
+        got = None
+        if holder is not None and hops[pos].kind == "attr":
+            got = readable_steps(holder, [(h.kind, h.name) for h in hops[pos:pos + 6]])
+        if got is None:
+            out.append(hops[pos])
+            out_types.append(types_after[pos] if pos < len(types_after) else None)
+            pos += 1
+            continue
+        n, text = got
+        out.append(Hop("attr", None, text, expr=False))
+        out_types.append(types_after[pos + n - 1] if pos + n - 1 < len(types_after) else None)
+        pos += n
+    return out, out_types
 
 
 def _name_definition_hops(hops, ids, objs):
@@ -1237,7 +1251,7 @@ def _generic_action(root_text, skip, hops, node_ids, objs, roots: _Roots, cid, s
         elif hop.kind == "dictkey":
             text = f"del {prefix}[{_pick(prefix, child, roots)}]"
         elif hop.kind == "index" and _is_object_ndarray(holder):
-            text = f"{prefix}[{hop.name}] = None"
+            text = f"{prefix}{hop.text} = None"
         elif hop.kind == "key" and not hop.is_expression:
             key = _key_of(holder, child, hop)
             if key is _NOTHING:
