@@ -46,6 +46,7 @@ from __future__ import annotations
 import gc
 import sys
 import types
+import weakref
 from itertools import compress
 from time import monotonic as _monotonic
 
@@ -337,6 +338,10 @@ def _frame_children(df):
                 yield f"column {label} ({dtype})", _Part(0, _object_elements(vals[j]))
             yield f"columns {_labels_text(locs, n)} ({dtype}, {n} in one 2-D block: its pointers)", vals
         else:
+            try:
+                _remember_columns(vals, [_labels_text([_label(items, int(pos[j]))], 1) for j in range(n)])
+            except Exception:  # noqa: BLE001 - the block is still shown whole
+                pass
             yield f"columns {_labels_text(locs, n)} ({dtype}, {n} in one 2-D block)", vals
     if len(axes) > 1:
         yield f"index ({type(axes[1]).__name__})", axes[1]
@@ -411,11 +416,40 @@ def _arrow_ea_children(arr):
         yield f"arrow data ({what})", data
 
 
+# The column labels of a pandas 2-D block's values array, as the frame's children rule
+# saw them (the array alone does not know them): {id(array): (weakref to it, labels)}.
+_BLOCK_COLUMNS: dict = {}
+_BLOCK_COLUMNS_MAX = 256
+
+
+def _remember_columns(vals, labels):
+    if len(_BLOCK_COLUMNS) >= _BLOCK_COLUMNS_MAX:
+        for key, (ref, _) in list(_BLOCK_COLUMNS.items()):
+            if ref() is None:
+                del _BLOCK_COLUMNS[key]
+        while len(_BLOCK_COLUMNS) >= _BLOCK_COLUMNS_MAX:
+            del _BLOCK_COLUMNS[next(iter(_BLOCK_COLUMNS))]  # the oldest
+    _BLOCK_COLUMNS[id(vals)] = (weakref.ref(vals), tuple(labels))
+
+
+def _block_columns(a):
+    """The column labels remembered for ``a`` (a pandas block's 2-D values), or None."""
+    entry = _BLOCK_COLUMNS.get(id(a))
+    return entry[1] if entry is not None and entry[0]() is a else None
+
+
 def _ndarray_children(a):
     """A structured (record) array: one part per field — the field's bytes of the data
-    buffer (when the array owns it) and, for object fields, its objects."""
+    buffer (when the array owns it) and, for object fields, its objects. A pandas
+    block's 2-D numeric values (several columns stored together): one part per column
+    (its row of the buffer), named as the frame's columns."""
     dt = a.dtype
     if not dt.names:
+        labels = _block_columns(a) if a.ndim == 2 and not dt.hasobject else None
+        if labels is not None and a.base is None and a.shape[0] == len(labels):
+            row = a.shape[1] * dt.itemsize
+            for label in labels:
+                yield f"column {label} ({dt})", _Part(row, [])
         return
     owns = a.base is None
     n = a.size
