@@ -203,7 +203,23 @@ def _attr_hop(name: str) -> Hop:
     return Hop("attr", name, f".{name}" if name.isidentifier() else f".<{name}>")
 
 
-_UNKNOWN_ATTR = Hop("attr", None, ".<?>")
+
+
+def _attr_hits(names, get, wanted: set[int], found: dict[int, Hop]) -> bool:
+    """``.name`` hops: for each of ``names``, ``get(name)`` (a name whose getter raises is
+    passed over); a value whose id is wanted and not yet found gets ``_attr_hop(name)``.
+    True once every wanted id is found."""
+    for name in names:
+        try:
+            value = get(name)
+        except Exception:  # noqa: BLE001 - an unset slot, a getter that refuses
+            continue
+        vid = id(value)
+        if vid in wanted and vid not in found:
+            found[vid] = _attr_hop(name)
+            if len(found) >= len(wanted):
+                return True
+    return len(found) >= len(wanted)
 
 
 def _frame_text(frame: object) -> str:
@@ -309,15 +325,8 @@ class _Labeller:
     def _instance_hops(self, obj, wanted: set[int], found: dict[int, Hop]):
         tp = type(obj)
         names, namespaces, has_dict, members = self._type_info(tp)
-        for name, descr in members:
-            try:
-                value = descr.__get__(obj, tp)
-            except Exception:  # noqa: BLE001 - unset slot
-                continue
-            vid = id(value)
-            if vid in wanted and vid not in found:
-                found[vid] = _attr_hop(name)
-        if len(found) >= len(wanted):
+        slots = dict(members)
+        if _attr_hits(slots, lambda n: slots[n].__get__(obj, tp), wanted, found):  # (an unset slot raises)
             return
         # exact names of inline/managed values, read from the class's shared keys
         attrs = _layout.attribute_names(obj, tp, self._keys)
@@ -327,15 +336,8 @@ class _Labeller:
                     found[addr] = _attr_hop(name)
             if len(found) >= len(wanted):
                 return
-        for name in names:
-            value = self._instance_attr(obj, name, namespaces)
-            if value is _MISSING:
-                continue
-            vid = id(value)
-            if vid in wanted and vid not in found:
-                found[vid] = _attr_hop(name)
-                if len(found) >= len(wanted):
-                    return
+        if _attr_hits(names, lambda n: self._instance_attr(obj, n, namespaces), wanted, found):
+            return
         if has_dict:
             for ref in gc.get_referents(obj):
                 rid = id(ref)
@@ -360,19 +362,11 @@ class _Labeller:
                 ns = _type_dict(klass)
             except Exception:  # noqa: BLE001
                 continue
-            for name, descr in list(ns.items()):
-                if type(descr) is not types.GetSetDescriptorType or type(name) is not str \
-                        or name.startswith("__"):
-                    continue
-                try:
-                    value = descr.__get__(obj, tp)
-                except Exception:  # noqa: BLE001
-                    continue
-                vid = id(value)
-                if vid in wanted and vid not in found:
-                    found[vid] = _attr_hop(name)
-                    if len(found) >= len(wanted):
-                        return
+            getsets = {name: descr for name, descr in list(ns.items())
+                       if type(descr) is types.GetSetDescriptorType and type(name) is str
+                       and not name.startswith("__")}
+            if _attr_hits(getsets, lambda n: getsets[n].__get__(obj, tp), wanted, found):
+                return
 
     def _looks_like_instance_dict(self, obj, d: dict, namespaces) -> bool:
         checked = 0
@@ -573,26 +567,13 @@ class _Labeller:
             rid = id(ref)
             if rid in wanted and rid not in found:
                 found[rid] = Hop("dict", "__dict__", ".__dict__")
-        for name in ("__mro__", "__bases__", "__base__"):
-            try:
-                value = type.__dict__[name].__get__(klass)
-            except Exception:  # noqa: BLE001
-                continue
-            vid = id(value)
-            if vid in wanted and vid not in found:
-                found[vid] = _attr_hop(name)
+        _attr_hits(("__mro__", "__bases__", "__base__"), lambda n: type.__dict__[n].__get__(klass),
+                   wanted, found)
 
     def _frame_hops(self, frame, wanted, found, generator=""):
         """Hops from a frame; ``generator`` names what owns it (``"coroutine"``, ...)."""
-        for name in ("f_back", "f_code", "f_globals", "f_builtins"):
-            try:
-                value = getattr(frame, name)
-            except Exception:  # noqa: BLE001
-                continue
-            vid = id(value)
-            if vid in wanted and vid not in found:
-                found[vid] = _attr_hop(name)
-        if len(found) >= len(wanted):
+        if _attr_hits(("f_back", "f_code", "f_globals", "f_builtins"), lambda n: getattr(frame, n),
+                      wanted, found):
             return
         try:
             local_items = list(frame.f_locals.items())
@@ -1046,39 +1027,32 @@ def referrers_of(objs, ignore: set[int]) -> tuple[list, dict[int, list[int]]]:
     kids: dict[int, list[int]] = {}
     ignore.add(id(referrers))
     want = {id(o) for o in objs}
+
+    def take(candidates):
+        """Keep the candidates (not ours, not yet seen) that refer to a wanted id."""
+        for candidate in candidates:
+            cid = id(candidate)
+            if cid in ignore or cid in kids:
+                continue
+            hit = [id(r) for r in gc.get_referents(candidate) if id(r) in want]
+            if hit:
+                kids[cid] = hit
+                referrers.append(candidate)
+
     if len(objs) > REFERRERS_SCAN:
-        everything = gc.get_objects()
-        ignore.add(id(everything))
+        batches = [gc.get_objects()]
+    else:  # gc skips the argument tuple it receives; on 3.13 that is a copy, not the chunk
+        batches = (tuple(objs[start:start + REFERRERS_CHUNK]) for start in range(0, len(objs), REFERRERS_CHUNK))
+    for batch in batches:
+        found = batch if len(objs) > REFERRERS_SCAN else gc.get_referrers(*batch)
+        ignore.add(id(batch))
+        ignore.add(id(found))
         try:
-            for candidate in everything:
-                cid = id(candidate)
-                if cid in ignore or cid in kids:
-                    continue
-                hit = [id(r) for r in gc.get_referents(candidate) if id(r) in want]
-                if hit:
-                    kids[cid] = hit
-                    referrers.append(candidate)
+            take(found)
         finally:
-            ignore.discard(id(everything))
-            del everything
-    else:
-        for start in range(0, len(objs), REFERRERS_CHUNK):
-            chunk = tuple(objs[start:start + REFERRERS_CHUNK])
-            # gc skips the argument tuple it receives; on 3.13 that is a copy, not `chunk`
-            ignore.add(id(chunk))
-            found = gc.get_referrers(*chunk)
-            ignore.add(id(found))
-            try:
-                for candidate in found:
-                    cid = id(candidate)
-                    if cid in ignore or cid in kids:
-                        continue
-                    kids[cid] = [id(r) for r in gc.get_referents(candidate) if id(r) in want]
-                    referrers.append(candidate)
-            finally:
-                ignore.discard(id(found))
-                ignore.discard(id(chunk))
-            del found, chunk
+            ignore.discard(id(found))
+            ignore.discard(id(batch))
+        del found, batch
     ignore.discard(id(referrers))
     return referrers, kids
 

@@ -362,24 +362,29 @@ def _series_children(ser):
         yield f"index ({type(axes[0]).__name__})", axes[0]
 
 
+def _named_fields(get, fields):
+    """``(label, value)`` for each ``(key, label)`` of ``fields`` whose ``get(key)`` is not
+    None; ``label`` is a text or a function of the value."""
+    for key, label in fields:
+        value = get(key)
+        if value is not None:
+            yield (label(value) if callable(label) else label), value
+
+
+def _values_label(values) -> str:
+    return f"values ({_dtype_text(values)})"
+
+
 def _block_children(blk):
-    vals = _field(blk, "values")
-    if vals is not None:
-        yield f"values ({_dtype_text(vals)})", vals
+    return _named_fields(lambda k: _field(blk, k), [("values", _values_label)])
 
 
 def _index_children(idx):
-    data = _attrs(idx).get("_data")
-    if data is not None:
-        yield f"values ({_dtype_text(data)})", data
+    return _named_fields(_attrs(idx).get, [("_data", _values_label)])
 
 
 def _multiindex_children(idx):
-    a = _attrs(idx)
-    if a.get("_levels") is not None:
-        yield f"levels ({len(a['_levels'])})", a["_levels"]
-    if a.get("_codes") is not None:
-        yield "codes", a["_codes"]
+    return _named_fields(_attrs(idx).get, [("_levels", lambda v: f"levels ({len(v)})"), ("_codes", "codes")])
 
 
 def _categorical_children(cat):
@@ -393,17 +398,11 @@ def _categorical_children(cat):
 
 
 def _ndarray_backed_children(arr):
-    data = _field(arr, "_ndarray")
-    if data is not None:
-        yield f"values ({_dtype_text(data)})", data
+    return _named_fields(lambda k: _field(arr, k), [("_ndarray", _values_label)])
 
 
 def _masked_children(arr):
-    a = _attrs(arr)
-    if a.get("_data") is not None:
-        yield f"values ({_dtype_text(a['_data'])})", a["_data"]
-    if a.get("_mask") is not None:
-        yield "mask (bool)", a["_mask"]
+    return _named_fields(_attrs(arr).get, [("_data", _values_label), ("_mask", "mask (bool)")])
 
 
 def _arrow_ea_children(arr):
