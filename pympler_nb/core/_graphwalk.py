@@ -1254,7 +1254,8 @@ class _HeapScan:
                 del group_by, members
         for own in (pending, candidates, types_seen):
             ignore.discard(id(own))
-        del pending, candidates, obj, types_seen
+        types_seen.clear()
+        del pending, candidates, obj
 
     def untracked_holders(self, want: set[int]):
         """(holders, kids) for the untracked containers referring to ids in ``want``."""

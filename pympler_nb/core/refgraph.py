@@ -296,9 +296,9 @@ class ReferenceGraph:
 
 def _root_labels() -> dict[int, str]:
     """``{id: label}`` of the root containers, named as :func:`why_alive` names them."""
-    from .whyalive import _Roots  # lazy: the why-alive machinery is a sibling module
+    from .session import SessionRoots  # lazy: it imports this module's engine
 
-    return _Roots(set(), frames=False).labels()
+    return SessionRoots(set(), frames=False).labels()
 
 
 def _stops(classes: bool, roots: bool, extra_roots):
