@@ -301,6 +301,16 @@ def _root_labels() -> dict[int, str]:
     return SessionRoots(set(), frames=False).labels()
 
 
+def _ignored(objs, extra_ignore) -> set[int]:
+    """``extra_ignore`` plus pympler_nb's own objects (trackers' summaries, heap
+    snapshots: :func:`session.own_ids`), except the objects the walk starts from."""
+    from .session import own_ids
+
+    ids = own_ids() - {id(o) for o in objs}
+    ids.update(extra_ignore)
+    return ids
+
+
 def _stops(classes: bool, roots: bool, extra_roots):
     stop_at = (ModuleType,) if classes else (ModuleType, type)
     named = _root_labels() if roots else {}
@@ -361,7 +371,8 @@ def refs_graph(*objs, max_depth: int = 3, max_nodes: int = 300, max_fanout: int 
     stop_at, named = _stops(classes, roots, extra_roots)
     return walk_graph(objs, backwards=False, max_depth=max_depth, max_nodes=max_nodes,
                       max_fanout=max_fanout, filter=filter, highlight=highlight,
-                      extra_ignore=extra_ignore, stop_at=stop_at, stop_named=named, sizes=sizes)
+                      extra_ignore=_ignored(objs, extra_ignore), stop_at=stop_at, stop_named=named,
+                      sizes=sizes)
 
 
 def backrefs_graph(*objs, max_depth: int = 3, max_nodes: int = 300, max_fanout: int = 30,
@@ -386,4 +397,5 @@ def backrefs_graph(*objs, max_depth: int = 3, max_nodes: int = 300, max_fanout: 
     stop_at, named = _stops(classes, roots, extra_roots)
     return walk_graph(objs, backwards=True, max_depth=max_depth, max_nodes=max_nodes,
                       max_fanout=max_fanout, filter=filter, highlight=highlight,
-                      extra_ignore=extra_ignore, stop_at=stop_at, stop_named=named, sizes=sizes)
+                      extra_ignore=_ignored(objs, extra_ignore), stop_at=stop_at, stop_named=named,
+                      sizes=sizes)
