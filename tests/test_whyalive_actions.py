@@ -187,6 +187,18 @@ CASES = [
      "assert callable(fs.fail)", "run", "sys.last_traceback → frame fail() local arr", "sys.last_traceback = "),
     ("sys_last_value", "fs.fail_big()", "sys.last_value",
      "assert callable(fs.fail_big)", "run", "", "sys.last_value = "),
+    # holders gc.get_referrers never returns: numpy object arrays, pandas object columns
+    ("object_array_item", "fs.arr = fs.np.array([fs.Blob('a'), fs.Blob('b'), 3], dtype=object)", "fs.arr[1]",
+     "assert fs.arr[0].name == 'a' and fs.arr[1] is None and fs.arr[2] == 3", "run", "fs.arr[1]",
+     "fs.arr[1] = None"),
+    ("nested_object_array",
+     "fs.outer = fs.np.empty(2, dtype=object)\nfs.outer[0] = fs.np.array([fs.Blob('x'), fs.Blob('keep')], dtype=object)",
+     "fs.outer[0][0]", "assert fs.outer[0][1].name == 'keep'", "run", "fs.outer[0][0]", "fs.outer[0][0] = None"),
+    ("object_column",
+     "fs.tables = {'users': fs.pd.DataFrame({'id': [0, 1], 'who': fs.pd.Series([fs.Blob('u0'), fs.Blob('u1')], "
+     "dtype=object)}), 'keep': fs.frame(10)}",
+     "fs.tables['users']['who'].iloc[1]", "assert list(fs.tables) == ['keep'] and len(fs.tables['keep']) == 10",
+     "run", "fs.tables['users']['who'].iloc[1]", "del fs.tables['users']"),
     # no safe statement: the function / partial must not be touched
     ("closure", "scorer = fs.make_scorer()", "scorer.__closure__[0].cell_contents",
      "assert scorer() == 500", "manual", "scorer → closure variable data", "closure variable data of scorer"),

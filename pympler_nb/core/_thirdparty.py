@@ -47,12 +47,13 @@ from __future__ import annotations
 import gc
 import sys
 import types
+import weakref
 from itertools import compress
 from time import monotonic as _monotonic
 
 from . import _layout
 from ._format import clip_text, safe_repr
-from .asizeof import _amapped, _c_sizeof, _Part, _typename, register, rule_for
+from .asizeof import _amapped, _c_sizeof, _Part, _typename, register, registered, rule_for
 
 _getsizeof = sys.getsizeof
 
@@ -299,6 +300,17 @@ def _blocks_axes(mgr):
             (axes if type(axes) is list or type(axes) is tuple else ()))
 
 
+def _block_positions(blk):
+    """The column positions of a pandas block, as its BlockPlacement stores them (a
+    range or an integer array; its methods (iteration, indexer) would build and keep an
+    array or a slice in it). Raises if the placement is not readable."""
+    stored = [r for r in gc.get_referents(_field(blk, "_mgr_locs") or blk.mgr_locs)
+              if type(r) is slice or type(r).__name__ == "ndarray"]
+    stored.sort(key=lambda r: type(r) is not slice)
+    ix = stored[0]
+    return range(ix.start or 0, ix.stop, ix.step or 1) if type(ix) is slice else ix
+
+
 def _frame_children(df):
     mgr = _attrs(df).get("_mgr")
     if mgr is None:
@@ -311,13 +323,7 @@ def _frame_children(df):
             continue
         locs = []
         try:
-            # the positions as BlockPlacement stores them (a slice or an array): its
-            # methods (iteration, indexer) build and keep an array or a slice in it
-            stored = [r for r in gc.get_referents(_field(blk, "_mgr_locs") or blk.mgr_locs)
-                      if type(r) is slice or type(r).__name__ == "ndarray"]
-            stored.sort(key=lambda r: type(r) is not slice)
-            ix = stored[0]
-            pos = range(ix.start or 0, ix.stop, ix.step or 1) if type(ix) is slice else ix
+            pos = _block_positions(blk)
             n = len(pos)
             locs = [_label(items, int(i)) for i in pos[:6]]
         except Exception:  # noqa: BLE001 - unnamed columns: the block is still shown
@@ -333,6 +339,10 @@ def _frame_children(df):
                 yield f"column {label} ({dtype})", _Part(0, _object_elements(vals[j]))
             yield f"columns {_labels_text(locs, n)} ({dtype}, {n} in one 2-D block: its pointers)", vals
         else:
+            try:
+                _remember_columns(vals, [_labels_text([_label(items, int(pos[j]))], 1) for j in range(n)])
+            except Exception:  # noqa: BLE001 - the block is still shown whole
+                pass
             yield f"columns {_labels_text(locs, n)} ({dtype}, {n} in one 2-D block)", vals
     if len(axes) > 1:
         yield f"index ({type(axes[1]).__name__})", axes[1]
@@ -353,24 +363,29 @@ def _series_children(ser):
         yield f"index ({type(axes[0]).__name__})", axes[0]
 
 
+def _named_fields(get, fields):
+    """``(label, value)`` for each ``(key, label)`` of ``fields`` whose ``get(key)`` is not
+    None; ``label`` is a text or a function of the value."""
+    for key, label in fields:
+        value = get(key)
+        if value is not None:
+            yield (label(value) if callable(label) else label), value
+
+
+def _values_label(values) -> str:
+    return f"values ({_dtype_text(values)})"
+
+
 def _block_children(blk):
-    vals = _field(blk, "values")
-    if vals is not None:
-        yield f"values ({_dtype_text(vals)})", vals
+    return _named_fields(lambda k: _field(blk, k), [("values", _values_label)])
 
 
 def _index_children(idx):
-    data = _attrs(idx).get("_data")
-    if data is not None:
-        yield f"values ({_dtype_text(data)})", data
+    return _named_fields(_attrs(idx).get, [("_data", _values_label)])
 
 
 def _multiindex_children(idx):
-    a = _attrs(idx)
-    if a.get("_levels") is not None:
-        yield f"levels ({len(a['_levels'])})", a["_levels"]
-    if a.get("_codes") is not None:
-        yield "codes", a["_codes"]
+    return _named_fields(_attrs(idx).get, [("_levels", lambda v: f"levels ({len(v)})"), ("_codes", "codes")])
 
 
 def _categorical_children(cat):
@@ -384,17 +399,11 @@ def _categorical_children(cat):
 
 
 def _ndarray_backed_children(arr):
-    data = _field(arr, "_ndarray")
-    if data is not None:
-        yield f"values ({_dtype_text(data)})", data
+    return _named_fields(lambda k: _field(arr, k), [("_ndarray", _values_label)])
 
 
 def _masked_children(arr):
-    a = _attrs(arr)
-    if a.get("_data") is not None:
-        yield f"values ({_dtype_text(a['_data'])})", a["_data"]
-    if a.get("_mask") is not None:
-        yield "mask (bool)", a["_mask"]
+    return _named_fields(_attrs(arr).get, [("_data", _values_label), ("_mask", "mask (bool)")])
 
 
 def _arrow_ea_children(arr):
@@ -407,11 +416,40 @@ def _arrow_ea_children(arr):
         yield f"arrow data ({what})", data
 
 
+# The column labels of a pandas 2-D block's values array, as the frame's children rule
+# saw them (the array alone does not know them): {id(array): (weakref to it, labels)}.
+_BLOCK_COLUMNS: dict = {}
+_BLOCK_COLUMNS_MAX = 256
+
+
+def _remember_columns(vals, labels):
+    if len(_BLOCK_COLUMNS) >= _BLOCK_COLUMNS_MAX:
+        for key, (ref, _) in list(_BLOCK_COLUMNS.items()):
+            if ref() is None:
+                del _BLOCK_COLUMNS[key]
+        while len(_BLOCK_COLUMNS) >= _BLOCK_COLUMNS_MAX:
+            del _BLOCK_COLUMNS[next(iter(_BLOCK_COLUMNS))]  # the oldest
+    _BLOCK_COLUMNS[id(vals)] = (weakref.ref(vals), tuple(labels))
+
+
+def _block_columns(a):
+    """The column labels remembered for ``a`` (a pandas block's 2-D values), or None."""
+    entry = _BLOCK_COLUMNS.get(id(a))
+    return entry[1] if entry is not None and entry[0]() is a else None
+
+
 def _ndarray_children(a):
     """A structured (record) array: one part per field — the field's bytes of the data
-    buffer (when the array owns it) and, for object fields, its objects."""
+    buffer (when the array owns it) and, for object fields, its objects. A pandas
+    block's 2-D numeric values (several columns stored together): one part per column
+    (its row of the buffer), named as the frame's columns."""
     dt = a.dtype
     if not dt.names:
+        labels = _block_columns(a) if a.ndim == 2 and not dt.hasobject else None
+        if labels is not None and a.base is None and a.shape[0] == len(labels):
+            row = a.shape[1] * dt.itemsize
+            for label in labels:
+                yield f"column {label} ({dt})", _Part(row, [])
         return
     owns = a.base is None
     n = a.size
@@ -514,6 +552,67 @@ register("pandas.core.internals.managers.BaseBlockManager", label=lambda m: type
 register("functools._lru_cache_wrapper", children=_lru_children)
 
 
+# -- reference paths in a user's terms ------------------------------------------------
+_FRAME_TYPES = ("pandas.DataFrame", "pandas.core.frame.DataFrame")
+_SERIES_TYPES = ("pandas.Series", "pandas.core.series.Series")
+_INDEX_TYPES = ("pandas.Index", "pandas.core.indexes.base.Index")
+
+
+def _is_a(obj, names) -> bool:
+    try:
+        mro = type.__dict__["__mro__"].__get__(type(obj))
+    except Exception:  # noqa: BLE001
+        return False
+    return any(_typename(k) in names for k in mro)
+
+
+def readable_steps(holder, steps) -> tuple[int, str] | None:
+    """A pandas object's internal references named as its user names them.
+
+    ``steps`` are the references that follow ``holder`` along a chain, as
+    ``(kind, name)`` pairs (``("attr", "_mgr")``, ``("index", "1, 2")``; see
+    ``_graphwalk.Hop``). If they walk into the storage of a DataFrame, Series or
+    Index, returns ``(how many steps, text)``: ``df._mgr.blocks[1].values[0, 2]`` is
+    ``['name'].iloc[2]``, ``ser._mgr.blocks[0].values[2]`` is ``.iloc[2]``,
+    ``df._mgr.axes[1]`` is ``.index``, ``idx._data[3]`` is ``[3]``. None otherwise.
+    The text is for reading, not a statement to run (pandas may copy on write).
+    """
+    names = [(k, n) for k, n in steps[:6]]
+    if len(names) >= 6 and names[3] == ("attr", "values") and names[4] == ("attr", "_ndarray"):
+        del names[4]  # an extension array over an object ndarray (StringArray): one more hop
+        extra = 1
+    else:
+        extra = 0
+    try:
+        frame = _is_a(holder, _FRAME_TYPES)
+        if frame or _is_a(holder, _SERIES_TYPES):
+            if len(names) < 3 or names[0] != ("attr", "_mgr"):
+                return None
+            mgr = _attrs(holder).get("_mgr")
+            blocks, axes = _blocks_axes(mgr)
+            if names[1] == ("attr", "axes") and names[2][0] == "index":
+                k = int(names[2][1])
+                what = (("columns", "index") if frame else ("index",))[k]
+                return 3, f".{what}"
+            if (len(names) < 5 or names[1] != ("attr", "blocks") or names[2][0] != "index"
+                    or names[3] != ("attr", "values") or names[4][0] != "index"):
+                return None
+            blk = blocks[int(names[2][1])]
+            at = [int(x) for x in names[4][1].split(",")]
+            if not frame:
+                return (5 + extra, f".iloc[{at[0]}]") if len(at) == 1 else None
+            pos = _block_positions(blk)
+            j, i = (at if len(at) == 2 else (0, at[0]))
+            label = _label(axes[0] if axes else None, int(pos[j]))
+            return 5 + extra, f"[{safe_repr(label, 40)}].iloc[{i}]"
+        if _is_a(holder, _INDEX_TYPES):
+            if len(names) >= 2 and names[0] == ("attr", "_data") and names[1][0] == "index":
+                return 2, f"[{names[1][1]}]"
+    except Exception:  # noqa: BLE001 - a name only: the plain path is shown instead
+        return None
+    return None
+
+
 # -- the heap walk's view of the rules ------------------------------------------------
 # The heap walk (muppy.get_objects, summary, tracker, heap snapshots and retained sizes)
 # follows ``gc.get_referents``, which sees nothing inside an object whose type does not
@@ -538,6 +637,18 @@ def hidden_refs_rules(tys) -> list:
         rule = rule_for(tp)
         out.append(None if rule is None else rule.refs)
     return out
+
+
+def hidden_refs_possible() -> bool:
+    """Whether any object can hold references ``gc.get_referents`` does not report: a
+    registered rule has ``refs`` and the module defining its type is imported (no numpy
+    imported: no numpy array exists).  Lets the graph walks skip the heap scan that
+    finds such holders."""
+    modules = sys.modules
+    for name, rule in registered().items():
+        if rule.refs is not None and name.split(".", 1)[0] in modules:
+            return True
+    return False
 
 
 def _calibrate_alone() -> int:

@@ -24,12 +24,11 @@ the referrers shown per node with a ``"+N more"`` leaf. The Tk
 
 from __future__ import annotations
 
-import gc
 import re
 import sys
 
 from ._format import safe_repr
-from ._graphwalk import _Frozen, edge_hops, flat_size, node_repr
+from ._graphwalk import HolderSearch, _Frozen, edge_hops, flat_size, node_repr
 
 __all__ = [
     "Node",
@@ -146,7 +145,14 @@ class RefBrowser:
             return tree
         stack: list = []
         own.add(id(stack))
-        stack.append(self._frame(tree, 0, own))
+        holders = HolderSearch(own)  # also untracked dicts/tuples and numpy object arrays
+        try:
+            stack.append(self._frame(tree, 0, own, holders))
+            return self._grow(tree, stack, own, holders, included, str_func)
+        finally:
+            holders.close()
+
+    def _grow(self, tree, stack, own, holders, included, str_func):
         cap = self.max_children
         while stack:
             frame = stack[-1]
@@ -169,15 +175,20 @@ class RefBrowser:
             node.children.append(child)
             included.add(oid)
             if depth + 1 < self.maxdepth:
-                stack.append(self._frame(child, depth + 1, own))
+                stack.append(self._frame(child, depth + 1, own, holders))
             o = child = frame = node = refs = None
         return tree
 
     @staticmethod
-    def _frame(node, depth, own):
+    def _frame(node, depth, own, holders):
         """[node, referrers of node.o, next position, depth, children shown]."""
-        refs = [r for r in gc.get_referrers(node.o)
-                if id(r) not in own and not issubclass(type(r), (Node, _RootBox))]
+        ask = [node.o]
+        own.add(id(ask))
+        found = holders.find(ask)[0]
+        own.discard(id(ask))
+        del ask
+        refs = [r for r in found if id(r) not in own and not issubclass(type(r), (Node, _RootBox))]
+        del found
         own.add(id(refs))
         return [node, refs, 0, depth, 0]
 

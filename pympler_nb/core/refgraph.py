@@ -43,6 +43,7 @@ from ._graphwalk import (
     cycle_members,
     graph_of,
     model_to_digraph,
+    referents_of,
     walk_graph,
     weak_components,
 )
@@ -155,10 +156,8 @@ class ReferenceGraph:
         self.total_size = sum(m.size for m in self.metadata)
 
     def _cycle_member_ids(self) -> set[int]:
-        import gc
-
         ids = {id(o) for o in self.objects}
-        succ = {id(o): [id(r) for r in gc.get_referents(o) if id(r) in ids] for o in self.objects}
+        succ = {id(o): [id(r) for r in referents_of(o) if id(r) in ids] for o in self.objects}
         return cycle_members(list(ids), succ)
 
     def _copy(self) -> ReferenceGraph:
@@ -297,9 +296,19 @@ class ReferenceGraph:
 
 def _root_labels() -> dict[int, str]:
     """``{id: label}`` of the root containers, named as :func:`why_alive` names them."""
-    from .whyalive import _Roots  # lazy: the why-alive machinery is a sibling module
+    from .session import SessionRoots  # lazy: it imports this module's engine
 
-    return _Roots(set(), frames=False).labels()
+    return SessionRoots(set(), frames=False).labels()
+
+
+def _ignored(objs, extra_ignore) -> set[int]:
+    """``extra_ignore`` plus pympler_nb's own objects (trackers' summaries, heap
+    snapshots: :func:`session.own_ids`), except the objects the walk starts from."""
+    from .session import own_ids
+
+    ids = own_ids() - {id(o) for o in objs}
+    ids.update(extra_ignore)
+    return ids
 
 
 def _stops(classes: bool, roots: bool, extra_roots):
@@ -362,7 +371,8 @@ def refs_graph(*objs, max_depth: int = 3, max_nodes: int = 300, max_fanout: int 
     stop_at, named = _stops(classes, roots, extra_roots)
     return walk_graph(objs, backwards=False, max_depth=max_depth, max_nodes=max_nodes,
                       max_fanout=max_fanout, filter=filter, highlight=highlight,
-                      extra_ignore=extra_ignore, stop_at=stop_at, stop_named=named, sizes=sizes)
+                      extra_ignore=_ignored(objs, extra_ignore), stop_at=stop_at, stop_named=named,
+                      sizes=sizes)
 
 
 def backrefs_graph(*objs, max_depth: int = 3, max_nodes: int = 300, max_fanout: int = 30,
@@ -387,4 +397,5 @@ def backrefs_graph(*objs, max_depth: int = 3, max_nodes: int = 300, max_fanout: 
     stop_at, named = _stops(classes, roots, extra_roots)
     return walk_graph(objs, backwards=True, max_depth=max_depth, max_nodes=max_nodes,
                       max_fanout=max_fanout, filter=filter, highlight=highlight,
-                      extra_ignore=extra_ignore, stop_at=stop_at, stop_named=named, sizes=sizes)
+                      extra_ignore=_ignored(objs, extra_ignore), stop_at=stop_at, stop_named=named,
+                      sizes=sizes)

@@ -211,3 +211,34 @@ def test_nested_object_arrays():
     assert tree.size == asizeof(outer)
     first = tree.refs[0]  # an inner array and its 20 strings
     assert len(first.refs) == 20 and first.size == asizeof(outer[0]) or first.size > 0
+
+
+def test_numeric_block_splits_into_its_columns():
+    """Five float64 columns (and the frame's two int64 ones) live in one 2-D block each;
+    the tree shows one child per column, named with its dtype, whose bytes add up to the
+    block's buffer; the block's own node keeps only its header."""
+    n = 10_000
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame({f"f{i}": rng.random(n) for i in range(5)}
+                      | {"name": pd.Series([f"n{i}" for i in range(n)], dtype=object),
+                         "k1": np.arange(n), "k2": np.arange(n) * 2})
+    total = asizeof(df)
+    for detail in range(4):
+        assert asized(df, detail=detail).size == total
+    tree = asized(df, detail=2)
+    floats = tree.get("columns 'f0', 'f1', 'f2', 'f3', 'f4' (float64, 5 in one 2-D block)")
+    assert [r.name for r in floats.refs] == [f"column 'f{i}' (float64)" for i in range(5)]
+    assert all(r.size == r.flat == 8 * n and not r.refs for r in floats.refs)
+    assert floats.flat + sum(r.size for r in floats.refs) == floats.size
+    assert floats.flat < 200  # the ndarray header only
+    ints = tree.get("columns 'k1', 'k2' (int64, 2 in one 2-D block)")
+    assert [r.name for r in ints.refs] == ["column 'k1' (int64)", "column 'k2' (int64)"]
+    assert sum(r.size for r in ints.refs) == 2 * 8 * n
+    assert asizeof(df) == total  # naming the columns changed nothing
+    block = next(b.values for b in df._mgr.blocks if b.values.dtype.kind == "f")
+    assert floats.size == block.__sizeof__() and block.base is None
+    # the corpus frame: its int64 block splits the same way
+    corpus = asized(CORPUS["frame"], detail=2)
+    pair = corpus.get("columns 'id', 'qty' (int64, 2 in one 2-D block)")
+    assert [r.name for r in pair.refs] == ["column 'id' (int64)", "column 'qty' (int64)"]
+    assert pair.flat + sum(r.size for r in pair.refs) == pair.size

@@ -14,7 +14,7 @@ import weakref
 
 import pytest
 
-from pympler_nb.core import summary, tracker
+from pympler_nb.core import session, summary
 from pympler_nb.core.tracker import ObjectTracker, SummaryTracker
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -336,20 +336,20 @@ def test_object_tracker_ignore():
 # ---------------------------------------------------------------------------
 
 def test_session_bookkeeping_is_inert_without_ipython():
-    out = tracker._Discount()
+    out = session.Discount()
     before = len(out.skip)
-    if tracker._running_ipython() is None:
-        tracker._session_bookkeeping(out)
+    if session.running_shell() is None:
+        session.session_bookkeeping(out)
         assert len(out.skip) == before and not out.subtract
 
 
 def test_owned_closure_counts_references_exactly():
-    out = tracker._Discount()
+    out = session.Discount()
     shared = "".join(list("held elsewhere too"))
     elsewhere = [shared]
     seed = {"a": ["".join(list("only the seed holds me"))], "b": shared}
     private_ids = (id(seed["a"]), id(seed["a"][0]))
-    tracker._add_owned([seed], out)
+    session.add_owned([seed], out)
     assert private_ids[0] in out.skip and private_ids[1] in out.skip
     assert id(shared) not in out.skip
     del elsewhere
@@ -366,9 +366,9 @@ def test_locals_of_running_frames_are_transient():
             frames.append(frame)
             frame = frame.f_back
         frames.append(frame)  # the driver: a plain frame holding the coroutine
-        out = tracker._Discount()
-        seeds, snapshots = tracker._frame_seeds(frames, out)
-        tracker._add_owned(seeds, out, tuple(snapshots))
+        out = session.Discount()
+        seeds, snapshots = session.frame_seeds(frames, out)
+        session.add_owned(seeds, out, tuple(snapshots))
         seen["skipped"] = set(out.skip)
         del frames, frame, seeds, snapshots, out
 
@@ -411,3 +411,38 @@ def test_tracker_quiet_with_live_dataframes():
     _, count, size = rows["pandas.DataFrame"]
     assert size / count < 1000  # flat, not memory_usage(deep=True) (>= 80 KB here)
     assert probe() is df
+
+
+def test_every_tracker_and_whyalive_leave_our_own_objects_out():
+    """One registry of our own objects: a tracker's stored summaries are left out of
+    another tracker's summaries and never show up as holders in why_alive's chains."""
+    from pympler_nb.core.whyalive import why_alive
+
+    def steps():  # (a frame of its own: on 3.11/3.12 why_alive leaves a locals snapshot in it)
+        first = SummaryTracker()
+        first.store_summary("before")
+        stored = first.summaries["before"]
+        own = session.own_ids()
+        assert id(first) in own and id(stored) in own and id(stored[0]) in own
+        second = SummaryTracker()
+        second.diff()
+        first.store_summary("again")  # the first tracker's new summary: ours, not the program's
+        rows = second.diff()  # (assert on a name: pytest's rewriting would bind second.diff first)
+        assert rows == []
+        r = why_alive(stored[0])
+        assert all("summaries" not in c.path for c in r.chains), str(r)
+
+    steps()
+    gc.collect()
+    assert not any(type(o) is SummaryTracker for o in session.own_objects())
+
+
+def test_the_running_shell_is_found_one_way():
+    from pympler_nb.core.whyalive import _Roots
+
+    shell = session.running_shell()
+    roots = _Roots(set(), frames=False)
+    assert roots.shell is shell
+    if shell is None:
+        assert "IPython.core.interactiveshell" not in sys.modules or \
+            not sys.modules["IPython.core.interactiveshell"].InteractiveShell.initialized()

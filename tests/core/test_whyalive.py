@@ -1021,3 +1021,135 @@ def test_atoms_flat_size_is_getsizeof():
     assert {type(x) for x in samples} == set(_ATOMS)
     for x in samples:
         assert flatsize(x) == sys.getsizeof(x), x
+
+
+# ---------------------------------------------------------------------------
+# holders that gc.get_referrers never returns: numpy object arrays, pandas columns
+# ---------------------------------------------------------------------------
+
+
+class Tag(str):
+    """A weak-referenceable string (a pandas cell, a numpy element)."""
+
+    __slots__ = ("__weakref__",)
+
+
+def _released(mod, r, probe, check=None):
+    """Run every action of ``r``'s plan as printed; the target must be gone and ``check``
+    (the user's other things) still true."""
+    plan = [a.text for a in r.plan]
+    assert plan and all(a.runnable for a in r.plan), str(r)
+    for text in plan:
+        _run(text, mod)
+    if r.needs_collect:
+        gc.collect()
+    assert probe() is None, (plan, str(why_alive(probe())) if probe() is not None else "")
+    if check is not None:
+        assert check(), plan
+
+
+def test_chains_go_through_numpy_object_arrays(mod):
+    """gc.get_referrers never returns a numpy array as the holder of its elements (numpy
+    does not traverse them): the chain went nowhere. Now flat, 2-D, nested, view and
+    structured arrays are holders, named by their index, and the action frees the element
+    and leaves the other elements alone."""
+    np = pytest.importorskip("numpy")
+    name = mod.__name__
+    cases = []
+    mod.flat = np.array([Tag("a0"), Tag("a1"), 3], dtype=object)
+    cases.append(("flat", lambda: mod.flat[1], f"{name}.flat[1]", f"{name}.flat[1] = None",
+                  lambda: mod.flat[0] == "a0" and mod.flat[2] == 3 and mod.flat[1] is None))
+    mod.grid = np.empty((2, 3), dtype=object)
+    mod.grid[1, 2], mod.grid[0, 0] = Tag("g12"), Tag("g00")
+    cases.append(("2-D", lambda: mod.grid[1, 2], f"{name}.grid[1, 2]", f"{name}.grid[1, 2] = None",
+                  lambda: mod.grid[0, 0] == "g00"))
+    mod.nested = np.empty(2, dtype=object)
+    mod.nested[0] = np.array([None, Tag("deep"), Tag("keep")], dtype=object)
+    cases.append(("nested", lambda: mod.nested[0][1], f"{name}.nested[0][1]",
+                  f"{name}.nested[0][1] = None", lambda: mod.nested[0][2] == "keep"))
+    mod.view = np.array([Tag("v0"), Tag("v1"), Tag("v2")], dtype=object)[1:]  # only the view holds the base
+    cases.append(("view", lambda: mod.view[1], f"{name}.view.base[2]", f"{name}.view.base[2] = None",
+                  lambda: list(mod.view[:1]) == ["v1"]))
+    rec = np.zeros(2, dtype=[("id", "i8"), ("label", "O")])
+    rec["label"] = [Tag("r0"), Tag("r1")]
+    mod.rec = rec
+    del rec
+    cases.append(("structured", lambda: mod.rec["label"][1], f"{name}.rec['label'][1]",
+                  f"{name}.rec['label'][1] = None", lambda: mod.rec["label"][0] == "r0"))
+    for label, get, path, action, check in cases:
+        probe = weakref.ref(get())
+        r = why_alive(get())
+        assert "<?>" not in str(r), (label, str(r))
+        c = _chain(r, path)
+        assert c.action.text == action, (label, str(r))
+        assert c.releasable_bytes and c.releasable_bytes >= flatsize(probe()), (label, str(r))
+        assert r.hidden_refs == 0, (label, str(r))
+        _released(mod, r, probe, check)
+
+
+def test_chains_go_through_pandas_object_columns(mod):
+    """A cell of an object column, a python-string column and an object Index is held by
+    the column's numpy array only: the chain is found and named in pandas' terms
+    (``df['name'].iloc[2]``, ``df.index[1]``, ``ser.iloc[1]``), never inside ``_mgr``. No
+    action edits the frame's private state; releasing the frame (or its dict entry) frees
+    the cell and leaves the user's other frame."""
+    pd = pytest.importorskip("pandas")
+    np = pytest.importorskip("numpy")
+    name = mod.__name__
+    n = 5000
+    mod.tables = {
+        "users": pd.DataFrame({"id": np.arange(n),
+                               "name": pd.Series([Tag(f"user{i}") for i in range(n)], dtype=object),
+                               "note": pd.Series([Tag(f"note{i}") for i in range(n)], dtype=object),
+                               "s": pd.array([f"s{i}" for i in range(n)], dtype="string[python]")}),
+        "keep": pd.DataFrame({"x": [1, 2]}),
+    }
+    df = mod.tables["users"]
+    df.index = pd.Index([Tag(f"row{i}") for i in range(n)], dtype=object)
+    targets = {
+        "['note'].iloc[4321]": df["note"].iloc[4321],
+        "['name'].iloc[7]": df["name"].iloc[7],
+        ".index[12]": df.index[12],
+        "['s'].iloc[3]": df["s"].array._ndarray[3],
+    }
+    del df
+    for suffix in list(targets):
+        r = why_alive(targets.pop(suffix))
+        text = str(r)
+        assert "<?>" not in text and r.hidden_refs == 0, text
+        c = _chain(r, f"{name}.tables['users']{suffix}")
+        assert "_mgr" not in c.path and "_mgr" not in c.action.text, text
+        assert c.action.text == f"del {name}.tables['users']", text
+        assert c.releasable_bytes > n * 50, text  # the whole frame goes with it
+    probe = weakref.ref(mod.tables["users"]["note"].iloc[99])
+    r = why_alive(probe())
+    _released(mod, r, probe, lambda: list(mod.tables) == ["keep"] and len(mod.tables["keep"]) == 2)
+    mod.ser = pd.Series([Tag("p"), Tag("q")], dtype=object, name="s")
+    r = why_alive(mod.ser.iloc[1])
+    c = _chain(r, f"{name}.ser.iloc[1]")
+    assert c.action.text == f"del {name}.ser", str(r)
+
+
+def test_graph_walks_see_object_array_holders(mod):
+    """Every "who holds x" walk sees a numpy object array (and a view's base): backrefs
+    graphs, the referrer browser, reference graphs among a set, refs graphs forward."""
+    np = pytest.importorskip("numpy")
+    from pympler_nb.core import refbrowser, refgraph
+
+    mod.arr = np.array([1, Tag("inside"), 3], dtype=object)
+    target = mod.arr[1]
+    back = refgraph.backrefs_graph(target, max_depth=2)
+    arr_node = [n for n in back.nodes if n.id == id(mod.arr)]
+    assert arr_node and arr_node[0].type == "ndarray", back.nodes
+    assert any(e.src == id(mod.arr) and e.dst == id(target) and e.label == "[1]" for e in back.edges)
+    tree = refbrowser.RefBrowser(target, maxdepth=2).get_tree()
+    assert any(getattr(child, "o", None) is mod.arr for child in tree.children), tree.children
+    fwd = refgraph.refs_graph(mod.arr, max_depth=1)
+    assert {e.label for e in fwd.edges if e.src == id(mod.arr)} >= {"[1]"}
+    g = refgraph.ReferenceGraph([mod.arr, target])
+    assert [(e.src, e.dst, e.label) for e in g.edges] == [(id(mod.arr), id(target), "[1]")]
+    base = np.array([Tag("b0"), Tag("b1")], dtype=object)
+    mod.view = base[1:]
+    back = refgraph.backrefs_graph(base, max_depth=1)
+    assert any(e.src == id(mod.view) and e.label == ".base" for e in back.edges), back.edges
+    del base, target

@@ -1,0 +1,238 @@
+"""Releasable bytes: what removing some references frees, as CPython's collector reasons.
+
+Part of the why-alive engine (:mod:`.whyalive` is its facade).
+"""
+
+from __future__ import annotations
+
+import gc
+import itertools
+import sys
+import types
+
+from ._thirdparty import hidden_referents, hidden_refs_rules
+from ._graphwalk import (
+    flat_size,
+)
+
+
+# ---------------------------------------------------------------------------
+# Releasable bytes
+# ---------------------------------------------------------------------------
+
+
+def _is_numpy_array(obj) -> bool:
+    tp = type(obj)
+    return tp.__name__ in ("ndarray", "memmap", "matrix", "recarray") and \
+        str(getattr(tp, "__module__", "")).startswith("numpy")
+
+
+def _sizing_refs(obj) -> list:
+    """What deep sizing follows from ``obj`` (its third-party rule), or nothing."""
+    from .asizeof import refs  # lazy: the sizing core is a sibling module
+
+    try:
+        return list(refs(obj))
+    except Exception:  # noqa: BLE001 - a hostile array: its elements are not counted
+        return []
+
+
+#: Types without references whose flat size (asizeof.flatsize) is sys.getsizeof exactly
+#: (a test checks it): the releasable walk sizes them without a sizer call.
+_ATOMS = frozenset((str, bytes, float, complex))
+_ATOM_IDS = frozenset(map(id, _ATOMS))  # by id: no metaclass __hash__ runs
+_getsizeof = sys.getsizeof
+
+
+def _closure(seeds, stop: set[int], max_nodes: int):
+    """Everything reachable from ``seeds`` (not entering ``stop``, types or modules)."""
+    members: list = []
+    index: dict[int, int] = {}
+    kids_of: list[list[int]] = []
+    rules: dict[int, object] = {}  # id(type) -> its size rule's refs (or None)
+    stack = list(seeds)
+    while stack:
+        x = stack.pop()
+        xid = id(x)
+        if xid in index or xid in stop or issubclass(type(x), (type, types.ModuleType)):
+            continue
+        index[xid] = len(members)
+        members.append(x)
+        if id(type(x)) in _ATOM_IDS:  # no references: skip the call (object arrays hold many)
+            kids_of.append(())
+            continue
+        refs = gc.get_referents(x)
+        refs.extend(_hidden_refs(x, rules))  # what a numpy object array holds
+        if issubclass(type(x), dict):
+            keys = list(dict.keys(x))
+            if keys and all(type(k) is str for k in keys):
+                refs.extend(keys)  # str keys of a str-only table are not traversed by gc
+            del keys
+        elif not refs and _is_numpy_array(x):
+            # numpy does not show gc its base or object elements; the sizing rules know them
+            refs = _sizing_refs(x)
+        kids_of.append([id(r) for r in refs])
+        stack.extend(refs)
+        del refs
+        if len(members) > max_nodes:
+            return None
+    x = None
+    return members, index, kids_of
+
+
+def _hidden_refs(x, rules: dict) -> list:
+    """What ``x`` holds that ``gc.get_referents`` does not show, by the size rules'
+    ``refs=`` (a numpy object array's elements, an array's base); ``rules`` caches the
+    rule per type for one walk."""
+    tp = type(x)
+    refs = rules.get(id(tp), rules)
+    if refs is rules:
+        refs = rules[id(tp)] = hidden_refs_rules([tp])[0]
+    return [] if refs is None else hidden_referents([x], refs, tp)[0]
+
+
+_FLIP = bytes([1, 0]) + bytes(254)  # bytearray.translate table: 0 <-> 1
+
+
+class _Retention:
+    """Reference-count bookkeeping over one closure; answers 'what does a cut free?'."""
+
+    def __init__(self, members, index, kids_of, target_id, target_ext, extra_own):
+        self.members = members
+        self.index = index
+        self.kids_of = kids_of
+        n = len(members)
+        internal = [0] * n
+        get = index.get
+        for i in range(n):
+            for cid in kids_of[i]:
+                j = get(cid)
+                if j is not None:
+                    internal[j] += 1
+        base = [0] * n
+        for i in range(n):
+            x = members[i]
+            xid = id(x)
+            if xid == target_id:
+                ext = target_ext
+            else:
+                # 3 = members list + this local + getrefcount's argument
+                ext = sys.getrefcount(x) - 3 - extra_own.get(xid, 0)
+            base[i] = ext - internal[i]
+        x = None
+        self.base = base
+        self._sizes: dict[int, int] = {}
+
+    def freed_bytes(self, cuts) -> int:
+        return self.release(cuts, check_collect=False)[0]
+
+    def release(self, cuts, before: bytearray | None = None,
+                check_collect: bool = True) -> tuple[int, bool, bytearray]:
+        """What removing the references ``cuts`` frees: ``(bytes, needs_collect, dead)``.
+
+        ``dead[i]`` is 1 for every member that nothing live refers to any more.
+        Reference counting frees the dead members in a cascade from those no dead
+        member refers to; the others are on, or only held by, a cycle of dead
+        members, and wait for the cyclic collector. ``before``: the ``dead`` of
+        another release; members dead there are not counted (neither bytes nor
+        ``needs_collect``). ``check_collect=False`` skips the cascade (``needs_collect``
+        is then False).
+        """
+        index = self.index
+        kids_of = self.kids_of
+        n = len(self.members)
+        cut_ext: dict[int, int] = {}
+        cut_int: dict[tuple[int, int], int] = {}
+        for holder_id, child_id, _slot in cuts:
+            j = index.get(child_id)
+            if j is None:
+                continue
+            h = index.get(holder_id)
+            if h is None:
+                cut_ext[j] = cut_ext.get(j, 0) + 1
+            else:
+                cut_int[(h, j)] = cut_int.get((h, j), 0) + 1
+        live = bytearray(n)
+        stack = []
+        base = self.base
+        for i in range(n):
+            if base[i] - cut_ext.get(i, 0) > 0:
+                live[i] = 1
+                stack.append(i)
+        while stack:
+            i = stack.pop()
+            kids = kids_of[i]
+            for cid in kids:
+                j = index.get(cid)
+                if j is None or live[j]:
+                    continue
+                if cut_int and (i, j) in cut_int:
+                    if sum(1 for c in kids if c == cid) - cut_int[(i, j)] <= 0:
+                        continue
+                live[j] = 1
+                stack.append(j)
+        dead = live.translate(_FLIP)
+        total = 0
+        newly = 0
+        sizes = self._sizes
+        for i in range(n):
+            if dead[i] and (before is None or not before[i]):
+                newly += 1
+                size = sizes.get(i)
+                if size is None:
+                    x = self.members[i]
+                    # atoms (an object column's strings): their flat size is sys.getsizeof
+                    size = sizes[i] = _getsizeof(x) if id(type(x)) in _ATOM_IDS else flat_size(x)
+                total += size
+        collect = check_collect and newly > 0 and self._needs_collect(dead, cut_int, before)
+        return total, collect, dead
+
+    def _needs_collect(self, dead, cut_int, before) -> bool:
+        """True if some dead member (not dead in ``before``) survives the refcount cascade.
+
+        Kahn's algorithm over the dead members: one that no dead member refers to any
+        more is freed by reference counting, which releases its references in turn;
+        what is left is on, or only held by, a cycle.
+        """
+        get = self.index.get
+        kids_of = self.kids_of
+        n = len(dead)
+        cut_from: dict[int, dict[int, int]] = {}
+        for (h, j), c in cut_int.items():
+            if dead[h] and dead[j]:
+                cut_from.setdefault(h, {})[j] = c
+        dead_ids = list(itertools.compress(range(n), dead))
+        indeg = [0] * n  # references from dead members that the cuts leave in place
+        dkids: list = [()] * n
+        for i in dead_ids:
+            kids = kids_of[i]
+            if not kids:
+                continue
+            ks = [j for j in map(get, kids) if j is not None and dead[j]]
+            if not ks:
+                continue
+            skip = cut_from.get(i)
+            if skip:
+                skip = dict(skip)
+                kept = []
+                for j in ks:
+                    if skip.get(j, 0) > 0:
+                        skip[j] -= 1
+                    else:
+                        kept.append(j)
+                ks = kept
+            dkids[i] = ks
+            for j in ks:
+                indeg[j] += 1
+        stack = [i for i in dead_ids if not indeg[i]]
+        freed = 0
+        while stack:
+            i = stack.pop()
+            freed += 1
+            for j in dkids[i]:
+                indeg[j] -= 1
+                if not indeg[j]:
+                    stack.append(j)
+        if freed == len(dead_ids):
+            return False
+        return any(indeg[i] and (before is None or not before[i]) for i in dead_ids)

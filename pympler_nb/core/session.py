@@ -1,0 +1,916 @@
+"""The session pympler_nb runs in: the interactive shell, its roots, and our own objects.
+
+One service for every engine that walks the heap:
+
+* **The running shell**, found one way (:func:`running_shell`: IPython's
+  ``InteractiveShell`` singleton, looked up in ``sys.modules``; IPython is never
+  imported).
+* **The roots of the session** (:class:`SessionRoots`): module globals, the interactive
+  namespace, IPython's output cache, input history and shell, the last traceback and
+  the locals of running functions in every thread, named as a user names them
+  (``json._default_decoder``, ``Out[3]``, ``frame f() local arr``). Why-alive chains end
+  there; reference graphs show them as leaves.
+* **The session's bookkeeping** (:class:`Discount`, :func:`session_bookkeeping`): what an
+  IPython shell (and ipykernel) keeps per executed cell rather than because of what the
+  cell does (input history, the output-cache table, ``_iN``/``_N`` names, cell source
+  cache, execution results, kernel message headers and event-loop callbacks, the
+  machinery frames that run the current cell). Trackers leave it out of their summaries.
+* **Our own objects** (:func:`register_own`, :func:`own_objects`, :func:`own_ids`): one
+  registry of what pympler_nb keeps for itself (trackers' summaries, heap snapshots'
+  tables); every walk leaves them out, and :func:`is_own_frame` tells our frames apart.
+
+Standard library only.
+"""
+
+from __future__ import annotations
+
+import gc
+import re
+import sys
+import threading
+import time
+import types
+from typing import Any
+
+from ._graphwalk import CO_OPTIMIZED, GraphNode, Hop, _module_dict, flat_size
+
+__all__ = [
+    "running_shell",
+    "is_own_frame",
+    "register_own",
+    "own_objects",
+    "own_ids",
+    "SessionRoots",
+    "FrameRoot",
+    "Discount",
+    "session_bookkeeping",
+    "add_owned",
+    "frame_seeds",
+    "refcounts",
+    "LAST_EXC_NAMES",
+    "OUT_VAR",
+    "IN_VAR",
+    "UNDERSCORES",
+    "SNAPSHOT_LOCALS",
+]
+
+
+# ---------------------------------------------------------------------------
+# our own objects: one registry, left out of every walk
+# ---------------------------------------------------------------------------
+
+_OWN_PROVIDERS: list = []
+_own_lock = threading.Lock()
+
+
+def register_own(provider) -> None:
+    """Register ``provider() -> iterable of objects``: objects pympler_nb keeps for itself
+    (a tracker's summaries, a heap snapshot's tables) that every walk leaves out.
+
+    A provider is called at each walk and must not keep what it lists alive by itself
+    (list what the owning object holds; keep the owners in a ``weakref.WeakSet``).
+    Registering the same provider twice has no effect.
+    """
+    if not callable(provider):
+        raise TypeError(f"register_own() needs a callable returning objects, got {provider!r}")
+    with _own_lock:
+        if provider not in _OWN_PROVIDERS:
+            _OWN_PROVIDERS.append(provider)
+
+
+def own_objects() -> list:
+    """Every object the registered providers list now (a new list: drop it when done)."""
+    with _own_lock:
+        providers = list(_OWN_PROVIDERS)
+    out: list = []
+    for provider in providers:
+        try:
+            out.extend(provider())
+        except Exception:  # noqa: BLE001 - a provider that fails lists nothing
+            continue
+    return out
+
+
+def own_ids() -> set[int]:
+    """Ids of :func:`own_objects` (nothing is kept)."""
+    objs = own_objects()
+    try:
+        return {id(o) for o in objs}
+    finally:
+        objs.clear()
+
+
+# ---------------------------------------------------------------------------
+# the running shell and its roots
+# ---------------------------------------------------------------------------
+
+LAST_EXC_NAMES = ("last_type", "last_value", "last_traceback", "last_exc")
+OUT_VAR = re.compile(r"_\d+\Z")
+IN_VAR = re.compile(r"_i\d+\Z")
+UNDERSCORES = ("_", "__", "___")
+SNAPSHOT_LOCALS = sys.version_info < (3, 13)  # f_locals of a function frame is a cached dict
+
+
+def running_shell() -> Any:
+    """The IPython shell running in this process (IPython's ``InteractiveShell`` singleton,
+    which ``get_ipython()`` returns), else None. IPython is never imported."""
+    mod = sys.modules.get("IPython.core.interactiveshell")
+    cls = getattr(mod, "InteractiveShell", None)
+    if cls is None:
+        return None
+    try:
+        return cls.instance() if cls.initialized() else None
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def is_own_frame(frame) -> bool:
+    """Whether ``frame`` runs pympler_nb's own code (left out of every walk's roots)."""
+    try:
+        name = frame.f_globals.get("__name__", "")
+    except Exception:  # noqa: BLE001
+        return False
+    return isinstance(name, str) and (name == "pympler_nb" or name.startswith("pympler_nb."))
+
+
+class FrameRoot:
+    """A running function's frame, as a root: where its locals are."""
+
+    __slots__ = ("frame_id", "func", "thread", "current", "snapshot_id", "where")
+
+    def __init__(self, frame_id, func, thread, current, snapshot_id, where):
+        self.frame_id = frame_id
+        self.func = func
+        self.thread = thread
+        self.current = current
+        self.snapshot_id = snapshot_id
+        self.where = where
+
+    def text(self):
+        tail = "" if self.current else f" [thread {self.thread}]"
+        return f"frame {self.func}(){tail}"
+
+
+class SessionRoots:
+    """The roots of the session: where a chain of references ends, named as a user names
+    them (module globals, the interactive namespace, IPython's output cache and shell,
+    the last traceback, running functions' locals), and the ids a search must not enter.
+
+    ``ignore`` (a set of ids) receives the snapshot dicts of running frames' locals
+    (3.11/3.12) and every id of :func:`own_ids`."""
+
+    def __init__(self, ignore: set[int], frames: bool = True):
+        self.containers: dict[int, tuple[str, str]] = {}  # id -> (kind, name)
+        self.stop: set[int] = set()
+        self.frame_hits: dict[int, list[tuple[FrameRoot, str, bool]]] = {}
+        self.frames: list = []  # keeps the frame objects alive (ids stay unique)
+        self.shell = None
+        self.shell_id = None
+        self.shell_dict_id = None
+        self.user_ns_id = None
+        self.sys_dict_id = id(_module_dict(sys))
+        self.hidden_ns_id = None
+        self.out_id = None
+        self.displayhook_ids: set[int] = set()
+        self.module_names: dict[int, str] = {}
+        self.ignore = ignore
+        self._aliases = None  # id(module) -> names bound to it in the user's namespace
+        self.target_id = None  # the object asked about, and the user's expression for it
+        self.target_name = None
+        self._collect(frames)
+
+    def _collect(self, frames=True):
+        for name, mod in list(sys.modules.items()):
+            if not issubclass(type(mod), types.ModuleType):
+                continue
+            try:
+                d = _module_dict(mod)
+            except Exception:  # noqa: BLE001
+                continue
+            self.containers[id(d)] = ("module", name)
+            self.module_names[id(d)] = name
+            self.stop.add(id(mod))
+            self.stop.add(id(d))
+        self.stop.add(id(sys.modules))
+        self.containers[id(sys.modules)] = ("modules", "sys.modules")
+        main = sys.modules.get("__main__")
+        if issubclass(type(main), types.ModuleType):
+            try:
+                self.containers[id(_module_dict(main))] = ("namespace", "__main__")
+                self.user_ns_id = id(_module_dict(main))
+            except Exception:  # noqa: BLE001
+                pass
+        shell = running_shell()
+        if shell is not None:
+            self.shell = shell
+            self.shell_id = id(shell)
+            self.containers[id(shell)] = ("shell", "get_ipython()")
+            self.stop.add(id(shell))
+            try:  # traitlets objects always have their __dict__; its keys are the attributes
+                shell_dict = object.__getattribute__(shell, "__dict__")
+            except Exception:  # noqa: BLE001
+                shell_dict = None
+            if type(shell_dict) is dict:
+                self.containers[id(shell_dict)] = ("shell", "get_ipython()")
+                self.stop.add(id(shell_dict))
+                self.shell_dict_id = id(shell_dict)
+            user_ns = getattr(shell, "user_ns", None)
+            if issubclass(type(user_ns), dict):
+                self.containers[id(user_ns)] = ("namespace", "__main__")
+                self.user_ns_id = id(user_ns)
+                self.stop.add(id(user_ns))
+                oh = user_ns.get("_oh")
+                if issubclass(type(oh), dict):
+                    self.out_id = id(oh)
+            hidden = getattr(shell, "user_ns_hidden", None)
+            if issubclass(type(hidden), dict):
+                self.hidden_ns_id = id(hidden)
+            dh = getattr(shell, "displayhook", None)
+            if dh is not None:
+                self.displayhook_ids.add(id(dh))
+        if frames:
+            self._collect_frames()
+
+    def _collect_frames(self):
+        threading = sys.modules.get("threading")
+        names = {}
+        if threading is not None:
+            try:
+                names = {t.ident: t.name for t in threading.enumerate()}
+            except Exception:  # noqa: BLE001
+                names = {}
+        me = None
+        try:
+            import _thread
+
+            me = _thread.get_ident()
+        except Exception:  # noqa: BLE001
+            pass
+        tops = sys._current_frames()
+        try:
+            for tid in list(tops):
+                frame = tops[tid]
+                while frame is not None:
+                    if not is_own_frame(frame):
+                        self._add_frame(frame, names.get(tid, str(tid)), tid == me)
+                    frame = frame.f_back
+        finally:
+            # no frame object of ours may outlive this call: a local that refers to its own
+            # frame would make a cycle that keeps every caller's locals (the target!) alive
+            tops = frame = None
+
+    def _add_frame(self, frame, thread, is_current):
+        code = frame.f_code
+        optimized = bool(code.co_flags & CO_OPTIMIZED)
+        try:
+            locs = frame.f_locals
+        except Exception:  # noqa: BLE001
+            return
+        if not optimized and id(locs) in self.containers:
+            return  # module-level code: its namespace is a root already
+        snapshot_id = None
+        if optimized and SNAPSHOT_LOCALS and type(locs) is dict:
+            snapshot_id = id(locs)
+            self.ignore.add(snapshot_id)
+        try:
+            items = list(locs.items())
+        except Exception:  # noqa: BLE001
+            return
+        self.frames.append(frame)
+        root = FrameRoot(id(frame), code.co_name, thread, is_current, snapshot_id,
+                          f"{code.co_filename}:{frame.f_lineno}")
+        for name, value in items:
+            self.frame_hits.setdefault(id(value), []).append((root, str(name), snapshot_id is not None))
+        del items, locs
+
+    def module_alias(self, modname: str) -> str:
+        """How the user's namespace spells module ``modname``: itself if its top-level
+        package is bound there (``json.decoder``), else a name bound to it (``fs`` after
+        ``import featstore as fs``), else ``modname`` (the action then imports it first)."""
+        aliases = self._aliases
+        if aliases is None:
+            aliases = self._aliases = {}
+            ns = self.user_namespace()
+            for key, value in (list(dict.items(ns)) if ns is not None else ()):
+                if issubclass(type(value), types.ModuleType) and type(key) is str and key.isidentifier():
+                    aliases.setdefault(id(value), []).append(key)
+        top = modname.split(".", 1)[0]
+        mod, topmod = sys.modules.get(modname), sys.modules.get(top)
+        if topmod is not None and top in aliases.get(id(topmod), ()):
+            return modname
+        names = aliases.get(id(mod), ()) if mod is not None else ()
+        if names:
+            return sorted(names, key=lambda k: (k.startswith("_"), len(k), k))[0]
+        return modname
+
+    def user_namespace(self):
+        """The namespace actions run in: IPython's ``user_ns``, or ``__main__``'s globals."""
+        if self.shell is not None:
+            ns = getattr(self.shell, "user_ns", None)
+            if issubclass(type(ns), dict):
+                return ns
+        main = sys.modules.get("__main__")
+        try:
+            return _module_dict(main) if main is not None else None
+        except Exception:  # noqa: BLE001
+            return None
+
+    def label(self, container_id) -> str:
+        """How a root container is shown: ``"globals of json"``, ``"get_ipython()"``..."""
+        kind, name = self.containers.get(container_id, ("?", "?"))
+        if container_id == self.shell_id:
+            return "get_ipython()"
+        if container_id == self.shell_dict_id:
+            return "get_ipython().__dict__"
+        if kind == "modules":
+            return "sys.modules"
+        return f"globals of {name}"
+
+    def labels(self) -> dict[int, str]:
+        """``{id: label}`` of every root container."""
+        return {cid: self.label(cid) for cid in self.containers}
+
+    def container_node(self, container_id) -> GraphNode:
+        """A graph node for a root container (looked up again; nothing is kept)."""
+        kind, name = self.containers.get(container_id, ("?", "?"))
+        text = self.label(container_id)
+        if container_id == self.shell_id and self.shell is not None:
+            return GraphNode(id=container_id, type=type(self.shell).__name__,
+                             size=flat_size(self.shell), repr=text)
+        if kind == "modules":
+            return GraphNode(id=container_id, type="dict", size=flat_size(sys.modules), repr=text)
+        mod = sys.modules.get(name) if kind in ("module", "namespace") else None
+        try:
+            d = _module_dict(mod) if mod is not None else None
+        except Exception:  # noqa: BLE001
+            d = None
+        if d is None and self.shell is not None:
+            if container_id == self.user_ns_id:
+                d = getattr(self.shell, "user_ns", None)
+            elif container_id == self.shell_dict_id:
+                try:
+                    d = object.__getattribute__(self.shell, "__dict__")
+                except Exception:  # noqa: BLE001
+                    d = None
+        size = flat_size(d) if d is not None and id(d) == container_id else 0
+        return GraphNode(id=container_id, type="dict", size=size, repr=text)
+
+    # -- naming ---------------------------------------------------------------
+
+    def root_text(self, container_id, hop: Hop) -> tuple[str, str]:
+        """(root kind, path text) for the slot ``hop`` of root container ``container_id``."""
+        kind, name = self.containers[container_id]
+        key = hop.name or ""
+        bare = key[1:-1] if len(key) >= 2 and key[0] == key[-1] == "'" else None
+        if kind == "namespace":
+            if bare is not None and bare.isidentifier():
+                if self.shell is not None:
+                    if bare in ("Out", "_oh") or bare in UNDERSCORES or OUT_VAR.match(bare):
+                        return "output_cache", bare
+                    if bare in ("In", "_ih", "_i", "_ii", "_iii") or IN_VAR.match(bare):
+                        return "input_history", bare
+                    if bare in ("_dh", "exit", "quit", "get_ipython"):
+                        return "ipython", bare
+                return "namespace", bare
+            return "namespace", f"globals()[{key}]"
+        if kind == "modules":
+            return "module", f"sys.modules[{key}]"
+        if kind == "shell":
+            attr = bare if bare is not None else hop.name
+            text = f"get_ipython().{attr}" if attr and attr.isidentifier() else "get_ipython()" + hop.text
+            if attr in ("user_ns_hidden", "displayhook", "history_manager"):
+                return "output_cache", text
+            return "ipython", text
+        # a module dict
+        if container_id == self.sys_dict_id and bare in LAST_EXC_NAMES:
+            return "traceback", f"sys.{bare}"
+        if container_id == self.sys_dict_id and bare == "displayhook" and self.shell is not None:
+            return "output_cache", "sys.displayhook"
+        top = name.split(".", 1)[0]
+        name = self.module_alias(name)
+        text = f"{name}.{bare}" if bare is not None and bare.isidentifier() else f"{name}.__dict__[{key}]"
+        if top in ("IPython", "ipykernel", "traitlets", "zmq", "tornado", "jupyter_client"):
+            return "ipython", text
+        return "module", text
+
+
+# ---------------------------------------------------------------------------
+# the interactive session's bookkeeping (IPython / ipykernel), without importing IPython
+# ---------------------------------------------------------------------------
+
+_IMMORTAL = 1 << 28  # refcounts this large belong to immortal/cached objects
+
+
+def _is_shared(obj: object) -> bool:
+    """Objects the interpreter shares with everyone (small ints, 1-char strings,
+    immortal objects): never leave them out, they exist whatever the session does."""
+    if obj is None or obj is True or obj is False:
+        return True
+    t = type(obj)
+    if t is int:
+        return -5 <= obj <= 256  # type: ignore[operator]
+    if t is str or t is bytes or t is tuple:
+        return len(obj) <= 1  # type: ignore[arg-type]
+    return sys.getrefcount(obj) >= _IMMORTAL
+
+
+# --------------------------------------------------------------------------
+# the interactive session's bookkeeping (IPython / ipykernel), without importing IPython
+# --------------------------------------------------------------------------
+
+_HISTORY_NAME = re.compile(r"_i?\d+\Z")
+_JSON_LIKE = (dict, list, tuple, set, frozenset, str, bytes, int, float)
+
+
+class _IdMap(dict):
+    """``{id: object}`` of a tracker (a type of its own: the heap walk finds the
+    objects to leave out among the objects of their types, see ``muppy._walk``)."""
+
+    __slots__ = ()
+
+
+class Discount:
+    """What a tracker leaves out of one heap walk.
+
+    ``skip``: objects neither listed nor looked into (what only they reference is
+    not found either); ``subtract``: objects listed and looked into, whose own
+    count and flat size are then taken off (tables such as the user namespace,
+    whose growth is bookkeeping but whose values are user data).  Both are keyed
+    by id and live only during one summary.
+    """
+
+    __slots__ = ("skip", "subtract")
+
+    def __init__(self) -> None:
+        self.skip: dict[int, Any] = _IdMap()
+        self.subtract: dict[int, Any] = _IdMap()
+        # this object and its dicts exist during the walk: never list them
+        for obj in (self, self.skip, self.subtract):
+            self.skip[id(obj)] = obj
+
+    def add(self, obj: object) -> None:
+        """Skip ``obj`` unless the interpreter shares it with everyone."""
+        if obj is not None and not _is_shared(obj):
+            self.skip[id(obj)] = obj
+
+    def add_table(self, obj: object) -> None:
+        """Count ``obj``'s contents but not ``obj`` itself."""
+        if obj is not None:
+            self.subtract[id(obj)] = obj
+
+    def add_items(self, container: object, keys: bool = True, values: bool = True) -> None:
+        """Skip a container and its top-level items (dict: keys and/or values)."""
+        if container is None:
+            return
+        try:
+            if isinstance(container, dict):
+                items = list(dict.keys(container)) if keys else []
+                if values:
+                    items.extend(dict.values(container))
+            else:
+                items = list(container)  # type: ignore[call-overload]
+        except Exception:  # noqa: BLE001 - changed while reading: skip it next time
+            return
+        if values:
+            self.add(container)
+        else:
+            self.add_table(container)
+        for item in items:
+            self.add(item)
+
+    def add_json_like(self, root: object, limit: int = 100_000) -> None:
+        """Skip ``root`` and the dicts/lists/tuples/sets/strings/numbers under it."""
+        stack = [root]
+        seen: set[int] = set()
+        while stack and len(seen) < limit:
+            obj = stack.pop()
+            if obj is None or id(obj) in seen or not isinstance(obj, _JSON_LIKE):
+                continue
+            seen.add(id(obj))
+            self.add(obj)
+            try:
+                if isinstance(obj, dict):
+                    # keys are mostly shared constants ('text/plain', 'stream'): keep them
+                    stack.extend(k for k in dict.keys(obj) if type(k) is not str)
+                    stack.extend(dict.values(obj))
+                elif isinstance(obj, (list, tuple, set, frozenset)):
+                    stack.extend(obj)
+            except Exception:  # noqa: BLE001
+                continue
+
+
+def refcounts(objs: dict[int, Any]) -> list[int]:
+    """``sys.getrefcount`` of the values of ``objs`` (one code path for calibration and use)."""
+    getrefcount = sys.getrefcount
+    return [getrefcount(o) for o in objs.values()]
+
+
+def _calibrate_owned() -> int:
+    """References :func:`refcounts` and its caller's dict add on this interpreter."""
+    probe = float("0.987654321")  # a fresh object
+    holder = [probe]  # one reference that the closure below would have counted
+    cand = {id(probe): probe}
+    del probe
+    extra = refcounts(cand)[0] - 1
+    del holder, cand
+    return extra
+
+
+_OWNED_EXTRA = _calibrate_owned()
+
+
+def add_owned(seeds: list, out: Discount, mirrored: tuple = (), limit: int = 50_000) -> None:
+    """Skip what only ``seeds`` hold: their exclusively owned subgraph.
+
+    An object is owned when every reference to it (``sys.getrefcount``) comes
+    from a seed or from another owned object (counted with ``gc.get_referents``);
+    owned objects are then looked into as well.  Seeds themselves are not
+    skipped.  A seed in ``mirrored`` is a snapshot of a running frame's locals:
+    each of its entries stands for one more reference, the frame's own slot.
+    Used for the transient state of the code that runs a cell and of the
+    session's helper threads, and for internals of bookkeeping objects.
+    """
+    inside: dict[int, int] = {}
+    cand: dict[int, Any] = {}
+    skip = out.skip
+    mirror_ids = set(map(id, mirrored))
+    pending = [s for s in seeds if s is not None]
+    owned = 0
+    while pending and owned < limit:
+        for seed in pending:
+            weight = 2 if id(seed) in mirror_ids else 1
+            refs = gc.get_referents(seed)
+            if type(seed) is dict and weight == 2:
+                refs.extend(dict.keys(seed))
+            for ref in refs:
+                key = id(ref)
+                if key in skip:
+                    continue
+                inside[key] = inside.get(key, 0) + weight
+                cand[key] = ref
+            ref = None  # the loop variable would count as one more reference
+            del refs
+        pending = []
+        rcs = refcounts(cand)
+        keys = list(cand)
+        for key, rc in zip(keys, rcs):
+            if rc < _IMMORTAL and rc - _OWNED_EXTRA == inside[key]:
+                obj = cand.pop(key)
+                if type(obj) is not types.FrameType:
+                    skip[key] = obj
+                    owned += 1
+                pending.append(obj)
+        del rcs, keys
+    cand.clear()
+
+
+_GENERATOR_FLAGS = 0x20 | 0x80 | 0x100 | 0x200  # generator, coroutine, iterable coroutine, async gen
+
+
+def _probe_coroutine_traversal() -> bool:
+    """Whether ``gc.get_referents`` shows the locals of a *running* coroutine
+    (3.12+: yes, with its value stack; 3.11: no)."""
+    holder: list = []
+    found: list = []
+
+    def check() -> None:  # a plain call made by the innermost coroutine, as in a cell
+        found.append(any(r is holder[1] for r in gc.get_referents(holder[0])))
+
+    async def inner() -> None:
+        check()
+
+    async def outer(marker: object) -> None:
+        holder.append(marker)
+        await inner()
+
+    coro = outer(object())
+    holder.append(coro)
+    try:
+        coro.send(None)
+    except StopIteration:
+        pass
+    del holder[:], coro
+    return bool(found and found[0])
+
+
+_SEES_RUNNING_COROUTINES = _probe_coroutine_traversal()
+
+
+def frame_seeds(frames: list, out: Discount) -> tuple[list, list]:
+    """Seeds for :func:`add_owned` that stand for running ``frames``.
+
+    A running frame's references are not visible to ``gc``.  For a function
+    frame its locals are read (``f_locals``; a mirrored snapshot, the value
+    stack stays invisible).  Where ``gc`` sees into running coroutines
+    (3.12+), a coroutine frame is represented by its coroutine object instead,
+    which shows locals and value stack exactly; those objects are found from
+    the locals (IPython's ``_pseudo_sync_runner(coro)``), the running asyncio
+    task and, inwards, on the value stacks of the coroutines that await them.
+    Module frames are left out (their locals are the module's globals).
+
+    Returns ``(seeds, mirrored)``.
+    """
+    coroutine_frames = {id(f) for f in frames if f.f_code.co_flags & _GENERATOR_FLAGS}
+    by_object = _SEES_RUNNING_COROUTINES and coroutine_frames
+    snapshots = []
+    starts = []
+    for frame in frames:
+        flags = frame.f_code.co_flags
+        if flags & 0x1 == 0:  # not CO_OPTIMIZED: a module or class body
+            continue
+        if by_object and flags & _GENERATOR_FLAGS:
+            continue
+        try:
+            loc = frame.f_locals
+        except Exception:  # noqa: BLE001
+            continue
+        if type(loc) is dict:  # 3.11/3.12: a snapshot kept on the frame while it runs
+            out.skip[id(loc)] = loc
+        else:  # 3.13: a proxy
+            loc = dict(loc)
+        snapshots.append(loc)
+        if by_object:
+            starts.extend(v for v in loc.values() if hasattr(v, "cr_frame") or hasattr(v, "gi_frame"))
+    seeds: list = list(snapshots)
+    if not by_object:
+        return seeds, snapshots
+    asyncio = sys.modules.get("asyncio")
+    if asyncio is not None:
+        try:
+            task = asyncio.current_task()
+        except RuntimeError:  # no running loop in this thread
+            task = None
+        if task is not None:
+            starts.append(task.get_coro())
+    seen: set[int] = set()
+    while starts:
+        obj = starts.pop()
+        if obj is None or id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        frame = getattr(obj, "cr_frame", None) or getattr(obj, "gi_frame", None)
+        if frame is None or id(frame) not in coroutine_frames:
+            continue
+        seeds.append(obj)
+        # a running coroutine has no cr_await: the one it awaits sits on its value stack
+        starts.extend(r for r in gc.get_referents(obj)
+                      if hasattr(r, "cr_frame") or hasattr(r, "gi_frame"))
+    return seeds, snapshots
+
+
+def _skip_artifacts(snapshots: list, seeds: list, out: Discount) -> None:
+    """Skip the running cell's artifacts held by the machinery: its syntax tree
+    (every node with the node's dict and lists), lists and tuples of its
+    statements, and its code objects.  Constants inside stay countable through
+    other paths.  (Needed where the value stack of a running frame is invisible
+    to ``gc``, so that refcounts alone cannot prove these are transient.)"""
+    values: list = []
+    for loc in snapshots:
+        values.extend(loc.values())
+    for seed in seeds:
+        if hasattr(seed, "cr_frame") or hasattr(seed, "gi_frame"):
+            values.extend(gc.get_referents(seed))
+    ast = sys.modules.get("ast")
+    node_type = getattr(ast, "AST", None)
+    if node_type is None:
+        return
+    for value in values:
+        t = type(value)
+        if t is types.CodeType:
+            _skip_code(value, out)
+        elif isinstance(value, node_type):
+            _skip_tree(ast, value, out)
+        elif (t is list or t is tuple) and value and all(
+                isinstance(item, node_type) or (type(item) is tuple and item
+                                                 and isinstance(item[0], node_type))
+                for item in value):
+            out.add(value)
+            for item in value:
+                if type(item) is tuple:
+                    out.add(item)
+                    _skip_tree(ast, item[0], out)
+                else:
+                    _skip_tree(ast, item, out)
+
+
+def _skip_tree(ast: Any, root: Any, out: Discount) -> None:
+    """Skip a syntax tree: its nodes (not the shared Load/Store/operator
+    singletons) with their dicts and lists."""
+    if id(root) in out.skip:
+        return
+    shared = tuple(getattr(ast, name) for name in
+                   ("expr_context", "boolop", "operator", "unaryop", "cmpop") if hasattr(ast, name))
+    for node in ast.walk(root):
+        if isinstance(node, shared):  # Load, Store, Add, ...: singletons every tree shares
+            continue
+        out.add(node)
+        for part in gc.get_referents(node):  # the node's attribute dict
+            if type(part) is dict:
+                out.add(part)
+                for field in dict.values(part):  # body, args, keywords, targets...
+                    if type(field) is list:
+                        out.add(field)
+
+
+def _skip_code(code: types.CodeType, out: Discount) -> None:
+    """Skip a code object of the running cell and the code objects nested in it."""
+    stack = [code]
+    while stack:
+        c = stack.pop()
+        if id(c) in out.skip:
+            continue
+        out.add(c)
+        stack.extend(k for k in c.co_consts if type(k) is types.CodeType)
+
+
+def _machinery_frames(shell: Any) -> list:
+    """Frames of this thread below the running cell (the code that runs cells).
+
+    The cell is the outermost frame whose globals are the user namespace; with
+    no such frame (not called from a cell) there is no machinery to discount.
+    """
+    ns = getattr(shell, "user_ns", None)
+    frames = []
+    frame = sys._getframe(1)
+    while frame is not None:
+        frames.append(frame)
+        frame = frame.f_back
+    for i in range(len(frames) - 1, -1, -1):
+        if frames[i].f_globals is ns:
+            return frames[i + 1:]
+    return []
+
+
+def session_bookkeeping(out: Discount) -> None:
+    """Add what an IPython shell keeps per executed cell to ``out``."""
+    shell = running_shell()
+    if shell is None:
+        return
+    hm = getattr(shell, "history_manager", None)
+    _settle_history_thread(hm, getattr(hm, "save_thread", None))
+    for part in (_ipython_history, _ipython_namespace, _ipython_cell_cache,
+                 _ipython_results, _ipykernel, _ipython_transient):
+        try:
+            part(shell, out)
+        except Exception:  # noqa: BLE001 - an IPython layout change must not break a diff
+            continue
+
+
+def _ipython_history(shell: Any, out: Discount) -> None:
+    hm = getattr(shell, "history_manager", None)
+    if hm is None:
+        return
+    out.add_items(getattr(hm, "input_hist_parsed", None))
+    out.add_items(getattr(hm, "input_hist_raw", None))
+    out.add_table(getattr(hm, "dir_hist", None))
+    out.add_items(getattr(hm, "output_hist", None), values=False)  # Out[n] values are user data
+    out.add_json_like(getattr(hm, "output_hist_reprs", None))
+    out.add_json_like(getattr(hm, "exceptions", None))
+    out.add_json_like(getattr(hm, "db_input_cache", None))
+    out.add_json_like(getattr(hm, "db_output_cache", None))
+    outputs = getattr(hm, "outputs", None)  # IPython >= 9: captured outputs per cell
+    if isinstance(outputs, dict):
+        out.add_table(outputs)
+        for key, items in list(dict.items(outputs)):
+            out.add(key)
+            out.add(items)
+            for item in list(items) if isinstance(items, list) else ():
+                out.add(item)
+                out.add_json_like(getattr(item, "bundle", None))
+
+
+def _ipython_namespace(shell: Any, out: Discount) -> None:
+    for name in ("user_ns", "user_ns_hidden"):
+        ns = getattr(shell, name, None)
+        if not isinstance(ns, dict):
+            continue
+        out.add_table(ns)  # its table grows with _iN/_N; its values are user data
+        for key in list(dict.keys(ns)):
+            if type(key) is str and _HISTORY_NAME.match(key):
+                out.add(key)
+
+
+def _ipython_cell_cache(shell: Any, out: Discount) -> None:
+    import linecache  # stdlib; already imported whenever IPython runs
+
+    compiler = getattr(shell, "compile", None)
+    flags = getattr(compiler, "flags", None)
+    if type(flags) is int:  # the cell's compiler flags: a new int per cell
+        out.add(flags)
+    names = getattr(compiler, "_filename_map", None)
+    if not isinstance(names, dict):
+        return
+    out.add_items(names)
+    cache = getattr(linecache, "cache", None)
+    if not isinstance(cache, dict):
+        return
+    out.add_table(cache)
+    for name in list(dict.keys(names)):
+        out.add_json_like(cache.get(name))
+
+
+def _ipython_results(shell: Any, out: Discount) -> None:
+    out.add(getattr(shell, "_last_input_line", None))  # the last cell's text
+    for result in (getattr(shell, "last_execution_result", None),
+                   getattr(getattr(shell, "displayhook", None), "exec_result", None)):
+        if result is None:
+            continue
+        out.add_table(result)  # result.result is user data: keep looking into it
+        info = getattr(result, "info", None)
+        if info is not None:
+            out.add_table(info)
+            for name in ("raw_cell", "transformed_cell", "cell_id", "cell_meta"):
+                out.add_json_like(getattr(info, name, None))
+
+
+def _ipython_transient(shell: Any, out: Discount) -> None:
+    """What exists only while a cell runs: the machinery's frames and helper threads."""
+    hm = getattr(shell, "history_manager", None)
+    thread = getattr(hm, "save_thread", None)
+    frames = _machinery_frames(shell)
+    seeds, snapshots = frame_seeds(frames, out)
+    del frames
+    _skip_artifacts(snapshots, seeds, out)
+    seeds.extend((getattr(thread, "db", None), getattr(hm, "save_flag", None),
+                  getattr(hm, "db", None)))
+    add_owned(seeds, out, tuple(snapshots))
+    del seeds, snapshots
+
+
+def _settle_history_thread(hm: Any, thread: Any, timeout: float = 1.0) -> None:
+    """Wait (at most ``timeout`` seconds) until IPython's history-saving thread is idle.
+
+    IPython writes each cell's input to its database from a helper thread right
+    after the cell starts; while it writes, it holds a few short-lived objects.
+    Measuring only once it waits again makes consecutive summaries comparable.
+    """
+    flag = getattr(hm, "save_flag", None)
+    if thread is None or flag is None or not getattr(thread, "is_alive", lambda: False)():
+        return
+    ident = getattr(thread, "ident", None)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        frame = sys._current_frames().get(ident)
+        waiting = frame is not None and frame.f_code.co_name == "wait" and (
+            frame.f_back is not None and frame.f_back.f_code.co_name == "wait")
+        del frame
+        if waiting and not flag.is_set():
+            return
+        time.sleep(0.001)
+
+
+def _ipykernel(shell: Any, out: Discount) -> None:
+    kernel = getattr(shell, "kernel", None)
+    if kernel is None:
+        return
+    out.add_json_like(getattr(getattr(kernel, "session", None), "digest_history", None))
+    out.add_json_like(getattr(kernel, "_parents", None))
+    out.add_json_like(getattr(kernel, "_parent_ident", None))
+    for holder in (shell, getattr(shell, "displayhook", None), getattr(shell, "display_pub", None),
+                   sys.stdout, sys.stderr):
+        out.add_json_like(getattr(holder, "parent_header", None))
+        out.add_json_like(getattr(holder, "_parent_header_global", None))
+    _event_loop_callbacks(kernel, out)
+
+
+def _kernel_loops(kernel: Any) -> list:
+    """The asyncio loops of the kernel: this thread's and its helper threads' ones."""
+    loops: list = []
+    events = sys.modules.get("asyncio.events")
+    get_loop = getattr(events, "_get_running_loop", None)
+    if get_loop is not None:
+        loops.append(get_loop())
+    holders = [kernel]
+    holders.extend(getattr(kernel, name, None) for name in
+                   ("iopub_thread", "control_thread", "shell_channel_thread"))
+    for holder in holders:
+        for name in ("io_loop", "asyncio_loop", "loop"):
+            loop = getattr(holder, name, None)
+            loop = getattr(loop, "asyncio_loop", loop)  # a tornado IOLoop wraps one
+            if loop is not None and hasattr(loop, "_scheduled"):
+                loops.append(loop)
+    unique: dict[int, Any] = {}
+    for loop in loops:
+        if loop is not None:
+            unique[id(loop)] = loop
+    return list(unique.values())
+
+
+def _event_loop_callbacks(kernel: Any, out: Discount) -> None:
+    """Skip the kernel's asyncio loops' pending callbacks (timers, ready handles) and
+    what only they hold: the kernel schedules and drops these on its own clock."""
+    handles: list = []
+    for loop in _kernel_loops(kernel):
+        for name in ("_scheduled", "_ready"):
+            queue = getattr(loop, name, None)
+            if queue is None:
+                continue
+            out.add_table(queue)
+            try:
+                handles.extend(queue)
+            except RuntimeError:  # changed while read (another thread's loop)
+                continue
+    for handle in handles:
+        out.add(handle)
+    add_owned(handles, out)
+    del handles
