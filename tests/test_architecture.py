@@ -75,9 +75,6 @@ ALLOWED: dict[tuple[str, str], str] = {
              "pympler_nb.core.summary._python_sizeof pympler_nb.core.summary._type_text",
              "flat sizing and type names live in summary (item 1: one flat-size module, one type-name helper)"),
     **_allow("pympler_nb/core/heap/discovery.py",
-             "pympler_nb.core._graphwalk._module_dict pympler_nb.core._graphwalk._Labeller",
-             "graph-walk helpers shared with why-alive, not yet public in _graphwalk"),
-    **_allow("pympler_nb/core/heap/discovery.py",
              "pympler_nb.core.tracker._Discount pympler_nb.core.tracker._session_bookkeeping",
              "leaving the session's own objects out (item 1: one registry of our own objects)"),
     **_allow("pympler_nb/core/muppy.py",
@@ -102,15 +99,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     **_allow("pympler_nb/core/tracker.py",
              "pympler_nb.core.summary._tabulate pympler_nb.core.summary._key_function pympler_nb.core.summary._rows",
              "the tracker tabulates through summary's internals (item 2: the tabulation of summaries)"),
-    **_allow("pympler_nb/core/refbrowser.py", "pympler_nb.core._graphwalk._Frozen",
-             "the immutable value base (item 1: one value base)"),
-    **_allow("pympler_nb/core/refgraph.py", "pympler_nb.core.whyalive._Roots",
-             "the session's roots (item 1: the session service takes whyalive._Roots)"),
-    **_allow("pympler_nb/core/whyalive.py",
-             "pympler_nb.core._graphwalk._Frozen pympler_nb.core._graphwalk._Labeller "
-             "pympler_nb.core._graphwalk._Untracked pympler_nb.core._graphwalk._is_object_ndarray "
-             "pympler_nb.core._graphwalk._key_hop pympler_nb.core._graphwalk._module_dict",
-             "why-alive is the graph walk's main user; the walk's API is not yet public"),
     # -- views: private names of other modules --
     **_allow("pympler_nb/frames.py", "pympler_nb.core.summary._rows",
              "a view validating summary rows with the core's private reader (give summary a public one)"),

@@ -192,7 +192,8 @@ CASES = [
      "assert fs.arr[0].name == 'a' and fs.arr[1] is None and fs.arr[2] == 3", "run", "fs.arr[1]",
      "fs.arr[1] = None"),
     ("nested_object_array",
-     "fs.outer = fs.np.empty(2, dtype=object)\nfs.outer[0] = fs.np.array([fs.Blob('x'), fs.Blob('keep')], dtype=object)",
+     "fs.outer = fs.np.empty(2, dtype=object)\n"
+     "fs.outer[0] = fs.np.array([fs.Blob('x'), fs.Blob('keep')], dtype=object)",
      "fs.outer[0][0]", "assert fs.outer[0][1].name == 'keep'", "run", "fs.outer[0][0]", "fs.outer[0][0] = None"),
     ("object_column",
      "fs.tables = {'users': fs.pd.DataFrame({'id': [0, 1], 'who': fs.pd.Series([fs.Blob('u0'), fs.Blob('u1')], "

@@ -29,6 +29,7 @@ dataclass annotations); a reference that nothing names is shown by the type it l
 
 from __future__ import annotations
 
+import types
 from collections import namedtuple
 
 from . import _layout
@@ -38,13 +39,12 @@ from ._hops import (  # the engine's parts, named here too (its facade)
     CO_OPTIMIZED,  # noqa: F401 - re-exported
     HOP_KINDS,  # noqa: F401 - re-exported
     Hop,
-    _attr_hop,  # noqa: F401 - re-exported
-    _Frozen,
-    _is_object_ndarray,  # noqa: F401 - re-exported
-    _key_hop,  # noqa: F401 - re-exported
-    _Labeller,
-    _module_dict,  # noqa: F401 - re-exported
-    _ModuleType,
+    attr_hop,  # noqa: F401 - re-exported
+    Frozen,
+    is_object_ndarray,  # noqa: F401 - re-exported
+    key_hop,  # noqa: F401 - re-exported
+    Labeller,
+    module_dict,  # noqa: F401 - re-exported
     deep_size,  # noqa: F401 - re-exported
     edge_hops,
     flat_size,
@@ -117,7 +117,7 @@ class GraphEdge(namedtuple("GraphEdge", "src dst label", defaults=("",))):
         return "<%08x => %08x, %r>" % (self.src, self.dst, self.label)
 
 
-class GraphModel(_Frozen):
+class GraphModel(Frozen):
     """An immutable reference graph: nodes, labelled edges, and which nodes were the start.
 
     Attributes
@@ -370,7 +370,7 @@ def _check_cap(name, value, minimum=0):
 
 
 def walk_graph(objs, *, backwards=False, max_depth=3, max_nodes=500, max_fanout=30,
-               filter=None, highlight=None, extra_ignore=(), stop_at=(_ModuleType,),
+               filter=None, highlight=None, extra_ignore=(), stop_at=(types.ModuleType,),
                stop_named=None, sizes=True) -> GraphModel:
     """Breadth-first walk from ``objs`` along referents (or referrers), bounded.
 
@@ -419,7 +419,7 @@ def walk_graph(objs, *, backwards=False, max_depth=3, max_nodes=500, max_fanout=
     edges: list[GraphEdge] = []
     more_nodes: list[GraphNode] = []
     truncated = False
-    labeller = _Labeller()
+    labeller = Labeller()
     cache: dict[int, object] = {}  # id -> neighbour object, for one level
     ignore.add(id(cache))
     holders = HolderSearch(ignore)  # backwards: its scans are made once, when first needed
@@ -575,13 +575,13 @@ def _has_neighbours(obj, backwards, ignore) -> bool:
     return any(id(r) not in ignore for r in referents_of(obj))
 
 
-def graph_of(objects, *, sizes=True, labeller: _Labeller | None = None):
+def graph_of(objects, *, sizes=True, labeller: Labeller | None = None):
     """Nodes and labelled edges among exactly ``objects`` (edges inside the set only).
 
     Returns ``(nodes, edges)``: a list of :class:`GraphNode` in input order
     (duplicates by identity dropped) and a set of :class:`GraphEdge`.
     """
-    labeller = labeller or _Labeller()
+    labeller = labeller or Labeller()
     order: list = []
     seen: set[int] = set()
     for obj in objects:

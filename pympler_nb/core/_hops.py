@@ -19,7 +19,7 @@ from ._format import clip_text, safe_repr
 
 _MISSING = object()
 _ModuleType = types.ModuleType
-_module_dict = types.ModuleType.__dict__["__dict__"].__get__
+module_dict = types.ModuleType.__dict__["__dict__"].__get__
 _type_dict = type.__dict__["__dict__"].__get__
 _type_mro = type.__dict__["__mro__"].__get__
 _type_name_get = type.__dict__["__name__"].__get__
@@ -64,7 +64,7 @@ def deep_size(obj: object) -> int:
     return asizeof(obj)
 
 
-class _Frozen:
+class Frozen:
     """Base of the small immutable value classes: attributes are set once."""
 
     __slots__ = ()
@@ -103,7 +103,7 @@ HOP_KINDS = (
 )
 
 
-class Hop(_Frozen):
+class Hop(Frozen):
     """One reference, from a holder to the object it holds, labelled in user terms.
 
     Attributes
@@ -151,14 +151,14 @@ class Hop(_Frozen):
 _LITERAL_KEYS = (str, int, float, bool, bytes, type(None))
 
 
-def _key_hop(key: object) -> Hop:
+def key_hop(key: object) -> Hop:
     """``['k']``; a valid expression only if the key is a literal shown in full."""
     text = safe_repr(key, clip=40)
     literal = type(key) in _LITERAL_KEYS and text == repr(key)
     return Hop("key", text, f"[{text}]", expr=literal)
 
 
-def _attr_hop(name: str) -> Hop:
+def attr_hop(name: str) -> Hop:
     return Hop("attr", name, f".{name}" if name.isidentifier() else f".<{name}>")
 
 
@@ -166,7 +166,7 @@ def _attr_hop(name: str) -> Hop:
 
 def _attr_hits(names, get, wanted: set[int], found: dict[int, Hop]) -> bool:
     """``.name`` hops: for each of ``names``, ``get(name)`` (a name whose getter raises is
-    passed over); a value whose id is wanted and not yet found gets ``_attr_hop(name)``.
+    passed over); a value whose id is wanted and not yet found gets ``attr_hop(name)``.
     True once every wanted id is found."""
     for name in names:
         try:
@@ -175,7 +175,7 @@ def _attr_hits(names, get, wanted: set[int], found: dict[int, Hop]) -> bool:
             continue
         vid = id(value)
         if vid in wanted and vid not in found:
-            found[vid] = _attr_hop(name)
+            found[vid] = attr_hop(name)
             if len(found) >= len(wanted):
                 return True
     return len(found) >= len(wanted)
@@ -189,7 +189,7 @@ def _frame_text(frame: object) -> str:
         return "?()"
 
 
-class _Labeller:
+class Labeller:
     """Finds hop labels; caches per-type attribute candidates for one walk."""
 
     __slots__ = ("_cands", "_keys")
@@ -292,7 +292,7 @@ class _Labeller:
         if attrs:
             for name, addr in attrs:
                 if addr in wanted and addr not in found:
-                    found[addr] = _attr_hop(name)
+                    found[addr] = attr_hop(name)
             if len(found) >= len(wanted):
                 return
         if _attr_hits(names, lambda n: self._instance_attr(obj, n, namespaces), wanted, found):
@@ -324,7 +324,7 @@ class _Labeller:
             getsets = {name: descr for name, descr in list(ns.items())
                        if type(descr) is types.GetSetDescriptorType and type(name) is str
                        and not name.startswith("__")}
-            if _attr_hits(getsets, lambda n: getsets[n].__get__(obj, tp), wanted, found):
+            if _attr_hits(getsets, lambda n, getsets=getsets: getsets[n].__get__(obj, tp), wanted, found):
                 return
 
     def _looks_like_instance_dict(self, obj, d: dict, namespaces) -> bool:
@@ -361,7 +361,7 @@ class _Labeller:
             for key, value in dict.items(holder):
                 vid = id(value)
                 if vid in wanted and vid not in found:
-                    found[vid] = _key_hop(key)
+                    found[vid] = key_hop(key)
                 kid = id(key)
                 if kid in wanted and kid not in found:
                     text = safe_repr(key, clip=40)
@@ -379,7 +379,7 @@ class _Labeller:
                 vid = id(value)
                 if vid in wanted and vid not in found:
                     if fields is not None and i < len(fields):
-                        found[vid] = _attr_hop(fields[i])
+                        found[vid] = attr_hop(fields[i])
                     else:
                         found[vid] = Hop("index", str(i), f"[{i}]")
                     if len(found) >= nwanted:
@@ -442,12 +442,12 @@ class _Labeller:
                 if name == "__dict__":
                     continue  # the getter would create the dict
                 try:
-                    add(object.__getattribute__(holder, name), _attr_hop(name))
+                    add(object.__getattribute__(holder, name), attr_hop(name))
                 except Exception:  # noqa: BLE001
                     pass
         elif tp is types.ModuleType or issubclass(type(holder), _ModuleType):
             try:
-                add(_module_dict(holder), Hop("dict", "__dict__", ".__dict__"))
+                add(module_dict(holder), Hop("dict", "__dict__", ".__dict__"))
             except Exception:  # noqa: BLE001
                 pass
         elif issubclass(type(holder), type):
@@ -470,7 +470,7 @@ class _Labeller:
                     elif name == "tb_next":
                         add(value, Hop("tb_next", name, ""))
                     else:
-                        add(value, _attr_hop(name))
+                        add(value, attr_hop(name))
         if len(found) < nwanted:
             self._instance_hops(holder, wanted, found)
         return found
@@ -482,7 +482,7 @@ class _Labeller:
         if issubclass(tp, dict):
             for key, value in dict.items(holder):
                 if id(value) == child_id:
-                    out.append(_key_hop(key))
+                    out.append(key_hop(key))
                     if len(out) >= limit:
                         break
         elif issubclass(tp, (list, tuple)):
@@ -520,7 +520,7 @@ class _Labeller:
         for key, value in list(ns.items()):
             vid = id(value)
             if vid in wanted and vid not in found:
-                found[vid] = _attr_hop(key) if type(key) is str else _key_hop(key)
+                found[vid] = attr_hop(key) if type(key) is str else key_hop(key)
         # the class namespace dict itself (behind the mappingproxy)
         for ref in gc.get_referents(ns):
             rid = id(ref)
@@ -624,7 +624,7 @@ def _ndarray_class(tp):
     return None
 
 
-def _is_object_ndarray(obj) -> bool:
+def is_object_ndarray(obj) -> bool:
     """A numpy array (or subclass) of dtype object (or with object fields), whose items
     can be set to None."""
     nd = _ndarray_class(type(obj))
@@ -652,7 +652,7 @@ def _ndarray_hops(arr, wanted, found, limit: int = 10_000_000):
     except Exception:  # noqa: BLE001
         return
     if base is not None and id(base) in wanted and id(base) not in found:
-        found[id(base)] = _attr_hop("base")
+        found[id(base)] = attr_hop("base")
     if not dt.hasobject:
         return
     if dt.names:
@@ -679,7 +679,7 @@ def _ndarray_hops(arr, wanted, found, limit: int = 10_000_000):
                     return
 
 
-def edge_hops(holder: object, wanted_ids, labeller: _Labeller | None = None) -> dict[int, Hop]:
+def edge_hops(holder: object, wanted_ids, labeller: Labeller | None = None) -> dict[int, Hop]:
     """Label the references from ``holder`` to each object id in ``wanted_ids``.
 
     Returns a dict ``id -> Hop``; ids that ``holder`` refers to but that cannot be
@@ -687,7 +687,7 @@ def edge_hops(holder: object, wanted_ids, labeller: _Labeller | None = None) -> 
     left out.
     """
     wanted = set(wanted_ids)
-    labeller = labeller or _Labeller()
+    labeller = labeller or Labeller()
     found = labeller.hops(holder, wanted)
     tid = id(type(holder))
     if tid in wanted and tid not in found:  # every instance of a heap type refers to it

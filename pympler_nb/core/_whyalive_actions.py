@@ -25,9 +25,9 @@ from .session import SessionRoots as _Roots
 from ._graphwalk import (
     GraphNode,
     Hop,
-    _Frozen,
-    _module_dict,
-    _is_object_ndarray,
+    Frozen,
+    module_dict,
+    is_object_ndarray,
     edge_hops,
     flat_size,
     lru_cache_entries,
@@ -38,7 +38,7 @@ from ._graphwalk import (
 
 
 if TYPE_CHECKING:
-    from ._whyalive_search import _Raw
+    from ._whyalive_search import RawChain
 
 #: Root kinds, in the order chains of equal length are listed, with their description.
 ROOT_KINDS = {
@@ -50,15 +50,15 @@ ROOT_KINDS = {
     "input_history": "IPython input history",
     "module": "module global",
 }
-_KIND_ORDER = {kind: i for i, kind in enumerate(ROOT_KINDS)}
+KIND_ORDER = {kind: i for i, kind in enumerate(ROOT_KINDS)}
 
 
-_NOTHING = object()
+NOTHING = object()
 
 
 
 
-class Action(_Frozen):
+class Action(Frozen):
     """Something you can do to drop references, and how many bytes it would free.
 
     Attributes
@@ -104,7 +104,7 @@ class Action(_Frozen):
     @property
     def frees_text(self) -> str:
         """``"frees 38.1 MiB"``, ``"frees 38.1 MiB after the next gc.collect()"``, or ``""``."""
-        return _frees_text(self.releasable_bytes, self.needs_collect)
+        return frees_phrase(self.releasable_bytes, self.needs_collect)
 
     def __repr__(self):
         size = "?" if self.releasable_bytes is None else format_size(self.releasable_bytes)
@@ -115,7 +115,7 @@ class Action(_Frozen):
         return self.text
 
 
-def _frees_text(nbytes, needs_collect) -> str:
+def frees_phrase(nbytes, needs_collect) -> str:
     if nbytes is None:
         return ""
     after = " after the next gc.collect()" if needs_collect and nbytes > 0 else ""
@@ -127,7 +127,7 @@ def _frees_text(nbytes, needs_collect) -> str:
 # ---------------------------------------------------------------------------
 
 
-class _Built:
+class BuiltChain:
     __slots__ = ("kind", "root_desc", "path", "hops", "node_ids", "nodes", "action", "cut_ids", "seeds",
                  "cut_at")
 
@@ -136,12 +136,12 @@ class _Built:
             setattr(self, k, v)
 
 
-def _node(obj) -> GraphNode:
+def graph_node(obj) -> GraphNode:
     return GraphNode(id=id(obj), type=type_name(obj), size=flat_size(obj),
                      repr=node_repr(obj, clip=80))
 
 
-def _label(raw: _Raw, objs, roots: _Roots, labeller):
+def chain_label(raw: RawChain, objs, roots: _Roots, labeller):
     """Label a raw chain.
 
     Returns ``(root_kind, root_desc, root_text, skip, path, hops, node_ids)``: ``hops``
@@ -265,12 +265,12 @@ def _is_lru(obj) -> bool:
     return lru_cache_entries(obj) is not None
 
 
-def _is_cuttable(holder, hop: Hop) -> bool:
+def is_cuttable(holder, hop: Hop) -> bool:
     tp = type(holder)
     if hop.kind in ("key", "dictkey"):
         return issubclass(tp, dict) and tp is not types.MappingProxyType
     if hop.kind == "index":
-        return issubclass(tp, (list, collections.deque)) or _is_object_ndarray(holder)
+        return issubclass(tp, (list, collections.deque)) or is_object_ndarray(holder)
     if hop.kind == "member":
         return issubclass(tp, set)
     if hop.kind == "cache":
@@ -308,10 +308,10 @@ def _rebindable(holder, name: str) -> bool:
         mro = (tp,)
     for k in mro:
         try:
-            descr = type.__dict__["__dict__"].__get__(k).get(name, _NOTHING)
+            descr = type.__dict__["__dict__"].__get__(k).get(name, NOTHING)
         except Exception:  # noqa: BLE001
             continue
-        if descr is _NOTHING:
+        if descr is NOTHING:
             continue
         if type(descr) is types.GetSetDescriptorType:
             return False
@@ -350,7 +350,7 @@ def _expression_prefix(root_text, hops) -> str | None:
 _TRANSIENT = "nothing: IPython drops it when the current cell finishes"
 
 
-def _with_import(action: Action, raw: _Raw, roots: _Roots, root_kind: str) -> Action:
+def with_import(action: Action, raw: RawChain, roots: _Roots, root_kind: str) -> Action:
     """``import json.decoder; del json.decoder.x`` when the action names a module that the
     notebook's namespace does not bind: the statement must run as printed in a cell.
     (Outside IPython the text names the module as ``sys.modules`` does.)"""
@@ -372,7 +372,7 @@ def _with_import(action: Action, raw: _Raw, roots: _Roots, root_kind: str) -> Ac
                   action._cuts, action.needs_collect, action.note)
 
 
-def _action_for(root_kind, root_text, skip, hops, node_ids, objs, roots: _Roots, raw: _Raw):
+def action_for(root_kind, root_text, skip, hops, node_ids, objs, roots: _Roots, raw: RawChain):
     """(Action, cuts, seed ids, index of the cut hop or None) for one chain.
 
     A cut is ``(holder_id, child_id, slot)``: one reference the action removes
@@ -394,12 +394,12 @@ def _action_for(root_kind, root_text, skip, hops, node_ids, objs, roots: _Roots,
     cid = raw.container_id
     # the last traceback: clear every sys.last_* at once
     if root_kind == "traceback":
-        sysd = _module_dict(sys)
+        sysd = module_dict(sys)
         names = [n for n in _LAST_EXC_NAMES if sysd.get(n) is not None]
         text = " = ".join(f"sys.{n}" for n in names) + " = None" if names else "sys.last_traceback = None"
         cuts = [(id(sysd), id(sysd[n]), n) for n in names]
         seeds = [id(sysd[n]) for n in names]
-        itb, tb = _shell_traceback(roots)
+        itb, tb = shell_traceback(roots)
         if tb is not None:  # IPython's traceback printer keeps the last traceback too (%tb, %debug)
             text += "; get_ipython().InteractiveTB.tb = None"
             cuts.append((id(itb), id(tb), "InteractiveTB.tb"))
@@ -476,7 +476,7 @@ def _generic_action(root_text, skip, hops, node_ids, objs, roots: _Roots, cid, s
                 return _with_note(single(f"{owner}.{hop.name[1:-1]} = None", "del", i), i, root_text,
                                   skip, hops, node_ids, objs, module_root)
             continue
-        if holder is None or not _is_cuttable(holder, hop):
+        if holder is None or not is_cuttable(holder, hop):
             continue
         if hop.kind == "attr" and protected:
             continue  # rebinding an attribute that holds a function or class
@@ -506,11 +506,11 @@ def _generic_action(root_text, skip, hops, node_ids, objs, roots: _Roots, cid, s
             text = f"{prefix}.{hop.name} = {empty}"
         elif hop.kind == "dictkey":
             text = f"del {prefix}[{_pick(prefix, child, roots)}]"
-        elif hop.kind == "index" and _is_object_ndarray(holder):
+        elif hop.kind == "index" and is_object_ndarray(holder):
             text = f"{prefix}{hop.text} = None"
         elif hop.kind == "key" and not hop.is_expression:
             key = _key_of(holder, child, hop)
-            if key is _NOTHING:
+            if key is NOTHING:
                 continue
             text = f"del {prefix}[{_pick(prefix, key, roots)}]"
         else:
@@ -577,7 +577,7 @@ def _key_of(holder, value, hop):
     for key, val in dict.items(holder):
         if val is value and safe_repr(key, clip=40) == hop.name:
             return key
-    return _NOTHING
+    return NOTHING
 
 
 def _lru_action(holder, root_text, skip, hops, node_ids, objs, i):
@@ -733,7 +733,7 @@ def _underscore_cuts(roots: _Roots, name: str, child_id: int) -> list[tuple[int,
     return cuts
 
 
-def _shell_traceback(roots: _Roots):
+def shell_traceback(roots: _Roots):
     """``(get_ipython().InteractiveTB, its .tb)``: the last traceback IPython printed."""
     if roots.shell is None:
         return None, None

@@ -39,12 +39,12 @@ def _sizing_refs(obj) -> list:
 
 #: Types without references whose flat size (asizeof.flatsize) is sys.getsizeof exactly
 #: (a test checks it): the releasable walk sizes them without a sizer call.
-_ATOMS = frozenset((str, bytes, float, complex))
-_ATOM_IDS = frozenset(map(id, _ATOMS))  # by id: no metaclass __hash__ runs
+ATOMS = frozenset((str, bytes, float, complex))
+_ATOM_IDS = frozenset(map(id, ATOMS))  # by id: no metaclass __hash__ runs
 _getsizeof = sys.getsizeof
 
 
-def _closure(seeds, stop: set[int], max_nodes: int):
+def reach_closure(seeds, stop: set[int], max_nodes: int):
     """Everything reachable from ``seeds`` (not entering ``stop``, types or modules)."""
     members: list = []
     index: dict[int, int] = {}
@@ -94,7 +94,7 @@ def _hidden_refs(x, rules: dict) -> list:
 _FLIP = bytes([1, 0]) + bytes(254)  # bytearray.translate table: 0 <-> 1
 
 
-class _Retention:
+class Retention:
     """Reference-count bookkeeping over one closure; answers 'what does a cut free?'."""
 
     def __init__(self, members, index, kids_of, target_id, target_ext, extra_own):

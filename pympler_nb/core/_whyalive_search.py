@@ -8,12 +8,12 @@ from __future__ import annotations
 
 
 from .session import SessionRoots as _Roots
-from ._whyalive_actions import _is_cuttable
+from ._whyalive_actions import is_cuttable
 from ._graphwalk import (
     HolderSearch,
     Hop,
-    _key_hop,
-    _Labeller,
+    key_hop,
+    Labeller,
     edge_hops,
 )
 
@@ -23,7 +23,7 @@ from ._graphwalk import (
 # ---------------------------------------------------------------------------
 
 
-class _Raw:
+class RawChain:
     """A chain before labelling: a root slot and the ids from there to the target."""
 
     __slots__ = ("kind", "container_id", "slot", "path_ids", "frame_root", "override")
@@ -51,7 +51,7 @@ class _Found:
         self.truncated = truncated
 
 
-def _search(target, roots: _Roots, ignore: set[int], max_depth, max_chains, extra_depth,
+def search_chains(target, roots: _Roots, ignore: set[int], max_depth, max_chains, extra_depth,
             max_nodes) -> _Found:
     """Backward breadth-first search from ``target``, one heap pass per level."""
     tid = id(target)
@@ -62,7 +62,7 @@ def _search(target, roots: _Roots, ignore: set[int], max_depth, max_chains, extr
     ignore.add(id(objs))
     frontier = [target]
     ignore.add(id(frontier))
-    labeller = _Labeller()
+    labeller = Labeller()
     holders = HolderSearch(ignore)
     found_refs = 0
     hits = 0
@@ -145,7 +145,7 @@ def _down(found: _Found, x: int) -> list[int]:
         path.append(n)
 
 
-def _enumerate(found: _Found, tid: int, roots: _Roots, labeller, limit: int) -> tuple[list[_Raw], bool]:
+def enumerate_chains(found: _Found, tid: int, roots: _Roots, labeller, limit: int) -> tuple[list[RawChain], bool]:
     """One raw chain per reference that can be removed, each with a shortest way from a root.
 
     Starting at the target, every holder slot ``h -> x`` is a candidate; if Python
@@ -195,11 +195,11 @@ def _enumerate(found: _Found, tid: int, roots: _Roots, labeller, limit: int) -> 
         kind, info = root_info
         if kind == "root":
             cid, hop = info
-            return _Raw("container", cid, hop, path_ids, None, override)
+            return RawChain("container", cid, hop, path_ids, None, override)
         froot, name, _snap = info
-        return _Raw("frame", froot.frame_id, name, path_ids, froot, override)
+        return RawChain("frame", froot.frame_id, name, path_ids, froot, override)
 
-    raws: list[_Raw] = []
+    raws: list[RawChain] = []
     examined: set[int] = set()
     queue = [tid]
     truncated = False
@@ -219,7 +219,7 @@ def _enumerate(found: _Found, tid: int, roots: _Roots, labeller, limit: int) -> 
             holder = objs[h]
             root_info, path = up(h)
             for hop in labeller.all_hops(holder, x):
-                if _is_cuttable(holder, hop):
+                if is_cuttable(holder, hop):
                     raws.append(chain_from(root_info, path + down, (len(path) - 1, hop)))
                 else:
                     queue.append(h)
@@ -245,7 +245,7 @@ def _root_slots(container, child, child_id, roots: _Roots, labeller) -> list[Hop
     if issubclass(type(container), dict):
         for key, value in dict.items(container):
             if value is child:
-                hops.append(_key_hop(key))
+                hops.append(key_hop(key))
     else:
         hop = edge_hops(container, {child_id}, labeller).get(child_id)
         if hop is not None:

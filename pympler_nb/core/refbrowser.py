@@ -28,7 +28,7 @@ import re
 import sys
 
 from ._format import safe_repr
-from ._graphwalk import HolderSearch, _Frozen, edge_hops, flat_size, node_repr
+from ._graphwalk import HolderSearch, Frozen, edge_hops, flat_size, node_repr
 
 __all__ = [
     "Node",
@@ -279,7 +279,7 @@ class FileBrowser(StreamBrowser):
 # ---------------------------------------------------------------------------
 
 
-class RefTreeNode(_Frozen):
+class RefTreeNode(Frozen):
     """One node of :func:`referrer_tree`: ids, type, flat size, repr; no object.
 
     Attributes

@@ -32,7 +32,7 @@ import time
 import types
 from typing import Any
 
-from ._graphwalk import CO_OPTIMIZED, GraphNode, Hop, _module_dict, flat_size
+from ._graphwalk import CO_OPTIMIZED, GraphNode, Hop, module_dict, flat_size
 
 __all__ = [
     "running_shell",
@@ -168,7 +168,7 @@ class SessionRoots:
         self.shell_id = None
         self.shell_dict_id = None
         self.user_ns_id = None
-        self.sys_dict_id = id(_module_dict(sys))
+        self.sys_dict_id = id(module_dict(sys))
         self.hidden_ns_id = None
         self.out_id = None
         self.displayhook_ids: set[int] = set()
@@ -184,7 +184,7 @@ class SessionRoots:
             if not issubclass(type(mod), types.ModuleType):
                 continue
             try:
-                d = _module_dict(mod)
+                d = module_dict(mod)
             except Exception:  # noqa: BLE001
                 continue
             self.containers[id(d)] = ("module", name)
@@ -196,8 +196,8 @@ class SessionRoots:
         main = sys.modules.get("__main__")
         if issubclass(type(main), types.ModuleType):
             try:
-                self.containers[id(_module_dict(main))] = ("namespace", "__main__")
-                self.user_ns_id = id(_module_dict(main))
+                self.containers[id(module_dict(main))] = ("namespace", "__main__")
+                self.user_ns_id = id(module_dict(main))
             except Exception:  # noqa: BLE001
                 pass
         shell = running_shell()
@@ -311,7 +311,7 @@ class SessionRoots:
                 return ns
         main = sys.modules.get("__main__")
         try:
-            return _module_dict(main) if main is not None else None
+            return module_dict(main) if main is not None else None
         except Exception:  # noqa: BLE001
             return None
 
@@ -341,7 +341,7 @@ class SessionRoots:
             return GraphNode(id=container_id, type="dict", size=flat_size(sys.modules), repr=text)
         mod = sys.modules.get(name) if kind in ("module", "namespace") else None
         try:
-            d = _module_dict(mod) if mod is not None else None
+            d = module_dict(mod) if mod is not None else None
         except Exception:  # noqa: BLE001
             d = None
         if d is None and self.shell is not None:

@@ -66,28 +66,28 @@ from ._graphwalk import (
     GraphEdge,
     GraphModel,
     GraphNode,
-    _Frozen,
-    _Labeller,
-    _module_dict,
+    Frozen,
+    Labeller,
+    module_dict,
     deep_size,
     flat_size,
     node_repr,
 )
 from ._whyalive_actions import (
-    _KIND_ORDER,
-    _NOTHING,
+    KIND_ORDER,
+    NOTHING,
     ROOT_KINDS,
     Action,
-    _action_for,
-    _Built,
-    _frees_text,
-    _label,
-    _node,
-    _shell_traceback,
-    _with_import,
+    action_for,
+    BuiltChain,
+    frees_phrase,
+    chain_label,
+    graph_node,
+    shell_traceback,
+    with_import,
 )
-from ._whyalive_release import _ATOMS, _closure, _Retention  # noqa: F401 - _ATOMS: re-exported
-from ._whyalive_search import _enumerate, _search
+from ._whyalive_release import ATOMS, reach_closure, Retention  # noqa: F401 - ATOMS: re-exported
+from ._whyalive_search import enumerate_chains, search_chains
 
 __all__ = ["why_alive", "find_chains", "WhyAlive", "Chain", "Action", "ROOT_KINDS"]
 
@@ -102,7 +102,7 @@ def _check_int(name, value, minimum):
 # ---------------------------------------------------------------------------
 
 
-class Chain(_Frozen):
+class Chain(Frozen):
     """One shortest referrer chain from a root to the object.
 
     Attributes
@@ -144,7 +144,7 @@ class Chain(_Frozen):
         return self.path
 
 
-class WhyAlive(_Frozen):
+class WhyAlive(Frozen):
     """What keeps one object alive: chains, the release plan and its size.
 
     Attributes
@@ -201,7 +201,7 @@ class WhyAlive(_Frozen):
         runnable = [a for a in self.plan if a.kind != "manual"]
         if self.chains and self.releasable_bytes is not None and runnable:
             verb = "releasing it frees" if len(runnable) == len(self.plan) else "the safe actions free"
-            text += f"; {verb} {_frees_text(self.releasable_bytes, self.needs_collect)[6:]}"
+            text += f"; {verb} {frees_phrase(self.releasable_bytes, self.needs_collect)[6:]}"
         elif self.chains and not runnable and self.plan:
             text += "; no safe statement releases it"
         return text
@@ -239,7 +239,7 @@ class WhyAlive(_Frozen):
                     lines.append(f"    {'':<{width}}    ({extra})")
             runnable = [a.text for a in self.plan if a.kind != "manual"]
             manual = [a.text for a in self.plan if a.kind == "manual"]
-            total = _frees_text(self.releasable_bytes, self.needs_collect)
+            total = frees_phrase(self.releasable_bytes, self.needs_collect)
             if runnable:
                 lines.append(f"  to release it: {'; '.join(runnable)}" + (f" {total}" if total else ""))
             if manual and not runnable:
@@ -359,21 +359,21 @@ def why_alive(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: in
     roots.target_name = None if name is None else name.strip()
     # References to obj right now, minus this frame's parameter and getrefcount's argument.
     target_ext = sys.getrefcount(obj) - 2 - _own_refs
-    found = _search(obj, roots, own, max_depth, max_chains, extra_depth, max_nodes)
+    found = search_chains(obj, roots, own, max_depth, max_chains, extra_depth, max_nodes)
     objs = found.objs
     tid = id(obj)
-    labeller = _Labeller()
-    raw, more = _enumerate(found, tid, roots, labeller, 4 * max_chains)
+    labeller = Labeller()
+    raw, more = enumerate_chains(found, tid, roots, labeller, 4 * max_chains)
     truncated = found.truncated or more
     found_refs = found.found_refs
-    built: list[_Built] = []
+    built: list[BuiltChain] = []
     node_cache: dict[int, GraphNode] = {}
     r = None
     for r in raw:
-        root_kind, root_desc, root_text, skip, path, hops, node_ids = _label(r, objs, roots, labeller)
-        action, cuts, seeds, cut_at = _action_for(root_kind, root_text, skip, hops, node_ids,
+        root_kind, root_desc, root_text, skip, path, hops, node_ids = chain_label(r, objs, roots, labeller)
+        action, cuts, seeds, cut_at = action_for(root_kind, root_text, skip, hops, node_ids,
                                                   objs, roots, r)
-        action = _with_import(action, r, roots, root_kind)
+        action = with_import(action, r, roots, root_kind)
         nodes = []
         for nid in node_ids:
             node = node_cache.get(nid)
@@ -381,20 +381,20 @@ def why_alive(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: in
                 if nid == tid:  # its repr comes last: a repr (pandas') may fill caches
                     node = GraphNode(id=nid, type=type_name(obj), size=target_size, repr="")
                 elif nid in objs:
-                    node = _node(objs[nid])
+                    node = graph_node(objs[nid])
                 elif r.kind == "frame" and nid == r.frame_root.frame_id:
                     node = GraphNode(id=nid, type="frame", size=0, repr=r.frame_root.where)
                 else:
                     node = roots.container_node(nid)
                 node_cache[nid] = node
             nodes.append(node)
-        built.append(_Built(kind=root_kind, root_desc=root_desc, path=path, hops=hops,
+        built.append(BuiltChain(kind=root_kind, root_desc=root_desc, path=path, hops=hops,
                             node_ids=node_ids, nodes=nodes, action=action, cut_ids=cuts,
                             seeds=seeds, cut_at=cut_at))
     del raw, r
     # shortest first; one chain per distinct action
-    built.sort(key=lambda b: (len(b.hops), _KIND_ORDER.get(b.kind, 99), b.path))
-    chosen: list[_Built] = []
+    built.sort(key=lambda b: (len(b.hops), KIND_ORDER.get(b.kind, 99), b.path))
+    chosen: list[BuiltChain] = []
     seen_actions: set = set()
     for b in built:
         key = b.action._cuts
@@ -407,7 +407,7 @@ def why_alive(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: in
             break
     # the plan: drop actions whose references a broader action removes too; deepest cuts
     # first, so that running the actions in order never removes a container before its item
-    plan: list[_Built] = []
+    plan: list[BuiltChain] = []
     for b in sorted(chosen, key=_plan_order):
         if b.action.kind == "transient":
             continue  # happens by itself; counted below for every action
@@ -426,7 +426,7 @@ def why_alive(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: in
     # seeds (objects just below the cut references) for the releasable computation
     seed_ids = {sid for b in chosen for sid in b.seeds}
     seeds = [objs[s] if s in objs else _seed_from_cuts(s, roots) for s in seed_ids]
-    seeds = [s for s in seeds if s is not _NOTHING]
+    seeds = [s for s in seeds if s is not NOTHING]
     transient_cut, transient_obj = _transient(roots)
     notes = []
     if tid in roots.containers:
@@ -448,9 +448,9 @@ def why_alive(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: in
     plan_collect = False
     if releasable and chosen:
         stop = set(roots.stop) | set(roots.containers) | own
-        closed = _closure(seeds, stop, max_nodes)
+        closed = reach_closure(seeds, stop, max_nodes)
         if closed is not None:
-            retention = _Retention(*closed, tid, target_ext, extra_own)
+            retention = Retention(*closed, tid, target_ext, extra_own)
             del closed
             # what goes anyway when the cell ends is not credited to any action
             always = [transient_cut] if transient_cut is not None else []
@@ -494,7 +494,7 @@ def why_alive(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: in
                     target_deep_size=target_deep)
 
 
-def _plan_order(b: _Built):
+def _plan_order(b: BuiltChain):
     """Deepest cuts first; list items from the highest index down (no index shifts)."""
     depth = b.cut_at if b.cut_at is not None else len(b.hops)
     cut = b.hops[b.cut_at] if b.cut_at is not None else None
@@ -523,15 +523,15 @@ def _transient(roots: _Roots):
 
 def _seed_from_cuts(seed_id, roots: _Roots):
     """Seeds that the search did not visit (e.g. sys.last_value for a traceback chain)."""
-    sysd = _module_dict(sys)
+    sysd = module_dict(sys)
     for name in _LAST_EXC_NAMES:
         value = sysd.get(name)
         if value is not None and id(value) == seed_id:
             return value
-    _itb, tb = _shell_traceback(roots)
+    _itb, tb = shell_traceback(roots)
     if tb is not None and id(tb) == seed_id:
         return tb
-    return _NOTHING
+    return NOTHING
 
 
 def find_chains(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: int = 3,

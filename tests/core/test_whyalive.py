@@ -420,10 +420,10 @@ def test_own_frames_and_containers_never_in_chains(mod):
     mod.x = {"t": Thing()}
     r = why_alive(mod.x["t"], max_chains=50, extra_depth=6)
     for c in r.chains:
-        assert "why_alive" not in c.path and "_search" not in c.path
+        assert "why_alive" not in c.path and "search_chains" not in c.path
         assert not c.root.startswith("module pympler_nb")
         for n in c.nodes:
-            assert n.type not in ("_Roots", "_Raw", "_Built")
+            assert n.type not in ("SessionRoots", "RawChain", "BuiltChain")
 
 
 def test_find_chains_and_to_graph(mod):
@@ -1015,10 +1015,10 @@ def test_notes_say_what_else_goes_and_give_advice(mod):
 
 def test_atoms_flat_size_is_getsizeof():
     """The releasable walk sizes str/bytes/float/complex by sys.getsizeof: asizeof agrees."""
-    from pympler_nb.core.whyalive import _ATOMS
+    from pympler_nb.core.whyalive import ATOMS
 
     samples = ["", "a", "é" * 40, "😀" * 3, "x" * 5000, b"", b"abc" * 100, 0.0, 1e300, 3j]
-    assert {type(x) for x in samples} == set(_ATOMS)
+    assert {type(x) for x in samples} == set(ATOMS)
     for x in samples:
         assert flatsize(x) == sys.getsizeof(x), x
 

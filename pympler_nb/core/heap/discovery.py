@@ -189,12 +189,12 @@ def _extra_referents(objs: list, tys: list, hidden: dict | None = None) -> dict:
 
 def _namespace_ids() -> set:
     """Ids of module namespaces (``sys.modules`` values' dicts)."""
-    from .._graphwalk import _module_dict
+    from .._graphwalk import module_dict
 
     ids = set()
     for m in list(sys.modules.values()):
         try:
-            ids.add(id(_module_dict(m)))
+            ids.add(id(module_dict(m)))
         except Exception:  # noqa: BLE001 - a module stand-in
             pass
     return ids
@@ -415,9 +415,9 @@ def _via_labels(holder, tp, index: dict, cache: dict) -> dict:
 
     labeller = cache.get("labeller")
     if labeller is None:
-        from .._graphwalk import _Labeller
+        from .._graphwalk import Labeller
 
-        labeller = cache["labeller"] = _Labeller()
+        labeller = cache["labeller"] = Labeller()
     wanted = set(map(id, _get_referents(holder)))
     wanted.add(id(tp))
     try:
