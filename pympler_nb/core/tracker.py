@@ -71,7 +71,8 @@ from operator import eq
 from typing import Any
 
 from . import muppy, summary
-from .muppy import _SINGLE_RC
+from .objwalk import SINGLE_REFCOUNT as _SINGLE_RC
+from .objwalk import is_iterable, walk_heap
 
 _SINGLE_RC_MINUS_ONE = _SINGLE_RC - 1  # a listing's element that nothing else references
 
@@ -104,7 +105,7 @@ def _frozen(rows: Iterable) -> _Rows:
 
 class _IdMap(dict):
     """``{id: object}`` of a tracker (a type of its own: the heap walk finds the
-    objects to leave out among the objects of their types, see ``muppy._walk``)."""
+    objects to leave out among the objects of their types, see ``objwalk.walk_heap``)."""
 
     __slots__ = ()
 
@@ -664,14 +665,14 @@ def _summarize_heap(out: _Discount) -> list[list]:
     gc.disable()  # freshly built big lists must not be traversed by a young collection
     try:
         table: dict = {}
-        for part in muppy._walk(False, True, skip=out.skip):
-            summary._tabulate(part.objects, part.types, table, part.codes, part.frequent)
+        for part in walk_heap(False, True, skip=out.skip):
+            summary.tabulate(part.objects, part.types, table, part.codes, part.frequent)
             del part
     finally:
         if was_enabled:
             gc.enable()
     if out.subtract:
-        key = summary._key_function()
+        key = summary.row_key_function()
         for obj in out.subtract.values():
             acc = table.get(key(obj))
             if acc is not None:
@@ -739,7 +740,7 @@ class SummaryTracker:
 
     @s0.setter
     def s0(self, rows: list) -> None:
-        self._s0 = _frozen(summary._rows(rows, "s0"))
+        self._s0 = _frozen(summary.checked_rows(rows, "s0"))
 
     @property
     def s1(self) -> list | None:
@@ -750,7 +751,7 @@ class SummaryTracker:
 
     @s1.setter
     def s1(self, rows: list | None) -> None:
-        self._s1 = None if rows is None else _frozen(summary._rows(rows, "s1"))
+        self._s1 = None if rows is None else _frozen(summary.checked_rows(rows, "s1"))
 
     def __repr__(self) -> str:
         return "<SummaryTracker ignore_self=%s ignore_session=%s summaries=%d>" % (
@@ -824,7 +825,7 @@ class SummaryTracker:
                 "(diff(summary1=a, summary2=b)), or neither to diff against the last summary")
         if summary2 is None:
             if summary1 is not None:
-                summary._rows(summary1, "summary1")
+                summary.checked_rows(summary1, "summary1")
             current = _frozen(self._summary())
             res = summary.get_diff(self._s0 if summary1 is None else summary1, current)
             self._s1 = current
@@ -932,7 +933,7 @@ class ObjectTracker:
         if self.ignore_session:
             _session_bookkeeping(out)
         _held_only_by(self.o0, out)
-        tpart, upart = muppy._walk(False, True, skip=skip)
+        tpart, upart = walk_heap(False, True, skip=skip)
         tracked = tpart.objects
         tracked.extend(upart.objects)
         del tpart, upart, skip
@@ -948,7 +949,7 @@ class ObjectTracker:
         ignore : iterable, optional
             Objects to leave out, with whatever only they reference.
         """
-        if isinstance(ignore, (str, bytes)) or not muppy._is_iterable(ignore):
+        if isinstance(ignore, (str, bytes)) or not is_iterable(ignore):
             raise TypeError("ignore must be a tuple of objects, got %s" % type(ignore).__name__)
         self.o1 = self._get_objects(tuple(ignore))
         diff = _Diff(muppy.get_diff(self.o0, self.o1))
