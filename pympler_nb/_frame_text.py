@@ -7,14 +7,14 @@ from typing import Any
 
 import pandas as pd
 
-from .core._format import text_safe
+from .core.format import text_safe
 
 __all__ = ["text_series"]
 
 
 def text_series(values: Iterable, dtype: Any = "string") -> pd.Series:
     """A text column: every ``str`` made valid UTF-8 (lone surrogates escaped, see
-    :func:`~pympler_nb.core._format.text_safe`) so that it converts to Arrow (pandas 3's
+    :func:`~pympler_nb.core.format.text_safe`) so that it converts to Arrow (pandas 3's
     string storage) and to JSON. Every frame builder makes its text columns with it.
 
     >>> text_series(["ok", "bad \\ud800"]).tolist()

@@ -55,7 +55,7 @@ import pandas as pd
 from .core import asizeof as _asizeof
 from .core import summary as _summary
 from ._frame_text import text_series
-from .core._format import type_name
+from .core.format import type_name
 from .core.process import BYTE_METRICS, ProcessMemoryInfo
 
 __all__ = ["summary_frame", "diff_frame", "process_frame", "size_tree_frame", "cell_lines_frame"]
@@ -70,7 +70,7 @@ _NO_OBJECT = object()  # no object given for a root
 
 
 def _table(rows: Iterable, columns: tuple[str, str, str]) -> pd.DataFrame:
-    checked = _summary._rows(rows)
+    checked = _summary.checked_rows(rows)
     frame = pd.DataFrame(
         {
             columns[0]: text_series([str(r[0]) for r in checked], dtype=object),

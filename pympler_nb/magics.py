@@ -20,13 +20,9 @@ import ast
 import fnmatch
 import gc
 import glob
-import html
-import io
 import linecache
 import re
-import shlex
 import sys
-import tokenize
 from array import array
 
 from IPython.core.displayhook import DisplayHook
@@ -41,326 +37,16 @@ from IPython.core.magic import (
     output_can_be_silenced,
 )
 from IPython.core.magic_arguments import MagicArgumentParser, argument, magic_arguments
-import pandas as pd
 from IPython.display import display
 
 from . import charts, frames
 from .core import asizeof as _asizeof
-from .core._format import clip_text, format_size, text_safe
+from .core.format import clip_text, format_size
 from .core.sizetree import DEFAULT_TOP, top_sized
+from ._magic_args import (Note, evaluate, expand_path, noted, parse, parse_one, path_words, positive,
+                          show, split_words, usage_line)
 
 __all__ = ["PymplerMagics", "load_ipython_extension", "unload_ipython_extension"]
-
-
-# ---------------------------------------------------------------------------
-# small display objects (each with a plain-text form)
-# ---------------------------------------------------------------------------
-
-class _Note:
-    """One or a few lines of text, shown as text and as HTML."""
-
-    def __init__(self, text: str):
-        self.text = text_safe(text)  # it leaves Python as UTF-8 (lone surrogates escaped)
-
-    def __repr__(self):
-        return self.text
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        body = "<br>".join(html.escape(line) for line in self.text.splitlines())
-        return {"text/plain": self.text,
-                "text/html": f"<div class='pympler-nb-note tex2jax_ignore'><code>{body}</code></div>"}
-
-
-class _NotedFrame(pd.DataFrame):
-    """The table an action (``%classtrack track``/``snapshot``/``stop``...) returns: a
-    DataFrame that displays as its one-line note, so that an action without ``;`` does
-    not show an empty or ever-growing table. Anything derived from it (``.head()``,
-    ``df[...]``, ``pd.DataFrame(df)``) is a plain DataFrame."""
-
-    _metadata = ["note"]
-
-    @property
-    def _constructor(self):
-        return pd.DataFrame
-
-    def __repr__(self):
-        return f"{self.note} ({len(self)} rows: %classtrack stats shows them)"
-
-    def _repr_html_(self):
-        return _Note(repr(self))._repr_mimebundle_()["text/html"]
-
-
-def _noted(df: pd.DataFrame, note: str) -> _NotedFrame:
-    out = _NotedFrame(df)
-    out.attrs.update(df.attrs)
-    out.note = note
-    return out
-
-
-def _show(*objs, tables: bool = True) -> None:
-    """Display each object; Altair charts through :func:`charts.chart_bundle` (drawn by
-    the front end's own Vega-Lite, with a text table for other viewers: no CDN script).
-    ``tables=False``: the charts' text fallback is one line, since the magic's value (the
-    table) is shown as well."""
-    for obj in objs:
-        if isinstance(obj, charts.alt.TopLevelMixin):
-            obj = charts.ChartView(obj, table=tables)
-        display(obj)
-
-
-# ---------------------------------------------------------------------------
-# line parsing
-# ---------------------------------------------------------------------------
-
-def _remainder_metavar(parser: argparse.ArgumentParser) -> str | None:
-    for action in parser._actions:
-        if action.nargs == argparse.REMAINDER:
-            return action.metavar
-    return None
-
-
-def _usage(parser: argparse.ArgumentParser) -> str:
-    """The usage of ``parser`` as one line: ``%memsize [-d DETAIL] ... EXPR [EXPR ...]``."""
-    text = " ".join(parser.format_usage().split())
-    text = text.removeprefix(":: ")
-    metavar = _remainder_metavar(parser)
-    if metavar and text.endswith(" ..."):  # argparse writes '...' for the expressions
-        text = text[:-3] + metavar
-    return text
-
-
-class _LazyUsage:
-    """``str()`` is :func:`_usage` of the parser (argparse's formatter leaves reference
-    cycles behind, which ``%garbage`` would report)."""
-
-    def __init__(self, parser):
-        self.parser = parser
-
-    def __str__(self):
-        return _usage(self.parser)
-
-    def __format__(self, spec):
-        return format(str(self), spec)
-
-
-def _help(parser: argparse.ArgumentParser) -> str:
-    text = parser.format_help()
-    head, _, body = text.partition("\n\n")
-    if head.lstrip(":").strip():  # no usage block first: leave it
-        return text
-    body = body.partition("\n\n")[2]
-    return "Usage: " + _usage(parser) + "\n\n" + body
-
-
-def _tokens(line: str, magic: str, usage: str) -> list[tuple[str, int]]:
-    """Whitespace-separated words of ``line`` with their offsets (quotes respected)."""
-    lexer = shlex.shlex(line, posix=False)
-    lexer.whitespace_split = True
-    lexer.commenters = ""
-    out = []
-    try:
-        for word in lexer:
-            start = line.find(word, out[-1][1] + len(out[-1][0]) if out else 0)
-            out.append((word, start))
-    except ValueError as exc:
-        raise UsageError(f"%{magic}: cannot split {line.strip()!r} into words ({exc}); "
-                         f"usage: {usage}") from None
-    return out
-
-
-def _path_words(line: str, magic: str, usage: str) -> list[tuple[str, int]]:
-    """Like :func:`_tokens`, but a ``{expression}`` is one word even with spaces inside
-    (``{os.path.join(d, 'x.json')}``); quotes are kept (see :func:`_expand_path`)."""
-    out = []
-    start = None
-    quote = None
-    depth = 0
-    for i, ch in enumerate(line):
-        if start is None:
-            if ch.isspace():
-                continue
-            start = i
-        if quote is not None:
-            if ch == quote:
-                quote = None
-        elif ch in "'\"":
-            quote = ch
-        elif ch == "{":
-            depth += 1
-        elif ch == "}" and depth:
-            depth -= 1
-        elif ch.isspace() and depth == 0:
-            out.append((line[start:i], start))
-            start = None
-    if quote is not None or depth:
-        what = f"no closing {quote}" if quote is not None else "no closing }"
-        raise UsageError(f"%{magic}: cannot split {line.strip()!r} into words ({what}); usage: {usage}")
-    if start is not None:
-        out.append((line[start:], start))
-    return out
-
-
-def _expand_path(shell, text: str, local_ns, magic: str) -> str:
-    """A FILE argument as IPython expands magic lines, then unquoted.
-
-    ``$name`` / ``$obj.attr`` and ``{expression}`` are replaced by their values in the
-    user's namespace (``var_expand``'s ``DollarFormatter``; ``$$`` and ``{{ }}`` are
-    a literal ``$`` and braces; no ``$`` expansion inside single quotes); then one
-    pair of surrounding quotes is removed, so ``"my stats.json"`` names a path with
-    a space. An expansion that fails is a :class:`UsageError`, not a file named
-    ``{p}``.
-    """
-    __tracebackhide__ = True
-    from IPython.utils.text import DollarFormatter
-
-    if "$" in text or "{" in text or "}" in text:
-        ns = dict(shell.user_ns)
-        if local_ns is not None and local_ns is not shell.user_ns:
-            ns.update(local_ns)
-        try:
-            with shell.builtin_trap:
-                text = DollarFormatter().vformat(text, args=[], kwargs=ns)
-        except Exception as exc:  # noqa: BLE001 - the user's expression failed: one line
-            raise UsageError(f"%{magic}: cannot expand {text!r}: {type(exc).__name__}: "
-                             f"{clip_text(str(exc), 120)}; define the variable, or write $$ or "
-                             "{{ }} for a literal $ or braces") from None
-    return _unquote_path(text, magic)
-
-
-def _unquote_path(text: str, magic: str) -> str:
-    """A FILE argument without one pair of surrounding quotes; never empty."""
-    __tracebackhide__ = True
-    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
-        text = text[1:-1]
-    if not text:
-        raise UsageError(f"%{magic}: the file name is empty; give a path such as stats.json.gz")
-    return text
-
-
-def _parse(parser: argparse.ArgumentParser, line: str, magic: str, exprs: str | None = None,
-           split=_tokens):
-    """Parse ``line``; return ``(args, expressions)`` or ``None`` after printing help.
-
-    ``exprs``: ``None`` (no expressions), ``"one"`` (the rest of the line is one
-    expression) or ``"many"`` (the rest is split into expressions).  Expressions start
-    at the first word that is not an option; their text is taken from ``line`` as is.
-    ``split`` cuts the line into words (:func:`_tokens`, or :func:`_path_words`).
-    """
-    __tracebackhide__ = True
-    usage = _LazyUsage(parser)  # formatting creates garbage cycles: only on errors
-    line = line.strip()
-    if line.endswith(";"):  # `%magic x;` silences the output (output_can_be_silenced)
-        line = line[:-1].rstrip()
-    words = split(line, magic, usage)
-    argv = [w for w, _ in words]
-    if "-h" in argv or "--help" in argv:
-        cut = len(argv)
-        if exprs is not None:  # '-h' after an expression is part of the expression
-            cut = next((i for i, w in enumerate(argv) if not w.startswith("-")), len(argv))
-        if "-h" in argv[:cut + 1] or "--help" in argv[:cut + 1] or exprs is None:
-            print(_help(parser))
-            return None
-    try:
-        args = parser.parse_args(argv)
-    except UsageError as exc:
-        raise UsageError(f"%{magic}: {exc}; usage: {usage}") from None
-    if exprs is None:
-        return args, []
-    rest = args.expr
-    if not rest:
-        raise UsageError(f"%{magic}: give an expression to evaluate; usage: {usage}")
-    options = set(parser._option_string_actions)
-    late = [w for w in rest[1:] if w in options]
-    if late:
-        raise UsageError(f"%{magic}: option {late[0]} comes after the expression; put options first: "
-                         f"{usage}")
-    text = line[words[len(argv) - len(rest)][1]:]
-    if exprs == "one":
-        return args, [text]
-    return args, _split_expressions(text, magic)
-
-
-def _compiles(text: str) -> bool:
-    try:
-        compile(text, "<expr>", "eval", dont_inherit=True)
-    except (SyntaxError, ValueError):
-        return False
-    return True
-
-
-def _split_expressions(text: str, magic: str) -> list[str]:
-    """Split ``a b['k c'] f(x, y)`` into expressions at top-level spaces, longest first.
-
-    ``a + b`` stays one expression (as Python reads it); write ``a (-b)`` for two.
-    """
-    cuts = []  # offsets of top-level whitespace between tokens
-    depth = 0
-    prev_end = None
-    try:
-        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
-            if tok.type in (tokenize.NEWLINE, tokenize.NL, tokenize.ENDMARKER):
-                continue
-            start = tok.start[1] if tok.start[0] == 1 else None
-            if depth == 0 and prev_end is not None and start is not None and start > prev_end:
-                cuts.append(prev_end)
-            if tok.type == tokenize.OP and tok.string in "([{":
-                depth += 1
-            elif tok.type == tokenize.OP and tok.string in ")]}":
-                depth -= 1
-            prev_end = tok.end[1] if tok.end[0] == 1 else None
-    except (tokenize.TokenError, SyntaxError, IndentationError):
-        pass  # unbalanced: the whole text is reported as one expression below
-    ends = cuts + [len(text)]
-    out = []
-    begin = 0
-    while begin < len(text):
-        for end in reversed([e for e in ends if e > begin]):
-            if _compiles(text[begin:end].strip()):
-                break
-        else:
-            bad = text[begin:].strip()
-            raise UsageError(f"%{magic}: {clip_text(bad, 60)!r} is not a Python expression; "
-                             "check the syntax (quote nothing: expressions are read as written)")
-        out.append(text[begin:end].strip())
-        begin = end
-        while begin < len(text) and text[begin].isspace():
-            begin += 1
-    return out
-
-
-def _evaluate(shell, expr: str, local_ns, magic: str):
-    """``expr`` evaluated in the user's namespace; mistakes become one-line UsageErrors."""
-    __tracebackhide__ = True
-    ns = local_ns if local_ns is not None else shell.user_ns
-    try:
-        with shell.builtin_trap:
-            return eval(expr, shell.user_global_ns, ns)  # noqa: S307 - the user's own expression
-    except NameError as exc:
-        raise UsageError(f"%{magic}: {exc} — define it first or check the spelling") from None
-    except SyntaxError as exc:
-        raise UsageError(f"%{magic}: {clip_text(expr, 60)!r} is not a Python expression "
-                         f"({exc.msg}); check the syntax") from None
-    except Exception as exc:  # noqa: BLE001 - the user's expression failed: say so in one line
-        raise UsageError(f"%{magic}: evaluating {clip_text(expr, 60)!r} raised "
-                         f"{type(exc).__name__}: {clip_text(str(exc), 120)}") from None
-
-
-def _parse_one(shell, parser, line: str, local_ns, magic: str, positive: tuple = ()):
-    """Parse the line of a magic that takes one expression and evaluate it: ``(args,
-    expr, obj)``, or None when only the usage was printed (``-h``). ``positive`` lists
-    integer options (``"--depth"``) that must be > 0."""
-    parsed = _parse(parser, line, magic, exprs="one")
-    if parsed is None:
-        return None
-    args, (expr,) = parsed
-    for option in positive:
-        _positive(getattr(args, option.lstrip("-").replace("-", "_")), option, magic)
-    return args, expr, _evaluate(shell, expr, local_ns, magic)
-
-
-def _positive(value, name: str, magic: str, minimum: int = 1):
-    if value is not None and value < minimum:
-        raise UsageError(f"%{magic}: {name} {value} is too small; use an int >= {minimum}")
 
 
 # ---------------------------------------------------------------------------
@@ -381,7 +67,7 @@ def _size_tree_view(objs, names, title, opts, sized=None):
     try:
         return SizeTree.from_objects(objs, names, title=title, sized=sized, **opts)
     except BundleMissingError as exc:  # a source checkout without `npm run build`
-        return _Note(f"(size tree widget unavailable: {exc})")
+        return Note(f"(size tree widget unavailable: {exc})")
 
 
 def _graph_view(graph, title: str = ""):
@@ -636,18 +322,18 @@ class PymplerMagics(Magics):
         Example: ``df = %memsize -d 2 data``
         """
         __tracebackhide__ = True
-        parsed = _parse(self.memsize.parser, line, "memsize", exprs="many")
+        parsed = parse(self.memsize.parser, line, "memsize", exprs="many")
         if parsed is None:
             return None
         args, exprs = parsed
-        _positive(args.detail, "DETAIL", "memsize", 0)
-        _positive(args.limit, "LIMIT", "memsize", 0)
-        _positive(args.top, "--top", "memsize", 1)
+        positive(args.detail, "DETAIL", "memsize", 0)
+        positive(args.limit, "LIMIT", "memsize", 0)
+        positive(args.top, "--top", "memsize", 1)
         if args.all and args.top is not None:
             raise UsageError(f"%memsize: --all lists every child and --top {args.top} the largest "
                              f"{args.top}; use one of them")
         top = None if args.all else (DEFAULT_TOP if args.top is None else args.top)
-        objs = [_evaluate(self.shell, e, local_ns, "memsize") for e in exprs]
+        objs = [evaluate(self.shell, e, local_ns, "memsize") for e in exprs]
         opts = {"limit": args.limit, "align": args.align, "code": args.code}
         try:
             trees = top_sized(*objs, detail=args.detail, top=top, names=exprs, **opts)
@@ -659,7 +345,7 @@ class PymplerMagics(Magics):
             total = sum(t.size for t in trees)
             text = f"{exprs[0]}: {format_size(total)} ({total:,} bytes)" if len(trees) == 1 else \
                 f"total {format_size(total)} ({total:,} bytes; each object once): {each}"
-            _show(_Note(text), _size_tree_view(objs, exprs, "", opts, sized=trees))
+            show(Note(text), _size_tree_view(objs, exprs, "", opts, sized=trees))
         return df
 
     # -- %%memdiff ----------------------------------------------------------------
@@ -681,12 +367,12 @@ class PymplerMagics(Magics):
         process's RSS. If the cell raises, the diff is shown and the exception propagates.
         """
         __tracebackhide__ = True
-        parsed = _parse(self.memdiff.parser, line, "%memdiff")
+        parsed = parse(self.memdiff.parser, line, "%memdiff")
         if parsed is None:
             return None
         args = parsed[0]
-        _positive(args.top, "--top", "%memdiff")
-        _positive(args.trace, "--trace FRAMES", "%memdiff")
+        positive(args.top, "--top", "%memdiff")
+        positive(args.trace, "--trace FRAMES", "%memdiff")
         m = _measure_cell(self.shell, cell, args.top, args.trace)
         df = frames.diff_frame(m.diff)
         df.attrs["rss_change"] = m.rss_change
@@ -699,17 +385,17 @@ class PymplerMagics(Magics):
                     f"process RSS {format_size(m.rss_change, sign=True)}")
             if m.error is not None:
                 text += f" (the cell raised {type(m.error).__name__})"
-            out = [_Note(text)]
+            out = [Note(text)]
             if len(df):
                 out.append(charts.diff_chart(df, top=args.top))
             if m.trace_lines is not None:
-                out.append(_Note(f"tracemalloc ({m.frames} frame(s) deep): peak during the cell "
+                out.append(Note(f"tracemalloc ({m.frames} frame(s) deep): peak during the cell "
                                  f"{format_size(m.peak)}; lines of the cell still holding memory:"))
                 out.append(frames.cell_lines_frame(m.trace_lines))
             if m.error is not None:
                 out.insert(1, df)  # no return value will show it
             # the returned table is the cell's value: the chart's text fallback need not repeat it
-            _show(*out, tables=m.error is not None)
+            show(*out, tables=m.error is not None)
         if m.error is not None:
             raise m.error
         return df
@@ -749,21 +435,21 @@ class PymplerMagics(Magics):
             raise UsageError(f"%classtrack: unknown subcommand {sub!r}; use one of {', '.join(parsers)} "
                              f"(%classtrack -h describes them)")
         takes_file = sub in ("dump", "load")
-        parsed = _parse(parsers[sub], rest, f"classtrack {sub}",
-                        split=_path_words if takes_file else _tokens)
+        parsed = parse(parsers[sub], rest, f"classtrack {sub}",
+                        split=path_words if takes_file else split_words)
         if parsed is None:
             return None
         args = parsed[0]
         if takes_file:  # FILE may be $var, {expr} or "a path with spaces"
-            args.file = _expand_path(self.shell, args.file, local_ns, f"classtrack {sub}")
+            args.file = expand_path(self.shell, args.file, local_ns, f"classtrack {sub}")
         handler = getattr(self, f"_ct_{sub}")
         df, shown = handler(args, local_ns)
         if sub in self._CT_ACTIONS:  # the value displays as the note: shown once, one line
             (note,) = shown
-            return _noted(df, note.text)
+            return noted(df, note.text)
         if not args.quiet and shown:
             # without ';' the returned table is shown too: the chart's fallback need not repeat it
-            _show(*shown, tables=line_silenced)
+            show(*shown, tables=line_silenced)
         return df
 
     #: subcommands whose value displays as their one-line note
@@ -772,7 +458,7 @@ class PymplerMagics(Magics):
     def _ct_help(self) -> str:
         lines = [f"Usage: {self._CT_USAGE}", ""]
         for p in _ct_parsers().values():
-            lines.append(f"  {_usage(p):<60} {p.description}")
+            lines.append(f"  {usage_line(p):<60} {p.description}")
         return "\n".join(lines)
 
     def _tracker(self):
@@ -787,8 +473,8 @@ class PymplerMagics(Magics):
 
     def _ct_track(self, args, local_ns):
         __tracebackhide__ = True
-        _positive(args.resolution, "--resolution", "classtrack track", 0)
-        classes = [_evaluate(self.shell, name, local_ns, "classtrack track") for name in args.classes]
+        positive(args.resolution, "--resolution", "classtrack track", 0)
+        classes = [evaluate(self.shell, name, local_ns, "classtrack track") for name in args.classes]
         for name, cls in zip(args.classes, classes):
             if not isinstance(cls, type):
                 raise UsageError(f"%classtrack track: {name} is a {type(cls).__name__}, not a class; "
@@ -801,7 +487,7 @@ class PymplerMagics(Magics):
                 raise UsageError(f"%classtrack track: {name}: {exc}") from None
         note = (f"tracking {', '.join(args.classes)} (resolution {args.resolution}); take snapshots with "
                 f"%classtrack snapshot [DESCRIPTION]")
-        return self._ct_frame(), [_Note(note)]
+        return self._ct_frame(), [Note(note)]
 
     def _ct_snapshot(self, args, local_ns):
         tracker = self._tracker()
@@ -810,13 +496,13 @@ class PymplerMagics(Magics):
         last = df[df["snapshot"] == df["snapshot"].max()] if len(df) else df
         note = (f"snapshot {len(tracker.snapshots) - 1}: {int(last['active'].sum())} tracked instances, "
                 f"{format_size(int(last['size'].sum()))}")
-        return df, [_Note(note)]
+        return df, [Note(note)]
 
     def _ct_stats(self, args, local_ns, source=None):
-        _positive(args.top, "--top", "classtrack stats")
+        positive(args.top, "--top", "classtrack stats")
         df = self._ct_frame(source)
         if not len(df):
-            return df, [_Note("no snapshots yet: %classtrack track CLASS, then %classtrack snapshot")]
+            return df, [Note("no snapshots yet: %classtrack track CLASS, then %classtrack snapshot")]
         return df, [charts.classtracker_memory_chart(df, top=args.top)]
 
     def _ct_objects(self, args, local_ns):
@@ -825,21 +511,21 @@ class PymplerMagics(Magics):
             known = sorted(set(df["class"]))
             name = args.cls
             if name not in known:  # a class given as an expression
-                cls = _evaluate(self.shell, name, local_ns, "classtrack objects")
+                cls = evaluate(self.shell, name, local_ns, "classtrack objects")
                 name = f"{getattr(cls, '__module__', '')}.{getattr(cls, '__name__', cls)}"
             if name not in known:
                 raise UsageError(f"%classtrack objects: {args.cls} is not tracked; tracked: "
                                  f"{', '.join(known) or 'none'} (%classtrack track {args.cls})")
             df = df[df["class"] == name].reset_index(drop=True)
         if not len(df):
-            return df, [_Note("no tracked instances yet")]
+            return df, [Note("no tracked instances yet")]
         return df, [charts.lifetimes_chart(df)]
 
     def _ct_periodic(self, args, local_ns):
         tracker = self._tracker()
         if args.interval.lower() == "off":
             tracker.stop_periodic_snapshots()
-            return self._ct_frame(), [_Note("periodic snapshots stopped")]
+            return self._ct_frame(), [Note("periodic snapshots stopped")]
         try:
             interval = float(args.interval)
         except ValueError:
@@ -848,7 +534,7 @@ class PymplerMagics(Magics):
             raise UsageError(f"%classtrack periodic: interval {args.interval!r} is not a number of "
                              "seconds > 0; use e.g. '%classtrack periodic 1.5' or 'off'")
         tracker.start_periodic_snapshots(interval)
-        return self._ct_frame(), [_Note(f"a snapshot every {interval:g} s; stop with %classtrack periodic off")]
+        return self._ct_frame(), [Note(f"a snapshot every {interval:g} s; stop with %classtrack periodic off")]
 
     def _ct_dump(self, args, local_ns):
         tracker = self._tracker()
@@ -857,7 +543,7 @@ class PymplerMagics(Magics):
         except OSError as exc:
             raise UsageError(f"%classtrack dump: cannot write {args.file!r} ({exc.strerror or exc}); "
                              "check the path") from None
-        return self._ct_frame(), [_Note(f"statistics saved to {args.file} "
+        return self._ct_frame(), [Note(f"statistics saved to {args.file} "
                                         f"({len(tracker.snapshots)} snapshots); %classtrack load reads them")]
 
     def _ct_load(self, args, local_ns):
@@ -879,7 +565,7 @@ class PymplerMagics(Magics):
             tracker.clear()
         df = self._ct_frame()
         self.class_tracker = None
-        return df, [_Note("class tracking stopped; classes restored, tracked data dropped")]
+        return df, [Note("class tracking stopped; classes restored, tracked data dropped")]
 
     # -- %refgraph ------------------------------------------------------------------
     @magic_arguments()
@@ -905,7 +591,7 @@ class PymplerMagics(Magics):
         __tracebackhide__ = True
         from .core.refgraph import backrefs_graph, refs_graph
 
-        parsed = _parse_one(self.shell, self.refgraph.parser, line, local_ns, "refgraph",
+        parsed = parse_one(self.shell, self.refgraph.parser, line, local_ns, "refgraph",
                             ("--depth", "--max-nodes"))
         if parsed is None:
             return None
@@ -921,7 +607,7 @@ class PymplerMagics(Magics):
         del obj
         df = frames.graph_nodes_frame(graph)
         if not args.quiet:
-            _show(_graph_view(graph))
+            show(_graph_view(graph))
         return df
 
     # -- %whyalive ------------------------------------------------------------------
@@ -948,14 +634,14 @@ class PymplerMagics(Magics):
         __tracebackhide__ = True
         from .core.whyalive import why_alive
 
-        parsed = _parse_one(self.shell, self.whyalive.parser, line, local_ns, "whyalive",
+        parsed = parse_one(self.shell, self.whyalive.parser, line, local_ns, "whyalive",
                             ("--max-chains",))
         if parsed is None:
             return None
         args, expr, obj = parsed
         del parsed
         if obj is None or obj is True or obj is False or obj is Ellipsis or obj is NotImplemented \
-                or id(obj) in _asizeof._STATIC_IDS:
+                or _asizeof.is_static(obj):
             raise UsageError(f"%whyalive: {clip_text(expr, 40)} is {clip_text(repr(obj), 20)}, "
                              "which the interpreter itself keeps alive (nothing to release); "
                              "pass the object you mean (a dead weakref gives None)")
@@ -964,7 +650,7 @@ class PymplerMagics(Magics):
         del obj
         df = frames.chains_frame(result)
         if not args.quiet:
-            _show(_Note(str(result)), *([_graph_view(result)] if result.chains else []))
+            show(Note(str(result)), *([_graph_view(result)] if result.chains else []))
         return df
 
     # -- %garbage -------------------------------------------------------------------
@@ -989,11 +675,11 @@ class PymplerMagics(Magics):
         __tracebackhide__ = True
         from .core.garbagegraph import GarbageGraph
 
-        parsed = _parse(self.garbage.parser, line, "garbage")
+        parsed = parse(self.garbage.parser, line, "garbage")
         if parsed is None:
             return None
         args = parsed[0]
-        _positive(args.max_nodes, "--max-nodes", "garbage")
+        positive(args.max_nodes, "--max-nodes", "garbage")
         before = len(gc.garbage)
         graph = GarbageGraph(reduce=True)
         model = graph.model
@@ -1011,7 +697,7 @@ class PymplerMagics(Magics):
             if len(drawn) < len(model):
                 text += (f"; drawing the largest cycles, {len(drawn)} of {len(model)} objects "
                          f"(--max-nodes {args.max_nodes}; the table lists them all)")
-            _show(_Note(text), *([_graph_view(drawn)] if len(df) else []))
+            show(Note(text), *([_graph_view(drawn)] if len(df) else []))
         return df
 
 

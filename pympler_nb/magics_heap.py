@@ -29,8 +29,8 @@ from IPython.core.magic import (
 from IPython.core.magic_arguments import argument, magic_arguments
 
 from . import charts, frames
-from .core._format import clip_text, format_size
-from .magics import _Note, _parse, _parse_one, _positive, _show, _unquote_path
+from .core.format import clip_text, format_size
+from ._magic_args import Note, parse, parse_one, positive, show, unquote_path
 
 __all__ = ["BY", "HeapMagics"]
 
@@ -46,7 +46,7 @@ def _tree_view(source, title: str, fallback):
         return SizeTree(source, title=title)
     except BundleMissingError as exc:  # a source checkout without `npm run build`
         source.release()
-        return _Note(f"{fallback}\n(size tree widget unavailable: {exc})")
+        return Note(f"{fallback}\n(size tree widget unavailable: {exc})")
 
 
 def _load_snapshot(text: str):
@@ -56,7 +56,7 @@ def _load_snapshot(text: str):
     __tracebackhide__ = True
     from .core import heap
 
-    path = _unquote_path(text, "heap --load")
+    path = unquote_path(text, "heap --load")
     try:
         snap = heap.load(path)
     except OSError as exc:
@@ -116,11 +116,11 @@ class HeapMagics(Magics):
         __tracebackhide__ = True
         from .core import heap
 
-        parsed = _parse(self.heap.parser, line, "heap")
+        parsed = parse(self.heap.parser, line, "heap")
         if parsed is None:
             return None
         args = parsed[0]
-        _positive(args.top, "--top", "heap")
+        positive(args.top, "--top", "heap")
         # plain values only from here on: the parsed arguments would be new objects
         by, new, setref, retained, top, quiet = (args.by, args.new, args.setref, args.retained,
                                                  args.top, args.quiet)
@@ -136,7 +136,7 @@ class HeapMagics(Magics):
         if clearref:
             session.clearref()
             if not quiet:
-                _show(_Note("heap reference point cleared; %heap --setref sets a new one"))
+                show(Note("heap reference point cleared; %heap --setref sets a new one"))
             return None
         if new and session.reference is None:
             raise UsageError("%heap: --new needs a reference point; run %heap --setref first, "
@@ -169,13 +169,13 @@ class HeapMagics(Magics):
             text = f"heap: {df.attrs['objects']:,} {what}, {format_size(df.attrs['size'])} (flat) by {by}"
             if unreachable:
                 text += f"; {unreachable:,} unreachable objects not counted (%garbage lists the cycles)"
-            out = [_Note(text)]
+            out = [Note(text)]
             if len(df):
                 out.append(charts.heap_partition_chart(df, top=top, by=by))
             if retainers is not None:
-                out += [_Note(f"top {len(retainers)} retainers (bytes each object alone keeps alive):"),
+                out += [Note(f"top {len(retainers)} retainers (bytes each object alone keeps alive):"),
                         retainers]
-            _show(*out)
+            show(*out)
             del out
         if setref:
             self._setref(quiet=True)
@@ -188,7 +188,7 @@ class HeapMagics(Magics):
         self.heap_session.setref(heap.take(graph=False))
         if not quiet:
             ref = self.heap_session.reference
-            _show(_Note(f"heap reference point set ({len(ref):,} objects, {format_size(ref.size)}); "
+            show(Note(f"heap reference point set ({len(ref):,} objects, {format_size(ref.size)}); "
                         "%heap --new shows the objects created after it"))
 
     # -- %retained ----------------------------------------------------------------
@@ -217,7 +217,7 @@ class HeapMagics(Magics):
         from .core import heap
         from .widgets.retained import RetainedTreeSource
 
-        parsed = _parse_one(self.shell, self.retained.parser, line, local_ns, "retained", ("--top",))
+        parsed = parse_one(self.shell, self.retained.parser, line, local_ns, "retained", ("--top",))
         if parsed is None:
             return None
         args, expr, obj = parsed
@@ -243,7 +243,7 @@ class HeapMagics(Magics):
             row = df.iloc[0]
             text = (f"{expr}: retains {format_size(int(row['retained']))} ({int(row['retained']):,} bytes) "
                     f"in {int(row['count']):,} objects; its own size {format_size(int(row['size']))}")
-            _show(_Note(text), _tree_view(source, f"retained by {clip_text(expr, 60)}",
+            show(Note(text), _tree_view(source, f"retained by {clip_text(expr, 60)}",
                                           df.to_string(index=False)))
         return df
 

@@ -41,7 +41,7 @@ ALLOWED: dict[tuple[str, str], str] = {
              "element counting of the layout module, not yet public there"),
     **_allow("pympler_nb/core/asizeof.py", "pympler_nb.core._layout._count_elements",
              "element counting of the layout module, not yet public there"),
-    **_allow("pympler_nb/core/muppy.py", "pympler_nb.core._layout._count_elements",
+    **_allow("pympler_nb/core/objwalk.py", "pympler_nb.core._layout._count_elements",
              "element counting of the layout module, not yet public there"),
     **_allow("pympler_nb/core/summary.py", "pympler_nb.core._layout._count_elements",
              "element counting of the layout module, not yet public there"),
@@ -55,21 +55,9 @@ ALLOWED: dict[tuple[str, str], str] = {
     **_allow("pympler_nb/core/classtracker_objects.py",
              "pympler_nb.core.asizeof._typename",
              "the type-name helper of asizeof (item 1: one type-name helper)"),
-    **_allow("pympler_nb/core/heap/sets.py",
-             "pympler_nb.core.muppy._FLIP pympler_nb.core.muppy._mask pympler_nb.core.muppy._select",
-             "the heap walk is muppy's engine, not yet a public one (item 2: the heap walk engine)"),
-    **_allow("pympler_nb/core/heap/snapshot.py",
-             "pympler_nb.core.muppy._SINGLE_RC pympler_nb.core.muppy._real pympler_nb.core.muppy._rules_of",
-             "the heap walk is muppy's engine, not yet a public one (item 2: the heap walk engine)"),
     **_allow("pympler_nb/core/heap/discovery.py",
-             "pympler_nb.core.muppy._FLIP pympler_nb.core.muppy._HAVE_GC pympler_nb.core.muppy._SINGLE_RC "
-             "pympler_nb.core.muppy._code_parts pympler_nb.core.muppy._dict_key_list "
-             "pympler_nb.core.muppy._hashable_types pympler_nb.core.muppy._level1 "
-             "pympler_nb.core.muppy._mask pympler_nb.core.muppy._positions pympler_nb.core.muppy._real "
-             "pympler_nb.core.muppy._ruled pympler_nb.core.muppy._rules_of pympler_nb.core.muppy._safe_size "
-             "pympler_nb.core.muppy._select pympler_nb.core.muppy._sizes pympler_nb.core.muppy._table "
-             "pympler_nb.core.muppy._type_set pympler_nb.core.muppy._untracked_closure",
-             "the heap walk is muppy's engine, not yet a public one (item 2: the heap walk engine)"),
+             "pympler_nb.core.muppy._safe_size pympler_nb.core.muppy._sizes",
+             "flat sizing lives in muppy (item 1: one flat-size module)"),
     **_allow("pympler_nb/core/heap/discovery.py",
              "pympler_nb.core.summary._DIRECT_SIZEOF pympler_nb.core.summary._fixed_size "
              "pympler_nb.core.summary._python_sizeof pympler_nb.core.summary._type_text",
@@ -86,42 +74,11 @@ ALLOWED: dict[tuple[str, str], str] = {
              "pympler_nb.core.asizeof._plausible_sizes",
              "flat sizing lives in asizeof (item 1: one flat-size module)"),
     **_allow("pympler_nb/core/summary.py",
-             "pympler_nb.core.muppy._HeapList pympler_nb.core.muppy._frequent_types "
-             "pympler_nb.core.muppy._getsizeof pympler_nb.core.muppy._hashable_types "
-             "pympler_nb.core.muppy._is_iterable pympler_nb.core.muppy._mask pympler_nb.core.muppy._numbered "
-             "pympler_nb.core.muppy._real pympler_nb.core.muppy._safe_size pympler_nb.core.muppy._select "
-             "pympler_nb.core.muppy._sizes pympler_nb.core.muppy._table",
-             "the cycle muppy <-> summary: the heap walk and the tabulation (item 2)"),
-    **_allow("pympler_nb/core/tracker.py",
-             "pympler_nb.core.muppy._SINGLE_RC pympler_nb.core.muppy._walk pympler_nb.core.muppy._safe_size "
-             "pympler_nb.core.muppy._is_iterable",
-             "the tracker diffs through muppy's heap walk, not yet a public engine (item 2)"),
-    **_allow("pympler_nb/core/tracker.py",
-             "pympler_nb.core.summary._tabulate pympler_nb.core.summary._key_function pympler_nb.core.summary._rows",
-             "the tracker tabulates through summary's internals (item 2: the tabulation of summaries)"),
-    # -- views: private names of other modules --
-    **_allow("pympler_nb/frames.py", "pympler_nb.core.summary._rows",
-             "a view validating summary rows with the core's private reader (give summary a public one)"),
-    **_allow("pympler_nb/magics.py", "pympler_nb.core.asizeof._STATIC_IDS",
-             "a view reading asizeof's cache of static objects (give asizeof a public entry point)"),
-    **_allow("pympler_nb/magics_heap.py",
-             "pympler_nb.magics._Note pympler_nb.magics._parse pympler_nb.magics._parse_one "
-             "pympler_nb.magics._positive pympler_nb.magics._show pympler_nb.magics._unquote_path",
-             "the heap magics share the magics' parsing and display (the cycle magics <-> magics_heap, item 3)"),
-    # -- views: the core's private module of text formatting --
-    **_allow("pympler_nb/_frame_text.py", "pympler_nb.core._format",
-             "text_safe/format_size: the core's formatting helpers, not yet a public module"),
-    **_allow("pympler_nb/frames.py", "pympler_nb.core._format",
-             "text_safe/format_size: the core's formatting helpers, not yet a public module"),
-    **_allow("pympler_nb/magics.py", "pympler_nb.core._format",
-             "text_safe/format_size: the core's formatting helpers, not yet a public module"),
-    **_allow("pympler_nb/magics_heap.py", "pympler_nb.core._format",
-             "text_safe/format_size: the core's formatting helpers, not yet a public module"),
-    **_allow("pympler_nb/widgets/ref_graph.py", "pympler_nb.core._format",
-             "text_safe/format_size: the core's formatting helpers, not yet a public module"),
-    **_allow("pympler_nb/widgets/size_tree.py", "pympler_nb.core._format",
-             "text_safe/format_size: the core's formatting helpers, not yet a public module"),
-    # -- views: private attributes of core objects --
+             "pympler_nb.core.muppy._getsizeof pympler_nb.core.muppy._safe_size pympler_nb.core.muppy._sizes",
+             "flat sizing lives in muppy (item 1: one flat-size module)"),
+    **_allow("pympler_nb/core/tracker.py", "pympler_nb.core.muppy._safe_size",
+             "flat sizing lives in muppy (item 1: one flat-size module)"),
+        # -- views: private attributes of core objects --
 }
 
 

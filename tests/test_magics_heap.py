@@ -24,7 +24,7 @@ from tests._ipython import error_of, run
 def shown(monkeypatch):
     """The objects the heap magics display (instead of publishing them)."""
     out = []
-    monkeypatch.setattr(magics_heap, "_show", lambda *objs: out.extend(objs))
+    monkeypatch.setattr(magics_heap, "show", lambda *objs: out.extend(objs))
     return out
 
 

@@ -358,7 +358,7 @@ def _memsize_a_b_counting_sizings(shell, monkeypatch):
     """``%memsize a b`` on shared data, asserting it sized once: (table, displayed, a, the
     call record, emptied: what sizes afterwards)."""
     shown = []
-    monkeypatch.setattr(magics, "_show", lambda *objs: shown.extend(objs))
+    monkeypatch.setattr(magics, "show", lambda *objs: shown.extend(objs))
     shell.user_ns["a"] = a = [float(i) for i in range(5000)]
     shell.user_ns["b"] = [a, "x" * 10]
     calls = _count_sizings(monkeypatch)
@@ -447,7 +447,7 @@ class Ring:
 
 def test_garbage_draws_the_largest_cycles_only(shell, monkeypatch):
     shown = []
-    monkeypatch.setattr(magics, "_show", lambda *objs: shown.extend(objs))
+    monkeypatch.setattr(magics, "show", lambda *objs: shown.extend(objs))
     gc.collect()
     was = gc.isenabled()
     gc.disable()

@@ -145,6 +145,18 @@ _STATIC_OBJS = (
     + ["", b"", ()]
 )
 _STATIC_IDS = frozenset(map(id, _STATIC_OBJS))
+
+
+def is_static(obj: object) -> bool:
+    """Whether ``obj`` is one of the objects the interpreter allocates once at start-up
+    and shares (a cached small int, a one-character string, ``()``...): nothing the
+    user's code can release.
+
+    >>> is_static(7), is_static(()), is_static([])
+    (True, True, False)
+    """
+    return id(obj) in _STATIC_IDS
+
 _ATOM_IDS = frozenset(map(id, _ATOM_TYPES))
 _HEAPTYPE = 1 << 9
 _HAVE_GC = 1 << 14

@@ -41,19 +41,17 @@ from typing import Any
 from ._format import pp
 from . import _layout
 from ._layout import _count_elements
-from .muppy import (
-    _frequent_types,
-    _getsizeof,
-    _hashable_types,
-    _HeapList,
-    _is_iterable,
-    _mask,
-    _numbered,
-    _real,
-    _safe_size,
-    _select,
-    _sizes,
-    _table,
+from .muppy import _getsizeof, _safe_size, _sizes
+from .objwalk import (
+    HeapList,
+    byte_table,
+    flag_mask,
+    frequent_types,
+    hashable_types,
+    is_iterable,
+    real_type,
+    select_flagged,
+    type_numbers,
 )
 
 __all__ = [
@@ -169,7 +167,7 @@ _BULK: dict[Callable, Callable[[Iterable], list]] = {
 }
 
 
-def _level1(t: type) -> Callable[[Any], str] | None:
+def _representation_fn(t: type) -> Callable[[Any], str] | None:
     """The verbosity-1 function for objects of type ``t``, or None for the type text."""
     try:
         reps = representations.get(t)
@@ -185,7 +183,7 @@ def _level1(t: type) -> Callable[[Any], str] | None:
 
 def _type_text(t: type) -> str:
     """``str(t)`` cleaned the Pympler way (``"<class 'a.B'>"`` -> ``'a.B'``)."""
-    t = _real(t)
+    t = real_type(t)
     try:
         text = str(t)
     except Exception:  # noqa: BLE001 - a metaclass __repr__ may fail
@@ -265,7 +263,7 @@ def _fixed_size(t: type) -> bool:
     True for types without items (``__itemsize__ == 0``) that keep
     ``object.__sizeof__``: their size is the basic size plus per-type headers.
     """
-    t = _real(t)
+    t = real_type(t)
     try:
         return t.__itemsize__ == 0 and t.__sizeof__ is _OBJECT_SIZEOF
     except Exception:  # noqa: BLE001 - exotic metaclasses
@@ -368,13 +366,13 @@ def _add_keyed(table: dict[str, list[int]], fn: Callable, objs: list,
         _add(table, key, n, size * n)
 
 
-def _tabulate(objects: list, tys: list | None = None,
+def tabulate(objects: list, tys: list | None = None,
               table: dict[str, list[int]] | None = None, codes: bytearray | None = None,
               frequent: list | tuple = ()) -> dict[str, list[int]]:
     """``{row key: [count, total size]}`` of ``objects``, computed in bulk.
 
     ``tys`` may give ``list(map(type, objects))`` if it is known, ``codes`` and
-    ``frequent`` the walk's numbering of the frequent types (see ``muppy._Part``);
+    ``frequent`` the walk's numbering of the frequent types (see ``objwalk.WalkPart``);
     ``table`` is a table to add to.  The most frequent types (found on a sample)
     are handled one at a time: a fixed-size type costs a count of its byte, a
     builtin one a direct ``__sizeof__`` call per object; the rest goes through one
@@ -395,7 +393,7 @@ def _tabulate(objects: list, tys: list | None = None,
             # a class whose metaclass defines __eq__ without __hash__ (or a __hash__
             # or __eq__ that raises) cannot be a dict key: retry with hashable
             # stand-ins for such types
-            part = _tabulate_bulk(objects, _hashable_types(tys), {})
+            part = _tabulate_bulk(objects, hashable_types(tys), {})
         for key, (n, size) in part.items():
             _add(table, key, n, size)
         del part
@@ -411,12 +409,12 @@ def _tabulate_bulk(objects: list, tys: list, table: dict[str, list[int]],
     if codes is None or len(codes) != len(objects):
         # a byte per object: the frequent type's number (1, 2, ...) or 0; counts,
         # first positions and selection masks of each type then come from bytes methods
-        frequent = _frequent_types(tys)
-        codes = _mask(map(_numbered(frequent).get, tys, repeat(0))) if frequent else None
+        frequent = frequent_types(tys)
+        codes = flag_mask(map(type_numbers(frequent).get, tys, repeat(0))) if frequent else None
     if frequent:
         rest = codes.translate(_ONE_HOT[0])
         rest_tys = list(compress(tys, rest))
-        rest_objs = _select(objects, rest, len(rest_tys))
+        rest_objs = select_flagged(objects, rest, len(rest_tys))
         del rest
         for i, t in enumerate(frequent, 1):
             _tabulate_type(table, t, objects, codes, i)
@@ -426,7 +424,7 @@ def _tabulate_bulk(objects: list, tys: list, table: dict[str, list[int]],
 
 
 # bytes.translate tables: entry i maps byte i to 1 and every other byte to 0
-_ONE_HOT = [_table(i.__eq__) for i in range(256)]
+_ONE_HOT = [byte_table(i.__eq__) for i in range(256)]
 
 
 def _tabulate_type(table: dict[str, list[int]], t: type, objects: list,
@@ -439,7 +437,7 @@ def _tabulate_type(table: dict[str, list[int]], t: type, objects: list,
     count = codes.count(code)
     if not count:
         return
-    fn = _level1(t)
+    fn = _representation_fn(t)
     first = objects[codes.index(code)]
     if fn is None and _fixed_size(t):
         _add(table, _type_text(t), count, count * _safe_size(first))
@@ -462,7 +460,7 @@ def _tabulate_type(table: dict[str, list[int]], t: type, objects: list,
 
 
 def _tabulate_rest(objects: list, tys: list, table: dict[str, list[int]]) -> None:
-    """The general case of :func:`_tabulate`: one ``(type, size)`` count per object."""
+    """The general case of :func:`tabulate`: one ``(type, size)`` count per object."""
     objects, tys, sizes = _flat_sizes(objects, tys)
     per_type: dict[type, list[int]] = {}
     pairs: dict[tuple[type, int], int] = {}
@@ -477,7 +475,7 @@ def _tabulate_rest(objects: list, tys: list, table: dict[str, list[int]]) -> Non
     del pairs
     special: dict[type, Callable] = {}
     for t, (n, total) in per_type.items():
-        fn = _level1(t)
+        fn = _representation_fn(t)
         if fn is None:
             _add(table, _type_text(t), n, total)
         else:
@@ -501,7 +499,7 @@ def _tabulate_rest(objects: list, tys: list, table: dict[str, list[int]]) -> Non
         del sub_objs, sub_types, sub_sizes
 
 
-def _key_function() -> Callable[[object], str]:
+def row_key_function() -> Callable[[object], str]:
     """A ``obj -> row key`` function that caches the type text per type (one call)."""
     cache: dict[type, str | None] = {}
 
@@ -512,10 +510,10 @@ def _key_function() -> Callable[[object], str]:
         except Exception:  # noqa: BLE001 - an unhashable class (or __hash__ raises)
             return _type_text(t)
         if text == 0:
-            text = None if _level1(t) is not None else _type_text(t)
+            text = None if _representation_fn(t) is not None else _type_text(t)
             cache[t] = text
         if text is None:
-            return _object_keys(_level1(t), [obj])[0]
+            return _object_keys(_representation_fn(t), [obj])[0]
         return text
 
     return key
@@ -541,21 +539,21 @@ def summarize(objects: Iterable) -> list[list]:
     >>> summarize([1.0, 2.0])
     [['float', 2, 48]]
     """
-    if isinstance(objects, (str, bytes, dict)) or not _is_iterable(objects):
+    if isinstance(objects, (str, bytes, dict)) or not is_iterable(objects):
         raise TypeError("objects must be a list of objects (e.g. muppy.get_objects()), got %s"
                         % type(objects).__name__)
     was_enabled = gc.isenabled()
     gc.disable()  # (a young collection would traverse the big temporary lists)
     try:
-        parts = objects.parts() if type(objects) is _HeapList else None
+        parts = objects.parts() if type(objects) is HeapList else None
         if parts is not None:  # straight from get_objects(): reuse what the walk knows
             table = {}
             for part in parts:
-                _tabulate(part.objects, part.types, table, part.codes, part.frequent)
+                tabulate(part.objects, part.types, table, part.codes, part.frequent)
             del parts, part
         else:
             objs = objects if isinstance(objects, list) else list(objects)
-            table = _tabulate(objs)
+            table = tabulate(objs)
             del objs
         return [[key, n, size] for key, (n, size) in table.items()]
     finally:
@@ -563,9 +561,10 @@ def summarize(objects: Iterable) -> list[list]:
             gc.enable()
 
 
-def _rows(rows: Iterable, name: str = "rows") -> list:
-    """Validate a summary: an iterable of ``[type_repr, count, size]`` rows."""
-    if isinstance(rows, (str, bytes)) or not _is_iterable(rows):
+def checked_rows(rows: Iterable, name: str = "rows") -> list:
+    """Validate a summary: an iterable of ``[type_repr, count, size]`` rows, as a list
+    (the rows themselves); a :class:`TypeError` naming ``name`` and the bad row otherwise."""
+    if isinstance(rows, (str, bytes)) or not is_iterable(rows):
         raise TypeError("%s must be a summary (a list of [type, count, size] rows), got %s"
                         % (name, type(rows).__name__))
     out = rows if isinstance(rows, list) else list(rows)
@@ -587,8 +586,8 @@ def get_diff(left: Iterable, right: Iterable) -> list[list]:
     >>> get_diff([["str", 2, 100]], [["str", 3, 150], ["int", 1, 28]])
     [['str', 1, 50], ['int', 1, 28]]
     """
-    lrows = _rows(left, "left")
-    rrows = _rows(right, "right")
+    lrows = checked_rows(left, "left")
+    rrows = checked_rows(right, "right")
     before: dict[Any, list[int]] = {}
     for row in lrows:
         _add(before, row[0], row[1], row[2])
@@ -614,7 +613,7 @@ def sweep(rows: Iterable) -> list[list]:
     >>> sweep([["str", 0, 0], ["int", 0, 8]])
     [['int', 0, 8]]
     """
-    return [list(row) for row in _rows(rows) if row[1] != 0 or row[2] != 0]
+    return [list(row) for row in checked_rows(rows) if row[1] != 0 or row[2] != 0]
 
 
 def _format_table(rows: list[list[str]]) -> Iterator[str]:
@@ -661,7 +660,7 @@ def format_(rows: Iterable, limit: int | None = 15, sort: str = "size",
     _check_sort(sort, order)
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)):
         raise TypeError("limit must be an int or None, got %r" % (limit,))
-    local = [list(r) for r in _rows(rows)]
+    local = [list(r) for r in checked_rows(rows)]
     column = SORT_KEYS.index(sort)
     if column == 0:
         local.sort(key=lambda r: str(r[0]), reverse=order == "descending")

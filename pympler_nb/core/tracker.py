@@ -68,7 +68,8 @@ from operator import eq
 from typing import Any
 
 from . import muppy, summary
-from .muppy import _SINGLE_RC
+from .objwalk import SINGLE_REFCOUNT as _SINGLE_RC
+from .objwalk import is_iterable, walk_heap
 from .session import Discount, own_objects, refcounts, register_own, session_bookkeeping
 
 # heap.py imports these two under their old names (it is to import them from .session)
@@ -136,14 +137,14 @@ def _summarize_heap(out: Discount) -> list[list]:
     gc.disable()  # freshly built big lists must not be traversed by a young collection
     try:
         table: dict = {}
-        for part in muppy._walk(False, True, skip=out.skip):
-            summary._tabulate(part.objects, part.types, table, part.codes, part.frequent)
+        for part in walk_heap(False, True, skip=out.skip):
+            summary.tabulate(part.objects, part.types, table, part.codes, part.frequent)
             del part
     finally:
         if was_enabled:
             gc.enable()
     if out.subtract:
-        key = summary._key_function()
+        key = summary.row_key_function()
         for obj in out.subtract.values():
             acc = table.get(key(obj))
             if acc is not None:
@@ -227,7 +228,7 @@ class SummaryTracker:
 
     @s0.setter
     def s0(self, rows: list) -> None:
-        self._s0 = _frozen(summary._rows(rows, "s0"))
+        self._s0 = _frozen(summary.checked_rows(rows, "s0"))
 
     @property
     def s1(self) -> list | None:
@@ -238,7 +239,7 @@ class SummaryTracker:
 
     @s1.setter
     def s1(self, rows: list | None) -> None:
-        self._s1 = None if rows is None else _frozen(summary._rows(rows, "s1"))
+        self._s1 = None if rows is None else _frozen(summary.checked_rows(rows, "s1"))
 
     def __repr__(self) -> str:
         return "<SummaryTracker ignore_self=%s ignore_session=%s summaries=%d>" % (
@@ -313,7 +314,7 @@ class SummaryTracker:
                 "(diff(summary1=a, summary2=b)), or neither to diff against the last summary")
         if summary2 is None:
             if summary1 is not None:
-                summary._rows(summary1, "summary1")
+                summary.checked_rows(summary1, "summary1")
             current = _frozen(self._summary())
             res = summary.get_diff(self._s0 if summary1 is None else summary1, current)
             self._s1 = current
@@ -421,7 +422,7 @@ class ObjectTracker:
         if self.ignore_session:
             session_bookkeeping(out)
         _held_only_by(self.o0, out)
-        tpart, upart = muppy._walk(False, True, skip=skip)
+        tpart, upart = walk_heap(False, True, skip=skip)
         tracked = tpart.objects
         tracked.extend(upart.objects)
         del tpart, upart, skip
@@ -437,7 +438,7 @@ class ObjectTracker:
         ignore : iterable, optional
             Objects to leave out, with whatever only they reference.
         """
-        if isinstance(ignore, (str, bytes)) or not muppy._is_iterable(ignore):
+        if isinstance(ignore, (str, bytes)) or not is_iterable(ignore):
             raise TypeError("ignore must be a tuple of objects, got %s" % type(ignore).__name__)
         self.o1 = self._get_objects(tuple(ignore))
         diff = _Diff(muppy.get_diff(self.o0, self.o1))

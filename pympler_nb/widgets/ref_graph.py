@@ -15,7 +15,7 @@ from __future__ import annotations
 import anywidget
 import traitlets as t
 
-from ..core._format import clip_text, format_size, text_safe
+from ..core.format import clip_text, format_size, text_safe
 from ..graphs import GraphView, as_model, to_dot
 from . import _static
 from ._static import EsmBundle, answer_bundle_request, read_bundle

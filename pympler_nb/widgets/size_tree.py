@@ -53,7 +53,7 @@ import anywidget
 import traitlets as t
 
 from ..core import asizeof as _asizeof
-from ..core._format import clip_text, format_size, text_safe
+from ..core.format import clip_text, format_size, text_safe
 from . import _static
 from ._static import EsmBundle, answer_bundle_request, read_bundle
 

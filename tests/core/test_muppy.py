@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import itertools
 import operator
+import subprocess
 import sys
 import time
 import types
@@ -13,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pympler_nb.core import muppy
+from pympler_nb.core import muppy, objwalk
 from tests.core._classes import Unhashable
 
 
@@ -300,12 +301,34 @@ def test_ignore_object():
     assert not muppy.ignore_object([])
 
 
+def test_the_walk_engine_stands_alone():
+    """``objwalk`` (the heap walk of muppy, summary, tracker and heap) imports neither
+    facade: the engine is below them."""
+    code = ("import sys, pympler_nb.core.objwalk\n"
+            "print(sorted(m for m in ('pympler_nb.core.muppy', 'pympler_nb.core.summary',"
+            " 'pympler_nb.core.tracker') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_get_objects_is_the_walk():
+    """``get_objects()`` lists both parts of ``walk_heap`` and remembers them."""
+    objs = muppy.get_objects()
+    try:
+        assert type(objs) is objwalk.HeapList
+        tracked, untracked = objs.parts()
+        assert len(tracked.objects) + len(untracked.objects) == len(objs)
+        assert all(map(operator.is_, objs[:len(tracked.objects)], tracked.objects))
+    finally:
+        del objs
+
+
 def test_walk_keeps_no_cells():
     """Functions on the stack during the walk must not create cell objects: the
     collector would list them as heap objects (our own bookkeeping)."""
     from pympler_nb.core import tracker
 
-    for fn in (muppy._walk, muppy.get_objects, tracker._summarize_heap,
+    for fn in (objwalk.walk_heap, muppy.get_objects, tracker._summarize_heap,
                tracker.SummaryTracker._summary, tracker.SummaryTracker.diff,
                tracker.ObjectTracker._get_objects, tracker.ObjectTracker.get_diff):
         assert fn.__code__.co_cellvars == (), fn.__qualname__
@@ -319,11 +342,11 @@ def test_walk_keeps_no_cells():
 @given(st.lists(st.booleans(), max_size=300), st.booleans())
 def test_select_equals_compress(flags, want):
     objects = [object() for _ in flags]
-    mask = muppy._mask(flags)
+    mask = objwalk.flag_mask(flags)
     expected = [o for o, f in zip(objects, flags) if f == want]
-    assert muppy._select(objects, mask, want=want) == expected
-    assert muppy._select(objects, mask, len(expected), want=want) == expected
-    assert list(muppy._positions(mask, want)) == [i for i, f in enumerate(flags) if f == want]
+    assert objwalk.select_flagged(objects, mask, want=want) == expected
+    assert objwalk.select_flagged(objects, mask, len(expected), want=want) == expected
+    assert list(objwalk.flag_positions(mask, want)) == [i for i, f in enumerate(flags) if f == want]
 
 
 class Skipped:
@@ -341,7 +364,7 @@ def test_walk_skip_leaves_out_exactly_the_skipped_objects(kinds):
     else:
         skipped = [[i] for i in range(200_000)]  # more than 1/8 of the heap: every id is tested
     skip = {id(o): o for o in skipped}
-    tpart, upart = muppy._walk(skip=skip)
+    tpart, upart = objwalk.walk_heap(skip=skip)
     tracked, ttys = tpart.objects, tpart.types
     listed = ids(tracked)
     try:
@@ -363,7 +386,7 @@ def test_walk_skip_leaves_out_exactly_the_skipped_objects(kinds):
 def test_walk_skip_with_an_unhashable_class():
     objs = [Unhashable() for _ in range(3)]
     skip = {id(objs[1]): objs[1]}
-    tpart, upart = muppy._walk(skip=skip)
+    tpart, upart = objwalk.walk_heap(skip=skip)
     listed = ids(tpart.objects)
     del tpart, upart
     assert id(objs[1]) not in listed and id(objs[0]) in listed and id(objs[2]) in listed

@@ -151,6 +151,16 @@ def test_get_diff_does_not_alias_input_rows():
     assert right == [["float", 1, 24]]
 
 
+def test_checked_rows_is_the_public_reader():
+    rows = [["str", 2, 100], ("int", 1, 28)]
+    assert summary.checked_rows(rows) is rows
+    assert summary.checked_rows(iter(rows)) == rows
+    with pytest.raises(TypeError, match=r"s0\[1\] is \['x', 1\]"):
+        summary.checked_rows([["str", 2, 100], ["x", 1]], "s0")
+    with pytest.raises(TypeError, match="must be a summary"):
+        summary.checked_rows("str 2 100")
+
+
 def test_get_diff_bad_rows():
     with pytest.raises(TypeError, match=r"right\[0\] is \['x', 1\]"):
         summary.get_diff([], [["x", 1]])

@@ -30,25 +30,24 @@ from operator import add, eq, is_not, not_, sub
 from .. import _layout
 from .._layout import _count_elements
 from .._thirdparty import hidden_referents
-from ..muppy import (
-    _FLIP,
-    _HAVE_GC,
-    _SINGLE_RC,
-    _code_parts,
-    _dict_key_list,
-    _hashable_types,
-    _level1,
-    _mask,
-    _positions,
-    _real,
-    _ruled,
-    _rules_of,
-    _safe_size,
-    _select,
-    _sizes,
-    _table,
-    _type_set,
-    _untracked_closure,
+from ..muppy import _safe_size, _sizes
+from ..objwalk import (
+    FLIP as _FLIP,
+    HAVE_GC as _HAVE_GC,
+    SINGLE_REFCOUNT as _SINGLE_RC,
+    code_parts as _code_parts,
+    dict_key_list as _dict_key_list,
+    hashable_types as _hashable_types,
+    untracked_referents as _level1,
+    flag_mask as _mask,
+    flag_positions as _positions,
+    real_type as _real,
+    ruled_objects as _ruled,
+    rules_of as _rules_of,
+    select_flagged as _select,
+    byte_table as _table,
+    type_set as _type_set,
+    untracked_closure as _untracked_closure,
 )
 from ..summary import _DIRECT_SIZEOF, _fixed_size, _python_sizeof
 

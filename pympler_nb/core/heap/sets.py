@@ -28,7 +28,7 @@ from itertools import compress, filterfalse, repeat
 
 from .._format import format_size
 from .._layout import _count_elements
-from ..muppy import _FLIP, _mask, _select
+from ..objwalk import FLIP as _FLIP, flag_mask as _mask, select_flagged as _select
 from .discovery import drain
 
 __all__ = ["HeapSet", "Partition", "PartitionRow"]

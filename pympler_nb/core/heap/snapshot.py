@@ -30,7 +30,7 @@ from operator import not_, sub
 
 from .. import _safeio
 from .._format import format_size
-from ..muppy import _SINGLE_RC, _real, _rules_of
+from ..objwalk import SINGLE_REFCOUNT as _SINGLE_RC, real_type as _real, rules_of as _rules_of
 from .discovery import (
     CHUNK,
     LIVE,
