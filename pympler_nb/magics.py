@@ -43,7 +43,7 @@ from . import charts, frames
 from .core import asizeof as _asizeof
 from .core.format import clip_text, format_size
 from .core.sizetree import DEFAULT_TOP, top_sized
-from ._magic_args import (Note, evaluate, expand_path, noted, parse, parse_one, path_words, positive,
+from .magic_args import (Note, evaluate, expand_path, noted, parse, parse_one, path_words, positive,
                           show, split_words, usage_line)
 
 __all__ = ["PymplerMagics", "load_ipython_extension", "unload_ipython_extension"]

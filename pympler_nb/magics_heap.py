@@ -30,7 +30,7 @@ from IPython.core.magic_arguments import argument, magic_arguments
 
 from . import charts, frames
 from .core.format import clip_text, format_size
-from ._magic_args import Note, parse, parse_one, positive, show, unquote_path
+from .magic_args import Note, parse, parse_one, positive, show, unquote_path
 
 __all__ = ["BY", "HeapMagics"]
 

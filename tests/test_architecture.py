@@ -62,9 +62,6 @@ ALLOWED: dict[tuple[str, str], str] = {
              "pympler_nb.core.summary._DIRECT_SIZEOF pympler_nb.core.summary._fixed_size "
              "pympler_nb.core.summary._python_sizeof pympler_nb.core.summary._type_text",
              "flat sizing and type names live in summary (item 1: one flat-size module, one type-name helper)"),
-    **_allow("pympler_nb/core/heap/discovery.py",
-             "pympler_nb.core.tracker._Discount pympler_nb.core.tracker._session_bookkeeping",
-             "leaving the session's own objects out (item 1: one registry of our own objects)"),
     **_allow("pympler_nb/core/muppy.py",
              "pympler_nb.core.asizeof._layout_size pympler_nb.core.asizeof._plausible_sizes",
              "flat sizing lives in asizeof (item 1: one flat-size module)"),

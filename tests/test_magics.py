@@ -32,9 +32,9 @@ def test_import_stays_light_and_loads_lazily():
 
 
 def test_magic_modules_form_no_cycle():
-    """The heap magics take the shared parsing and display from ``_magic_args``, not
+    """The heap magics take the shared parsing and display from ``magic_args``, not
     from ``magics`` (which loads them): importing them alone leaves ``magics`` out."""
-    code = ("import sys, pympler_nb.magics_heap, pympler_nb._magic_args\n"
+    code = ("import sys, pympler_nb.magics_heap, pympler_nb.magic_args\n"
             "print('pympler_nb.magics' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -72,10 +72,6 @@ from .objwalk import SINGLE_REFCOUNT as _SINGLE_RC
 from .objwalk import is_iterable, walk_heap
 from .session import Discount, own_objects, refcounts, register_own, session_bookkeeping
 
-# heap.py imports these two under their old names (it is to import them from .session)
-_Discount = Discount
-_session_bookkeeping = session_bookkeeping
-
 _SINGLE_RC_MINUS_ONE = _SINGLE_RC - 1  # a listing's element that nothing else references
 
 __all__ = ["SummaryTracker", "ObjectTracker"]

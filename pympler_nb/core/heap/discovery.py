@@ -326,11 +326,11 @@ def group_sizes(t, group: list) -> array:
 def session_objects() -> dict[int, str]:
     """``{id: type name}`` of the IPython session's per-cell bookkeeping alive now
     (empty outside IPython); no reference to the objects is kept."""
-    from ..tracker import _Discount, _session_bookkeeping
+    from ..session import Discount, session_bookkeeping
 
-    out = _Discount()
+    out = Discount()
     try:
-        _session_bookkeeping(out)
+        session_bookkeeping(out)
         own = {id(out), id(out.skip), id(out.subtract)}
         return {key: type_text(type(obj))
                 for table in (out.skip, out.subtract) for key, obj in table.items()
