@@ -33,13 +33,9 @@ def _allow(path: str, names: str, reason: str) -> dict[tuple[str, str], str]:
 # ("pympler_nb.core.muppy._walk"), or ".attr" for a core private attribute used by a view.
 ALLOWED: dict[tuple[str, str], str] = {
     # -- private names across core modules (issue 16 items 1-3 remove them) --
-    **_allow("pympler_nb/core/_thirdparty.py",
-             "pympler_nb.core.asizeof._Part pympler_nb.core.asizeof._amapped "
-             "pympler_nb.core.asizeof._c_sizeof pympler_nb.core.asizeof._typename",
-             "the third-party sizing rules are part of asizeof's engine (a cycle asizeof <-> _thirdparty)"),
     **_allow("pympler_nb/core/allocations.py", "pympler_nb.core._layout._count_elements",
              "element counting of the layout module, not yet public there"),
-    **_allow("pympler_nb/core/asizeof.py", "pympler_nb.core._layout._count_elements",
+    **_allow("pympler_nb/core/_referents.py", "pympler_nb.core._layout._count_elements",
              "element counting of the layout module, not yet public there"),
     **_allow("pympler_nb/core/muppy.py", "pympler_nb.core._layout._count_elements",
              "element counting of the layout module, not yet public there"),
