@@ -48,9 +48,6 @@ ALLOWED: dict[tuple[str, str], str] = {
              "element counting of the layout module, not yet public there"),
     **_allow("pympler_nb/core/heap/dominators.py", "pympler_nb.core._layout._count_elements",
              "element counting of the layout module, not yet public there"),
-    **_allow("pympler_nb/core/classtracker.py",
-             "pympler_nb.core.asizeof._typename",
-             "the type-name helper of asizeof (item 1: one type-name helper)"),
     **_allow("pympler_nb/core/classtracker.py", "pympler_nb.core.classtracker_stats._history",
              "the cycle classtracker <-> classtracker_stats (item 3)"),
     **_allow("pympler_nb/core/heap/sets.py",
@@ -64,34 +61,23 @@ ALLOWED: dict[tuple[str, str], str] = {
              "pympler_nb.core.muppy._code_parts pympler_nb.core.muppy._dict_key_list "
              "pympler_nb.core.muppy._hashable_types pympler_nb.core.muppy._level1 "
              "pympler_nb.core.muppy._mask pympler_nb.core.muppy._positions pympler_nb.core.muppy._real "
-             "pympler_nb.core.muppy._ruled pympler_nb.core.muppy._rules_of pympler_nb.core.muppy._safe_size "
-             "pympler_nb.core.muppy._select pympler_nb.core.muppy._sizes pympler_nb.core.muppy._table "
+             "pympler_nb.core.muppy._ruled pympler_nb.core.muppy._rules_of "
+             "pympler_nb.core.muppy._select pympler_nb.core.muppy._table "
              "pympler_nb.core.muppy._type_set pympler_nb.core.muppy._untracked_closure",
              "the heap walk is muppy's engine, not yet a public one (item 2: the heap walk engine)"),
-    **_allow("pympler_nb/core/heap/discovery.py",
-             "pympler_nb.core.summary._DIRECT_SIZEOF pympler_nb.core.summary._fixed_size "
-             "pympler_nb.core.summary._python_sizeof pympler_nb.core.summary._type_text",
-             "flat sizing and type names live in summary (item 1: one flat-size module, one type-name helper)"),
+    **_allow("pympler_nb/core/heap/discovery.py", "pympler_nb.core.summary._type_text",
+             "Pympler's type text (str(type) cleaned) lives in summary"),
     **_allow("pympler_nb/core/heap/discovery.py",
              "pympler_nb.core._graphwalk._module_dict pympler_nb.core._graphwalk._Labeller",
              "graph-walk helpers shared with why-alive, not yet public in _graphwalk"),
     **_allow("pympler_nb/core/heap/discovery.py",
              "pympler_nb.core.tracker._Discount pympler_nb.core.tracker._session_bookkeeping",
              "leaving the session's own objects out (item 1: one registry of our own objects)"),
-    **_allow("pympler_nb/core/muppy.py",
-             "pympler_nb.core.asizeof._layout_size pympler_nb.core.asizeof._plausible_sizes",
-             "flat sizing lives in asizeof (item 1: one flat-size module)"),
-    **_allow("pympler_nb/core/summary.py",
-             "pympler_nb.core.asizeof._CYTHON_FUNCTIONS pympler_nb.core.asizeof._C_DESCRIPTORS "
-             "pympler_nb.core.asizeof._c_sizeof pympler_nb.core.asizeof._own_sizeof "
-             "pympler_nb.core.asizeof._plausible_sizes",
-             "flat sizing lives in asizeof (item 1: one flat-size module)"),
     **_allow("pympler_nb/core/summary.py",
              "pympler_nb.core.muppy._HeapList pympler_nb.core.muppy._frequent_types "
              "pympler_nb.core.muppy._getsizeof pympler_nb.core.muppy._hashable_types "
              "pympler_nb.core.muppy._is_iterable pympler_nb.core.muppy._mask pympler_nb.core.muppy._numbered "
-             "pympler_nb.core.muppy._real pympler_nb.core.muppy._safe_size pympler_nb.core.muppy._select "
-             "pympler_nb.core.muppy._sizes pympler_nb.core.muppy._table",
+             "pympler_nb.core.muppy._real pympler_nb.core.muppy._select pympler_nb.core.muppy._table",
              "the cycle muppy <-> summary: the heap walk and the tabulation (item 2)"),
     **_allow("pympler_nb/core/tracker.py",
              "pympler_nb.core.muppy._SINGLE_RC pympler_nb.core.muppy._walk pympler_nb.core.muppy._safe_size "

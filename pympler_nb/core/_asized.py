@@ -9,7 +9,7 @@ from itertools import chain, compress, islice, repeat
 from operator import eq, lt
 
 from ._labels import name_text
-from ._sizerules import typename
+from ._format import class_name
 
 
 # ---------------------------------------------------------------------------
@@ -192,7 +192,7 @@ def tree_type_name(obj) -> str:
         return "(key shared by the class)"
     if type(obj) is Part:
         return "(attributes)"
-    return typename(type(obj))
+    return class_name(type(obj))
 
 
 class TreeChildren:

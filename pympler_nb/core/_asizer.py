@@ -14,7 +14,7 @@ from operator import add, is_, lt, not_, sub
 from . import _layout
 from ._asized import Asized
 from ._asizer_trees import TreeSizing
-from ._format import clip_text, format_size, safe_repr
+from ._format import class_name, clip_text, format_size, safe_repr
 from ._layout import type_basicsize as _tp_basicsize
 from ._layout import type_flags as _tp_flags
 from ._referents import (
@@ -56,7 +56,6 @@ from ._sizerules import (
     ignore_ids,
     registry_version,
     rule_registry,
-    typename,
 )
 from .flatsize import CHEAP_MAX, describe, layout_size, max_flat, plausible_total
 
@@ -249,7 +248,7 @@ class Asizer(TreeSizing):
             tp = o if issubclass(type(o), type) else type(o)
             if tp not in tps:
                 tps.append(tp)
-                self._excluded.append(f"type {typename(tp)}")
+                self._excluded.append(f"type {class_name(tp)}")
         self._excl_types = tuple(tps)
 
     # -- type decisions ----------------------------------------------------
@@ -273,7 +272,7 @@ class Asizer(TreeSizing):
         return info
 
     def _classify(self, tp):
-        name = typename(tp)
+        name = class_name(tp)
         if self._excl_types and any(issubclass(tp, x) for x in self._excl_types):
             return TypeInfo(IGNORE, name=name)
         try:
@@ -283,7 +282,7 @@ class Asizer(TreeSizing):
         tree = None
         if rule_registry:
             for i, klass in enumerate(mro):
-                rule = rule_registry.get(typename(klass))
+                rule = rule_registry.get(class_name(klass))
                 if rule is not None and (i == 0 or rule.subclasses):
                     if tree is None:
                         tree = rule.children
@@ -296,7 +295,7 @@ class Asizer(TreeSizing):
         return info
 
     def _classify_kind(self, tp, name, mro):
-        if dictlike_names and any(typename(k) in dictlike_names for k in mro):
+        if dictlike_names and any(class_name(k) in dictlike_names for k in mro):
             return TypeInfo(DICTLIKE, tp, name=name)
         if id(tp) in ATOM_IDS:
             return TypeInfo(ATOM, tp, name=name)

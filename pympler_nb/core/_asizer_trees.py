@@ -40,7 +40,6 @@ from ._sizerules import (
 
 _getsizeof = sys.getsizeof
 _get_referents = gc.get_referents
-_PTR = 8 if sys.maxsize > 2**32 else 4
 
 class TreeSizing:
     """The size-tree methods of :class:`Asizer` (a mixin: they use its walk)."""

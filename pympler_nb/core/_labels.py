@@ -3,8 +3,8 @@ an object's registered ``label`` or its clipped ``repr``."""
 
 from __future__ import annotations
 
-from ._format import clip_text, safe_repr
-from ._sizerules import SAFE_CATCH, rule_registry, typename
+from ._format import class_name, clip_text, safe_repr
+from ._sizerules import SAFE_CATCH, rule_registry
 
 
 def key_text(key, vclip):
@@ -21,7 +21,7 @@ def _label_rule(tp):
     except SAFE_CATCH:
         return None
     for i, klass in enumerate(mro):
-        rule = rule_registry.get(typename(klass))
+        rule = rule_registry.get(class_name(klass))
         if rule is not None and rule.label is not None and (i == 0 or rule.subclasses):
             return rule.label
     return None

@@ -4,7 +4,6 @@ object's children, and the labels (``[K] key``, ``.attr``, ``[i]``) it names the
 from __future__ import annotations
 
 import gc
-import sys
 import types
 from itertools import accumulate, chain, compress, repeat
 from operator import is_, is_not, itemgetter, lt, not_, sub
@@ -14,9 +13,7 @@ from ._asized import SHARED, Kids, Part, kids_from
 from ._layout import _count_elements
 from ._sizerules import ATOM, DICT, DICTLIKE, IGNORE, INST, REFS, RULE, SAFE_CATCH
 
-_getsizeof = sys.getsizeof
 _get_referents = gc.get_referents
-_PTR = 8 if sys.maxsize > 2**32 else 4
 
 def owned_builtin(f) -> bool:
     """A builtin method bound to a non-module object (e.g. ``[].append``) is owned."""

@@ -3,19 +3,18 @@ per-type classification (:class:`TypeInfo`) the walker reads."""
 
 from __future__ import annotations
 
-import gc
 import sys
 import threading
 import types
 
 from . import _layout
 from ._layout import type_basicsize as _tp_basicsize
+from ._format import class_name
+from .flatsize import C_METHODS, SAFE_CATCH, c_sizeof, own_sizeof
 from ._layout import type_flags as _tp_flags
 from ._layout import type_itemsize as _tp_itemsize
 
 _getsizeof = sys.getsizeof
-_get_referents = gc.get_referents
-_PTR = 8 if sys.maxsize > 2**32 else 4
 
 # ---------------------------------------------------------------------------
 # kinds of types
@@ -67,7 +66,6 @@ IGNORE_TYPES = (
     types.ModuleType,
 )
 
-SAFE_CATCH = Exception  # what hostile objects may raise; KeyboardInterrupt passes
 
 # Objects the interpreter allocates once at start-up and shares with everybody: cached
 # small ints, one-character Latin-1 strings, one-byte bytes and the empty immutables.
@@ -98,19 +96,6 @@ PLAIN_ATOM_IDS = frozenset(
     if not _getsizeof(x) - x.__sizeof__() and (tp is int or x.__sizeof__() != INT_ONE_DIGIT)
 )
 
-
-def typename(tp: type) -> str:
-    """``module.qualname`` of a type, read from the type itself (no metaclass code)."""
-    try:
-        mod = type.__dict__["__module__"].__get__(tp)
-        qual = type.__dict__["__qualname__"].__get__(tp)
-    except SAFE_CATCH:
-        return "?"
-    if not isinstance(qual, str):
-        qual = "?"
-    if isinstance(mod, str) and mod != "builtins":
-        return f"{mod}.{qual}"
-    return qual
 
 
 # ---------------------------------------------------------------------------
@@ -204,7 +189,7 @@ def register(name, *, flat=None, refs=None, named_refs=None, children=None, labe
     Returns the :class:`SizeRule`; a later registration of the same name replaces it.
     """
     if isinstance(name, type):
-        name = typename(name)
+        name = class_name(name)
     rule = SizeRule(name, flat, refs, named_refs, subclasses, children, label)
     with _registry_lock:
         rule_registry[name] = rule
@@ -215,7 +200,7 @@ def register(name, *, flat=None, refs=None, named_refs=None, children=None, labe
 def unregister(name) -> None:
     """Remove the rule for ``name`` (a type or its ``'module.QualName'``)."""
     if isinstance(name, type):
-        name = typename(name)
+        name = class_name(name)
     with _registry_lock:
         if name not in rule_registry:
             raise KeyError(f"no size rule registered for {name!r}; see registered()")
@@ -246,7 +231,7 @@ def rule_for(tp, mro=None):
         except SAFE_CATCH:
             mro = (tp,)
     for i, klass in enumerate(mro):
-        rule = rule_registry.get(typename(klass))
+        rule = rule_registry.get(class_name(klass))
         if rule is not None and (i == 0 or rule.subclasses) and rule.sizes:
             return rule
     return None
@@ -260,7 +245,7 @@ def adict(*classes) -> bool:
     ok = True
     for cls in classes:
         if isinstance(cls, type):
-            dictlike_names.add(typename(cls))
+            dictlike_names.add(class_name(cls))
             registry_version[0] += 1
         else:
             ok = False
@@ -329,41 +314,7 @@ class TypeInfo:
             # that is not a method of a C type (``__sizeof__ = abs``, Cython): per object,
             # each result validated by _flat_one
             self.checked = fn is not None and (fn is not own_sizeof(tp)
-                                               or type(fn) not in _C_METHODS)
-
-
-C_DESCRIPTORS = (types.WrapperDescriptorType, types.MethodDescriptorType, types.BuiltinFunctionType)
-# methods of C types: CPython checks the receiver's type before calling them
-_C_METHODS = (types.WrapperDescriptorType, types.MethodDescriptorType)
-
-
-def own_sizeof(tp):
-    try:
-        return type.__dict__["__dict__"].__get__(tp).get("__sizeof__")
-    except SAFE_CATCH:
-        return None
-
-
-def c_sizeof(tp):
-    """The nearest ``__sizeof__`` in the MRO that is implemented in C.
-
-    A ``__sizeof__`` written in Python (or a Mock's proxy) is skipped: pandas' returns a
-    deep size, which a deep walk would count twice.
-    """
-    try:
-        mro = type.__dict__["__mro__"].__get__(tp)
-    except SAFE_CATCH:
-        return object.__sizeof__
-    for klass in mro:
-        desc = own_sizeof(klass)
-        if desc is not None and (type(desc) in C_DESCRIPTORS or type(desc).__name__ in CYTHON_FUNCTIONS):
-            return desc
-    return object.__sizeof__
-
-
-# compiled by Cython: C code, trusted like builtin descriptors (pandas' index engines and
-# hash tables report their C tables this way)
-CYTHON_FUNCTIONS = frozenset({"cython_function_or_method", "fused_cython_function"})
+                                               or type(fn) not in C_METHODS)
 
 
 def _modules_key():

@@ -52,8 +52,9 @@ from time import monotonic as _monotonic
 
 from . import _layout
 from ._asized import Part
-from ._format import clip_text, safe_repr
-from ._sizerules import amapped_setting, c_sizeof, register, rule_for, typename
+from ._format import class_name, clip_text, safe_repr
+from ._sizerules import amapped_setting, register, rule_for
+from .flatsize import c_sizeof
 
 _getsizeof = sys.getsizeof
 
@@ -81,9 +82,9 @@ class BudgetExceeded(RuntimeError):
 def _ndarray_base_class(tp):
     """The ``numpy.ndarray`` class in ``tp``'s MRO (``tp`` is an ndarray or subclass)."""
     for klass in type.__dict__["__mro__"].__get__(tp):
-        if typename(klass) == "numpy.ndarray":
+        if class_name(klass) == "numpy.ndarray":
             return klass
-    raise TypeError(f"not a numpy array type: {typename(tp)}")
+    raise TypeError(f"not a numpy array type: {class_name(tp)}")
 
 
 def _plain(a):
@@ -100,7 +101,7 @@ def _object_elements(arr):
     deadline = _monotonic() + ELEMENTS_SECONDS
     while stack:
         if _monotonic() > deadline:
-            raise BudgetExceeded(f"object elements of a {typename(type(arr))} beyond "
+            raise BudgetExceeded(f"object elements of a {class_name(type(arr))} beyond "
                                  f"{ELEMENTS_SECONDS:g} s")
         a = stack.pop()
         dt = a.dtype

@@ -29,6 +29,13 @@ Deviations from Pympler 1.1, on purpose:
   would count data twice); the nearest C-level ``__sizeof__`` in the MRO is used.
 * Instances whose ``__dict__`` was never materialized get a virtual ``'__dict__'`` node in
   :class:`Asized` trees; :func:`named_refs` returns their attributes by name directly.
+
+This module is the Pympler-API facade; the engine lives in (lower layers first):
+:mod:`.flatsize` (flat sizes, shared with muppy/summary/heap), :mod:`._sizerules` (object
+kinds, :class:`SizeRule` and its registry, per-type classification), :mod:`._labels` (node
+names), :mod:`._asized` (result trees), :mod:`._referents` (an object's named referents),
+:mod:`._asizer_trees` and :mod:`._asizer` (the walker: :class:`Asizer`,
+:class:`SizingSession`). :mod:`._thirdparty` registers its rules with :mod:`._sizerules`.
 """
 
 from __future__ import annotations
@@ -65,14 +72,10 @@ from .flatsize import MAX_FLAT_SIZE
 
 # the engine is split into _sizerules, _asized, _labels, _referents, _asizer(_trees) and
 # flatsize; these private names are still read from here by other modules and tests
-from ._sizerules import C_DESCRIPTORS as _C_DESCRIPTORS  # noqa: F401
-from ._sizerules import CYTHON_FUNCTIONS as _CYTHON_FUNCTIONS  # noqa: F401
 from ._sizerules import STATIC_IDS as _STATIC_IDS  # noqa: F401
+from ._format import class_name as _typename  # noqa: F401
 from ._sizerules import amapped_setting as _amapped  # noqa: F401
-from ._sizerules import c_sizeof as _c_sizeof  # noqa: F401
 from ._sizerules import dictlike_names as _dictlike_names  # noqa: F401
-from ._sizerules import own_sizeof as _own_sizeof  # noqa: F401
-from ._sizerules import typename as _typename  # noqa: F401
 from .flatsize import layout_size as _layout_size  # noqa: F401
 from .flatsize import plausible_sizes as _plausible_sizes  # noqa: F401
 
@@ -104,8 +107,6 @@ __all__ = [
 
 __version__ = "pympler_nb"
 
-_getsizeof = sys.getsizeof
-_get_referents = gc.get_referents
 _PTR = 8 if sys.maxsize > 2**32 else 4
 
 # ---------------------------------------------------------------------------

@@ -76,7 +76,7 @@ from typing import IO, Any
 
 from . import _layout
 from . import asizeof as _asizeof
-from ._format import clip_text, safe_repr
+from ._format import class_name, clip_text, safe_repr
 
 __all__ = ["ClassTracker", "PeriodicThread", "Snapshot", "TrackedObject"]
 
@@ -207,7 +207,7 @@ def _capture_trace() -> list[tuple]:
 
 def _type_name(tp: type) -> str:
     """``module.qualname`` of a class (just ``qualname`` for builtins), as ``object.__repr__`` shows it."""
-    return _asizeof._typename(tp)  # read by type's own getters: no metaclass code runs
+    return class_name(tp)  # read by type's own getters: no metaclass code runs
 
 
 class TrackedObject:

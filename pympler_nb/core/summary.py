@@ -39,8 +39,8 @@ from operator import attrgetter, is_, not_
 from typing import Any
 
 from ._format import pp
-from . import _layout
 from ._layout import _count_elements
+from .flatsize import DIRECT_SIZEOF, fixed_size, flat_sizes, python_sizeof, safe_size
 from .muppy import (
     _frequent_types,
     _getsizeof,
@@ -50,9 +50,7 @@ from .muppy import (
     _mask,
     _numbered,
     _real,
-    _safe_size,
     _select,
-    _sizes,
     _table,
 )
 
@@ -251,30 +249,9 @@ def _add(table: dict[str, list[int]], key: str, count: int, size: int) -> None:
         acc[1] += size
 
 
-# Exact builtin types whose C ``__sizeof__`` can be called directly (no special
-# method lookup per object); ``sys.getsizeof`` adds a constant per type (the GC
-# header) on top of it.
-_DIRECT_SIZEOF = frozenset((str, int, float, complex, bytes, bytearray, tuple, list,
-                            dict, set, frozenset))
-_OBJECT_SIZEOF = object.__sizeof__
-
-
-def _fixed_size(t: type) -> bool:
-    """Whether every instance of ``t`` has the same ``sys.getsizeof`` (at one time).
-
-    True for types without items (``__itemsize__ == 0``) that keep
-    ``object.__sizeof__``: their size is the basic size plus per-type headers.
-    """
-    t = _real(t)
-    try:
-        return t.__itemsize__ == 0 and t.__sizeof__ is _OBJECT_SIZEOF
-    except Exception:  # noqa: BLE001 - exotic metaclasses
-        return False
-
-
 def _total_size(t: type, objs: list) -> int:
     """Summed ``sys.getsizeof`` of ``objs``, all of exact type ``t``."""
-    if t in _DIRECT_SIZEOF:
+    if t in DIRECT_SIZEOF:
         sizeof = t.__sizeof__
         first = objs[0]
         header = _getsizeof(first) - sizeof(first)
@@ -282,60 +259,19 @@ def _total_size(t: type, objs: list) -> int:
     return sum(_flat_sizes(objs, [t] * len(objs))[2])
 
 
-def _python_sizeof(t: type) -> Callable[[Any], int] | None:
-    """For a type whose ``__sizeof__`` is written in Python, a C-level replacement
-    (``obj -> bytes``, as ``sys.getsizeof`` counts them); None for the other types.
-
-    A heap summary must not run such methods: pandas' ``__sizeof__`` returns a deep
-    size (``memory_usage(deep=True)``, which the summary would count on top of the
-    objects it reaches) and creates objects while doing so (its copy-on-write
-    bookkeeping keeps weak references), so every summary would grow the heap it
-    measures.  The nearest C-level ``__sizeof__`` in the MRO is used instead (the
-    rule ``asizeof`` follows), plus the object's pre-header.
-    """
-    from .asizeof import _C_DESCRIPTORS, _CYTHON_FUNCTIONS, _c_sizeof, _own_sizeof, _plausible_sizes
-
-    try:
-        mro = type.__dict__["__mro__"].__get__(t)
-    except Exception:  # noqa: BLE001 - exotic metaclasses
-        return None
-    for klass in mro:
-        desc = _own_sizeof(klass)
-        if desc is None:
-            continue
-        if type(desc) in _C_DESCRIPTORS or type(desc).__name__ in _CYTHON_FUNCTIONS:
-            return None  # compiled: trusted, as in asizeof
-        break
-    else:
-        return None
-    fn = _c_sizeof(t)
-    try:
-        pre = _layout.preheader_size(t)
-    except Exception:  # noqa: BLE001
-        pre = 0
-
-    def size(obj: Any) -> int:
-        try:
-            return _plausible_sizes([obj], [fn(obj) + pre])[0]
-        except Exception:  # noqa: BLE001 - never fail a heap walk
-            return _layout.type_basicsize(t) + pre
-
-    return size
-
-
 def _flat_sizes(objects: list, tys: list) -> tuple[list, list, list]:
     """``(objects, tys, sizes)``: ``sys.getsizeof`` of each object, except that types
-    with a ``__sizeof__`` written in Python are sized by :func:`_python_sizeof` (those
+    with a ``__sizeof__`` written in Python are sized by :func:`flatsize.python_sizeof` (those
     objects move to the end; the three lists stay parallel)."""
     distinct = dict(zip(map(id, tys), tys))
     python = {}
     for key, t in distinct.items():
-        fn = _python_sizeof(t)
+        fn = python_sizeof(t)
         if fn is not None:
             python[key] = fn
     del distinct
     if not python:
-        return objects, tys, _sizes(objects)
+        return objects, tys, flat_sizes(objects)
     mask = list(map(python.__contains__, map(id, tys)))
     keep = list(map(not_, mask))
     bad_objs = list(compress(objects, mask))
@@ -343,7 +279,7 @@ def _flat_sizes(objects: list, tys: list) -> tuple[list, list, list]:
     objects = list(compress(objects, keep))
     tys = list(compress(tys, keep))
     del mask, keep
-    sizes = _sizes(objects)
+    sizes = flat_sizes(objects)
     sizes.extend(python[id(t)](o) for o, t in zip(bad_objs, bad_tys))
     objects.extend(bad_objs)
     tys.extend(bad_tys)
@@ -361,7 +297,7 @@ def _add_keyed(table: dict[str, list[int]], fn: Callable, objs: list,
             _add(table, key, n, n * fixed)
         return
     if sizes is None:
-        sizes = _sizes(objs)
+        sizes = flat_sizes(objs)
     pairs: dict[tuple[str, int], int] = {}
     _count_elements(pairs, zip(keys, sizes))
     for (key, size), n in pairs.items():
@@ -441,11 +377,11 @@ def _tabulate_type(table: dict[str, list[int]], t: type, objects: list,
         return
     fn = _level1(t)
     first = objects[codes.index(code)]
-    if fn is None and _fixed_size(t):
-        _add(table, _type_text(t), count, count * _safe_size(first))
+    if fn is None and fixed_size(_real(t)):
+        _add(table, _type_text(t), count, count * safe_size(first))
         return
     mask = codes.translate(_ONE_HOT[code])
-    if fn is None and t in _DIRECT_SIZEOF:
+    if fn is None and t in DIRECT_SIZEOF:
         sizeof = t.__sizeof__
         header = _getsizeof(first) - sizeof(first)
         total = sum(map(sizeof, compress(objects, mask)))
@@ -455,8 +391,8 @@ def _tabulate_type(table: dict[str, list[int]], t: type, objects: list,
     del mask
     if fn is None:
         _add(table, _type_text(t), len(objs_t), _total_size(t, objs_t))
-    elif _fixed_size(t):
-        _add_keyed(table, fn, objs_t, None, fixed=_safe_size(first))
+    elif fixed_size(_real(t)):
+        _add_keyed(table, fn, objs_t, None, fixed=safe_size(first))
     else:
         _add_keyed(table, fn, objs_t, None)
 

@@ -43,14 +43,12 @@ from ..muppy import (
     _real,
     _ruled,
     _rules_of,
-    _safe_size,
     _select,
-    _sizes,
     _table,
     _type_set,
     _untracked_closure,
 )
-from ..summary import _DIRECT_SIZEOF, _fixed_size, _python_sizeof
+from ..flatsize import DIRECT_SIZEOF, fixed_size, flat_sizes, python_sizeof, safe_size
 
 __all__ = ["retained_size"]
 
@@ -287,27 +285,27 @@ def hidden_each(group: list, tp: type) -> list | None:
     return _layout.instances_hidden_each(group, tp)[0]
 
 
-_DIRECT_IDS = {id(t) for t in _DIRECT_SIZEOF}
+_DIRECT_IDS = {id(t) for t in DIRECT_SIZEOF}
 
 
 def group_sizes(t, group: list) -> array:
     """Flat sizes of ``group`` (objects of exact type ``t``), as :func:`asizeof.flatsize`
     counts them: ``sys.getsizeof`` (a ``__sizeof__`` written in Python is not run; see
-    :func:`summary._python_sizeof`), one-digit ints rounded up to their allocation,
+    :func:`flatsize.python_sizeof`), one-digit ints rounded up to their allocation,
     hidden instance values, split dict tables.  In bulk, per type."""
     tp = _real(t)
-    fn = _python_sizeof(tp)
+    fn = python_sizeof(tp)
     if fn is not None:
         sizes = array("q", map(fn, group))
-    elif _fixed_size(tp):
-        sizes = array("q", [_safe_size(group[0])]) * len(group)
+    elif fixed_size(tp):
+        sizes = array("q", [safe_size(group[0])]) * len(group)
     elif id(tp) in _DIRECT_IDS:
         sizeof = tp.__sizeof__
-        header = _safe_size(group[0]) - sizeof(group[0])
+        header = safe_size(group[0]) - sizeof(group[0])
         sizes = array("q", map(add, map(sizeof, group), repeat(header)) if header else
                       map(sizeof, group))
     else:
-        sizes = array("q", _sizes(group))
+        sizes = array("q", flat_sizes(group))
     if tp is int and _INT_FIX and sizes.count(_INT_ONE_DIGIT):  # allocated in 32 bytes
         fix = list(range(max(sizes) + 1))
         fix[_INT_ONE_DIGIT] += _INT_FIX
