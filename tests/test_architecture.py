@@ -33,13 +33,9 @@ def _allow(path: str, names: str, reason: str) -> dict[tuple[str, str], str]:
 # ("pympler_nb.core.muppy._walk"), or ".attr" for a core private attribute used by a view.
 ALLOWED: dict[tuple[str, str], str] = {
     # -- private names across core modules (issue 16 items 1-3 remove them) --
-    **_allow("pympler_nb/core/_thirdparty.py",
-             "pympler_nb.core.asizeof._Part pympler_nb.core.asizeof._amapped "
-             "pympler_nb.core.asizeof._c_sizeof pympler_nb.core.asizeof._typename",
-             "the third-party sizing rules are part of asizeof's engine (a cycle asizeof <-> _thirdparty)"),
     **_allow("pympler_nb/core/allocations.py", "pympler_nb.core._layout._count_elements",
              "element counting of the layout module, not yet public there"),
-    **_allow("pympler_nb/core/asizeof.py", "pympler_nb.core._layout._count_elements",
+    **_allow("pympler_nb/core/_referents.py", "pympler_nb.core._layout._count_elements",
              "element counting of the layout module, not yet public there"),
     **_allow("pympler_nb/core/objwalk.py", "pympler_nb.core._layout._count_elements",
              "element counting of the layout module, not yet public there"),
@@ -52,30 +48,7 @@ ALLOWED: dict[tuple[str, str], str] = {
              "element counting of the layout module, not yet public there"),
     **_allow("pympler_nb/core/heap/dominators.py", "pympler_nb.core._layout._count_elements",
              "element counting of the layout module, not yet public there"),
-    **_allow("pympler_nb/core/classtracker_objects.py",
-             "pympler_nb.core.asizeof._typename",
-             "the type-name helper of asizeof (item 1: one type-name helper)"),
-    **_allow("pympler_nb/core/heap/discovery.py",
-             "pympler_nb.core.muppy._safe_size pympler_nb.core.muppy._sizes",
-             "flat sizing lives in muppy (item 1: one flat-size module)"),
-    **_allow("pympler_nb/core/heap/discovery.py",
-             "pympler_nb.core.summary._DIRECT_SIZEOF pympler_nb.core.summary._fixed_size "
-             "pympler_nb.core.summary._python_sizeof pympler_nb.core.summary._type_text",
-             "flat sizing and type names live in summary (item 1: one flat-size module, one type-name helper)"),
-    **_allow("pympler_nb/core/muppy.py",
-             "pympler_nb.core.asizeof._layout_size pympler_nb.core.asizeof._plausible_sizes",
-             "flat sizing lives in asizeof (item 1: one flat-size module)"),
-    **_allow("pympler_nb/core/summary.py",
-             "pympler_nb.core.asizeof._CYTHON_FUNCTIONS pympler_nb.core.asizeof._C_DESCRIPTORS "
-             "pympler_nb.core.asizeof._c_sizeof pympler_nb.core.asizeof._own_sizeof "
-             "pympler_nb.core.asizeof._plausible_sizes",
-             "flat sizing lives in asizeof (item 1: one flat-size module)"),
-    **_allow("pympler_nb/core/summary.py",
-             "pympler_nb.core.muppy._getsizeof pympler_nb.core.muppy._safe_size pympler_nb.core.muppy._sizes",
-             "flat sizing lives in muppy (item 1: one flat-size module)"),
-    **_allow("pympler_nb/core/tracker.py", "pympler_nb.core.muppy._safe_size",
-             "flat sizing lives in muppy (item 1: one flat-size module)"),
-        # -- views: private attributes of core objects --
+    # -- views: private attributes of core objects --
 }
 
 

@@ -32,15 +32,17 @@ _type_qualname_get = type.__dict__["__qualname__"].__get__
 _type_module_get = type.__dict__["__module__"].__get__
 
 
-def type_name(obj: object, qualified: bool = False, module: bool = False) -> str:
-    """``type(obj).__name__`` (or ``__qualname__``; with ``module``, prefixed by the
-    module unless it is ``builtins``) read by ``type``'s own getters: a metaclass whose
-    ``__getattribute__`` raises or lies is never run.
+def class_name(tp: type, qualified: bool = True, module: bool = True) -> str:
+    """The name of a class, ``module.qualname`` by default (``builtins`` left out), read
+    by ``type``'s own getters: a metaclass whose ``__getattribute__`` raises or lies is
+    never run. ``qualified=False``: ``__name__``; ``module=False``: no module prefix.
+    The one helper for "the name of a type" (``asizeof``'s rules are looked up by it).
 
-    >>> type_name([]), type_name(type_name, qualified=True), type_name(1j, module=True)
-    ('list', 'function', 'complex')
+    >>> class_name(int), class_name(type(_scale)), class_name(dict, module=False)
+    ('int', 'function', 'dict')
+    >>> import collections; class_name(collections.OrderedDict)
+    'collections.OrderedDict'
     """
-    tp = type(obj)
     try:
         text = (_type_qualname_get if qualified else _type_name_get)(tp)
         mod = _type_module_get(tp) if module else "builtins"
@@ -49,6 +51,16 @@ def type_name(obj: object, qualified: bool = False, module: bool = False) -> str
     if type(text) is not str:
         return "?"
     return text if type(mod) is not str or mod == "builtins" else f"{mod}.{text}"
+
+
+def type_name(obj: object, qualified: bool = False, module: bool = False) -> str:
+    """:func:`class_name` of ``type(obj)``, by default its bare ``__name__``.
+
+    >>> type_name([]), type_name(type_name, qualified=True), type_name(1j, module=True)
+    ('list', 'function', 'complex')
+    """
+    return class_name(type(obj), qualified, module)
+
 
 _UNITS = ("B", "KB", "MB", "GB", "TB", "PB", "EB")
 _HUMAN_UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB")

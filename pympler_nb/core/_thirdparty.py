@@ -52,8 +52,10 @@ from itertools import compress
 from time import monotonic as _monotonic
 
 from . import _layout
-from ._format import clip_text, safe_repr
-from .asizeof import _amapped, _c_sizeof, _Part, _typename, register, registered, rule_for
+from ._asized import Part
+from ._format import class_name, clip_text, safe_repr
+from ._sizerules import amapped_setting, register, registered, rule_for
+from .flatsize import c_sizeof
 
 _getsizeof = sys.getsizeof
 
@@ -81,9 +83,9 @@ class BudgetExceeded(RuntimeError):
 def _ndarray_base_class(tp):
     """The ``numpy.ndarray`` class in ``tp``'s MRO (``tp`` is an ndarray or subclass)."""
     for klass in type.__dict__["__mro__"].__get__(tp):
-        if _typename(klass) == "numpy.ndarray":
+        if class_name(klass) == "numpy.ndarray":
             return klass
-    raise TypeError(f"not a numpy array type: {_typename(tp)}")
+    raise TypeError(f"not a numpy array type: {class_name(tp)}")
 
 
 def _plain(a):
@@ -100,7 +102,7 @@ def _object_elements(arr):
     deadline = _monotonic() + ELEMENTS_SECONDS
     while stack:
         if _monotonic() > deadline:
-            raise BudgetExceeded(f"object elements of a {_typename(type(arr))} beyond "
+            raise BudgetExceeded(f"object elements of a {class_name(type(arr))} beyond "
                                  f"{ELEMENTS_SECONDS:g} s")
         a = stack.pop()
         dt = a.dtype
@@ -121,7 +123,7 @@ def _object_elements(arr):
 def _ndarray_flat(a, claim):
     """numpy's C ``__sizeof__`` (not a subclass's Python one) plus the pre-header."""
     tp = type(a)
-    return _c_sizeof(tp)(a) + _layout.preheader_size(tp)
+    return c_sizeof(tp)(a) + _layout.preheader_size(tp)
 
 
 def _owns_elements(base, nd) -> bool:
@@ -161,7 +163,7 @@ def _mmap_flat(m, claim):
         mapped = mmap.mmap.__len__(m)  # the C length: a subclass's __len__ may lie
     except (ValueError, OSError):  # closed
         mapped = 0
-    return _c_sizeof(type(m))(m) + _layout.preheader_size(type(m)) + int(mapped * _amapped[0])
+    return c_sizeof(type(m))(m) + _layout.preheader_size(type(m)) + int(mapped * amapped_setting[0])
 
 
 register("mmap.mmap", flat=_mmap_flat, refs=lambda m: ())
@@ -336,7 +338,7 @@ def _frame_children(df):
             # an object block: each column's objects apart (its pointers stay in the block)
             for j in range(n):
                 label = _labels_text([_label(items, int(pos[j]))], 1)
-                yield f"column {label} ({dtype})", _Part(0, _object_elements(vals[j]))
+                yield f"column {label} ({dtype})", Part(0, _object_elements(vals[j]))
             yield f"columns {_labels_text(locs, n)} ({dtype}, {n} in one 2-D block: its pointers)", vals
         else:
             try:
@@ -449,14 +451,14 @@ def _ndarray_children(a):
         if labels is not None and a.base is None and a.shape[0] == len(labels):
             row = a.shape[1] * dt.itemsize
             for label in labels:
-                yield f"column {label} ({dt})", _Part(row, [])
+                yield f"column {label} ({dt})", Part(row, [])
         return
     owns = a.base is None
     n = a.size
     for name in dt.names:
         fdt = dt.fields[name][0]
         kids = _object_elements(a[name]) if fdt.hasobject else []
-        yield f"field {name!r} ({fdt})", _Part(fdt.itemsize * n if owns else 0, kids)
+        yield f"field {name!r} ({fdt})", Part(fdt.itemsize * n if owns else 0, kids)
 
 
 def _lru_children(f):
@@ -563,7 +565,7 @@ def _is_a(obj, names) -> bool:
         mro = type.__dict__["__mro__"].__get__(type(obj))
     except Exception:  # noqa: BLE001
         return False
-    return any(_typename(k) in names for k in mro)
+    return any(class_name(k) in names for k in mro)
 
 
 def readable_steps(holder, steps) -> tuple[int, str] | None:
@@ -620,7 +622,7 @@ def readable_steps(holder, steps) -> tuple[int, str] | None:
 # ``refs=`` of the registered rules say what such an object holds: the walk follows them
 # too, so that it reaches what asizeof reaches.
 
-_HAVE_GC = 1 << 14
+HAVE_GC = 1 << 14
 _flags = type.__dict__["__flags__"].__get__  # (not a metaclass's __flags__)
 
 
@@ -670,7 +672,7 @@ def hidden_referents(objs: list, refs, tp: type) -> list:
     left out, and so is everything of an object whose rule raises (a hostile or broken
     object is skipped, not crashed on).
     """
-    gc_type = bool(_flags(tp) & _HAVE_GC)
+    gc_type = bool(_flags(tp) & HAVE_GC)
     out = []
     for o in objs:
         try:

@@ -25,7 +25,7 @@ from linecache import getline
 from typing import Any
 
 from . import asizeof as _asizeof
-from ._format import clip_text, safe_repr
+from ._format import class_name, clip_text, safe_repr
 
 __all__ = ["EPOCH", "REF_TYPES", "REPR_CLIP", "HookRef", "InstanceTree", "ProcessMemorySample", "Snapshot",
            "StrongRef", "TrackedObject", "capture_trace", "check_level", "dead_ref", "get_time", "history",
@@ -125,7 +125,7 @@ def capture_trace(skip: str = "") -> list[tuple]:
 
 def type_name(tp: type) -> str:
     """``module.qualname`` of a class (just ``qualname`` for builtins), as ``object.__repr__`` shows it."""
-    return _asizeof._typename(tp)  # read by type's own getters: no metaclass code runs
+    return class_name(tp)  # read by type's own getters: no metaclass code runs
 
 
 class TrackedObject:

@@ -49,7 +49,7 @@ from itertools import chain, compress
 from operator import not_
 from typing import Any
 
-from .asizeof import _layout_size, _plausible_sizes
+from .flatsize import flat_sizes
 from .objwalk import (
     HeapList,
     code_parts,
@@ -142,22 +142,6 @@ def _as_list(objects: Iterable, name: str = "objects") -> list:
     return list(objects)
 
 
-def _safe_size(obj: object) -> int:
-    """``sys.getsizeof(obj)``; the object's layout size if ``__sizeof__`` fails or
-    returns a size no object of this process can have (``10**15``)."""
-    try:
-        return _plausible_sizes([obj], [_getsizeof(obj)])[0]
-    except Exception:  # noqa: BLE001 - a broken __sizeof__ must not stop a heap walk
-        return _layout_size(obj)
-
-
-def _sizes(objects: list) -> list[int]:
-    """Flat sizes of ``objects`` (bulk ``sys.getsizeof``, per-object on failure),
-    checked by ``asizeof._plausible_sizes``."""
-    try:
-        return _plausible_sizes(objects, list(map(_getsizeof, objects)))
-    except Exception:  # noqa: BLE001
-        return [_safe_size(o) for o in objects]
 
 
 def get_size(objects: Iterable) -> int:
@@ -170,7 +154,7 @@ def get_size(objects: Iterable) -> int:
     True
     """
     objs = _as_list(objects)
-    return sum(_sizes(objs))
+    return sum(flat_sizes(objs))
 
 
 def get_diff(left: Iterable, right: Iterable) -> dict[str, list]:
@@ -201,7 +185,7 @@ def sort(objects: Iterable) -> list:
     [0, 1, 3]
     """
     objs = _as_list(objects)
-    sizes = _sizes(objs)
+    sizes = flat_sizes(objs)
     order = sorted(range(len(objs)), key=sizes.__getitem__)
     return [objs[i] for i in order]
 
@@ -239,7 +223,7 @@ def filter(objects: Iterable, Type: type | tuple | None = None,  # noqa: N803 - 
     if Type is not None:
         objs = [o for o in objs if issubclass(type(o), Type)]  # type(): __class__ may lie
     if min > -1 or max > -1:
-        sizes = _sizes(objs)
+        sizes = flat_sizes(objs)
         if min > -1:
             mask = [s > min for s in sizes]
             objs = list(compress(objs, mask))

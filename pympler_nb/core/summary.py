@@ -36,12 +36,12 @@ import types
 from collections.abc import Callable, Iterable, Iterator
 from itertools import compress, repeat
 from operator import attrgetter, is_, not_
+from sys import getsizeof as _getsizeof
 from typing import Any
 
 from ._format import pp
-from . import _layout
 from ._layout import _count_elements
-from .muppy import _getsizeof, _safe_size, _sizes
+from .flatsize import DIRECT_SIZEOF, fixed_size, flat_sizes, python_sizeof, safe_size
 from .objwalk import (
     HeapList,
     byte_table,
@@ -181,7 +181,7 @@ def _representation_fn(t: type) -> Callable[[Any], str] | None:
     return fn
 
 
-def _type_text(t: type) -> str:
+def type_text(t: type) -> str:
     """``str(t)`` cleaned the Pympler way (``"<class 'a.B'>"`` -> ``'a.B'``)."""
     t = real_type(t)
     try:
@@ -212,7 +212,7 @@ def type_repr(obj: object, verbosity: int = 1) -> str:
     except Exception:  # noqa: BLE001 - an unhashable class (or __hash__ raises)
         reps = None
     if verbosity == 0 or not reps:
-        return _type_text(t)
+        return type_text(t)
     fn = reps[min(verbosity, len(reps)) - 1]
     return _clean(_call(fn, obj))
 
@@ -222,7 +222,7 @@ def _call(fn: Callable[[Any], Any], obj: object) -> str:
     try:
         text = fn(obj)
     except Exception:  # noqa: BLE001 - one odd object must not stop a heap summary
-        return _type_text(type(obj))
+        return type_text(type(obj))
     return text if isinstance(text, str) else str(text)
 
 
@@ -249,30 +249,9 @@ def _add(table: dict[str, list[int]], key: str, count: int, size: int) -> None:
         acc[1] += size
 
 
-# Exact builtin types whose C ``__sizeof__`` can be called directly (no special
-# method lookup per object); ``sys.getsizeof`` adds a constant per type (the GC
-# header) on top of it.
-_DIRECT_SIZEOF = frozenset((str, int, float, complex, bytes, bytearray, tuple, list,
-                            dict, set, frozenset))
-_OBJECT_SIZEOF = object.__sizeof__
-
-
-def _fixed_size(t: type) -> bool:
-    """Whether every instance of ``t`` has the same ``sys.getsizeof`` (at one time).
-
-    True for types without items (``__itemsize__ == 0``) that keep
-    ``object.__sizeof__``: their size is the basic size plus per-type headers.
-    """
-    t = real_type(t)
-    try:
-        return t.__itemsize__ == 0 and t.__sizeof__ is _OBJECT_SIZEOF
-    except Exception:  # noqa: BLE001 - exotic metaclasses
-        return False
-
-
 def _total_size(t: type, objs: list) -> int:
     """Summed ``sys.getsizeof`` of ``objs``, all of exact type ``t``."""
-    if t in _DIRECT_SIZEOF:
+    if t in DIRECT_SIZEOF:
         sizeof = t.__sizeof__
         first = objs[0]
         header = _getsizeof(first) - sizeof(first)
@@ -280,60 +259,19 @@ def _total_size(t: type, objs: list) -> int:
     return sum(_flat_sizes(objs, [t] * len(objs))[2])
 
 
-def _python_sizeof(t: type) -> Callable[[Any], int] | None:
-    """For a type whose ``__sizeof__`` is written in Python, a C-level replacement
-    (``obj -> bytes``, as ``sys.getsizeof`` counts them); None for the other types.
-
-    A heap summary must not run such methods: pandas' ``__sizeof__`` returns a deep
-    size (``memory_usage(deep=True)``, which the summary would count on top of the
-    objects it reaches) and creates objects while doing so (its copy-on-write
-    bookkeeping keeps weak references), so every summary would grow the heap it
-    measures.  The nearest C-level ``__sizeof__`` in the MRO is used instead (the
-    rule ``asizeof`` follows), plus the object's pre-header.
-    """
-    from .asizeof import _C_DESCRIPTORS, _CYTHON_FUNCTIONS, _c_sizeof, _own_sizeof, _plausible_sizes
-
-    try:
-        mro = type.__dict__["__mro__"].__get__(t)
-    except Exception:  # noqa: BLE001 - exotic metaclasses
-        return None
-    for klass in mro:
-        desc = _own_sizeof(klass)
-        if desc is None:
-            continue
-        if type(desc) in _C_DESCRIPTORS or type(desc).__name__ in _CYTHON_FUNCTIONS:
-            return None  # compiled: trusted, as in asizeof
-        break
-    else:
-        return None
-    fn = _c_sizeof(t)
-    try:
-        pre = _layout.preheader_size(t)
-    except Exception:  # noqa: BLE001
-        pre = 0
-
-    def size(obj: Any) -> int:
-        try:
-            return _plausible_sizes([obj], [fn(obj) + pre])[0]
-        except Exception:  # noqa: BLE001 - never fail a heap walk
-            return _layout.type_basicsize(t) + pre
-
-    return size
-
-
 def _flat_sizes(objects: list, tys: list) -> tuple[list, list, list]:
     """``(objects, tys, sizes)``: ``sys.getsizeof`` of each object, except that types
-    with a ``__sizeof__`` written in Python are sized by :func:`_python_sizeof` (those
+    with a ``__sizeof__`` written in Python are sized by :func:`flatsize.python_sizeof` (those
     objects move to the end; the three lists stay parallel)."""
     distinct = dict(zip(map(id, tys), tys))
     python = {}
     for key, t in distinct.items():
-        fn = _python_sizeof(t)
+        fn = python_sizeof(t)
         if fn is not None:
             python[key] = fn
     del distinct
     if not python:
-        return objects, tys, _sizes(objects)
+        return objects, tys, flat_sizes(objects)
     mask = list(map(python.__contains__, map(id, tys)))
     keep = list(map(not_, mask))
     bad_objs = list(compress(objects, mask))
@@ -341,7 +279,7 @@ def _flat_sizes(objects: list, tys: list) -> tuple[list, list, list]:
     objects = list(compress(objects, keep))
     tys = list(compress(tys, keep))
     del mask, keep
-    sizes = _sizes(objects)
+    sizes = flat_sizes(objects)
     sizes.extend(python[id(t)](o) for o, t in zip(bad_objs, bad_tys))
     objects.extend(bad_objs)
     tys.extend(bad_tys)
@@ -359,7 +297,7 @@ def _add_keyed(table: dict[str, list[int]], fn: Callable, objs: list,
             _add(table, key, n, n * fixed)
         return
     if sizes is None:
-        sizes = _sizes(objs)
+        sizes = flat_sizes(objs)
     pairs: dict[tuple[str, int], int] = {}
     _count_elements(pairs, zip(keys, sizes))
     for (key, size), n in pairs.items():
@@ -439,22 +377,22 @@ def _tabulate_type(table: dict[str, list[int]], t: type, objects: list,
         return
     fn = _representation_fn(t)
     first = objects[codes.index(code)]
-    if fn is None and _fixed_size(t):
-        _add(table, _type_text(t), count, count * _safe_size(first))
+    if fn is None and fixed_size(real_type(t)):
+        _add(table, type_text(t), count, count * safe_size(first))
         return
     mask = codes.translate(_ONE_HOT[code])
-    if fn is None and t in _DIRECT_SIZEOF:
+    if fn is None and t in DIRECT_SIZEOF:
         sizeof = t.__sizeof__
         header = _getsizeof(first) - sizeof(first)
         total = sum(map(sizeof, compress(objects, mask)))
-        _add(table, _type_text(t), count, total + header * count)
+        _add(table, type_text(t), count, total + header * count)
         return
     objs_t = list(compress(objects, mask))
     del mask
     if fn is None:
-        _add(table, _type_text(t), len(objs_t), _total_size(t, objs_t))
-    elif _fixed_size(t):
-        _add_keyed(table, fn, objs_t, None, fixed=_safe_size(first))
+        _add(table, type_text(t), len(objs_t), _total_size(t, objs_t))
+    elif fixed_size(real_type(t)):
+        _add_keyed(table, fn, objs_t, None, fixed=safe_size(first))
     else:
         _add_keyed(table, fn, objs_t, None)
 
@@ -477,7 +415,7 @@ def _tabulate_rest(objects: list, tys: list, table: dict[str, list[int]]) -> Non
     for t, (n, total) in per_type.items():
         fn = _representation_fn(t)
         if fn is None:
-            _add(table, _type_text(t), n, total)
+            _add(table, type_text(t), n, total)
         else:
             special[t] = fn
     del per_type
@@ -508,9 +446,9 @@ def row_key_function() -> Callable[[object], str]:
         try:
             text = cache.get(t, 0)
         except Exception:  # noqa: BLE001 - an unhashable class (or __hash__ raises)
-            return _type_text(t)
+            return type_text(t)
         if text == 0:
-            text = None if _representation_fn(t) is not None else _type_text(t)
+            text = None if _representation_fn(t) is not None else type_text(t)
             cache[t] = text
         if text is None:
             return _object_keys(_representation_fn(t), [obj])[0]

@@ -532,6 +532,10 @@ def test_session_others_not_followed_until_sized_and_closed():
         s.size(outer)
 
 
+# the modules of the sizing engine itself (asizeof.py is its facade)
+_ASIZEOF_ENGINE = ("asizeof", "_asizer", "_asizer_trees", "_referents", "_labels", "_asized", "_sizerules", "flatsize")
+
+
 def test_no_module_drives_asizer_private_names():
     """Issue 16: the Class Tracker and the size tree use Asizer.session() and the public
     methods, never Asizer's private members (the engine's seams)."""
@@ -544,9 +548,88 @@ def test_no_module_drives_asizer_private_names():
     root = pathlib.Path(pympler_nb.__file__).parent
     hits = []
     for path in root.rglob("*.py"):
-        if path.name == "asizeof.py" and path.parent.name == "core":
+        if path.parent.name == "core" and path.stem in _ASIZEOF_ENGINE:
             continue
         for no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if private.search(line):
                 hits.append(f"{path.relative_to(root)}:{no}: {line.strip()}")
     assert not hits, "\n".join(hits)
+
+
+def test_one_flat_size_implementation_for_every_walk():
+    """Issue 16 item 1: asizeof, muppy, summary and heap.discovery size flat objects with
+    the functions of core.flatsize (no copies), and they agree on realistic data."""
+    import functools
+    from collections import defaultdict
+
+    from pympler_nb.core import _sizerules, muppy, summary
+    from pympler_nb.core import flatsize as FS
+    from pympler_nb.core.heap import discovery
+
+    assert muppy.flat_sizes is summary.flat_sizes is discovery.flat_sizes is FS.flat_sizes
+    assert summary.python_sizeof is discovery.python_sizeof is FS.python_sizeof
+    assert summary.fixed_size is discovery.fixed_size is FS.fixed_size
+    assert _sizerules.c_sizeof is FS.c_sizeof and A._layout_size is FS.layout_size
+
+    pd = pytest.importorskip("pandas")
+    np = pytest.importorskip("numpy")
+    pa = pytest.importorskip("pyarrow")
+
+    @functools.lru_cache(maxsize=None)
+    def cached(n):
+        return [n]
+
+    for i in range(20):
+        cached(i)
+    df = pd.DataFrame({"o": [f"s{i}" for i in range(100)], "c": pd.Categorical(["a", "b"] * 50),
+                       "a": pd.array([f"x{i}" for i in range(100)], dtype="string[pyarrow]"),
+                       "ad": pd.array(list(range(100)), dtype=pd.ArrowDtype(pa.int64()))})
+    objs = [df, df["o"], df["c"], df["a"], df["ad"], df.index, np.array(["a", None], dtype=object),
+            cached, Plain(1, 2), Plain(3, 4), Slotted(1, 2), {}, {"a": 1}, 1, 2**80, "abc", (1,), [1, 2],
+            b"x" * 100, 1.5]
+    by_type = defaultdict(list)
+    for o in objs:
+        by_type[type(o)].append(o)
+    for t, group in by_type.items():  # the heap's bulk sizes are asizeof's flat sizes
+        assert list(discovery.group_sizes(t, group)) == [flatsize(o) for o in group], t
+    assert muppy.get_size(objs) == sum(FS.flat_sizes(objs)) == sum(map(sys.getsizeof, objs))
+
+
+def test_type_name_helper_and_no_engine_cycle():
+    """Issue 16: one "module.qualname of a type" helper (_format.class_name), read by the
+    type's own getters; the third-party rules import the rule registry, never asizeof."""
+    import ast
+    import pathlib
+
+    from pympler_nb.core import _format, _thirdparty, classtracker
+
+    assert A._typename is _format.class_name
+    assert _format.class_name(int) == "int" and _format.class_name(Plain) == f"{__name__}.Plain"
+    assert _format.class_name(dict, module=False) == "dict"
+    assert _format.type_name(Plain(1, 2), qualified=True, module=True) == f"{__name__}.Plain"
+
+    class Lying(type):
+        def __getattribute__(cls, name):
+            raise RuntimeError("no")
+
+    assert _format.class_name(Lying("Hidden", (), {})) == f"{__name__}.Hidden"
+    assert classtracker._type_name(Lying("Hidden", (), {})) == f"{__name__}.Hidden"
+
+    core = pathlib.Path(_thirdparty.__file__).parent
+    engine = {"asizeof", "_asizer", "_asizer_trees", "_referents", "_labels", "_asized", "_sizerules",
+              "flatsize", "_thirdparty", "_format", "_layout"}
+    graph = {}
+    for name in engine:
+        deps = set()
+        for node in ast.walk(ast.parse((core / f"{name}.py").read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                deps.update([node.module] if node.module else [a.name for a in node.names])
+        graph[name] = deps & engine
+    assert "asizeof" not in graph["_thirdparty"]
+    order = []  # a topological order exists iff there is no cycle (function-level imports too)
+    while graph:
+        ready = [n for n, deps in graph.items() if not deps - set(order)]
+        assert ready, f"import cycle among {sorted(graph)}"
+        order += ready
+        for n in ready:
+            del graph[n]

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pympler_nb.core import muppy, summary
+from pympler_nb.core import flatsize, muppy, summary
 from tests.core._classes import Unhashable
 
 
@@ -25,7 +25,7 @@ def naive(objects):
     for o in objects:
         acc = table.setdefault(summary.type_repr(o), [0, 0])
         acc[0] += 1
-        c_level = summary._python_sizeof(type(o))
+        c_level = flatsize.python_sizeof(type(o))
         acc[1] += sys.getsizeof(o) if c_level is None else c_level(o)
     return table
 
@@ -112,7 +112,7 @@ def test_fixed_size_types_really_are_fixed():
     sizes: dict[type, set[int]] = {}
     for o in objs:
         t = type(o)
-        if summary._fixed_size(t):
+        if flatsize.fixed_size(t):
             sizes.setdefault(t, set()).add(sys.getsizeof(o))
     del objs
     assert sizes, "some fixed-size types exist"

@@ -30,7 +30,6 @@ from operator import add, eq, is_not, not_, sub
 from .. import _layout
 from .._layout import _count_elements
 from .._thirdparty import hidden_referents
-from ..muppy import _safe_size, _sizes
 from ..objwalk import (
     FLIP as _FLIP,
     HAVE_GC as _HAVE_GC,
@@ -49,7 +48,7 @@ from ..objwalk import (
     type_set as _type_set,
     untracked_closure as _untracked_closure,
 )
-from ..summary import _DIRECT_SIZEOF, _fixed_size, _python_sizeof
+from ..flatsize import DIRECT_SIZEOF, fixed_size, flat_sizes, python_sizeof, safe_size
 
 __all__ = ["retained_size"]
 
@@ -286,27 +285,27 @@ def hidden_each(group: list, tp: type) -> list | None:
     return _layout.instances_hidden_each(group, tp)[0]
 
 
-_DIRECT_IDS = {id(t) for t in _DIRECT_SIZEOF}
+_DIRECT_IDS = {id(t) for t in DIRECT_SIZEOF}
 
 
 def group_sizes(t, group: list) -> array:
     """Flat sizes of ``group`` (objects of exact type ``t``), as :func:`asizeof.flatsize`
     counts them: ``sys.getsizeof`` (a ``__sizeof__`` written in Python is not run; see
-    :func:`summary._python_sizeof`), one-digit ints rounded up to their allocation,
+    :func:`flatsize.python_sizeof`), one-digit ints rounded up to their allocation,
     hidden instance values, split dict tables.  In bulk, per type."""
     tp = _real(t)
-    fn = _python_sizeof(tp)
+    fn = python_sizeof(tp)
     if fn is not None:
         sizes = array("q", map(fn, group))
-    elif _fixed_size(tp):
-        sizes = array("q", [_safe_size(group[0])]) * len(group)
+    elif fixed_size(tp):
+        sizes = array("q", [safe_size(group[0])]) * len(group)
     elif id(tp) in _DIRECT_IDS:
         sizeof = tp.__sizeof__
-        header = _safe_size(group[0]) - sizeof(group[0])
+        header = safe_size(group[0]) - sizeof(group[0])
         sizes = array("q", map(add, map(sizeof, group), repeat(header)) if header else
                       map(sizeof, group))
     else:
-        sizes = array("q", _sizes(group))
+        sizes = array("q", flat_sizes(group))
     if tp is int and _INT_FIX and sizes.count(_INT_ONE_DIGIT):  # allocated in 32 bytes
         fix = list(range(max(sizes) + 1))
         fix[_INT_ONE_DIGIT] += _INT_FIX
@@ -341,7 +340,7 @@ def session_objects() -> dict[int, str]:
 
 
 def type_text(t) -> str:
-    from ..summary import _type_text as text
+    from ..summary import type_text as text
 
     return text(t)
 
