@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import gc
 import sys
 import types
 from bisect import bisect_right
@@ -58,9 +57,10 @@ from ._sizerules import (
     rule_registry,
 )
 from .flatsize import CHEAP_MAX, describe, layout_size, max_flat, plausible_total
+from .gcsafe import get_referents
 
 _getsizeof = sys.getsizeof
-_get_referents = gc.get_referents
+_get_referents = get_referents
 _PTR = 8 if sys.maxsize > 2**32 else 4
 
 # ---------------------------------------------------------------------------

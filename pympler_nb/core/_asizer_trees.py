@@ -37,9 +37,10 @@ from ._sizerules import (
     PLAIN_ATOM_IDS,
     SAFE_CATCH,
 )
+from .gcsafe import get_referents
 
 _getsizeof = sys.getsizeof
-_get_referents = gc.get_referents
+_get_referents = get_referents
 
 class TreeSizing:
     """The size-tree methods of :class:`Asizer` (a mixin: they use its walk)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import array
 import gc
 import itertools
+from .gcsafe import get_referents
 
 # ---------------------------------------------------------------------------
 # Walking referents / referrers
@@ -42,7 +43,7 @@ def referrers_of(objs, ignore: set[int]) -> tuple[list, dict[int, list[int]]]:
             cid = id(candidate)
             if cid in ignore or cid in kids:
                 continue
-            hit = [id(r) for r in gc.get_referents(candidate) if id(r) in want]
+            hit = [id(r) for r in get_referents(candidate) if id(r) in want]
             if hit:
                 kids[cid] = hit
                 referrers.append(candidate)
@@ -141,7 +142,7 @@ def referents_of(obj) -> list:
     """What ``obj`` holds: ``gc.get_referents(obj)`` plus what the size rules say it holds
     beyond that (a numpy object array's elements, a view's ``base``): the forward
     counterpart of :class:`HolderSearch`."""
-    refs = gc.get_referents(obj)
+    refs = get_referents(obj)
     hidden = _hidden_of(obj)
     if hidden:
         known = {id(r) for r in refs}
@@ -213,7 +214,7 @@ class _HeapScan:
         try:
             candidates.extend(ruled(everything))
             for start in range(0, len(everything), batch):
-                refs = list(itertools.filterfalse(is_tracked, gc.get_referents(*everything[start:start + batch])))
+                refs = list(itertools.filterfalse(is_tracked, get_referents(*everything[start:start + batch])))
                 pending.extend(r for r in refs if type(r) is dict or type(r) is tuple)
                 candidates.extend(ruled(refs))
                 del refs
@@ -232,7 +233,7 @@ class _HeapScan:
                 pending.clear()
                 self.untracked.extend(level)
                 for start in range(0, len(level), batch):
-                    refs = list(itertools.filterfalse(is_tracked, gc.get_referents(*level[start:start + batch])))
+                    refs = list(itertools.filterfalse(is_tracked, get_referents(*level[start:start + batch])))
                     pending.extend(r for r in refs if type(r) is dict or type(r) is tuple)
                     candidates.extend(ruled(refs))
                     del refs
@@ -270,7 +271,7 @@ class _HeapScan:
         found = []
         kids: dict[int, list[int]] = {}
         for u in self.untracked:
-            hit = [id(r) for r in gc.get_referents(u) if id(r) in want]
+            hit = [id(r) for r in get_referents(u) if id(r) in want]
             if hit:
                 found.append(u)
                 kids[id(u)] = hit

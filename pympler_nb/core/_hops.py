@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import collections
 import functools
-import gc
 import types
 
 from . import _layout
 from ._format import clip_text, safe_repr
+from .gcsafe import get_referents
 
 _MISSING = object()
 _ModuleType = types.ModuleType
@@ -298,7 +298,7 @@ class Labeller:
         if _attr_hits(names, lambda n: self._instance_attr(obj, n, namespaces), wanted, found):
             return
         if has_dict:
-            for ref in gc.get_referents(obj):
+            for ref in get_referents(obj):
                 rid = id(ref)
                 if rid in wanted and rid not in found and type(ref) is dict:
                     if self._looks_like_instance_dict(obj, ref, namespaces):
@@ -454,7 +454,7 @@ class Labeller:
             self._type_hops(holder, wanted, found)
             return found
         elif tp is types.MappingProxyType:
-            for ref in gc.get_referents(holder):
+            for ref in get_referents(holder):
                 add(ref, Hop("ref", None, ""))
             return found
         # C-level pointer getters of well-known types
@@ -522,7 +522,7 @@ class Labeller:
             if vid in wanted and vid not in found:
                 found[vid] = attr_hop(key) if type(key) is str else key_hop(key)
         # the class namespace dict itself (behind the mappingproxy)
-        for ref in gc.get_referents(ns):
+        for ref in get_referents(ns):
             rid = id(ref)
             if rid in wanted and rid not in found:
                 found[rid] = Hop("dict", "__dict__", ".__dict__")
@@ -560,7 +560,7 @@ def lru_cache_entries(wrapper):
     """
     if _LRU_WRAPPER is None or not issubclass(type(wrapper), _LRU_WRAPPER):
         return None
-    refs = gc.get_referents(wrapper)
+    refs = get_referents(wrapper)
     cache = None
     for ref in refs:  # the cache dict: the dict that is not the wrapper's __dict__
         if type(ref) is dict and "__wrapped__" not in ref:
@@ -693,7 +693,7 @@ def edge_hops(holder: object, wanted_ids, labeller: Labeller | None = None) -> d
     if tid in wanted and tid not in found:  # every instance of a heap type refers to it
         found[tid] = Hop("attr", "__class__", ".__class__")
     if len(found) < len(wanted):
-        for ref in gc.get_referents(holder):
+        for ref in get_referents(holder):
             rid = id(ref)
             if rid in wanted and rid not in found:
                 # a reference nothing names (C state of an iterator, an attribute set by C

@@ -3,7 +3,6 @@ object's children, and the labels (``[K] key``, ``.attr``, ``[i]``) it names the
 
 from __future__ import annotations
 
-import gc
 import types
 from itertools import accumulate, chain, compress, repeat
 from operator import is_, is_not, itemgetter, lt, not_, sub
@@ -12,8 +11,9 @@ from . import _layout
 from ._asized import SHARED, Kids, Part, kids_from
 from ._layout import _count_elements
 from ._sizerules import ATOM, DICT, DICTLIKE, IGNORE, INST, REFS, RULE, SAFE_CATCH
+from .gcsafe import get_referents
 
-_get_referents = gc.get_referents
+_get_referents = get_referents
 
 def owned_builtin(f) -> bool:
     """A builtin method bound to a non-module object (e.g. ``[].append``) is owned."""
@@ -282,7 +282,7 @@ def _named_refs_of(sizer, o, info, ctx=None) -> Kids:
         except ValueError:
             return Kids([])
     for base in _SEQUENCES:
-        if issubclass(tp, base):  # in order (gc.get_referents of a list is reversed)
+        if issubclass(tp, base):  # in order (get_referents of a list is reversed)
             try:
                 items = list(base.__iter__(o))
             except SAFE_CATCH:

@@ -20,7 +20,7 @@ _getsizeof = sys.getsizeof
 # kinds of types
 IGNORE = 0  # size 0, not traversed
 ATOM = 1  # flat = getsizeof, no referents
-REFS = 2  # flat = getsizeof, referents = gc.get_referents
+REFS = 2  # flat = getsizeof, referents = get_referents
 DICT = 3  # flat = getsizeof (+ split-table fix), referents = keys + values (+ gc)
 INST = 4  # managed-dict instance: + hidden values / dict
 RULE = 5  # registered rule

@@ -44,7 +44,6 @@ reaches, so the sizes are the same with or without them.
 
 from __future__ import annotations
 
-import gc
 import sys
 import types
 import weakref
@@ -56,6 +55,7 @@ from ._asized import Part
 from ._format import class_name, clip_text, safe_repr
 from ._sizerules import amapped_setting, register, registered, rule_for
 from .flatsize import c_sizeof
+from .gcsafe import get_referents
 
 _getsizeof = sys.getsizeof
 
@@ -144,9 +144,8 @@ def _ndarray_refs(a):
     if getters["dtype"].__get__(a).hasobject and _owns_elements(base, nd):  # a view's: its base's
         out.extend(_object_elements(a))
     if type.__dict__["__flags__"].__get__(tp) & (1 << 9):  # a subclass defined in Python
-        import gc
 
-        out.extend(r for r in gc.get_referents(a) if not isinstance(r, type))
+        out.extend(r for r in get_referents(a) if not isinstance(r, type))
     return out
 
 
@@ -221,7 +220,7 @@ def _attrs(obj) -> dict:
     cached property runs, so nothing is computed or stored) and without creating its
     ``__dict__``."""
     tp = type(obj)
-    refs = gc.get_referents(obj)
+    refs = get_referents(obj)
     names = _layout.attribute_names(obj, tp, None)
     if names is not None:
         byaddr = {id(r): r for r in refs}
@@ -306,7 +305,7 @@ def _block_positions(blk):
     """The column positions of a pandas block, as its BlockPlacement stores them (a
     range or an integer array; its methods (iteration, indexer) would build and keep an
     array or a slice in it). Raises if the placement is not readable."""
-    stored = [r for r in gc.get_referents(_field(blk, "_mgr_locs") or blk.mgr_locs)
+    stored = [r for r in get_referents(_field(blk, "_mgr_locs") or blk.mgr_locs)
               if type(r) is slice or type(r).__name__ == "ndarray"]
     stored.sort(key=lambda r: type(r) is not slice)
     ix = stored[0]
@@ -463,7 +462,7 @@ def _ndarray_children(a):
 
 def _lru_children(f):
     """An ``lru_cache`` wrapper: its cache (the dict it does not expose)."""
-    dicts = [r for r in gc.get_referents(f) if type(r) is dict]
+    dicts = [r for r in get_referents(f) if type(r) is dict]
     try:
         wdict = type(f).__dict__["__dict__"].__get__(f) if "__dict__" in type(f).__dict__ else None
     except Exception:  # noqa: BLE001
@@ -502,7 +501,7 @@ def _index_label(idx):
 
 def _placement_label(bp):
     """A BlockPlacement by what it stores (its repr builds and keeps a slice or array)."""
-    stored = [r for r in gc.get_referents(bp) if type(r) is slice or type(r).__name__ == "ndarray"]
+    stored = [r for r in get_referents(bp) if type(r) is slice or type(r).__name__ == "ndarray"]
     return f"BlockPlacement({stored[0]!r})" if stored else "BlockPlacement"
 
 
@@ -661,7 +660,7 @@ def _calibrate_alone() -> int:
 
 _ALONE_RC = _calibrate_alone()
 _getrefcount = sys.getrefcount
-_get_referents = gc.get_referents
+_get_referents = get_referents
 
 
 def hidden_referents(objs: list, refs, tp: type) -> list:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import collections
 import functools
-import gc
 import sys
 import types
 from typing import TYPE_CHECKING
@@ -35,6 +34,7 @@ from ._graphwalk import (
     node_repr,
     render_path,
 )
+from .gcsafe import get_referents
 
 
 if TYPE_CHECKING:
@@ -612,7 +612,7 @@ def _lru_action(holder, root_text, skip, hops, node_ids, objs, i):
 
 def _generator_cuts(gen):
     """What ``gen.close()`` drops: every reference its suspended frame holds."""
-    return [(id(gen), id(r), f"frame{k}") for k, r in enumerate(gc.get_referents(gen))
+    return [(id(gen), id(r), f"frame{k}") for k, r in enumerate(get_referents(gen))
             if not issubclass(type(r), (type, types.CodeType, types.ModuleType))]
 
 

@@ -5,7 +5,6 @@ Part of the why-alive engine (:mod:`.whyalive` is its facade).
 
 from __future__ import annotations
 
-import gc
 import itertools
 import sys
 import types
@@ -14,6 +13,7 @@ from ._thirdparty import hidden_referents, hidden_refs_rules
 from ._graphwalk import (
     flat_size,
 )
+from .gcsafe import get_referents
 
 
 # ---------------------------------------------------------------------------
@@ -61,7 +61,7 @@ def reach_closure(seeds, stop: set[int], max_nodes: int):
         if id(type(x)) in _ATOM_IDS:  # no references: skip the call (object arrays hold many)
             kids_of.append(())
             continue
-        refs = gc.get_referents(x)
+        refs = get_referents(x)
         refs.extend(_hidden_refs(x, rules))  # what a numpy object array holds
         if issubclass(type(x), dict):
             keys = list(dict.keys(x))

@@ -41,7 +41,6 @@ True
 
 from __future__ import annotations
 
-import gc
 import sys
 import types
 from collections.abc import Iterable
@@ -61,6 +60,7 @@ from .objwalk import (
     type_set,
     walk_heap,
 )
+from .gcsafe import get_referents as _gc_referents
 
 __all__ = [
     "get_objects",
@@ -278,7 +278,7 @@ def get_referents(object: Any, level: int = 1) -> list:  # noqa: A002 - Pympler'
 def _direct_referents(objs: list) -> list:
     """Referents of ``objs`` (tp_traverse, dict keys, code object parts, size rules'
     ``refs``), with repeats."""
-    found = gc.get_referents(*objs)
+    found = _gc_referents(*objs)
     tset, tys = type_set(list(map(type, objs)))
     rules = rules_of(tset)
     if rules:

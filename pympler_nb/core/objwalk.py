@@ -28,6 +28,7 @@ from typing import Any
 from . import _layout
 from ._layout import _count_elements
 from ._thirdparty import hidden_referents, hidden_refs_rules
+from .gcsafe import get_referents
 
 __all__ = [
     "HAVE_GC", "SINGLE_REFCOUNT", "FLIP", "WalkPart", "HeapList", "walk_heap", "real_type",
@@ -296,7 +297,7 @@ def _referents_of_untracked(frontier: list, codes: bytearray, rules: dict | None
     the types in ``rules`` (what a numpy array holds).  Most of the frontier is
     leaves (str, int, ...): only the few containers are read.
     """
-    found = gc.get_referents(*select_flagged(frontier, codes.translate(_HAS_GC)))
+    found = get_referents(*select_flagged(frontier, codes.translate(_HAS_GC)))
     found.extend(chain.from_iterable(map(code_parts,
                                          select_flagged(frontier, codes.translate(_HAS_CODE)))))
     found.extend(dict_key_list(select_flagged(frontier, codes.translate(_HAS_DICT))))
@@ -356,7 +357,7 @@ def untracked_referents(tracked: list, dicts: list, ruled: list | None = None,
     keys of ``dicts`` (tracked dicts among them) that the collector does not visit,
     plus what ``ruled`` (those whose type is in ``rules``) hold besides their
     ``gc.get_referents`` (see :func:`rule_referents`)."""
-    level1 = list(filterfalse(_is_tracked, gc.get_referents(*tracked)))
+    level1 = list(filterfalse(_is_tracked, get_referents(*tracked)))
     level1.extend(filterfalse(_is_tracked, dict_key_list(dicts)))
     if ruled:
         level1.extend(filterfalse(_is_tracked, rule_referents(ruled, rules)))

@@ -24,7 +24,6 @@ Standard library only.
 
 from __future__ import annotations
 
-import gc
 import re
 import sys
 import threading
@@ -33,6 +32,7 @@ import types
 from typing import Any
 
 from ._graphwalk import CO_OPTIMIZED, GraphNode, Hop, module_dict, flat_size
+from .gcsafe import get_referents
 
 __all__ = [
     "running_shell",
@@ -539,7 +539,7 @@ def add_owned(seeds: list, out: Discount, mirrored: tuple = (), limit: int = 50_
     while pending and owned < limit:
         for seed in pending:
             weight = 2 if id(seed) in mirror_ids else 1
-            refs = gc.get_referents(seed)
+            refs = get_referents(seed)
             if type(seed) is dict and weight == 2:
                 refs.extend(dict.keys(seed))
             for ref in refs:
@@ -574,7 +574,7 @@ def _probe_coroutine_traversal() -> bool:
     found: list = []
 
     def check() -> None:  # a plain call made by the innermost coroutine, as in a cell
-        found.append(any(r is holder[1] for r in gc.get_referents(holder[0])))
+        found.append(any(r is holder[1] for r in get_referents(holder[0])))
 
     async def inner() -> None:
         check()
@@ -653,7 +653,7 @@ def frame_seeds(frames: list, out: Discount) -> tuple[list, list]:
             continue
         seeds.append(obj)
         # a running coroutine has no cr_await: the one it awaits sits on its value stack
-        starts.extend(r for r in gc.get_referents(obj)
+        starts.extend(r for r in get_referents(obj)
                       if hasattr(r, "cr_frame") or hasattr(r, "gi_frame"))
     return seeds, snapshots
 
@@ -669,7 +669,7 @@ def _skip_artifacts(snapshots: list, seeds: list, out: Discount) -> None:
         values.extend(loc.values())
     for seed in seeds:
         if hasattr(seed, "cr_frame") or hasattr(seed, "gi_frame"):
-            values.extend(gc.get_referents(seed))
+            values.extend(get_referents(seed))
     ast = sys.modules.get("ast")
     node_type = getattr(ast, "AST", None)
     if node_type is None:
@@ -704,7 +704,7 @@ def _skip_tree(ast: Any, root: Any, out: Discount) -> None:
         if isinstance(node, shared):  # Load, Store, Add, ...: singletons every tree shares
             continue
         out.add(node)
-        for part in gc.get_referents(node):  # the node's attribute dict
+        for part in get_referents(node):  # the node's attribute dict
             if type(part) is dict:
                 out.add(part)
                 for field in dict.values(part):  # body, args, keywords, targets...

@@ -72,6 +72,7 @@ from .objwalk import SINGLE_REFCOUNT as _SINGLE_RC
 from .flatsize import safe_size
 from .objwalk import is_iterable, walk_heap
 from .session import Discount, own_objects, refcounts, register_own, session_bookkeeping
+from .gcsafe import get_referents
 
 _SINGLE_RC_MINUS_ONE = _SINGLE_RC - 1  # a listing's element that nothing else references
 
@@ -351,7 +352,7 @@ def _held_only_by(listing: list, out: Discount) -> None:
     occurrences: dict[int, int] = {}
     while frontier:
         skip.update(zip(map(id, frontier), frontier))
-        refs = gc.get_referents(*frontier)
+        refs = get_referents(*frontier)
         cand = {}
         for ref in refs:
             key = id(ref)

@@ -49,11 +49,12 @@ from ..objwalk import (
     untracked_closure as _untracked_closure,
 )
 from ..flatsize import DIRECT_SIZEOF, fixed_size, flat_sizes, python_sizeof, safe_size
+from ..gcsafe import get_referents
 
 __all__ = ["retained_size"]
 
 _getrefcount = sys.getrefcount
-_get_referents = gc.get_referents
+_get_referents = get_referents
 _is_tracked = gc.is_tracked
 _CodeType = types.CodeType
 _ModuleType = types.ModuleType
