@@ -613,7 +613,7 @@ def test_type_name_helper_and_no_engine_cycle():
             raise RuntimeError("no")
 
     assert _format.class_name(Lying("Hidden", (), {})) == f"{__name__}.Hidden"
-    assert classtracker._type_name(Lying("Hidden", (), {})) == f"{__name__}.Hidden"
+    assert classtracker.type_name(Lying("Hidden", (), {})) == f"{__name__}.Hidden"
 
     core = pathlib.Path(_thirdparty.__file__).parent
     engine = {"asizeof", "_asizer", "_asizer_trees", "_referents", "_labels", "_asized", "_sizerules",
