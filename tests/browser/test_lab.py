@@ -79,11 +79,6 @@ def _start_lab(tmp_path: pathlib.Path, work: pathlib.Path, settings_extra: dict 
     settings = tmp_path / "settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True)  # no "get notified about Jupyter news?" toast
     (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
-    # open notebooks with their preferred kernel: no "Select Kernel" dialog that can block
-    # a run (it appeared at random on open, before any cell ran)
-    tracker = tmp_path / "settings" / "@jupyterlab" / "notebook-extension"
-    tracker.mkdir(parents=True)
-    (tracker / "tracker.jupyterlab-settings").write_text('{"autoStartDefaultKernel": true}')
     for (package, plugin), values in (settings_extra or {}).items():
         folder = tmp_path / "settings" / package
         folder.mkdir(parents=True, exist_ok=True)
