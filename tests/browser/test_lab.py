@@ -141,7 +141,10 @@ def _run_all_cells(page) -> None:
     does nothing: try again (a few times) until an execution prompt shows ``[*]``/``[1]``.
     """
     menu_run = page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$"))
+    dialog_accept = page.locator(".jp-Dialog .jp-mod-accept")  # "Select Kernel": take the default
     for _attempt in range(5):
+        if dialog_accept.count():  # any action runs the handler of _auto_accept_kernel_dialog
+            page.locator(".jp-Notebook").first.hover(timeout=10_000)
         menu_run.first.click(timeout=10_000)
         page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).first.click(timeout=10_000)
         try:
@@ -149,6 +152,8 @@ def _run_all_cells(page) -> None:
             print(f"Run All Cells started the notebook at attempt {_attempt + 1}")
             return
         except playwright_sync.TimeoutError:
+            if dialog_accept.count():  # a dialog that came up meanwhile: accept it, never Escape
+                continue  # (Escape would answer "No Kernel")
             page.keyboard.press("Escape")
     raise AssertionError("Run > Run All Cells did not start the notebook")
 
