@@ -191,16 +191,15 @@ class _HeapScan:
             """The objects of ``objs`` whose type has a rule's refs."""
             if not hidden:
                 return []
-            tys = set(map(type, objs))
-            hit = set()
-            for tp in tys:
-                key = id(tp)
+            tys = dict(zip(map(id, map(type, objs)), map(type, objs)))  # by id: metaclasses
+            hit = set()  # may make types unhashable or raise in __eq__/__hash__
+            for key, tp in tys.items():
                 if key not in rules:
                     rules[key] = hidden_refs_rules([tp])[0]
                     types_seen.append(tp)
                 if rules[key] is not None:
-                    hit.add(tp)
-            return [o for o in objs if type(o) in hit] if hit else []
+                    hit.add(key)
+            return [o for o in objs if id(type(o)) in hit] if hit else []
 
         is_tracked = gc.is_tracked
         seen: set[int] = set()

@@ -29,13 +29,19 @@ def test_pympler_attributes():
 
 
 def test_update_sees_growth():
+    import mmap
+
     pmi = ProcessMemoryInfo()
     before = pmi.rss
-    blob = bytearray(64 * 2**20)
-    blob[:: pmi.pagesize] = b"x" * len(blob[:: pmi.pagesize])  # touch every page
-    assert pmi.update() is True
-    assert pmi.rss - before > 32 * 2**20
-    del blob
+    # a fresh anonymous mapping: new pages whatever malloc kept resident from earlier tests
+    blob = mmap.mmap(-1, 64 * 2**20)
+    try:
+        for offset in range(0, len(blob), pmi.pagesize):  # touch every page
+            blob[offset] = 1
+        assert pmi.update() is True
+        assert pmi.rss - before > 32 * 2**20
+    finally:
+        blob.close()
 
 
 def test_subtraction_is_pymplers_delta_list():
