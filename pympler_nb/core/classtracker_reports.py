@@ -182,6 +182,21 @@ def _svg_legend(names: list[str], colors: list[str], x: int, y: int) -> list[str
     return out
 
 
+def _svg_frame(title: str, width: int, height: int, left: float, top: float, plot_w: float, plot_h: float,
+               ymax: float, tick_text) -> list[str]:
+    """The start of a chart's SVG: its title and five horizontal grid lines from 0 to
+    ``ymax``, labelled by ``tick_text(value)`` (already escaped)."""
+    out = [f'<svg role="img" aria-label="{_esc(title)}" width="{width}" height="{height}" '
+           f'viewBox="0 0 {width} {height}">', f'<title>{_esc(title)}</title>',
+           f'<text x="{left}" y="18" style="font-size:13px;font-weight:600">{_esc(title)}</text>']
+    for i in range(5):
+        v = ymax * i / 4
+        y = top + plot_h - plot_h * i / 4
+        out.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e5e5e5"/>')
+        out.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{tick_text(v)}</text>')
+    return out
+
+
 def _svg_stacked_bars(labels: list[str], series: list[tuple[str, list[int]]], title: str) -> str:
     """Stacked columns: one per snapshot, one colour per series (bytes)."""
     width, height, left, right, top, bottom = 900, 320, 70, 260, 30, 60
@@ -191,14 +206,7 @@ def _svg_stacked_bars(labels: list[str], series: list[tuple[str, list[int]]], ti
     ymax = _nice_max(max(totals, default=0))
     colors = [(_OTHER_COLOR if name == "other" and j == len(series) - 1 else _PALETTE[j % len(_PALETTE)])
               for j, (name, _) in enumerate(series)]
-    out = [f'<svg role="img" aria-label="{_esc(title)}" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}">', f'<title>{_esc(title)}</title>',
-           f'<text x="{left}" y="18" style="font-size:13px;font-weight:600">{_esc(title)}</text>']
-    for i in range(5):
-        v = ymax * i / 4
-        y = top + plot_h - plot_h * i / 4
-        out.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e5e5e5"/>')
-        out.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{_esc(_bytes_label(v))}</text>')
+    out = _svg_frame(title, width, height, left, top, plot_w, plot_h, ymax, lambda v: _esc(_bytes_label(v)))
     slot = plot_w / n
     bar = max(1.0, min(60.0, slot * 0.7))
     for i, label in enumerate(labels):
@@ -232,14 +240,7 @@ def _svg_lines(series: list[tuple[str, list[tuple[float, float]]]], title: str, 
     if x1 <= x0:
         x1 = x0 + 1.0
     ymax = _nice_max(max((y for _, pts in series for _, y in pts), default=0))
-    out = [f'<svg role="img" aria-label="{_esc(title)}" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}">', f'<title>{_esc(title)}</title>',
-           f'<text x="{left}" y="18" style="font-size:13px;font-weight:600">{_esc(title)}</text>']
-    for i in range(5):
-        v = ymax * i / 4
-        y = top + plot_h - plot_h * i / 4
-        out.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e5e5e5"/>')
-        out.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{v:g}</text>')
+    out = _svg_frame(title, width, height, left, top, plot_w, plot_h, ymax, lambda v: f"{v:g}")
     for i in range(5):
         t = x0 + (x1 - x0) * i / 4
         x = left + plot_w * i / 4

@@ -596,6 +596,16 @@ def _closure_step(frontier: list, ftys: list, seen: set, outside: bool,
     return new, tys, hit
 
 
+def root_list_of(roots) -> list | None:
+    """``roots`` (an iterable of objects, or None for the whole session) as a list;
+    a clear ``TypeError`` for a string or a non-iterable."""
+    if roots is None:
+        return None
+    if isinstance(roots, (str, bytes)) or not hasattr(type(roots), "__iter__"):
+        raise TypeError("roots must be an iterable of objects (e.g. [obj]), got %s" % type(roots).__name__)
+    return list(roots)
+
+
 def retained_size(obj, *, roots=None) -> int:
     """Bytes that only ``obj`` keeps alive (its flat size included), without a snapshot.
 
@@ -624,12 +634,7 @@ def retained_size(obj, *, roots=None) -> int:
     >>> heap.retained_size(big) >= 10 * 1000
     True
     """
-    root_list = None
-    if roots is not None:
-        if isinstance(roots, (str, bytes)) or not hasattr(type(roots), "__iter__"):
-            raise TypeError("roots must be an iterable of objects (e.g. [obj]), got %s"
-                            % type(roots).__name__)
-        root_list = list(roots)
+    root_list = root_list_of(roots)
     was_enabled = gc.isenabled()
     gc.disable()
     try:

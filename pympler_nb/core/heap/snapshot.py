@@ -43,6 +43,7 @@ from .discovery import (
     group_sizes,
     ids_of,
     own_ids,
+    root_list_of,
     session_objects,
     split_by_type,
     type_module,
@@ -94,12 +95,7 @@ def take(roots=None, *, collect: bool = False, via: bool = False,
             raise TypeError("%s must be True or False, got %r" % (name, value))
     if via and not graph:
         raise ValueError("via=True needs graph=True (labels belong to references)")
-    root_list = None
-    if roots is not None:
-        if isinstance(roots, (str, bytes)) or not hasattr(type(roots), "__iter__"):
-            raise TypeError("roots must be an iterable of objects (e.g. [obj]), got %s"
-                            % type(roots).__name__)
-        root_list = list(roots)
+    root_list = root_list_of(roots)
     if collect:
         gc.collect()
     t0 = time.perf_counter()
