@@ -12,6 +12,7 @@ from __future__ import annotations
 import collections
 import functools
 import types
+import warnings
 
 from . import _layout
 from ._format import clip_text, safe_repr
@@ -316,15 +317,18 @@ class Labeller:
         for klass in mro:
             try:
                 module = klass.__module__
-                if type(module) is not str or module == "builtins" or module.startswith("numpy"):
-                    continue  # their getters build objects (frame.f_locals, ndarray.ctypes)
+                if type(module) is not str or module == "builtins" or module.startswith(("numpy", "pyarrow")):
+                    continue  # their getters build objects (frame.f_locals, ndarray.ctypes, Arrow wrappers)
                 ns = _type_dict(klass)
             except Exception:  # noqa: BLE001
                 continue
             getsets = {name: descr for name, descr in list(ns.items())
                        if type(descr) is types.GetSetDescriptorType and type(name) is str
                        and not name.startswith("__")}
-            if _attr_hits(getsets, lambda n, getsets=getsets: getsets[n].__get__(obj, tp), wanted, found):
+            with warnings.catch_warnings():  # a deprecated getter must not warn the user
+                warnings.simplefilter("ignore")
+                hit = _attr_hits(getsets, lambda n, getsets=getsets: getsets[n].__get__(obj, tp), wanted, found)
+            if hit:
                 return
 
     def _looks_like_instance_dict(self, obj, d: dict, namespaces) -> bool:
