@@ -31,25 +31,8 @@ def _allow(path: str, names: str, reason: str) -> dict[tuple[str, str], str]:
 
 # (file, what) -> why it is still there. `what` is the private name with its module
 # ("pympler_nb.core.muppy._walk"), or ".attr" for a core private attribute used by a view.
-ALLOWED: dict[tuple[str, str], str] = {
-    # -- private names across core modules (issue 16 items 1-3 remove them) --
-    **_allow("pympler_nb/core/allocations.py", "pympler_nb.core._layout._count_elements",
-             "element counting of the layout module, not yet public there"),
-    **_allow("pympler_nb/core/_referents.py", "pympler_nb.core._layout._count_elements",
-             "element counting of the layout module, not yet public there"),
-    **_allow("pympler_nb/core/objwalk.py", "pympler_nb.core._layout._count_elements",
-             "element counting of the layout module, not yet public there"),
-    **_allow("pympler_nb/core/summary.py", "pympler_nb.core._layout._count_elements",
-             "element counting of the layout module, not yet public there"),
-    **_allow("pympler_nb/core/heap/discovery.py",
-             "pympler_nb.core._layout._count_elements pympler_nb.core._layout._read_ptr",
-             "the heap walk reads object layouts through the layout module's private helpers"),
-    **_allow("pympler_nb/core/heap/sets.py", "pympler_nb.core._layout._count_elements",
-             "element counting of the layout module, not yet public there"),
-    **_allow("pympler_nb/core/heap/dominators.py", "pympler_nb.core._layout._count_elements",
-             "element counting of the layout module, not yet public there"),
-    # -- views: private attributes of core objects --
-}
+# Empty since issue 16: a new entry needs a reason that one module truly is one unit.
+ALLOWED: dict[tuple[str, str], str] = {}
 
 
 def _is_private(name: str) -> bool:

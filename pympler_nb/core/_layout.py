@@ -32,10 +32,10 @@ from itertools import compress, repeat
 from operator import and_, getitem, rshift, sub
 
 try:  # counting without Counter(iterable)'s ABC isinstance check, whose cache grows
-    from _collections import _count_elements
+    from _collections import count_elements
 except ImportError:  # pragma: no cover - other implementations
 
-    def _count_elements(mapping, iterable):
+    def count_elements(mapping, iterable):
         for elem in iterable:
             mapping[elem] = mapping.get(elem, 0) + 1
 
@@ -61,7 +61,7 @@ _VER = sys.version_info[:2]
 PRE_313 = _VER < (3, 13)
 _FREE_THREADED = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
 
-_read_ptr = ctypes.c_void_p.from_address
+read_ptr = ctypes.c_void_p.from_address
 _read_u8 = ctypes.c_uint8.from_address
 _read_ssize = ctypes.c_ssize_t.from_address
 
@@ -114,7 +114,7 @@ def _keys_ptr(tp: type) -> int:
     """Address of the class's shared keys object (``ht_cached_keys``), or 0."""
     if _cached_keys_offset is None or not (type_flags(tp) & (1 << 9)):  # HEAPTYPE
         return 0
-    return _read_ptr(id(tp) + _cached_keys_offset).value or 0
+    return read_ptr(id(tp) + _cached_keys_offset).value or 0
 
 
 def _keys_usable(keys: int) -> tuple[int, int]:
@@ -132,7 +132,7 @@ def _values_alloc(n: int) -> int:
 
 
 def _managed_dict_ptr(obj: object) -> int:
-    return _read_ptr(id(obj) - 3 * _PTR).value or 0
+    return read_ptr(id(obj) - 3 * _PTR).value or 0
 
 
 def _values_address(obj: object, tp: type) -> int:
@@ -147,7 +147,7 @@ def _values_address(obj: object, tp: type) -> int:
     if _VER == (3, 12):
         dorv = _managed_dict_ptr(obj)
         return dorv + 1 if dorv & 1 else 0
-    return _read_ptr(id(obj) - 4 * _PTR).value or 0
+    return read_ptr(id(obj) - 4 * _PTR).value or 0
 
 
 def has_values(obj: object, tp: type, type_ok: bool | None = None) -> bool:
@@ -182,7 +182,7 @@ def attribute_names(obj: object, tp: type, cache: dict | None = None) -> list[tu
         entries = keys + 32 + (1 << log2_index_bytes)
         names = []
         for i in range(nentries):
-            kptr = _read_ptr(entries + i * 2 * _PTR).value
+            kptr = read_ptr(entries + i * 2 * _PTR).value
             name = ctypes.cast(kptr, ctypes.py_object).value if kptr else None
             names.append(name if type(name) is str or name is None else repr(name))
         if cache is not None:
@@ -191,7 +191,7 @@ def attribute_names(obj: object, tp: type, cache: dict | None = None) -> list[tu
     for i, name in enumerate(names):
         if name is None:
             continue
-        vptr = _read_ptr(values + i * _PTR).value
+        vptr = read_ptr(values + i * _PTR).value
         if vptr:
             out.append((name, vptr))
     return out
@@ -249,7 +249,7 @@ def read_words(addrs, offset: int) -> list:
                 view.release()
         except Exception:  # noqa: BLE001 - no such view here: one ctypes read per field
             pass
-    return [_read_ptr(a + offset).value or 0 for a in addrs]
+    return [read_ptr(a + offset).value or 0 for a in addrs]
 
 
 def read_bytes(addrs, offset: int) -> list:
@@ -351,10 +351,10 @@ def split_dict_correction(d: dict) -> int | None:
     """
     if not SUPPORTED:
         return None
-    values = _read_ptr(id(d) + 5 * _PTR).value  # PyDictObject.ma_values
+    values = read_ptr(id(d) + 5 * _PTR).value  # PyDictObject.ma_values
     if not values:
         return None
-    keys = _read_ptr(id(d) + 4 * _PTR).value
+    keys = read_ptr(id(d) + 4 * _PTR).value
     if not keys:
         return None
     usable = _keys_usable(keys)[0]

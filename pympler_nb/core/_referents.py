@@ -9,7 +9,7 @@ from operator import is_, is_not, itemgetter, lt, not_, sub
 
 from . import _layout
 from ._asized import SHARED, Kids, Part, kids_from
-from ._layout import _count_elements
+from ._layout import count_elements
 from ._sizerules import ATOM, DICT, DICTLIKE, IGNORE, INST, REFS, RULE, SAFE_CATCH
 from .gcsafe import get_referents
 
@@ -44,7 +44,7 @@ def run_labels(runs, ends) -> list:
 def labels_runs(labels) -> tuple:
     """``(runs, ends)`` of ascending per-object root labels."""
     counts: dict = {}
-    _count_elements(counts, labels)
+    count_elements(counts, labels)
     return list(counts), list(accumulate(counts.values()))
 
 
@@ -95,7 +95,7 @@ def group_by_type(objs):
     # many types: split off the most common ones in C, loop over the rest only
     ids = list(map(id, tps))
     counts: dict = {}
-    _count_elements(counts, ids)
+    count_elements(counts, ids)
     big = sorted(counts, key=counts.__getitem__, reverse=True)[:4]
     out = [(uniq[i], list(compress(objs, map(is_, tps, repeat(uniq[i]))))) for i in big]
     isbig = frozenset(big).__contains__

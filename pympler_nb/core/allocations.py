@@ -82,7 +82,7 @@ from tracemalloc import DomainFilter, Filter
 
 from . import _safeio
 from ._format import format_size
-from ._layout import _count_elements
+from ._layout import count_elements
 
 __all__ = [
     "trace",
@@ -303,7 +303,7 @@ def _group(raw: list, key_type: str, cumulative: bool, pattern: str | None) -> d
     tbs = list(map(_third, raw))
     ids = list(map(id, tbs))
     counts: dict = {}
-    _count_elements(counts, ids)
+    count_elements(counts, ids)
     sizes = dict.fromkeys(counts, 0)
     for tid, size in zip(ids, map(_second, raw)):
         sizes[tid] += size

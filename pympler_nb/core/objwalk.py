@@ -26,7 +26,7 @@ from operator import add, attrgetter, eq, not_, or_
 from typing import Any
 
 from . import _layout
-from ._layout import _count_elements
+from ._layout import count_elements
 from ._thirdparty import hidden_referents, hidden_refs_rules
 from .gcsafe import get_referents
 
@@ -145,7 +145,7 @@ def frequent_types(tys: list) -> list:
         return []
     step = _prime_at_least(max(2, n // 8192))
     sample: dict[type, int] = {}
-    _count_elements(sample, tys[::step])
+    count_elements(sample, tys[::step])
     threshold = max(_PEEL_MIN, n // _PEEL_DIV)
     return sorted((t for t, c in sample.items() if c * step >= threshold),
                   key=sample.__getitem__, reverse=True)[:15]

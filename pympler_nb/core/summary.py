@@ -40,7 +40,7 @@ from sys import getsizeof as _getsizeof
 from typing import Any
 
 from ._format import pp
-from ._layout import _count_elements
+from ._layout import count_elements
 from .flatsize import DIRECT_SIZEOF, fixed_size, flat_sizes, python_sizeof, safe_size
 from .objwalk import (
     HeapList,
@@ -292,14 +292,14 @@ def _add_keyed(table: dict[str, list[int]], fn: Callable, objs: list,
     keys = _object_keys(fn, objs)
     if fixed is not None:
         counts: dict[str, int] = {}
-        _count_elements(counts, keys)
+        count_elements(counts, keys)
         for key, n in counts.items():
             _add(table, key, n, n * fixed)
         return
     if sizes is None:
         sizes = flat_sizes(objs)
     pairs: dict[tuple[str, int], int] = {}
-    _count_elements(pairs, zip(keys, sizes))
+    count_elements(pairs, zip(keys, sizes))
     for (key, size), n in pairs.items():
         _add(table, key, n, size * n)
 
@@ -402,7 +402,7 @@ def _tabulate_rest(objects: list, tys: list, table: dict[str, list[int]]) -> Non
     objects, tys, sizes = _flat_sizes(objects, tys)
     per_type: dict[type, list[int]] = {}
     pairs: dict[tuple[type, int], int] = {}
-    _count_elements(pairs, zip(tys, sizes))
+    count_elements(pairs, zip(tys, sizes))
     for (t, size), n in pairs.items():
         acc = per_type.get(t)
         if acc is None:

@@ -28,7 +28,7 @@ from itertools import accumulate, chain, compress, filterfalse, repeat
 from operator import add, eq, is_not, not_, sub
 
 from .. import _layout
-from .._layout import _count_elements
+from .._layout import count_elements
 from .._thirdparty import hidden_referents
 from ..objwalk import (
     FLIP as _FLIP,
@@ -167,7 +167,7 @@ def _extra_referents(objs: list, tys: list, hidden: dict | None = None) -> dict:
         for t, pos in by_type.items():
             got = hidden_referents(list(map(objs.__getitem__, pos)), rules[t], _real(t))
             if hidden is not None:
-                _count_elements(hidden, map(id, filter(_is_tracked, chain.from_iterable(got))))
+                count_elements(hidden, map(id, filter(_is_tracked, chain.from_iterable(got))))
             out.update(zip(pos, got))
             del got
     pos = list(_positions(codes.translate(_IS_X_DICT)))
@@ -269,7 +269,7 @@ def ids_of(objs: list) -> array:
             import ctypes
 
             out = array("Q", bytes(8 * n))
-            items = _layout._read_ptr(id(objs) + 3 * _PTR).value  # PyListObject.ob_item
+            items = _layout.read_ptr(id(objs) + 3 * _PTR).value  # PyListObject.ob_item
             ctypes.memmove(out.buffer_info()[0], items, 8 * n)
             if out[0] == id(objs[0]) and out[-1] == id(objs[-1]):
                 return out
@@ -475,11 +475,11 @@ def chunk_edges(chunk: list, tp, index: dict, indeg: dict | None, via: ViaLabels
     if via is not None or is_dict or is_code or rule_refs is not None:  # a list per object
         refs = list(map(_get_referents, chunk)) if gc_type else [[] for _ in chunk]
         if indeg is not None:
-            _count_elements(indeg, map(index.get, map(id, chain.from_iterable(refs))))
+            count_elements(indeg, map(index.get, map(id, chain.from_iterable(refs))))
         if rule_refs is not None:
             hidden = hidden_referents(chunk, rule_refs, tp)
             if hidden_indeg is not None:
-                _count_elements(hidden_indeg,
+                count_elements(hidden_indeg,
                                 map(index.get, map(id, chain.from_iterable(hidden))))
             refs = list(map(list.__add__, refs, hidden))
             del hidden
@@ -503,7 +503,7 @@ def chunk_edges(chunk: list, tp, index: dict, indeg: dict | None, via: ViaLabels
         lens = list(map(len, map(_get_referents, chunk)))
         targets = list(map(index.get, map(id, flat), repeat(-1)))
         if indeg is not None:
-            _count_elements(indeg, targets)
+            count_elements(indeg, targets)
     del flat
     if targets and min(targets) < 0:  # references to left-out objects: dropped
         keep = list(map((0).__le__, targets))

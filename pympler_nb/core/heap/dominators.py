@@ -37,7 +37,7 @@ from array import array
 from itertools import compress
 from operator import not_
 
-from .._layout import _count_elements
+from .._layout import count_elements
 from .discovery import drain
 from .sets import Frozen, HeapSet, check_count
 
@@ -445,7 +445,7 @@ def immediate_dominators(snap) -> tuple:
     # in-degrees (the virtual root counts as one referrer of each root)
     indeg = [0] * (m + 1)
     cnt: dict = {}
-    _count_elements(cnt, rd)
+    count_elements(cnt, rd)
     for v, c in cnt.items():
         indeg[v] = c
     del cnt

@@ -27,7 +27,7 @@ from array import array
 from itertools import compress, filterfalse, repeat
 
 from .._format import format_size
-from .._layout import _count_elements
+from .._layout import count_elements
 from ..objwalk import FLIP as _FLIP, flag_mask as _mask, select_flagged as _select
 from .discovery import drain
 
@@ -273,7 +273,7 @@ class HeapSet:
         sizes = self.snapshot._sizes
         node_sizes = sizes if self._is_all() else map(sizes.__getitem__, self._nodes)
         pairs: dict = {}  # (code, size) -> objects: few distinct pairs, counted in C
-        _count_elements(pairs, zip(labels, node_sizes))
+        count_elements(pairs, zip(labels, node_sizes))
         counts: dict = {}
         totals: dict = {}
         for (code, size), k in pairs.items():
