@@ -261,7 +261,7 @@ def dumps_json(doc: Any) -> bytes:
     """``doc`` as compact UTF-8 JSON that :func:`loads_json` reads back exactly.
 
     Characters outside ASCII are written as they are, except surrogate code points
-    (not encodable in UTF-8), written as ``\\uXXXX`` escapes, each read back as
+    (not encodable in UTF-8), written as JSON ``\\ud83d``-style escapes (four hex digits), each read back as
     one code point: a lone surrogate, or a high one followed by a low one, stays what
     it was (a standard reader would join the pair into one character).
     """

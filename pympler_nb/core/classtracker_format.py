@@ -13,7 +13,7 @@ File format (version 2)
 -----------------------
 A UTF-8 JSON document, gzip-compressed when the file name ends in ``.gz`` (loading
 detects gzip by its magic bytes). Surrogate code points (not encodable in UTF-8) are
-written as ``\\uXXXX`` escapes and read back one code point each, so every string
+written as JSON ``\\ud83d``-style escapes (four hex digits) and read back one code point each, so every string
 comes back exactly (a lone surrogate, or a high one followed by a low one). Every key below is required, no
 other key is allowed; ``int`` means a JSON integer in [0, 2**63) (never
 ``true``/``false``; sizes a hostile ``__sizeof__`` made negative, fractional or absurd
