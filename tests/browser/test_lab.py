@@ -304,7 +304,25 @@ def _auto_accept_kernel_dialog(page) -> None:
     """A fresh JupyterLab may ask "Select Kernel" when it opens a notebook (also on the
     first open, not only after the kernel was shut down): take the default whenever the
     dialog shows up and blocks an action."""
-    page.add_locator_handler(page.locator(".jp-Dialog .jp-mod-accept"), lambda loc: loc.click())
+    page.add_locator_handler(page.locator(".jp-Dialog .jp-mod-accept"), _click_accept,
+                             no_wait_after=True)
+
+
+def _click_accept(button) -> None:
+    """Accept a JupyterLab dialog. The handler does not wait for the dialog to hide
+    (``no_wait_after``): a click that lands while the dialog is still being built is
+    lost, and Playwright then runs the handler again on the next blocked action instead
+    of waiting until its own timeout."""
+    try:
+        title = button.page.locator(".jp-Dialog-header").first.inner_text(timeout=1000)
+    except playwright_sync.Error:
+        title = "?"
+    print(f"accepting dialog {title!r}")
+    try:
+        button.click(timeout=3000)
+        button.wait_for(state="hidden", timeout=3000)
+    except playwright_sync.Error:
+        pass  # still there: the next action runs this handler again
 
 
 def _visible_text(page) -> str:
@@ -409,10 +427,12 @@ def test_demo_notebook_runs_offline_in_jupyterlab(demo_lab, name):
 
 def _accept_kernel_dialog(page) -> None:
     """A "Select Kernel" dialog (the notebook's kernel was shut down): take the default."""
+    button = page.locator(".jp-Dialog .jp-mod-accept")
     try:
-        page.locator(".jp-Dialog .jp-mod-accept").click(timeout=5000)
+        button.wait_for(state="visible", timeout=5000)
     except playwright_sync.TimeoutError:
-        pass
+        return
+    _click_accept(button)
 
 
 def _kernel_id(base: str, token: str, name: str) -> str:
