@@ -89,6 +89,8 @@ def _start_lab(tmp_path: pathlib.Path, work: pathlib.Path, settings_extra: dict 
     log = open(tmp_path / "lab.log", "w")
     args = [str(bindir / "jupyter"), app, "--no-browser", f"--port={port}", "--ip=127.0.0.1",
             f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}"]
+    # window.jupyterapp: the tests wait for the notebook's kernel through the app itself
+    args.append(f"--{'LabApp' if app == 'lab' else 'JupyterNotebookApp'}.expose_app_in_browser=True")
     if app == "lab":
         args += [f"--LabApp.workspaces_dir={tmp_path / 'ws'}", "--LabApp.news_url=",
                  "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
@@ -134,28 +136,47 @@ _SOME_CELL_RAN = ("() => [...document.querySelectorAll('.jp-Cell .jp-InputArea-p
                   ".some(e => /[0-9*]/.test(e.textContent))")
 
 
-def _run_all_cells(page) -> None:
-    """Run > Run All Cells from the main menu, until the first cell has started.
+_KERNEL_READY = """async () => {
+  const app = window.jupyterapp;
+  const panel = app && app.shell.currentWidget;
+  if (!panel || !panel.sessionContext) return "no notebook yet";
+  await panel.sessionContext.ready;
+  const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
+  if (!kernel) return "no kernel";
+  await kernel.info;  // kernel_info answered: connected
+  return "ready " + kernel.id;
+}"""
+_RUN_ALL = "() => window.jupyterapp.commands.execute('notebook:run-all-cells')"
 
-    Right after the page loads, the kernel may still be connecting and the command
-    does nothing: try again (a few times) until an execution prompt shows ``[*]``/``[1]``.
+
+def _run_all_cells(page) -> None:
+    """Run all cells once the notebook's kernel is connected, until the first cell has
+    started.
+
+    Clicking Run > Run All Cells while JupyterLab is still connecting the session raced:
+    JupyterLab could ask "Select Kernel", start a second kernel and send the cells to the
+    first one, which was being shut down. So wait for the session through the app
+    (``expose_app_in_browser``), run the command, and if a dialog came up meanwhile
+    (the handler of ``_auto_accept_kernel_dialog`` accepts it) wait for the new kernel
+    and try again.
     """
-    menu_run = page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$"))
-    dialog_accept = page.locator(".jp-Dialog .jp-mod-accept")  # "Select Kernel": take the default
+    dialog_accept = page.locator(".jp-Dialog .jp-mod-accept")
+    state = "?"
     for _attempt in range(5):
         if dialog_accept.count():  # any action runs the handler of _auto_accept_kernel_dialog
             page.locator(".jp-Notebook").first.hover(timeout=10_000)
-        menu_run.first.click(timeout=10_000)
-        page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).first.click(timeout=10_000)
+        state = page.evaluate(_KERNEL_READY)
+        if not state.startswith("ready"):
+            page.wait_for_timeout(2000)
+            continue
+        page.evaluate(_RUN_ALL)
         try:
-            page.wait_for_function(_SOME_CELL_RAN, timeout=15_000)
-            print(f"Run All Cells started the notebook at attempt {_attempt + 1}")
+            page.wait_for_function(_SOME_CELL_RAN, timeout=30_000)
+            print(f"Run All Cells started the notebook at attempt {_attempt + 1} ({state})")
             return
         except playwright_sync.TimeoutError:
-            if dialog_accept.count():  # a dialog that came up meanwhile: accept it, never Escape
-                continue  # (Escape would answer "No Kernel")
-            page.keyboard.press("Escape")
-    raise AssertionError("Run > Run All Cells did not start the notebook")
+            continue  # a dialog that came up meanwhile is accepted at the next action
+    raise AssertionError(f"Run All Cells did not start the notebook (last state: {state})")
 
 
 def test_memsize_tree_and_refgraph_in_jupyterlab(lab):
@@ -308,6 +329,9 @@ def _auto_accept_kernel_dialog(page) -> None:
                              no_wait_after=True)
 
 
+_dialog_shots: list = []  # one entry per dialog accepted (names its screenshot)
+
+
 def _click_accept(button) -> None:
     """Accept a JupyterLab dialog. The handler does not wait for the dialog to hide
     (``no_wait_after``): a click that lands while the dialog is still being built is
@@ -317,7 +341,17 @@ def _click_accept(button) -> None:
         title = button.page.locator(".jp-Dialog-header").first.inner_text(timeout=1000)
     except playwright_sync.Error:
         title = "?"
-    print(f"accepting dialog {title!r}")
+    try:
+        body = button.page.locator(".jp-Dialog-body").first.inner_text(timeout=1000)
+    except playwright_sync.Error:
+        body = "?"
+    print(f"accepting dialog {title!r}: {body[:300]!r}")
+    _dialog_shots.append(1)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    try:
+        button.page.screenshot(path=ARTIFACTS / f"dialog-{len(_dialog_shots)}.png")
+    except playwright_sync.Error:
+        pass
     try:
         button.click(timeout=3000)
         button.wait_for(state="hidden", timeout=3000)
