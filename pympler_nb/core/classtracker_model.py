@@ -153,7 +153,6 @@ class Stats:
             self.snapshots = tracker.snapshots
             self.epoch = EPOCH
         self.sorted: list[TrackedObject] = []
-        self._keys: dict[int, dict[str, Any]] = {}
         if filename is not None:
             self.load_stats(filename)
 
@@ -276,7 +275,6 @@ class Stats:
         self.snapshots = snapshots
         self.epoch = epoch
         self.sorted = []
-        self._keys = {}
 
     def dump_stats(self, fdump: Any, close: bool = True) -> None:
         """Write the data as JSON (the format of :mod:`.classtracker_format`); stops periodic snapshots.
@@ -312,6 +310,8 @@ class Stats:
 
     # -- ordering ------------------------------------------------------------------
     def _init_sort(self) -> None:
+        """List the tracked objects and give each its sort keys (:attr:`~.TrackedObject.classname`,
+        :attr:`~.TrackedObject.size`, :attr:`~.TrackedObject.tsize`), as Pympler does."""
         if self.sorted:
             return
         with self._guard():
@@ -321,17 +321,12 @@ class Stats:
                 if snap.tracked_total > best:
                     best = snap.tracked_total
                     tmax = snap.timestamp
-            keys = {}
             out = []
             for classname, tobjs in self.index.items():
                 for tobj in tobjs:
-                    keys[id(tobj)] = {
-                        "classname": classname,
-                        "size": tobj.get_max_size(),
-                        "tsize": tobj.get_size_at_time(tmax) if tmax is not None else 0,
-                    }
+                    tobj.set_sort_keys(classname, tobj.get_max_size(),
+                                       tobj.get_size_at_time(tmax) if tmax is not None else 0)
                 out.extend(tobjs)
-        self._keys = keys
         self.sorted = out
 
     def sort_stats(self, *args: str) -> Stats:
@@ -341,6 +336,8 @@ class Stats:
         (alive objects last), ``'repr'`` ascending; ``'size'`` (largest sample) and
         ``'tsize'`` (size in the snapshot with the largest tracked total) descending.
         Returns ``self``: ``stats.sort_stats('size').reverse_order().print_stats()``.
+        The items of :attr:`sorted` carry these keys as attributes (``tobj.classname``,
+        ``tobj.size``, ``tobj.tsize``), as in Pympler.
 
         Raises
         ------
@@ -352,16 +349,12 @@ class Stats:
             raise ValueError(f"invalid sort key {bad[0]!r}: use one or more of {', '.join(SORT_KEYS)}")
         keys = args or SORT_KEYS
         self._init_sort()
-        info = self._keys
 
         def key(tobj: TrackedObject) -> tuple:
-            k = info.get(id(tobj)) or {"classname": tobj.name, "size": tobj.get_max_size(), "tsize": 0}
             out: list[Any] = []
             for attr in keys:
                 if attr in ("size", "tsize"):
-                    out.append(-k[attr])
-                elif attr == "classname":
-                    out.append(k["classname"])
+                    out.append(-getattr(tobj, attr))
                 elif attr == "death":
                     out.append((tobj.death is None, tobj.death or 0.0))
                 else:

@@ -106,8 +106,7 @@ class ConsoleStats(Stats):
             self.sort_stats()
         chosen = self.sorted
         if clsname:
-            keys = self._keys
-            chosen = [t for t in chosen if clsname in keys.get(id(t), {"classname": t.name})["classname"]]
+            chosen = [t for t in chosen if clsname in t.classname]
         if limit < 1.0:
             limit = max(1, int(len(self.sorted) * limit))
         with self._guard():
