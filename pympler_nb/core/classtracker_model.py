@@ -26,7 +26,8 @@ from .classtracker_objects import EPOCH, Snapshot, TrackedObject, history
 if TYPE_CHECKING:
     from .classtracker import ClassTracker
 
-__all__ = ["SORT_KEYS", "ClassRow", "ObjectRecord", "SizeRow", "Stats", "copy_tree", "merge_into", "ref_key"]
+__all__ = ["SORT_KEYS", "ClassRow", "ObjectRecord", "SizeRow", "Stats", "TotalRow", "copy_tree", "merge_into",
+           "ref_key"]
 
 SORT_KEYS = ("classname", "tsize", "birth", "death", "name", "repr", "size")
 
@@ -42,6 +43,23 @@ class ClassRow(NamedTuple):
     size: int  #: bytes of those instances (shared data counted once)
     average: float  #: ``size / active`` (0 without instances)
     pct: float  #: ``size`` in % of the snapshot's total
+
+
+class TotalRow(NamedTuple):
+    """The process total of one snapshot and its tracked and untracked shares (see
+    :meth:`Stats.total_rows`): what Pympler's report gives as the snapshot's total line."""
+
+    snapshot: int  #: position of the snapshot in :attr:`Stats.snapshots` (0 = first)
+    label: str  #: :attr:`Snapshot.label <.classtracker_objects.Snapshot.label>`
+    timestamp: float  #: when the snapshot was taken (s)
+    total: int  #: :attr:`Snapshot.total <.classtracker_objects.Snapshot.total>`: the process's virtual size if read
+    tracked: int  #: bytes of all tracked objects (each byte once)
+    untracked: int  #: ``total - tracked`` (0 if negative): the rest of the process
+    untracked_pct: float  #: ``untracked`` in % of ``total`` (0 without a total)
+    overhead: int  #: bytes of the tracker's own bookkeeping
+    vsz: int  #: the process's virtual size (0 if not read)
+    rss: int  #: the process's resident set size (0 if not read)
+    asizeof_total: int  #: all objects known to the gc (``compute_total=True``; else 0)
 
 
 class SizeRow(NamedTuple):
@@ -226,6 +244,30 @@ class Stats:
                         if i is not None:
                             append(SizeRow(key, oid, i, ts, size, flat))
         return iter(out)
+
+    def total_rows(self) -> Iterator[TotalRow]:
+        """One :class:`TotalRow` per snapshot, in order: the process total and the tracked
+        and untracked ("other") shares, copied under the tracker's lock.
+
+        >>> from pympler_nb.core.classtracker import ClassTracker
+        >>> tr = ClassTracker()
+        >>> tr.create_snapshot("empty")
+        >>> row = next(Stats(tracker=tr).total_rows())
+        >>> row.total == row.tracked + row.untracked
+        True
+        """
+        with self._guard():
+            rows = []
+            for i, snap in enumerate(self.snapshots):
+                total, tracked = int(snap.total), int(snap.tracked_total)
+                untracked = max(total - tracked, 0)
+                system = snap.system_total
+                readable = bool(getattr(system, "available", False))
+                rows.append(TotalRow(i, snap.label, snap.timestamp, total, tracked, untracked,
+                                     untracked * 100.0 / total if total else 0.0, int(snap.overhead),
+                                     int(system.vsz) if readable else 0, int(system.rss) if readable else 0,
+                                     int(snap.asizeof_total)))
+        return iter(rows)
 
     @property
     def history(self) -> dict[str, list[tuple[float, int]]]:
