@@ -25,7 +25,7 @@ import pandas as pd
 from .core.format import axis_size_expr, binary_ticks, format_size
 
 __all__ = ["FRONTEND_VEGALITE_VERSION", "NO_IMAGE_NOTE", "OTHER", "VEGALITE_MIME", "ChartView", "OfflineChart",
-           "binary_ticks", "bytes_axis", "chart_svg",
+           "binary_ticks", "bytes_axis", "bytes_scale", "chart_svg",
            "chart_bundle", "classtracker_active_chart", "classtracker_memory_chart", "diff_chart",
            "enable_offline_renderer", "heap_partition_chart", "lifetimes_chart", "offline_renderer"]
 
@@ -84,6 +84,13 @@ def bytes_axis(title: str = "bytes", values=None) -> alt.Axis:
     return alt.Axis(title=title, labelExpr=axis_size_expr(), values=binary_ticks(values))
 
 
+def bytes_scale(values) -> alt.Scale:
+    """The scale that goes with ``bytes_axis(values=values)``: from the first to the last
+    round binary tick, so that every tick is drawn (Vega's own rounding is decimal)."""
+    ticks = binary_ticks(values)
+    return alt.Scale(domain=[ticks[0], ticks[-1]], nice=False)
+
+
 def classtracker_memory_chart(df: pd.DataFrame, top: int = 8) -> alt.Chart:
     """Stacked bars: bytes per tracked class in each snapshot.
 
@@ -116,6 +123,7 @@ def classtracker_memory_chart(df: pd.DataFrame, top: int = 8) -> alt.Chart:
             subtitle=f"process total {format_size(int(last['total']))} at {last['label']}: "
                      f"tracked {format_size(int(last['tracked']))}, untracked (other) "
                      f"{format_size(int(last['untracked']))} ({float(last['untracked_pct']):.2f}%)")
+    stacked = data.groupby("snapshot")["size"].sum().tolist() or [0]
     n = max(1, int(data["snapshot"].nunique()))
     # one bar per snapshot; labels longer than a bar's width are slanted, never clipped
     width = max(400, min(900, 110 * n))
@@ -127,8 +135,7 @@ def classtracker_memory_chart(df: pd.DataFrame, top: int = 8) -> alt.Chart:
         .encode(
             x=alt.X("label:N", title="snapshot", sort=alt.EncodingSortField(field="snapshot", op="min"),
                     axis=alt.Axis(labelAngle=angle, labelLimit=0)),
-            y=alt.Y("size:Q", stack="zero",
-                    axis=bytes_axis(values=data.groupby("snapshot")["size"].sum().tolist() or [0])),
+            y=alt.Y("size:Q", stack="zero", axis=bytes_axis(values=stacked), scale=bytes_scale(stacked)),
             color=alt.Color("class:N", title="class", sort=order, legend=alt.Legend(labelLimit=0)),
             order=alt.Order("class_rank:Q"),
             tooltip=tooltip,
@@ -285,7 +292,8 @@ def diff_chart(df: pd.DataFrame, top: int = 10) -> alt.Chart:
         OfflineChart(data, title="Memory change by type")
         .mark_bar()
         .encode(
-            x=alt.X("size_diff:Q", axis=bytes_axis("bytes (change)", data["size_diff"].tolist())),
+            x=alt.X("size_diff:Q", axis=bytes_axis("bytes (change)", data["size_diff"].tolist()),
+                    scale=bytes_scale(data["size_diff"].tolist())),
             y=alt.Y("type:N", title=None, sort=alt.EncodingSortField(field="rank", op="min"),
                     axis=alt.Axis(labelLimit=0)),
             color=alt.Color("change:N", title=None, scale=alt.Scale(domain=["grew", "shrank"],
@@ -347,7 +355,8 @@ def heap_partition_chart(df: pd.DataFrame, top: int = 10, by: str = "type") -> a
         OfflineChart(data, title=f"Heap by {by}")
         .mark_bar()
         .encode(
-            x=alt.X("size:Q", axis=bytes_axis("bytes (flat)", data["size"].tolist())),
+            x=alt.X("size:Q", axis=bytes_axis("bytes (flat)", data["size"].tolist()),
+                    scale=bytes_scale(data["size"].tolist())),
             y=alt.Y("key:N", title=None, sort=alt.EncodingSortField(field="rank", op="min"),
                     axis=alt.Axis(labelLimit=0)),
             tooltip=tooltip,
@@ -410,8 +419,8 @@ def chart_bundle(chart, title: str = "", max_rows: int = 25, table: bool = True,
     spec["$schema"] = f"https://vega.github.io/schema/vega-lite/v{FRONTEND_VEGALITE_VERSION}.json"
     rows = _spec_rows(spec)
     name = title or spec.get("title") or "chart"
-    if isinstance(name, dict):
-        name = name.get("text", "chart")
+    if isinstance(name, dict):  # a title with a subtitle (the memory chart's process total)
+        name = " - ".join(str(name[k]) for k in ("text", "subtitle") if name.get(k)) or "chart"
     head = f"<chart: {name}, {len(rows)} rows>"
     table = _text_table(rows, _spec_columns(spec), max_rows) if table else ""
     bundle = {VEGALITE_MIME: spec, "text/plain": head + ("\n" + table if table else "")}

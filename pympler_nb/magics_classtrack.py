@@ -106,6 +106,13 @@ def help_text() -> str:
     return "\n".join(lines)
 
 
+def _unquote(text: str) -> str:
+    """An option's text without one pair of surrounding quotes (``--title 'My run'``)."""
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        return text[1:-1]
+    return text
+
+
 class ClassTrackCommands:
     """The ``%classtrack`` subcommands of one shell, and its one tracker (created on first use)."""
 
@@ -186,6 +193,8 @@ class ClassTrackCommands:
     def _track_object(self, args, local_ns):
         __tracebackhide__ = True
         positive(args.resolution, "--resolution", "classtrack track_object", 0)
+        if args.name is not None:
+            args.name = _unquote(args.name)
         if args.name is not None and not args.name.strip():
             raise UsageError("%classtrack track_object: --name is empty; give a name such as --name cache")
         obj = evaluate(self.shell, args.expr, local_ns, "classtrack track_object")
@@ -305,7 +314,7 @@ class ClassTrackCommands:
             raise UsageError("%classtrack report: no snapshots yet; take one with %classtrack snapshot, "
                              "then write the report")
         try:
-            HtmlStats(tracker=tracker).create_html(args.file, title=args.title)
+            HtmlStats(tracker=tracker).create_html(args.file, title=_unquote(args.title))
         except OSError as exc:
             raise UsageError(f"%classtrack report: cannot write {args.file!r} ({exc.strerror or exc}); "
                              "check the path (its folder must exist)") from None

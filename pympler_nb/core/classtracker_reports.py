@@ -427,7 +427,8 @@ class HtmlStats(Stats):
             page = self._page(str(title), top, max_instances, links)
             class_pages = {names[c]: self._class_page(c, str(title), max_instances, os.path.basename(path))
                            for c in self.tracked_classes}
-        os.makedirs(base, exist_ok=True)
+        if not os.path.isdir(base):  # as Pympler: the folder, not its parents
+            os.mkdir(base)
         for page_name, text in class_pages.items():
             _write_page(os.path.join(base, page_name), text)
         _write_page(path, page)
