@@ -154,6 +154,8 @@ body.pympler-nb-report { font-family: system-ui, -apple-system, "Segoe UI", sans
 .pympler-nb-report pre { background: #f6f6f6; padding: .4em; overflow-x: auto; }
 .pympler-nb-report .note { color: #666; }
 .pympler-nb-report svg text { font-family: system-ui, sans-serif; font-size: 11px; fill: #333; }
+.pympler-nb-report svg { max-width: 100%; height: auto; }
+.pympler-nb-report td.num, .pympler-nb-report th.num { white-space: nowrap; }
 """
 
 
