@@ -455,7 +455,7 @@ class HtmlStats(Stats):
             "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
             f"<title>{_esc(classname)} - {_esc(title)}</title><style>{_CSS}</style></head>",
             '<body class="pympler-nb-report">',
-            f'<p><a href="../{_esc(quote(index_name))}">{_esc(title)}</a></p>',
+            f'<p><a href="../{_esc(_href(index_name))}">{_esc(title)}</a></p>',
             self._class_html(classname, max_instances, level=1),
             "</body></html>\n"])
 
@@ -514,7 +514,7 @@ class HtmlStats(Stats):
         for classname in self.tracked_classes:
             info = snap.classes[classname]
             href = links.get(classname)
-            target = _esc(quote(href)) if href else f"#class-{_esc(_anchor(classname))}"
+            target = _esc(_href(href)) if href else f"#class-{_esc(_anchor(classname))}"
             out.append(f'<tr><td><a href="{target}">{_esc(classname)}</a></td>'
                        f'<td class="num">{info["active"]}</td><td class="num">{_esc(format_size(info["sum"]))}</td>'
                        f'<td class="num">{_esc(format_size(int(info["avg"])))}</td>'
@@ -545,7 +545,7 @@ class HtmlStats(Stats):
 
     def _class_html(self, classname: str, max_instances: int, link: str | None = None, level: int = 3) -> str:
         tobjs = self.index[classname]
-        own = f' <small>(<a href="{_esc(quote(link))}">own page</a>)</small>' if link else ""
+        own = f' <small>(<a href="{_esc(_href(link))}">own page</a>)</small>' if link else ""
         out = [f'<h{level} id="class-{_esc(_anchor(classname))}">{_esc(classname)}{own}</h{level}>']
         if not tobjs:
             out.append("<p>No instances were tracked.</p>")
@@ -583,6 +583,12 @@ class HtmlStats(Stats):
         if len(tobjs) > len(chosen):
             out.append(f'<p class="note">{len(tobjs) - len(chosen)} smaller instances not listed.</p>')
         return "\n".join(out)
+
+
+def _href(path: str) -> str:
+    """A relative link to ``path``, percent-encoded (a file name's undecodable bytes, kept
+    by ``os.fsdecode`` as lone surrogates, as the bytes they stand for)."""
+    return quote(path, errors="surrogateescape")
 
 
 def _anchor(name: str) -> str:

@@ -266,3 +266,20 @@ def test_item24_html_charts_binary_axes_and_whole_labels(tracker, tmp_path):
     width = float(svg.get("width"))
     assert width >= len(long_name) * 6  # the chart widened to fit the legend
     assert keep
+
+
+def test_item14_layout_with_hostile_names_and_paths(tracker, tmp_path):
+    """A tracked name with a lone surrogate, a file name with an undecodable byte and a
+    space: the pages are written and linked (percent-encoded), nothing is refused."""
+    tracker.track_class(Model, name="x\udcffy </a>")
+    keep = [Model("m")]
+    tracker.create_snapshot()
+    folder = os.fsencode(tmp_path) + b"/r\xff p.html"
+    HtmlStats(tracker=tracker).create_html(folder)
+    (page,) = os.listdir(os.fsencode(tmp_path) + b"/r\xff p_files")
+    index = open(folder, encoding="utf-8").read()
+    assert f'href="r%FF%20p_files/{page.decode()}"' in index
+    assert "x\\udcffy &lt;/a&gt;" in index  # the name, escaped
+    own = open(os.fsencode(tmp_path) + b"/r\xff p_files/" + page, encoding="utf-8").read()
+    assert 'href="../r%FF%20p.html"' in own
+    assert keep
