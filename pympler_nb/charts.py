@@ -243,8 +243,12 @@ def _instance_labels(chosen: pd.DataFrame) -> list[str]:
             if rep.startswith("<" + short) and rep.endswith(">"):
                 rep = rep[1:-1]  # <Executor 'cc -c a.c'> -> Executor 'cc -c a.c'
             label = rep if rep.startswith(short) else f"{short}: {rep}"
-            # keep both ends: reprs often differ only at the end (mod00_1.o, mod00_2.o)
-            label = label if len(label) <= 48 else label[:30] + "…" + label[-17:]
+            # keep both ends: reprs often differ only at the end (mod00_1.o, mod00_2.o); the
+            # class's name is never cut (the whole repr is in the tooltip)
+            limit = max(48, len(short) + 20)
+            if len(label) > limit:
+                head = max(30, len(short) + 2)
+                label = label[:head] + "…" + label[-(limit - head - 1):]
         n = seen.get(label, 0)
         seen[label] = n + 1
         labels.append(label if n == 0 else f"{label} ({n + 1})")

@@ -204,6 +204,20 @@ def test_item24_drawn_chart_shows_binary_ticks_and_whole_labels():
     assert axis_size(-2**19) in [t.strip() for t in drawn]
 
 
+def test_item24_lifetimes_labels_keep_the_class_name_whole():
+    cls = "pkg.AClassNameLongerThanTheOldFortyEightCharacterLimitOfLabels"
+    df = pd.DataFrame({"class": [cls, cls], "name": ["n", "n"], "id": [1, 2],
+                       "repr": ["<pkg.AClassNameLongerThanTheOldFortyEightCharacterLimitOfLabels object at 0x1>",
+                                "x" * 200],
+                       "birth": [0.1, 0.2], "death": [None, 0.5], "max_size": [100, 200]})
+    spec = charts.lifetimes_chart(df).to_dict()
+    rows = next(iter(spec["datasets"].values()))
+    short = cls.rsplit(".", 1)[1]
+    assert all(short in r["instance"] for r in rows)
+    assert spec["encoding"]["y"]["axis"]["labelLimit"] == 0
+    assert spec["encoding"]["color"]["legend"]["labelLimit"] == 0
+
+
 def test_item24_bad_input_to_the_chart_still_errors_clearly():
     with pytest.raises(ValueError, match="classtracker_frame"):
         charts.classtracker_memory_chart(pd.DataFrame({"x": [1]}))
