@@ -17,14 +17,15 @@ from :mod:`pympler_nb.frames` (ClassTracker: ``classtracker_frame``,
 from __future__ import annotations
 
 import json
-import math
 import re
 
 import altair as alt
 import pandas as pd
 
+from .core.format import axis_size_expr, binary_ticks, format_size
+
 __all__ = ["FRONTEND_VEGALITE_VERSION", "NO_IMAGE_NOTE", "OTHER", "VEGALITE_MIME", "ChartView", "OfflineChart",
-           "bytes_axis", "chart_svg",
+           "binary_ticks", "bytes_axis", "bytes_scale", "chart_svg",
            "chart_bundle", "classtracker_active_chart", "classtracker_memory_chart", "diff_chart",
            "enable_offline_renderer", "heap_partition_chart", "lifetimes_chart", "offline_renderer"]
 
@@ -70,54 +71,32 @@ def _top_other(df: pd.DataFrame, value: str, top: int) -> tuple[pd.DataFrame, li
     return out.astype({"snapshot": "int64", "active": "int64", "size": "int64", "timestamp": "float64"}), keep
 
 
-#: Vega expression: an axis label in binary units (``512 B``, ``1.5 KiB``, ``10 MiB``)
-_BINARY_LABEL = (
-    "abs(datum.value) >= 1073741824 ? format(datum.value / 1073741824, '.3~') + ' GiB'"
-    " : abs(datum.value) >= 1048576 ? format(datum.value / 1048576, '.3~') + ' MiB'"
-    " : abs(datum.value) >= 1024 ? format(datum.value / 1024, '.3~') + ' KiB'"
-    " : format(datum.value, '~') + ' B'")
-
-
 def bytes_axis(title: str = "bytes", values=None) -> alt.Axis:
-    """An Altair axis for byte counts, labelled in binary units (``10 MiB``, not ``10,000,000``).
+    """An Altair axis for byte counts, labelled in binary units (``10 MiB``, not ``10,000,000``)
+    by :func:`pympler_nb.core.format.axis_size`'s rule (its Vega expression), as the HTML
+    report labels its axes.
 
     ``values``: the data (or its extremes); the ticks are then round binary numbers
     (``0 B, 1 MiB, 2 MiB``...) instead of round decimal ones (``1.91 MiB``).
     """
     if values is None:
-        return alt.Axis(title=title, labelExpr=_BINARY_LABEL)
-    return alt.Axis(title=title, labelExpr=_BINARY_LABEL, values=binary_ticks(values))
+        return alt.Axis(title=title, labelExpr=axis_size_expr())
+    return alt.Axis(title=title, labelExpr=axis_size_expr(), values=binary_ticks(values))
 
 
-def binary_ticks(values, target: int = 5) -> list[int]:
-    """About ``target`` round tick values in binary units spanning ``values`` (and 0).
-
-    >>> binary_ticks([0, 5 * 2**20])
-    [0, 1048576, 2097152, 3145728, 4194304, 5242880]
-    """
-    vals = [float(v) for v in values if v == v]
-    lo, hi = min(vals + [0.0]), max(vals + [0.0])
-    span = hi - lo
-    if span <= 0:
-        return [0]
-    unit = 1024 ** max(0, min(4, int(math.log(span, 1024)))) if span >= 1 else 1
-    step = unit
-    for mult in (0.125, 0.25, 0.5, 1, 2, 2.5, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000):
-        step = mult * unit
-        if step >= 1 and span / step <= target:
-            break
-    first = int(lo // step) * step
-    ticks, t = [], first
-    while t <= hi + step * 1e-9:
-        ticks.append(int(round(t)))
-        t += step
-    if ticks[-1] < hi:
-        ticks.append(int(round(t)))
-    return ticks
+def bytes_scale(values) -> alt.Scale:
+    """The scale that goes with ``bytes_axis(values=values)``: from the first to the last
+    round binary tick, so that every tick is drawn (Vega's own rounding is decimal)."""
+    ticks = binary_ticks(values)
+    return alt.Scale(domain=[ticks[0], ticks[-1]], nice=False)
 
 
 def classtracker_memory_chart(df: pd.DataFrame, top: int = 8) -> alt.Chart:
     """Stacked bars: bytes per tracked class in each snapshot.
+
+    When ``df`` is ``classtracker_frame(...)``, its ``attrs["totals"]`` (the process total
+    per snapshot) put the process total and the untracked ("other") share in the
+    subtitle and in each bar's tooltip, as Pympler's report states them per snapshot.
 
     Parameters
     ----------
@@ -129,23 +108,53 @@ def classtracker_memory_chart(df: pd.DataFrame, top: int = 8) -> alt.Chart:
     _check(df, _CLASS_NEEDS, "classtracker_frame")
     _check_top(top)
     data, order = _top_other(df, "size", top)
-    # one bar per snapshot, read left to right: wide enough for the labels to stay level
-    width = max(400, min(900, 110 * int(data["snapshot"].nunique())))
+    tooltip = [alt.Tooltip("label:N", title="snapshot"), alt.Tooltip("class:N"),
+               alt.Tooltip("size:Q", title="bytes", format=","), alt.Tooltip("active:Q", title="instances")]
+    title: alt.TitleParams | str = "Tracked memory per class"
+    totals = _totals(df)
+    if totals is not None and len(totals):
+        data = data.merge(totals[["snapshot", "total", "untracked", "untracked_pct"]], on="snapshot", how="left")
+        tooltip += [alt.Tooltip("total:Q", title="process total (bytes)", format=","),
+                    alt.Tooltip("untracked:Q", title="untracked (bytes)", format=","),
+                    alt.Tooltip("untracked_pct:Q", title="untracked %", format=".2f")]
+        last = totals.iloc[-1]
+        title = alt.TitleParams(
+            "Tracked memory per class",
+            subtitle=f"process total {format_size(int(last['total']))} at {last['label']}: "
+                     f"tracked {format_size(int(last['tracked']))}, untracked (other) "
+                     f"{format_size(int(last['untracked']))} ({float(last['untracked_pct']):.2f}%)")
+    stacked = data.groupby("snapshot")["size"].sum().tolist() or [0]
+    n = max(1, int(data["snapshot"].nunique()))
+    # one bar per snapshot; labels longer than a bar's width are slanted, never clipped
+    width = max(400, min(900, 110 * n))
+    longest = int(data["label"].str.len().max()) if len(data) else 0
+    angle = 0 if longest * 7 <= width // n else -30
     return (
-        OfflineChart(data, title="Tracked memory per class", width=width, height=220)
+        OfflineChart(data, title=title, width=width, height=220)
         .mark_bar()
         .encode(
             x=alt.X("label:N", title="snapshot", sort=alt.EncodingSortField(field="snapshot", op="min"),
-                    axis=alt.Axis(labelAngle=0, labelLimit=max(60, width // max(1, data["snapshot"].nunique())))),
-            y=alt.Y("size:Q", stack="zero",
-                    axis=bytes_axis(values=data.groupby("snapshot")["size"].sum().tolist() or [0])),
-            color=alt.Color("class:N", title="class", sort=order),
+                    axis=alt.Axis(labelAngle=angle, labelLimit=0)),
+            y=alt.Y("size:Q", stack="zero", axis=bytes_axis(values=stacked), scale=bytes_scale(stacked)),
+            color=alt.Color("class:N", title="class", sort=order, legend=alt.Legend(labelLimit=0)),
             order=alt.Order("class_rank:Q"),
-            tooltip=[alt.Tooltip("label:N", title="snapshot"), alt.Tooltip("class:N"),
-                     alt.Tooltip("size:Q", title="bytes", format=","), alt.Tooltip("active:Q", title="instances")],
+            tooltip=tooltip,
         )
         .transform_calculate(class_rank=f"indexof({json.dumps(order)}, datum['class'])")
     )
+
+
+def _totals(df: pd.DataFrame) -> pd.DataFrame | None:
+    """``df.attrs["totals"]`` (``classtracker_frame``'s process totals) as a frame, if usable."""
+    raw = df.attrs.get("totals")
+    if not isinstance(raw, dict):
+        return None
+    try:
+        totals = pd.DataFrame(raw)
+    except (ValueError, TypeError):
+        return None
+    need = ("snapshot", "label", "total", "tracked", "untracked", "untracked_pct")
+    return totals if all(c in totals.columns for c in need) else None
 
 
 def classtracker_active_chart(df: pd.DataFrame, top: int = 8) -> alt.Chart:
@@ -167,7 +176,7 @@ def classtracker_active_chart(df: pd.DataFrame, top: int = 8) -> alt.Chart:
         .encode(
             x=alt.X("timestamp:Q", title="time (s)", scale=alt.Scale(zero=False)),
             y=alt.Y("active:Q", title="instances"),
-            color=alt.Color("class:N", title="class", sort=order),
+            color=alt.Color("class:N", title="class", sort=order, legend=alt.Legend(labelLimit=0)),
             tooltip=[alt.Tooltip("label:N", title="snapshot"), alt.Tooltip("class:N"),
                      alt.Tooltip("active:Q", title="instances"), alt.Tooltip("size:Q", title="bytes", format=",")],
         )
@@ -211,8 +220,8 @@ def lifetimes_chart(df: pd.DataFrame, max_instances: int = 40, end: float | None
         x=alt.X("birth:Q", title="time (s)", scale=alt.Scale(domain=[lo - pad, hi + pad], zero=False, nice=False)),
         x2=alt.X2("end:Q"),
         y=alt.Y("instance:N", title=None, sort=alt.EncodingSortField(field="birth", op="min"),
-                axis=alt.Axis(labelLimit=260)),
-        color=alt.Color("class:N", title="class"),
+                axis=alt.Axis(labelLimit=0)),
+        color=alt.Color("class:N", title="class", legend=alt.Legend(labelLimit=0)),
         opacity=alt.condition("datum.alive", alt.value(1.0), alt.value(0.6)),
         tooltip=[alt.Tooltip("instance:N"), alt.Tooltip("repr:N"),
                  alt.Tooltip("birth:Q", title="birth (s)", format=".3f"),
@@ -234,8 +243,12 @@ def _instance_labels(chosen: pd.DataFrame) -> list[str]:
             if rep.startswith("<" + short) and rep.endswith(">"):
                 rep = rep[1:-1]  # <Executor 'cc -c a.c'> -> Executor 'cc -c a.c'
             label = rep if rep.startswith(short) else f"{short}: {rep}"
-            # keep both ends: reprs often differ only at the end (mod00_1.o, mod00_2.o)
-            label = label if len(label) <= 48 else label[:30] + "…" + label[-17:]
+            # keep both ends: reprs often differ only at the end (mod00_1.o, mod00_2.o); the
+            # class's name is never cut (the whole repr is in the tooltip)
+            limit = max(48, len(short) + 20)
+            if len(label) > limit:
+                head = max(30, len(short) + 2)
+                label = label[:head] + "…" + label[-(limit - head - 1):]
         n = seen.get(label, 0)
         seen[label] = n + 1
         labels.append(label if n == 0 else f"{label} ({n + 1})")
@@ -283,8 +296,10 @@ def diff_chart(df: pd.DataFrame, top: int = 10) -> alt.Chart:
         OfflineChart(data, title="Memory change by type")
         .mark_bar()
         .encode(
-            x=alt.X("size_diff:Q", axis=bytes_axis("bytes (change)", data["size_diff"].tolist())),
-            y=alt.Y("type:N", title=None, sort=alt.EncodingSortField(field="rank", op="min")),
+            x=alt.X("size_diff:Q", axis=bytes_axis("bytes (change)", data["size_diff"].tolist()),
+                    scale=bytes_scale(data["size_diff"].tolist())),
+            y=alt.Y("type:N", title=None, sort=alt.EncodingSortField(field="rank", op="min"),
+                    axis=alt.Axis(labelLimit=0)),
             color=alt.Color("change:N", title=None, scale=alt.Scale(domain=["grew", "shrank"],
                                                                     range=["#d62728", "#2ca02c"])),
             tooltip=[alt.Tooltip("type:N"), alt.Tooltip("count_diff:Q", title="objects", format="+,"),
@@ -344,8 +359,10 @@ def heap_partition_chart(df: pd.DataFrame, top: int = 10, by: str = "type") -> a
         OfflineChart(data, title=f"Heap by {by}")
         .mark_bar()
         .encode(
-            x=alt.X("size:Q", axis=bytes_axis("bytes (flat)", data["size"].tolist())),
-            y=alt.Y("key:N", title=None, sort=alt.EncodingSortField(field="rank", op="min")),
+            x=alt.X("size:Q", axis=bytes_axis("bytes (flat)", data["size"].tolist()),
+                    scale=bytes_scale(data["size"].tolist())),
+            y=alt.Y("key:N", title=None, sort=alt.EncodingSortField(field="rank", op="min"),
+                    axis=alt.Axis(labelLimit=0)),
             tooltip=tooltip,
         )
     )
@@ -406,8 +423,8 @@ def chart_bundle(chart, title: str = "", max_rows: int = 25, table: bool = True,
     spec["$schema"] = f"https://vega.github.io/schema/vega-lite/v{FRONTEND_VEGALITE_VERSION}.json"
     rows = _spec_rows(spec)
     name = title or spec.get("title") or "chart"
-    if isinstance(name, dict):
-        name = name.get("text", "chart")
+    if isinstance(name, dict):  # a title with a subtitle (the memory chart's process total)
+        name = " - ".join(str(name[k]) for k in ("text", "subtitle") if name.get(k)) or "chart"
     head = f"<chart: {name}, {len(rows)} rows>"
     table = _text_table(rows, _spec_columns(spec), max_rows) if table else ""
     bundle = {VEGALITE_MIME: spec, "text/plain": head + ("\n" + table if table else "")}

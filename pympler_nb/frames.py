@@ -233,9 +233,11 @@ __all__ += ["SUMMARY_COLUMNS", "DIFF_COLUMNS", "PROCESS_COLUMNS", "BYTE_METRICS"
 # The graph and Class Tracker tables live in their own modules; this is their public home.
 from .frames_classtracker import (  # noqa: E402
     CLASSTRACKER_COLUMNS,
+    CLASSTRACKER_TOTALS_COLUMNS,
     TRACKED_OBJECT_COLUMNS,
     TRACKED_SIZE_COLUMNS,
     classtracker_frame,
+    classtracker_totals_frame,
     tracked_objects_frame,
     tracked_sizes_frame,
 )
@@ -249,8 +251,8 @@ from .frames_graphs import (  # noqa: E402
 )
 
 __all__ += [
-    "CLASSTRACKER_COLUMNS", "TRACKED_OBJECT_COLUMNS", "TRACKED_SIZE_COLUMNS",
-    "classtracker_frame", "tracked_objects_frame", "tracked_sizes_frame",
+    "CLASSTRACKER_COLUMNS", "CLASSTRACKER_TOTALS_COLUMNS", "TRACKED_OBJECT_COLUMNS", "TRACKED_SIZE_COLUMNS",
+    "classtracker_frame", "classtracker_totals_frame", "tracked_objects_frame", "tracked_sizes_frame",
     "NODE_COLUMNS", "EDGE_COLUMNS", "CHAIN_COLUMNS",
     "graph_nodes_frame", "graph_edges_frame", "chains_frame",
 ]

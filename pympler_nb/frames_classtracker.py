@@ -38,6 +38,23 @@ Per tracked object (:func:`tracked_objects_frame`), in tracking order per class:
 ``resolution_level``  int64     depth of its per-referent trees
 ====================  ========  ===============================================
 
+Per snapshot, the process total and its tracked and untracked ("other") shares
+(:func:`classtracker_totals_frame`; also ``classtracker_frame(...).attrs["totals"]``, a
+dict of these columns' lists):
+
+=================  ========  =====================================================
+``snapshot``       int64     position of the snapshot (0 = first)
+``label``          string    ``Snapshot.label``
+``timestamp``      float64   when the snapshot was taken (s)
+``total``          int64     the process total (``Snapshot.total``: virtual size if read)
+``tracked``        int64     bytes of all tracked objects
+``untracked``      int64     ``total - tracked``: the rest of the process
+``untracked_pct``  float64   ``untracked`` in % of ``total``
+``overhead``       int64     the tracker's own bookkeeping
+``vsz``, ``rss``   int64     the process's virtual and resident sizes (0 if not read)
+``asizeof_total``  int64     all gc objects (``create_snapshot(compute_total=True)``)
+=================  ========  =====================================================
+
 Per tracked object and snapshot that sized it (:func:`tracked_sizes_frame`):
 ``class`` (string), ``id`` (int64), ``snapshot`` (int64), ``timestamp`` (float64),
 ``size`` (int64), ``flat`` (int64).
@@ -53,19 +70,23 @@ from .core.classtracker import ClassTracker
 from .core.classtracker_stats import Stats
 from ._frame_text import text_series
 
-__all__ = ["CLASSTRACKER_COLUMNS", "TRACKED_OBJECT_COLUMNS", "TRACKED_SIZE_COLUMNS",
-           "classtracker_frame", "tracked_objects_frame", "tracked_sizes_frame"]
+__all__ = ["CLASSTRACKER_COLUMNS", "CLASSTRACKER_TOTALS_COLUMNS", "TRACKED_OBJECT_COLUMNS", "TRACKED_SIZE_COLUMNS",
+           "classtracker_frame", "classtracker_totals_frame", "tracked_objects_frame", "tracked_sizes_frame"]
 
 CLASSTRACKER_COLUMNS = ("snapshot", "label", "timestamp", "class", "active", "size", "average", "pct")
 TRACKED_OBJECT_COLUMNS = ("class", "name", "type", "id", "repr", "birth", "death", "alive", "max_size",
                           "last_size", "samples", "resolution_level")
 TRACKED_SIZE_COLUMNS = ("class", "id", "snapshot", "timestamp", "size", "flat")
+CLASSTRACKER_TOTALS_COLUMNS = ("snapshot", "label", "timestamp", "total", "tracked", "untracked", "untracked_pct",
+                               "overhead", "vsz", "rss", "asizeof_total")
 
 _CLASS_DTYPES = {"snapshot": "int64", "label": "string", "timestamp": "float64", "class": "string",
                  "active": "int64", "size": "int64", "average": "float64", "pct": "float64"}
 _OBJECT_DTYPES = {"class": "string", "name": "string", "type": "string", "id": "int64", "repr": "string",
                   "birth": "float64", "death": "float64", "alive": "bool", "max_size": "int64",
                   "last_size": "int64", "samples": "int64", "resolution_level": "int64"}
+_TOTALS_DTYPES = {c: "int64" for c in CLASSTRACKER_TOTALS_COLUMNS} | {
+    "label": "string", "timestamp": "float64", "untracked_pct": "float64"}
 _SIZE_DTYPES = {"class": "string", "id": "int64", "snapshot": "int64", "timestamp": "float64",
                 "size": "int64", "flat": "int64"}
 
@@ -99,8 +120,9 @@ def classtracker_frame(source: ClassTracker | Stats) -> pd.DataFrame:
     0         0  Node       3
     >>> tr.close()
     """
+    stats = _ct_stats(source)
     cols: dict[str, list] = {c: [] for c in CLASSTRACKER_COLUMNS}
-    for row in _ct_stats(source).class_rows():
+    for row in stats.class_rows():
         cols["snapshot"].append(row.snapshot)
         cols["label"].append(row.label)
         cols["timestamp"].append(row.timestamp)
@@ -109,7 +131,31 @@ def classtracker_frame(source: ClassTracker | Stats) -> pd.DataFrame:
         cols["size"].append(row.size)
         cols["average"].append(row.average)
         cols["pct"].append(row.pct)
-    return _ct_frame(cols, _CLASS_DTYPES)
+    df = _ct_frame(cols, _CLASS_DTYPES)
+    df.attrs["totals"] = _totals_columns(stats)
+    return df
+
+
+def _totals_columns(stats: Stats) -> dict[str, list]:
+    cols: dict[str, list] = {c: [] for c in CLASSTRACKER_TOTALS_COLUMNS}
+    for row in stats.total_rows():
+        for c in CLASSTRACKER_TOTALS_COLUMNS:
+            cols[c].append(getattr(row, c))
+    return cols
+
+
+def classtracker_totals_frame(source: ClassTracker | Stats) -> pd.DataFrame:
+    """One row per snapshot: the process total and its tracked and untracked shares
+    (columns: see the module docstring), as Pympler's report states them per snapshot.
+
+    >>> from pympler_nb.core.classtracker import ClassTracker
+    >>> tr = ClassTracker()
+    >>> tr.create_snapshot("start")
+    >>> t = classtracker_totals_frame(tr)
+    >>> bool((t["tracked"] + t["untracked"] == t["total"]).all())
+    True
+    """
+    return _ct_frame(_totals_columns(_ct_stats(source)), _TOTALS_DTYPES)
 
 
 def tracked_objects_frame(source: ClassTracker | Stats) -> pd.DataFrame:

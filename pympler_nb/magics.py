@@ -36,15 +36,15 @@ from IPython.core.magic import (
     no_var_expand,
     output_can_be_silenced,
 )
-from IPython.core.magic_arguments import MagicArgumentParser, argument, magic_arguments
+from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.display import display
 
 from . import charts, frames
 from .core import asizeof as _asizeof
 from .core.format import clip_text, format_size
 from .core.sizetree import DEFAULT_TOP, top_sized
-from .magic_args import (Note, evaluate, expand_path, noted, parse, parse_one, path_words, positive,
-                          show, split_words, usage_line)
+from .magic_args import Note, evaluate, parse, parse_one, positive, show
+from .magics_classtrack import ClassTrackCommands
 
 __all__ = ["PymplerMagics", "load_ipython_extension", "unload_ipython_extension"]
 
@@ -237,50 +237,6 @@ def _measure_cell(shell, cell: str, top: int, trace_frames: int | None) -> _Meas
 
 
 # ---------------------------------------------------------------------------
-# %classtrack's subcommands
-# ---------------------------------------------------------------------------
-
-_CT_PARSERS: dict[str, MagicArgumentParser] = {}
-
-
-def _ct_parsers() -> dict[str, MagicArgumentParser]:
-    """The parsers of the ``%classtrack`` subcommands (built once; each ends with ``-q``)."""
-    if _CT_PARSERS:
-        return _CT_PARSERS
-    parsers: dict[str, MagicArgumentParser] = {}
-
-    def sub(name: str, description: str) -> MagicArgumentParser:
-        parser = parsers[name] = MagicArgumentParser(prog=f"classtrack {name}", description=description)
-        return parser
-
-    p = sub("track", "Track every instance of the classes created from now on.")
-    p.add_argument("classes", nargs="+", metavar="CLASS", help="class names (expressions)")
-    p.add_argument("--resolution", type=int, default=0, metavar="N",
-                   help="levels of referents sized per instance (default 0)")
-    p.add_argument("--trace", action="store_true", help="record where each instance was created")
-    p.add_argument("--keep", action="store_true", help="keep instances alive (strong references)")
-    p = sub("snapshot", "Size every tracked instance now.")
-    p.add_argument("description", nargs="*", metavar="DESCRIPTION", help="a label for the snapshot")
-    p = sub("stats", "Memory per snapshot and class (table and chart).")
-    p.add_argument("--top", type=int, default=8, metavar="N", help="classes drawn by name (default 8)")
-    p = sub("objects", "The tracked instances (table and lifetimes chart).")
-    p.add_argument("cls", nargs="?", metavar="CLASS", help="only this tracked class (name or class)")
-    p = sub("periodic", "Take a snapshot every INTERVAL seconds in the background, or stop.")
-    p.add_argument("interval", metavar="INTERVAL|off", help="seconds between snapshots, or 'off'")
-    file_help = "a path; $var, {expression} and \"quoted paths\" work"
-    p = sub("dump", "Save the statistics as versioned JSON (gzip if FILE ends in .gz).")
-    p.add_argument("file", metavar="FILE", help=file_help)
-    p = sub("load", "Show statistics saved by dump (never runs code from the file).")
-    p.add_argument("file", metavar="FILE", help=file_help)
-    p.add_argument("--top", type=int, default=8, metavar="N", help="classes drawn by name (default 8)")
-    sub("stop", "Stop tracking: restore the classes, stop periodic snapshots, forget all.")
-    for parser in parsers.values():
-        parser.add_argument("-q", "--quiet", action="store_true", help="display nothing")
-    _CT_PARSERS.update(parsers)
-    return _CT_PARSERS
-
-
-# ---------------------------------------------------------------------------
 # the magics
 # ---------------------------------------------------------------------------
 
@@ -290,7 +246,7 @@ class PymplerMagics(Magics):
 
     def __init__(self, shell=None, **kwargs):
         super().__init__(shell=shell, **kwargs)
-        self.class_tracker = None
+        self._classtrack = ClassTrackCommands(shell)
 
     # -- %memsize -----------------------------------------------------------------
     @magic_arguments()
@@ -401,10 +357,6 @@ class PymplerMagics(Magics):
         return df
 
     # -- %classtrack ---------------------------------------------------------------
-    _CT_USAGE = ("%classtrack {track CLASS [CLASS ...] [--resolution N] [--trace] [--keep] | "
-                 "snapshot [DESCRIPTION] | stats | objects [CLASS] | periodic INTERVAL|off | "
-                 "dump FILE | load FILE | stop} [-q]")
-
     @no_var_expand
     @needs_local_scope
     @output_can_be_silenced
@@ -413,159 +365,28 @@ class PymplerMagics(Magics):
         """Track instances of classes and their sizes over snapshots (one tracker per shell).
 
         Usage: %classtrack {track CLASS [CLASS ...] [--resolution N] [--trace] [--keep] |
+        track_object [--name NAME] [--resolution N] [--trace] [--keep] EXPR |
+        track_change --resolution N EXPR | detach CLASS [CLASS ...] |
         snapshot [DESCRIPTION] | stats | objects [CLASS] | periodic INTERVAL|off |
-        dump FILE | load FILE | stop} [-q]
+        dump FILE | load FILE | report FILE [--title TITLE] | stop} [-q]
 
         ``%classtrack SUBCOMMAND -h`` describes a subcommand. Each returns the
-        per snapshot × class table (``objects``: one row per instance). The FILE of
-        ``dump`` and ``load`` may be ``$var``, ``{expression}`` (expanded as IPython
-        expands magic lines) or a quoted path with spaces (``"my stats.json"``).
+        per snapshot × class table (``objects``: one row per instance; ``stats``: its
+        ``attrs["totals"]`` hold the process total and the untracked share). The FILE
+        of ``dump``, ``load`` and ``report`` may be ``$var``, ``{expression}`` (expanded
+        as IPython expands magic lines) or a quoted path with spaces (``"my stats.json"``).
         """
         __tracebackhide__ = True
-        line_silenced = line.strip().endswith(";")
-        line = line.strip().removesuffix(";").strip()
-        sub, _, rest = line.partition(" ")
-        parsers = _ct_parsers()
-        if sub in ("", "-h", "--help"):
-            if sub:
-                print(self._ct_help())
-                return None
-            raise UsageError(f"%classtrack: give a subcommand ({', '.join(parsers)}); usage: {self._CT_USAGE}")
-        if sub not in parsers:
-            raise UsageError(f"%classtrack: unknown subcommand {sub!r}; use one of {', '.join(parsers)} "
-                             f"(%classtrack -h describes them)")
-        takes_file = sub in ("dump", "load")
-        parsed = parse(parsers[sub], rest, f"classtrack {sub}",
-                        split=path_words if takes_file else split_words)
-        if parsed is None:
-            return None
-        args = parsed[0]
-        if takes_file:  # FILE may be $var, {expr} or "a path with spaces"
-            args.file = expand_path(self.shell, args.file, local_ns, f"classtrack {sub}")
-        handler = getattr(self, f"_ct_{sub}")
-        df, shown = handler(args, local_ns)
-        if sub in self._CT_ACTIONS:  # the value displays as the note: shown once, one line
-            (note,) = shown
-            return noted(df, note.text)
-        if not args.quiet and shown:
-            # without ';' the returned table is shown too: the chart's fallback need not repeat it
-            show(*shown, tables=line_silenced)
-        return df
+        return self._classtrack.run(line, local_ns)
 
-    #: subcommands whose value displays as their one-line note
-    _CT_ACTIONS = ("track", "snapshot", "periodic", "dump", "stop")
+    @property
+    def class_tracker(self):
+        """The shell's :class:`~pympler_nb.core.classtracker.ClassTracker` (None before ``%classtrack``)."""
+        return self._classtrack.tracker
 
-    def _ct_help(self) -> str:
-        lines = [f"Usage: {self._CT_USAGE}", ""]
-        for p in _ct_parsers().values():
-            lines.append(f"  {usage_line(p):<60} {p.description}")
-        return "\n".join(lines)
-
-    def _tracker(self):
-        from .core.classtracker import ClassTracker
-
-        if self.class_tracker is None:
-            self.class_tracker = ClassTracker()
-        return self.class_tracker
-
-    def _ct_frame(self, source=None):
-        return frames.classtracker_frame(source if source is not None else self._tracker())
-
-    def _ct_track(self, args, local_ns):
-        __tracebackhide__ = True
-        positive(args.resolution, "--resolution", "classtrack track", 0)
-        classes = [evaluate(self.shell, name, local_ns, "classtrack track") for name in args.classes]
-        for name, cls in zip(args.classes, classes):
-            if not isinstance(cls, type):
-                raise UsageError(f"%classtrack track: {name} is a {type(cls).__name__}, not a class; "
-                                 f"give a class such as {type(cls).__name__}")
-        tracker = self._tracker()
-        for name, cls in zip(args.classes, classes):
-            try:
-                tracker.track_class(cls, resolution_level=args.resolution, keep=args.keep, trace=args.trace)
-            except (TypeError, ValueError) as exc:
-                raise UsageError(f"%classtrack track: {name}: {exc}") from None
-        note = (f"tracking {', '.join(args.classes)} (resolution {args.resolution}); take snapshots with "
-                f"%classtrack snapshot [DESCRIPTION]")
-        return self._ct_frame(), [Note(note)]
-
-    def _ct_snapshot(self, args, local_ns):
-        tracker = self._tracker()
-        tracker.create_snapshot(" ".join(args.description))
-        df = self._ct_frame()
-        last = df[df["snapshot"] == df["snapshot"].max()] if len(df) else df
-        note = (f"snapshot {len(tracker.snapshots) - 1}: {int(last['active'].sum())} tracked instances, "
-                f"{format_size(int(last['size'].sum()))}")
-        return df, [Note(note)]
-
-    def _ct_stats(self, args, local_ns, source=None):
-        positive(args.top, "--top", "classtrack stats")
-        df = self._ct_frame(source)
-        if not len(df):
-            return df, [Note("no snapshots yet: %classtrack track CLASS, then %classtrack snapshot")]
-        return df, [charts.classtracker_memory_chart(df, top=args.top)]
-
-    def _ct_objects(self, args, local_ns):
-        df = frames.tracked_objects_frame(self._tracker())
-        if args.cls:
-            known = sorted(set(df["class"]))
-            name = args.cls
-            if name not in known:  # a class given as an expression
-                cls = evaluate(self.shell, name, local_ns, "classtrack objects")
-                name = f"{getattr(cls, '__module__', '')}.{getattr(cls, '__name__', cls)}"
-            if name not in known:
-                raise UsageError(f"%classtrack objects: {args.cls} is not tracked; tracked: "
-                                 f"{', '.join(known) or 'none'} (%classtrack track {args.cls})")
-            df = df[df["class"] == name].reset_index(drop=True)
-        if not len(df):
-            return df, [Note("no tracked instances yet")]
-        return df, [charts.lifetimes_chart(df)]
-
-    def _ct_periodic(self, args, local_ns):
-        tracker = self._tracker()
-        if args.interval.lower() == "off":
-            tracker.stop_periodic_snapshots()
-            return self._ct_frame(), [Note("periodic snapshots stopped")]
-        try:
-            interval = float(args.interval)
-        except ValueError:
-            interval = -1.0
-        if not interval > 0:
-            raise UsageError(f"%classtrack periodic: interval {args.interval!r} is not a number of "
-                             "seconds > 0; use e.g. '%classtrack periodic 1.5' or 'off'")
-        tracker.start_periodic_snapshots(interval)
-        return self._ct_frame(), [Note(f"a snapshot every {interval:g} s; stop with %classtrack periodic off")]
-
-    def _ct_dump(self, args, local_ns):
-        tracker = self._tracker()
-        try:
-            tracker.stats.dump_stats(args.file)
-        except OSError as exc:
-            raise UsageError(f"%classtrack dump: cannot write {args.file!r} ({exc.strerror or exc}); "
-                             "check the path") from None
-        return self._ct_frame(), [Note(f"statistics saved to {args.file} "
-                                        f"({len(tracker.snapshots)} snapshots); %classtrack load reads them")]
-
-    def _ct_load(self, args, local_ns):
-        from .core.classtracker_stats import Stats
-
-        try:
-            stats = Stats(filename=args.file)
-        except OSError as exc:  # missing, a directory, unreadable: the message names the file
-            raise UsageError(f"%classtrack load: {exc.strerror or exc}; check the path") from None
-        except ValueError as exc:  # too large, not a stats file, malformed: names file and place
-            raise UsageError(f"%classtrack load: {clip_text(str(exc), 300)}") from None
-        return self._ct_stats(args, local_ns, source=stats)
-
-    def _ct_stop(self, args, local_ns):
-        tracker = self.class_tracker
-        if tracker is not None:
-            tracker.stop_periodic_snapshots()
-            tracker.detach_all()
-            tracker.clear()
-        df = self._ct_frame()
-        self.class_tracker = None
-        return df, [Note("class tracking stopped; classes restored, tracked data dropped")]
+    @class_tracker.setter
+    def class_tracker(self, tracker) -> None:
+        self._classtrack.tracker = tracker
 
     # -- %refgraph ------------------------------------------------------------------
     @magic_arguments()

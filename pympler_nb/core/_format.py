@@ -9,7 +9,10 @@ object goes through :func:`safe_repr`, which never raises and never returns more
 
 from __future__ import annotations
 
-__all__ = ["format_size", "pp", "safe_repr", "clip_text", "one_line", "type_name", "text_safe"]
+import math
+
+__all__ = ["format_size", "axis_size", "axis_size_expr", "binary_ticks", "pp", "safe_repr", "clip_text", "one_line",
+           "type_name", "text_safe"]
 
 
 def text_safe(text: str) -> str:
@@ -107,6 +110,81 @@ def format_size(size: int, sign: bool = False) -> str:
     if abs(value) >= 100:
         return f"{value:{fmt_sign}.0f} {_HUMAN_UNITS[degree]}"
     return f"{value:{fmt_sign}.1f} {_HUMAN_UNITS[degree]}"
+
+
+def _axis_digits(value: float) -> str:
+    """The number of an axis label as d3-format writes it (Vega draws the charts): no
+    decimals from 100 up, else one, a trailing ``.0`` dropped, ``'−'`` (U+2212) for minus,
+    no sign on a value that rounds to zero."""
+    text = f"{value:.0f}" if abs(value) >= 100 else f"{value:.1f}"
+    text = text[:-2] if text.endswith(".0") else text
+    if text.startswith("-"):
+        text = "0" if text == "-0" else "\u2212" + text[1:]
+    return text
+
+
+def axis_size(size: float) -> str:
+    """A byte count as a chart's axis label: ``'0 B'``, ``'512 B'``, ``'1 KiB'``,
+    ``'1.5 MiB'``, ``'10 MiB'``, ``'−256 KiB'`` (a minus sign, U+2212, as Vega writes it).
+
+    The rule of :func:`format_size` for round tick values: a unit is used from one whole
+    unit on (``1024`` is ``'1 KiB'``) and a trailing ``.0`` is dropped. Charts drawn by
+    Vega use the same rule as the expression :func:`axis_size_expr`.
+
+    >>> [axis_size(v) for v in (0, 512, 1024, 1536, 10 * 2**20, -2**18)]
+    ['0 B', '512 B', '1 KiB', '1.5 KiB', '10 MiB', '\u2212256 KiB']
+    """
+    value, degree = float(size), 0
+    while abs(value) >= 1024 and degree < len(_HUMAN_UNITS) - 1:
+        value /= 1024
+        degree += 1
+    return f"{_axis_digits(value)} {_HUMAN_UNITS[degree]}"
+
+
+def axis_size_expr(field: str = "datum.value") -> str:
+    """The Vega expression of :func:`axis_size` (an Altair axis's ``labelExpr``), so that
+    charts drawn by Vega label bytes as the HTML report does.
+
+    >>> axis_size_expr().count("' KiB'"), "abs(datum.value) >= 1024 ?" in axis_size_expr()
+    (1, True)
+    """
+    def digits(v: str) -> str:  # d3-format's '.1~f' drops a trailing .0
+        return f"(abs({v}) >= 100 ? format({v}, '.0f') : format({v}, '.1~f'))"
+
+    expr = f"{digits(field)} + ' {_HUMAN_UNITS[0]}'"
+    for degree in range(1, len(_HUMAN_UNITS)):
+        unit = 1024 ** degree
+        scaled = f"({field} / {unit})"
+        expr = f"abs({field}) >= {unit} ? {digits(scaled)} + ' {_HUMAN_UNITS[degree]}' : ({expr})"
+    return expr
+
+
+def binary_ticks(values, target: int = 5) -> list[int]:
+    """About ``target`` round tick values in binary units spanning ``values`` (and 0),
+    for charts labelled by :func:`axis_size`.
+
+    >>> [axis_size(t) for t in binary_ticks([0, 5 * 2**20])]
+    ['0 B', '1 MiB', '2 MiB', '3 MiB', '4 MiB', '5 MiB']
+    """
+    vals = [float(v) for v in values if v == v]
+    lo, hi = min(vals + [0.0]), max(vals + [0.0])
+    span = hi - lo
+    if span <= 0:
+        return [0]
+    unit = 1024 ** max(0, min(4, int(math.log(span, 1024)))) if span >= 1 else 1
+    step = unit
+    for mult in (0.125, 0.25, 0.5, 1, 2, 2.5, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000):
+        step = mult * unit
+        if step >= 1 and span / step <= target:
+            break
+    first = int(lo // step) * step
+    ticks, t = [], first
+    while t <= hi + step * 1e-9:
+        ticks.append(int(round(t)))
+        t += step
+    if ticks[-1] < hi:
+        ticks.append(int(round(t)))
+    return ticks
 
 
 def clip_text(text: str, clip: int = 80) -> str:

@@ -359,7 +359,8 @@ class ClassTracker:
 
         The class's ``__init__`` is wrapped (restored by :meth:`detach_class`,
         :meth:`detach_all_classes` and :meth:`close`). Calling it again for a tracked
-        class changes its name and options for instances created afterwards.
+        class changes its name and options for instances created afterwards; the old
+        name leaves :attr:`index` unless instances were tracked under it.
 
         Parameters
         ----------
@@ -389,7 +390,14 @@ class ClassTracker:
         with self._lock:
             obs = self._observers.get(cls)
             if obs is not None:
+                old_name = obs.name
                 obs.name, obs.detail, obs.keep, obs.trace = name, level, bool(keep), bool(trace)
+                # a renamed class leaves no empty entry under its old name (as in Pympler,
+                # where a name enters the index with its first instance); instances
+                # tracked under the old name stay listed there
+                if (old_name != name and not self.index.get(old_name, True)
+                        and all(o.name != old_name for o in self._observers.values())):
+                    del self.index[old_name]
             else:
                 obs = _Observer(cls, name, level, bool(keep), bool(trace))
                 obs.wrapper = _make_wrapper(self, obs)

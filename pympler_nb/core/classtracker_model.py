@@ -26,7 +26,8 @@ from .classtracker_objects import EPOCH, Snapshot, TrackedObject, history
 if TYPE_CHECKING:
     from .classtracker import ClassTracker
 
-__all__ = ["SORT_KEYS", "ClassRow", "ObjectRecord", "SizeRow", "Stats", "copy_tree", "merge_into", "ref_key"]
+__all__ = ["SORT_KEYS", "ClassRow", "ObjectRecord", "SizeRow", "Stats", "TotalRow", "copy_tree", "merge_into",
+           "ref_key"]
 
 SORT_KEYS = ("classname", "tsize", "birth", "death", "name", "repr", "size")
 
@@ -42,6 +43,23 @@ class ClassRow(NamedTuple):
     size: int  #: bytes of those instances (shared data counted once)
     average: float  #: ``size / active`` (0 without instances)
     pct: float  #: ``size`` in % of the snapshot's total
+
+
+class TotalRow(NamedTuple):
+    """The process total of one snapshot and its tracked and untracked shares (see
+    :meth:`Stats.total_rows`): what Pympler's report gives as the snapshot's total line."""
+
+    snapshot: int  #: position of the snapshot in :attr:`Stats.snapshots` (0 = first)
+    label: str  #: :attr:`Snapshot.label <.classtracker_objects.Snapshot.label>`
+    timestamp: float  #: when the snapshot was taken (s)
+    total: int  #: :attr:`Snapshot.total <.classtracker_objects.Snapshot.total>`: the process's virtual size if read
+    tracked: int  #: bytes of all tracked objects (each byte once)
+    untracked: int  #: ``total - tracked`` (0 if negative): the rest of the process
+    untracked_pct: float  #: ``untracked`` in % of ``total`` (0 without a total)
+    overhead: int  #: bytes of the tracker's own bookkeeping
+    vsz: int  #: the process's virtual size (0 if not read)
+    rss: int  #: the process's resident set size (0 if not read)
+    asizeof_total: int  #: all objects known to the gc (``compute_total=True``; else 0)
 
 
 class SizeRow(NamedTuple):
@@ -153,7 +171,6 @@ class Stats:
             self.snapshots = tracker.snapshots
             self.epoch = EPOCH
         self.sorted: list[TrackedObject] = []
-        self._keys: dict[int, dict[str, Any]] = {}
         if filename is not None:
             self.load_stats(filename)
 
@@ -228,6 +245,30 @@ class Stats:
                             append(SizeRow(key, oid, i, ts, size, flat))
         return iter(out)
 
+    def total_rows(self) -> Iterator[TotalRow]:
+        """One :class:`TotalRow` per snapshot, in order: the process total and the tracked
+        and untracked ("other") shares, copied under the tracker's lock.
+
+        >>> from pympler_nb.core.classtracker import ClassTracker
+        >>> tr = ClassTracker()
+        >>> tr.create_snapshot("empty")
+        >>> row = next(Stats(tracker=tr).total_rows())
+        >>> row.total == row.tracked + row.untracked
+        True
+        """
+        with self._guard():
+            rows = []
+            for i, snap in enumerate(self.snapshots):
+                total, tracked = int(snap.total), int(snap.tracked_total)
+                untracked = max(total - tracked, 0)
+                system = snap.system_total
+                readable = bool(getattr(system, "available", False))
+                rows.append(TotalRow(i, snap.label, snap.timestamp, total, tracked, untracked,
+                                     untracked * 100.0 / total if total else 0.0, int(snap.overhead),
+                                     int(system.vsz) if readable else 0, int(system.rss) if readable else 0,
+                                     int(snap.asizeof_total)))
+        return iter(rows)
+
     @property
     def history(self) -> dict[str, list[tuple[float, int]]]:
         """``{name: [(timestamp, live instances), ...]}``, one entry per birth and death."""
@@ -276,7 +317,6 @@ class Stats:
         self.snapshots = snapshots
         self.epoch = epoch
         self.sorted = []
-        self._keys = {}
 
     def dump_stats(self, fdump: Any, close: bool = True) -> None:
         """Write the data as JSON (the format of :mod:`.classtracker_format`); stops periodic snapshots.
@@ -312,6 +352,8 @@ class Stats:
 
     # -- ordering ------------------------------------------------------------------
     def _init_sort(self) -> None:
+        """List the tracked objects and give each its sort keys (:attr:`~.TrackedObject.classname`,
+        :attr:`~.TrackedObject.size`, :attr:`~.TrackedObject.tsize`), as Pympler does."""
         if self.sorted:
             return
         with self._guard():
@@ -321,17 +363,12 @@ class Stats:
                 if snap.tracked_total > best:
                     best = snap.tracked_total
                     tmax = snap.timestamp
-            keys = {}
             out = []
             for classname, tobjs in self.index.items():
                 for tobj in tobjs:
-                    keys[id(tobj)] = {
-                        "classname": classname,
-                        "size": tobj.get_max_size(),
-                        "tsize": tobj.get_size_at_time(tmax) if tmax is not None else 0,
-                    }
+                    tobj.set_sort_keys(classname, tobj.get_max_size(),
+                                       tobj.get_size_at_time(tmax) if tmax is not None else 0)
                 out.extend(tobjs)
-        self._keys = keys
         self.sorted = out
 
     def sort_stats(self, *args: str) -> Stats:
@@ -341,6 +378,8 @@ class Stats:
         (alive objects last), ``'repr'`` ascending; ``'size'`` (largest sample) and
         ``'tsize'`` (size in the snapshot with the largest tracked total) descending.
         Returns ``self``: ``stats.sort_stats('size').reverse_order().print_stats()``.
+        The items of :attr:`sorted` carry these keys as attributes (``tobj.classname``,
+        ``tobj.size``, ``tobj.tsize``), as in Pympler.
 
         Raises
         ------
@@ -352,16 +391,12 @@ class Stats:
             raise ValueError(f"invalid sort key {bad[0]!r}: use one or more of {', '.join(SORT_KEYS)}")
         keys = args or SORT_KEYS
         self._init_sort()
-        info = self._keys
 
         def key(tobj: TrackedObject) -> tuple:
-            k = info.get(id(tobj)) or {"classname": tobj.name, "size": tobj.get_max_size(), "tsize": 0}
             out: list[Any] = []
             for attr in keys:
                 if attr in ("size", "tsize"):
-                    out.append(-k[attr])
-                elif attr == "classname":
-                    out.append(k["classname"])
+                    out.append(-getattr(tobj, attr))
                 elif attr == "death":
                     out.append((tobj.death is None, tobj.death or 0.0))
                 else:

@@ -155,7 +155,8 @@ class TrackedObject:
     of resolution levels > 0); :attr:`snapshots` builds Pympler's list from them.
     """
 
-    __slots__ = ("_data", "_repr", "_resolution_level", "_trees", "death", "id", "name", "ref", "trace", "type")
+    __slots__ = ("_data", "_repr", "_resolution_level", "_sort", "_trees", "death", "id", "name", "ref", "trace",
+                 "type")
 
     def __init__(self, instance: Any, name: str, resolution_level: int = 0, trace: bool = False,
                  on_delete: Any = None, *, _strong: bool = False, _birth_size: int | None = None,
@@ -181,6 +182,7 @@ class TrackedObject:
             _birth_size = _asizeof.basicsize(instance)
         self._data = array("d", (get_time(), _birth_size))
         self._trees = None
+        self._sort = None
 
     @classmethod
     def restore(cls, *, id: int, name: str, repr: str, type: str, birth: float, death: float | None,
@@ -206,6 +208,7 @@ class TrackedObject:
                 trees[ts] = tree
         self._data = data
         self._trees = trees
+        self._sort = None
         return self
 
     _restore = restore  # its former name (tests/core/test_files_hostile.py uses it)
@@ -243,6 +246,29 @@ class TrackedObject:
     def resolution_level(self) -> int:
         """Depth of the per-referent :class:`~.asizeof.Asized` trees of later snapshots."""
         return self._resolution_level
+
+    # -- the sort keys of Stats.sort_stats (Pympler sets these attributes) ---------------
+    @property
+    def classname(self) -> str:
+        """The name it is listed under in the statistics (the key in ``Stats.index``)."""
+        return self._sort[0] if self._sort is not None else self.name
+
+    @property
+    def size(self) -> int:
+        """The largest size sampled, as of the last :meth:`Stats.sort_stats
+        <.classtracker_model.Stats.sort_stats>` (before: :meth:`get_max_size` now)."""
+        return self._sort[1] if self._sort is not None else self.get_max_size()
+
+    @property
+    def tsize(self) -> int:
+        """The size in the snapshot with the largest tracked total, as of the last
+        :meth:`Stats.sort_stats <.classtracker_model.Stats.sort_stats>` (0 before)."""
+        return self._sort[2] if self._sort is not None else 0
+
+    def set_sort_keys(self, classname: str, size: int, tsize: int) -> None:
+        """Record the keys :meth:`Stats.sort_stats <.classtracker_model.Stats.sort_stats>`
+        sorts by (:attr:`classname`, :attr:`size`, :attr:`tsize`)."""
+        self._sort = (classname, size, tsize)
 
     # -- samples -------------------------------------------------------------------
     def iter_samples(self) -> Iterator[tuple[float, int, int, _asizeof.Asized | None]]:
@@ -304,7 +330,9 @@ class TrackedObject:
         obj = self.ref()
         if obj is None:
             return
-        tree = sizer.asized(obj, detail=self._resolution_level)[0]
+        tree = sizer.asized(obj, detail=self._resolution_level)
+        if type(tree) is tuple:  # Asizer.asized of one object: an Asized (a 1-tuple before)
+            (tree,) = tree
         self.add_sample(ts, tree.size, tree.flat, tree if tree.refs else None)
         self.repr = safe_repr(obj, REPR_CLIP)
         self.type = type_name(type(obj))

@@ -7,17 +7,21 @@ with inline SVG charts (no network, no matplotlib, no JavaScript). Both are
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import math
+import os
+import re
 from typing import Any
+from urllib.parse import quote
 
-from ._format import clip_text, format_size, pp
+from ._format import axis_size, binary_ticks, clip_text, format_size, pp
 from .asizeof import Asized
 from .classtracker_model import Stats
 from .classtracker_objects import Snapshot, TrackedObject
 
-__all__ = ["ConsoleStats", "HtmlStats", "ref_rows"]
+__all__ = ["ConsoleStats", "HtmlStats", "class_page_names", "ref_rows"]
 
 
 def _cell(text: Any, width: int) -> str:
@@ -106,8 +110,7 @@ class ConsoleStats(Stats):
             self.sort_stats()
         chosen = self.sorted
         if clsname:
-            keys = self._keys
-            chosen = [t for t in chosen if clsname in keys.get(id(t), {"classname": t.name})["classname"]]
+            chosen = [t for t in chosen if clsname in t.classname]
         if limit < 1.0:
             limit = max(1, int(len(self.sorted) * limit))
         with self._guard():
@@ -151,6 +154,8 @@ body.pympler-nb-report { font-family: system-ui, -apple-system, "Segoe UI", sans
 .pympler-nb-report pre { background: #f6f6f6; padding: .4em; overflow-x: auto; }
 .pympler-nb-report .note { color: #666; }
 .pympler-nb-report svg text { font-family: system-ui, sans-serif; font-size: 11px; fill: #333; }
+.pympler-nb-report svg { max-width: 100%; height: auto; }
+.pympler-nb-report td.num, .pympler-nb-report th.num { white-space: nowrap; }
 """
 
 
@@ -169,45 +174,72 @@ def _nice_max(value: float) -> float:
     return 10 ** (exp + 1)
 
 
-def _bytes_label(value: float) -> str:
-    return format_size(int(round(value)))
+#: an upper bound of the width of one character of the charts' 11px text, in px
+_CHAR_W = 7.0
 
 
-def _svg_legend(names: list[str], colors: list[str], x: int, y: int) -> list[str]:
+def _text_w(text: str) -> float:
+    """The width a label needs (an upper bound): the charts size themselves by their
+    longest label, so that no label is clipped."""
+    return len(text) * _CHAR_W
+
+
+def _svg_legend(names: list[str], colors: list[str], x: float, y: float) -> list[str]:
     out = []
     for i, (name, color) in enumerate(zip(names, colors)):
         yy = y + i * 16
-        out.append(f'<rect x="{x}" y="{yy}" width="10" height="10" fill="{color}"/>')
-        out.append(f'<text x="{x + 14}" y="{yy + 9}">{_esc(clip_text(name, 40))}</text>')
+        out.append(f'<rect x="{x:.1f}" y="{yy}" width="10" height="10" fill="{color}"/>')
+        out.append(f'<text x="{x + 14:.1f}" y="{yy + 9}">{_esc(name)}</text>')
     return out
 
 
-def _svg_frame(title: str, width: int, height: int, left: float, top: float, plot_w: float, plot_h: float,
-               ymax: float, tick_text) -> list[str]:
-    """The start of a chart's SVG: its title and five horizontal grid lines from 0 to
-    ``ymax``, labelled by ``tick_text(value)`` (already escaped)."""
+def _legend_w(names: list[str]) -> float:
+    return 40 + max((_text_w(n) for n in names), default=0)
+
+
+def _svg_frame(title: str, width: float, height: float, left: float, top: float, plot_w: float, plot_h: float,
+               ticks: list[float], tick_text) -> list[str]:
+    """The start of a chart's SVG: its title and a horizontal grid line per tick (the
+    last tick is the top of the plot), labelled by ``tick_text(value)``."""
+    width, height = math.ceil(width), math.ceil(height)
     out = [f'<svg role="img" aria-label="{_esc(title)}" width="{width}" height="{height}" '
            f'viewBox="0 0 {width} {height}">', f'<title>{_esc(title)}</title>',
-           f'<text x="{left}" y="18" style="font-size:13px;font-weight:600">{_esc(title)}</text>']
-    for i in range(5):
-        v = ymax * i / 4
-        y = top + plot_h - plot_h * i / 4
-        out.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e5e5e5"/>')
-        out.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{tick_text(v)}</text>')
+           f'<text x="{left:.1f}" y="18" style="font-size:13px;font-weight:600">{_esc(title)}</text>']
+    ymax = ticks[-1] or 1
+    for v in ticks:
+        y = top + plot_h - plot_h * v / ymax
+        out.append(f'<line x1="{left:.1f}" x2="{left + plot_w:.1f}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e5e5e5"/>')
+        out.append(f'<text x="{left - 6:.1f}" y="{y + 4:.1f}" text-anchor="end">{_esc(tick_text(v))}</text>')
     return out
+
+
+def _count_ticks(vmax: float) -> list[float]:
+    top = _nice_max(vmax)
+    return [top * i / 4 for i in range(5)]
 
 
 def _svg_stacked_bars(labels: list[str], series: list[tuple[str, list[int]]], title: str) -> str:
-    """Stacked columns: one per snapshot, one colour per series (bytes)."""
-    width, height, left, right, top, bottom = 900, 320, 70, 260, 30, 60
-    plot_w, plot_h = width - left - right, height - top - bottom
+    """Stacked columns: one per snapshot, one colour per series (bytes, binary ticks).
+
+    The snapshot labels are slanted and whole; the chart grows to fit the longest label
+    and the longest legend entry."""
     n = max(len(labels), 1)
+    every = 1 if n <= 20 else math.ceil(n / 20)
+    shown = [lab for i, lab in enumerate(labels) if i % every == 0]
+    longest = max((_text_w(lab) for lab in shown), default=0)
+    plot_w, plot_h, top = 570, 230, 30
+    slot = plot_w / n
+    # a label slanted by 30 degrees reaches cos(30) of its width to the left, half of it down
+    left = max(70.0, longest * 0.87 - slot / 2 + 10)
+    bottom = 30 + longest * 0.5
+    right = _legend_w([name for name, _ in series])
+    width, height = left + plot_w + right, top + plot_h + bottom
     totals = [sum(vals[i] for _, vals in series) for i in range(len(labels))]
-    ymax = _nice_max(max(totals, default=0))
+    ticks = binary_ticks([0, max(totals, default=0)], target=4)
+    ymax = ticks[-1] or 1
     colors = [(_OTHER_COLOR if name == "other" and j == len(series) - 1 else _PALETTE[j % len(_PALETTE)])
               for j, (name, _) in enumerate(series)]
-    out = _svg_frame(title, width, height, left, top, plot_w, plot_h, ymax, lambda v: _esc(_bytes_label(v)))
-    slot = plot_w / n
+    out = _svg_frame(title, width, height, left, top, plot_w, plot_h, ticks, axis_size)
     bar = max(1.0, min(60.0, slot * 0.7))
     for i, label in enumerate(labels):
         x = left + slot * i + (slot - bar) / 2
@@ -221,26 +253,63 @@ def _svg_stacked_bars(labels: list[str], series: list[tuple[str, list[int]]], ti
             out.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{h:.1f}" fill="{color}">'
                        f'<title>{_esc(label)} - {_esc(name)}: {_esc(format_size(v))}</title></rect>')
             base += v
-        if n <= 20 or i % math.ceil(n / 20) == 0:
+        if i % every == 0:
             cx = left + slot * i + slot / 2
             out.append(f'<text x="{cx:.1f}" y="{top + plot_h + 14}" text-anchor="end" '
-                       f'transform="rotate(-30 {cx:.1f} {top + plot_h + 14})">{_esc(clip_text(label, 24))}</text>')
-    out.append(f'<line x1="{left}" x2="{left}" y1="{top}" y2="{top + plot_h}" stroke="#888"/>')
+                       f'transform="rotate(-30 {cx:.1f} {top + plot_h + 14})">{_esc(label)}</text>')
+    out.append(f'<line x1="{left:.1f}" x2="{left:.1f}" y1="{top}" y2="{top + plot_h}" stroke="#888"/>')
     out.extend(_svg_legend([name for name, _ in series], colors, left + plot_w + 20, top))
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def _svg_share(rows: list[tuple[str, int, int]], title: str) -> str:
+    """One bar per snapshot: the process total split into tracked and untracked ("other")
+    bytes, each part labelled with its size and share."""
+    left = 20 + max((_text_w(label) for label, _, _ in rows), default=0)
+    plot_w, row_h, top = 560, 22, 44
+    width = left + plot_w + 20
+    height = top + row_h * max(len(rows), 1) + 10
+    out = [f'<svg role="img" aria-label="{_esc(title)}" width="{math.ceil(width)}" height="{height}" '
+           f'viewBox="0 0 {math.ceil(width)} {height}">', f'<title>{_esc(title)}</title>',
+           f'<text x="10" y="18" style="font-size:13px;font-weight:600">{_esc(title)}</text>']
+    for j, (word, color) in enumerate((("tracked", _PALETTE[0]), ("untracked (other)", _OTHER_COLOR))):
+        x = left + 120 * j
+        out.append(f'<rect x="{x:.1f}" y="26" width="10" height="10" fill="{color}"/>'
+                   f'<text x="{x + 14:.1f}" y="35">{word}</text>')
+    for i, (label, total, tracked) in enumerate(rows):
+        y = top + i * row_h
+        untracked = max(total - tracked, 0)
+        out.append(f'<text x="{left - 6:.1f}" y="{y + 14}" text-anchor="end">{_esc(label)}</text>')
+        if total <= 0:
+            out.append(f'<text x="{left:.1f}" y="{y + 14}">process total not known</text>')
+            continue
+        tw = plot_w * min(tracked, total) / total
+        pct = 100.0 * tracked / total
+        out.append(f'<rect x="{left:.1f}" y="{y + 3}" width="{tw:.1f}" height="{row_h - 6}" fill="{_PALETTE[0]}">'
+                   f'<title>{_esc(label)} - tracked: {_esc(format_size(tracked))} ({pct:.2f}%)</title></rect>')
+        out.append(f'<rect x="{left + tw:.1f}" y="{y + 3}" width="{plot_w - tw:.1f}" height="{row_h - 6}" '
+                   f'fill="{_OTHER_COLOR}"><title>{_esc(label)} - untracked (other): '
+                   f'{_esc(format_size(untracked))} ({100 - pct:.2f}%)</title></rect>')
+        out.append(f'<text x="{left + plot_w - 4:.1f}" y="{y + 14}" text-anchor="end">'
+                   f'{_esc(format_size(total))} total; tracked {_esc(format_size(tracked))} ({pct:.2f}%), '
+                   f'untracked {_esc(format_size(untracked))}</text>')
     out.append("</svg>")
     return "\n".join(out)
 
 
 def _svg_lines(series: list[tuple[str, list[tuple[float, float]]]], title: str, y_title: str) -> str:
     """Step lines over time (e.g. live instances per class)."""
-    width, height, left, right, top, bottom = 900, 280, 70, 260, 30, 40
-    plot_w, plot_h = width - left - right, height - top - bottom
+    left, top, bottom, plot_w, plot_h = 70, 30, 40, 570, 210
+    right = _legend_w([name for name, _ in series])
+    width, height = left + plot_w + right, top + plot_h + bottom
     xs = [x for _, pts in series for x, _ in pts]
     x0, x1 = (min(xs), max(xs)) if xs else (0.0, 1.0)
     if x1 <= x0:
         x1 = x0 + 1.0
-    ymax = _nice_max(max((y for _, pts in series for _, y in pts), default=0))
-    out = _svg_frame(title, width, height, left, top, plot_w, plot_h, ymax, lambda v: f"{v:g}")
+    ticks = _count_ticks(max((y for _, pts in series for _, y in pts), default=0))
+    ymax = ticks[-1]
+    out = _svg_frame(title, width, height, left, top, plot_w, plot_h, ticks, lambda v: f"{v:g}")
     for i in range(5):
         t = x0 + (x1 - x0) * i / 4
         x = left + plot_w * i / 4
@@ -269,9 +338,9 @@ def _svg_lines(series: list[tuple[str, list[tuple[float, float]]]], title: str, 
 
 def _svg_lifetimes(rows: list[tuple[str, float, float, bool]], t0: float, t1: float, title: str) -> str:
     """One horizontal bar per instance from birth to death (open end: still alive)."""
-    left, right, top, row_h = 260, 20, 30, 14
-    width = 900
-    plot_w = width - left - right
+    left = max(120.0, 16 + max((_text_w(label) for label, _, _, _ in rows), default=0))
+    right, top, row_h, plot_w = 20, 30, 14, 620
+    width = math.ceil(left + plot_w + right)
     height = top + row_h * max(len(rows), 1) + 30
     if t1 <= t0:
         t1 = t0 + 1.0
@@ -287,7 +356,7 @@ def _svg_lifetimes(rows: list[tuple[str, float, float, bool]], t0: float, t1: fl
         xa = left + plot_w * (birth - t0) / (t1 - t0)
         xb = left + plot_w * (death - t0) / (t1 - t0)
         color = _PALETTE[0] if alive else _PALETTE[1]
-        out.append(f'<text x="{left - 6}" y="{y + 10}" text-anchor="end">{_esc(clip_text(label, 40))}</text>')
+        out.append(f'<text x="{left - 6:.1f}" y="{y + 10}" text-anchor="end">{_esc(label)}</text>')
         out.append(f'<rect x="{xa:.1f}" y="{y + 2}" width="{max(xb - xa, 1.0):.1f}" height="{row_h - 4}" '
                    f'fill="{color}"><title>{_esc(label)}: {birth:.3f}s - '
                    f'{"alive" if alive else f"{death:.3f}s"}</title></rect>')
@@ -318,16 +387,25 @@ def _decimate(points: list[tuple[float, int]], limit: int) -> list[tuple[float, 
 
 
 class HtmlStats(Stats):
-    """The statistics as one self-contained HTML file (inline SVG charts, no scripts)."""
+    """The statistics as HTML: a self-contained index page (inline SVG charts, no
+    scripts) and, as Pympler writes them, one page per tracked class in a folder next to
+    it (``report.html`` + ``report_files/<Class>.html``)."""
 
     def create_html(self, fname: Any, title: str = "ClassTracker Statistics", *, top: int = 8,
                     max_instances: int = 100) -> None:
-        """Write the report to ``fname``.
+        """Write the report: the index page ``fname`` and the class pages in ``<base>_files/``.
+
+        As in Pympler, ``<base>`` is ``fname`` without its extension, a class tracked
+        as ``pkg.Node`` gets ``<base>_files/pkg_Node.html`` and the index links each
+        class there (relative links: the two move together). The index also holds every
+        class's details itself, so it reads alone. A name that is not a safe file name
+        (``/``, spaces, over 100 characters, ...) gets its unsafe characters replaced by
+        ``_`` and a short hash.
 
         Parameters
         ----------
         fname : str or path
-            The HTML file (nothing else is written).
+            The index page.
         title : str
             Page title.
         top : int
@@ -339,14 +417,23 @@ class HtmlStats(Stats):
             raise ValueError(f"top={top!r}: use an int >= 1")
         if isinstance(max_instances, bool) or not isinstance(max_instances, int) or max_instances < 0:
             raise ValueError(f"max_instances={max_instances!r}: use an int >= 0")
+        path = os.fsdecode(os.fspath(fname))
+        base = os.path.splitext(path)[0] + "_files"
         if self.tracker is not None:
             self.tracker.stop_periodic_snapshots()
         with self._guard():
             self.annotate()
-            page = self._page(str(title), top, max_instances)
-        # a lone surrogate in a name or repr is written as \udc80, not refused
-        with open(fname, "w", encoding="utf-8", errors="backslashreplace") as f:
-            f.write(page)
+            names = class_page_names(self.tracked_classes)
+            folder = os.path.basename(base)
+            links = {c: f"{folder}/{page}" for c, page in names.items()}
+            page = self._page(str(title), top, max_instances, links)
+            class_pages = {names[c]: self._class_page(c, str(title), max_instances, os.path.basename(path))
+                           for c in self.tracked_classes}
+        if not os.path.isdir(base):  # as Pympler: the folder, not its parents
+            os.mkdir(base)
+        for page_name, text in class_pages.items():
+            _write_page(os.path.join(base, page_name), text)
+        _write_page(path, page)
 
     # -- pieces ----------------------------------------------------------------------
     def _memory_series(self, top: int) -> list[tuple[str, list[int]]]:
@@ -362,7 +449,17 @@ class HtmlStats(Stats):
                 series.append(("other", other))
         return series
 
-    def _page(self, title: str, top: int, max_instances: int) -> str:
+    def _class_page(self, classname: str, title: str, max_instances: int, index_name: str) -> str:
+        """The page of one class (Pympler's ``<base>_files/<Class>.html``)."""
+        return "\n".join([
+            "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+            f"<title>{_esc(classname)} - {_esc(title)}</title><style>{_CSS}</style></head>",
+            '<body class="pympler-nb-report">',
+            f'<p><a href="../{_esc(_href(index_name))}">{_esc(title)}</a></p>',
+            self._class_html(classname, max_instances, level=1),
+            "</body></html>\n"])
+
+    def _page(self, title: str, top: int, max_instances: int, links: dict[str, str] | None = None) -> str:
         out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
                f"<title>{_esc(title)}</title><style>{_CSS}</style></head>",
                '<body class="pympler-nb-report">', f"<h1>{_esc(title)}</h1>"]
@@ -377,6 +474,10 @@ class HtmlStats(Stats):
                                          "Tracked memory per class and snapshot"))
         else:
             out.append('<p class="note">No snapshot with tracked memory.</p>')
+        totals = list(self.total_rows())
+        if totals:
+            out.append(_svg_share([(t.label, t.total, t.tracked) for t in totals],
+                                  "Tracked and untracked (other) share of the process total"))
         hist = self.history
         ranked = [name for name, _ in series if name != "other"] or self.tracked_classes[:top]
         lines = [(name, _decimate(hist.get(name, []), 600)) for name in ranked if hist.get(name)]
@@ -384,10 +485,10 @@ class HtmlStats(Stats):
             out.append(_svg_lines(lines, "Live instances over time", "instances"))
         out.append("<h2>Snapshots</h2>")
         for i, snap in enumerate(self.snapshots):
-            out.append(self._snapshot_html(i, snap))
+            out.append(self._snapshot_html(i, snap, totals[i], links or {}))
         out.append("<h2>Classes</h2>")
         for classname in self.tracked_classes:
-            out.append(self._class_html(classname, max_instances))
+            out.append(self._class_html(classname, max_instances, (links or {}).get(classname)))
         rows = [{"snapshot": i, "label": s.label, "timestamp": s.timestamp, "class": c,
                  "active": info["active"], "size": info["sum"], "average": info["avg"], "pct": info["pct"]}
                 for i, s in enumerate(self.snapshots) for c, info in sorted(s.classes.items())]
@@ -396,7 +497,7 @@ class HtmlStats(Stats):
         out.append("</body></html>\n")
         return "\n".join(out)
 
-    def _snapshot_html(self, i: int, snap: Snapshot) -> str:
+    def _snapshot_html(self, i: int, snap: Snapshot, totals: Any, links: dict[str, str]) -> str:
         out = [f'<h3 id="snapshot-{i}">{_esc(snap.desc or "Untitled")} snapshot'
                f' at {_esc(_fmt_ts(snap.timestamp))}</h3>']
         system = snap.system_total
@@ -412,10 +513,20 @@ class HtmlStats(Stats):
                    '<th class="num">Average</th><th class="num">Share</th></tr>')
         for classname in self.tracked_classes:
             info = snap.classes[classname]
-            out.append(f'<tr><td><a href="#class-{_esc(_anchor(classname))}">{_esc(classname)}</a></td>'
+            href = links.get(classname)
+            target = _esc(_href(href)) if href else f"#class-{_esc(_anchor(classname))}"
+            out.append(f'<tr><td><a href="{target}">{_esc(classname)}</a></td>'
                        f'<td class="num">{info["active"]}</td><td class="num">{_esc(format_size(info["sum"]))}</td>'
                        f'<td class="num">{_esc(format_size(int(info["avg"])))}</td>'
                        f'<td class="num">{info["pct"]:.2f}%</td></tr>')
+        # the total line: the rest of the process, then the process total (the shares add up)
+        if totals.total:
+            out.append(f'<tr class="untracked"><td>untracked (other)</td><td class="num"></td>'
+                       f'<td class="num">{_esc(format_size(totals.untracked))}</td><td class="num"></td>'
+                       f'<td class="num">{totals.untracked_pct:.2f}%</td></tr>')
+            out.append(f'<tr class="total"><th>process total</th><th class="num"></th>'
+                       f'<th class="num">{_esc(format_size(totals.total))}</th><th class="num"></th>'
+                       f'<th class="num">100.00%</th></tr>')
         out.append("</table>")
         return "\n".join(out)
 
@@ -432,9 +543,10 @@ class HtmlStats(Stats):
         out.append("</table>")
         return "\n".join(out)
 
-    def _class_html(self, classname: str, max_instances: int) -> str:
+    def _class_html(self, classname: str, max_instances: int, link: str | None = None, level: int = 3) -> str:
         tobjs = self.index[classname]
-        out = [f'<h3 id="class-{_esc(_anchor(classname))}">{_esc(classname)}</h3>']
+        own = f' <small>(<a href="{_esc(_href(link))}">own page</a>)</small>' if link else ""
+        out = [f'<h{level} id="class-{_esc(_anchor(classname))}">{_esc(classname)}{own}</h{level}>']
         if not tobjs:
             out.append("<p>No instances were tracked.</p>")
             return "\n".join(out)
@@ -473,5 +585,43 @@ class HtmlStats(Stats):
         return "\n".join(out)
 
 
+def _href(path: str) -> str:
+    """A relative link to ``path``, percent-encoded (a file name's undecodable bytes, kept
+    by ``os.fsdecode`` as lone surrogates, as the bytes they stand for)."""
+    return quote(path, errors="surrogateescape")
+
+
 def _anchor(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+
+
+_SAFE_PAGE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
+
+
+def class_page_names(classnames: list[str]) -> dict[str, str]:
+    """The file of each tracked name's page in ``<base>_files/``: Pympler's
+    ``name.replace('.', '_') + '.html'`` (``pkg.Node`` -> ``pkg_Node.html``) when that is a
+    safe file name; otherwise (unsafe characters, over 100 characters, or the same file
+    as another name's) the unsafe characters become ``_`` and 10 hex digits of the name's
+    SHA-1 are appended. Distinct names always get distinct files.
+
+    >>> class_page_names(["pkg.Node", "a/b", "pkg_Node"])
+    {'pkg.Node': 'pkg_Node.html', 'a/b': 'a_b-...html', 'pkg_Node': 'pkg_Node-...html'}
+    """
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for name in classnames:
+        page = name.replace(".", "_") + ".html"
+        if not _SAFE_PAGE.fullmatch(name) or page.lower() in used:
+            digest = hashlib.sha1(name.encode("utf-8", "surrogatepass")).hexdigest()[:10]
+            stem = re.sub(r"[^A-Za-z0-9_-]", "_", name)[:80]
+            page = f"{stem}-{digest}.html"
+        used.add(page.lower())  # case-insensitive file systems: Node.html and node.html collide
+        out[name] = page
+    return out
+
+
+def _write_page(path: str, text: str) -> None:
+    # a lone surrogate in a name or repr is written as \udc80, not refused
+    with open(path, "w", encoding="utf-8", errors="backslashreplace") as f:
+        f.write(text)

@@ -20,12 +20,12 @@ format (version 2, gzip when the name ends in ``.gz``) is documented in
 from __future__ import annotations
 
 from .classtracker_format import FORMAT, MAX_STATS_BYTES, READ_VERSIONS, VERSION, clamp_size, clamp_time
-from .classtracker_model import SORT_KEYS, ClassRow, ObjectRecord, SizeRow, Stats
+from .classtracker_model import SORT_KEYS, ClassRow, ObjectRecord, SizeRow, Stats, TotalRow
 from .classtracker_reports import ConsoleStats, HtmlStats
 
 __all__ = ["FORMAT", "MAX_STATS_BYTES", "VERSION", "ConsoleStats", "HtmlStats", "Stats"]
 
-__all__ += ["READ_VERSIONS", "SORT_KEYS", "ClassRow", "ObjectRecord", "SizeRow"]  # ours, beyond Pympler's
+__all__ += ["READ_VERSIONS", "SORT_KEYS", "ClassRow", "ObjectRecord", "SizeRow", "TotalRow"]  # ours, beyond Pympler's
 
 # the file's coercions under their former names (tests/core/test_files_hostile.py uses them)
 _size = clamp_size

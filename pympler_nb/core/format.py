@@ -11,6 +11,8 @@ type names read without running the user's code (:func:`type_name`).
 
 from __future__ import annotations
 
-from ._format import clip_text, format_size, one_line, pp, safe_repr, text_safe, type_name
+from ._format import (axis_size, axis_size_expr, binary_ticks, clip_text, format_size, one_line, pp, safe_repr,
+                      text_safe, type_name)
 
-__all__ = ["format_size", "pp", "safe_repr", "clip_text", "one_line", "type_name", "text_safe"]
+__all__ = ["format_size", "axis_size", "axis_size_expr", "binary_ticks", "pp", "safe_repr", "clip_text", "one_line",
+           "type_name", "text_safe"]

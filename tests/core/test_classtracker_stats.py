@@ -366,7 +366,9 @@ def test_html_report_is_self_contained(tracker, tmp_path):
     HtmlStats(tracker=tracker).create_html(str(path), title="Factory <report>")
     text = path.read_text()
     assert text.startswith("<!DOCTYPE html>") and text.rstrip().endswith("</html>")
-    assert list(tmp_path.iterdir()) == [path]  # one file, no _files directory
+    # the index page, and Pympler's folder of class pages next to it
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html", "report_files"]
+    assert len(list((tmp_path / "report_files").iterdir())) == len(tracker.index)
     assert "http" not in text and "<script src" not in text and "<img" not in text and "<link" not in text
     assert "<title>Factory &lt;report&gt;</title>" in text
     svgs = re.findall(r"<svg.*?</svg>", text, re.DOTALL)
@@ -402,10 +404,14 @@ def test_html_escapes_user_text(tmp_path):
 def test_html_from_loaded_file_and_options(tracker, tmp_path):
     dump = tmp_path / "s.json.gz"
     tracker.stats.dump_stats(dump)
-    html_live, html_loaded = tmp_path / "a.html", tmp_path / "b.html"
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    html_live, html_loaded = tmp_path / "a" / "r.html", tmp_path / "b" / "r.html"
     HtmlStats(tracker=tracker).create_html(html_live, max_instances=5, top=1)
     HtmlStats(filename=dump).create_html(html_loaded, max_instances=5, top=1)
     assert html_live.read_text() == html_loaded.read_text()
+    for page in (tmp_path / "a" / "r_files").iterdir():
+        assert page.read_text() == (tmp_path / "b" / "r_files" / page.name).read_text()
     assert "smaller instances not listed" in html_live.read_text()
     with pytest.raises(ValueError, match="top"):
         HtmlStats(tracker=tracker).create_html(tmp_path / "x.html", top=0)
