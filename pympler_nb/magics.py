@@ -44,7 +44,7 @@ from .core import asizeof as _asizeof
 from .core.format import clip_text, format_size
 from .core.sizetree import DEFAULT_TOP, top_sized
 from .magic_args import (Note, evaluate, expand_path, noted, parse, parse_one, path_words, positive,
-                          show, split_words, usage_line)
+                          result_is_output, show, split_words, usage_line)
 
 __all__ = ["PymplerMagics", "load_ipython_extension", "unload_ipython_extension"]
 
@@ -646,7 +646,11 @@ class PymplerMagics(Magics):
                              "which the interpreter itself keeps alive (nothing to release); "
                              "pass the object you mean (a dead weakref gives None)")
         # this frame's `obj` is the one reference of ours; pympler_nb's frames are ignored
-        result = why_alive(obj, max_chains=args.max_chains, name=expr, _own_refs=1)
+        # the table this returns becomes `_` (the object moves to `__`) when it is the
+        # cell's output: name the underscores as they will read when the plan is run
+        shift = int(result_is_output(self.shell, line))
+        result = why_alive(obj, max_chains=args.max_chains, name=expr, outputs_after=shift,
+                           _own_refs=1)
         del obj
         df = frames.chains_frame(result)
         if not args.quiet:

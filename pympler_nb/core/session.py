@@ -44,6 +44,7 @@ __all__ = [
     "FrameRoot",
     "Discount",
     "session_bookkeeping",
+    "kernel_background",
     "add_owned",
     "frame_seeds",
     "refcounts",
@@ -177,6 +178,10 @@ class SessionRoots:
         self._aliases = None  # id(module) -> names bound to it in the user's namespace
         self.target_id = None  # the object asked about, and the user's expression for it
         self.target_name = None
+        # outputs IPython stores before the user reads the result (``_`` becomes ``__``):
+        # see _whyalive_actions.shift_underscores; (holder id, child id, name) slots they drop
+        self.output_shift = 0
+        self.dropped: set[tuple[int, int, str]] = set()
         self._collect(frames)
 
     def _collect(self, frames=True):
@@ -914,3 +919,76 @@ def _event_loop_callbacks(kernel: Any, out: Discount) -> None:
         out.add(handle)
     add_owned(handles, out)
     del handles
+
+
+# ---------------------------------------------------------------------------
+# the kernel's background objects, left out by who holds them (issue 17, item 25)
+# ---------------------------------------------------------------------------
+
+
+def _service_tasks(loops: list, user_loop: Any) -> list:
+    """The asyncio tasks of the kernel's service loops (every loop but ``user_loop``, the
+    one the cells run in: a task the user starts there is the user's)."""
+    tasks_mod = sys.modules.get("asyncio.tasks")
+    all_tasks = getattr(tasks_mod, "all_tasks", None)
+    out: list = []
+    if all_tasks is None:
+        return out
+    for loop in loops:
+        if loop is user_loop:
+            continue
+        for _attempt in range(3):  # the loop's thread may add a task while the set is read
+            try:
+                out.extend(all_tasks(loop))
+                break
+            except RuntimeError:
+                continue
+    return out
+
+
+def kernel_background(out: Discount) -> None:
+    """Leave out of ``out`` what only the Jupyter kernel's own machinery holds: the pending
+    callbacks of its asyncio loops (timers, ready handles), the tasks of its service
+    threads' loops (IOPub, control, shell channel: an ``asyncio.sleep`` loop keeps a
+    ``Future``, a ``TimerHandle``, a ``Context`` alive), the IOPub thread's queued events
+    (output being sent), and everything that only these hold (:func:`add_owned`).
+
+    Chosen by holder, not by type: a ``Future`` or task the user makes in a cell is held
+    by the user's namespace or runs on the cells' loop, and stays in every summary. Other
+    threads change these queues at any time: call this right before the heap is listed
+    (``walk_heap(before_listing=...)``, which keeps other threads waiting meanwhile).
+    """
+    shell = running_shell()
+    kernel = getattr(shell, "kernel", None) if shell is not None else None
+    if kernel is None:
+        return
+    try:
+        loops = _kernel_loops(kernel)
+    except Exception:  # noqa: BLE001 - an ipykernel layout change must not break a diff
+        return
+    events = sys.modules.get("asyncio.events")
+    get_loop = getattr(events, "_get_running_loop", None)
+    user_loop = get_loop() if get_loop is not None else None
+    seeds: list = []
+    for loop in loops:
+        for name in ("_scheduled", "_ready"):
+            queue = getattr(loop, name, None)
+            if queue is None:
+                continue
+            out.add_table(queue)
+            try:
+                seeds.extend(queue)
+            except RuntimeError:  # changed while read (another thread's loop)
+                continue
+    seeds.extend(_service_tasks(loops, user_loop))
+    pending = getattr(getattr(kernel, "iopub_thread", None), "_events", None)
+    if pending is not None:
+        out.add_table(pending)
+        try:
+            seeds.extend(list(pending))
+        except RuntimeError:
+            pass
+    for seed in seeds:
+        out.add(seed)
+    add_owned(seeds, out)
+    del seeds, loops, user_loop
