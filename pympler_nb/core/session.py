@@ -926,24 +926,79 @@ def _event_loop_callbacks(kernel: Any, out: Discount) -> None:
 # ---------------------------------------------------------------------------
 
 
+_KERNEL_PACKAGES = ("ipykernel", "IPython", "tornado", "zmq", "anyio", "jupyter_client",
+                    "comm", "traitlets")
+
+
+def _kernel_code(task: Any) -> bool:
+    """Whether ``task`` runs the kernel's code: its coroutine is defined in one of the
+    kernel's packages (a task the user starts runs the user's coroutine)."""
+    coro = getattr(task, "get_coro", lambda: None)()
+    code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
+    filename = getattr(code, "co_filename", "")
+    if not isinstance(filename, str):
+        return False
+    parts = filename.replace("\\", "/").split("/")
+    return any(p in _KERNEL_PACKAGES for p in parts[-4:-1])
+
+
 def _service_tasks(loops: list, user_loop: Any) -> list:
-    """The asyncio tasks of the kernel's service loops (every loop but ``user_loop``, the
-    one the cells run in: a task the user starts there is the user's)."""
+    """The asyncio tasks of the kernel: every task of its service loops, and on
+    ``user_loop`` (the one the cells run in) the tasks running the kernel's own coroutines,
+    such as the one running this cell; a task the user starts there is the user's."""
     tasks_mod = sys.modules.get("asyncio.tasks")
     all_tasks = getattr(tasks_mod, "all_tasks", None)
     out: list = []
     if all_tasks is None:
         return out
     for loop in loops:
-        if loop is user_loop:
-            continue
         for _attempt in range(3):  # the loop's thread may add a task while the set is read
             try:
-                out.extend(all_tasks(loop))
+                tasks = list(all_tasks(loop))
                 break
             except RuntimeError:
+                tasks = []
                 continue
+        if loop is user_loop:
+            tasks = [t for t in tasks if _kernel_code(t)]
+        out.extend(tasks)
+        del tasks
     return out
+
+
+_WAITING = ("select", "poll", "wait", "sleep", "_poll", "recv")
+
+
+def _kernel_thread_ids(kernel: Any) -> list[int]:
+    """Thread idents of the kernel's service threads (IOPub, control, shell channel)."""
+    idents = []
+    for name in ("iopub_thread", "control_thread", "shell_channel_thread"):
+        holder = getattr(kernel, name, None)
+        thread = getattr(holder, "thread", holder)  # IOPubThread wraps a threading.Thread
+        ident = getattr(thread, "ident", None)
+        if type(ident) is int:
+            idents.append(ident)
+    return idents
+
+
+def _settle_kernel_threads(kernel: Any, timeout: float = 0.5) -> None:
+    """Wait (at most ``timeout`` seconds) until the kernel's service threads wait for
+    events (their innermost frame is a ``select``/``poll``/``wait``), so that none is in
+    the middle of a callback holding objects only its value stack shows."""
+    idents = _kernel_thread_ids(kernel)
+    deadline = time.monotonic() + timeout
+    while idents and time.monotonic() < deadline:
+        frames = sys._current_frames()
+        busy = False
+        for ident in idents:
+            frame = frames.get(ident)
+            if frame is not None and frame.f_code.co_name not in _WAITING:
+                busy = True
+                break
+        del frames, frame
+        if not busy:
+            return
+        time.sleep(0.001)  # lets them run up to their next wait
 
 
 def kernel_background(out: Discount) -> None:
@@ -963,6 +1018,7 @@ def kernel_background(out: Discount) -> None:
     if kernel is None:
         return
     try:
+        _settle_kernel_threads(kernel)
         loops = _kernel_loops(kernel)
     except Exception:  # noqa: BLE001 - an ipykernel layout change must not break a diff
         return
@@ -980,7 +1036,13 @@ def kernel_background(out: Discount) -> None:
                 seeds.extend(queue)
             except RuntimeError:  # changed while read (another thread's loop)
                 continue
-    seeds.extend(_service_tasks(loops, user_loop))
+    tasks = _service_tasks(loops, user_loop)
+    seeds.extend(tasks)
+    # what a kernel task awaits (a socket's or a timer's future) holds the task's wake-up
+    # callback and context: looked into (what only it and the task hold is the kernel's),
+    # but listed itself, since it outlives the wait (a socket keeps its futures)
+    waited = [w for w in (getattr(t, "_fut_waiter", None) for t in tasks) if w is not None]
+    del tasks
     pending = getattr(getattr(kernel, "iopub_thread", None), "_events", None)
     if pending is not None:
         out.add_table(pending)
@@ -990,5 +1052,5 @@ def kernel_background(out: Discount) -> None:
             pass
     for seed in seeds:
         out.add(seed)
-    add_owned(seeds, out)
-    del seeds, loops, user_loop
+    add_owned(seeds + waited, out)
+    del seeds, waited, loops, user_loop
