@@ -24,7 +24,7 @@ from .core.format import clip_text, text_safe
 
 __all__ = ["Note", "NotedFrame", "noted", "show", "usage_line", "help_text", "split_words", "path_words",
            "expand_path", "unquote_path", "parse", "split_expressions", "evaluate", "parse_one",
-           "positive"]
+           "positive", "result_is_output"]
 
 
 # ---------------------------------------------------------------------------
@@ -331,6 +331,52 @@ def parse_one(shell, parser, line: str, local_ns, magic: str, int_options: tuple
     for option in int_options:
         positive(getattr(args, option.lstrip("-").replace("-", "_")), option, magic)
     return args, expr, evaluate(shell, expr, local_ns, magic)
+
+
+def result_is_output(shell, line: str) -> bool:
+    """Whether the value the running line magic returns becomes the cell's output, stored in
+    IPython's output cache: then ``_`` becomes that value and the previous ``_`` moves to
+    ``__`` (``%whyalive`` names the underscores as they will read then).
+
+    True when the magic is the cell's last expression, compiled by IPython to display its
+    value (its code displays after the call: ``PRINT_EXPR``, ``CALL_INTRINSIC_1
+    INTRINSIC_PRINT`` from 3.12), not silenced by a trailing ``;``, and IPython updates
+    ``_``/``__``/``___`` (an output cache, ``_`` not assigned by the user)."""
+    import builtins
+    import dis
+    import sys
+
+    from IPython.core.displayhook import DisplayHook
+
+    if DisplayHook.semicolon_at_end_of_expression(line):
+        return False
+    hook = getattr(shell, "displayhook", None)
+    ns = getattr(shell, "user_ns", None)
+    hidden = getattr(shell, "user_ns_hidden", None)
+    if hook is None or not getattr(hook, "cache_size", 0) or not isinstance(ns, dict) \
+            or "_" in builtins.__dict__:
+        return False
+    for name in ("_", "__", "___"):  # IPython stops rotating them once the user assigns one
+        if name not in ns:
+            continue
+        theirs = hidden.get(name, hook) if isinstance(hidden, dict) and name in hidden else \
+            getattr(hook, name, hook)
+        if theirs is not ns[name]:
+            return False
+    frame = sys._getframe(1)
+    try:
+        while frame is not None and frame.f_globals is not ns:
+            frame = frame.f_back
+        if frame is None:
+            return False
+        lasti = frame.f_lasti
+        for ins in dis.get_instructions(frame.f_code):
+            if ins.offset > lasti and (ins.opname == "PRINT_EXPR" or (
+                    ins.opname == "CALL_INTRINSIC_1" and ins.arg == 1)):
+                return True
+        return False
+    finally:
+        frame = None
 
 
 def positive(value, name: str, magic: str, minimum: int = 1):

@@ -43,7 +43,7 @@ from . import charts, frames
 from .core import asizeof as _asizeof
 from .core.format import clip_text, format_size
 from .core.sizetree import DEFAULT_TOP, top_sized
-from .magic_args import Note, evaluate, parse, parse_one, positive, show
+from .magic_args import Note, evaluate, parse, parse_one, positive, result_is_output, show
 from .magics_classtrack import ClassTrackCommands
 
 __all__ = ["PymplerMagics", "load_ipython_extension", "unload_ipython_extension"]
@@ -467,7 +467,11 @@ class PymplerMagics(Magics):
                              "which the interpreter itself keeps alive (nothing to release); "
                              "pass the object you mean (a dead weakref gives None)")
         # this frame's `obj` is the one reference of ours; pympler_nb's frames are ignored
-        result = why_alive(obj, max_chains=args.max_chains, name=expr, _own_refs=1)
+        # the table this returns becomes `_` (the object moves to `__`) when it is the
+        # cell's output: name the underscores as they will read when the plan is run
+        shift = int(result_is_output(self.shell, line))
+        result = why_alive(obj, max_chains=args.max_chains, name=expr, outputs_after=shift,
+                           _own_refs=1)
         del obj
         df = frames.chains_frame(result)
         if not args.quiet:
@@ -545,13 +549,14 @@ _MEMDIFF_HELP = re.compile(r"\s*%%memdiff\b.*(?<!\S)(-h|--help)(?!\S)")
 
 
 def load_ipython_extension(ipython) -> None:
-    """Register :class:`PymplerMagics` (and the heap magics) with ``ipython``."""
-    from . import magics_heap
+    """Register :class:`PymplerMagics` (and the heap and referrer magics) with ``ipython``."""
+    from . import magics_heap, magics_referrers
 
     ipython.register_magics(PymplerMagics)
     if _memdiff_help_alone not in ipython.input_transformers_cleanup:
         ipython.input_transformers_cleanup.append(_memdiff_help_alone)
     magics_heap.load_ipython_extension(ipython)
+    magics_referrers.load_ipython_extension(ipython)
     # the notebook's own alt.Chart cells draw offline too (no Vega from a CDN)
     global _previous_renderer
     if charts.alt.renderers.active != charts.RENDERER:
@@ -564,9 +569,10 @@ _previous_renderer: str | None = None
 
 def unload_ipython_extension(ipython) -> None:
     """Stop class tracking and remove the magics from ``ipython``."""
-    from . import magics_heap
+    from . import magics_heap, magics_referrers
 
     magics_heap.unload_ipython_extension(ipython)
+    magics_referrers.unload_ipython_extension(ipython)
     if _memdiff_help_alone in ipython.input_transformers_cleanup:
         ipython.input_transformers_cleanup.remove(_memdiff_help_alone)
     global _previous_renderer

@@ -157,6 +157,9 @@ def chain_label(raw: RawChain, objs, roots: _Roots, labeller):
         hop = edge_hops(objs[holder_id], {child_id}, labeller).get(child_id)
         hops.append(hop if hop is not None else Hop("ref", None, ""))
     _name_definition_hops(hops, ids, objs)
+    raw_slot = raw.slot
+    if raw.kind != "frame":
+        raw_slot = shift_underscores(roots, raw.slot, hops, ids, raw.container_id)
     types_after = [type_name(objs[i]) for i in ids[1:]]
     skip = 0
     if raw.kind == "frame":
@@ -168,7 +171,7 @@ def chain_label(raw: RawChain, objs, roots: _Roots, labeller):
         all_hops = [slot] + hops
         node_ids = [fr.frame_id] + ids
     else:
-        slot = raw.slot
+        slot = raw_slot
         if (roots.containers[raw.container_id][0] == "shell"
                 and slot.name in ("'_trait_values'", "_trait_values")
                 and hops and hops[0].kind == "key" and hops[0].name[:1] == "'"
@@ -183,7 +186,7 @@ def chain_label(raw: RawChain, objs, roots: _Roots, labeller):
                 root_desc = "sys.modules"
         else:
             root_desc = ROOT_KINDS[root_kind]
-        all_hops = [raw.slot] + hops
+        all_hops = [raw_slot] + hops
         node_ids = [raw.container_id] + ids
     shown, shown_types = _readable_hops(hops[skip:], ids[skip:], objs, types_after[skip:])
     path = render_path(root_text, shown, shown_types)
@@ -348,6 +351,50 @@ def _expression_prefix(root_text, hops) -> str | None:
 
 
 _TRANSIENT = "nothing: IPython drops it when the current cell finishes"
+#: the action of a ``___`` that the next output moves out (``why_alive(outputs_after=1)``)
+DROPPED = "nothing: IPython drops it when this cell's output is shown (`___` moves out)"
+
+
+def _shifted(name: str, shift: int) -> str | None:
+    """``_``, ``__`` or ``___`` after IPython stores ``shift`` more outputs (None: dropped)."""
+    k = len(name) + shift
+    return "_" * k if k <= 3 else None
+
+
+def shift_underscores(roots: _Roots, slot: Hop, hops: list, ids: list, container_id) -> Hop:
+    """Rename the ``_``/``__``/``___`` references of a chain as they will read once IPython
+    has stored ``roots.output_shift`` more outputs (``_`` -> ``__``): the root ``slot`` of
+    ``container_id`` (returned) and ``hops`` (``hops[k]`` goes from ``ids[k]`` to
+    ``ids[k + 1]``, renamed in place). A reference that moves out is added to
+    ``roots.dropped`` as ``(holder id, child id, name)``."""
+    shift = roots.output_shift
+    if not shift:
+        return slot
+
+    def rename(holder_id, hop, child_id, prev_is_dh=False):
+        bare = hop.name[1:-1] if hop.kind == "key" and hop.name and hop.name[0] == "'" else hop.name
+        if bare not in _UNDERSCORES:
+            return hop
+        if hop.kind == "key" and (holder_id in (roots.user_ns_id, roots.hidden_ns_id) or prev_is_dh):
+            pass
+        elif hop.kind == "attr" and holder_id in roots.displayhook_ids:
+            pass
+        else:
+            return hop
+        new = _shifted(bare, shift)
+        if new is None:
+            roots.dropped.add((holder_id, child_id, bare))
+            return hop
+        if hop.kind == "attr":
+            return Hop("attr", new, "." + new)
+        return Hop("key", repr(new), f"[{new!r}]", expr=True)
+
+    chain = [container_id] + list(ids)
+    slot = rename(container_id, slot, chain[1])
+    for k, hop in enumerate(hops):
+        prev_is_dh = k > 0 and chain[k] in roots.displayhook_ids and hops[k - 1].kind == "dict"
+        hops[k] = rename(chain[k + 1], hop, chain[k + 2], prev_is_dh)
+    return slot
 
 
 def with_import(action: Action, raw: RawChain, roots: _Roots, root_kind: str) -> Action:
@@ -417,6 +464,11 @@ def action_for(root_kind, root_text, skip, hops, node_ids, objs, roots: _Roots, 
         if holder_id == roots.user_ns_id and roots.shell is not None and hop.kind == "key" \
                 and bare and _OUT_VAR.match(bare):
             return single(f"del {bare}", "del", i)
+        if (holder_id, node_ids[i + 1], bare) in roots.dropped:
+            if holder_id == roots.hidden_ns_id:
+                return single(DROPPED, "transient", i)
+            cuts = _underscore_cuts(roots, bare, node_ids[i + 1])
+            return Action(DROPPED, "transient", None, set(cuts)), cuts, [node_ids[i + 1]], None
         if holder_id == roots.hidden_ns_id and hop.kind == "key" and bare and (
                 bare in _UNDERSCORES or _OUT_VAR.match(bare)):
             # IPython's copy of _, _3...: only this slot (%reset -f out would drop every output);
@@ -430,7 +482,8 @@ def action_for(root_kind, root_text, skip, hops, node_ids, objs, roots: _Roots, 
         if is_under or is_dh or is_dh_dict:
             # `_` lives in the user namespace and on the display hook: reset both (IPython keeps
             # rotating _, __, ___ as long as the two agree)
-            cuts = _underscore_cuts(roots, bare, node_ids[i + 1])
+            # (the references as they are now: `_` if the chain reads `__` after the shift)
+            cuts = _underscore_cuts(roots, _shifted(bare, -roots.output_shift) or bare, node_ids[i + 1])
             text = f"{bare} = get_ipython().displayhook.{bare} = None"
             return Action(text, "del", None, set(cuts)), cuts, [node_ids[i + 1]], None
     return _generic_action(root_text, skip, hops, node_ids, objs, roots, cid, single)

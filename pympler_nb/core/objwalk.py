@@ -457,7 +457,7 @@ _TO_DROP = bytes([0, _DROP]) + bytes(254)
 
 
 def _tracked_part(skip: dict[int, Any] | None, include_frames: bool,
-                  depth: int) -> tuple[WalkPart, list, list, dict]:
+                  depth: int, before_listing=None) -> tuple[WalkPart, list, list, dict]:
     """``(part, dicts, ruled, rules)``: the objects the collector tracks, without frames
     (unless ``include_frames``) and without the objects whose id is in ``skip``; the
     dicts among them; those of a type with a size rule's ``refs`` and those rules
@@ -469,7 +469,16 @@ def _tracked_part(skip: dict[int, Any] | None, include_frames: bool,
     skipped object has, when those are few (a tracker's own objects have types of
     their own).
     """
-    tracked = gc.get_objects()
+    if before_listing is None:
+        tracked = gc.get_objects()
+    else:
+        switch = sys.getswitchinterval()
+        sys.setswitchinterval(max(switch, 2.0))  # other threads wait (this thread does no I/O)
+        try:
+            before_listing()
+            tracked = gc.get_objects()
+        finally:
+            sys.setswitchinterval(switch)
     ttypes, ttys = type_set(list(map(type, tracked)))
     frequent = frequent_types(ttys)
     flags = type_numbers(frequent)
@@ -533,7 +542,7 @@ def _tracked_part(skip: dict[int, Any] | None, include_frames: bool,
 
 def walk_heap(include_frames: bool = False, remove_dups: bool = True,
           depth: int = 2, skip: dict[int, Any] | None = None,
-          ) -> tuple[WalkPart, WalkPart]:
+          before_listing=None) -> tuple[WalkPart, WalkPart]:
     """Enumerate the heap.
 
     Returns two :class:`WalkPart`: the GC-tracked objects (frames only with
@@ -547,12 +556,17 @@ def walk_heap(include_frames: bool = False, remove_dups: bool = True,
     caller (used only with ``include_frames``).  Objects whose id is in ``skip``
     are neither listed nor looked into: what only they reference is not found
     (this is how trackers leave out their own objects).
+
+    ``before_listing()``, if given, runs right before the collector's objects are listed
+    (after the collection), with other threads kept waiting until they are: it can add
+    to ``skip`` what other threads change all the time (the kernel's queues, see
+    :func:`pympler_nb.core.session.kernel_background`) and both see the same heap.
     """
     gc.collect()
     was_enabled = gc.isenabled()
     gc.disable()  # no collection (and no finalizer) in the middle of the walk
     try:
-        tpart, tdicts, ruled, rules = _tracked_part(skip, include_frames, depth)
+        tpart, tdicts, ruled, rules = _tracked_part(skip, include_frames, depth, before_listing)
         level1 = untracked_referents(tpart.objects, tdicts, ruled, rules)
         del tdicts, ruled
         if not remove_dups:

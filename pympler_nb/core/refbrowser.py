@@ -18,17 +18,23 @@ Differences from Pympler 1.1, on purpose: ``maxdepth`` in :meth:`print_tree` cou
 real tree levels (Pympler counted ``+`` and ``|`` characters, so node labels
 containing them, or chains of single children, changed the depth); repeated
 calls of :meth:`get_tree` start afresh; ``max_children`` (off by default) caps
-the referrers shown per node with a ``"+N more"`` leaf. The Tk
-``InteractiveBrowser`` is not provided: notebooks get a widget instead.
+the referrers shown per node with a ``"+N more"`` leaf. :class:`InteractiveBrowser`
+is not Pympler's Tk window: in a notebook its :meth:`~InteractiveBrowser.main` opens
+the referrer tree widget (``%referrers EXPR`` does the same), elsewhere it prints the
+console tree. :class:`ReferrerWalk` is the lazy walk behind the widget: one level of
+holders at a time, each named in notebook terms (:class:`Referrer`), nothing kept.
 """
 
 from __future__ import annotations
 
 import re
 import sys
+import types
+import weakref
 
-from ._format import safe_repr
-from ._graphwalk import HolderSearch, Frozen, edge_hops, flat_size, node_repr
+from ._format import safe_repr, type_name
+from ._graphwalk import HolderSearch, Frozen, Hop, Labeller, edge_hops, flat_size, node_repr
+from .session import SNAPSHOT_LOCALS, SessionRoots, is_own_frame, own_ids, running_shell
 
 __all__ = [
     "Node",
@@ -38,6 +44,9 @@ __all__ = [
     "FileBrowser",
     "RefTreeNode",
     "referrer_tree",
+    "InteractiveBrowser",
+    "Referrer",
+    "ReferrerWalk",
 ]
 
 
@@ -358,3 +367,294 @@ def referrer_tree(obj, maxdepth: int = 3, max_children: int | None = 50,
     result = done.pop(id(tree))
     tree = None
     return result
+
+
+# ---------------------------------------------------------------------------
+# Who holds an object, one level at a time, named in notebook terms
+# ---------------------------------------------------------------------------
+
+
+class Referrer(Frozen):
+    """One holder of an object, as the referrer browser shows it (no object kept).
+
+    Attributes
+    ----------
+    id : int
+        ``id()`` of the holder.
+    type : str
+        Its type name.
+    size : int
+        Its flat size in bytes.
+    repr : str
+        Its clipped repr.
+    label : str
+        How it holds the object, in notebook terms, as ``%whyalive`` names holders:
+        ``"global `x`"``, ``"Out[3]"``, ``"item 2 of list `cache`"``,
+        ``"value ['k'] of dict `d`"``, ``"attribute .data of Foo"``,
+        ``"local `arr` of frame f()"``, ``"json._default_decoder"``.
+    root : bool
+        A root of the session (the user's namespace, a module's globals, the output
+        cache, IPython's shell, ``sys.modules``): the chain ends here, nothing is
+        listed above it.
+    expandable : bool
+        Whether something (other than the browser) holds this holder in turn.
+    """
+
+    __slots__ = ("id", "type", "size", "repr", "label", "root", "expandable")
+
+    def __init__(self, id, type, size, repr, label, root=False, expandable=False):
+        self._init(id=id, type=type, size=size, repr=repr, label=label, root=bool(root),
+                   expandable=bool(expandable))
+
+    def __repr__(self):
+        return f"<Referrer {self.label!r} ({self.type}, id={self.id:#x})>"
+
+
+class ReferrerWalk:
+    """Who holds ``obj``, and who holds those, one level at a time (Pympler's
+    ``InteractiveBrowser`` data; the notebook's referrer tree widget is its view).
+
+    The walk keeps the object by weak reference where it can (else strongly, until
+    :meth:`release`) and **no other object**: a level below the root is found again
+    from the root, by the ids of the holders along its path, each checked to still
+    hold the one before. The walk's own containers, pympler_nb's frames and objects
+    (:func:`~pympler_nb.core.session.own_objects`) and the browsers' trees are never
+    listed as holders.
+
+    >>> box = {"payload": bytearray(100)}
+    >>> walk = ReferrerWalk(box["payload"])
+    >>> [r.label for r in walk.referrers() if r.type == "dict"]  # `box` in a notebook's globals
+    ["value ['payload'] of dict"]
+    >>> walk.release()
+    """
+
+    def __init__(self, obj):
+        try:
+            self._ref = weakref.ref(obj)
+        except TypeError:
+            self._ref = _RootBox([obj])  # never listed as a holder (see _holders_of)
+        obj = None
+
+    def root(self):
+        """The object, or None once it died or the walk was released."""
+        ref = self._ref
+        if ref is None:
+            return None
+        return ref[0] if type(ref) is _RootBox else ref()
+
+    @property
+    def released(self) -> bool:
+        return self._ref is None
+
+    def release(self) -> None:
+        """Drop the reference to the object (further calls raise ``LookupError``)."""
+        self._ref = None
+
+    def describe_root(self) -> Referrer:
+        """The root's own row (its label: its clipped repr)."""
+        obj = self._alive()
+        try:
+            return Referrer(id(obj), type_name(obj), flat_size(obj), node_repr(obj, clip=80),
+                            node_repr(obj, clip=60), expandable=True)
+        finally:
+            obj = None
+
+    def _alive(self):
+        if self._ref is None:
+            raise LookupError("the object was released (the browser was closed)")
+        obj = self.root()
+        if obj is None:
+            raise LookupError("the object no longer exists (it was garbage collected)")
+        return obj
+
+    def referrers(self, path=()) -> tuple[Referrer, ...]:
+        """The holders of the object reached by ``path``: ids of holders, the first a
+        holder of the root, each next one a holder of the one before (``()``: the
+        root's holders). Raises ``LookupError`` if a holder on the path no longer holds
+        the one before it (the heap changed since it was shown)."""
+        path = tuple(path)
+        for step in path:
+            if type(step) is not int:
+                raise TypeError(f"path: ids of holders (ints), got {step!r}")
+        own = own_ids()
+        own.update((id(self), id(self._ref), id(path)))
+        # running functions' locals: gc does not list running frames; read only where that
+        # has no side effect (3.13+: before, f_locals stores a snapshot in the frame that
+        # would keep the object alive until the function returns)
+        roots = SessionRoots(own, frames=not SNAPSHOT_LOCALS)
+        search = HolderSearch(own)
+        cur = self._alive()
+        try:
+            for depth, step in enumerate(path):
+                if id(cur) in roots.containers:
+                    raise LookupError("a root of the session has no holders to list")
+                nxt = None
+                for holder in _holders_of(cur, own, search):
+                    if id(holder) == step:
+                        nxt = holder
+                        break
+                holder = None
+                if nxt is None:
+                    raise LookupError(f"level {depth + 1} of the path no longer holds the object "
+                                      f"below it (the heap changed; show the referrers again)")
+                cur, nxt = nxt, None
+            return _describe(cur, _holders_of(cur, own, search), own, roots, search)
+        finally:
+            search.close()
+            cur = None
+
+
+def _holders_of(obj, own: set[int], search: HolderSearch) -> list:
+    """The holders of ``obj``, minus the walk's own objects and frames."""
+    ask = [obj]
+    own.add(id(ask))
+    try:
+        found = search.find(ask)[0]
+    finally:
+        own.discard(id(ask))
+        ask = None
+    own.add(id(found))
+    out = []
+    try:
+        for r in found:
+            tp = type(r)
+            if id(r) in own or issubclass(tp, (Node, _RootBox)):
+                continue
+            if tp is types.FrameType and is_own_frame(r):
+                continue
+            out.append(r)
+    finally:
+        own.discard(id(found))
+        found = r = None
+    return out
+
+
+def _describe(obj, holders: list, own: set[int], roots: SessionRoots,
+              search: HolderSearch) -> tuple[Referrer, ...]:
+    """One :class:`Referrer` per holder of ``obj`` (sorted: roots first, then by label)."""
+    own.add(id(holders))
+    try:
+        expandable: set[int] = set()
+        inner = [h for h in holders if id(h) not in roots.containers]
+        if inner:  # who holds the holders: one more search for all of them
+            own.add(id(inner))
+            try:
+                above, kids = search.find(inner)
+            finally:
+                own.discard(id(inner))
+            for h in above:
+                if type(h) is types.FrameType and is_own_frame(h):
+                    continue
+                if not issubclass(type(h), (Node, _RootBox)):
+                    expandable.update(kids.get(id(h), ()))
+            above = kids = h = None
+        inner = None
+        names = _global_names(roots)
+        labeller = Labeller()
+        want = id(obj)
+        out = []
+        for h in holders:
+            hop = edge_hops(h, {want}, labeller).get(want)
+            root = id(h) in roots.containers or id(h) == roots.out_id
+            label = _label(h, hop, roots, names)
+            out.append(Referrer(id(h), type_name(h), flat_size(h), node_repr(h, clip=80), label,
+                                root=root, expandable=not root and id(h) in expandable))
+        h = None
+        seen = {r.id for r in out}
+        for frame_root, name, _snapshot in roots.frame_hits.get(want, ()):
+            if frame_root.frame_id in seen:  # a frame object gc listed already
+                continue
+            seen.add(frame_root.frame_id)
+            where = "" if frame_root.current else f" [thread {frame_root.thread}]"
+            out.append(Referrer(frame_root.frame_id, "frame", 0, frame_root.where,
+                                f"local `{name}` of frame {frame_root.func}(){where}", root=True))
+        out.sort(key=lambda r: (not r.root, r.label))
+        return tuple(out)
+    finally:
+        own.discard(id(holders))
+
+
+def _global_names(roots: SessionRoots) -> dict[int, str]:
+    """``{id(value): name}`` of the user's namespace (public names first)."""
+    ns = roots.user_namespace()
+    out: dict[int, str] = {}
+    if ns is None:
+        return out
+    items = sorted((k for k in list(dict.keys(ns)) if type(k) is str and k.isidentifier()),
+                   key=lambda k: (k.startswith("_"), k))
+    for key in items:
+        value = dict.get(ns, key)
+        out.setdefault(id(value), key)
+    return out
+
+
+def _label(holder, hop, roots: SessionRoots, names: dict[int, str]) -> str:
+    """How ``holder`` holds the object (``hop``), in notebook terms."""
+    hid = id(holder)
+    if hop is None:
+        hop = Hop("ref", None, "")
+    key = hop.name or ""
+    bare = key[1:-1] if hop.kind == "key" and len(key) >= 2 and key[0] == key[-1] == "'" else None
+    if hid in roots.containers:
+        kind, text = roots.root_text(hid, hop)
+        if kind == "namespace" and bare is not None and text == bare:
+            return f"global `{text}`"
+        return text
+    if hid == roots.out_id and hop.kind == "key":
+        return f"Out[{key}]"
+    if hid == roots.hidden_ns_id and hop.kind == "key":
+        return f"get_ipython().user_ns_hidden[{key}]"
+    if hid in roots.displayhook_ids and hop.kind == "attr":
+        return f"get_ipython().displayhook.{key}"
+    if type(holder) is types.FrameType and hop.kind == "local":
+        try:
+            func = holder.f_code.co_name
+        except Exception:  # noqa: BLE001
+            func = "?"
+        return f"local `{key}` of frame {func}()"
+    what = type_name(holder)
+    name = names.get(hid)
+    if name is not None:
+        what = f"{what} `{name}`"
+    if hop.kind == "index":
+        return f"item {key} of {what}"
+    if hop.kind == "key":
+        return f"value {hop.text} of {what}"
+    if hop.kind == "attr":
+        return f"attribute {hop.text} of {what}"
+    if hop.kind == "cache":
+        return f"{what}: {hop.text.strip().removeprefix('→').strip()}"
+    if hop.kind == "ref" or not hop.text.strip():
+        return f"{what} (an unnamed reference)"
+    return f"{what}: {hop.text.strip()}"
+
+
+class InteractiveBrowser(RefBrowser):
+    """Pympler's interactive referrer browser: :meth:`main` opens the referrer tree
+    widget in a notebook (rows expand to show who holds them, level by level) and prints
+    the :class:`ConsoleBrowser` tree elsewhere (``maxdepth`` levels)."""
+
+    def main(self, standalone: bool = False):
+        """Show the browser: the widget in a notebook kernel, else the console tree.
+        ``standalone`` is accepted for Pympler's signature (a Tk option) and ignored."""
+        viewer = _notebook_viewer()
+        if viewer is not None:
+            return viewer(self.root)
+        ConsoleBrowser(self.root, maxdepth=self.maxdepth, str_func=self.str_func,
+                       repeat=self.repeat, stream=self.stream,
+                       max_children=self.max_children).print_tree()
+        return None
+
+
+def _notebook_viewer():
+    """``show_referrers`` of the notebook layer when running in a Jupyter kernel, else
+    None. The notebook layer is imported only then (the core stays stdlib-only)."""
+    shell = running_shell()
+    if shell is None or getattr(shell, "kernel", None) is None:
+        return None
+    try:
+        from importlib import import_module
+
+        return import_module("pympler_nb.widgets.referrers").show_referrers
+    except ImportError:
+        return None

@@ -44,6 +44,7 @@ __all__ = [
     "FrameRoot",
     "Discount",
     "session_bookkeeping",
+    "kernel_background",
     "add_owned",
     "frame_seeds",
     "refcounts",
@@ -177,6 +178,10 @@ class SessionRoots:
         self._aliases = None  # id(module) -> names bound to it in the user's namespace
         self.target_id = None  # the object asked about, and the user's expression for it
         self.target_name = None
+        # outputs IPython stores before the user reads the result (``_`` becomes ``__``):
+        # see _whyalive_actions.shift_underscores; (holder id, child id, name) slots they drop
+        self.output_shift = 0
+        self.dropped: set[tuple[int, int, str]] = set()
         self._collect(frames)
 
     def _collect(self, frames=True):
@@ -914,3 +919,138 @@ def _event_loop_callbacks(kernel: Any, out: Discount) -> None:
         out.add(handle)
     add_owned(handles, out)
     del handles
+
+
+# ---------------------------------------------------------------------------
+# the kernel's background objects, left out by who holds them (issue 17, item 25)
+# ---------------------------------------------------------------------------
+
+
+_KERNEL_PACKAGES = ("ipykernel", "IPython", "tornado", "zmq", "anyio", "jupyter_client",
+                    "comm", "traitlets")
+
+
+def _kernel_code(task: Any) -> bool:
+    """Whether ``task`` runs the kernel's code: its coroutine is defined in one of the
+    kernel's packages (a task the user starts runs the user's coroutine)."""
+    coro = getattr(task, "get_coro", lambda: None)()
+    code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
+    filename = getattr(code, "co_filename", "")
+    if not isinstance(filename, str):
+        return False
+    parts = filename.replace("\\", "/").split("/")
+    return any(p in _KERNEL_PACKAGES for p in parts[-4:-1])
+
+
+def _service_tasks(loops: list, user_loop: Any) -> list:
+    """The asyncio tasks of the kernel: every task of its service loops, and on
+    ``user_loop`` (the one the cells run in) the tasks running the kernel's own coroutines,
+    such as the one running this cell; a task the user starts there is the user's."""
+    tasks_mod = sys.modules.get("asyncio.tasks")
+    all_tasks = getattr(tasks_mod, "all_tasks", None)
+    out: list = []
+    if all_tasks is None:
+        return out
+    for loop in loops:
+        for _attempt in range(3):  # the loop's thread may add a task while the set is read
+            try:
+                tasks = list(all_tasks(loop))
+                break
+            except RuntimeError:
+                tasks = []
+                continue
+        if loop is user_loop:
+            tasks = [t for t in tasks if _kernel_code(t)]
+        out.extend(tasks)
+        del tasks
+    return out
+
+
+_WAITING = ("select", "poll", "wait", "sleep", "_poll", "recv")
+
+
+def _kernel_thread_ids(kernel: Any) -> list[int]:
+    """Thread idents of the kernel's service threads (IOPub, control, shell channel)."""
+    idents = []
+    for name in ("iopub_thread", "control_thread", "shell_channel_thread"):
+        holder = getattr(kernel, name, None)
+        thread = getattr(holder, "thread", holder)  # IOPubThread wraps a threading.Thread
+        ident = getattr(thread, "ident", None)
+        if type(ident) is int:
+            idents.append(ident)
+    return idents
+
+
+def _settle_kernel_threads(kernel: Any, timeout: float = 0.5) -> None:
+    """Wait (at most ``timeout`` seconds) until the kernel's service threads wait for
+    events (their innermost frame is a ``select``/``poll``/``wait``), so that none is in
+    the middle of a callback holding objects only its value stack shows."""
+    idents = _kernel_thread_ids(kernel)
+    deadline = time.monotonic() + timeout
+    while idents and time.monotonic() < deadline:
+        frames = sys._current_frames()
+        busy = False
+        for ident in idents:
+            frame = frames.get(ident)
+            if frame is not None and frame.f_code.co_name not in _WAITING:
+                busy = True
+                break
+        del frames, frame
+        if not busy:
+            return
+        time.sleep(0.001)  # lets them run up to their next wait
+
+
+def kernel_background(out: Discount) -> None:
+    """Leave out of ``out`` what only the Jupyter kernel's own machinery holds: the pending
+    callbacks of its asyncio loops (timers, ready handles), the tasks of its service
+    threads' loops (IOPub, control, shell channel: an ``asyncio.sleep`` loop keeps a
+    ``Future``, a ``TimerHandle``, a ``Context`` alive), the IOPub thread's queued events
+    (output being sent), and everything that only these hold (:func:`add_owned`).
+
+    Chosen by holder, not by type: a ``Future`` or task the user makes in a cell is held
+    by the user's namespace or runs on the cells' loop, and stays in every summary. Other
+    threads change these queues at any time: call this right before the heap is listed
+    (``walk_heap(before_listing=...)``, which keeps other threads waiting meanwhile).
+    """
+    shell = running_shell()
+    kernel = getattr(shell, "kernel", None) if shell is not None else None
+    if kernel is None:
+        return
+    try:
+        _settle_kernel_threads(kernel)
+        loops = _kernel_loops(kernel)
+    except Exception:  # noqa: BLE001 - an ipykernel layout change must not break a diff
+        return
+    events = sys.modules.get("asyncio.events")
+    get_loop = getattr(events, "_get_running_loop", None)
+    user_loop = get_loop() if get_loop is not None else None
+    seeds: list = []
+    for loop in loops:
+        for name in ("_scheduled", "_ready"):
+            queue = getattr(loop, name, None)
+            if queue is None:
+                continue
+            out.add_table(queue)
+            try:
+                seeds.extend(queue)
+            except RuntimeError:  # changed while read (another thread's loop)
+                continue
+    tasks = _service_tasks(loops, user_loop)
+    seeds.extend(tasks)
+    # what a kernel task awaits (a socket's or a timer's future) holds the task's wake-up
+    # callback and context: looked into (what only it and the task hold is the kernel's),
+    # but listed itself, since it outlives the wait (a socket keeps its futures)
+    waited = [w for w in (getattr(t, "_fut_waiter", None) for t in tasks) if w is not None]
+    del tasks
+    pending = getattr(getattr(kernel, "iopub_thread", None), "_events", None)
+    if pending is not None:
+        out.add_table(pending)
+        try:
+            seeds.extend(list(pending))
+        except RuntimeError:
+            pass
+    for seed in seeds:
+        out.add(seed)
+    add_owned(seeds + waited, out)
+    del seeds, waited, loops, user_loop

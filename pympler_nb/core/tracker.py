@@ -71,7 +71,7 @@ from . import muppy, summary
 from .objwalk import SINGLE_REFCOUNT as _SINGLE_RC
 from .flatsize import safe_size
 from .objwalk import is_iterable, walk_heap
-from .session import Discount, own_objects, refcounts, register_own, session_bookkeeping
+from .session import Discount, kernel_background, own_objects, refcounts, register_own, session_bookkeeping
 from .gcsafe import get_referents
 
 _SINGLE_RC_MINUS_ONE = _SINGLE_RC - 1  # a listing's element that nothing else references
@@ -125,8 +125,10 @@ class _Diff(dict):
 # summaries with discounts
 # --------------------------------------------------------------------------
 
-def _summarize_heap(out: Discount) -> list[list]:
-    """Summary of the heap without ``out.skip`` and minus ``out.subtract``.
+def _summarize_heap(out: Discount, late: bool = False) -> list[list]:
+    """Summary of the heap without ``out.skip`` and minus ``out.subtract``; ``late``: also
+    without the kernel's background objects, found right before the heap is listed
+    (:func:`~pympler_nb.core.session.kernel_background`).
 
     ``out`` is filled before the walk; it is emptied before returning so that
     it keeps nothing alive.
@@ -135,7 +137,8 @@ def _summarize_heap(out: Discount) -> list[list]:
     gc.disable()  # freshly built big lists must not be traversed by a young collection
     try:
         table: dict = {}
-        for part in walk_heap(False, True, skip=out.skip):
+        listing = (lambda: kernel_background(out)) if late else None
+        for part in walk_heap(False, True, skip=out.skip, before_listing=listing):
             summary.tabulate(part.objects, part.types, table, part.codes, part.frequent)
             del part
     finally:
@@ -269,7 +272,7 @@ class SummaryTracker:
             obj = None
         if self.ignore_session:
             session_bookkeeping(out)
-        return _summarize_heap(out)
+        return _summarize_heap(out, late=self.ignore_session)
 
     def _hand_out(self, rows: list) -> _Summary:
         result = _Summary(rows)
@@ -420,7 +423,8 @@ class ObjectTracker:
         if self.ignore_session:
             session_bookkeeping(out)
         _held_only_by(self.o0, out)
-        tpart, upart = walk_heap(False, True, skip=skip)
+        listing = (lambda: kernel_background(out)) if self.ignore_session else None
+        tpart, upart = walk_heap(False, True, skip=skip, before_listing=listing)
         tracked = tpart.objects
         tracked.extend(upart.objects)
         del tpart, upart, skip

@@ -74,6 +74,7 @@ from ._graphwalk import (
     node_repr,
 )
 from ._whyalive_actions import (
+    DROPPED,
     KIND_ORDER,
     NOTHING,
     ROOT_KINDS,
@@ -285,7 +286,8 @@ class WhyAlive(Frozen):
 
 def why_alive(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: int = 3,
               max_nodes: int = 1_000_000, releasable: bool = True, ignore=(),
-              collect: bool = True, name: str | None = None, _own_refs: int = 0) -> WhyAlive:
+              collect: bool = True, name: str | None = None, outputs_after: int = 0,
+              _own_refs: int = 0) -> WhyAlive:
     """Find what keeps ``obj`` alive: shortest chains from roots, actions, bytes.
 
     Parameters
@@ -316,6 +318,11 @@ def why_alive(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: in
         The expression that gave ``obj`` (``%whyalive`` passes the user's). Actions
         that must name the object itself use it (``s.discard(x)``, ``del d[x]`` for
         a dict key); without it they pick the object by identity.
+    outputs_after : int
+        Results IPython's output cache stores before the plan is read and run: ``%whyalive``
+        passes 1 when its own table is the cell's displayed result, which makes ``_`` the
+        table and moves the object to ``__``. Chains and actions name ``_``, ``__``,
+        ``___`` as they will be then (a ``___`` that moves out needs no action).
 
     Returns
     -------
@@ -339,6 +346,7 @@ def why_alive(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: in
     _check_int("extra_depth", extra_depth, 0)
     _check_int("max_nodes", max_nodes, 1)
     _check_int("_own_refs", _own_refs, 0)
+    _check_int("outputs_after", outputs_after, 0)
     own: set[int] = own_ids()  # what pympler_nb keeps for itself (trackers' summaries, snapshots)
     for item in ignore:
         own.add(item if type(item) is int else id(item))
@@ -357,6 +365,7 @@ def why_alive(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: in
     roots = _Roots(own)
     roots.target_id = id(obj)
     roots.target_name = None if name is None else name.strip()
+    roots.output_shift = outputs_after
     # References to obj right now, minus this frame's parameter and getrefcount's argument.
     target_ext = sys.getrefcount(obj) - 2 - _own_refs
     found = search_chains(obj, roots, own, max_depth, max_chains, extra_depth, max_nodes)
@@ -454,6 +463,8 @@ def why_alive(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: in
             del closed
             # what goes anyway when the cell ends is not credited to any action
             always = [transient_cut] if transient_cut is not None else []
+            # a `___` that the next output moves out goes by itself too
+            always += [c for b in built if b.action.text == DROPPED for c in b.cut_ids]
             before = retention.release(always, check_collect=False)[2] if always else None
             cut_sets = {b.action._cuts: list(b.cut_ids) for b in chosen}
             for key, cuts in cut_sets.items():

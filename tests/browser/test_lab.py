@@ -654,3 +654,71 @@ def test_demo_notebook_runs_offline_in_notebook7(tmp_path):
                 (ARTIFACTS / "notebook7-console.log").write_text("\n".join(console))
                 browser.close()
     assert not blocked, f"requests that left localhost: {blocked[:5]}"
+
+
+# -- %referrers: the size tree walking referrers (issue 17, item 21) -------------------------
+REFERRER_CELLS = [
+    "%load_ext pympler_nb",
+    "payload = bytearray(1000)\nholder = {'p': payload}\nbox = [0, holder]",
+    "%referrers payload",
+]
+
+
+def test_referrers_tree_expands_two_levels_in_jupyterlab(tmp_path):
+    """``%referrers payload`` opens the tree; a click lists who holds ``payload`` (the dict
+    ``holder``), a second click who holds that (the list ``box``, the global ``holder``)."""
+    work = tmp_path / "work"
+    work.mkdir()
+    nb = {
+        "cells": [{"cell_type": "code", "execution_count": None, "id": f"r{i}", "metadata": {},
+                   "outputs": [], "source": src} for i, src in enumerate(REFERRER_CELLS)],
+        "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
+        "nbformat": 4, "nbformat_minor": 5,
+    }
+    (work / "referrers.ipynb").write_text(json.dumps(nb))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    console: list[str] = []
+    item = ".pympler-nb-tree [role='treeitem']"
+    for base, token in _start_lab(tmp_path, work):
+        with playwright_sync.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            try:
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+                _auto_accept_kernel_dialog(page)
+                page.goto(f"{base}/lab/tree/referrers.ipynb?token={token}")
+                page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
+                page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
+                                       timeout=90_000)
+                _run_all_cells(page)
+                page.wait_for_selector(".pympler-nb-tree [role='tree']", timeout=120_000)
+                root = page.locator(f"{item}[data-node-id='0']").first
+                root.wait_for(timeout=30_000)
+                assert "payload" in root.inner_text()
+                if root.get_attribute("aria-expanded") != "true":
+                    root.click()
+                page.wait_for_selector(f"{item}[data-node-id='0'][aria-expanded='true']", timeout=30_000)
+                level1 = page.locator(item, has_text="value ['p'] of dict `holder`").first
+                level1.wait_for(timeout=30_000)
+                assert page.locator(item, has_text="global `payload`").count() == 1
+                page.screenshot(path=str(ARTIFACTS / "referrers_01.png"), full_page=True)
+                node_id = level1.get_attribute("data-node-id")
+                assert node_id.startswith("0/") and level1.get_attribute("aria-expanded") == "false"
+                level1.click()
+                page.wait_for_selector(f"{item}[data-node-id='{node_id}'][aria-expanded='true']",
+                                       timeout=30_000)
+                page.locator(item, has_text="item 1 of list `box`").first.wait_for(timeout=30_000)
+                assert page.locator(item, has_text="global `holder`").count() == 1
+                # the browser's own widget and frames are nowhere in the tree
+                text = page.locator(".pympler-nb-tree").first.inner_text()
+                assert "SizeTree" not in text and "frame" not in text, text
+                page.screenshot(path=str(ARTIFACTS / "referrers_02.png"), full_page=True)
+            except Exception:
+                try:
+                    page.screenshot(path=str(ARTIFACTS / "referrers_failure.png"), full_page=True)
+                except Exception:  # noqa: BLE001 - the page may be gone
+                    pass
+                (ARTIFACTS / "referrers_console.log").write_text("\n".join(console))
+                raise
+            finally:
+                browser.close()
