@@ -459,9 +459,9 @@ def test_long_linked_list(mod):
     tail = head
     for _ in range(5):
         tail = tail.left
-    t0 = time.perf_counter()
+    t0 = time.process_time()  # CPU time: a loaded machine does not fail it
     r = why_alive(tail, releasable=False)
-    assert time.perf_counter() - t0 < 60
+    assert time.process_time() - t0 < 60
     _chain(r, f"{mod.__name__}.head" + ".left" * 5)
     deep = head
     for _ in range(500_000):
