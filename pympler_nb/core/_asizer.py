@@ -61,6 +61,17 @@ from .gcsafe import get_referents
 
 _getsizeof = sys.getsizeof
 _get_referents = get_referents
+
+
+def _module_dict(o):
+    """The ``__dict__`` of a module (read from the C slot, never a hostile getattr), or None."""
+    if issubclass(type(o), types.ModuleType):  # type(): a proxy's isinstance may raise
+        try:
+            d = types.ModuleType.__dict__["__dict__"].__get__(o)
+        except SAFE_CATCH:
+            return None
+        return d if type(d) is dict else None
+    return None
 _PTR = 8 if sys.maxsize > 2**32 else 4
 
 # ---------------------------------------------------------------------------
@@ -463,14 +474,26 @@ class Asizer(TreeSizing):
         return self._refs_of(o, info)
 
     # -- the engine ------------------------------------------------------------
-    def _walk(self, ctx, roots, depth0=0, free_roots=True):
+    def _given_info(self, info, tp):
+        """The decisions for an object the caller gave directly: it is always sized (a
+        module, class, code object, frame, builtin or ``None`` given directly is what the
+        user asks about), as a plain object with referents; its referents follow the
+        usual rules."""
+        kind = info.kind
+        if kind == IGNORE or not self._enabled(info) or kind in (CLASS, BUILTIN):
+            return TypeInfo(REFS, tp, name=info.name)
+        return info
+
+    def _walk(self, ctx, roots, depth0=0, free_roots=True, given=False):
         """Size ``roots`` and all they reach; return the total (also added to ``total``).
 
         Level-synchronous: each level is deduplicated by id with set operations, split
         by type, sized with ``map`` over C-level ``__sizeof__`` and expanded with one
         ``gc.get_referents(*group)`` per type. Sets ``_root_flat`` to the first level's
         flat size. Ids in ``ctx.ignore`` (module dicts, statics) are never followed; with
-        ``free_roots`` the roots themselves are sized whatever they are.
+        ``free_roots`` the roots themselves are sized whatever they are; ``given`` (objects
+        the caller passed directly) also sizes roots of ignored kinds (:meth:`_given_info`),
+        and a module given directly is sized with its ``__dict__`` (see :meth:`_begin`).
         """
         seen = self._seen
         ignore = ctx.ignore
@@ -513,12 +536,14 @@ class Asizer(TreeSizing):
                 if not objs:
                     break
             frontier = None
-            first = False
             self._seen_count += len(objs)
             if level > self._depth:
                 self._depth = level
             nxt = [] if limit is None or level < limit else None
-            if len(objs) == 1:
+            if first and given:
+                for tp, group in group_by_type(objs):
+                    total += self._size_group(ctx, group, self._given_info(self._info(ctx, tp), tp), nxt)
+            elif len(objs) == 1:
                 tp = type(objs[0])
                 info = ctx.types.get(id(tp)) or self._info(ctx, tp)
                 if info.kind != IGNORE:
@@ -526,6 +551,7 @@ class Asizer(TreeSizing):
             else:
                 for tp, group in group_by_type(objs):
                     total += self._size_group(ctx, group, self._info(ctx, tp), nxt)
+            first = False
             if level == depth0:
                 self._root_flat = total
             objs = None
@@ -870,10 +896,15 @@ class Asizer(TreeSizing):
         """
         return SizingSession(self, roots, others)
 
-    def _begin(self, roots, others=()):
+    def _begin(self, roots, others=(), given=()):
         """Pre-seed ``seen`` with the excluded refs and the other given objects (for this
-        call only; ``_end`` removes them). Module dicts and statics are ``ctx.ignore``."""
+        call only; ``_end`` removes them). Module dicts and statics are ``ctx.ignore``,
+        except the ``__dict__`` of a module among the ``given`` objects: a module given
+        directly is sized with its namespace, as Pympler does."""
         ctx = WalkContext(self)
+        own = {id(d) for d in map(_module_dict, given) if d is not None}
+        if own:
+            ctx.ignore = ctx.ignore - own  # a copy: the shared set is never changed
         seen = self._seen
         root_ids = {id(o) for o in roots}
         extra = set()
@@ -895,9 +926,9 @@ class Asizer(TreeSizing):
         if opts:
             self.set(**opts)
         self._given += len(objs)
-        ctx, pre = self._begin(objs)
+        ctx, pre = self._begin(objs, given=objs)
         try:
-            size = self._walk(ctx, objs)
+            size = self._walk(ctx, objs, given=True)
         finally:
             self._end(ctx, pre)
         if self._stats:
@@ -911,7 +942,7 @@ class Asizer(TreeSizing):
         self._given += len(objs)
         sizes = {}
         out = []
-        ctx, extra = self._begin((), {id(o) for o in objs})  # the others are not followed
+        ctx, extra = self._begin((), {id(o) for o in objs}, objs)  # the others are not followed
         try:
             for o in objs:
                 i = id(o)
@@ -919,7 +950,7 @@ class Asizer(TreeSizing):
                     if i in extra:
                         self._seen.discard(i)
                         extra.discard(i)
-                    sizes[i] = self._walk(ctx, (o,))
+                    sizes[i] = self._walk(ctx, (o,), given=True)
                 out.append(sizes[i])
         finally:
             self._end(ctx, extra)

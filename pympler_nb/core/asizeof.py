@@ -43,6 +43,7 @@ from __future__ import annotations
 import gc
 import sys
 import threading
+import types
 
 from . import _layout
 from . import _thirdparty  # noqa: F401 - the numpy/pandas/pyarrow rules register themselves by type name
@@ -268,11 +269,11 @@ def refs(obj, **opts):
     """The referents deep sizing follows from ``obj`` (a list; empty if none)."""
     sizer = _sizer(opts)
     ctx = WalkContext(sizer)
-    info = sizer._classify(type(obj))
-    if not sizer._enabled(info):
-        return []
+    info = sizer._given_info(sizer._classify(type(obj)), type(obj))  # given directly
     out = sizer._refs_of(obj, info)
-    skip = ctx.ignore - STATIC_IDS  # module globals are not followed
+    skip = ctx.ignore - STATIC_IDS  # module globals are not followed (but a given module's own)
+    if issubclass(type(obj), types.ModuleType):
+        skip = skip - {id(r) for r in out}
     return [r for r in out if id(r) not in skip]
 
 
@@ -280,10 +281,12 @@ def named_refs(obj, **opts):
     """``[(name, referent)]``: the named referents of ``obj`` (attributes, keys, slots).
 
     Instances whose ``__dict__`` was never materialized list their attributes by name
-    (it is not created to list them).
+    (it is not created to list them). Only named referents are listed (as in Pympler):
+    a referent no attribute reaches (the items of a list, an ``enumerate``'s iterator) is
+    in :func:`refs`, not here; a name is never an object's ``repr``.
     """
     sizer = _sizer(opts)
-    info = sizer._classify(type(obj))
+    info = sizer._given_info(sizer._classify(type(obj)), type(obj))  # given directly
     out = []
     clip = sizer._clip
     ctx = WalkContext(sizer)
@@ -296,7 +299,10 @@ def named_refs(obj, **opts):
                 if type(vname) is tuple and vname[0] == "v":
                     out.append((key_text(vname[1], max(clip, 1)), val))
         else:
-            out.append((name_text(kids.name(i), clip), ref))
+            name = kids.name(i)
+            if type(name) is tuple and name[0] == "r":  # reached by no attribute, key or slot
+                continue
+            out.append((name_text(name, clip), ref))
     return out
 
 
