@@ -959,12 +959,15 @@ class Asizer(TreeSizing):
         return tuple(out)
 
     def asized(self, *objs, **opts):
-        """:class:`Asized` of each object, with ``detail`` levels of named referents."""
+        """:class:`Asized` of one object, a tuple of them for several, ``()`` for none
+        (as Pympler), with ``detail`` levels of named referents."""
         if opts:
             self.set(**opts)
         out = self._trees(objs)
         if self._stats:
             self.print_stats(objs=objs, sized=out, stats=self._stats)
+        if len(out) == 1:
+            return out[0]
         return tuple(out)
 
     # -- statistics ----------------------------------------------------------------------

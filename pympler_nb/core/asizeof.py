@@ -40,13 +40,18 @@ names), :mod:`._asized` (result trees), :mod:`._referents` (an object's named re
 
 from __future__ import annotations
 
+import array
 import gc
 import sys
 import threading
 import types
 
+# Pympler 1.1's asizeof exposes these (they are :mod:`inspect`'s): kept for code written
+# against it (``asizeof.isclass(x)``, the tutorials)
+from inspect import isbuiltin, isclass, iscode, isframe, isfunction, ismethod, ismodule  # noqa: F401
+
 from . import _layout
-from . import _thirdparty  # noqa: F401 - the numpy/pandas/pyarrow rules register themselves by type name
+from . import _thirdparty  # the numpy/pandas/pyarrow rules register themselves by type name
 from ._asized import OTHER, Asized, Part, SizeNode, TreeChild, TreeChildren
 from ._asizer import Asizer, SizingSession, WalkContext, check_align
 from ._labels import key_text, name_text
@@ -169,10 +174,7 @@ def asizesof(*objs, **opts):
 
 def asized(*objs, **opts):
     """:class:`Asized` of one object, a tuple of them for several, ``()`` for none."""
-    res = _sizer(opts).asized(*objs)
-    if len(res) == 1:
-        return res[0]
-    return res
+    return _sizer(opts).asized(*objs)
 
 
 def flatsize(obj, align=0, **opts):
@@ -215,33 +217,45 @@ def basicsize(obj, **opts):
 
 
 def itemsize(obj, **opts):
-    """Size of one item of ``obj`` (pointer size for list/set/dict-like out-of-line tables)."""
+    """Size of one item of ``obj`` (pointer size for list/set/dict-like out-of-line tables,
+    the element size of an ``array.array`` or a numpy array), 0 if it has no items.
+
+    >>> itemsize(array.array("d", [1.5]))
+    8
+    """
     _sizer({k: v for k, v in opts.items() if k not in ("save",)})
     tp = type(obj)
+    counts = _thirdparty.ndarray_counts(obj)
+    if counts is not None:
+        return counts[1]
     if _tp_itemsize(tp):
         return _tp_itemsize(tp)
     if issubclass(tp, (list, dict, set, frozenset)):
         return _PTR
     if issubclass(tp, (bytearray,)):
         return 1
-    try:
-        import array as _array
-
-        if issubclass(tp, _array.array):
-            return _array.array.itemsize.__get__(obj)
-    except ImportError:  # pragma: no cover
-        pass
+    if issubclass(tp, array.array):
+        return array.array.itemsize.__get__(obj)
     return 0
 
 
 def leng(obj, **opts):
     """Number of items ``obj`` has room for (allocated slots), or None if it has no items.
 
-    ``leng(int)`` is the number of 30-bit digits; ``leng(list)`` includes over-allocation.
+    ``leng(int)`` is the number of 30-bit digits; ``leng(list)`` includes over-allocation;
+    an ``array.array`` and a numpy array give their number of elements.
+
+    >>> leng(array.array("d", [1.5, 2.5]))
+    2
     """
     _sizer({k: v for k, v in opts.items() if k not in ("save",)})
     tp = type(obj)
+    counts = _thirdparty.ndarray_counts(obj)
+    if counts is not None:
+        return counts[0]
     try:
+        if issubclass(tp, array.array):
+            return array.array.__len__(obj)
         if issubclass(tp, bool):
             return None
         if issubclass(tp, int):

@@ -304,7 +304,7 @@ class TrackedObject:
         obj = self.ref()
         if obj is None:
             return
-        tree = sizer.asized(obj, detail=self._resolution_level)[0]
+        tree = sizer.asized(obj, detail=self._resolution_level)
         self.add_sample(ts, tree.size, tree.flat, tree if tree.refs else None)
         self.repr = safe_repr(obj, REPR_CLIP)
         self.type = type_name(type(obj))

@@ -63,6 +63,7 @@ from .objwalk import (
 from .gcsafe import get_referents as _gc_referents
 
 __all__ = [
+    "getsizeof",
     "get_objects",
     "get_size",
     "get_diff",
@@ -74,6 +75,8 @@ __all__ = [
 ]
 
 _getsizeof = sys.getsizeof
+getsizeof = sys.getsizeof
+"""``sys.getsizeof``, under the name Pympler's ``muppy`` gives it (``muppy.getsizeof(x)``)."""
 _FrameType = types.FrameType
 _CodeType = types.CodeType
 
