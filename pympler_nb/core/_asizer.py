@@ -503,7 +503,11 @@ class Asizer(TreeSizing):
         frontier = list(roots)
         level = depth0
         self._root_flat = 0
-        while frontier:
+        carry = []  # with a limit: objects due one level later (see _size_limited)
+        while frontier or carry:
+            if carry:
+                frontier = (frontier or []) + carry
+                carry = []
             n = len(frontier)
             if n <= 8:  # deep, narrow structures (linked lists): plain loop
                 objs = []
@@ -513,8 +517,6 @@ class Asizer(TreeSizing):
                         seen.add(i)
                         objs.append(o)
                 self._duplicate += n - len(objs)
-                if not objs:
-                    break
             else:
                 ids = list(map(id, frontier))
                 common = seen.intersection(ids)
@@ -533,16 +535,23 @@ class Asizer(TreeSizing):
                     objs = list(dict(zip(ids, frontier)).values())
                 ids = None
                 self._duplicate += n - len(objs)
-                if not objs:
-                    break
             frontier = None
+            nxt = [] if limit is None or level < limit else None
+            if not objs:
+                frontier = nxt
+                level += 1
+                continue
             self._seen_count += len(objs)
             if level > self._depth:
                 self._depth = level
-            nxt = [] if limit is None or level < limit else None
             if first and given:
                 for tp, group in group_by_type(objs):
                     total += self._size_group(ctx, group, self._given_info(self._info(ctx, tp), tp), nxt)
+            elif limit is not None:
+                later = [] if level + 1 < limit else None
+                for tp, group in group_by_type(objs):
+                    total += self._size_limited(ctx, group, self._info(ctx, tp), nxt, later, level < limit)
+                carry = later or []
             elif len(objs) == 1:
                 tp = type(objs[0])
                 info = ctx.types.get(id(tp)) or self._info(ctx, tp)
@@ -559,6 +568,36 @@ class Asizer(TreeSizing):
             level += 1
         self._total += total
         return total
+
+    def _size_limited(self, ctx, group, info, nxt, later, with_dict):
+        """:meth:`_size_group` under a ``limit``: an instance whose attributes live in its
+        values array (no ``__dict__`` object) counts as Pympler's instance and
+        ``__dict__`` two levels: its own bytes at its level, the values array one level
+        deeper (``with_dict``: that level is within the limit) and the attribute values
+        one more (``later``: the list of the level after next, None beyond the limit),
+        so that totals grow with every level as Pympler's do."""
+        if not (info.managed and info.kind == INST):
+            return self._size_group(ctx, group, info, nxt)
+        if not with_dict:  # at the limit: the instances' own bytes only
+            sizes = self._flat_sizes(group, info)
+            if self._align > 1:
+                return sum(align_pieces(s, 0, info, self._align) for s in sizes)
+            return sum(sizes)
+        refs = []
+        flat = self._size_group(ctx, group, info, refs)
+        values = set()
+        tp = type(group[0])
+        for o in group:
+            names = _layout.attribute_names(o, tp, ctx.names)
+            if names:
+                values.update(addr for _, addr in names)
+        if values:
+            deferred = [r for r in refs if id(r) in values]
+            refs = [r for r in refs if id(r) not in values]
+            if later is not None:
+                later += deferred
+        nxt += refs
+        return flat
 
     def _walk_many(self, ctx, roots, free=frozenset()):
         """Size many roots as if one after the other, in one level-synchronous walk.

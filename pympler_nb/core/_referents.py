@@ -179,6 +179,23 @@ def slot_names(tp, ctx=None):
     return out
 
 
+def instance_namespace(o, tp, referents, cache=None):
+    """``(attrs, value_ids)``: a new dict ``{name: value}`` of an instance's attributes
+    read from its values array (3.11–3.13 inline/managed values: reading
+    ``o.__dict__`` would create the dict), and the ids of those values among
+    ``referents``; None when the attributes are not in a values array (a materialized
+    or no ``__dict__``)."""
+    names = _layout.attribute_names(o, tp, cache)
+    if names is None:
+        return None
+    byaddr = {id(r): r for r in referents}
+    attrs = {}
+    for aname, addr in names:
+        if addr in byaddr:
+            attrs[aname] = byaddr[addr]
+    return attrs, {id(v) for v in attrs.values()}
+
+
 # not __dict__ and __annotations__: reading them creates them when missing (the other
 # referents are named by repr)
 _FUNC_ATTRS = ("__closure__", "__defaults__", "__kwdefaults__", "__doc__", "__name__",

@@ -57,7 +57,7 @@ from ._asizer import Asizer, SizingSession, WalkContext, check_align
 from ._labels import key_text, name_text
 from ._layout import type_basicsize as _tp_basicsize
 from ._layout import type_itemsize as _tp_itemsize
-from ._referents import align_pieces, tree_refs
+from ._referents import align_pieces, instance_namespace, tree_refs
 from ._sizerules import (
     IGNORE,
     INT_FIX,
@@ -280,11 +280,28 @@ def leng(obj, **opts):
 
 
 def refs(obj, **opts):
-    """The referents deep sizing follows from ``obj`` (a list; empty if none)."""
+    """The referents deep sizing follows from ``obj`` (a list; empty if none).
+
+    An instance whose attributes live in its values array (no ``__dict__`` object yet,
+    CPython 3.11–3.13) lists them as one dict ``{name: value}``, as Pympler lists
+    ``obj.__dict__``: a new dict made for this list (``obj.__dict__`` is not created).
+
+    >>> class Foo:
+    ...     def __init__(self, data):
+    ...         self.data = data
+    >>> {'data': 42} in refs(Foo(42))
+    True
+    """
     sizer = _sizer(opts)
     ctx = WalkContext(sizer)
-    info = sizer._given_info(sizer._classify(type(obj)), type(obj))  # given directly
+    tp = type(obj)
+    info = sizer._given_info(sizer._classify(tp), tp)  # given directly
     out = sizer._refs_of(obj, info)
+    if info.managed:
+        ns = instance_namespace(obj, tp, out, ctx.names)
+        if ns is not None:
+            attrs, ids = ns
+            out = [attrs] + [r for r in out if id(r) not in ids]
     skip = ctx.ignore - STATIC_IDS  # module globals are not followed (but a given module's own)
     if issubclass(type(obj), types.ModuleType):
         skip = skip - {id(r) for r in out}
