@@ -56,7 +56,7 @@ from ._sizerules import (
     registry_version,
     rule_registry,
 )
-from .flatsize import CHEAP_MAX, describe, layout_size, max_flat, plausible_total
+from .flatsize import CHEAP_MAX, describe, layout_size, max_flat, plausible_total, with_spare_item
 from .gcsafe import get_referents
 
 _getsizeof = sys.getsizeof
@@ -381,7 +381,7 @@ class Asizer(TreeSizing):
         if info.varfix:
             pre = info.preheader
             extra = info.varfix + info.basefix
-            return [(s - pre + extra + 7) // 8 * 8 + pre for s in self._flat_sizes_plain(group, info)]
+            return with_spare_item(self._flat_sizes_plain(group, info), extra, pre)
         return self._flat_sizes_plain(group, info)
 
     def _flat_sizes_plain(self, group, info):
@@ -503,11 +503,15 @@ class Asizer(TreeSizing):
         frontier = list(roots)
         level = depth0
         self._root_flat = 0
-        carry = []  # with a limit: objects due one level later (see _size_limited)
-        while frontier or carry:
-            if carry:
-                frontier = (frontier or []) + carry
-                carry = []
+        due = {}  # with a limit: level -> objects due two levels below their holder (_size_limited)
+        while frontier or due:
+            if due:
+                more = due.pop(level, None)
+                if more:
+                    frontier = (frontier or []) + more
+            if not frontier:
+                level += 1
+                continue
             n = len(frontier)
             if n <= 8:  # deep, narrow structures (linked lists): plain loop
                 objs = []
@@ -551,7 +555,8 @@ class Asizer(TreeSizing):
                 later = [] if level + 1 < limit else None
                 for tp, group in group_by_type(objs):
                     total += self._size_limited(ctx, group, self._info(ctx, tp), nxt, later, level < limit)
-                carry = later or []
+                if later:
+                    due[level + 2] = later
             elif len(objs) == 1:
                 tp = type(objs[0])
                 info = ctx.types.get(id(tp)) or self._info(ctx, tp)

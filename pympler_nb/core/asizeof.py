@@ -28,7 +28,13 @@ Deviations from Pympler 1.1, on purpose:
 * A ``__sizeof__`` written in Python is not trusted (pandas' reports deep sizes, which
   would count data twice); the nearest C-level ``__sizeof__`` in the MRO is used.
 * Instances whose ``__dict__`` was never materialized get a virtual ``'__dict__'`` node in
-  :class:`Asized` trees; :func:`named_refs` returns their attributes by name directly.
+  :class:`Asized` trees; :func:`named_refs` returns their attributes by name directly and
+  :func:`refs` as one new dict.
+* An object given directly is always sized (a class, code object, frame, builtin or
+  ``None`` too; a module with its namespace); weak references count without their
+  referent; :func:`named_refs` lists only referents an attribute reaches.
+
+The README's "Differences from Pympler" table lists each difference with its reason.
 
 This module is the Pympler-API facade; the engine lives in (lower layers first):
 :mod:`.flatsize` (flat sizes, shared with muppy/summary/heap), :mod:`._sizerules` (object
@@ -75,7 +81,7 @@ from ._sizerules import (
     unregister,
 )
 from ._sizerules import is_static as is_static  # public: whether the interpreter shares obj
-from .flatsize import MAX_FLAT_SIZE
+from .flatsize import MAX_FLAT_SIZE, use_engine
 
 # the engine is split into _sizerules, _asized, _labels, _referents, _asizer(_trees) and
 # flatsize; these private names are still read from here by other modules and tests
@@ -102,6 +108,7 @@ __all__ = [
     "asizesof",
     "basicsize",
     "flatsize",
+    "flatsizes",
     "itemsize",
     "leng",
     "named_refs",
@@ -181,9 +188,15 @@ def flatsize(obj, align=0, **opts):
     """Own bytes of ``obj`` (``sys.getsizeof`` plus hidden allocations), rounded to ``align``.
 
     Unlike :func:`asizeof` this counts the object even if it is of an ignored kind
-    (a class, a module, a code object): it answers "how big is this one object".
+    (a class, a module, a code object): it answers "how big is this one object". It is
+    the own size every view shows (summaries, tracker diffs, heap snapshots, graphs).
     """
     check_align(align)
+    return flatsizes(type(obj), [obj], align, **opts)[0]
+
+
+def flatsizes(tp, group, align=0, **opts) -> list:
+    """:func:`flatsize` of each object of ``group`` (all of exact type ``tp``), in bulk."""
     if opts:
         sizer = _sizer(opts)
     else:  # one light sizer per thread: flatsize is called per node by graph walks
@@ -192,21 +205,23 @@ def flatsize(obj, align=0, **opts):
             sizer = _flat_local.sizer = Asizer()
         sizer._seen.clear()
         sizer._claimed.clear()  # shared buffers (Arrow) are claimed per call, not once per thread
-    tp = type(obj)
     info = sizer._classify(tp)
     if info.kind == IGNORE:
         info = TypeInfo(REFS, tp, name=info.name)
-    sizes = sizer._flat_sizes([obj], info)
-    if info.fn is INT_SIZEOF and sizes[0] == INT_ONE_DIGIT:
-        sizes[0] += INT_FIX
-    split = [_layout.split_dict_correction(obj)] if tp is dict else None
-    extra = sizer._hidden([obj], info, split)
-    if align > 1:
-        return align_pieces(sizes[0], extra, info, align)
-    return sizes[0] + extra
+    sizes = sizer._flat_sizes(group, info)
+    if info.fn is INT_SIZEOF:
+        sizes = [s + INT_FIX if s == INT_ONE_DIGIT else s for s in sizes]
+    if info.managed or tp is dict or align > 1:
+        extras = [sizer._hidden([obj], info, [_layout.split_dict_correction(obj)] if tp is dict else None)
+                  for obj in group]
+        if align > 1:
+            return [align_pieces(size, extra, info, align) for size, extra in zip(sizes, extras)]
+        return [size + extra for size, extra in zip(sizes, extras)]
+    return sizes
 
 
 _flat_local = threading.local()
+use_engine(flatsizes)  # summaries, heap snapshots and tracker diffs size by the same rules
 
 
 def basicsize(obj, **opts):

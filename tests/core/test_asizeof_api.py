@@ -569,9 +569,10 @@ def test_one_flat_size_implementation_for_every_walk():
     from pympler_nb.core import flatsize as FS
     from pympler_nb.core.heap import discovery
 
-    assert muppy.flat_sizes is summary.flat_sizes is discovery.flat_sizes is FS.flat_sizes
-    assert summary.python_sizeof is discovery.python_sizeof is FS.python_sizeof
-    assert summary.fixed_size is discovery.fixed_size is FS.fixed_size
+    assert muppy.flat_sizes is summary.flat_sizes is FS.flat_sizes
+    assert summary.own_sizes is discovery.own_sizes is FS.own_sizes  # issue 17 item 22
+    assert summary.python_sizeof is FS.python_sizeof
+    assert summary.fixed_size is FS.fixed_size
     assert _sizerules.c_sizeof is FS.c_sizeof and A._layout_size is FS.layout_size
 
     pd = pytest.importorskip("pandas")
