@@ -205,6 +205,15 @@ def flatsizes(tp, group, align=0, **opts) -> list:
             sizer = _flat_local.sizer = Asizer()
         sizer._seen.clear()
         sizer._claimed.clear()  # shared buffers (Arrow) are claimed per call, not once per thread
+    try:
+        return _flat_group(sizer, tp, group, align)
+    finally:
+        if not opts:  # nothing kept between calls (a tracker's diff would see it)
+            sizer._skipped.clear()
+            sizer._missed = sizer._untrusted_count = 0
+
+
+def _flat_group(sizer, tp, group, align):
     info = sizer._classify(tp)
     if info.kind == IGNORE:
         info = TypeInfo(REFS, tp, name=info.name)
@@ -221,6 +230,7 @@ def flatsizes(tp, group, align=0, **opts) -> list:
 
 
 _flat_local = threading.local()
+_flat_local.sizer = Asizer()  # made now, not by the first summary: a tracker's diff never sees it
 use_engine(flatsizes)  # summaries, heap snapshots and tracker diffs size by the same rules
 
 
