@@ -78,6 +78,7 @@ from ._sizerules import (
     amapped,
     register,
     registered,
+    rule_for,
     unregister,
 )
 from ._sizerules import is_static as is_static  # public: whether the interpreter shares obj
@@ -231,7 +232,7 @@ def _flat_group(sizer, tp, group, align):
 
 _flat_local = threading.local()
 _flat_local.sizer = Asizer()  # made now, not by the first summary: a tracker's diff never sees it
-use_engine(flatsizes)  # summaries, heap snapshots and tracker diffs size by the same rules
+use_engine(flatsizes, rule_for)  # summaries, heap snapshots and tracker diffs size by the same rules
 
 
 def basicsize(obj, **opts):

@@ -215,15 +215,26 @@ _DIRECT_IDS = frozenset(map(id, DIRECT_SIZEOF))
 
 
 _HEAPTYPE = 1 << 9
-_ENGINE: list = []  # [asizeof.flatsizes]: the sizer's flat sizes of a group of one type
+_ENGINE: list = []  # [asizeof.flatsizes, has a size rule]: the sizer, for the other types
 
 
-def use_engine(flatsizes: Callable[[type, list], list]) -> None:
+def use_engine(flatsizes: Callable[[type, list], list], ruled: Callable[[type], object]) -> None:
     """Called by :mod:`.asizeof` when it is imported (with the package): :func:`own_sizes`
-    sizes the types it has no fast path for by the sizer's ``flatsizes(tp, group)``, so
-    that an object's own size is ``asizeof.flatsize`` in every view (this module is a
-    lower layer than the sizer and does not import it)."""
-    _ENGINE[:] = [flatsizes]
+    sizes the types it has no fast path for, and those with a size rule (``ruled(tp)``
+    true: numpy, Arrow), by the sizer's ``flatsizes(tp, group)``, so that an object's own
+    size is ``asizeof.flatsize`` in every view (this module is a lower layer than the
+    sizer and does not import it)."""
+    _ENGINE[:] = [flatsizes, ruled]
+
+
+def _fast(t: type) -> bool:
+    """Whether :func:`own_sizes` sizes ``t`` itself (``sys.getsizeof`` based) rather than
+    by the sizer: builtins it sizes in bulk, fixed-size types without a size rule."""
+    if _ENGINE and _ENGINE[1](t):
+        return False
+    if id(t) in _DIRECT_IDS:
+        return True
+    return fixed_size(t) and not issubclass(t, type) and spare_item(t) is None
 
 
 def spare_item(tp: type) -> tuple[int, int] | None:
@@ -254,8 +265,7 @@ def beyond_getsizeof(t: type) -> bool:
     (:func:`own_sizes` differs from :func:`flat_sizes` only for these types)."""
     if t is int or t is dict or (_layout.SUPPORTED and _layout.managed_layout(t)):
         return True
-    return id(t) not in _DIRECT_IDS and not (fixed_size(t) and not issubclass(t, type)
-                                             and spare_item(t) is None)
+    return not _fast(t)
 
 
 def own_sizes(tp: type, group: list) -> array:
@@ -273,11 +283,12 @@ def own_sizes(tp: type, group: list) -> array:
     True
     """
     fn = python_sizeof(tp)
-    if fn is not None:
+    fast = _fast(tp)
+    if fn is not None and fast:
         sizes = array("q", map(fn, group))
-    elif fixed_size(tp) and not issubclass(tp, type) and spare_item(tp) is None:
+    elif fast and id(tp) not in _DIRECT_IDS:
         sizes = array("q", [safe_size(group[0])]) * len(group)
-    elif id(tp) in _DIRECT_IDS:
+    elif fast:
         sizeof = tp.__sizeof__
         header = safe_size(group[0]) - sizeof(group[0])
         sizes = array("q", map(add, map(sizeof, group), repeat(header)) if header else
