@@ -56,11 +56,22 @@ from ._sizerules import (
     registry_version,
     rule_registry,
 )
-from .flatsize import CHEAP_MAX, describe, layout_size, max_flat, plausible_total
+from .flatsize import CHEAP_MAX, describe, layout_size, max_flat, plausible_total, with_spare_item
 from .gcsafe import get_referents
 
 _getsizeof = sys.getsizeof
 _get_referents = get_referents
+
+
+def _module_dict(o):
+    """The ``__dict__`` of a module (read from the C slot, never a hostile getattr), or None."""
+    if issubclass(type(o), types.ModuleType):  # type(): a proxy's isinstance may raise
+        try:
+            d = types.ModuleType.__dict__["__dict__"].__get__(o)
+        except SAFE_CATCH:
+            return None
+        return d if type(d) is dict else None
+    return None
 _PTR = 8 if sys.maxsize > 2**32 else 4
 
 # ---------------------------------------------------------------------------
@@ -370,7 +381,7 @@ class Asizer(TreeSizing):
         if info.varfix:
             pre = info.preheader
             extra = info.varfix + info.basefix
-            return [(s - pre + extra + 7) // 8 * 8 + pre for s in self._flat_sizes_plain(group, info)]
+            return with_spare_item(self._flat_sizes_plain(group, info), extra, pre)
         return self._flat_sizes_plain(group, info)
 
     def _flat_sizes_plain(self, group, info):
@@ -463,14 +474,26 @@ class Asizer(TreeSizing):
         return self._refs_of(o, info)
 
     # -- the engine ------------------------------------------------------------
-    def _walk(self, ctx, roots, depth0=0, free_roots=True):
+    def _given_info(self, info, tp):
+        """The decisions for an object the caller gave directly: it is always sized (a
+        module, class, code object, frame, builtin or ``None`` given directly is what the
+        user asks about), as a plain object with referents; its referents follow the
+        usual rules."""
+        kind = info.kind
+        if kind == IGNORE or not self._enabled(info) or kind in (CLASS, BUILTIN):
+            return TypeInfo(REFS, tp, name=info.name)
+        return info
+
+    def _walk(self, ctx, roots, depth0=0, free_roots=True, given=False):
         """Size ``roots`` and all they reach; return the total (also added to ``total``).
 
         Level-synchronous: each level is deduplicated by id with set operations, split
         by type, sized with ``map`` over C-level ``__sizeof__`` and expanded with one
         ``gc.get_referents(*group)`` per type. Sets ``_root_flat`` to the first level's
         flat size. Ids in ``ctx.ignore`` (module dicts, statics) are never followed; with
-        ``free_roots`` the roots themselves are sized whatever they are.
+        ``free_roots`` the roots themselves are sized whatever they are; ``given`` (objects
+        the caller passed directly) also sizes roots of ignored kinds (:meth:`_given_info`),
+        and a module given directly is sized with its ``__dict__`` (see :meth:`_begin`).
         """
         seen = self._seen
         ignore = ctx.ignore
@@ -480,7 +503,15 @@ class Asizer(TreeSizing):
         frontier = list(roots)
         level = depth0
         self._root_flat = 0
-        while frontier:
+        due = {}  # with a limit: level -> objects due two levels below their holder (_size_limited)
+        while frontier or due:
+            if due:
+                more = due.pop(level, None)
+                if more:
+                    frontier = (frontier or []) + more
+            if not frontier:
+                level += 1
+                continue
             n = len(frontier)
             if n <= 8:  # deep, narrow structures (linked lists): plain loop
                 objs = []
@@ -490,8 +521,6 @@ class Asizer(TreeSizing):
                         seen.add(i)
                         objs.append(o)
                 self._duplicate += n - len(objs)
-                if not objs:
-                    break
             else:
                 ids = list(map(id, frontier))
                 common = seen.intersection(ids)
@@ -510,15 +539,25 @@ class Asizer(TreeSizing):
                     objs = list(dict(zip(ids, frontier)).values())
                 ids = None
                 self._duplicate += n - len(objs)
-                if not objs:
-                    break
             frontier = None
-            first = False
+            nxt = [] if limit is None or level < limit else None
+            if not objs:
+                frontier = nxt
+                level += 1
+                continue
             self._seen_count += len(objs)
             if level > self._depth:
                 self._depth = level
-            nxt = [] if limit is None or level < limit else None
-            if len(objs) == 1:
+            if first and given:
+                for tp, group in group_by_type(objs):
+                    total += self._size_group(ctx, group, self._given_info(self._info(ctx, tp), tp), nxt)
+            elif limit is not None:
+                later = [] if level + 1 < limit else None
+                for tp, group in group_by_type(objs):
+                    total += self._size_limited(ctx, group, self._info(ctx, tp), nxt, later, level < limit)
+                if later:
+                    due[level + 2] = later
+            elif len(objs) == 1:
                 tp = type(objs[0])
                 info = ctx.types.get(id(tp)) or self._info(ctx, tp)
                 if info.kind != IGNORE:
@@ -526,6 +565,7 @@ class Asizer(TreeSizing):
             else:
                 for tp, group in group_by_type(objs):
                     total += self._size_group(ctx, group, self._info(ctx, tp), nxt)
+            first = False
             if level == depth0:
                 self._root_flat = total
             objs = None
@@ -533,6 +573,36 @@ class Asizer(TreeSizing):
             level += 1
         self._total += total
         return total
+
+    def _size_limited(self, ctx, group, info, nxt, later, with_dict):
+        """:meth:`_size_group` under a ``limit``: an instance whose attributes live in its
+        values array (no ``__dict__`` object) counts as Pympler's instance and
+        ``__dict__`` two levels: its own bytes at its level, the values array one level
+        deeper (``with_dict``: that level is within the limit) and the attribute values
+        one more (``later``: the list of the level after next, None beyond the limit),
+        so that totals grow with every level as Pympler's do."""
+        if not (info.managed and info.kind == INST):
+            return self._size_group(ctx, group, info, nxt)
+        if not with_dict:  # at the limit: the instances' own bytes only
+            sizes = self._flat_sizes(group, info)
+            if self._align > 1:
+                return sum(align_pieces(s, 0, info, self._align) for s in sizes)
+            return sum(sizes)
+        refs = []
+        flat = self._size_group(ctx, group, info, refs)
+        values = set()
+        tp = type(group[0])
+        for o in group:
+            names = _layout.attribute_names(o, tp, ctx.names)
+            if names:
+                values.update(addr for _, addr in names)
+        if values:
+            deferred = [r for r in refs if id(r) in values]
+            refs = [r for r in refs if id(r) not in values]
+            if later is not None:
+                later += deferred
+        nxt += refs
+        return flat
 
     def _walk_many(self, ctx, roots, free=frozenset()):
         """Size many roots as if one after the other, in one level-synchronous walk.
@@ -870,10 +940,15 @@ class Asizer(TreeSizing):
         """
         return SizingSession(self, roots, others)
 
-    def _begin(self, roots, others=()):
+    def _begin(self, roots, others=(), given=()):
         """Pre-seed ``seen`` with the excluded refs and the other given objects (for this
-        call only; ``_end`` removes them). Module dicts and statics are ``ctx.ignore``."""
+        call only; ``_end`` removes them). Module dicts and statics are ``ctx.ignore``,
+        except the ``__dict__`` of a module among the ``given`` objects: a module given
+        directly is sized with its namespace, as Pympler does."""
         ctx = WalkContext(self)
+        own = {id(d) for d in map(_module_dict, given) if d is not None}
+        if own:
+            ctx.ignore = ctx.ignore - own  # a copy: the shared set is never changed
         seen = self._seen
         root_ids = {id(o) for o in roots}
         extra = set()
@@ -895,9 +970,9 @@ class Asizer(TreeSizing):
         if opts:
             self.set(**opts)
         self._given += len(objs)
-        ctx, pre = self._begin(objs)
+        ctx, pre = self._begin(objs, given=objs)
         try:
-            size = self._walk(ctx, objs)
+            size = self._walk(ctx, objs, given=True)
         finally:
             self._end(ctx, pre)
         if self._stats:
@@ -911,7 +986,7 @@ class Asizer(TreeSizing):
         self._given += len(objs)
         sizes = {}
         out = []
-        ctx, extra = self._begin((), {id(o) for o in objs})  # the others are not followed
+        ctx, extra = self._begin((), {id(o) for o in objs}, objs)  # the others are not followed
         try:
             for o in objs:
                 i = id(o)
@@ -919,7 +994,7 @@ class Asizer(TreeSizing):
                     if i in extra:
                         self._seen.discard(i)
                         extra.discard(i)
-                    sizes[i] = self._walk(ctx, (o,))
+                    sizes[i] = self._walk(ctx, (o,), given=True)
                 out.append(sizes[i])
         finally:
             self._end(ctx, extra)
@@ -928,12 +1003,15 @@ class Asizer(TreeSizing):
         return tuple(out)
 
     def asized(self, *objs, **opts):
-        """:class:`Asized` of each object, with ``detail`` levels of named referents."""
+        """:class:`Asized` of one object, a tuple of them for several, ``()`` for none
+        (as Pympler), with ``detail`` levels of named referents."""
         if opts:
             self.set(**opts)
         out = self._trees(objs)
         if self._stats:
             self.print_stats(objs=objs, sized=out, stats=self._stats)
+        if len(out) == 1:
+            return out[0]
         return tuple(out)
 
     # -- statistics ----------------------------------------------------------------------

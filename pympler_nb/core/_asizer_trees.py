@@ -66,7 +66,7 @@ class TreeSizing:
         self._given += len(objs)
         out = []
         done = {}
-        ctx, extra = self._begin((), {id(o) for o in objs})  # the others are not followed
+        ctx, extra = self._begin((), {id(o) for o in objs}, objs)  # the others are not followed
         was_enabled = gc.isenabled()
         gc.disable()  # the many small records made here must not set off full collections
         try:
@@ -145,8 +145,10 @@ class TreeSizing:
                 push(name, obj.flat, obj.kids, depth, obj, index)
                 return None
             info = ctx.types.get(id(type(obj))) or self._info(ctx, type(obj))
+            if depth == 0:  # the object given: always sized (a module, a class, None, ...)
+                info = self._given_info(info, type(obj))
             if depth >= detail or info.kind == ATOM or not self._enabled(info):
-                size = self._walk(ctx, (obj,), depth0=depth)
+                size = self._walk(ctx, (obj,), depth0=depth, given=depth == 0)
                 return leaf(size, self._root_flat, name, obj, index)
             seen.add(id(obj))
             self._seen_count += 1

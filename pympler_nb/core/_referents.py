@@ -10,7 +10,7 @@ from operator import is_, is_not, itemgetter, lt, not_, sub
 from . import _layout
 from ._asized import SHARED, Kids, Part, kids_from
 from ._layout import count_elements
-from ._sizerules import ATOM, DICT, DICTLIKE, IGNORE, INST, REFS, RULE, SAFE_CATCH
+from ._sizerules import ATOM, CODE, DICT, DICTLIKE, IGNORE, INST, REFS, RULE, SAFE_CATCH
 from .gcsafe import get_referents
 
 _get_referents = get_referents
@@ -26,7 +26,7 @@ def owned_builtin(f) -> bool:
 
 def code_refs(co):
     out = []
-    for attr in ("co_consts", "co_names", "co_filename", "co_name", "co_qualname", "co_linetable", "co_exceptiontable"):
+    for attr in _CODE_ATTRS:
         try:
             out.append(getattr(co, attr))
         except AttributeError:
@@ -179,6 +179,23 @@ def slot_names(tp, ctx=None):
     return out
 
 
+def instance_namespace(o, tp, referents, cache=None):
+    """``(attrs, value_ids)``: a new dict ``{name: value}`` of an instance's attributes
+    read from its values array (3.11–3.13 inline/managed values: reading
+    ``o.__dict__`` would create the dict), and the ids of those values among
+    ``referents``; None when the attributes are not in a values array (a materialized
+    or no ``__dict__``)."""
+    names = _layout.attribute_names(o, tp, cache)
+    if names is None:
+        return None
+    byaddr = {id(r): r for r in referents}
+    attrs = {}
+    for aname, addr in names:
+        if addr in byaddr:
+            attrs[aname] = byaddr[addr]
+    return attrs, {id(v) for v in attrs.values()}
+
+
 # not __dict__ and __annotations__: reading them creates them when missing (the other
 # referents are named by repr)
 _FUNC_ATTRS = ("__closure__", "__defaults__", "__kwdefaults__", "__doc__", "__name__",
@@ -292,8 +309,61 @@ def _named_refs_of(sizer, o, info, ctx=None) -> Kids:
                 more = [r for r in _get_referents(o) if id(r) not in named]
                 return Kids(items + more, [None] * len(items) + ["__class__" if r is tp else None for r in more])
             return Kids(items)
-    refs = sizer._refs_of(o, info) if kind not in (ATOM, IGNORE) else []
-    return Kids(list(refs))
+    refs = list(sizer._refs_of(o, info)) if kind not in (ATOM, IGNORE) else []
+    if kind == CODE:  # code_refs reads these attributes, in this order
+        return Kids(refs, [a for a in _CODE_ATTRS if hasattr(o, a)][:len(refs)])
+    return Kids(refs, attribute_names(o, tp, refs))
+
+
+#: getters of C types that only read a field (no object is created, nothing changes);
+#: other getters (``f_locals``, ``f_back``, pyarrow's) are never called to name a referent
+_SAFE_GETSETS = frozenset({"tb_next", "f_code", "f_globals", "f_builtins", "__bases__", "__name__",
+                           "__qualname__", "__self__", "gi_code", "cr_code", "ag_code"})
+
+
+def attribute_names(o, tp, refs) -> list | None:
+    """Per referent of ``o`` (a C-level object), the attribute that reaches it (e.g. a
+    traceback's ``tb_frame``/``tb_next``, a method's ``__func__``/``__self__``, a
+    module's or a class's ``__dict__``), or None where no attribute does (a referent
+    only C code reaches, e.g. an ``enumerate``'s iterator). Reads member descriptors
+    (a field load) and the getters in :data:`_SAFE_GETSETS` only; None if none matched."""
+    if not refs:
+        return None
+    want = {id(r): i for i, r in enumerate(refs)}
+    names = [None] * len(refs)
+    try:
+        mro = type.__dict__["__mro__"].__get__(tp)
+    except SAFE_CATCH:
+        mro = (tp,)
+    for klass in mro:
+        try:
+            d = type.__dict__["__dict__"].__get__(klass)
+        except SAFE_CATCH:
+            continue
+        for aname, desc in list(d.items()):
+            dt = type(desc)
+            if dt is types.MemberDescriptorType or (dt is types.GetSetDescriptorType and aname in _SAFE_GETSETS):
+                try:
+                    val = desc.__get__(o, tp)
+                except SAFE_CATCH:
+                    continue
+                i = want.pop(id(val), None)
+                if i is not None:
+                    names[i] = aname
+    if isinstance(o, type):  # the class's namespace (``__dict__`` gives a new proxy of it)
+        try:
+            inner = _get_referents(type.__dict__["__dict__"].__get__(o))  # [the dict]
+        except SAFE_CATCH:
+            inner = ()
+        for d in inner:
+            i = want.pop(id(d), None)
+            if i is not None:
+                names[i] = "__dict__"
+    return names if any(n is not None for n in names) else None
+
+
+_CODE_ATTRS = ("co_consts", "co_names", "co_filename", "co_name", "co_qualname", "co_linetable",
+               "co_exceptiontable")
 
 
 _EXACT_COVERED = frozenset({list, tuple, set, frozenset, dict, __import__("collections").deque})

@@ -10,8 +10,7 @@ import types
 from . import _layout
 from ._layout import type_basicsize as _tp_basicsize
 from ._format import class_name
-from .flatsize import C_METHODS, SAFE_CATCH, c_sizeof, own_sizeof
-from ._layout import type_flags as _tp_flags
+from .flatsize import C_METHODS, INT_FIX, INT_ONE_DIGIT, SAFE_CATCH, c_sizeof, own_sizeof, spare_item
 from ._layout import type_itemsize as _tp_itemsize
 
 _getsizeof = sys.getsizeof
@@ -98,8 +97,6 @@ HAVE_GC = 1 << 14
 # sizeof(PyLongObject) = 32 bytes while int.__sizeof__ says 28 (3.11-3.13, 64-bit);
 # pymalloc gives 32 bytes to both, so 32 is what such an int costs.
 INT_SIZEOF = int.__sizeof__
-INT_ONE_DIGIT = (1).__sizeof__()
-INT_FIX = max(0, (INT_ONE_DIGIT + 7) // 8 * 8 - INT_ONE_DIGIT)
 INT_FIXED = {INT_ONE_DIGIT: INT_ONE_DIGIT + INT_FIX}  # size -> fixed size, by dict.get in C
 # exact types whose sys.getsizeof is their flat size (C __sizeof__, no gc header) and
 # whose sizes never equal a one-digit int's but for ints (the int fix is by size)
@@ -310,11 +307,10 @@ class TypeInfo:
             basic, isize = _tp_basicsize(tp), _tp_itemsize(tp)
             if not isize:  # fixed-size: anything beyond is another allocation
                 self.base = basic + _layout.preheader_size(tp)
-            if _tp_flags(tp) & HEAPTYPE and isize:
-                # PyType_GenericAlloc allocates nitems + 1 items, rounded to 8 bytes
+            spare = spare_item(tp)  # PyType_GenericAlloc allocates nitems + 1 items
+            if spare is not None:
                 self.varfix = isize
-                if issubclass(tp, int):
-                    self.basefix = basic - int.__basicsize__
+                self.basefix = spare[0] - isize
             self.preheader = _layout.preheader_size(tp)
             fn = c_sizeof(tp)
             if fn is object.__sizeof__ and not isize:

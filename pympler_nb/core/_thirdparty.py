@@ -53,7 +53,7 @@ from time import monotonic as _monotonic
 from . import _layout
 from ._asized import Part
 from ._format import class_name, clip_text, safe_repr
-from ._sizerules import amapped_setting, register, registered, rule_for
+from ._sizerules import SAFE_CATCH, amapped_setting, register, registered, rule_for
 from .flatsize import c_sizeof
 from .gcsafe import get_referents
 
@@ -86,6 +86,20 @@ def _ndarray_base_class(tp):
         if class_name(klass) == "numpy.ndarray":
             return klass
     raise TypeError(f"not a numpy array type: {class_name(tp)}")
+
+
+def ndarray_counts(a):
+    """``(number of elements, bytes per element)`` of a numpy array (any subclass), read
+    with ``numpy.ndarray``'s own C getters (``size``, ``itemsize``: a subclass's
+    overrides are not run); None if ``a`` is no numpy array."""
+    for klass in type.__dict__["__mro__"].__get__(type(a)):
+        if class_name(klass) == "numpy.ndarray":
+            own = type.__dict__["__dict__"].__get__(klass)
+            try:
+                return own["size"].__get__(a), own["itemsize"].__get__(a)
+            except SAFE_CATCH:
+                return None
+    return None
 
 
 def _plain(a):

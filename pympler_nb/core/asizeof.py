@@ -28,7 +28,13 @@ Deviations from Pympler 1.1, on purpose:
 * A ``__sizeof__`` written in Python is not trusted (pandas' reports deep sizes, which
   would count data twice); the nearest C-level ``__sizeof__`` in the MRO is used.
 * Instances whose ``__dict__`` was never materialized get a virtual ``'__dict__'`` node in
-  :class:`Asized` trees; :func:`named_refs` returns their attributes by name directly.
+  :class:`Asized` trees; :func:`named_refs` returns their attributes by name directly and
+  :func:`refs` as one new dict.
+* An object given directly is always sized (a class, code object, frame, builtin or
+  ``None`` too; a module with its namespace); weak references count without their
+  referent; :func:`named_refs` lists only referents an attribute reaches.
+
+The README's "Differences from Pympler" table lists each difference with its reason.
 
 This module is the Pympler-API facade; the engine lives in (lower layers first):
 :mod:`.flatsize` (flat sizes, shared with muppy/summary/heap), :mod:`._sizerules` (object
@@ -40,18 +46,24 @@ names), :mod:`._asized` (result trees), :mod:`._referents` (an object's named re
 
 from __future__ import annotations
 
+import array
 import gc
 import sys
 import threading
+import types
+
+# Pympler 1.1's asizeof exposes these (they are :mod:`inspect`'s): kept for code written
+# against it (``asizeof.isclass(x)``, the tutorials)
+from inspect import isbuiltin, isclass, iscode, isframe, isfunction, ismethod, ismodule  # noqa: F401
 
 from . import _layout
-from . import _thirdparty  # noqa: F401 - the numpy/pandas/pyarrow rules register themselves by type name
+from . import _thirdparty  # the numpy/pandas/pyarrow rules register themselves by type name
 from ._asized import OTHER, Asized, Part, SizeNode, TreeChild, TreeChildren
 from ._asizer import Asizer, SizingSession, WalkContext, check_align
 from ._labels import key_text, name_text
 from ._layout import type_basicsize as _tp_basicsize
 from ._layout import type_itemsize as _tp_itemsize
-from ._referents import align_pieces, tree_refs
+from ._referents import align_pieces, instance_namespace, tree_refs
 from ._sizerules import (
     IGNORE,
     INT_FIX,
@@ -66,10 +78,11 @@ from ._sizerules import (
     amapped,
     register,
     registered,
+    rule_for,
     unregister,
 )
 from ._sizerules import is_static as is_static  # public: whether the interpreter shares obj
-from .flatsize import MAX_FLAT_SIZE
+from .flatsize import MAX_FLAT_SIZE, use_engine
 
 # the engine is split into _sizerules, _asized, _labels, _referents, _asizer(_trees) and
 # flatsize; these private names are still read from here by other modules and tests
@@ -96,6 +109,7 @@ __all__ = [
     "asizesof",
     "basicsize",
     "flatsize",
+    "flatsizes",
     "itemsize",
     "leng",
     "named_refs",
@@ -168,19 +182,22 @@ def asizesof(*objs, **opts):
 
 def asized(*objs, **opts):
     """:class:`Asized` of one object, a tuple of them for several, ``()`` for none."""
-    res = _sizer(opts).asized(*objs)
-    if len(res) == 1:
-        return res[0]
-    return res
+    return _sizer(opts).asized(*objs)
 
 
 def flatsize(obj, align=0, **opts):
     """Own bytes of ``obj`` (``sys.getsizeof`` plus hidden allocations), rounded to ``align``.
 
     Unlike :func:`asizeof` this counts the object even if it is of an ignored kind
-    (a class, a module, a code object): it answers "how big is this one object".
+    (a class, a module, a code object): it answers "how big is this one object". It is
+    the own size every view shows (summaries, tracker diffs, heap snapshots, graphs).
     """
     check_align(align)
+    return flatsizes(type(obj), [obj], align, **opts)[0]
+
+
+def flatsizes(tp, group, align=0, **opts) -> list:
+    """:func:`flatsize` of each object of ``group`` (all of exact type ``tp``), in bulk."""
     if opts:
         sizer = _sizer(opts)
     else:  # one light sizer per thread: flatsize is called per node by graph walks
@@ -189,21 +206,33 @@ def flatsize(obj, align=0, **opts):
             sizer = _flat_local.sizer = Asizer()
         sizer._seen.clear()
         sizer._claimed.clear()  # shared buffers (Arrow) are claimed per call, not once per thread
-    tp = type(obj)
+    try:
+        return _flat_group(sizer, tp, group, align)
+    finally:
+        if not opts:  # nothing kept between calls (a tracker's diff would see it)
+            sizer._skipped.clear()
+            sizer._missed = sizer._untrusted_count = 0
+
+
+def _flat_group(sizer, tp, group, align):
     info = sizer._classify(tp)
     if info.kind == IGNORE:
         info = TypeInfo(REFS, tp, name=info.name)
-    sizes = sizer._flat_sizes([obj], info)
-    if info.fn is INT_SIZEOF and sizes[0] == INT_ONE_DIGIT:
-        sizes[0] += INT_FIX
-    split = [_layout.split_dict_correction(obj)] if tp is dict else None
-    extra = sizer._hidden([obj], info, split)
-    if align > 1:
-        return align_pieces(sizes[0], extra, info, align)
-    return sizes[0] + extra
+    sizes = sizer._flat_sizes(group, info)
+    if info.fn is INT_SIZEOF:
+        sizes = [s + INT_FIX if s == INT_ONE_DIGIT else s for s in sizes]
+    if info.managed or tp is dict or align > 1:
+        extras = [sizer._hidden([obj], info, [_layout.split_dict_correction(obj)] if tp is dict else None)
+                  for obj in group]
+        if align > 1:
+            return [align_pieces(size, extra, info, align) for size, extra in zip(sizes, extras)]
+        return [size + extra for size, extra in zip(sizes, extras)]
+    return sizes
 
 
 _flat_local = threading.local()
+_flat_local.sizer = Asizer()  # made now, not by the first summary: a tracker's diff never sees it
+use_engine(flatsizes, rule_for)  # summaries, heap snapshots and tracker diffs size by the same rules
 
 
 def basicsize(obj, **opts):
@@ -214,33 +243,45 @@ def basicsize(obj, **opts):
 
 
 def itemsize(obj, **opts):
-    """Size of one item of ``obj`` (pointer size for list/set/dict-like out-of-line tables)."""
+    """Size of one item of ``obj`` (pointer size for list/set/dict-like out-of-line tables,
+    the element size of an ``array.array`` or a numpy array), 0 if it has no items.
+
+    >>> itemsize(array.array("d", [1.5]))
+    8
+    """
     _sizer({k: v for k, v in opts.items() if k not in ("save",)})
     tp = type(obj)
+    counts = _thirdparty.ndarray_counts(obj)
+    if counts is not None:
+        return counts[1]
     if _tp_itemsize(tp):
         return _tp_itemsize(tp)
     if issubclass(tp, (list, dict, set, frozenset)):
         return _PTR
     if issubclass(tp, (bytearray,)):
         return 1
-    try:
-        import array as _array
-
-        if issubclass(tp, _array.array):
-            return _array.array.itemsize.__get__(obj)
-    except ImportError:  # pragma: no cover
-        pass
+    if issubclass(tp, array.array):
+        return array.array.itemsize.__get__(obj)
     return 0
 
 
 def leng(obj, **opts):
     """Number of items ``obj`` has room for (allocated slots), or None if it has no items.
 
-    ``leng(int)`` is the number of 30-bit digits; ``leng(list)`` includes over-allocation.
+    ``leng(int)`` is the number of 30-bit digits; ``leng(list)`` includes over-allocation;
+    an ``array.array`` and a numpy array give their number of elements.
+
+    >>> leng(array.array("d", [1.5, 2.5]))
+    2
     """
     _sizer({k: v for k, v in opts.items() if k not in ("save",)})
     tp = type(obj)
+    counts = _thirdparty.ndarray_counts(obj)
+    if counts is not None:
+        return counts[0]
     try:
+        if issubclass(tp, array.array):
+            return array.array.__len__(obj)
         if issubclass(tp, bool):
             return None
         if issubclass(tp, int):
@@ -265,14 +306,31 @@ def leng(obj, **opts):
 
 
 def refs(obj, **opts):
-    """The referents deep sizing follows from ``obj`` (a list; empty if none)."""
+    """The referents deep sizing follows from ``obj`` (a list; empty if none).
+
+    An instance whose attributes live in its values array (no ``__dict__`` object yet,
+    CPython 3.11–3.13) lists them as one dict ``{name: value}``, as Pympler lists
+    ``obj.__dict__``: a new dict made for this list (``obj.__dict__`` is not created).
+
+    >>> class Foo:
+    ...     def __init__(self, data):
+    ...         self.data = data
+    >>> {'data': 42} in refs(Foo(42))
+    True
+    """
     sizer = _sizer(opts)
     ctx = WalkContext(sizer)
-    info = sizer._classify(type(obj))
-    if not sizer._enabled(info):
-        return []
+    tp = type(obj)
+    info = sizer._given_info(sizer._classify(tp), tp)  # given directly
     out = sizer._refs_of(obj, info)
-    skip = ctx.ignore - STATIC_IDS  # module globals are not followed
+    if info.managed:
+        ns = instance_namespace(obj, tp, out, ctx.names)
+        if ns is not None:
+            attrs, ids = ns
+            out = [attrs] + [r for r in out if id(r) not in ids]
+    skip = ctx.ignore - STATIC_IDS  # module globals are not followed (but a given module's own)
+    if issubclass(type(obj), types.ModuleType):
+        skip = skip - {id(r) for r in out}
     return [r for r in out if id(r) not in skip]
 
 
@@ -280,10 +338,12 @@ def named_refs(obj, **opts):
     """``[(name, referent)]``: the named referents of ``obj`` (attributes, keys, slots).
 
     Instances whose ``__dict__`` was never materialized list their attributes by name
-    (it is not created to list them).
+    (it is not created to list them). Only named referents are listed (as in Pympler):
+    a referent no attribute reaches (the items of a list, an ``enumerate``'s iterator) is
+    in :func:`refs`, not here; a name is never an object's ``repr``.
     """
     sizer = _sizer(opts)
-    info = sizer._classify(type(obj))
+    info = sizer._given_info(sizer._classify(type(obj)), type(obj))  # given directly
     out = []
     clip = sizer._clip
     ctx = WalkContext(sizer)
@@ -296,7 +356,10 @@ def named_refs(obj, **opts):
                 if type(vname) is tuple and vname[0] == "v":
                     out.append((key_text(vname[1], max(clip, 1)), val))
         else:
-            out.append((name_text(kids.name(i), clip), ref))
+            name = kids.name(i)
+            if type(name) is tuple and name[0] == "r":  # reached by no attribute, key or slot
+                continue
+            out.append((name_text(name, clip), ref))
     return out
 
 

@@ -331,8 +331,6 @@ class TrackedObject:
         if obj is None:
             return
         tree = sizer.asized(obj, detail=self._resolution_level)
-        if type(tree) is tuple:  # Asizer.asized of one object: an Asized (a 1-tuple before)
-            (tree,) = tree
         self.add_sample(ts, tree.size, tree.flat, tree if tree.refs else None)
         self.repr = safe_repr(obj, REPR_CLIP)
         self.type = type_name(type(obj))

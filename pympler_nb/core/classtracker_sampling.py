@@ -137,6 +137,6 @@ def size_all_public(sizer: _asizeof.Asizer, objs: list, levels: list) -> list:
     sizer.exclude_refs(*objs)
     out = []
     for obj, level in zip(objs, levels):
-        tree = sizer.asized(obj, detail=level)[0]
+        tree = sizer.asized(obj, detail=level)
         out.append((tree.size, tree.flat) if level == 0 else tree)
     return out

@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import sys
 import types
+from array import array
 from collections.abc import Callable
+from itertools import compress, repeat
+from operator import add
 from typing import Any
 
 from . import _layout
@@ -201,3 +204,115 @@ def python_sizeof(t: type) -> Callable[[Any], int] | None:
             return _layout.type_basicsize(t) + pre
 
     return size
+
+
+# ---------------------------------------------------------------------------
+# own sizes: the one definition of "the bytes of this object", used by every view
+INT_ONE_DIGIT = (1).__sizeof__()  # a one-digit int asks for 28 bytes, pymalloc gives 32
+INT_FIX = max(0, (INT_ONE_DIGIT + 7) // 8 * 8 - INT_ONE_DIGIT)
+_PTR = 8 if sys.maxsize > 2**32 else 4
+_DIRECT_IDS = frozenset(map(id, DIRECT_SIZEOF))
+
+
+_HEAPTYPE = 1 << 9
+_ENGINE: list = []  # [asizeof.flatsizes, has a size rule]: the sizer, for the other types
+
+
+def use_engine(flatsizes: Callable[[type, list], list], ruled: Callable[[type], object]) -> None:
+    """Called by :mod:`.asizeof` when it is imported (with the package): :func:`own_sizes`
+    sizes the types it has no fast path for, and those with a size rule (``ruled(tp)``
+    true: numpy, Arrow), by the sizer's ``flatsizes(tp, group)``, so that an object's own
+    size is ``asizeof.flatsize`` in every view (this module is a lower layer than the
+    sizer and does not import it)."""
+    _ENGINE[:] = [flatsizes, ruled]
+
+
+def _fast(t: type) -> bool:
+    """Whether :func:`own_sizes` sizes ``t`` itself (``sys.getsizeof`` based) rather than
+    by the sizer: builtins it sizes in bulk, fixed-size types without a size rule."""
+    if _ENGINE and _ENGINE[1](t):
+        return False
+    if id(t) in _DIRECT_IDS:
+        return True
+    return fixed_size(t) and not issubclass(t, type) and spare_item(t) is None
+
+
+def spare_item(tp: type) -> tuple[int, int] | None:
+    """``(extra, preheader)`` for a variable-size heap type (a namedtuple, an int or bytes
+    subclass, a metaclass): ``PyType_GenericAlloc`` allocates one item more than
+    ``sys.getsizeof`` counts (and an int subclass's basic size beyond int's), the whole
+    rounded up to 8 bytes after the pre-header; None for other types."""
+    try:
+        isize = _layout.type_itemsize(tp)
+        if not (isize and _layout.type_flags(tp) & _HEAPTYPE):
+            return None
+        extra = isize
+        if issubclass(tp, int):
+            extra += _tp_basicsize(tp) - int.__basicsize__
+    except Exception:  # noqa: BLE001 - exotic metaclasses
+        return None
+    return extra, _layout.preheader_size(tp)
+
+
+def with_spare_item(sizes, extra: int, pre: int) -> list:
+    """``sizes`` (``sys.getsizeof``-like, pre-header included) with :func:`spare_item`'s
+    item added and rounded up to 8 bytes."""
+    return [(s - pre + extra + 7) // 8 * 8 + pre for s in sizes]
+
+
+def beyond_getsizeof(t: type) -> bool:
+    """Whether an object of exact type ``t`` may own bytes ``sys.getsizeof`` leaves out
+    (:func:`own_sizes` differs from :func:`flat_sizes` only for these types)."""
+    if t is int or t is dict or (_layout.SUPPORTED and _layout.managed_layout(t)):
+        return True
+    return not _fast(t)
+
+
+def own_sizes(tp: type, group: list) -> array:
+    """Own sizes of ``group`` (objects of exact type ``tp``): the one definition of an
+    object's own size, shared by ``asizeof.flatsize``, summaries and tracker diffs,
+    heap snapshots, reference graphs and why-alive.
+
+    ``sys.getsizeof`` (a ``__sizeof__`` written in Python is not run; see
+    :func:`python_sizeof`) plus what CPython allocates for the object that is no
+    object of its own: the attribute values of an instance whose ``__dict__`` was
+    never created (its values array, 3.11/3.12, or inline values, 3.13), a split
+    dict's table, and the rounding of a one-digit int to its 32-byte block. In bulk.
+
+    >>> list(own_sizes(float, [1.5, 2.5])) == [sys.getsizeof(1.5)] * 2
+    True
+    """
+    fn = python_sizeof(tp)
+    fast = _fast(tp)
+    if fn is not None and fast:
+        sizes = array("q", map(fn, group))
+    elif fast and id(tp) not in _DIRECT_IDS:
+        sizes = array("q", [safe_size(group[0])]) * len(group)
+    elif fast:
+        sizeof = tp.__sizeof__
+        header = safe_size(group[0]) - sizeof(group[0])
+        sizes = array("q", map(add, map(sizeof, group), repeat(header)) if header else
+                      map(sizeof, group))
+    elif _ENGINE:  # classes, variable-size subclasses, size rules (numpy, Arrow), C extensions
+        return array("q", _ENGINE[0](tp, group))
+    else:  # pragma: no cover - asizeof is imported with the package
+        sizes = array("q", flat_sizes(group))
+    if tp is int and INT_FIX and sizes.count(INT_ONE_DIGIT):  # allocated in 32 bytes
+        fix = list(range(max(sizes) + 1))
+        fix[INT_ONE_DIGIT] += INT_FIX
+        sizes = array("q", map(fix.__getitem__, sizes))
+    elif tp is dict and _layout.SUPPORTED:  # split tables (ma_values set): a few
+        values = _layout.read_words(map(id, group), 5 * _PTR)
+        for i in compress(range(len(group)), values):
+            c = _layout.split_dict_correction(group[i])
+            if c:
+                sizes[i] += c
+    if _layout.SUPPORTED and _layout.managed_layout(tp):
+        hidden = _layout.instances_hidden_each(group, tp)[0]
+        sizes = array("q", map(add, sizes, hidden))
+    return sizes
+
+
+def own_size(obj: object) -> int:
+    """The own size of one object (:func:`own_sizes`)."""
+    return own_sizes(type(obj), [obj])[0]

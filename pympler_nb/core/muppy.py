@@ -28,7 +28,9 @@ What is *not* listed:
 - memory that is not a Python object (C buffers of extension types are counted
   only as far as their ``__sizeof__`` reports them).
 
-Sizes are flat (``sys.getsizeof``), as in Pympler; use
+Sizes are flat (``sys.getsizeof``), as in Pympler (``muppy.getsizeof``); the other
+views (summaries, tracker diffs, heap snapshots, graphs) count an object's own size,
+``asizeof.flatsize``, which adds an instance's values array; use
 :mod:`pympler_nb.core.asizeof` for deep sizes.
 
 >>> from pympler_nb.core import muppy
@@ -63,6 +65,7 @@ from .objwalk import (
 from .gcsafe import get_referents as _gc_referents
 
 __all__ = [
+    "getsizeof",
     "get_objects",
     "get_size",
     "get_diff",
@@ -74,6 +77,8 @@ __all__ = [
 ]
 
 _getsizeof = sys.getsizeof
+getsizeof = sys.getsizeof
+"""``sys.getsizeof``, under the name Pympler's ``muppy`` gives it (``muppy.getsizeof(x)``)."""
 _FrameType = types.FrameType
 _CodeType = types.CodeType
 

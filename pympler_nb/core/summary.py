@@ -1,8 +1,11 @@
 """Type tables of object lists (drop-in for ``pympler.summary``).
 
 A *summary* is a list of rows ``[type_repr, count, total_size]``: how many objects
-of each kind a list holds and their summed flat size (``sys.getsizeof``).  Rows
-come in no particular order; :func:`format_` / :func:`print_` sort them.
+of each kind a list holds and their summed own size (:func:`flatsize.own_sizes`, the
+one own size of every view: ``sys.getsizeof`` plus an instance's values array or inline
+values, a split dict's table, a one-digit int's 32-byte block; Pympler sums
+``sys.getsizeof``, see the README's "Differences from Pympler").  Rows come in no
+particular order; :func:`format_` / :func:`print_` sort them.
 
 The kind of an object is its type written as Pympler writes it (``'str'``,
 ``'dict'``, ``'__main__.Foo'`` for ``<class '__main__.Foo'>``), except for types
@@ -41,7 +44,7 @@ from typing import Any
 
 from ._format import pp
 from ._layout import count_elements
-from .flatsize import DIRECT_SIZEOF, fixed_size, flat_sizes, python_sizeof, safe_size
+from .flatsize import DIRECT_SIZEOF, beyond_getsizeof, fixed_size, flat_sizes, own_sizes, python_sizeof, safe_size
 from .objwalk import (
     HeapList,
     byte_table,
@@ -250,7 +253,8 @@ def _add(table: dict[str, list[int]], key: str, count: int, size: int) -> None:
 
 
 def _total_size(t: type, objs: list) -> int:
-    """Summed ``sys.getsizeof`` of ``objs``, all of exact type ``t``."""
+    """Summed ``sys.getsizeof`` of ``objs``, all of exact type ``t`` (a type whose own
+    size is ``sys.getsizeof``: not one :func:`flatsize.beyond_getsizeof` names)."""
     if t in DIRECT_SIZEOF:
         sizeof = t.__sizeof__
         first = objs[0]
@@ -284,6 +288,22 @@ def _flat_sizes(objects: list, tys: list) -> tuple[list, list, list]:
     objects.extend(bad_objs)
     tys.extend(bad_tys)
     return objects, tys, sizes
+
+
+def _own_sizes(objects: list, tys: list, sizes: list) -> None:
+    """Make ``sizes`` (``sys.getsizeof``) the objects' own sizes, in place: the types
+    :func:`flatsize.beyond_getsizeof` names are sized by :func:`flatsize.own_sizes`."""
+    distinct = dict(zip(map(id, tys), tys))
+    need = {key: real_type(t) for key, t in distinct.items() if beyond_getsizeof(real_type(t))}
+    if not need:
+        return
+    ids = list(map(id, tys))
+    positions: dict[int, list[int]] = {key: [] for key in need}
+    for i in compress(range(len(ids)), map(need.__contains__, ids)):
+        positions[ids[i]].append(i)
+    for key, at in positions.items():
+        for i, size in zip(at, own_sizes(need[key], list(map(objects.__getitem__, at)))):
+            sizes[i] = size
 
 
 def _add_keyed(table: dict[str, list[int]], fn: Callable, objs: list,
@@ -377,7 +397,16 @@ def _tabulate_type(table: dict[str, list[int]], t: type, objects: list,
         return
     fn = _representation_fn(t)
     first = objects[codes.index(code)]
-    if fn is None and fixed_size(real_type(t)):
+    real = real_type(t)
+    if beyond_getsizeof(real):  # own sizes (flatsize.own_sizes): instance values, ...
+        objs_t = list(compress(objects, codes.translate(_ONE_HOT[code])))
+        sizes = own_sizes(real, objs_t)
+        if fn is None:
+            _add(table, type_text(t), len(objs_t), sum(sizes))
+        else:
+            _add_keyed(table, fn, objs_t, sizes)
+        return
+    if fn is None and fixed_size(real):
         _add(table, type_text(t), count, count * safe_size(first))
         return
     mask = codes.translate(_ONE_HOT[code])
@@ -400,6 +429,7 @@ def _tabulate_type(table: dict[str, list[int]], t: type, objects: list,
 def _tabulate_rest(objects: list, tys: list, table: dict[str, list[int]]) -> None:
     """The general case of :func:`tabulate`: one ``(type, size)`` count per object."""
     objects, tys, sizes = _flat_sizes(objects, tys)
+    _own_sizes(objects, tys, sizes)
     per_type: dict[type, list[int]] = {}
     pairs: dict[tuple[type, int], int] = {}
     count_elements(pairs, zip(tys, sizes))

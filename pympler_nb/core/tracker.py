@@ -69,7 +69,7 @@ from typing import Any
 
 from . import muppy, summary
 from .objwalk import SINGLE_REFCOUNT as _SINGLE_RC
-from .flatsize import safe_size
+from .flatsize import own_size
 from .objwalk import is_iterable, walk_heap
 from .session import Discount, kernel_background, own_objects, refcounts, register_own, session_bookkeeping
 from .gcsafe import get_referents
@@ -150,7 +150,7 @@ def _summarize_heap(out: Discount, late: bool = False) -> list[list]:
             acc = table.get(key(obj))
             if acc is not None:
                 acc[0] -= 1
-                acc[1] -= safe_size(obj)
+                acc[1] -= own_size(obj)
     out.skip.clear()
     out.subtract.clear()
     return [[k, n, size] for k, (n, size) in table.items() if n or size]

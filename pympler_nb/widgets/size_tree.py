@@ -231,7 +231,7 @@ class ObjectTreeSource(TreeSource):
         self._roots: list[NodeInfo] = []
         for index, (obj, name) in enumerate(zip(objs, names)):
             sizer = _asizeof.Asizer(**self._opts)
-            tree = sizer.asized(obj)[0]  # detail 0: the deep and the flat size, and the name
+            tree = sizer.asized(obj)  # detail 0: the deep and the flat size, and the name
             nid = str(index)
             label = tree.name if name is None else clip_text(str(name), max(clip, 1) * 2)
             self._roots.append(NodeInfo(nid, label, _type_name(type(obj)), tree.size, tree.flat,

@@ -110,9 +110,11 @@ def test_refs_and_named_refs():
     assert snames["p"] == 1.5 and snames["q"] == (1, 2)
 
 
-def test_refs_of_ignored_kinds_are_empty():
-    assert refs(Plain) == []
-    assert refs(sys) == []
+def test_refs_of_an_object_given_directly_are_what_sizing_it_follows():
+    """A class or module given directly is sized (issue 17 item 3), so its referents are
+    listed: the module's namespace, the class's ``__dict__`` and ``__mro__``."""
+    assert any(r is sys.__dict__ for r in refs(sys))
+    assert any(r is Plain.__mro__ for r in refs(Plain))
     assert refs(None) == []
 
 
@@ -238,24 +240,25 @@ def test_code_option_and_functions():
     # the function, its closure tuple, the cell and the int are counted; code is not
     assert base >= flatsize(f) + flatsize(f.__closure__) + flatsize(f.__closure__[0]) + INT1
     assert asizeof(f, code=True) >= base + flatsize(f.__code__)
-    assert asizeof(f.__code__) == 0
-    assert asizeof(f.__code__, code=True) > 0
+    assert asizeof([f.__code__]) == flatsize([f.__code__])  # inside a structure: 0
+    assert asizeof([f.__code__], code=True) > flatsize([f.__code__])
+    assert asizeof(f.__code__) >= flatsize(f.__code__)  # given directly: sized
 
 
-def test_ignored_kinds_count_zero():
-    assert asizeof(Plain) == 0
-    assert asizeof(sys) == 0
-    assert asizeof(None) == asizeof(True) == 0
-    assert asizeof(len) == 0  # a builtin bound to a module
+def test_ignored_kinds_count_zero_as_referents():
+    held = [Plain, sys, None, True, len]
+    assert asizeof(held) == flatsize(held)
+    assert asizeof(len) >= flatsize(len)  # given directly: sized (issue 17 item 3)
     assert asizeof([].append) > 0  # a builtin bound to an object owns it
     # module globals are not followed
-    assert asizeof(test_ignored_kinds_count_zero) < 2000
+    assert asizeof(test_ignored_kinds_count_zero_as_referents) < 2000
 
 
 def test_frames_option():
     frame = sys._getframe()
-    assert asizeof(frame) == 0
-    assert asizeof(frame, frames=True) > 0
+    assert asizeof([frame]) == flatsize([frame])
+    assert asizeof([frame], frames=True) > flatsize([frame])
+    assert asizeof(frame) >= flatsize(frame)  # given directly: sized
 
 
 def test_all_option_sizes_the_gc_heap():
@@ -566,9 +569,10 @@ def test_one_flat_size_implementation_for_every_walk():
     from pympler_nb.core import flatsize as FS
     from pympler_nb.core.heap import discovery
 
-    assert muppy.flat_sizes is summary.flat_sizes is discovery.flat_sizes is FS.flat_sizes
-    assert summary.python_sizeof is discovery.python_sizeof is FS.python_sizeof
-    assert summary.fixed_size is discovery.fixed_size is FS.fixed_size
+    assert muppy.flat_sizes is summary.flat_sizes is FS.flat_sizes
+    assert summary.own_sizes is discovery.own_sizes is FS.own_sizes  # issue 17 item 22
+    assert summary.python_sizeof is FS.python_sizeof
+    assert summary.fixed_size is FS.fixed_size
     assert _sizerules.c_sizeof is FS.c_sizeof and A._layout_size is FS.layout_size
 
     pd = pytest.importorskip("pandas")

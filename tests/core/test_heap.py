@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import json
 import random
+import sys
 import weakref
 from array import array
 
@@ -609,6 +610,6 @@ def test_bulk_sizes_match_flatsize():
     assert list(group_sizes) == [asizeof.flatsize(o) for o in objs]
     assert list(heap_discovery.group_sizes(int, ints)) == [asizeof.flatsize(i) for i in ints]
     state = _layout.values_state(Many) if _layout.PRE_313 else None
-    each = heap_discovery.hidden_each(objs, Many)
-    assert (each or [0] * len(objs)) == _layout.instances_hidden_each(objs, Many, state)[0]
+    each = _layout.instances_hidden_each(objs, Many, state)[0]
+    assert list(group_sizes) == [sys.getsizeof(o) + h for o, h in zip(objs, each)]
     assert list(heap_discovery.ids_of(objs)) == [id(o) for o in objs]

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pympler_nb.core import flatsize, muppy, summary
+from pympler_nb.core import asizeof, flatsize, muppy, summary
 from tests.core._classes import Unhashable
 
 
@@ -18,15 +18,14 @@ class Widget:
 
 
 def naive(objects):
-    """The obvious per-object summary, to check the bulk one against: ``sys.getsizeof``,
-    except for types whose ``__sizeof__`` is written in Python (pandas' returns a deep
-    size), which summaries size by the nearest C-level ``__sizeof__`` (documented rule)."""
+    """The obvious per-object summary, to check the bulk one against: each object's own
+    size, ``asizeof.flatsize`` (``sys.getsizeof`` plus an instance's values array, ...;
+    a ``__sizeof__`` written in Python is replaced by the nearest C-level one)."""
     table: dict[str, list[int]] = {}
     for o in objects:
         acc = table.setdefault(summary.type_repr(o), [0, 0])
         acc[0] += 1
-        c_level = flatsize.python_sizeof(type(o))
-        acc[1] += sys.getsizeof(o) if c_level is None else c_level(o)
+        acc[1] += asizeof.flatsize(o)
     return table
 
 
@@ -78,8 +77,9 @@ def test_user_representations(monkeypatch):
 
 def test_failing_representation_falls_back_to_type(monkeypatch):
     monkeypatch.setitem(summary.representations, Widget, [lambda w: w.missing_attribute])
-    rows = as_table(summary.summarize([Widget(), Widget()]))
-    assert rows == {f"{__name__}.Widget": [2, 2 * sys.getsizeof(Widget())]}
+    ws = [Widget(), Widget()]
+    rows = as_table(summary.summarize(ws))
+    assert rows == {f"{__name__}.Widget": [2, sum(map(asizeof.flatsize, ws))]}
 
 
 def test_bulk_paths_agree_with_naive_on_the_heap():
@@ -211,7 +211,12 @@ def test_format_matches_pympler(sort, order):
 def test_summarize_matches_pympler_rows():
     pympler_summary = pytest.importorskip("pympler.summary")
     objs = [1.5, "abc", [], {}, (1, 2), Widget(), Widget, types, test_format_table]
-    assert as_table(summary.summarize(objs)) == as_table(pympler_summary.summarize(objs))
+    ours, theirs = as_table(summary.summarize(objs)), as_table(pympler_summary.summarize(objs))
+    # an instance's own size includes its values array (README: Differences from Pympler)
+    widget = f"{__name__}.Widget"
+    assert ours.pop(widget) == [1, asizeof.flatsize(objs[5])]
+    assert theirs.pop(widget) == [1, sys.getsizeof(objs[5])]
+    assert ours == theirs
 
 
 def test_bad_sort_and_order_fail_at_once():

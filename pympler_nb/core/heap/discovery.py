@@ -48,7 +48,7 @@ from ..objwalk import (
     type_set as _type_set,
     untracked_closure as _untracked_closure,
 )
-from ..flatsize import DIRECT_SIZEOF, fixed_size, flat_sizes, python_sizeof, safe_size
+from ..flatsize import own_sizes
 from ..gcsafe import get_referents
 
 __all__ = ["retained_size"]
@@ -60,8 +60,6 @@ _CodeType = types.CodeType
 _ModuleType = types.ModuleType
 CHUNK = 1 << 16  # objects of one type group whose references are listed at once
 _PTR = 8 if sys.maxsize > 2**32 else 4
-_INT_ONE_DIGIT = (1).__sizeof__()  # as asizeof: one-digit ints take a 32-byte block
-_INT_FIX = max(0, (_INT_ONE_DIGIT + 7) // 8 * 8 - _INT_ONE_DIGIT)
 
 # live snapshots: their own data is never listed by a later walk
 LIVE: weakref.WeakSet = weakref.WeakSet()
@@ -278,49 +276,10 @@ def ids_of(objs: list) -> array:
     return array("Q", map(id, objs))
 
 
-def hidden_each(group: list, tp: type) -> list | None:
-    """Per instance, the hidden bytes of same-type managed-dict instances (see
-    :func:`_layout.instances_hidden_each`), or None for other types."""
-    if not (_layout.SUPPORTED and _layout.managed_layout(tp)):
-        return None
-    return _layout.instances_hidden_each(group, tp)[0]
-
-
-_DIRECT_IDS = {id(t) for t in DIRECT_SIZEOF}
-
-
 def group_sizes(t, group: list) -> array:
-    """Flat sizes of ``group`` (objects of exact type ``t``), as :func:`asizeof.flatsize`
-    counts them: ``sys.getsizeof`` (a ``__sizeof__`` written in Python is not run; see
-    :func:`flatsize.python_sizeof`), one-digit ints rounded up to their allocation,
-    hidden instance values, split dict tables.  In bulk, per type."""
-    tp = _real(t)
-    fn = python_sizeof(tp)
-    if fn is not None:
-        sizes = array("q", map(fn, group))
-    elif fixed_size(tp):
-        sizes = array("q", [safe_size(group[0])]) * len(group)
-    elif id(tp) in _DIRECT_IDS:
-        sizeof = tp.__sizeof__
-        header = safe_size(group[0]) - sizeof(group[0])
-        sizes = array("q", map(add, map(sizeof, group), repeat(header)) if header else
-                      map(sizeof, group))
-    else:
-        sizes = array("q", flat_sizes(group))
-    if tp is int and _INT_FIX and sizes.count(_INT_ONE_DIGIT):  # allocated in 32 bytes
-        fix = list(range(max(sizes) + 1))
-        fix[_INT_ONE_DIGIT] += _INT_FIX
-        sizes = array("q", map(fix.__getitem__, sizes))
-    elif tp is dict and _layout.SUPPORTED:  # split tables (ma_values set): a few
-        values = _layout.read_words(map(id, group), 5 * _PTR)
-        for i in compress(range(len(group)), values):
-            c = _layout.split_dict_correction(group[i])
-            if c:
-                sizes[i] += c
-    hidden = hidden_each(group, tp)
-    if hidden is not None:
-        sizes = array("q", map(add, sizes, hidden))
-    return sizes
+    """Flat sizes of ``group`` (objects of exact type ``t``, possibly a hashable
+    stand-in): :func:`flatsize.own_sizes`, the one definition of an object's own size."""
+    return own_sizes(_real(t), group)
 
 
 def session_objects() -> dict[int, str]:
