@@ -73,9 +73,15 @@ def test_no_compiler_installs_the_pure_path(fresh, tmp_path):
     out = subprocess.run([str(py), "-c", check], env=env, cwd=tmp_path, capture_output=True,
                          text=True, timeout=300)
     assert out.returncode == 0 and "pure ok" in out.stdout, out.stderr[-3000:]
-    # the installed package's core tests (the engine's own, stdlib-only), on the pure path
-    tests = [str(repo / "tests" / "core" / name) for name in ("test_muppy.py", "test_summary.py")]
+    # the installed package's core tests (the engine's own, stdlib-only), on the pure path:
+    # only `tests` is put on the path (a directory without the package's sources)
+    root = tmp_path / "testroot"
+    root.mkdir()
+    (root / "tests").symlink_to(repo / "tests", target_is_directory=True)
+    tests = [str(root / "tests" / "core" / name) for name in ("test_muppy.py", "test_summary.py")]
     out = subprocess.run([str(py), "-m", "pytest", "-q", "-p", "no:cacheprovider", "--import-mode=append",
-                          "-o", "pythonpath=", "-o", "addopts=", "--rootdir", str(repo), *tests],
-                         env=env, cwd=tmp_path, capture_output=True, text=True, timeout=1800)
+                          "-c", str(repo / "pyproject.toml"), "-o", "pythonpath=", "-o", "addopts=",
+                          "--rootdir", str(root), *tests],
+                         env=dict(env, PYTHONPATH=str(root)), cwd=tmp_path, capture_output=True,
+                         text=True, timeout=1800)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
