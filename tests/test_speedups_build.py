@@ -79,7 +79,7 @@ def test_no_compiler_installs_the_pure_path(fresh, tmp_path):
     root.mkdir()
     (root / "tests").symlink_to(repo / "tests", target_is_directory=True)
     tests = [str(root / "tests" / "core" / name) for name in ("test_muppy.py", "test_summary.py")]
-    out = subprocess.run([str(py), "-m", "pytest", "-q", "-p", "no:cacheprovider", "--import-mode=append",
+    out = subprocess.run([str(py), "-m", "pytest", "-q", "-p", "no:cacheprovider", "--import-mode=importlib",
                           "-c", str(repo / "pyproject.toml"), "-o", "pythonpath=", "-o", "addopts=",
                           "--rootdir", str(root), *tests],
                          env=dict(env, PYTHONPATH=str(root)), cwd=tmp_path, capture_output=True,
