@@ -572,11 +572,11 @@ def _walk_accelerated(sp, skip: dict[int, Any] | None, include_frames: bool,
     """:func:`walk_heap` (``remove_dups=True``) with the C loops of ``_speedups``: the
     same objects; the parts compute their types on first use (summaries size them in C)."""
     tracked, frames = sp.split_tracked(gc.get_objects(), skip)
-    if include_frames:
+    if include_frames:  # (no comprehension: its cell would be an object of the walk)
         own, outer = _own_frames(depth + 3)
-        frames = [f for f in frames if id(f) not in own]
+        frames = list(compress(frames, map(not_, map(own.__contains__, map(id, frames)))))
         listed = set(map(id, frames))
-        frames.extend(f for f in outer if id(f) not in listed)
+        frames.extend(compress(outer, map(not_, map(listed.__contains__, map(id, outer)))))
         tracked.extend(frames)
         del own, outer, listed
     del frames

@@ -215,6 +215,28 @@ def test_untracked_closure_equals_the_pure_walk(objs, nskip):
 
 
 @needs_ext
+def test_closure_with_materialized_instance_dicts():
+    """3.13: an instance's inline values are shared with its materialized ``__dict__``
+    (both report them with one reference count): still each object once."""
+    nodes = []
+    for i in range(50):
+        n = Node("p%d" % i * 3)  # an untracked str held once, by the values
+        n.other = float(i) + 0.5
+        if i % 2:
+            n.__dict__  # noqa: B018 - materializes the dict
+        nodes.append(n)
+    tracked = _tracked_of([nodes])
+    gc.disable()
+    try:
+        fast = SP.untracked_closure(tracked, None, None, objwalk.type_is_ruled, objwalk.rule_refs_of)
+        slow = _pure_closure(tracked, None)
+    finally:
+        gc.enable()
+    assert len(set(map(id, fast))) == len(fast)
+    assert set(map(id, fast)) == set(map(id, slow))
+
+
+@needs_ext
 @settings(max_examples=150, deadline=None)
 @given(GRAPHS)
 def test_summary_tables_equal(objs):
