@@ -562,9 +562,23 @@ def load_ipython_extension(ipython) -> None:
     if charts.alt.renderers.active != charts.RENDERER:
         _previous_renderer = charts.alt.renderers.active
     charts.enable_offline_renderer()
+    _mention_pure_path()
 
 
 _previous_renderer: str | None = None
+_pure_path_mentioned = False
+
+
+def _mention_pure_path() -> None:
+    """Say once per process that the core runs on its pure-Python path (no C extension,
+    or ``PYMPLER_NB_PURE=1``)."""
+    global _pure_path_mentioned
+    from .core import pure_path_note
+
+    note = pure_path_note()
+    if note and not _pure_path_mentioned:
+        _pure_path_mentioned = True
+        print(note)
 
 
 def unload_ipython_extension(ipython) -> None:

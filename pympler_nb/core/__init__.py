@@ -7,11 +7,17 @@ so do ``muppy``, ``summary``, ``tracker``, ``process``, ``classtracker``,
 finds the holders of an object in notebook terms; ``allocations`` wraps tracemalloc
 (per-line statistics of a block) and ``heap`` takes heapy-style heap snapshots
 (partitions, unreachable objects, dominators and retained sizes).
+
+``ACCELERATED`` says whether the C loops of ``pympler_nb._speedups`` run (False: the
+pure-Python path, forced by ``PYMPLER_NB_PURE=1``; same results, slower).
 """
 
 from . import asizeof
+from ._accel import ACCELERATED, pure_path_note
 
 __all__ = [
+    "ACCELERATED",
+    "pure_path_note",
     "asizeof",
     "muppy",
     "summary",
@@ -29,7 +35,7 @@ __all__ = [
 
 
 def __getattr__(name):  # the other modules load on first use
-    if name in __all__:
+    if name in __all__ and name not in ("ACCELERATED", "pure_path_note"):
         import importlib
 
         return importlib.import_module(f"{__name__}.{name}")

@@ -26,15 +26,17 @@ from operator import add, attrgetter, eq, not_, or_
 from typing import Any
 
 from . import _layout
+from ._accel import speedups
 from ._layout import count_elements
 from ._thirdparty import hidden_referents, hidden_refs_rules
-from .gcsafe import get_referents
+from .gcsafe import ASYNCIO_FREELIST_BUG, get_referents
 
 __all__ = [
     "HAVE_GC", "SINGLE_REFCOUNT", "FLIP", "WalkPart", "HeapList", "walk_heap", "real_type",
     "hashable_types", "type_set", "frequent_types", "type_numbers", "flag_mask", "flag_positions",
     "select_flagged", "dict_key_list", "byte_table", "rules_of", "ruled_objects",
     "untracked_referents", "untracked_closure", "code_parts", "is_iterable", "rule_referents",
+    "type_is_ruled", "rule_refs_of", "walk_guard",
 ]
 
 HAVE_GC = 1 << 14  # Py_TPFLAGS_HAVE_GC
@@ -105,24 +107,42 @@ class WalkPart:
     """What the heap walk found of one kind (tracked or untracked objects).
 
     ``objects`` and ``types`` (hashable: see :func:`type_set`) are parallel lists;
+    ``types`` is None when ``objects`` has repeats (``unique`` False). The accelerated
+    walk computes ``types`` on first use only (its summaries size objects in C).
     ``codes`` has a byte per object, the number (1..15) of its type in ``frequent``
     or 0 (None when not computed).  Summaries count the frequent types with bytes
     methods instead of a pass over the types each.
     """
 
-    __slots__ = ("objects", "types", "codes", "frequent")
+    __slots__ = ("objects", "_types", "codes", "frequent", "unique", "_lazy")
 
     def __init__(self, objects: list, types: list | None,
-                 codes: bytearray | None = None, frequent: list | tuple = ()) -> None:
+                 codes: bytearray | None = None, frequent: list | tuple = (),
+                 unique: bool = True, lazy_types: bool = False) -> None:
         self.objects = objects
-        self.types = types
+        self._types = types
         self.codes = codes
         self.frequent = frequent
+        self.unique = unique
+        self._lazy = lazy_types and types is None
+
+    @property
+    def types(self) -> list | None:
+        """The objects' types (hashable), computed on first use after an accelerated walk."""
+        if self._lazy:
+            self._lazy = False
+            self._types = type_set(list(map(type, self.objects)))[1]
+        return self._types
+
+    @types.setter
+    def types(self, value: list | None) -> None:
+        self._types = value
+        self._lazy = False
 
     def valid(self) -> bool:
         """Whether the lists still line up (nothing changed them since the walk)."""
         n = len(self.objects)
-        return (self.types is not None and len(self.types) == n
+        return (self.unique and (self._lazy or (self._types is not None and len(self._types) == n))
                 and (self.codes is None or len(self.codes) == n))
 
 
@@ -456,6 +476,20 @@ _IS_FRAME = byte_table(lambda c: c & _FRAME and not c & _DROP)
 _TO_DROP = bytes([0, _DROP]) + bytes(254)
 
 
+def _list_tracked(before_listing=None) -> list:
+    """``gc.get_objects()``; ``before_listing()`` runs right before it while the other
+    threads wait (a longer switch interval), so what it discounts cannot change meanwhile."""
+    if before_listing is None:
+        return gc.get_objects()
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(max(switch, 2.0))  # other threads wait (this thread does no I/O)
+    try:
+        before_listing()
+        return gc.get_objects()
+    finally:
+        sys.setswitchinterval(switch)
+
+
 def _tracked_part(skip: dict[int, Any] | None, include_frames: bool,
                   depth: int, before_listing=None) -> tuple[WalkPart, list, list, dict]:
     """``(part, dicts, ruled, rules)``: the objects the collector tracks, without frames
@@ -469,16 +503,7 @@ def _tracked_part(skip: dict[int, Any] | None, include_frames: bool,
     skipped object has, when those are few (a tracker's own objects have types of
     their own).
     """
-    if before_listing is None:
-        tracked = gc.get_objects()
-    else:
-        switch = sys.getswitchinterval()
-        sys.setswitchinterval(max(switch, 2.0))  # other threads wait (this thread does no I/O)
-        try:
-            before_listing()
-            tracked = gc.get_objects()
-        finally:
-            sys.setswitchinterval(switch)
+    tracked = _list_tracked(before_listing)
     ttypes, ttys = type_set(list(map(type, tracked)))
     frequent = frequent_types(ttys)
     flags = type_numbers(frequent)
@@ -540,6 +565,39 @@ def _tracked_part(skip: dict[int, Any] | None, include_frames: bool,
     return WalkPart(tracked, ttys, codes, frequent), tdicts, ruled, rules
 
 
+def type_is_ruled(t: type) -> bool:
+    """Whether objects of type ``t`` have a size rule with ``refs`` (see :func:`rules_of`)."""
+    return hidden_refs_rules([t])[0] is not None
+
+
+def rule_refs_of(objs: list) -> list:
+    """What ``objs`` (of ruled types) hold besides their ``gc.get_referents``."""
+    return rule_referents(objs, rules_of(type_set(list(map(type, objs)))[0]))
+
+
+def walk_guard() -> object:
+    """The object the C walk must never traverse: the ``_asyncio`` module on the CPython
+    versions with its free-list bug (see :mod:`.gcsafe`), else None."""
+    return sys.modules.get("_asyncio") if ASYNCIO_FREELIST_BUG else None
+
+
+def _walk_accelerated(sp, skip: dict[int, Any] | None, include_frames: bool,
+                      depth: int, before_listing=None) -> tuple[WalkPart, WalkPart]:
+    """:func:`walk_heap` (``remove_dups=True``) with the C loops of ``_speedups``: the
+    same objects; the parts compute their types on first use (summaries size them in C)."""
+    tracked, frames = sp.split_tracked(_list_tracked(before_listing), skip)
+    if include_frames:  # (no comprehension: its cell would be an object of the walk)
+        own, outer = _own_frames(depth + 3)
+        frames = list(compress(frames, map(not_, map(own.__contains__, map(id, frames)))))
+        listed = set(map(id, frames))
+        frames.extend(compress(outer, map(not_, map(listed.__contains__, map(id, outer)))))
+        tracked.extend(frames)
+        del own, outer, listed
+    del frames
+    untracked = sp.untracked_closure(tracked, skip, walk_guard(), type_is_ruled, rule_refs_of)
+    return WalkPart(tracked, None, lazy_types=True), WalkPart(untracked, None, lazy_types=True)
+
+
 def walk_heap(include_frames: bool = False, remove_dups: bool = True,
           depth: int = 2, skip: dict[int, Any] | None = None,
           before_listing=None) -> tuple[WalkPart, WalkPart]:
@@ -566,11 +624,14 @@ def walk_heap(include_frames: bool = False, remove_dups: bool = True,
     was_enabled = gc.isenabled()
     gc.disable()  # no collection (and no finalizer) in the middle of the walk
     try:
+        sp = speedups()
+        if sp is not None and remove_dups:
+            return _walk_accelerated(sp, skip, include_frames, depth, before_listing)
         tpart, tdicts, ruled, rules = _tracked_part(skip, include_frames, depth, before_listing)
         level1 = untracked_referents(tpart.objects, tdicts, ruled, rules)
         del tdicts, ruled
         if not remove_dups:
-            return tpart, WalkPart(_with_repeats(level1, skip), None)
+            return tpart, WalkPart(_with_repeats(level1, skip), None, unique=False)
         upart = untracked_closure(level1, skip)
         del level1
         return tpart, upart
@@ -615,10 +676,10 @@ class HeapList(list):
     @classmethod
     def of_walk(cls, tracked: WalkPart, untracked: WalkPart) -> HeapList:
         """The objects of both parts of :func:`walk_heap`, remembering the parts when
-        they carry their types (``remove_dups=True``)."""
+        each object is listed once (``remove_dups=True``)."""
         out = cls(tracked.objects)
         out.extend(untracked.objects)
-        if untracked.types is not None:
+        if untracked.unique:
             # (the walk's lists are kept: 8 bytes an object while the listing lives,
             # and summarize() then needs no copy of either part)
             out._parts = (tracked, untracked)

@@ -42,9 +42,11 @@ from operator import attrgetter, is_, not_
 from sys import getsizeof as _getsizeof
 from typing import Any
 
+from ._accel import speedups
 from ._format import pp
 from ._layout import count_elements
-from .flatsize import DIRECT_SIZEOF, beyond_getsizeof, fixed_size, flat_sizes, own_sizes, python_sizeof, safe_size
+from .flatsize import (DIRECT_SIZEOF, beyond_getsizeof, c_sizeof, fixed_size, flat_sizes, own_sizes, python_sizeof,
+                       safe_size)
 from .objwalk import (
     HeapList,
     byte_table,
@@ -340,6 +342,16 @@ def tabulate(objects: list, tys: list | None = None,
     """
     if table is None:
         table = {}
+    sp = speedups()
+    if sp is not None:  # the C loop: one pass, a Python call per type
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            _tabulate_accelerated(sp, objects if isinstance(objects, list) else list(objects), table)
+        finally:
+            if was_enabled:
+                gc.enable()
+        return table
     if tys is None:
         tys = list(map(type, objects))
     was_enabled = gc.isenabled()
@@ -359,6 +371,87 @@ def tabulate(objects: list, tys: list | None = None,
         if was_enabled:
             gc.enable()
     return table
+
+
+_SIZE_FIXED, _SIZE_DIRECT, _SIZE_CALL = 0, 1, 2
+_MethodDescriptorType = types.MethodDescriptorType
+
+
+def size_plan(t: type, first: object) -> tuple:
+    """How the C loop sizes the objects of exact type ``t`` (``first`` one of them) so
+    that each gets what the pure path gives it (``sys.getsizeof``, or
+    :func:`flatsize.python_sizeof`'s replacement for a ``__sizeof__`` written in Python):
+    ``(0, size)`` a fixed size; ``(1, desc, header)`` the type's C ``__sizeof__``
+    called directly, plus ``header``; ``(2, fn)`` a call ``fn(obj)`` per object.
+
+    >>> size_plan(float, 1.5) == (0, _getsizeof(1.5))
+    True
+    >>> size_plan(str, "a")[:2] == (1, str.__sizeof__)
+    True
+    """
+    try:
+        return _size_plan(t, first)
+    except Exception:  # noqa: BLE001 - an exotic type: sized object by object, as the pure path
+        return (_SIZE_CALL, safe_size)
+
+
+def _size_plan(t: type, first: object) -> tuple:
+    fn = python_sizeof(t)
+    if fn is not None:
+        return (_SIZE_CALL, fn)
+    if issubclass(t, type):  # (a type's GC header depends on the object: heap or static type)
+        return (_SIZE_CALL, safe_size)
+    if fixed_size(t):
+        return (_SIZE_FIXED, safe_size(first))
+    desc = c_sizeof(t)
+    if type(desc) is _MethodDescriptorType:
+        try:
+            own = desc(first)
+            header = _getsizeof(first) - own
+        except Exception:  # noqa: BLE001 - a failing __sizeof__: sized per object by safe_size
+            return (_SIZE_CALL, safe_size)
+        if type(own) is int and type(header) is int and 0 <= own and 0 <= header < 4096:
+            return (_SIZE_DIRECT, desc, header)
+    return (_SIZE_CALL, safe_size)
+
+
+def _plan_or_own(t: type, first: object) -> tuple:
+    """:func:`size_plan`, except for the types whose own size is more than
+    ``sys.getsizeof`` (:func:`flatsize.beyond_getsizeof`): counted by the C loop with
+    size 0 and sized afterwards by :func:`flatsize.own_sizes`, as the pure path does."""
+    if beyond_getsizeof(real_type(t)):
+        return (_SIZE_FIXED, 0)
+    return size_plan(t, first)
+
+
+def _tabulate_accelerated(sp, objects: list, table: dict[str, list[int]]) -> None:
+    """:func:`tabulate` with the C loop ``type_stats`` (same table as the pure path)."""
+    special: dict = {}  # id(type) -> (type, representation function or None)
+    for t, n, size in sp.type_stats(objects, _plan_or_own, safe_size):
+        fn = _representation_fn(t)
+        if fn is None and not beyond_getsizeof(real_type(t)):
+            _add(table, type_text(t), n, size)
+        else:
+            special[id(t)] = (t, fn)
+    if not special:
+        return
+    found = sp.of_types(objects, tuple(t for t, _ in special.values()))
+    groups: dict = {key: [] for key in special}
+    for o in found:
+        groups[id(type(o))].append(o)
+    del found
+    for key, objs_t in groups.items():
+        t, fn = special[key]
+        real = real_type(t)
+        if beyond_getsizeof(real):
+            sizes_t = own_sizes(real, objs_t)
+        else:
+            objs_t, _, sizes_t = _flat_sizes(objs_t, [t] * len(objs_t))
+        if fn is None:
+            _add(table, type_text(t), len(objs_t), sum(sizes_t))
+        else:
+            _add_keyed(table, fn, objs_t, sizes_t)
+    del groups
 
 
 def _tabulate_bulk(objects: list, tys: list, table: dict[str, list[int]],
@@ -516,8 +609,10 @@ def summarize(objects: Iterable) -> list[list]:
         parts = objects.parts() if type(objects) is HeapList else None
         if parts is not None:  # straight from get_objects(): reuse what the walk knows
             table = {}
+            accelerated = speedups() is not None
             for part in parts:
-                tabulate(part.objects, part.types, table, part.codes, part.frequent)
+                tabulate(part.objects, None if accelerated else part.types, table, part.codes,
+                         part.frequent)
             del parts, part
         else:
             objs = objects if isinstance(objects, list) else list(objects)

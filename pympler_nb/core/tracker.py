@@ -70,6 +70,7 @@ from typing import Any
 from . import muppy, summary
 from .objwalk import SINGLE_REFCOUNT as _SINGLE_RC
 from .flatsize import own_size
+from ._accel import speedups
 from .objwalk import is_iterable, walk_heap
 from .session import Discount, kernel_background, own_objects, refcounts, register_own, session_bookkeeping
 from .gcsafe import get_referents
@@ -139,7 +140,8 @@ def _summarize_heap(out: Discount, late: bool = False) -> list[list]:
         table: dict = {}
         listing = (lambda: kernel_background(out)) if late else None
         for part in walk_heap(False, True, skip=out.skip, before_listing=listing):
-            summary.tabulate(part.objects, part.types, table, part.codes, part.frequent)
+            summary.tabulate(part.objects, part.types if speedups() is None else None, table,
+                             part.codes, part.frequent)
             del part
     finally:
         if was_enabled:

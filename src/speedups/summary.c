@@ -1,0 +1,256 @@
+/* Per-type counts and flat sizes (pympler_nb.core.summary.tabulate on the accelerated path).
+ *
+ *   type_stats(objects, plan, fallback) -> [[type, count, total size], ...]
+ *       in the order the types are first met. `plan(type, first_object)` is asked once per
+ *       type (Python code, as the pure path's per-type decisions) and returns how to size
+ *       its objects, as sys.getsizeof does:
+ *         (0, size)          every object has this size (a fixed-size type);
+ *         (1, desc, header)  desc is the type's C __sizeof__ (a METH_NOARGS method
+ *                            descriptor): called directly, plus header bytes;
+ *         (2, fn)            fn(obj) -> size, a Python call per object (the pure path calls
+ *                            sys.getsizeof or the type's C-level replacement there too).
+ *       `fallback(obj)` (flatsize.safe_size) sizes an object whose direct __sizeof__ fails
+ *       or returns a size above 4 GiB (the pure path's plausibility check).
+ *   of_types(objects, types) -> list: the objects whose type is one of `types` (a tuple).
+ */
+#include "speedups.h"
+
+#define PLAUSIBLE_MAX ((long long)1 << 32)
+
+typedef struct {
+    PyObject *type;     /* strong */
+    int mode;
+    long long fixed;
+    PyCFunction meth;
+    PyObject *self_desc;  /* strong: the descriptor (keeps meth alive) or the callable */
+    PyTypeObject *desc_type;
+    long long header;
+    long long count;
+    long long size;
+} type_entry;
+
+typedef struct {
+    type_entry *items;
+    Py_ssize_t len, cap;
+} entries;
+
+static void
+entries_free(entries *e)
+{
+    for (Py_ssize_t i = 0; i < e->len; i++) {
+        Py_XDECREF(e->items[i].type);
+        Py_XDECREF(e->items[i].self_desc);
+    }
+    PyMem_Free(e->items);
+}
+
+static long long
+size_by_call(PyObject *fn, PyObject *o, int *err)
+{
+    PyObject *r = PyObject_CallOneArg(fn, o);
+    if (r == NULL) {
+        *err = 1;
+        return 0;
+    }
+    long long v = PyLong_AsLongLong(r);
+    Py_DECREF(r);
+    if (v == -1 && PyErr_Occurred()) {
+        *err = 1;
+        return 0;
+    }
+    return v;
+}
+
+static int
+make_entry(entries *e, PyObject *plan, PyObject *o, Py_ssize_t *index)
+{
+    if (e->len == e->cap) {
+        Py_ssize_t cap = e->cap ? e->cap * 2 : 64;
+        type_entry *items = PyMem_Realloc(e->items, (size_t)cap * sizeof(type_entry));
+        if (items == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        e->items = items;
+        e->cap = cap;
+    }
+    PyObject *tp = (PyObject *)Py_TYPE(o);
+    PyObject *how = PyObject_CallFunctionObjArgs(plan, tp, o, NULL);  /* o is held by the caller */
+    if (how == NULL)
+        return -1;
+    type_entry ent;
+    memset(&ent, 0, sizeof ent);
+    if (!PyTuple_Check(how) || PyTuple_GET_SIZE(how) < 2) {
+        PyErr_SetString(PyExc_TypeError, "plan must return (mode, ...)");
+        goto bad;
+    }
+    ent.mode = (int)PyLong_AsLong(PyTuple_GET_ITEM(how, 0));
+    if (ent.mode == -1 && PyErr_Occurred())
+        goto bad;
+    PyObject *arg = PyTuple_GET_ITEM(how, 1);
+    if (ent.mode == 0) {
+        ent.fixed = PyLong_AsLongLong(arg);
+        if (ent.fixed == -1 && PyErr_Occurred())
+            goto bad;
+    }
+    else if (ent.mode == 1) {
+        if (PyTuple_GET_SIZE(how) < 3 || !PyObject_TypeCheck(arg, &PyMethodDescr_Type)) {
+            PyErr_SetString(PyExc_TypeError, "plan mode 1: (1, method descriptor, header)");
+            goto bad;
+        }
+        PyMethodDescrObject *d = (PyMethodDescrObject *)arg;
+        int flags = d->d_method->ml_flags;
+        if ((flags & (METH_VARARGS | METH_KEYWORDS | METH_NOARGS | METH_O | METH_FASTCALL
+                      | METH_METHOD)) != METH_NOARGS
+            || !PyType_IsSubtype(Py_TYPE(o), PyDescr_TYPE(d))) {
+            PyErr_SetString(PyExc_TypeError, "plan mode 1: not a METH_NOARGS method of the type");
+            goto bad;
+        }
+        ent.meth = d->d_method->ml_meth;
+        ent.desc_type = PyDescr_TYPE(d);
+        ent.header = PyLong_AsLongLong(PyTuple_GET_ITEM(how, 2));
+        if (ent.header == -1 && PyErr_Occurred())
+            goto bad;
+        Py_INCREF(arg);
+        ent.self_desc = arg;
+    }
+    else if (ent.mode == 2) {
+        if (!PyCallable_Check(arg)) {
+            PyErr_SetString(PyExc_TypeError, "plan mode 2: (2, callable)");
+            goto bad;
+        }
+        Py_INCREF(arg);
+        ent.self_desc = arg;
+    }
+    else {
+        PyErr_Format(PyExc_ValueError, "plan: unknown mode %d", ent.mode);
+        goto bad;
+    }
+    Py_DECREF(how);
+    Py_INCREF(tp);
+    ent.type = tp;
+    *index = e->len;
+    e->items[e->len++] = ent;
+    return 0;
+bad:
+    Py_DECREF(how);
+    return -1;
+}
+
+static PyObject *
+type_stats(PyObject *self, PyObject *args)
+{
+    PyObject *objects, *plan, *fallback;
+    if (!PyArg_ParseTuple(args, "O!OO:type_stats", &PyList_Type, &objects, &plan, &fallback))
+        return NULL;
+    entries e = {NULL, 0, 0};
+    pnb_ptrmap index;
+    PyObject *out = NULL;
+    if (pnb_ptrmap_init(&index, 256) < 0)
+        return NULL;
+    PyTypeObject *last_type = NULL;
+    Py_ssize_t last = -1;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(objects); i++) {
+        PyObject *o = PyList_GET_ITEM(objects, i);
+        Py_INCREF(o);  /* (plan, __sizeof__ and fn may run Python code) */
+        PyTypeObject *tp = Py_TYPE(o);
+        Py_ssize_t k;
+        if (tp == last_type) {
+            k = last;
+        }
+        else {
+            k = pnb_ptrmap_get(&index, tp, -1);
+            if (k < 0) {
+                if (make_entry(&e, plan, o, &k) < 0 || pnb_ptrmap_put(&index, tp, k) < 0) {
+                    Py_DECREF(o);
+                    goto done;
+                }
+            }
+            last_type = tp;
+            last = k;
+        }
+        type_entry *ent = &e.items[k];
+        long long size = 0;
+        int err = 0;
+        if (ent->mode == 0) {
+            size = ent->fixed;
+        }
+        else if (ent->mode == 1) {
+            PyObject *r = ent->meth(o, NULL);
+            if (r != NULL && PyLong_CheckExact(r)) {
+                size = PyLong_AsLongLong(r);
+                if (size == -1 && PyErr_Occurred())
+                    err = 1;
+                else
+                    size += ent->header;
+            }
+            else {
+                err = 1;
+            }
+            Py_XDECREF(r);
+            if (err || size < 0 || size > PLAUSIBLE_MAX) {
+                PyErr_Clear();
+                err = 0;
+                size = size_by_call(fallback, o, &err);
+            }
+        }
+        else {
+            size = size_by_call(ent->self_desc, o, &err);
+        }
+        Py_DECREF(o);
+        if (err)
+            goto done;
+        ent = &e.items[k];  /* (entries may have moved: no, but re-read after calls) */
+        ent->count++;
+        ent->size += size;
+    }
+    out = PyList_New(e.len);
+    if (out == NULL)
+        goto done;
+    for (Py_ssize_t k = 0; k < e.len; k++) {
+        PyObject *row = Py_BuildValue("[OLL]", e.items[k].type, e.items[k].count, e.items[k].size);
+        if (row == NULL) {
+            Py_CLEAR(out);
+            goto done;
+        }
+        PyList_SET_ITEM(out, k, row);
+    }
+done:
+    entries_free(&e);
+    pnb_ptrmap_free(&index);
+    return out;
+}
+
+static PyObject *
+of_types(PyObject *self, PyObject *args)
+{
+    PyObject *objects, *types;
+    if (!PyArg_ParseTuple(args, "O!O!:of_types", &PyList_Type, &objects, &PyTuple_Type, &types))
+        return NULL;
+    Py_ssize_t nt = PyTuple_GET_SIZE(types);
+    PyObject *out = PyList_New(0);
+    if (out == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(objects); i++) {  /* (no Python code runs) */
+        PyObject *o = PyList_GET_ITEM(objects, i);
+        PyObject *tp = (PyObject *)Py_TYPE(o);
+        for (Py_ssize_t j = 0; j < nt; j++) {
+            if (PyTuple_GET_ITEM(types, j) == tp) {
+                if (PyList_Append(out, o) < 0) {
+                    Py_DECREF(out);
+                    return NULL;
+                }
+                break;
+            }
+        }
+    }
+    return out;
+}
+
+PyMethodDef pnb_summary_methods[] = {
+    {"type_stats", type_stats, METH_VARARGS,
+     "type_stats(objects, plan, fallback) -> [[type, count, total size], ...]"},
+    {"of_types", of_types, METH_VARARGS,
+     "of_types(objects, types) -> the objects whose type is one of types (a tuple)"},
+    {NULL, NULL, 0, NULL},
+};
