@@ -62,6 +62,7 @@ from __future__ import annotations
 import gc
 import sys
 import weakref
+from functools import partial
 from collections.abc import Iterable, Iterator
 from itertools import compress, repeat
 from operator import eq
@@ -138,7 +139,7 @@ def _summarize_heap(out: Discount, late: bool = False) -> list[list]:
     gc.disable()  # freshly built big lists must not be traversed by a young collection
     try:
         table: dict = {}
-        listing = (lambda: kernel_background(out)) if late else None
+        listing = partial(kernel_background, out) if late else None  # (no lambda: its cell)
         for part in walk_heap(False, True, skip=out.skip, before_listing=listing):
             summary.tabulate(part.objects, part.types if speedups() is None else None, table,
                              part.codes, part.frequent)
@@ -425,7 +426,7 @@ class ObjectTracker:
         if self.ignore_session:
             session_bookkeeping(out)
         _held_only_by(self.o0, out)
-        listing = (lambda: kernel_background(out)) if self.ignore_session else None
+        listing = partial(kernel_background, out) if self.ignore_session else None
         tpart, upart = walk_heap(False, True, skip=skip, before_listing=listing)
         tracked = tpart.objects
         tracked.extend(upart.objects)
