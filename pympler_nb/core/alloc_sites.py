@@ -28,9 +28,11 @@ from __future__ import annotations
 
 import linecache
 import re
+import sys
+import tracemalloc
 from collections import namedtuple
 
-__all__ = ["Frame", "Traceback", "site_label", "cell_number"]
+__all__ = ["Frame", "Traceback", "site_label", "cell_number", "cell_files", "object_frames"]
 
 Frame = namedtuple("Frame", "filename lineno")
 Frame.__doc__ = "One frame of a traceback: ``filename`` (str), ``lineno`` (int)."
@@ -81,13 +83,68 @@ class Traceback(tuple):
 
 
 # --------------------------------------------------------------------------
+# where an object was allocated
+# --------------------------------------------------------------------------
+
+def _preheader_lookup():
+    """CPython 3.11 only: ``tracemalloc.get_object_traceback`` misses instances whose
+    class keeps its ``__dict__`` before the object (``Py_TPFLAGS_MANAGED_DICT``: plain
+    classes without ``__slots__``), because it looks their memory up one pre-header too
+    late (fixed in 3.12).  This looks it up at the right address, as guppy's ``byprod``
+    does: ``(flag, lookup(obj) -> frames or None)``, or None where not needed or not
+    available.  The lookup only searches tracemalloc's table by address; it reads no
+    memory."""
+    if sys.implementation.name != "cpython" or sys.version_info[:2] != (3, 11):
+        return None
+    try:
+        import ctypes
+
+        func = ctypes.pythonapi._PyTraceMalloc_GetTraceback
+    except (ImportError, AttributeError):
+        return None
+    func.restype = ctypes.py_object
+    func.argtypes = (ctypes.c_uint, ctypes.c_size_t)
+    back = 4 * ctypes.sizeof(ctypes.c_void_p)  # the GC header (2 words), the dict's 2 words
+
+    def lookup(obj):
+        return func(0, id(obj) - back) or None  # frames, most recent first
+
+    return 1 << 4, lookup
+
+
+_PREHEADER = _preheader_lookup()
+_type_flags = type.__dict__["__flags__"].__get__
+
+
+def object_frames(obj) -> tuple | None:
+    """The frames where ``obj``'s memory was allocated, most recent first, as
+    ``((filename, lineno), ...)``, or None (not tracing, or not traced).
+
+    ``tracemalloc.get_object_traceback``, and on CPython 3.11 also the instances that
+    it misses there (see :func:`_preheader_lookup`).
+    """
+    try:
+        tb = tracemalloc.get_object_traceback(obj)
+        if tb:
+            return tuple((f.filename, f.lineno) for f in reversed(tb))
+        if _PREHEADER is not None and _type_flags(type(obj)) & _PREHEADER[0]:
+            got = _PREHEADER[1](obj)
+            return tuple((str(f[0]), int(f[1])) for f in got) if got else None
+    except Exception:  # noqa: BLE001 - a hostile object is never a reason to fail
+        return None
+    return None
+
+
+# --------------------------------------------------------------------------
 # notebook cells
 # --------------------------------------------------------------------------
 
 _INPUT_NAME = re.compile(r"<ipython-input-(\d+)-[0-9a-fA-F]+>\Z")
 
 
-def _filename_map() -> dict:
+def cell_files() -> dict:
+    """The running IPython shell's table ``{cell file name: execution count}`` ({} outside
+    IPython)."""
     from .session import running_shell
 
     shell = running_shell()
@@ -104,7 +161,7 @@ def cell_number(filename: str, names: dict | None = None) -> int | None:
     already has it (``site_label`` in a loop).
     """
     if names is None:
-        names = _filename_map()
+        names = cell_files()
     number = names.get(filename)
     if isinstance(number, int) and not isinstance(number, bool):
         return number

@@ -83,7 +83,7 @@ from tracemalloc import DomainFilter, Filter
 from . import _safeio
 from ._format import format_size
 from ._layout import count_elements
-from .alloc_sites import Frame, Traceback
+from .alloc_sites import Frame, Traceback, object_frames
 
 __all__ = [
     "trace",
@@ -1173,8 +1173,9 @@ def get_object_traceback(obj) -> Traceback | None:
     True
     """
     raw = tracemalloc.get_object_traceback(obj)
-    if raw is None:
-        return None
+    if raw is None:  # (on CPython 3.11 it misses instances of plain classes: looked up again)
+        frames = object_frames(obj)
+        return None if frames is None else Traceback(frames)
     return Traceback([(f.filename, f.lineno) for f in reversed(raw)], raw.total_nframe)
 
 

@@ -39,6 +39,17 @@ def test_get_object_traceback_matches_tracemalloc(tracing):
         ours.format(limit="2")
 
 
+class Plain:  # no __slots__: CPython 3.11 keeps its __dict__ pointers before the object
+    pass
+
+
+def test_get_object_traceback_of_plain_instances(tracing):
+    obj = Plain()  # allocated here
+    tb = allocations.get_object_traceback(obj)
+    assert tb is not None and tb[0].filename == __file__
+    assert linecache.getline(__file__, tb[0].lineno).strip().startswith("obj = Plain()")
+
+
 def test_not_traced_gives_none(tracing):
     allocations.clear_traces()  # drops the traces of everything allocated so far
     old = _make_block()

@@ -105,7 +105,8 @@ from __future__ import annotations
 from .discovery import retained_size
 from .dominators import DominatorTree, RetainedNode, Retainer, Subtree
 from .persistence import FORMAT, FORMAT_VERSION, HeapFormatError
-from .sets import HeapSet, Partition, PartitionRow
+from .patterns import ReferenceTree, RefTreeRow
+from .sets import HeapSet, Partition, PartitionRow, StatRow
 from .snapshot import HeapNodeRef, HeapSession, HeapSnapshot, load, row, take
 
 __all__ = [
@@ -117,6 +118,9 @@ __all__ = [
     "HeapSet",
     "Partition",
     "PartitionRow",
+    "StatRow",
+    "ReferenceTree",
+    "RefTreeRow",
     "DominatorTree",
     "Retainer",
     "RetainedNode",
