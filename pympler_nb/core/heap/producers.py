@@ -7,7 +7,8 @@ as tracemalloc's ``'lineno'`` statistics count it), named as a notebook user kno
 ``"cell [3], line 2"`` for code run in an IPython cell, ``"file.py:12"`` elsewhere
 (:func:`~pympler_nb.core.alloc_sites.site_label`).  Objects whose memory tracemalloc did
 not trace (allocated before tracing started, taken from a free list, or made by C code
-with another allocator) are ``"<unknown>"``.  Only the names are kept, never the objects.
+with another allocator) are ``"unknown"`` (as in heapy).  Only the names are kept,
+never the objects.
 
 >>> import tracemalloc
 >>> from pympler_nb.core import heap
@@ -28,7 +29,7 @@ from ..alloc_sites import cell_files, object_frames, site_label
 
 __all__ = ["UNKNOWN", "allocation_sites", "is_tracing", "NOT_TRACING"]
 
-UNKNOWN = "<unknown>"
+UNKNOWN = "unknown"  # heapy's name
 
 NOT_TRACING = ("this snapshot has no allocation sites: tracemalloc was not tracing when it "
                "was taken.  Start tracing before the objects are created "

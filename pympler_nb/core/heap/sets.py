@@ -447,7 +447,7 @@ class HeapSet:
     def by_prod(self) -> Partition:
         """Rows per allocation site (heapy's ``byprod``): the line that allocated each
         object, ``'cell [3], line 2'`` in a notebook, ``'file.py:12'`` elsewhere,
-        ``'<unknown>'`` for memory tracemalloc did not trace.  Needs a snapshot taken
+        ``'unknown'`` for memory tracemalloc did not trace.  Needs a snapshot taken
         while tracemalloc was tracing (see :mod:`~pympler_nb.core.heap.producers`)."""
         snap = self.snapshot
         if snap._prod is None:
@@ -627,6 +627,19 @@ class HeapSet:
         if self._is_all():
             return True
         return node in set(self._nodes)
+
+    # heapy's spelling: partitions as attributes (x.bytype, x.byprod, ...)
+    bytype = property(lambda self: self.by_type(), doc="heapy's ``bytype``: :meth:`by_type`.")
+    byclodo = property(lambda self: self.by_kind(),
+                       doc="heapy's ``byclodo`` (class or dict owner): :meth:`by_kind`.")
+    bymodule = property(lambda self: self.by_module(), doc="heapy's ``bymodule``: :meth:`by_module`.")
+    byrcs = property(lambda self: self.by_rcs(), doc="heapy's ``byrcs``: :meth:`by_rcs`.")
+    byvia = property(lambda self: self.by_via(), doc="heapy's ``byvia``: :meth:`by_via`.")
+    bysize = property(lambda self: self.by_size(), doc="heapy's ``bysize``: :meth:`by_size`.")
+    byid = property(lambda self: self.by_id(), doc="heapy's ``byid``: :meth:`by_id`.")
+    byidset = property(lambda self: self.by_idset(), doc="heapy's ``byidset``: :meth:`by_idset`.")
+    byunity = property(lambda self: self.by_unity(), doc="heapy's ``byunity``: :meth:`by_unity`.")
+    byprod = property(lambda self: self.by_prod(), doc="heapy's ``byprod``: :meth:`by_prod`.")
 
     # -- who holds it, what it holds (heapy's rp, pathsin, pathsout) --------------
 
