@@ -22,7 +22,7 @@ Heap partitions (:func:`heap_partition_frame`: a
 :class:`~pympler_nb.core.heap.Partition`), heapy's table:
 
 ==============  ========  ===================================================
-``key``         string    the row (type, module, referrer kinds, via, size class)
+``key``         string    the row (type, module, referrer kinds, via, size, producer)
 ``count``       int64     objects
 ``count_pct``   float64   percent of the set's objects
 ``size``        int64     flat bytes

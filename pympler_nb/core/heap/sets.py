@@ -3,7 +3,8 @@
 A :class:`HeapSet` is a subset of one :class:`~pympler_nb.core.heap.HeapSnapshot` (row
 numbers, no objects): ``snap.all``, ``snap.reachable``, ``snap.new_since(ref)``, a
 partition row's :meth:`Partition.select`.  Its ``by_type``, ``by_kind``, ``by_module``,
-``by_rcs``, ``by_via`` and ``by_size`` return a :class:`Partition`: immutable
+``by_rcs``, ``by_via``, ``by_size``, ``by_id``, ``by_idset``, ``by_unity`` and
+``by_prod`` (also spelled as heapy's ``bytype``...) return a :class:`Partition`: immutable
 :class:`PartitionRow` s, largest first.  Retained sizes come from the snapshot's
 dominator tree (:class:`~pympler_nb.core.heap.DominatorTree`):
 :meth:`Partition.retained` per row, :meth:`HeapSet.top_retainers` per object.
