@@ -263,11 +263,13 @@ from .frames_alloc import (  # noqa: E402
     ALLOC_STATS_COLUMNS,
     HEAP_DIFF_COLUMNS,
     HEAP_PARTITION_COLUMNS,
+    REFERENCE_TREE_COLUMNS,
     RETAINER_COLUMNS,
     alloc_diff_frame,
     alloc_stats_frame,
     heap_diff_frame,
     heap_partition_frame,
+    reference_tree_frame,
     retained_frame,
     retainers_frame,
 )
@@ -275,5 +277,6 @@ from .frames_alloc import (  # noqa: E402
 __all__ += [
     "ALLOC_STATS_COLUMNS", "ALLOC_DIFF_COLUMNS", "HEAP_PARTITION_COLUMNS", "RETAINER_COLUMNS",
     "HEAP_DIFF_COLUMNS", "alloc_stats_frame", "alloc_diff_frame", "heap_partition_frame",
-    "retainers_frame", "retained_frame", "heap_diff_frame",
+    "retainers_frame", "retained_frame", "heap_diff_frame", "REFERENCE_TREE_COLUMNS",
+    "reference_tree_frame",
 ]

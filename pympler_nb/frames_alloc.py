@@ -22,7 +22,7 @@ Heap partitions (:func:`heap_partition_frame`: a
 :class:`~pympler_nb.core.heap.Partition`), heapy's table:
 
 ==============  ========  ===================================================
-``key``         string    the row (type, module, referrer kinds, via, size class)
+``key``         string    the row (type, module, referrer kinds, via, size, producer)
 ``count``       int64     objects
 ``count_pct``   float64   percent of the set's objects
 ``size``        int64     flat bytes
@@ -37,6 +37,22 @@ objects dominated, itself included).
 
 Partition diffs (:func:`heap_diff_frame`: ``Partition.diff``): ``key``, ``count_diff``,
 ``size_diff``.
+
+Reference trees (:func:`reference_tree_frame`: ``hset.rp()``, ``hset.pathsin()``,
+``hset.pathsout()``), one row per tree row, each after its parent:
+
+==========  ========  ========================================================
+``row``     int64     the row number (``ReferenceTree.set(row)`` gives its objects)
+``parent``  int64     the parent row, -1 for a top row
+``depth``   int64     0 for the set's own rows
+``key``     string    kind of the row's objects (type, or ``dict of X``)
+``via``     string    how it relates to the parent (``.attr``, ``['k']``, ``[3]``)
+``id``      Int64     the object's id (``pathsin``/``pathsout``); <NA> for groups
+``count``   int64     objects in the row
+``size``    int64     their flat bytes
+``status``  string    expanded, depth, seen, module, none or cut
+``same``    Int64     for ``seen``: the row shown before; else <NA>
+==========  ========  ========================================================
 """
 
 from __future__ import annotations
@@ -44,12 +60,13 @@ from __future__ import annotations
 import pandas as pd
 
 from .core.allocations import Stat, StatDiff
-from .core.heap import Partition, RetainedNode, Retainer
+from .core.heap import Partition, ReferenceTree, RetainedNode, Retainer
 from ._frame_text import text_series
 
 __all__ = ["ALLOC_STATS_COLUMNS", "ALLOC_DIFF_COLUMNS", "HEAP_PARTITION_COLUMNS",
            "RETAINER_COLUMNS", "HEAP_DIFF_COLUMNS", "alloc_stats_frame", "alloc_diff_frame",
-           "heap_partition_frame", "retainers_frame", "retained_frame", "heap_diff_frame"]
+           "heap_partition_frame", "retainers_frame", "retained_frame", "heap_diff_frame",
+           "REFERENCE_TREE_COLUMNS", "reference_tree_frame"]
 
 ALLOC_STATS_COLUMNS = ("filename", "lineno", "size", "count", "average", "traceback")
 ALLOC_DIFF_COLUMNS = ("filename", "lineno", "size", "size_diff", "count", "count_diff",
@@ -57,6 +74,8 @@ ALLOC_DIFF_COLUMNS = ("filename", "lineno", "size", "size_diff", "count", "count
 HEAP_PARTITION_COLUMNS = ("key", "count", "count_pct", "size", "size_pct", "cumulative")
 RETAINER_COLUMNS = ("id", "name", "type", "size", "retained", "count")
 HEAP_DIFF_COLUMNS = ("key", "count_diff", "size_diff")
+REFERENCE_TREE_COLUMNS = ("row", "parent", "depth", "key", "via", "id", "count", "size", "status",
+                          "same")
 
 
 def _tb_text(frames) -> str:
@@ -163,4 +182,25 @@ def heap_diff_frame(rows) -> pd.DataFrame:
         "key": text_series([str(r[0]) for r in rows], dtype="string"),
         "count_diff": pd.Series([int(r[1]) for r in rows], dtype="int64"),
         "size_diff": pd.Series([int(r[2]) for r in rows], dtype="int64"),
+    })
+
+
+def reference_tree_frame(tree: ReferenceTree) -> pd.DataFrame:
+    """A :class:`~pympler_nb.core.heap.ReferenceTree` (``rp``/``pathsin``/``pathsout``)
+    as a DataFrame; see the module docstring."""
+    if not isinstance(tree, ReferenceTree):
+        raise TypeError("reference_tree_frame expects a ReferenceTree (e.g. heap_set.rp()), "
+                        "got %s" % type(tree).__name__)
+    rows = tree.rows
+    return pd.DataFrame({
+        "row": pd.Series([r.index for r in rows], dtype="int64"),
+        "parent": pd.Series([r.parent for r in rows], dtype="int64"),
+        "depth": pd.Series([r.depth for r in rows], dtype="int64"),
+        "key": text_series([r.key for r in rows], dtype="string"),
+        "via": text_series([r.via for r in rows], dtype="string"),
+        "id": pd.Series([r.id for r in rows], dtype="Int64"),
+        "count": pd.Series([r.count for r in rows], dtype="int64"),
+        "size": pd.Series([r.size for r in rows], dtype="int64"),
+        "status": text_series([r.status for r in rows], dtype="string"),
+        "same": pd.Series([r.same if r.same >= 0 else None for r in rows], dtype="Int64"),
     })

@@ -35,7 +35,7 @@ from .magic_args import Note, parse, parse_one, positive, show, unquote_path
 __all__ = ["BY", "HeapMagics"]
 
 #: the partitions ``%heap --by`` offers
-BY = ("type", "kind", "module", "rcs", "via", "size")
+BY = ("type", "kind", "module", "rcs", "via", "size", "prod")
 
 
 def _tree_view(source, title: str, fallback):
@@ -84,7 +84,10 @@ class HeapMagics(Magics):
     @magic_arguments()
     @argument("--by", default="type", choices=BY,
               help="how to partition the objects (default type; kind: dicts by owner; "
-                   "rcs: by referrers' kinds; via: by how they are held, slower)")
+                   "rcs: by referrers' kinds; via: by how they are held, slower; size: by "
+                   "individual size; prod: by the line that allocated them, 'cell [N], "
+                   "line K'; needs tracemalloc tracing: run tracemalloc.start() before "
+                   "making the objects)")
     @argument("--new", action="store_true",
               help="only the objects created since the reference point (set it with --setref)")
     @argument("--setref", action="store_true",

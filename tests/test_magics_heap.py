@@ -17,7 +17,7 @@ from pympler_nb.core import heap
 from pympler_nb.core.heap.discovery import LIVE
 from pympler_nb.widgets import NodeGone, SizeTree
 from pympler_nb.widgets.retained import RetainedTreeSource
-from tests._ipython import error_of, run
+from tests._ipython import error_of, run, usage_error
 
 
 @pytest.fixture
@@ -46,7 +46,7 @@ def test_registered_and_unloaded_with_the_extension(shell):
 
 
 @pytest.mark.parametrize("src, usage", [
-    ("%heap -h", ("Usage: %heap [--by {type,kind,module,rcs,via,size}] [--new] [--setref] "
+    ("%heap -h", ("Usage: %heap [--by {type,kind,module,rcs,via,size,prod}] [--new] [--setref] "
                   "[--clearref] [--retained] [--top N] [--load FILE] [-q]")),
     ("%retained -h", "Usage: %retained [--via] [--top N] [-q] EXPR"),
 ])
@@ -122,6 +122,25 @@ def test_heap_by_other_keys(shell):
         if key is not None:
             assert int(df[df["key"] == key]["count"].iloc[0]) >= at_least, by
     assert set(df["key"]) >= {"list"}  # by rcs: referred to by a list (things, keyed)
+
+
+def test_heap_by_prod_names_cells_and_lines(shell):
+    """Issue 17 item 18: %heap --by prod groups by allocation site, as cell and line."""
+    msg = usage_error(shell, "%heap -q --by prod")
+    assert "tracemalloc was not tracing" in msg and "tracemalloc.start()" in msg
+    shell.run_cell("import tracemalloc; tracemalloc.start()").raise_error()
+    try:
+        result = shell.run_cell("class Made:\n    pass\nmade = [Made() for _ in range(150)]",
+                                store_history=True)
+        result.raise_error()
+        df = shell.run_line_magic("heap", "-q --by prod")
+    finally:
+        shell.run_cell("tracemalloc.stop()").raise_error()
+    number = result.execution_count
+    assert df.attrs["by"] == "prod" and list(df.columns) == list(frames.HEAP_PARTITION_COLUMNS)
+    rows = dict(zip(df["key"], df["count"]))
+    assert rows.get(f"cell [{number}], line 3", 0) >= 150, sorted(rows.items(), key=lambda kv: -kv[1])[:5]
+    assert "unknown" in rows  # what existed before tracing started
 
 
 def test_heap_new_shows_what_was_created_and_not_the_tool(shell):

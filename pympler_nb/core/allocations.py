@@ -83,6 +83,7 @@ from tracemalloc import DomainFilter, Filter
 from . import _safeio
 from ._format import format_size
 from ._layout import count_elements
+from .alloc_sites import Frame, Traceback, object_frames
 
 __all__ = [
     "trace",
@@ -104,6 +105,11 @@ __all__ = [
     "load",
     "SnapshotFormatError",
     "KEY_TYPES",
+    "Frame",
+    "Traceback",
+    "get_object_traceback",
+    "clear_traces",
+    "get_tracemalloc_memory",
 ]
 
 KEY_TYPES = ("lineno", "filename", "traceback")
@@ -201,8 +207,10 @@ class Stat(_Record):
         Bytes (for a block tracer: net bytes allocated during the block).
     count : int
         Memory blocks.
-    traceback : tuple of (str, int)
-        The frames, **most recent first**; one frame unless ``key='traceback'``.
+    traceback : Traceback
+        The frames (:class:`Frame` ``(filename, lineno)``), **most recent first**; one
+        frame unless ``key='traceback'``.  ``traceback.format()`` gives tracemalloc's
+        lines (oldest first, as ``tracemalloc.Traceback.format``).
     """
 
     __slots__ = ("filename", "lineno", "size", "count", "traceback")
@@ -359,7 +367,7 @@ def _stats_from(acc: dict, key_type: str, limit: int | None) -> list:
         filename, lineno = _split_key(key, key_type)
         if key_type == "filename":
             frames = ((filename, 0),)
-        out.append(Stat(filename, lineno, size, count, tuple(frames)))
+        out.append(Stat(filename, lineno, size, count, Traceback(frames)))
     out.sort(key=lambda s: (-s.size, -s.count, s.filename, s.lineno or 0))
     return out if limit is None else out[:limit]
 
@@ -371,11 +379,11 @@ def _diffs_from(new: dict, old: dict, key_type: str, limit: int | None) -> list:
         osize, ocount = (prev[0], prev[1]) if prev is not None else (0, 0)
         filename, lineno = _split_key(key, key_type)
         out.append(StatDiff(filename, lineno, size, size - osize, count, count - ocount,
-                            tuple(frames)))
+                            Traceback(frames)))
     for key, (size, count, frames) in old.items():
         if key not in new:
             filename, lineno = _split_key(key, key_type)
-            out.append(StatDiff(filename, lineno, 0, -size, 0, -count, tuple(frames)))
+            out.append(StatDiff(filename, lineno, 0, -size, 0, -count, Traceback(frames)))
     out.sort(key=lambda s: (-abs(s.size_diff), -s.size, -abs(s.count_diff), -s.count,
                             s.filename, s.lineno or 0))
     return out if limit is None else out[:limit]
@@ -1146,3 +1154,43 @@ def trace(frames: int = 1) -> Tracer:
     """A :class:`Tracer` for ``with allocations.trace(frames) as t:``; see the module
     docstring for what it does and reports."""
     return Tracer(frames)
+
+
+# --------------------------------------------------------------------------
+# tracemalloc's object tracebacks and trace table
+# --------------------------------------------------------------------------
+
+def get_object_traceback(obj) -> Traceback | None:
+    """Where ``obj`` was allocated (``tracemalloc.get_object_traceback``): a
+    :class:`Traceback`, **most recent frame first** (as every traceback of this module;
+    its ``format()`` prints oldest first, exactly as tracemalloc's), or None when
+    tracemalloc is not tracing or did not trace the object's memory (allocated before
+    tracing started, or since :func:`clear_traces`; objects reused from a free list,
+    as small lists and dicts often are, are not new allocations).
+
+    >>> start(); data = bytearray(1000); tb = get_object_traceback(data); stop()
+    >>> tb is not None and tb[0].lineno > 0 and tb.format()[0].startswith('  File "')
+    True
+    """
+    raw = tracemalloc.get_object_traceback(obj)
+    if raw is None:  # (on CPython 3.11 it misses instances of plain classes: looked up again)
+        frames = object_frames(obj)
+        return None if frames is None else Traceback(frames)
+    return Traceback([(f.filename, f.lineno) for f in reversed(raw)], raw.total_nframe)
+
+
+def clear_traces() -> None:
+    """Drop every trace, keep tracing (``tracemalloc.clear_traces``): traced memory and
+    its peak start again from 0.  Active :class:`Tracer` blocks first record the peak
+    so far (their ``peak`` stays right); their ``current`` then counts from 0."""
+    if _active:
+        peak = tracemalloc.get_traced_memory()[1]
+        for t in _active:
+            t._note_peak(peak)
+    tracemalloc.clear_traces()
+
+
+def get_tracemalloc_memory() -> int:
+    """Bytes tracemalloc itself uses to store the traces
+    (``tracemalloc.get_tracemalloc_memory``)."""
+    return tracemalloc.get_tracemalloc_memory()

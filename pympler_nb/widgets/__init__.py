@@ -11,6 +11,7 @@ Their front ends are plain ES modules under ``js/`` bundled by esbuild into
 
 from ._static import BundleMissingError
 from .ref_graph import RefGraph
+from .reference import ReferenceTreeSource
 from .size_tree import (
     AsizedTreeSource,
     NodeGone,
@@ -30,6 +31,7 @@ __all__ = [
     "ObjectTreeSource",
     "AsizedTreeSource",
     "SizedTreeSource",
+    "ReferenceTreeSource",
     "NodeInfo",
     "NodeGone",
     "BundleMissingError",

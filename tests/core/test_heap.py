@@ -114,9 +114,10 @@ def test_by_via_needs_labels_and_names_references():
 
 def test_by_size_classes():
     s = heap.take(roots=[[bytearray(1000)]])
-    keys = s.by_size().keys()
+    keys = s.by_size(buckets=True).keys()
     assert all(k == "0" or "-" in k for k in keys)
     assert any(k == "1025-2048" or k == "513-1024" for k in keys)
+    assert s.by_size(buckets=True).by == "size class"
 
 
 # --------------------------------------------------------------------------

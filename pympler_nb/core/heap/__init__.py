@@ -75,12 +75,21 @@ Partitions
 
 ``by_type``, ``by_module`` (the class's module), ``by_kind`` (type, with ``dict of X``),
 ``by_rcs`` (the kinds of an object's referrers, heapy's ``byrcs``), ``by_via`` (how the
-referrers hold it: ``.attr``, ``['key']``, ``[3]``; needs ``take(via=True)``) and
-``by_size`` (power-of-two size classes) return a :class:`Partition`: immutable rows
-(``key``, ``count``, ``size``) largest first, convertible with
-``pympler_nb.frames.heap_partition_frame``.  Every partition is also available on any
-:class:`HeapSet` (a subset of a snapshot: ``snap.new``, ``snap.unreachable()``, a
-partition row's ``select``).
+referrers hold it: ``.attr``, ``['key']``, ``[3]``; needs ``take(via=True)``),
+``by_size`` (each exact size; ``buckets=True``: power-of-two size classes), ``by_id``,
+``by_idset``, ``by_unity`` and ``by_prod`` (the allocating line, recorded when the
+snapshot is taken while tracemalloc traces: :mod:`.producers`) return a
+:class:`Partition`: immutable rows (``key``, ``count``, ``size``) largest first,
+convertible with ``pympler_nb.frames.heap_partition_frame``.  Every partition is also
+available on any :class:`HeapSet` (a subset of a snapshot: ``snap.new``,
+``snap.unreachable()``, a partition row's ``select``), also in heapy's spelling
+(``x.bytype``, ``x.byprod``).  Sets and partitions combine as heapy's: ``|``, ``&``,
+``-``, ``^``, ``disjoint``; ``.parts`` splits a partition into sets, ``.stat.get_rows()``
+gives heapy's rows.
+
+Who holds a set and what it holds: :meth:`HeapSet.rp` (heapy's reference pattern),
+:meth:`HeapSet.pathsin` and :meth:`HeapSet.pathsout`, depth-limited, each a
+:class:`ReferenceTree` (:mod:`.patterns`).
 
 The package
 -----------
@@ -89,8 +98,9 @@ Split as guppy's heapy is; this module is the facade (every public name is here)
 :mod:`.snapshot` (:func:`take`, :class:`HeapSnapshot`, :func:`load`,
 :class:`HeapSession`), :mod:`.sets` (:class:`HeapSet`, :class:`Partition`),
 :mod:`.discovery` (the heap walk, :func:`retained_size` of a live object),
-:mod:`.dominators` (:class:`DominatorTree`, :class:`RetainedNode`, :class:`Retainer`)
-and :mod:`.persistence` (the JSON format, :class:`HeapFormatError`).
+:mod:`.dominators` (:class:`DominatorTree`, :class:`RetainedNode`, :class:`Retainer`),
+:mod:`.patterns` (:class:`ReferenceTree`), :mod:`.producers` (allocation sites) and
+:mod:`.persistence` (the JSON format, :class:`HeapFormatError`).
 
 Sizes are flat sizes as :func:`asizeof.flatsize` counts them (``sys.getsizeof`` plus
 each instance's hidden values array and split dict tables; a ``__sizeof__`` written
@@ -105,7 +115,8 @@ from __future__ import annotations
 from .discovery import retained_size
 from .dominators import DominatorTree, RetainedNode, Retainer, Subtree
 from .persistence import FORMAT, FORMAT_VERSION, HeapFormatError
-from .sets import HeapSet, Partition, PartitionRow
+from .patterns import ReferenceTree, RefTreeRow
+from .sets import HeapSet, Partition, PartitionRow, StatRow
 from .snapshot import HeapNodeRef, HeapSession, HeapSnapshot, load, row, take
 
 __all__ = [
@@ -117,6 +128,9 @@ __all__ = [
     "HeapSet",
     "Partition",
     "PartitionRow",
+    "StatRow",
+    "ReferenceTree",
+    "RefTreeRow",
     "DominatorTree",
     "Retainer",
     "RetainedNode",

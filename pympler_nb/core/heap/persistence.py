@@ -146,9 +146,20 @@ def read_columns(path, max_bytes: int = _safeio.MAX_BYTES) -> tuple:
         via = array("i", via)
     else:
         via_names = None
+    prod = prod_names = None
+    if data.get("prod") is not None:
+        prod_names = data.get("prod_names")
+        if type(prod_names) is not list or not prod_names or \
+                not all(type(x) is str for x in prod_names):
+            raise HeapFormatError("%s: field 'prod_names' must be a non-empty list of strings"
+                                  % path)
+        prod = array("i", _int_list(data, "prod", 0, len(prod_names), path))
+        if len(prod) != n:
+            raise HeapFormatError("%s: field 'prod' has %d entries for %d objects"
+                                  % (path, len(prod), n))
     type_names = [t[0] for t in tys]
     return (
         array("Q", ids), array("i", tidx), type_names, [t[1] for t in tys], array("q", size),
         array("i", kind), type_names + list(kinds), array("q", off), array("i", tgt),
-        array("i", roots), via, via_names, dict(meta, loaded_from=path))
+        array("i", roots), via, via_names, dict(meta, loaded_from=path), prod, prod_names)
 

@@ -3,7 +3,8 @@
 A :class:`HeapSet` is a subset of one :class:`~pympler_nb.core.heap.HeapSnapshot` (row
 numbers, no objects): ``snap.all``, ``snap.reachable``, ``snap.new_since(ref)``, a
 partition row's :meth:`Partition.select`.  Its ``by_type``, ``by_kind``, ``by_module``,
-``by_rcs``, ``by_via`` and ``by_size`` return a :class:`Partition`: immutable
+``by_rcs``, ``by_via``, ``by_size``, ``by_id``, ``by_idset``, ``by_unity`` and
+``by_prod`` (also spelled as heapy's ``bytype``...) return a :class:`Partition`: immutable
 :class:`PartitionRow` s, largest first.  Retained sizes come from the snapshot's
 dominator tree (:class:`~pympler_nb.core.heap.DominatorTree`):
 :meth:`Partition.retained` per row, :meth:`HeapSet.top_retainers` per object.
@@ -24,14 +25,15 @@ True
 from __future__ import annotations
 
 from array import array
-from itertools import compress, filterfalse, repeat
+from itertools import compress, repeat
 
 from .._format import format_size
 from .._layout import count_elements
 from ..objwalk import FLIP as _FLIP, flag_mask as _mask, select_flagged as _select
 from .discovery import drain
+from .producers import NOT_TRACING
 
-__all__ = ["HeapSet", "Partition", "PartitionRow"]
+__all__ = ["HeapSet", "Partition", "PartitionRow", "StatRow"]
 
 
 def check_count(n, name: str = "n") -> int:
@@ -80,8 +82,27 @@ class PartitionRow(Frozen):
     def __hash__(self):
         return hash(tuple(self))
 
+    @property
+    def name(self) -> str:
+        """The key (heapy's ``StatRow.name``)."""
+        return self.key
+
     def __repr__(self):
         return "PartitionRow(key=%r, count=%d, size=%d)" % (self.key, self.count, self.size)
+
+
+class StatRow(Frozen):
+    """A row of :meth:`Partition.get_rows` (heapy's ``StatRow``): ``index``, ``name``
+    (the key), ``count``, ``size`` and ``cumulsize`` (sizes of the rows up to this one)."""
+
+    __slots__ = ("index", "name", "count", "size", "cumulsize")
+
+    def __init__(self, index: int, name: str, count: int, size: int, cumulsize: int):
+        self._set(index=index, name=name, count=count, size=size, cumulsize=cumulsize)
+
+    def __repr__(self):
+        return "StatRow(index=%d, name=%r, count=%d, size=%d, cumulsize=%d)" % (
+            self.index, self.name, self.count, self.size, self.cumulsize)
 
 
 class Partition(Frozen):
@@ -135,6 +156,58 @@ class Partition(Frozen):
         hset = self._hset
         nodes = array("i", compress(hset._nodes, map(code.__eq__, self._labels)))
         return HeapSet(hset.snapshot, nodes, "%s[%s=%r]" % (hset.name, self.by, key))
+
+    @property
+    def set(self) -> "HeapSet":
+        """The classified set (heapy's partitions are their sets)."""
+        return self._hset
+
+    @property
+    def parts(self) -> list:
+        """The objects of each row as a :class:`HeapSet`, aligned with :attr:`rows`
+        (heapy's ``.parts``).  One pass over the set."""
+        hset = self._hset
+        code_of = {key: i for i, key in enumerate(self._keys)}
+        buckets = [array("i") for _ in self._keys]
+        drain(map(array.append, map(buckets.__getitem__, self._labels), hset._nodes))
+        return [HeapSet(hset.snapshot, buckets[code_of[r.key]],
+                        "%s[%s=%r]" % (hset.name, self.by, r.key)) for r in self.rows]
+
+    @property
+    def stat(self) -> "Partition":
+        """The partition itself (heapy's ``.stat``: rows, ``count``, ``size``,
+        :meth:`get_rows`)."""
+        return self
+
+    def get_rows(self) -> list:
+        """The rows as heapy's ``Stat.get_rows()`` gives them: :class:`StatRow` with
+        ``index``, ``name``, ``count``, ``size``, ``cumulsize``."""
+        out, cum = [], 0
+        for i, r in enumerate(self.rows):
+            cum += r.size
+            out.append(StatRow(i, r.key, r.count, r.size, cum))
+        return out
+
+    # set algebra on the classified sets (a partition stands for its set, as in heapy)
+    def __or__(self, other):
+        return self._hset | other
+
+    def __and__(self, other):
+        return self._hset & other
+
+    def __sub__(self, other):
+        return self._hset - other
+
+    def __xor__(self, other):
+        return self._hset ^ other
+
+    __ror__, __rand__, __rxor__ = __or__, __and__, __xor__
+
+    def __rsub__(self, other):
+        return other - self._hset if isinstance(other, HeapSet) else NotImplemented
+
+    def disjoint(self, other) -> bool:
+        return self._hset.disjoint(other)
 
     def retained(self, *, exact: bool = False) -> tuple:
         """Retained size of each row, aligned with :attr:`rows`.
@@ -204,7 +277,9 @@ class Partition(Frozen):
 
 _TITLES = {"type": "Type", "module": "Module", "kind": "Kind (type / dict of type)",
            "rcs": "Referrers by Kind (type / dict of type)", "via": "Referred Via:",
-           "size": "Individual Size"}
+           "size": "Individual Size", "size class": "Size Class", "id": "Identity",
+           "idset": "by identity set", "unity": "<unclassified>",
+           "prod": "Producer (line of allocation)"}
 
 
 def _pct(part: int, whole: int) -> int:
@@ -328,18 +403,57 @@ class HeapSet:
         return self._partition("module", list(map(per_type.__getitem__,
                                                   self._node_values(snap._tidx))), keys)
 
-    def by_size(self) -> Partition:
-        """Rows per power-of-two size class: ``'0'``, ``'1-1'``..., ``'33-64'``,
-        ``'65-128'`` bytes."""
-        bits = list(map(int.bit_length, map((-1).__add__, self._node_values(self.snapshot._sizes))))
+    def by_size(self, *, buckets: bool = False) -> Partition:
+        """Rows per individual size in bytes (heapy's ``bysize``): ``'56'``, ``'184'``.
+
+        ``buckets=True`` groups sizes into power-of-two classes instead: ``'0'``,
+        ``'1-1'``..., ``'33-64'``, ``'65-128'`` bytes (few rows on a whole heap).
+        """
+        if not isinstance(buckets, (bool, int)):
+            raise TypeError("buckets must be True or False, got %r" % (buckets,))
+        sizes = self._node_values(self.snapshot._sizes)
+        if not buckets:
+            order = sorted(set(sizes))
+            code = {b: i for i, b in enumerate(order)}
+            return self._partition("size", list(map(code.__getitem__, sizes)), list(map(str, order)))
+        bits = list(map(int.bit_length, map((-1).__add__, sizes)))
         keys = {}
         for b in set(bits):
             lo, hi = (0, 0) if b < 0 else ((1 << (b - 1)) + 1 if b else 1, 1 << b)
             keys[b] = "0" if b < 0 else "%d-%d" % (lo, hi)
         order = sorted(keys)
         code = {b: i for i, b in enumerate(order)}
-        return self._partition("size", list(map(code.__getitem__, bits)),
+        return self._partition("size class", list(map(code.__getitem__, bits)),
                                [keys[b] for b in order])
+
+    def _object_keys(self, fmt: str) -> list:
+        snap = self.snapshot
+        names, tidx, ids = snap._type_names, snap._tidx, snap._ids
+        return [fmt % (names[tidx[j]], ids[j]) for j in self._nodes]
+
+    def by_id(self) -> Partition:
+        """One row per object (heapy's ``byid``), keyed ``'type: 0xADDRESS'`` (the id at
+        the time of the snapshot)."""
+        return self._partition("id", range(len(self._nodes)), self._object_keys("%s: %#x"))
+
+    def by_idset(self) -> Partition:
+        """One row per object as a one-object set (heapy's ``byidset``), keyed
+        ``'<1 type: 0xADDRESS>'``."""
+        return self._partition("idset", range(len(self._nodes)), self._object_keys("<1 %s: %#x>"))
+
+    def by_unity(self) -> Partition:
+        """One row with every object (heapy's ``byunity``), keyed ``'<Anything>'``."""
+        return self._partition("unity", bytes(len(self._nodes)), ["<Anything>"])
+
+    def by_prod(self) -> Partition:
+        """Rows per allocation site (heapy's ``byprod``): the line that allocated each
+        object, ``'cell [3], line 2'`` in a notebook, ``'file.py:12'`` elsewhere,
+        ``'unknown'`` for memory tracemalloc did not trace.  Needs a snapshot taken
+        while tracemalloc was tracing (see :mod:`~pympler_nb.core.heap.producers`)."""
+        snap = self.snapshot
+        if snap._prod is None:
+            raise ValueError(NOT_TRACING)
+        return self._partition("prod", self._node_values(snap._prod), snap._prod_names)
 
     def by_rcs(self) -> Partition:
         """Rows per set of referrer kinds (heapy's ``byrcs``): ``'list'``,
@@ -458,10 +572,107 @@ class HeapSet:
         return HeapSet(snap, array("i", compress(nodes, map(seen.__getitem__, nodes))),
                        self.name)
 
-    def __sub__(self, other: "HeapSet") -> "HeapSet":
-        if not isinstance(other, HeapSet) or other.snapshot is not self.snapshot:
-            return NotImplemented
-        drop = set(other._nodes)
-        return HeapSet(self.snapshot, array("i", filterfalse(drop.__contains__, self._nodes)),
-                       "%s - %s" % (self.name, other.name))
+    def _other(self, other, op: str):
+        """``other``'s rows as a set, or None if ``other`` is no heap set (then the
+        operator returns NotImplemented).  A partition stands for its set."""
+        if isinstance(other, Partition):
+            other = other.set
+        if not isinstance(other, HeapSet):
+            return None
+        if other.snapshot is not self.snapshot:
+            raise ValueError("%s needs two sets of the same snapshot (%r and %r): to compare "
+                             "snapshots use snap.new_since(old) or Partition.diff"
+                             % (op, self, other))
+        return other
 
+    def _combined(self, other, op: str, keep) -> "HeapSet":
+        got = self._other(other, op)
+        if got is None:
+            return NotImplemented
+        rows = keep(set(self._nodes), set(got._nodes))
+        return HeapSet(self.snapshot, array("i", sorted(rows)),
+                       "(%s %s %s)" % (self.name, op, got.name))
+
+    def __or__(self, other) -> "HeapSet":
+        """The objects in either set (heapy's ``|``)."""
+        return self._combined(other, "|", set.union)
+
+    def __and__(self, other) -> "HeapSet":
+        """The objects in both sets (heapy's ``&``)."""
+        return self._combined(other, "&", set.intersection)
+
+    def __sub__(self, other) -> "HeapSet":
+        """The objects of this set that are not in ``other`` (heapy's ``-``)."""
+        return self._combined(other, "-", set.difference)
+
+    def __xor__(self, other) -> "HeapSet":
+        """The objects in exactly one of the sets (heapy's ``^``)."""
+        return self._combined(other, "^", set.symmetric_difference)
+
+    __ror__, __rand__, __rxor__ = __or__, __and__, __xor__
+
+    def disjoint(self, other) -> bool:
+        """Whether no object is in both sets (heapy's ``disjoint``)."""
+        got = self._other(other, "disjoint")
+        if got is None:
+            raise TypeError("disjoint needs a HeapSet or a Partition of the same snapshot, "
+                            "got %s" % type(other).__name__)
+        return set(self._nodes).isdisjoint(got._nodes)
+
+    def __contains__(self, obj) -> bool:
+        """Whether ``obj`` (looked up by ``id``, as of the snapshot) is in this set."""
+        try:
+            node = self.snapshot.node(obj)
+        except KeyError:
+            return False
+        if self._is_all():
+            return True
+        return node in set(self._nodes)
+
+    # heapy's spelling: partitions as attributes (x.bytype, x.byprod, ...)
+    bytype = property(lambda self: self.by_type(), doc="heapy's ``bytype``: :meth:`by_type`.")
+    byclodo = property(lambda self: self.by_kind(),
+                       doc="heapy's ``byclodo`` (class or dict owner): :meth:`by_kind`.")
+    bymodule = property(lambda self: self.by_module(), doc="heapy's ``bymodule``: :meth:`by_module`.")
+    byrcs = property(lambda self: self.by_rcs(), doc="heapy's ``byrcs``: :meth:`by_rcs`.")
+    byvia = property(lambda self: self.by_via(), doc="heapy's ``byvia``: :meth:`by_via`.")
+    bysize = property(lambda self: self.by_size(), doc="heapy's ``bysize``: :meth:`by_size`.")
+    byid = property(lambda self: self.by_id(), doc="heapy's ``byid``: :meth:`by_id`.")
+    byidset = property(lambda self: self.by_idset(), doc="heapy's ``byidset``: :meth:`by_idset`.")
+    byunity = property(lambda self: self.by_unity(), doc="heapy's ``byunity``: :meth:`by_unity`.")
+    byprod = property(lambda self: self.by_prod(), doc="heapy's ``byprod``: :meth:`by_prod`.")
+
+    # -- who holds it, what it holds (heapy's rp, pathsin, pathsout) --------------
+
+    def rp(self, depth: int = 7, *, max_rows: int = 1000):
+        """The reference pattern (heapy's ``rp``): this set by kind, below each group
+        its referrers by kind, up to ``depth`` levels, as a
+        :class:`~pympler_nb.core.heap.ReferenceTree` (see :mod:`.patterns`)."""
+        from .patterns import referrer_pattern
+
+        return referrer_pattern(self, depth, max_rows=max_rows)
+
+    def pathsin(self, depth: int = 1, *, max_rows: int = 1000):
+        """Each object's direct referrers and how they hold it (heapy's ``pathsin``),
+        ``depth`` levels, as a :class:`~pympler_nb.core.heap.ReferenceTree`."""
+        from .patterns import paths
+
+        return paths(self, "pathsin", depth, max_rows=max_rows)
+
+    def pathsout(self, depth: int = 1, *, max_rows: int = 1000):
+        """What each object refers to and how (heapy's ``pathsout``), ``depth`` levels,
+        as a :class:`~pympler_nb.core.heap.ReferenceTree`."""
+        from .patterns import paths
+
+        return paths(self, "pathsout", depth, max_rows=max_rows)
+
+    @property
+    def parts(self) -> list:
+        """The set split by kind (heapy's default ``.parts``): one :class:`HeapSet` per
+        row of :meth:`by_kind`, largest first."""
+        return self.by_kind().parts
+
+    @property
+    def stat(self) -> Partition:
+        """The partition by kind (heapy's ``.stat``; rows by :meth:`Partition.get_rows`)."""
+        return self.by_kind()

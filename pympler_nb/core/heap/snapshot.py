@@ -29,6 +29,7 @@ from itertools import accumulate, chain, compress, filterfalse, islice, repeat
 from operator import not_, sub
 
 from .. import _safeio
+from . import producers
 from .._format import format_size
 from ..objwalk import SINGLE_REFCOUNT as _SINGLE_RC, real_type as _real, rules_of as _rules_of
 from .discovery import (
@@ -64,7 +65,7 @@ _FAST_RETAINED = 3  # retained_size() calls answered without the dominator tree
 # --------------------------------------------------------------------------
 
 def take(roots=None, *, collect: bool = False, via: bool = False,
-         graph: bool = True) -> "HeapSnapshot":
+         graph: bool = True, prod: bool | None = None) -> "HeapSnapshot":
     """Take a heap snapshot.
 
     Parameters
@@ -85,6 +86,10 @@ def take(roots=None, *, collect: bool = False, via: bool = False,
         Record the references.  ``graph=False`` is a faster, smaller snapshot that
         supports ``by_type``/``by_module``/``by_size``/``new_since`` and ``dump`` only
         (no ``by_kind`` dict owners, ``by_rcs``, ``unreachable`` or dominators).
+    prod : bool, optional
+        Record where each object was allocated, for :meth:`HeapSnapshot.by_prod`
+        (heapy's ``byprod``; see :mod:`.producers`).  Default: when tracemalloc is
+        tracing.  ``prod=True`` without tracing raises ``ValueError``.
 
     Returns
     -------
@@ -96,6 +101,13 @@ def take(roots=None, *, collect: bool = False, via: bool = False,
             raise TypeError("%s must be True or False, got %r" % (name, value))
     if via and not graph:
         raise ValueError("via=True needs graph=True (labels belong to references)")
+    if prod is None:
+        prod = producers.is_tracing()
+    elif not isinstance(prod, (bool, int)):
+        raise TypeError("prod must be True, False or None, got %r" % (prod,))
+    elif prod and not producers.is_tracing():
+        raise ValueError("prod=True needs tracemalloc tracing: call tracemalloc.start() "
+                         "(or allocations.start()) before creating the objects")
     root_list = root_list_of(roots)
     if collect:
         gc.collect()
@@ -116,7 +128,7 @@ def take(roots=None, *, collect: bool = False, via: bool = False,
             parts = [(tracked, ttys, rcs), (untracked, utys, None)]
             root_ids = None
             del tracked, ttys, rcs, untracked, utys
-        snap = HeapSnapshot._build(parts, root_ids, via, graph)
+        snap = HeapSnapshot._build(parts, root_ids, via, graph, bool(prod))
         del parts
     finally:
         if was_enabled:
@@ -135,7 +147,7 @@ class HeapSnapshot:
 
     __slots__ = ("_ids", "_tidx", "_type_names", "_type_modules", "_sizes", "_kind",
                  "_kind_names", "_off", "_tgt", "_roots", "_via", "_via_names", "_meta",
-                 "_all_nodes", "_cache", "__weakref__")
+                 "_all_nodes", "_cache", "_prod", "_prod_names", "__weakref__")
 
     def __setattr__(self, name, value):
         raise AttributeError("HeapSnapshot is immutable (cannot set %r)" % (name,))
@@ -144,21 +156,23 @@ class HeapSnapshot:
 
     @classmethod
     def _from_columns(cls, ids, tidx, type_names, type_modules, sizes, kind, kind_names,
-                      off, tgt, roots, via, via_names, meta) -> "HeapSnapshot":
+                      off, tgt, roots, via, via_names, meta, prod=None,
+                      prod_names=None) -> "HeapSnapshot":
         self = object.__new__(cls)
         for name, value in (("_ids", ids), ("_tidx", tidx), ("_type_names", type_names),
                             ("_type_modules", type_modules), ("_sizes", sizes),
                             ("_kind", kind), ("_kind_names", kind_names), ("_off", off),
                             ("_tgt", tgt), ("_roots", roots), ("_via", via),
                             ("_via_names", via_names), ("_meta", meta),
-                            ("_all_nodes", range(len(ids))), ("_cache", {})):
+                            ("_all_nodes", range(len(ids))), ("_cache", {}),
+                            ("_prod", prod), ("_prod_names", prod_names)):
             object.__setattr__(self, name, value)
         LIVE.add(self)
         return self
 
     @classmethod
     def _build(cls, parts: list, root_ids: list | None, via: bool,
-               graph: bool = True) -> "HeapSnapshot":
+               graph: bool = True, prod: bool = False) -> "HeapSnapshot":
         """A snapshot of ``parts``: ``[(objects, types, refcounts or None), ...]``.
 
         Rows are the objects grouped by type, part by part; a part with refcounts (the
@@ -201,6 +215,7 @@ class HeapSnapshot:
             totals[code] += sum(s)
             del s
         n = len(ids)
+        prod_col, prod_names = producers.allocation_sites(groups) if prod else (None, None)
         type_names = [type_text(t) for t in type_objs]
         type_modules = [type_module(t) for t in type_objs]
         dict_code = tmap.get(id(dict))
@@ -268,7 +283,8 @@ class HeapSnapshot:
         meta = {"python": sys.version.split()[0], "created": time.time(),
                 "mode": "roots" if root_ids is not None else "all", "graph": int(graph)}
         snap = cls._from_columns(ids, tidx, type_names, type_modules, sizes, kind,
-                                 kind_names, off, tgt, roots, via_col, via_names, meta)
+                                 kind_names, off, tgt, roots, via_col, via_names, meta,
+                                 prod_col, prod_names)
         snap._cache["totals"] = (array("q", counts), array("q", totals),
                                  array("q", kcounts), array("q", ktotals))
         return snap
@@ -317,8 +333,20 @@ class HeapSnapshot:
     def by_module(self) -> Partition:
         return self.all.by_module()
 
-    def by_size(self) -> Partition:
-        return self.all.by_size()
+    def by_size(self, *, buckets: bool = False) -> Partition:
+        return self.all.by_size(buckets=buckets)
+
+    def by_id(self) -> Partition:
+        return self.all.by_id()
+
+    def by_idset(self) -> Partition:
+        return self.all.by_idset()
+
+    def by_unity(self) -> Partition:
+        return self.all.by_unity()
+
+    def by_prod(self) -> Partition:
+        return self.all.by_prod()
 
     def by_rcs(self) -> Partition:
         return self.all.by_rcs()
@@ -332,6 +360,15 @@ class HeapSnapshot:
     by_size.__doc__ = HeapSet.by_size.__doc__
     by_rcs.__doc__ = HeapSet.by_rcs.__doc__
     by_via.__doc__ = HeapSet.by_via.__doc__
+    by_id.__doc__ = HeapSet.by_id.__doc__
+    by_idset.__doc__ = HeapSet.by_idset.__doc__
+    by_unity.__doc__ = HeapSet.by_unity.__doc__
+    by_prod.__doc__ = HeapSet.by_prod.__doc__
+
+    @property
+    def has_prod(self) -> bool:
+        """Whether allocation sites were recorded (:meth:`by_prod` works)."""
+        return self._prod is not None
 
     # -- lookups ----------------------------------------------------------------------
 
@@ -606,6 +643,9 @@ class HeapSnapshot:
             "via": None if self._via is None else self._via.tolist(),
             "via_names": self._via_names,
         }
+        if self._prod is not None:
+            data["prod"] = self._prod.tolist()
+            data["prod_names"] = self._prod_names
         write_columns(data, path)
 
 
