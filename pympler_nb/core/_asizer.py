@@ -7,6 +7,7 @@ import sys
 import types
 from bisect import bisect_right
 from collections import Counter, deque
+from functools import partial
 from itertools import accumulate, chain, compress, repeat
 from operator import add, is_, lt, not_, sub
 
@@ -40,6 +41,7 @@ from ._sizerules import (
     HAVE_GC,
     HEAPTYPE,
     IGNORE,
+    IGNORE_ID_TYPES,
     IGNORE_TYPES,
     INST,
     INT_FIX,
@@ -53,15 +55,27 @@ from ._sizerules import (
     TypeInfo,
     dictlike_names,
     ignore_ids,
+    ignore_version,
     registry_version,
     rule_registry,
 )
 from .flatsize import CHEAP_MAX, describe, layout_size, max_flat, plausible_total
-from .gcsafe import get_referents
+from ._accel import speedups
+from .gcsafe import ASYNCIO_FREELIST_BUG, get_referents
 
 _getsizeof = sys.getsizeof
 _get_referents = get_referents
 _PTR = 8 if sys.maxsize > 2**32 else 4
+
+# ---------------------------------------------------------------------------
+# the walk in C: ``asizeof_walk`` of pympler_nb._speedups (src/speedups/asizeof.c), None on
+# the pure-Python path (asked per call: ``_accel.pure_path()`` switches it off)
+def _c_walk():
+    mod = speedups()
+    return None if mod is None else mod.asizeof_walk
+
+
+_OBJECT_SIZEOF = object.__sizeof__
 
 # ---------------------------------------------------------------------------
 # options
@@ -463,7 +477,51 @@ class Asizer(TreeSizing):
         return self._refs_of(o, info)
 
     # -- the engine ------------------------------------------------------------
+    def _c_config(self, ctx):
+        """The configuration tuple of the C walk (see csrc/asizeof.c): the sizer's state
+        and the Python rules it calls back, per group of same-type objects."""
+        return (self._seen, ctx.ignore, self._limit, partial(self._info, ctx), partial(self._size_group, ctx),
+                self._values_state, self._flat_one, _layout.split_dict_correction, INT_SIZEOF, _OBJECT_SIZEOF,
+                INT_ONE_DIGIT, INT_FIX, sys.modules.get("_asyncio") if ASYNCIO_FREELIST_BUG else None,
+                self._busy,  # asizeof()'s sizer: its seen ids are cleared after the call
+                IGNORE_ID_TYPES, _layout.SUPPORTED, _layout.DICT_SIZE, ignore_version(ctx.ignore))
+
+    @staticmethod
+    def _values_state(tp, info):
+        """3.11/3.12: the values-array state of ``tp`` for this call (as :meth:`_hidden` reads it)."""
+        if info.state is None and _layout.SUPPORTED and _layout.PRE_313:
+            info.state = _layout.values_state(tp) or ()
+        return info.state or None
+
+    def _c_account(self, dup, count, depth, profiles):
+        self._duplicate += dup
+        self._seen_count += count
+        if depth > self._depth:
+            self._depth = depth
+        for info, n, flat in profiles:
+            prof = self._profiles.get(info.name)
+            if prof is None:
+                self._profiles[info.name] = [n, flat, info]
+            else:
+                prof[0] += n
+                prof[1] += flat
+
     def _walk(self, ctx, roots, depth0=0, free_roots=True):
+        """Size ``roots`` and all they reach; return the total (also added to ``total``).
+
+        In C (``pympler_nb._speedups``) unless on the pure-Python path, ``align > 1`` or
+        ``stats``: then :meth:`_walk_py`, the pure walk it gives the same results as.
+        """
+        walk = _c_walk()
+        if walk is None or self._align > 1 or self._stats:
+            return self._walk_py(ctx, roots, depth0, free_roots)
+        total, root_flat, dup, count, depth, profiles = walk(self._c_config(ctx), roots, depth0, free_roots, None)
+        self._c_account(dup, count, depth, profiles)
+        self._root_flat = root_flat
+        self._total += total
+        return total
+
+    def _walk_py(self, ctx, roots, depth0=0, free_roots=True):
         """Size ``roots`` and all they reach; return the total (also added to ``total``).
 
         Level-synchronous: each level is deduplicated by id with set operations, split
@@ -535,6 +593,23 @@ class Asizer(TreeSizing):
         return total
 
     def _walk_many(self, ctx, roots, free=frozenset()):
+        """Size many roots as if one after the other: ``(sizes, flats, hiddens)`` (see
+        :meth:`_walk_many_py`), in C (one walk per root) where :meth:`_walk` is."""
+        walk = _c_walk()
+        if walk is None or self._limit is not None or self._align > 1 or self._stats:
+            return self._walk_many_py(ctx, roots, free)
+        free = free if type(free) is set else set(free)
+        sizes, flats, hiddens, dup, count, depth, profiles = walk(self._c_config(ctx), roots, 0, True, free)
+        self._c_account(dup, count, depth, profiles)
+        self._total += sum(sizes)
+        if -1 in hiddens:  # a root sized by a Python rule: its values array read here
+            for k, h in enumerate(hiddens):
+                if h == -1:
+                    tp = type(roots[k])
+                    hiddens[k] = _layout.instances_hidden_each([roots[k]], tp, self._values_state(tp, self._info(ctx, tp)))[0][0]
+        return sizes, flats, hiddens
+
+    def _walk_many_py(self, ctx, roots, free=frozenset()):
         """Size many roots as if one after the other, in one level-synchronous walk.
 
         Returns ``(sizes, flats, hiddens)``, lists parallel to ``roots``: what
