@@ -606,7 +606,8 @@ class Asizer(TreeSizing):
             for k, h in enumerate(hiddens):
                 if h == -1:
                     tp = type(roots[k])
-                    hiddens[k] = _layout.instances_hidden_each([roots[k]], tp, self._values_state(tp, self._info(ctx, tp)))[0][0]
+                    state = self._values_state(tp, self._info(ctx, tp))
+                    hiddens[k] = _layout.instances_hidden_each([roots[k]], tp, state)[0][0]
         return sizes, flats, hiddens
 
     def _walk_many_py(self, ctx, roots, free=frozenset()):
