@@ -219,6 +219,7 @@ typedef struct {
                       the size it should have (no Python callback added to it) */
     Py_ssize_t frozen_size; /* -1: no copy */
     int forget;   /* the caller drops ``seen`` after this call: no flush */
+    PyObject *ig_token;  /* ``ignore``'s version (see ignore_load) */
     PyObject *itypes[8]; /* the exact types of what ``ignore`` holds */
     Py_ssize_t nitypes;
 } Walk;
@@ -661,6 +662,12 @@ static int walk_roots(Walk *w, Vec *frontier, Py_ssize_t depth0, int free_roots,
         *root_hidden = 0;
     while (frontier->n) {
         Py_ssize_t n = frontier->n;
+        /* the C copy of ``ignore``: a Python callback of the last level may have sized
+         * something else (a nested asizeof) or refreshed ``ignore`` */
+        if (!first && ignore_load(w->ignore, w->ig_token) < 0) {
+            vec_clear(frontier);
+            goto done;
+        }
         /* drop what was seen before or is never followed */
         for (Py_ssize_t i = 0; i < n; i++) {
             PyObject *o = frontier->items[i];
@@ -911,7 +918,8 @@ static PyObject *asz_walk(PyObject *self, PyObject *const *args, Py_ssize_t narg
         return NULL;
     }
     w.layout_ok = PyObject_IsTrue(PyTuple_GET_ITEM(cfg, 15)) > 0;
-    if (ignore_load(w.ignore, PyTuple_GET_ITEM(cfg, 17)) < 0)
+    w.ig_token = PyTuple_GET_ITEM(cfg, 17);
+    if (ignore_load(w.ignore, w.ig_token) < 0)
         return NULL;
     w.dict_size = PyLong_AsSsize_t(PyTuple_GET_ITEM(cfg, 16));
     w.nitypes = PyTuple_GET_SIZE(itypes);

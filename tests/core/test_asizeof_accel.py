@@ -302,6 +302,34 @@ def test_keyboard_interrupt_from_a_rule_passes_through():
         unregister(Interrupting)
 
 
+class Nesting:
+    def __init__(self, payload):
+        self.payload = payload
+
+
+def test_rule_that_sizes_again_inside_the_walk():
+    """A size rule that calls asizeof itself (other options: another ``ignore`` set) while
+    the C walk runs: the outer walk's results stay those of the pure walk."""
+    import types as _types
+
+    from pympler_nb.core.asizeof import register, unregister
+
+    mod = _types.ModuleType("nested_mod")
+    mod.data = [1, 2, 3]
+
+    def flat(obj, claim):
+        asizeof(mod, ignored=False)  # nested walk, another ignore set
+        return sys.getsizeof(obj)
+
+    register(Nesting, flat=flat)
+    try:
+        objs = [[Nesting([i, str(i)]) for i in range(20)], vars(sys)["modules"].get("os"), {"k": [1.5] * 10}]
+        accel, pure = both(fingerprint, [objs])
+        assert accel == pure
+    finally:
+        unregister(Nesting)
+
+
 def test_pure_path_forced_by_environment():
     code = "from pympler_nb.core import _asizer, ACCELERATED; print(ACCELERATED, _asizer._c_walk())"
     env = dict(os.environ, PYMPLER_NB_PURE="1")
