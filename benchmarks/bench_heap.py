@@ -18,13 +18,21 @@ and measures, best of ``--repeat`` runs:
   with nothing changed in between (ours, Pympler); guppy3's equivalent of a diff
   is ``hp.heap() - h0`` (a new heap minus a stored one).
 
-Then it measures ours alone from 100k to 3M extra objects to show how the time
+``ours`` is the accelerated path (the C extension ``pympler_nb._speedups``) when it
+is built, ``pure`` the same code with ``PYMPLER_NB_PURE=1`` (the pure-Python path), both
+in the same table as ratios to Pympler 1.1 and guppy3 measured in the same run.  Ours
+also reports the extra memory per walked object (the peak traced memory of
+``muppy.get_objects()`` beyond the returned list's own 8 bytes per object) and the
+dominator tree of a ``--dom-objects`` heap snapshot (``heap.take().dominators()``:
+breadth-first order, dominators, retained sizes, counts).
+
+Then it measures ours alone from 100k to 5M extra objects to show how the time
 grows.  Prints Markdown tables; ``ours/pympler`` below 0.1 means 10x faster.
 
 Run::
 
     .venv/bin/python benchmarks/bench_heap.py            # full run (about a minute)
-    .venv/bin/python benchmarks/bench_heap.py --quick    # 200k objects, no 3M
+    .venv/bin/python benchmarks/bench_heap.py --quick    # 200k objects, scaling to 1M
 """
 
 from __future__ import annotations
@@ -39,7 +47,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
-TOOLS = ("ours", "pympler", "guppy")
+TOOLS = ("ours", "pure", "pympler", "guppy")
 
 
 class Node:
@@ -92,15 +100,50 @@ def _best(fn, repeat: int) -> list[float]:
     return [wall, cpu]
 
 
-def worker(tool: str, objects: int, repeat: int, workload: str = "node") -> dict:
+def _walk_memory(muppy, count: int) -> float:
+    """Extra bytes per walked object: the peak traced memory of ``get_objects()`` minus
+    the returned list (8 bytes a pointer)."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        objs = muppy.get_objects()
+        n = len(objs)
+        peak = tracemalloc.get_traced_memory()[1] - base
+        del objs
+    finally:
+        tracemalloc.stop()
+    return max(0.0, (peak - 8 * n) / max(n, count, 1))
+
+
+def _dominators(objects: int, workload: str) -> dict:
+    """``heap.take().dominators()`` of a heap with ``objects`` extra objects."""
+    from pympler_nb.core import heap
+
+    data = build_heap(objects, workload)
+    snap = heap.take()
+    start, start_cpu = time.perf_counter(), time.process_time()
+    tree = snap.dominators()
+    out = {"dom": [time.perf_counter() - start, time.process_time() - start_cpu],
+           "dom_objects": len(snap), "dom_reachable": len(tree)}
+    del tree, snap, data
+    return out
+
+
+def worker(tool: str, objects: int, repeat: int, workload: str = "node",
+           dom_objects: int = 0) -> dict:
     """Build the heap and time one tool; runs in its own process."""
-    if tool == "ours":
+    if tool in ("ours", "pure"):
         sys.path.insert(0, ROOT)
-        from pympler_nb.core import muppy, summary, tracker
+        from pympler_nb.core import ACCELERATED, muppy, summary, tracker
     elif tool == "pympler":
         from pympler import muppy, summary, tracker  # type: ignore[no-redef]
     data = build_heap(objects, workload)
     out: dict = {"tool": tool, "objects": objects}
+    if tool in ("ours", "pure"):
+        out["accelerated"] = ACCELERATED
     if tool == "guppy":
         from guppy import hpy
 
@@ -124,14 +167,25 @@ def worker(tool: str, objects: int, repeat: int, workload: str = "node") -> dict
         tr.diff()
         idle = tr.diff()  # nothing happened since the previous line
         out["idle_diff_rows"] = len(idle)
+        del tr, idle
+        if tool != "pympler":
+            out["walk_bytes"] = _walk_memory(muppy, out["count"])
     del data
+    if dom_objects and tool in ("ours", "pure"):
+        out.update(_dominators(dom_objects, workload))
     return out
 
 
-def run_worker(tool: str, objects: int, repeat: int, workload: str = "node") -> dict:
+def run_worker(tool: str, objects: int, repeat: int, workload: str = "node",
+               dom_objects: int = 0) -> dict:
     cmd = [sys.executable, os.path.abspath(__file__), "--worker", tool,
-           "--objects", str(objects), "--repeat", str(repeat), "--workload", workload]
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=False)
+           "--objects", str(objects), "--repeat", str(repeat), "--workload", workload,
+           "--dom-objects", str(dom_objects)]
+    env = dict(os.environ)
+    env.pop("PYMPLER_NB_PURE", None)
+    if tool == "pure":
+        env["PYMPLER_NB_PURE"] = "1"
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=False, env=env)
     if proc.returncode != 0:
         return {"tool": tool, "objects": objects, "error": proc.stderr.strip().splitlines()[-1:]}
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -148,28 +202,46 @@ def _ratio(a: list[float] | None, b: list[float] | None) -> str:
 
 
 def compare_table(results: dict[str, dict]) -> str:
-    ours, pym, gup = results.get("ours", {}), results.get("pympler", {}), results.get("guppy", {})
+    ours, pure = results.get("ours", {}), results.get("pure", {})
+    pym, gup = results.get("pympler", {}), results.get("guppy", {})
+    path = "C" if ours.get("accelerated") else "pure (extension not built!)"
     lines = [
-        "Times: wall, best of N (CPU seconds in brackets); ratios: wall (CPU).",
+        "Times: wall, best of N (CPU seconds in brackets); ratios: wall (CPU). "
+        "ours = the %s path, pure = PYMPLER_NB_PURE=1." % path,
         "",
-        "| measure | pympler_nb | Pympler 1.1 | guppy3 | ours/pympler | ours/guppy |",
-        "|---|---|---|---|---|---|",
+        "| measure | ours | pure | Pympler 1.1 | guppy3 | ours/pympler | ours/guppy "
+        "| pure/pympler | pure/guppy |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for key, label in (("summary", "summarize(get_objects()) / hpy().heap()"),
                        ("tracker_init", "SummaryTracker() / first heap()"),
                        ("diff", "tracker.diff() / heap() - h0")):
-        lines.append("| %s | %s | %s | %s | %s | %s |" % (
-            label, _fmt(ours.get(key)), _fmt(pym.get(key)), _fmt(gup.get(key)),
-            _ratio(ours.get(key), pym.get(key)), _ratio(ours.get(key), gup.get(key))))
-    lines.append("| objects listed | %s | %s | %s | | |" % (
-        ours.get("count", "n/a"), pym.get("count", "n/a"), gup.get("count", "n/a")))
-    lines.append("| rows in an idle diff | %s | %s | n/a | | |" % (
-        ours.get("idle_diff_rows", "n/a"), pym.get("idle_diff_rows", "n/a")))
+        lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            label, _fmt(ours.get(key)), _fmt(pure.get(key)), _fmt(pym.get(key)), _fmt(gup.get(key)),
+            _ratio(ours.get(key), pym.get(key)), _ratio(ours.get(key), gup.get(key)),
+            _ratio(pure.get(key), pym.get(key)), _ratio(pure.get(key), gup.get(key))))
+    lines.append("| objects listed | %s | %s | %s | %s | | | | |" % (
+        ours.get("count", "n/a"), pure.get("count", "n/a"), pym.get("count", "n/a"),
+        gup.get("count", "n/a")))
+    lines.append("| rows in an idle diff | %s | %s | %s | n/a | | | | |" % (
+        ours.get("idle_diff_rows", "n/a"), pure.get("idle_diff_rows", "n/a"),
+        pym.get("idle_diff_rows", "n/a")))
+    lines.append("| extra memory per walked object (get_objects) | %s | %s | | | | | | |" % (
+        _bytes(ours.get("walk_bytes")), _bytes(pure.get("walk_bytes"))))
+    if "dom" in ours or "dom" in pure:
+        lines.append("| dominator tree of heap.take() (%s objects, %s reachable) | %s | %s | n/a | n/a "
+                     "| | | | |" % (ours.get("dom_objects", pure.get("dom_objects")),
+                                   ours.get("dom_reachable", pure.get("dom_reachable")),
+                                   _fmt(ours.get("dom")), _fmt(pure.get("dom"))))
     errors = [f"{tool}: {r['error']}" for tool, r in results.items() if "error" in r]
     if errors:
         lines.append("")
         lines.extend("error: " + e for e in errors)
     return "\n".join(lines)
+
+
+def _bytes(value: float | None) -> str:
+    return "n/a" if value is None else "%.1f B" % value
 
 
 def scaling_table(rows: list[dict]) -> str:
@@ -199,7 +271,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workloads", default=",".join(WORKLOADS),
                         help="comma-separated subset of %s (default: both)" % ",".join(WORKLOADS))
     parser.add_argument("--workload", choices=WORKLOADS, default="node", help=argparse.SUPPRESS)
-    parser.add_argument("--scaling", default="100000,300000,1000000,3000000",
+    parser.add_argument("--dom-objects", type=int, default=1_000_000,
+                        help="extra objects of the heap whose dominator tree is timed (ours, pure; "
+                             "0: skip)")
+    parser.add_argument("--scaling", default="100000,300000,1000000,3000000,5000000",
                         help="comma-separated extra-object counts for the scaling table")
     parser.add_argument("--quick", action="store_true",
                         help="200k objects, scaling up to 1M (for a smoke run)")
@@ -208,12 +283,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.worker:
-        print(json.dumps(worker(args.worker, args.objects, args.repeat, args.workload)))
+        print(json.dumps(worker(args.worker, args.objects, args.repeat, args.workload,
+                                args.dom_objects)))
         return 0
 
     if args.quick:
         args.objects = 200_000
-        args.scaling = "100000,300000,1000000"
+        args.scaling = "100000,1000000"
     tools = [t for t in args.tools.split(",") if t]
     unknown = set(tools) - set(TOOLS)
     if unknown:
@@ -229,7 +305,8 @@ def main(argv: list[str] | None = None) -> int:
         results = {}
         for tool in tools:
             repeat = args.pympler_repeat if tool == "pympler" else args.repeat
-            results[tool] = run_worker(tool, args.objects, repeat, workload)
+            dom = args.dom_objects if workload == workloads[0] else 0
+            results[tool] = run_worker(tool, args.objects, repeat, workload, dom)
         print(compare_table(results))
         print()
 

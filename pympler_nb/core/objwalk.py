@@ -36,6 +36,7 @@ __all__ = [
     "hashable_types", "type_set", "frequent_types", "type_numbers", "flag_mask", "flag_positions",
     "select_flagged", "dict_key_list", "byte_table", "rules_of", "ruled_objects",
     "untracked_referents", "untracked_closure", "code_parts", "is_iterable", "rule_referents",
+    "type_is_ruled", "rule_refs_of", "walk_guard",
 ]
 
 HAVE_GC = 1 << 14  # Py_TPFLAGS_HAVE_GC
@@ -550,12 +551,12 @@ def _tracked_part(skip: dict[int, Any] | None, include_frames: bool,
     return WalkPart(tracked, ttys, codes, frequent), tdicts, ruled, rules
 
 
-def _type_is_ruled(t: type) -> bool:
+def type_is_ruled(t: type) -> bool:
     """Whether objects of type ``t`` have a size rule with ``refs`` (see :func:`rules_of`)."""
     return hidden_refs_rules([t])[0] is not None
 
 
-def _rule_refs(objs: list) -> list:
+def rule_refs_of(objs: list) -> list:
     """What ``objs`` (of ruled types) hold besides their ``gc.get_referents``."""
     return rule_referents(objs, rules_of(type_set(list(map(type, objs)))[0]))
 
@@ -579,7 +580,7 @@ def _walk_accelerated(sp, skip: dict[int, Any] | None, include_frames: bool,
         tracked.extend(frames)
         del own, outer, listed
     del frames
-    untracked = sp.untracked_closure(tracked, skip, walk_guard(), _type_is_ruled, _rule_refs)
+    untracked = sp.untracked_closure(tracked, skip, walk_guard(), type_is_ruled, rule_refs_of)
     return WalkPart(tracked, None, lazy_types=True), WalkPart(untracked, None, lazy_types=True)
 
 

@@ -326,7 +326,7 @@ def tabulate(objects: list, tys: list | None = None,
         was_enabled = gc.isenabled()
         gc.disable()
         try:
-            _tabulate_accelerated(sp, objects if type(objects) is list else list(objects), table)
+            _tabulate_accelerated(sp, objects if isinstance(objects, list) else list(objects), table)
         finally:
             if was_enabled:
                 gc.enable()
@@ -368,6 +368,13 @@ def size_plan(t: type, first: object) -> tuple:
     >>> size_plan(str, "a")[:2] == (1, str.__sizeof__)
     True
     """
+    try:
+        return _size_plan(t, first)
+    except Exception:  # noqa: BLE001 - an exotic type: sized object by object, as the pure path
+        return (_SIZE_CALL, safe_size)
+
+
+def _size_plan(t: type, first: object) -> tuple:
     fn = python_sizeof(t)
     if fn is not None:
         return (_SIZE_CALL, fn)

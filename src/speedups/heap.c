@@ -22,39 +22,63 @@
  */
 #include "speedups.h"
 
-typedef struct {
-    pnb_objbuf *buf;
-} visit_ctx;
-
 static int
-visit_untracked(PyObject *o, void *arg)
+add_id(pnb_ptrset *set, PyObject *key)
 {
-    if (o == NULL || PyObject_GC_IsTracked(o))
+    if (!PyLong_Check(key))
+        return 0;  /* (not an id: cannot match an object) */
+    void *p = PyLong_AsVoidPtr(key);
+    if (p == NULL && PyErr_Occurred()) {
+        PyErr_Clear();
         return 0;
-    return pnb_objbuf_push(((visit_ctx *)arg)->buf, o);
+    }
+    return pnb_ptrset_add(set, p) < 0 ? -1 : 0;
 }
 
+/* the ids of `skip` (a dict {id: object}, a set or frozenset of ids, or None) */
 static int
 skip_set(PyObject *skip, pnb_ptrset *set)
 {
-    if (pnb_ptrset_init(set, skip == Py_None ? 0 : (size_t)PyDict_GET_SIZE(skip)) < 0)
+    Py_ssize_t size = skip == Py_None ? 0 : PyObject_Length(skip);
+    if (size < 0)
+        return -1;
+    if (pnb_ptrset_init(set, (size_t)size) < 0)
         return -1;
     if (skip == Py_None)
         return 0;
-    Py_ssize_t pos = 0;
-    PyObject *key, *value;
-    while (PyDict_Next(skip, &pos, &key, &value)) {
-        if (!PyLong_Check(key))
-            continue;  /* (not an id: cannot match an object) */
-        void *p = PyLong_AsVoidPtr(key);
-        if (p == NULL && PyErr_Occurred()) {
-            PyErr_Clear();
-            continue;
+    if (PyDict_Check(skip)) {
+        Py_ssize_t pos = 0;
+        PyObject *key, *value;
+        while (PyDict_Next(skip, &pos, &key, &value)) {
+            if (add_id(set, key) < 0)
+                return -1;
         }
-        if (pnb_ptrset_add(set, p) < 0)
-            return -1;
+        return 0;
     }
-    return 0;
+    PyObject *it = PyObject_GetIter(skip);  /* (a set: iterating it runs no Python code) */
+    if (it == NULL)
+        return -1;
+    PyObject *key;
+    while ((key = PyIter_Next(it)) != NULL) {
+        int rc = add_id(set, key);
+        Py_DECREF(key);
+        if (rc < 0) {
+            Py_DECREF(it);
+            return -1;
+        }
+    }
+    Py_DECREF(it);
+    return PyErr_Occurred() ? -1 : 0;
+}
+
+static int
+check_skip(PyObject *skip)
+{
+    if (skip == Py_None || PyDict_Check(skip) || PyAnySet_Check(skip))
+        return 0;
+    PyErr_Format(PyExc_TypeError, "skip must be a dict {id: object}, a set of ids or None, not %.100s",
+                 Py_TYPE(skip)->tp_name);
+    return -1;
 }
 
 static PyObject *
@@ -63,11 +87,8 @@ split_tracked(PyObject *self, PyObject *args)
     PyObject *objects, *skip;
     if (!PyArg_ParseTuple(args, "O!O:split_tracked", &PyList_Type, &objects, &skip))
         return NULL;
-    if (skip != Py_None && !PyDict_Check(skip)) {
-        PyErr_Format(PyExc_TypeError, "skip must be a dict {id: object} or None, not %.100s",
-                     Py_TYPE(skip)->tp_name);
+    if (check_skip(skip) < 0)
         return NULL;
-    }
     pnb_ptrset skipped;
     if (skip_set(skip, &skipped) < 0)
         return NULL;
@@ -105,95 +126,165 @@ typedef struct {
     PyObject *guard;
     PyObject *is_ruled;     /* callable or None */
     PyObject *rule_refs;    /* callable or None */
-    pnb_ptrmap ruled_types; /* type -> 1 ruled, 0 not */
-    PyObject *ruled;        /* list of this level's objects of a ruled type */
-    pnb_objbuf found;       /* this level's finds, with repeats (strong references) */
-    pnb_ptrset seen;        /* non-single objects already listed */
+    pnb_ptrmap ruled_types; /* type -> 1 ruled, 0 not (unknown: absent) */
+    PyTypeObject *last_type;
+    int last_kind;
+    PyObject *ruled;        /* list: objects of a ruled type waiting for rule_refs */
+    PyObject *out;          /* list: every untracked object found (strong references) */
+    PyObject **stack;       /* found objects still to expand (borrowed from `out`) */
+    Py_ssize_t stack_len, stack_cap;
+    pnb_ptrset seen;        /* objects listed that were not singles */
     pnb_ptrset skip;
 } walk_state;
 
-/* whether objects of o's type have a size rule with refs= (asks is_ruled once per type) */
+#define KIND_EXPAND 1   /* GC type, dict, code object: has referents to follow */
+#define KIND_RULED 2    /* a size rule with refs= applies */
+#define KIND_UNKNOWN 4  /* not known yet whether a rule applies */
+
 static int
-is_ruled(walk_state *st, PyObject *o)
+type_kind(walk_state *st, PyTypeObject *tp)
 {
-    if (st->is_ruled == Py_None)
-        return 0;
-    PyTypeObject *tp = Py_TYPE(o);
-    Py_ssize_t known = pnb_ptrmap_get(&st->ruled_types, tp, -1);
-    if (known >= 0)
-        return (int)known;
-    /* Python code: o (and so its type) is held by the caller with a strong reference */
-    PyObject *r = PyObject_CallOneArg(st->is_ruled, (PyObject *)tp);
-    if (r == NULL)
-        return -1;
-    int truth = PyObject_IsTrue(r);
-    Py_DECREF(r);
-    if (truth < 0)
-        return -1;
-    if (pnb_ptrmap_put(&st->ruled_types, tp, truth) < 0)
-        return -1;
-    return truth;
+    if (tp == st->last_type)
+        return st->last_kind;
+    int kind = 0;
+    if (PyType_IS_GC(tp) || PyType_FastSubclass(tp, Py_TPFLAGS_DICT_SUBCLASS) || tp == &PyCode_Type)
+        kind |= KIND_EXPAND;
+    if (st->is_ruled != Py_None) {
+        Py_ssize_t known = pnb_ptrmap_get(&st->ruled_types, tp, -1);
+        if (known < 0)
+            kind |= KIND_UNKNOWN;
+        else if (known)
+            kind |= KIND_RULED;
+    }
+    if (!(kind & KIND_UNKNOWN)) {
+        st->last_type = tp;
+        st->last_kind = kind;
+    }
+    return kind;
 }
 
 static int
-push_untracked(walk_state *st, PyObject *o)
+stack_push(walk_state *st, PyObject *o)
+{
+    if (st->stack_len == st->stack_cap) {
+        Py_ssize_t cap = st->stack_cap ? st->stack_cap * 2 : 1024;
+        PyObject **items = PyMem_Realloc(st->stack, (size_t)cap * sizeof(PyObject *));
+        if (items == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        st->stack = items;
+        st->stack_cap = cap;
+    }
+    st->stack[st->stack_len++] = o;
+    return 0;
+}
+
+/* an object found (borrowed from its holder, which is held): listed if untracked and new.
+ * `counted`: found through a reference its holder owns (tp_traverse), so a reference
+ * count of 1 proves that this is its only holder and that it cannot be met again;
+ * otherwise (dict keys, which a shared-key table may hold for many dicts; code parts;
+ * what a size rule reports) it goes through the set. No Python code runs here. */
+static int
+found(walk_state *st, PyObject *o, int counted)
 {
     if (o == NULL || PyObject_GC_IsTracked(o))
         return 0;
-    return pnb_objbuf_push(&st->found, o);
+    if (!counted || Py_REFCNT(o) != 1) {
+        if (st->skip.used && pnb_ptrset_has(&st->skip, o))
+            return 0;
+        int added = pnb_ptrset_add(&st->seen, o);
+        if (added <= 0)
+            return added;
+    }
+    if (PyList_Append(st->out, o) < 0)
+        return -1;
+    if (type_kind(st, Py_TYPE(o)) != 0)
+        return stack_push(st, o);
+    return 0;
 }
 
-/* the referents of o that the walk follows; `code_parts`: untracked level (code objects) */
+static int
+visit_found(PyObject *o, void *arg)
+{
+    return found((walk_state *)arg, o, 1);
+}
+
+/* the referents of o (held by the caller) that the walk follows; `code_parts`: the
+ * untracked levels also read the stored parts of code objects */
 static int
 expand(walk_state *st, PyObject *o, int code_parts)
 {
     if (o == st->guard)
         return 0;
-    if (PyObject_IS_GC(o)) {
-        traverseproc traverse = Py_TYPE(o)->tp_traverse;
-        if (traverse != NULL) {
-            visit_ctx ctx = {&st->found};
-            if (traverse(o, visit_untracked, &ctx) < 0)
-                return -1;
-        }
-    }
     if (PyDict_Check(o)) {
-        /* the keys (dict's tp_traverse skips str keys); no Python code runs */
+        /* the keys first (dict's tp_traverse skips str keys), through the set; then
+         * tp_traverse finds a key again only with a reference count above 1 */
         Py_ssize_t pos = 0;
         PyObject *key, *value;
         while (PyDict_Next(o, &pos, &key, &value)) {
-            if (push_untracked(st, key) < 0)
+            if (found(st, key, 0) < 0)
                 return -1;
         }
     }
     else if (code_parts && PyCode_Check(o)) {
         /* the stored parts only (co_code/co_varnames would be created by reading them) */
         PyCodeObject *co = (PyCodeObject *)o;
-        if (push_untracked(st, co->co_consts) < 0 || push_untracked(st, co->co_names) < 0
-            || push_untracked(st, co->co_filename) < 0 || push_untracked(st, co->co_name) < 0
-            || push_untracked(st, co->co_qualname) < 0 || push_untracked(st, co->co_linetable) < 0
-            || push_untracked(st, co->co_exceptiontable) < 0)
+        if (found(st, co->co_consts, 0) < 0 || found(st, co->co_names, 0) < 0
+            || found(st, co->co_filename, 0) < 0 || found(st, co->co_name, 0) < 0
+            || found(st, co->co_qualname, 0) < 0 || found(st, co->co_linetable, 0) < 0
+            || found(st, co->co_exceptiontable, 0) < 0)
             return -1;
     }
-    int ruled = is_ruled(st, o);
-    if (ruled < 0)
-        return -1;
-    if (ruled && PyList_Append(st->ruled, o) < 0)
-        return -1;
+    if (PyObject_IS_GC(o)) {
+        traverseproc traverse = Py_TYPE(o)->tp_traverse;
+        if (traverse != NULL && traverse(o, visit_found, st) < 0)
+            return -1;
+    }
+    if (st->is_ruled != Py_None) {
+        PyTypeObject *tp = Py_TYPE(o);
+        Py_ssize_t ruled = pnb_ptrmap_get(&st->ruled_types, tp, -1);
+        if (ruled < 0) {
+            /* Python code, outside any traversal; o (so its type) is held by the caller */
+            PyObject *r = PyObject_CallOneArg(st->is_ruled, (PyObject *)tp);
+            if (r == NULL)
+                return -1;
+            int truth = PyObject_IsTrue(r);
+            Py_DECREF(r);
+            if (truth < 0 || pnb_ptrmap_put(&st->ruled_types, tp, truth) < 0)
+                return -1;
+            ruled = truth;
+        }
+        if (ruled && PyList_Append(st->ruled, o) < 0)
+            return -1;
+    }
     return 0;
 }
 
-/* what the size rules report for this level's ruled objects (Python code) */
+/* expand the found objects waiting on the stack (depth first: each is still in the cache) */
+static int
+drain(walk_state *st)
+{
+    while (st->stack_len) {
+        PyObject *o = st->stack[--st->stack_len];  /* (held by `out`) */
+        if (expand(st, o, 1) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* what the size rules report for the ruled objects met so far (Python code) */
 static int
 apply_rules(walk_state *st)
 {
-    if (PyList_GET_SIZE(st->ruled) == 0)
-        return 0;
-    PyObject *got = PyObject_CallOneArg(st->rule_refs, st->ruled);
-    if (PyList_SetSlice(st->ruled, 0, PyList_GET_SIZE(st->ruled), NULL) < 0) {
-        Py_XDECREF(got);
+    PyObject *batch = st->ruled;
+    st->ruled = PyList_New(0);
+    if (st->ruled == NULL) {
+        st->ruled = batch;
         return -1;
     }
+    PyObject *got = PyObject_CallOneArg(st->rule_refs, batch);
+    Py_DECREF(batch);
     if (got == NULL)
         return -1;
     PyObject *seq = PySequence_Fast(got, "rule_refs must return a list");
@@ -202,40 +293,12 @@ apply_rules(walk_state *st)
         return -1;
     int rc = 0;
     for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(seq); i++) {
-        if (push_untracked(st, PySequence_Fast_GET_ITEM(seq, i)) < 0) {
+        if (found(st, PySequence_Fast_GET_ITEM(seq, i), 0) < 0) {  /* (seq holds it) */
             rc = -1;
             break;
         }
     }
     Py_DECREF(seq);
-    return rc;
-}
-
-/* append to `out` the objects of this level's finds met for the first time; empty the finds */
-static int
-take_new(walk_state *st, PyObject *out)
-{
-    pnb_objbuf *b = &st->found;
-    int rc = 0;
-    for (Py_ssize_t i = 0; i < b->len; i++) {
-        PyObject *o = b->items[i];
-        if (Py_REFCNT(o) != 2) {  /* held by more than its container and the buffer */
-            if (st->skip.used && pnb_ptrset_has(&st->skip, o))
-                continue;
-            int added = pnb_ptrset_add(&st->seen, o);
-            if (added < 0) {
-                rc = -1;
-                break;
-            }
-            if (!added)
-                continue;
-        }
-        if (PyList_Append(out, o) < 0) {
-            rc = -1;
-            break;
-        }
-    }
-    pnb_objbuf_clear(b);
     return rc;
 }
 
@@ -248,57 +311,39 @@ untracked_closure(PyObject *self, PyObject *args)
     if (!PyArg_ParseTuple(args, "O!OOOO:untracked_closure", &PyList_Type, &tracked, &skip,
                           &st.guard, &st.is_ruled, &st.rule_refs))
         return NULL;
-    if (skip != Py_None && !PyDict_Check(skip)) {
-        PyErr_Format(PyExc_TypeError, "skip must be a dict {id: object} or None, not %.100s",
-                     Py_TYPE(skip)->tp_name);
+    if (check_skip(skip) < 0)
         return NULL;
-    }
-    if ((st.is_ruled != Py_None && !PyCallable_Check(st.is_ruled))
-        || (st.is_ruled != Py_None && !PyCallable_Check(st.rule_refs))) {
+    if (st.is_ruled != Py_None && (!PyCallable_Check(st.is_ruled) || !PyCallable_Check(st.rule_refs))) {
         PyErr_SetString(PyExc_TypeError, "is_ruled and rule_refs must be callables (or None)");
         return NULL;
     }
-    PyObject *out = NULL, *result = NULL;
+    PyObject *result = NULL;
     if (skip_set(skip, &st.skip) < 0 || pnb_ptrset_init(&st.seen, 1024) < 0
         || pnb_ptrmap_init(&st.ruled_types, 256) < 0)
         goto done;
     st.ruled = PyList_New(0);
-    out = PyList_New(0);
-    if (st.ruled == NULL || out == NULL)
+    st.out = PyList_New(0);
+    if (st.ruled == NULL || st.out == NULL)
         goto done;
-    /* level 1: from the tracked objects (index by index: rule code may change the list) */
+    /* from each tracked object (index by index: rule code may run between two) */
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(tracked); i++) {
         PyObject *o = PyList_GET_ITEM(tracked, i);
         Py_INCREF(o);
         int rc = expand(&st, o, 0);
         Py_DECREF(o);
-        if (rc < 0)
+        if (rc < 0 || drain(&st) < 0)
             goto done;
     }
-    if (apply_rules(&st) < 0 || take_new(&st, out) < 0)
-        goto done;
-    /* the closure, level by level: `out` holds every object found (strong references) */
-    Py_ssize_t start = 0;
-    while (start < PyList_GET_SIZE(out)) {
-        Py_ssize_t end = PyList_GET_SIZE(out);
-        for (Py_ssize_t i = start; i < end; i++) {
-            PyObject *o = PyList_GET_ITEM(out, i);
-            Py_INCREF(o);
-            int rc = expand(&st, o, 1);
-            Py_DECREF(o);
-            if (rc < 0)
-                goto done;
-        }
-        if (apply_rules(&st) < 0 || take_new(&st, out) < 0)
+    while (PyList_GET_SIZE(st.ruled)) {
+        if (apply_rules(&st) < 0 || drain(&st) < 0)
             goto done;
-        start = end;
     }
-    result = out;
-    out = NULL;
+    result = st.out;
+    st.out = NULL;
 done:
-    pnb_objbuf_free(&st.found);
+    PyMem_Free(st.stack);
     Py_XDECREF(st.ruled);
-    Py_XDECREF(out);
+    Py_XDECREF(st.out);
     pnb_ptrset_free(&st.seen);
     pnb_ptrset_free(&st.skip);
     pnb_ptrmap_free(&st.ruled_types);

@@ -28,6 +28,7 @@ from itertools import accumulate, chain, compress, filterfalse, repeat
 from operator import add, eq, is_not, not_, sub
 
 from .. import _layout
+from .._accel import speedups
 from .._layout import count_elements
 from .._thirdparty import hidden_referents
 from ..objwalk import (
@@ -45,8 +46,11 @@ from ..objwalk import (
     rules_of as _rules_of,
     select_flagged as _select,
     byte_table as _table,
+    rule_refs_of,
+    type_is_ruled,
     type_set as _type_set,
     untracked_closure as _untracked_closure,
+    walk_guard,
 )
 from ..flatsize import DIRECT_SIZEOF, fixed_size, flat_sizes, python_sizeof, safe_size
 from ..gcsafe import get_referents
@@ -118,6 +122,12 @@ def discover_all(skip: set, refcounts: bool) -> tuple:
         del keep
     ttys = list(map(type, tracked))
     ttypes, ttys = _type_set(ttys)
+    sp = speedups()
+    if sp is not None:  # the C closure (an object of ``skip`` is not looked into)
+        del ttypes
+        untracked = sp.untracked_closure(tracked, skip or None, walk_guard(), type_is_ruled,
+                                         rule_refs_of)
+        return tracked, ttys, rcs, untracked, _type_set(list(map(type, untracked)))[1]
     dict_types = {t for t in ttypes if issubclass(_real(t), dict)}
     rules = _rules_of(ttypes)
     del ttypes

@@ -37,11 +37,13 @@ from array import array
 from itertools import compress
 from operator import not_
 
+from .._accel import speedups
 from .._layout import count_elements
 from .discovery import drain
 from .sets import Frozen, HeapSet, check_count
 
-__all__ = ["DominatorTree", "Retainer", "RetainedNode", "Subtree"]
+__all__ = ["DominatorTree", "Retainer", "RetainedNode", "Subtree", "immediate_dominators",
+           "graph_columns"]
 
 
 class DominatorTree:
@@ -426,7 +428,32 @@ class Subtree(Frozen):
 # dominators: Cooper-Harvey-Kennedy over a breadth-first numbering
 # --------------------------------------------------------------------------
 
+def graph_columns(off, tgt, roots) -> tuple:
+    """The snapshot's graph columns as the C loops read them: ``off`` an ``array('q')``,
+    ``tgt`` and ``roots`` ``array('i')`` (converted if a snapshot holds other types)."""
+    if not (isinstance(off, array) and off.typecode == "q"):
+        off = array("q", off)
+    if not (isinstance(tgt, array) and tgt.typecode == "i"):
+        tgt = array("i", tgt)
+    if not (isinstance(roots, array) and roots.typecode == "i"):
+        roots = array("i", roots)
+    return off, tgt, roots
+
+
 def immediate_dominators(snap) -> tuple:
+    """``(idom, retained, total_retained, total_count)`` of the snapshot's rows (see
+    :meth:`HeapSnapshot._dom_data`); on the accelerated path also the per-row counts of
+    dominated objects, stored in the snapshot's cache (``'domcount'``)."""
+    sp = speedups()
+    if sp is not None:
+        order = snap._bfs()
+        off, tgt, roots = graph_columns(snap._off, snap._tgt, snap._roots)
+        sizes = snap._sizes
+        if not (isinstance(sizes, array) and sizes.typecode == "q"):
+            sizes = array("q", sizes)
+        idom, retained, total, m, counts = sp.dominators(len(snap), order, off, tgt, roots, sizes)
+        snap._cache["domcount"] = counts
+        return idom, retained, total, m
     n = len(snap)
     order = snap._bfs()  # reachable rows, breadth-first from the roots
     m = len(order)

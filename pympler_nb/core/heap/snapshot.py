@@ -49,7 +49,8 @@ from .discovery import (
     type_module,
     type_text,
 )
-from .dominators import DominatorTree, RetainedNode, immediate_dominators
+from .._accel import speedups
+from .dominators import DominatorTree, RetainedNode, graph_columns, immediate_dominators
 from .persistence import FORMAT, FORMAT_VERSION, read_columns, write_columns
 from .sets import Frozen, HeapSet, Partition, check_count
 
@@ -420,6 +421,12 @@ class HeapSnapshot:
         if got is not None:
             return got
         self._require_graph("reachability")
+        sp = speedups()
+        if sp is not None:  # the same order, from a C queue
+            order, seen = sp.bfs(len(self), *graph_columns(self._off, self._tgt, self._roots))
+            self._cache["bfs"] = order
+            self._cache["reached"] = seen
+            return order
         seen = bytearray(len(self))
         frontier = list(dict.fromkeys(self._roots))
         drain(map(seen.__setitem__, frontier, repeat(1)))
