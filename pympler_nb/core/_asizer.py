@@ -954,7 +954,12 @@ class Asizer(TreeSizing):
         root_ids = {id(o) for o in roots}
         extra = set()
         if self._excl_refs or others:
-            extra = (self._excl_refs | set(others)) - seen - (root_ids - set(others))
+            others = others if type(others) is set else set(others)
+            extra = others.union(self._excl_refs) if self._excl_refs else set(others)
+            if seen:
+                extra -= seen
+            if root_ids:
+                extra -= root_ids - others
             seen |= extra
         return ctx, extra
 

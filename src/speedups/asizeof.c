@@ -220,6 +220,7 @@ typedef struct {
     Py_ssize_t frozen_size; /* -1: no copy */
     int forget;   /* the caller drops ``seen`` after this call: no flush */
     PyObject *ig_token;  /* ``ignore``'s version (see ignore_load) */
+    Vec spare[2];        /* walk_roots' buffers, emptied between roots */
     PyObject *itypes[8]; /* the exact types of what ``ignore`` holds */
     Py_ssize_t nitypes;
 } Walk;
@@ -263,6 +264,8 @@ static void walk_free(Walk *w)
         Py_XDECREF(p->fn);
         Py_XDECREF(p->group);
     }
+    vec_free(&w->spare[0]);
+    vec_free(&w->spare[1]);
     PyMem_Free(w->plans);
     PyMem_Free(w->slots);
     PyMem_Free(w->level_plans);
@@ -653,7 +656,8 @@ static int add_group(Walk *w, Py_ssize_t idx, PyObject *o)
 static int walk_roots(Walk *w, Vec *frontier, Py_ssize_t depth0, int free_roots, Py_ssize_t *total_out,
                       Py_ssize_t *root_flat, Py_ssize_t *root_hidden)
 {
-    Vec objs = {0}, nxt = {0};
+    /* the level's objects and the next level: buffers kept across the roots of a call */
+    Vec objs = w->spare[0], nxt = w->spare[1];
     Py_ssize_t total = 0, level = depth0;
     int first = free_roots;
     int ret = -1;
@@ -844,8 +848,10 @@ done:
         p->in_level = 0;
     }
     w->nlevel = 0;
-    vec_free(&objs);
-    vec_free(&nxt);
+    vec_clear(&objs);
+    vec_clear(&nxt);
+    w->spare[0] = objs;
+    w->spare[1] = nxt;
     vec_clear(frontier);
     *total_out = total;
     return ret;
