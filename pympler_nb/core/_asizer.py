@@ -7,6 +7,7 @@ import sys
 import types
 from bisect import bisect_right
 from collections import Counter, deque
+from functools import partial
 from itertools import accumulate, chain, compress, repeat
 from operator import add, is_, lt, not_, sub
 
@@ -40,6 +41,7 @@ from ._sizerules import (
     HAVE_GC,
     HEAPTYPE,
     IGNORE,
+    IGNORE_ID_TYPES,
     IGNORE_TYPES,
     INST,
     INT_FIX,
@@ -53,11 +55,13 @@ from ._sizerules import (
     TypeInfo,
     dictlike_names,
     ignore_ids,
+    ignore_version,
     registry_version,
     rule_registry,
 )
 from .flatsize import CHEAP_MAX, describe, layout_size, max_flat, plausible_total, with_spare_item
-from .gcsafe import get_referents
+from ._accel import speedups
+from .gcsafe import ASYNCIO_FREELIST_BUG, get_referents
 
 _getsizeof = sys.getsizeof
 _get_referents = get_referents
@@ -73,6 +77,16 @@ def _module_dict(o):
         return d if type(d) is dict else None
     return None
 _PTR = 8 if sys.maxsize > 2**32 else 4
+
+# ---------------------------------------------------------------------------
+# the walk in C: ``asizeof_walk`` of pympler_nb._speedups (src/speedups/asizeof.c), None on
+# the pure-Python path (asked per call: ``_accel.pure_path()`` switches it off)
+def _c_walk():
+    mod = speedups()
+    return None if mod is None else mod.asizeof_walk
+
+
+_OBJECT_SIZEOF = object.__sizeof__
 
 # ---------------------------------------------------------------------------
 # options
@@ -484,7 +498,61 @@ class Asizer(TreeSizing):
             return TypeInfo(REFS, tp, name=info.name)
         return info
 
+    def _c_config(self, ctx):
+        """The configuration tuple of the C walk (see csrc/asizeof.c): the sizer's state
+        and the Python rules it calls back, per group of same-type objects."""
+        return (self._seen, ctx.ignore, self._limit, partial(self._info, ctx), partial(self._size_group, ctx),
+                self._values_state, self._flat_one, _layout.split_dict_correction, INT_SIZEOF, _OBJECT_SIZEOF,
+                INT_ONE_DIGIT, INT_FIX, sys.modules.get("_asyncio") if ASYNCIO_FREELIST_BUG else None,
+                self._busy,  # asizeof()'s sizer: its seen ids are cleared after the call
+                IGNORE_ID_TYPES, _layout.SUPPORTED, _layout.DICT_SIZE, ignore_version(ctx.ignore))
+
+    @staticmethod
+    def _values_state(tp, info):
+        """3.11/3.12: the values-array state of ``tp`` for this call (as :meth:`_hidden` reads it)."""
+        if info.state is None and _layout.SUPPORTED and _layout.PRE_313:
+            info.state = _layout.values_state(tp) or ()
+        return info.state or None
+
+    def _c_account(self, dup, count, depth, profiles):
+        self._duplicate += dup
+        self._seen_count += count
+        if depth > self._depth:
+            self._depth = depth
+        for info, n, flat in profiles:
+            prof = self._profiles.get(info.name)
+            if prof is None:
+                self._profiles[info.name] = [n, flat, info]
+            else:
+                prof[0] += n
+                prof[1] += flat
+
     def _walk(self, ctx, roots, depth0=0, free_roots=True, given=False):
+        """Size ``roots`` and all they reach; return the total (also added to ``total``).
+
+        In C (``pympler_nb._speedups``) unless on the pure-Python path, ``align > 1``,
+        ``stats``, a ``limit`` (an instance's values array is a level of its own there) or
+        roots given directly that are sized only because they were given (a class, module,
+        code object...: :meth:`_given_info`): then :meth:`_walk_py`, the pure walk the C
+        walk gives the same results as.
+        """
+        walk = _c_walk()
+        if (walk is None or self._align > 1 or self._stats or self._limit is not None
+                or (given and free_roots and self._given_differs(ctx, roots))):
+            return self._walk_py(ctx, roots, depth0, free_roots, given)
+        total, root_flat, dup, count, depth, profiles = walk(self._c_config(ctx), roots, depth0, free_roots, None)
+        self._c_account(dup, count, depth, profiles)
+        self._root_flat = root_flat
+        self._total += total
+        return total
+
+    def _given_differs(self, ctx, roots) -> bool:
+        """Whether a root's type is sized otherwise when given directly (:meth:`_given_info`)."""
+        types = {id(t): t for t in map(type, roots)}  # (ids: a metaclass's __hash__ may raise)
+        return any(self._given_info(info, tp) is not info
+                   for tp in types.values() for info in (self._info(ctx, tp),))
+
+    def _walk_py(self, ctx, roots, depth0=0, free_roots=True, given=False):
         """Size ``roots`` and all they reach; return the total (also added to ``total``).
 
         Level-synchronous: each level is deduplicated by id with set operations, split
@@ -605,6 +673,24 @@ class Asizer(TreeSizing):
         return flat
 
     def _walk_many(self, ctx, roots, free=frozenset()):
+        """Size many roots as if one after the other: ``(sizes, flats, hiddens)`` (see
+        :meth:`_walk_many_py`), in C (one walk per root) where :meth:`_walk` is."""
+        walk = _c_walk()
+        if walk is None or self._limit is not None or self._align > 1 or self._stats:
+            return self._walk_many_py(ctx, roots, free)
+        free = free if type(free) is set else set(free)
+        sizes, flats, hiddens, dup, count, depth, profiles = walk(self._c_config(ctx), roots, 0, True, free)
+        self._c_account(dup, count, depth, profiles)
+        self._total += sum(sizes)
+        if -1 in hiddens:  # a root sized by a Python rule: its values array read here
+            for k, h in enumerate(hiddens):
+                if h == -1:
+                    tp = type(roots[k])
+                    state = self._values_state(tp, self._info(ctx, tp))
+                    hiddens[k] = _layout.instances_hidden_each([roots[k]], tp, state)[0][0]
+        return sizes, flats, hiddens
+
+    def _walk_many_py(self, ctx, roots, free=frozenset()):
         """Size many roots as if one after the other, in one level-synchronous walk.
 
         Returns ``(sizes, flats, hiddens)``, lists parallel to ``roots``: what
@@ -953,7 +1039,12 @@ class Asizer(TreeSizing):
         root_ids = {id(o) for o in roots}
         extra = set()
         if self._excl_refs or others:
-            extra = (self._excl_refs | set(others)) - seen - (root_ids - set(others))
+            others = others if type(others) is set else set(others)
+            extra = others.union(self._excl_refs) if self._excl_refs else set(others)
+            if seen:
+                extra -= seen
+            if root_ids:
+                extra -= root_ids - others
             seen |= extra
         return ctx, extra
 

@@ -198,7 +198,7 @@ def attribute_names(obj: object, tp: type, cache: dict | None = None) -> list[tu
 
 
 _read_u64 = ctypes.c_uint64.from_address
-_DICT_SIZE = dict.__basicsize__ + GC_HEAD
+DICT_SIZE = dict.__basicsize__ + GC_HEAD
 
 
 def instances_hidden(group: list, tp: type, state: tuple | None = None) -> tuple[int, list]:
@@ -301,7 +301,7 @@ def instances_hidden_each(group: list, tp: type, state: tuple | None = None) -> 
                 pos = list(compress(range(n), map(valid.__contains__, hdrs)))
                 dptrs = read_words(map(ids.__getitem__, pos), -3 * _PTR)
             for i, dptr in zip(compress(pos, dptrs), filter(None, dptrs)):
-                each[i] += _DICT_SIZE
+                each[i] += DICT_SIZE
                 hidden.append(dptr)
         return each, hidden
     if state is None:

@@ -345,9 +345,20 @@ def _module_dict_ids() -> set:
     return md
 
 
+# The exact types of the objects whose ids :func:`ignore_ids` holds (the statics and the
+# module dicts): the C walk asks ``ignore`` about objects of these types only. Keep it in
+# step with what ``ignore_ids`` puts in.
+IGNORE_ID_TYPES = tuple({id(t): t for t in [*map(type, _STATIC_OBJS), dict]}.values())
+
 # [sys.modules key, ids never followed (statics + module dicts)]; built at import and
 # updated in place, so that sizing leaves no memory behind
 _ignore_cache = [_modules_key(), set(STATIC_IDS) | _module_dict_ids()]
+
+
+def ignore_version(ignore) -> object:
+    """What changes whenever the content of ``ignore`` (an :func:`ignore_ids` set) changes
+    but not its size: the ``sys.modules`` key it was refreshed for (the C walk keeps a copy)."""
+    return _ignore_cache[0] if ignore is _ignore_cache[1] else 0
 
 
 def ignore_ids(ignored: bool):

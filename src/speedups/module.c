@@ -7,6 +7,7 @@ static PyMethodDef *TABLES[] = {
     pnb_heap_methods,
     pnb_summary_methods,
     pnb_dominators_methods,
+    pnb_asizeof_methods,
     NULL,
 };
 

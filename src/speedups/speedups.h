@@ -21,6 +21,7 @@
 extern PyMethodDef pnb_heap_methods[];
 extern PyMethodDef pnb_summary_methods[];
 extern PyMethodDef pnb_dominators_methods[];
+extern PyMethodDef pnb_asizeof_methods[];
 
 /* ---- a set of pointers (open addressing, linear probing; 0 is the empty slot) ---- */
 typedef struct {
