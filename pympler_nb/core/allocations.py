@@ -75,7 +75,7 @@ import struct as _struct
 import sys
 import time
 import tracemalloc
-from collections import namedtuple
+from typing import NamedTuple
 from itertools import compress
 from operator import itemgetter, not_
 from tracemalloc import DomainFilter, Filter
@@ -83,6 +83,7 @@ from tracemalloc import DomainFilter, Filter
 from . import _safeio
 from ._format import format_size
 from ._layout import count_elements
+from .values import Frozen, check_int
 
 __all__ = [
     "trace",
@@ -156,8 +157,9 @@ def _format_frames(traceback: tuple) -> str:
     return "\n".join("  %s:%s" % frame for frame in traceback)
 
 
-class _Record:
-    """An immutable record with fields ``__slots__`` (set once, by position)."""
+class _Record(Frozen):
+    """An immutable record with fields ``__slots__`` (set once, by position), equal by
+    value."""
 
     __slots__ = ()
 
@@ -165,27 +167,18 @@ class _Record:
         if len(values) != len(self.__slots__):
             raise TypeError("%s takes %d values (%s)" % (type(self).__name__, len(self.__slots__),
                                                         ", ".join(self.__slots__)))
-        for name, value in zip(self.__slots__, values):
-            object.__setattr__(self, name, value)
-
-    def __setattr__(self, name, value):
-        raise AttributeError("%s is immutable (cannot set %r)" % (type(self).__name__, name))
-
-    __delattr__ = __setattr__
+        self._set(**dict(zip(self.__slots__, values)))
 
     def _where(self) -> str:
         return self.filename if self.lineno is None else "%s:%s" % (self.filename, self.lineno)
 
-    def _key(self):
-        return tuple(getattr(self, n) for n in self.__slots__)
-
     def __eq__(self, other):
         if type(other) is not type(self):
             return NotImplemented
-        return self._key() == other._key()
+        return self._values() == other._values()
 
     def __hash__(self):
-        return hash(self._key())
+        return hash(self._values())
 
 
 class Stat(_Record):
@@ -246,8 +239,11 @@ class StatDiff(_Record):
             self._where(), self.size, self.size_diff, self.count, self.count_diff)
 
 
-TracedMemory = namedtuple("TracedMemory", "current peak")
-TracedMemory.__doc__ = "Traced memory in bytes: ``current`` and ``peak`` (a named tuple)."
+class TracedMemory(NamedTuple):
+    """Traced memory in bytes: ``current`` and ``peak`` (a named tuple)."""
+
+    current: int
+    peak: int
 
 
 # --------------------------------------------------------------------------
@@ -263,11 +259,6 @@ def _check_key(key_type: object, cumulative: object) -> None:
     if cumulative and key_type == "traceback":
         raise ValueError("cumulative=True works with key_type 'lineno' or 'filename', "
                          "not 'traceback'")
-
-
-def _check_limit(limit: object) -> None:
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
-        raise ValueError("limit must be None or an int >= 0, got %r" % (limit,))
 
 
 def _matcher(pattern: str | None):
@@ -389,7 +380,7 @@ class SnapshotFormatError(ValueError):
     """A snapshot file is not a tracemalloc snapshot this module accepts."""
 
 
-class Snapshot:
+class Snapshot(Frozen):
     """An immutable tracemalloc snapshot with pympler_nb's statistics.
 
     Wraps a ``tracemalloc.Snapshot`` (``raw``).  Operations return new objects.
@@ -408,10 +399,7 @@ class Snapshot:
             raise TypeError("Snapshot wraps a tracemalloc.Snapshot, got %s (use "
                             "allocations.take_snapshot() or allocations.load(path))"
                             % type(raw).__name__)
-        object.__setattr__(self, "raw", raw)
-
-    def __setattr__(self, name, value):
-        raise AttributeError("Snapshot is immutable (cannot set %r)" % (name,))
+        self._set(raw=raw)
 
     @property
     def traceback_limit(self) -> int:
@@ -451,7 +439,7 @@ class Snapshot:
             Return at most this many rows.
         """
         _check_key(key_type, cumulative)
-        _check_limit(limit)
+        check_int(limit, "limit", none="no limit")
         return _stats_from(_group(self._traces, key_type, cumulative, filename), key_type, limit)
 
     def compare_to(self, old_snapshot: "Snapshot", key_type: str = "lineno",
@@ -461,7 +449,7 @@ class Snapshot:
         absolute size difference (then size, absolute count difference, count)."""
         old = _as_snapshot(old_snapshot, "old_snapshot")
         _check_key(key_type, cumulative)
-        _check_limit(limit)
+        check_int(limit, "limit", none="no limit")
         new_acc = _group(self._traces, key_type, cumulative, filename)
         old_acc = _group(old._traces, key_type, cumulative, filename)
         return _diffs_from(new_acc, old_acc, key_type, limit)
@@ -911,17 +899,10 @@ def load(path, *, max_bytes: int = _safeio.MAX_BYTES) -> Snapshot:
 # tracing state
 # --------------------------------------------------------------------------
 
-def _check_frames(frames: object) -> int:
-    if isinstance(frames, bool) or not isinstance(frames, int) or frames < 1:
-        raise ValueError("frames must be an int >= 1 (frames stored per traceback), got %r"
-                         % (frames,))
-    return frames
-
-
 def start(frames: int = 1) -> None:
     """Start tracing with ``frames`` frames per traceback (no-op if already tracing:
     tracemalloc keeps its depth then; see :func:`get_traceback_limit`)."""
-    tracemalloc.start(_check_frames(frames))
+    tracemalloc.start(check_int(frames, "frames", 1, meaning="frames stored per traceback"))
 
 
 def stop() -> None:
@@ -989,7 +970,7 @@ class Tracer:
                  "start_snapshot", "snapshot", "_end", "elapsed", "_peak_seen", "_state", "_t0", "_with_line")
 
     def __init__(self, frames: int = 1):
-        self._frames = _check_frames(frames)
+        self._frames = check_int(frames, "frames", 1, meaning="frames stored per traceback")
         self.frames: int | None = None
         self.started = False
         self.start_memory = 0
@@ -1107,7 +1088,7 @@ class Tracer:
         """
         snap = self._require_snapshot()
         _check_key(key_type, cumulative)
-        _check_limit(limit)
+        check_int(limit, "limit", none="no limit")
         if self.start_snapshot is None:
             new = _group(snap._traces, key_type, cumulative, filename)
         else:

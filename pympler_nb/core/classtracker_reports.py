@@ -16,6 +16,7 @@ from ._format import clip_text, format_size, pp
 from .asizeof import Asized
 from .classtracker_model import Stats
 from .classtracker_objects import Snapshot, TrackedObject
+from .values import check_int
 
 __all__ = ["ConsoleStats", "HtmlStats", "ref_rows"]
 
@@ -335,10 +336,8 @@ class HtmlStats(Stats):
         max_instances : int
             Largest instances listed (and drawn) per class.
         """
-        if isinstance(top, bool) or not isinstance(top, int) or top < 1:
-            raise ValueError(f"top={top!r}: use an int >= 1")
-        if isinstance(max_instances, bool) or not isinstance(max_instances, int) or max_instances < 0:
-            raise ValueError(f"max_instances={max_instances!r}: use an int >= 0")
+        check_int(top, "top", 1)
+        check_int(max_instances, "max_instances")
         if self.tracker is not None:
             self.tracker.stop_periodic_snapshots()
         with self._guard():

@@ -28,7 +28,8 @@ import re
 import sys
 
 from ._format import safe_repr
-from ._graphwalk import HolderSearch, Frozen, edge_hops, flat_size, node_repr
+from ._graphwalk import HolderSearch, edge_hops, flat_size, node_repr
+from .values import Frozen, check_int
 
 __all__ = [
     "Node",
@@ -81,11 +82,6 @@ class _RootBox(list):
     __slots__ = ()
 
 
-def _check_depth(maxdepth):
-    if not isinstance(maxdepth, int) or isinstance(maxdepth, bool) or maxdepth < 0:
-        raise ValueError(f"maxdepth must be an int >= 0, got {maxdepth!r}")
-
-
 class RefBrowser:
     """Builds the tree of referrers of ``rootobject``.
 
@@ -109,10 +105,8 @@ class RefBrowser:
 
     def __init__(self, rootobject, maxdepth=3, str_func=_default_str, repeat=True, stream=None,
                  *, max_children=None):
-        _check_depth(maxdepth)
-        if max_children is not None and (not isinstance(max_children, int)
-                                         or isinstance(max_children, bool) or max_children < 1):
-            raise ValueError(f"max_children must be an int >= 1 or None, got {max_children!r}")
+        check_int(maxdepth, "maxdepth")
+        check_int(max_children, "max_children", 1, none="no cap")
         if not callable(str_func):
             raise TypeError(f"str_func must be callable (obj -> str), got {str_func!r}")
         self._root_box = _RootBox([rootobject])  # the only place the browser holds the root
@@ -303,7 +297,7 @@ class RefTreeNode(Frozen):
     __slots__ = ("id", "type", "size", "repr", "label", "children", "more", "repeated")
 
     def __init__(self, id, type, size, repr, label="", children=(), more=0, repeated=False):
-        self._init(id=id, type=type, size=size, repr=repr, label=label,
+        self._set(id=id, type=type, size=size, repr=repr, label=label,
                    children=tuple(children), more=more, repeated=repeated)
 
     def __repr__(self):

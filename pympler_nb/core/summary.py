@@ -41,6 +41,7 @@ from typing import Any
 
 from ._format import pp
 from ._layout import count_elements
+from .values import check_int
 from .flatsize import DIRECT_SIZEOF, fixed_size, flat_sizes, python_sizeof, safe_size
 from .objwalk import (
     HeapList,
@@ -204,8 +205,7 @@ def type_repr(obj: object, verbosity: int = 1) -> str:
     >>> type_repr({1: 2}, verbosity=2)
     'dict, len=1'
     """
-    if isinstance(verbosity, bool) or not isinstance(verbosity, int) or verbosity < 0:
-        raise ValueError("verbosity must be an int >= 0, got %r" % (verbosity,))
+    check_int(verbosity, "verbosity")
     t = type(obj)
     try:
         reps = representations.get(t)

@@ -39,12 +39,13 @@ from operator import not_
 
 from .._layout import count_elements
 from .discovery import drain
-from .sets import Frozen, HeapSet, check_count
+from ..values import Frozen, check_int
+from .sets import HeapSet
 
 __all__ = ["DominatorTree", "Retainer", "RetainedNode", "Subtree"]
 
 
-class DominatorTree:
+class DominatorTree(Frozen):
     """The dominator tree of a :class:`~pympler_nb.core.heap.HeapSnapshot`.
 
     ``DominatorTree(snap)`` (or ``snap.dominators()``) computes the tree once per
@@ -78,15 +79,8 @@ class DominatorTree:
                 if p >= 0:
                     counts[p] += counts[v]
             cache["domcount"] = counts
-        for name, value in (("snapshot", snapshot), ("_idom", idom), ("_retained", retained),
-                            ("_counts", counts), ("total_retained", total),
-                            ("total_count", m)):
-            object.__setattr__(self, name, value)
-
-    def __setattr__(self, name, value):
-        raise AttributeError("DominatorTree is immutable (cannot set %r)" % (name,))
-
-    __delattr__ = __setattr__
+        self._set(snapshot=snapshot, _idom=idom, _retained=retained, _counts=counts,
+                  total_retained=total, total_count=m)
 
     def __len__(self) -> int:
         """Number of reachable objects (the nodes below the virtual root)."""
@@ -175,7 +169,7 @@ class DominatorTree:
         the candidates to its objects.  Objects that dominate each other are all listed
         (a module dict and the objects it holds): :meth:`children` shows the nesting.
         """
-        check_count(n, "n")
+        check_int(n, "n")
         snap = self.snapshot
         if within is None:
             candidates = range(len(snap))
@@ -261,8 +255,7 @@ class Retainer(Frozen):
     def __eq__(self, other):
         if type(other) is not Retainer:
             return NotImplemented
-        return (self.id, self.type, self.size, self.retained, self.count) == (
-            other.id, other.type, other.size, other.retained, other.count)
+        return self._values() == other._values()
 
     def __hash__(self):
         return hash((self.id, self.retained))

@@ -29,37 +29,15 @@ from itertools import compress, filterfalse, repeat
 from .._format import format_size
 from .._layout import count_elements
 from ..objwalk import FLIP as _FLIP, flag_mask as _mask, select_flagged as _select
+from ..values import Frozen, check_int
 from .discovery import drain
 
 __all__ = ["HeapSet", "Partition", "PartitionRow"]
 
 
-def check_count(n, name: str = "n") -> int:
-    """``n`` if it is an int >= 0 (not a bool), else a ``ValueError`` naming it."""
-    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-        raise ValueError("%s must be an int >= 0, got %r" % (name, n))
-    return n
-
-
 # --------------------------------------------------------------------------
 # small immutable results
 # --------------------------------------------------------------------------
-
-class Frozen:
-    """The heap results' immutable value base: ``__slots__`` set once (``_set``), then
-    every assignment refused."""
-
-    __slots__ = ()
-
-    def __setattr__(self, name, value):
-        raise AttributeError("%s is immutable (cannot set %r)" % (type(self).__name__, name))
-
-    __delattr__ = __setattr__
-
-    def _set(self, **fields):
-        for k, v in fields.items():
-            object.__setattr__(self, k, v)
-
 
 class PartitionRow(Frozen):
     """One row of a :class:`Partition`: ``key`` (str), ``count``, ``size`` (bytes)."""
@@ -103,9 +81,7 @@ class Partition(Frozen):
         rows = tuple(sorted(rows, key=lambda r: (-r.size, -r.count, r.key)))
         self._set(by=by, rows=rows, count=sum(r.count for r in rows),
                   size=sum(r.size for r in rows))
-        object.__setattr__(self, "_hset", hset)
-        object.__setattr__(self, "_labels", labels)
-        object.__setattr__(self, "_keys", keys)
+        self._set(_hset=hset, _labels=labels, _keys=keys)
 
     def __len__(self):
         return len(self.rows)
@@ -216,7 +192,7 @@ def _pct(part: int, whole: int) -> int:
 # the snapshot
 # --------------------------------------------------------------------------
 
-class HeapSet:
+class HeapSet(Frozen):
     """A set of objects of one snapshot (node indices), with its partitions.
 
     Attributes
@@ -228,12 +204,7 @@ class HeapSet:
     __slots__ = ("snapshot", "_nodes", "name")
 
     def __init__(self, snapshot, nodes, name="set"):
-        object.__setattr__(self, "snapshot", snapshot)
-        object.__setattr__(self, "_nodes", nodes)
-        object.__setattr__(self, "name", name)
-
-    def __setattr__(self, name, value):
-        raise AttributeError("HeapSet is immutable (cannot set %r)" % (name,))
+        self._set(snapshot=snapshot, _nodes=nodes, name=name)
 
     def __len__(self):
         return len(self._nodes)
@@ -424,7 +395,7 @@ class HeapSet:
         alone keeps alive, with what it dominates outside the set), as
         :class:`~pympler_nb.core.heap.Retainer` rows, largest first.  Computes the
         snapshot's dominator tree once (:meth:`HeapSnapshot.dominators`)."""
-        check_count(n, "n")
+        check_int(n, "n")
         return self.snapshot.dominators().top_retainers(n, min_size=min_size, within=self)
 
     # -- set operations -----------------------------------------------------------

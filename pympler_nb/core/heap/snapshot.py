@@ -51,7 +51,8 @@ from .discovery import (
 )
 from .dominators import DominatorTree, RetainedNode, immediate_dominators
 from .persistence import FORMAT, FORMAT_VERSION, read_columns, write_columns
-from .sets import Frozen, HeapSet, Partition, check_count
+from ..values import Frozen, check_int
+from .sets import HeapSet, Partition
 
 __all__ = ["take", "load", "row", "HeapSnapshot", "HeapNodeRef", "HeapSession"]
 
@@ -120,12 +121,12 @@ def take(roots=None, *, collect: bool = False, via: bool = False,
     finally:
         if was_enabled:
             gc.enable()
-    object.__setattr__(snap, "_meta", dict(snap._meta, seconds=time.perf_counter() - t0))
+    snap._set(_meta=dict(snap._meta, seconds=time.perf_counter() - t0))
     return snap
 
 
 
-class HeapSnapshot:
+class HeapSnapshot(Frozen):
     """An immutable heap snapshot; create it with :func:`take` or :func:`load`.
 
     ``len(snap)`` objects of ``snap.size`` bytes; partitions as on :class:`HeapSet`
@@ -136,22 +137,16 @@ class HeapSnapshot:
                  "_kind_names", "_off", "_tgt", "_roots", "_via", "_via_names", "_meta",
                  "_all_nodes", "_cache", "__weakref__")
 
-    def __setattr__(self, name, value):
-        raise AttributeError("HeapSnapshot is immutable (cannot set %r)" % (name,))
-
     # -- construction ----------------------------------------------------------
 
     @classmethod
     def _from_columns(cls, ids, tidx, type_names, type_modules, sizes, kind, kind_names,
                       off, tgt, roots, via, via_names, meta) -> "HeapSnapshot":
         self = object.__new__(cls)
-        for name, value in (("_ids", ids), ("_tidx", tidx), ("_type_names", type_names),
-                            ("_type_modules", type_modules), ("_sizes", sizes),
-                            ("_kind", kind), ("_kind_names", kind_names), ("_off", off),
-                            ("_tgt", tgt), ("_roots", roots), ("_via", via),
-                            ("_via_names", via_names), ("_meta", meta),
-                            ("_all_nodes", range(len(ids))), ("_cache", {})):
-            object.__setattr__(self, name, value)
+        self._set(_ids=ids, _tidx=tidx, _type_names=type_names, _type_modules=type_modules,
+                  _sizes=sizes, _kind=kind, _kind_names=kind_names, _off=off, _tgt=tgt,
+                  _roots=roots, _via=via, _via_names=via_names, _meta=meta,
+                  _all_nodes=range(len(ids)), _cache={})
         LIVE.add(self)
         return self
 
@@ -569,7 +564,7 @@ class HeapSnapshot:
         objects it holds); use :meth:`retained_tree` to browse the nesting.
         (:meth:`HeapSet.top_retainers` does the same within a subset.)
         """
-        check_count(n, "n")
+        check_int(n, "n")
         return self.dominators().top_retainers(n, min_size=min_size)
 
     def retained_tree(self, obj=None, *, name: str | None = None) -> RetainedNode:
@@ -613,8 +608,7 @@ class HeapNodeRef(Frozen):
 
 def row(node: int) -> HeapNodeRef:
     """Refer to a snapshot row by number (for ``retained_size`` and friends)."""
-    if isinstance(node, bool) or not isinstance(node, int) or node < 0:
-        raise ValueError("row must be an int >= 0, got %r" % (node,))
+    check_int(node, "row")
     return HeapNodeRef(node)
 
 
