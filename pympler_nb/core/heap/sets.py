@@ -28,7 +28,7 @@ from itertools import compress, filterfalse, repeat
 
 from .._format import format_size
 from .._layout import count_elements
-from ..objwalk import FLIP as _FLIP, flag_mask as _mask, select_flagged as _select
+from ..objwalk import FLIP as _FLIP, flag_mask, select_flagged
 from ..values import Frozen, check_int
 from .discovery import drain
 
@@ -416,8 +416,8 @@ class HeapSet(Frozen):
         inside = bytearray(len(snap))
         drain(map(inside.__setitem__, nodes, repeat(1)))
         src, dst = snap._edges()
-        into = _mask(map(inside.__getitem__, dst))
-        pos = _select(range(len(into)), into)
+        into = flag_mask(map(inside.__getitem__, dst))
+        pos = select_flagged(range(len(into)), into)
         entry = [d for d, s in zip(map(dst.__getitem__, pos), map(src.__getitem__, pos))
                  if not inside[s]]
         del into, pos

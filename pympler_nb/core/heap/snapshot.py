@@ -29,6 +29,7 @@ from itertools import accumulate, chain, compress, filterfalse, islice, repeat
 from operator import not_, sub
 
 from .. import _safeio
+from ..session import own_ids, register_own
 from .._format import format_size
 from ..objwalk import SINGLE_REFCOUNT as _SINGLE_RC, real_type as _real, rules_of as _rules_of
 from .discovery import (
@@ -42,7 +43,6 @@ from .discovery import (
     drain,
     group_sizes,
     ids_of,
-    own_ids,
     root_list_of,
     session_objects,
     split_by_type,
@@ -136,6 +136,23 @@ class HeapSnapshot(Frozen):
     __slots__ = ("_ids", "_tidx", "_type_names", "_type_modules", "_sizes", "_kind",
                  "_kind_names", "_off", "_tgt", "_roots", "_via", "_via_names", "_meta",
                  "_all_nodes", "_cache", "__weakref__")
+
+    def _own_objects(self) -> list:
+        """The snapshot and the containers it holds (see :func:`_snapshots_own`)."""
+        own: list = [self]
+        for name in type(self).__slots__:
+            if name == "__weakref__":
+                continue
+            value = getattr(self, name, None)
+            if value is not None and type(value) not in (int, float, str, bool):
+                own.append(value)
+        for value in list(self._cache.values()):  # derived tables (bfs order, dominators)
+            own.append(value)
+            if type(value) is tuple:
+                own.extend(value)
+            elif type(value) is dict:  # node -> dominated nodes (lists)
+                own.extend(value.values())
+        return own
 
     # -- construction ----------------------------------------------------------
 
@@ -595,6 +612,21 @@ class HeapSnapshot(Frozen):
             "via_names": self._via_names,
         }
         write_columns(data, path)
+
+
+def _snapshots_own() -> list:
+    """Our own objects of every live snapshot, for the session's registry: the snapshot,
+    its columns and derived tables (bfs order, dominators; not the strs and numbers inside
+    them, which are only reached through them unless shared, like the small int 1 or a
+    type's name), and the registry of live snapshots with its weak references."""
+    own: list = [LIVE, LIVE.data]
+    own.extend(LIVE.data)
+    for snap in list(LIVE):
+        own.extend(snap._own_objects())
+    return own
+
+
+register_own(_snapshots_own)
 
 
 class HeapNodeRef(Frozen):
