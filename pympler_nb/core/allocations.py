@@ -132,15 +132,18 @@ def own_filters() -> list:
     return [Filter(False, os.path.join(_PACKAGE_DIR, "*")), Filter(False, _TRACEMALLOC_FILE)]
 
 
-_first = itemgetter(0)
-_second = itemgetter(1)
-_third = itemgetter(2)
+# raw traces are (domain, size, traceback, total_nframe); a traceback is its frames,
+# most recent first; a frame is (filename, lineno)
+_trace_size = itemgetter(1)
+_trace_frames = itemgetter(2)
+_newest_frame = itemgetter(0)
+_frame_file = itemgetter(0)
 
 
 def _without_own(raw: list) -> list:
     """Raw traces whose most recent frame is not in our files (C-level loops)."""
     try:
-        names = list(map(_first, map(_first, map(_third, raw))))
+        names = list(map(_frame_file, map(_newest_frame, map(_trace_frames, raw))))
     except IndexError:  # a trace without frames (hand-made snapshot): slow path
         return [t for t in raw if not (t[2] and _is_own_file(t[2][0][0]))]
     own = {name for name in set(names) if _is_own_file(name)}
@@ -291,12 +294,12 @@ def _group(raw: list, key_type: str, cumulative: bool, pattern: str | None) -> d
     # 1. each distinct traceback -> its keys (few distinct tracebacks, many traces)
     # (by identity first: tracemalloc shares one tuple per distinct traceback, and
     # hashing deep tuples per trace would cost more than the rest)
-    tbs = list(map(_third, raw))
+    tbs = list(map(_trace_frames, raw))
     ids = list(map(id, tbs))
     counts: dict = {}
     count_elements(counts, ids)
     sizes = dict.fromkeys(counts, 0)
-    for tid, size in zip(ids, map(_second, raw)):
+    for tid, size in zip(ids, map(_trace_size, raw)):
         sizes[tid] += size
     by_id = dict(zip(ids, tbs))
     del tbs, ids
@@ -416,7 +419,7 @@ class Snapshot(Frozen):
     @property
     def size(self) -> int:
         """Total traced bytes in the snapshot."""
-        return sum(map(_second, self._traces))
+        return sum(map(_trace_size, self._traces))
 
     def __repr__(self):
         return "<allocations.Snapshot traces=%d size=%s traceback_limit=%s>" % (

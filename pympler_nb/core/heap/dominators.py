@@ -147,7 +147,7 @@ class DominatorTree(Frozen):
         while stack:
             v = stack.pop()
             out.append(v)
-            stack.extend(self._table().get(v, ()))
+            stack.extend(self._children_table().get(v, ()))
         out.sort()
         return HeapSet(self.snapshot, array("i", out),
                        "dominated by %s" % ("<roots>" if node == -1 else "row %d" % node))
@@ -199,7 +199,7 @@ class DominatorTree(Frozen):
         on_path = [0] * ngroups
         total = [0] * ngroups
         retained = self._retained
-        table = self._table()
+        table = self._children_table()
         stack = list(table.get(-1, ()))
         while stack:
             v = stack.pop()
@@ -222,7 +222,7 @@ class DominatorTree(Frozen):
 
     # -- the children table (cached with the snapshot) ------------------------------
 
-    def _table(self) -> dict:
+    def _children_table(self) -> dict:
         """``{row: [directly dominated rows]}`` (``-1``: the virtual root), in
         breadth-first order."""
         cache = self.snapshot._cache
@@ -236,7 +236,7 @@ class DominatorTree(Frozen):
         return kids
 
     def _children_of(self, node: int) -> list:
-        return list(self._table().get(node, ()))
+        return list(self._children_table().get(node, ()))
 
 
 class Retainer(Frozen):
