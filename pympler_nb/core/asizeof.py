@@ -40,6 +40,7 @@ names), :mod:`._asized` (result trees), :mod:`._referents` (an object's named re
 
 from __future__ import annotations
 
+import array
 import gc
 import sys
 import threading
@@ -223,13 +224,8 @@ def itemsize(obj, **opts):
         return _PTR
     if issubclass(tp, (bytearray,)):
         return 1
-    try:
-        import array as _array
-
-        if issubclass(tp, _array.array):
-            return _array.array.itemsize.__get__(obj)
-    except ImportError:  # pragma: no cover
-        pass
+    if issubclass(tp, array.array):
+        return array.array.itemsize.__get__(obj)
     return 0
 
 
