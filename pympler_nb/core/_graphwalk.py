@@ -163,6 +163,32 @@ class GraphModel(Frozen):
     def __len__(self):
         return len(self.nodes)
 
+    def to_graph(self) -> GraphModel:
+        """This graph itself: every graph result of pympler_nb has ``to_graph()``
+        returning a :class:`GraphModel` (``ReferenceGraph``, ``GarbageGraph``,
+        ``WhyAlive``, ``RefTreeNode``, the heap's ``RetainedNode`` and ``Subtree``)."""
+        return self
+
+    def largest_components(self, max_nodes: int) -> GraphModel:
+        """This graph cut to at most ``max_nodes`` nodes for drawing: whole connected
+        components (cycles with what hangs on them), largest total size first (at least
+        one, cut to ``max_nodes``); the graph itself when it is small enough. A graph of
+        many thousand nodes is neither readable nor cheap to lay out."""
+        check_int(max_nodes, "max_nodes", 1)
+        if len(self.nodes) <= max_nodes:
+            return self
+        size = {n.id: n.size for n in self.nodes}
+        comps = weak_components([n.id for n in self.nodes], [(e.src, e.dst) for e in self.edges])
+        comps.sort(key=lambda c: -sum(size[i] for i in c))  # stable: first found first among ties
+        keep: set[int] = set()
+        for comp in comps:
+            if keep and len(keep) + len(comp) > max_nodes:
+                break
+            keep.update(comp[:max_nodes - len(keep)])
+        return GraphModel([n for n in self.nodes if n.id in keep],
+                          [e for e in self.edges if e.src in keep and e.dst in keep],
+                          roots=self.roots & keep, truncated=True, direction=self.direction)
+
     def __contains__(self, node_id):
         return node_id in self._index
 

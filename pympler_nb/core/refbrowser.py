@@ -28,7 +28,7 @@ import re
 import sys
 
 from ._format import safe_repr
-from ._graphwalk import HolderSearch, edge_hops, flat_size, node_repr
+from ._graphwalk import GraphEdge, GraphModel, GraphNode, HolderSearch, edge_hops, flat_size, node_repr
 from .values import Frozen, check_int
 
 __all__ = [
@@ -302,6 +302,34 @@ class RefTreeNode(Frozen):
 
     def __repr__(self):
         return f"<RefTreeNode {self.type} id={self.id:#x} children={len(self.children)}>"
+
+    def to_graph(self) -> GraphModel:
+        """The tree as a :class:`GraphModel`; edges point from referrer to referent, as
+        in the heap (``direction="backrefs"``); ``max_children`` cuts become "more"
+        nodes, repeated referrers an edge to their first appearance."""
+        nodes: dict[int, GraphNode] = {}
+        edges: list[GraphEdge] = []
+        more = 0
+        stack = [(self, None, 0)]
+        while stack:
+            node, parent_id, depth = stack.pop()
+            if node.repeated:
+                if parent_id is not None and node.id in nodes:
+                    edges.append(GraphEdge(node.id, parent_id, ""))
+                continue
+            nodes.setdefault(node.id, GraphNode(id=node.id, type=node.type, size=node.size,
+                                                repr=node.repr, depth=depth, root=parent_id is None))
+            if parent_id is not None:
+                edges.append(GraphEdge(node.id, parent_id, node.label))
+            if node.more:
+                more += 1
+                nodes[-more] = GraphNode(id=-more, type="", size=0, repr=f"+{node.more} more",
+                                         kind="more", count=node.more, depth=depth + 1)
+                edges.append(GraphEdge(-more, node.id, ""))
+            for child in reversed(node.children):
+                stack.append((child, node.id, depth + 1))
+        return GraphModel(nodes.values(), dict.fromkeys(edges), roots=(self.id,),
+                          truncated=more > 0, direction="backrefs")
 
 
 _REPEATED = re.compile(r"\(already included, id (\d+)\)\Z")

@@ -236,6 +236,10 @@ class ReferenceGraph:
         self._model_cache = (key, self.metadata, model)
         return model
 
+    def to_graph(self) -> GraphModel:
+        """This graph as a :class:`GraphModel` (:attr:`model`), like every graph result."""
+        return self.model
+
     def to_digraph(self, **options):
         """A :class:`graphviz.Digraph` of this graph (needs the ``graphviz`` package)."""
         return model_to_digraph(self.model, **options)

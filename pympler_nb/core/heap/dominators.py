@@ -37,6 +37,8 @@ from array import array
 from itertools import compress
 from operator import not_
 
+from .._format import format_size
+from .._graphwalk import GraphEdge, GraphModel, GraphNode
 from .._layout import count_elements
 from .discovery import drain
 from ..values import Frozen, check_int
@@ -319,6 +321,11 @@ class RetainedNode(Frozen):
         """Everything below this node, copied into flat columns (:class:`Subtree`)."""
         return Subtree(self.tree, self)
 
+    def to_graph(self, max_nodes: int | None = 500) -> GraphModel:
+        """The dominator tree below this node as a :class:`GraphModel` (see
+        :meth:`Subtree.to_graph`; the whole subtree is copied first)."""
+        return self.subtree().to_graph(max_nodes)
+
     def __repr__(self):
         return "<RetainedNode %s id=%#x size=%d retained=%d>" % (
             self.name, self.id, self.size, self.retained)
@@ -409,6 +416,38 @@ class Subtree(Frozen):
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def to_graph(self, max_nodes: int | None = 500) -> GraphModel:
+        """The tree as a :class:`GraphModel`: each object points to the objects it alone
+        keeps alive directly (``direction="refs"``; the label says how it refers to
+        them when the snapshot recorded it), each node's text its retained size.
+
+        At most ``max_nodes`` objects (None: all), breadth-first; the children cut
+        from a node become one ``"more"`` node under it (``truncated`` is then True).
+        """
+        check_int(max_nodes, "max_nodes", 1, none="every object")
+        ids, first, names, codes = self.ids, self.first, self.label_names, self.label_codes
+        keep = len(ids) if max_nodes is None else min(len(ids), max_nodes)
+        depth = [0] * keep
+        nodes = []
+        edges = []
+        more = 0
+        for i in range(keep):
+            nodes.append(GraphNode(id=ids[i], type=self.type_names[self.type_codes[i]],
+                                   size=self.sizes[i], repr="retains " + format_size(self.retained[i]),
+                                   depth=depth[i], root=i == 0))
+            lo, hi = first[i], first[i + 1]
+            for j in range(lo, min(hi, keep)):
+                depth[j] = depth[i] + 1
+                edges.append(GraphEdge(ids[i], ids[j], names[codes[j]] if codes[j] >= 0 else ""))
+            cut = hi - max(lo, keep)
+            if cut > 0:
+                more += 1
+                nodes.append(GraphNode(id=-more, type="", size=0, repr=f"+{cut} more", kind="more",
+                                       count=cut, depth=depth[i] + 1))
+                edges.append(GraphEdge(ids[i], -more, ""))
+        return GraphModel(nodes, edges, roots=(ids[0],) if keep else (), truncated=more > 0,
+                          direction="refs")
 
     def __repr__(self):
         return "<Subtree %s: %d objects, retained %d bytes>" % (
