@@ -43,8 +43,6 @@ import pathlib
 import re
 import uuid
 
-from ..core.session import running_shell
-
 __all__ = [
     "BundleMissingError", "EsmBundle", "STATIC", "StaticPairing", "WIDGET_VIEW_MIME",
     "answer_bundle_request", "batch_run", "bundle_path", "current_request", "display_paired",
@@ -218,7 +216,11 @@ def interactive_frontend() -> bool:
     """Whether the running cell came from a front end a person uses (JupyterLab,
     Notebook 7, VS Code: ``allow_stdin`` True), not from a batch runner (nbclient,
     ``jupyter nbconvert --execute``, papermill: False) or outside a kernel."""
-    kernel = getattr(running_shell(), "kernel", None)
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is a dependency
+        return False
+    kernel = getattr(get_ipython(), "kernel", None)
     if kernel is None:
         return False
     try:
@@ -234,7 +236,11 @@ def batch_run() -> bool:
     --execute``, papermill): then the widgets open no comm (no widget model, nothing
     stored as widget state) and display their static views only. False outside a kernel
     (scripts, terminal IPython, tests), where a widget is an ordinary object."""
-    if getattr(running_shell(), "kernel", None) is None:
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is a dependency
+        return False
+    if getattr(get_ipython(), "kernel", None) is None:
         return False
     return not interactive_frontend()
 
@@ -293,7 +299,11 @@ def display_paired(data: dict, metadata: dict | None, static_id: str) -> None:
 
 def current_request():
     """The request the kernel is answering (the cell's ``execute_request``), or None."""
-    kernel = getattr(running_shell(), "kernel", None)
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is a dependency
+        return None
+    kernel = getattr(get_ipython(), "kernel", None)
     try:
         return kernel.get_parent("shell") if kernel is not None else None
     except Exception:  # noqa: BLE001 - an older or unusual kernel
@@ -305,7 +315,11 @@ def update_static(static_id: str, static: dict, request) -> bool:
     handler: the ``update_display_data`` names the cell's ``request`` as its parent, so
     that JupyterLab routes it to that cell's outputs (and saves it with the notebook).
     False when there is no kernel or no request."""
-    pub = getattr(running_shell(), "display_pub", None)
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is a dependency
+        return False
+    pub = getattr(get_ipython(), "display_pub", None)
     session = getattr(pub, "session", None)
     if session is None or request is None:
         return False
