@@ -23,6 +23,7 @@ import altair as alt
 import pandas as pd
 
 from .core.format import axis_size_expr, binary_ticks, format_size
+from .core.values import check_int
 
 __all__ = ["FRONTEND_VEGALITE_VERSION", "NO_IMAGE_NOTE", "OTHER", "VEGALITE_MIME", "ChartView", "OfflineChart",
            "binary_ticks", "bytes_axis", "bytes_scale", "chart_svg",
@@ -48,8 +49,7 @@ def _check(df: pd.DataFrame, needs: tuple[str, ...], frame: str) -> None:
 
 
 def _check_top(top: int, name: str = "top") -> None:
-    if isinstance(top, bool) or not isinstance(top, int) or top < 1:
-        raise ValueError(f"{name}={top!r}: use an int >= 1")
+    check_int(top, name, 1)
 
 
 def _top_other(df: pd.DataFrame, value: str, top: int) -> tuple[pd.DataFrame, list[str]]:

@@ -69,7 +69,7 @@ CELL_LINES_COLUMNS = ("line", "code", "size", "count")
 _NO_OBJECT = object()  # no object given for a root
 
 
-def _table(rows: Iterable, columns: tuple[str, str, str]) -> pd.DataFrame:
+def _summary_rows_frame(rows: Iterable, columns: tuple[str, str, str]) -> pd.DataFrame:
     checked = _summary.checked_rows(rows)
     frame = pd.DataFrame(
         {
@@ -86,7 +86,7 @@ def summary_frame(rows: Iterable) -> pd.DataFrame:
 
     Sorted by ``size`` (descending), then ``count`` (descending), then ``type``.
     """
-    frame = _table(rows, SUMMARY_COLUMNS)
+    frame = _summary_rows_frame(rows, SUMMARY_COLUMNS)
     frame = frame.sort_values(["size", "count", "type"], ascending=[False, False, True],
                               kind="mergesort")
     return frame.reset_index(drop=True)
@@ -98,7 +98,7 @@ def diff_frame(rows: Iterable) -> pd.DataFrame:
 
     Rows with 0 objects and 0 bytes are kept if present (``summary.sweep`` drops them).
     """
-    frame = _table(rows, DIFF_COLUMNS)
+    frame = _summary_rows_frame(rows, DIFF_COLUMNS)
     order = pd.DataFrame({
         "abs_size": frame["size_diff"].abs(),
         "abs_count": frame["count_diff"].abs(),

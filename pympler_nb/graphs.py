@@ -3,8 +3,9 @@
 Everything that draws a graph accepts any of pympler_nb's graph results:
 :class:`~pympler_nb.core.refgraph.GraphModel` (from ``refs_graph`` /
 ``backrefs_graph``), :class:`~pympler_nb.core.refgraph.ReferenceGraph` and
-``GarbageGraph``, :class:`~pympler_nb.core.whyalive.WhyAlive` (its chains) and
-:class:`~pympler_nb.core.refbrowser.RefTreeNode` (a referrer tree).
+``GarbageGraph``, :class:`~pympler_nb.core.whyalive.WhyAlive` (its chains),
+:class:`~pympler_nb.core.refbrowser.RefTreeNode` (a referrer tree) and the heap's
+``RetainedNode``/``Subtree`` (a dominator tree): each has ``to_graph()``.
 
 * :func:`to_digraph` and :func:`to_dot` need only the ``graphviz`` Python package.
 * :func:`to_svg` needs the Graphviz ``dot`` executable and says how to install it
@@ -25,11 +26,10 @@ import shutil
 
 import graphviz
 
+from .core.heap import RetainedNode, Subtree
 from .core.refbrowser import RefTreeNode
 from .core.refgraph import (
-    GraphEdge,
     GraphModel,
-    GraphNode,
     GraphvizNotFoundError,
     ReferenceGraph,
     backrefs_graph,
@@ -50,48 +50,16 @@ __all__ = [
     "GraphvizNotFoundError",
 ]
 
-_ACCEPTED = "GraphModel, ReferenceGraph/GarbageGraph, WhyAlive or RefTreeNode"
+_GRAPH_RESULTS = (GraphModel, ReferenceGraph, WhyAlive, RefTreeNode, RetainedNode, Subtree)
+_ACCEPTED = "GraphModel, ReferenceGraph/GarbageGraph, WhyAlive, RefTreeNode, or a heap RetainedNode/Subtree"
 
 
 def as_model(graph) -> GraphModel:
-    """Coerce any pympler_nb graph result to a :class:`GraphModel`."""
-    if isinstance(graph, GraphModel):
-        return graph
-    if isinstance(graph, ReferenceGraph):
-        return graph.model
-    if isinstance(graph, WhyAlive):
+    """Coerce any pympler_nb graph result to a :class:`GraphModel` (its ``to_graph()``)."""
+    if isinstance(graph, _GRAPH_RESULTS):
         return graph.to_graph()
-    if isinstance(graph, RefTreeNode):
-        return _tree_model(graph)
     raise TypeError(f"expected a {_ACCEPTED}, got {type(graph).__name__}; build one with "
                     f"pympler_nb.core.refgraph.refs_graph(obj) or ReferenceGraph(objects)")
-
-
-def _tree_model(tree: RefTreeNode) -> GraphModel:
-    """Referrer tree -> graph; edges point from referrer to referent, as in the heap."""
-    nodes: dict[int, GraphNode] = {}
-    edges: list[GraphEdge] = []
-    more = 0
-    stack = [(tree, None, 0)]
-    while stack:
-        node, parent_id, depth = stack.pop()
-        if node.repeated:
-            if parent_id is not None and node.id in nodes:
-                edges.append(GraphEdge(node.id, parent_id, ""))
-            continue
-        nodes.setdefault(node.id, GraphNode(id=node.id, type=node.type, size=node.size,
-                                            repr=node.repr, depth=depth, root=parent_id is None))
-        if parent_id is not None:
-            edges.append(GraphEdge(node.id, parent_id, node.label))
-        if node.more:
-            more += 1
-            nodes[-more] = GraphNode(id=-more, type="", size=0, repr=f"+{node.more} more",
-                                     kind="more", count=node.more, depth=depth + 1)
-            edges.append(GraphEdge(-more, node.id, ""))
-        for child in reversed(node.children):
-            stack.append((child, node.id, depth + 1))
-    return GraphModel(nodes.values(), dict.fromkeys(edges), roots=(tree.id,),
-                      truncated=more > 0, direction="backrefs")
 
 
 def to_digraph(graph, **options) -> graphviz.Digraph:

@@ -21,6 +21,7 @@ from IPython.display import display
 
 from . import charts
 from .core.format import clip_text, text_safe
+from .core.values import check_int
 
 __all__ = ["Note", "NotedFrame", "noted", "show", "usage_line", "help_text", "split_words", "path_words",
            "expand_path", "unquote_path", "parse", "split_expressions", "evaluate", "parse_one",
@@ -380,5 +381,11 @@ def result_is_output(shell, line: str) -> bool:
 
 
 def positive(value, name: str, magic: str, minimum: int = 1):
-    if value is not None and value < minimum:
-        raise UsageError(f"%{magic}: {name} {value} is too small; use an int >= {minimum}")
+    """``value`` checked as an int option (:func:`core.values.check_int`; None: not given),
+    a ``UsageError`` naming the magic, the option, the value and the fix otherwise."""
+    if value is None:
+        return
+    try:
+        check_int(value, name, minimum)
+    except ValueError as exc:
+        raise UsageError(f"%{magic}: {name} {value} is too small: {exc}") from None

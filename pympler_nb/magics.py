@@ -84,28 +84,6 @@ def _graph_view(graph, title: str = ""):
         return GraphView(graph)
 
 
-def _largest_cycles(model, max_nodes: int):
-    """``model`` cut to at most ``max_nodes`` nodes for drawing: whole connected components
-    (cycles with what hangs on them), largest total size first (at least one, cut to
-    ``max_nodes``); ``model`` itself when it is small enough. A graph of many thousand
-    nodes is neither readable nor cheap to lay out."""
-    from .core.refgraph import GraphModel, weak_components
-
-    if len(model.nodes) <= max_nodes:
-        return model
-    size = {n.id: n.size for n in model.nodes}
-    comps = weak_components([n.id for n in model.nodes], [(e.src, e.dst) for e in model.edges])
-    comps.sort(key=lambda c: -sum(size[i] for i in c))  # stable: first found first among ties
-    keep: set[int] = set()
-    for comp in comps:
-        if keep and len(keep) + len(comp) > max_nodes:
-            break
-        keep.update(comp[:max_nodes - len(keep)])
-    return GraphModel([n for n in model.nodes if n.id in keep],
-                      [e for e in model.edges if e.src in keep and e.dst in keep],
-                      roots=model.roots & keep, truncated=True, direction=model.direction)
-
-
 # ---------------------------------------------------------------------------
 # running a cell under measurement (%%memdiff)
 # ---------------------------------------------------------------------------
@@ -507,7 +485,7 @@ class PymplerMagics(Magics):
         positive(args.max_nodes, "--max-nodes", "garbage")
         before = len(gc.garbage)
         graph = GarbageGraph(reduce=True)
-        model = graph.model
+        model = graph.to_graph()
         found = len(gc.garbage) - before
         graph = None
         if not args.keep:
@@ -518,7 +496,7 @@ class PymplerMagics(Magics):
             size = int(df["size"].sum()) if len(df) else 0
             text = (f"{found} unreachable objects; {len(df)} on reference cycles ({format_size(size)})"
                     + ("; kept in gc.garbage" if args.keep else "; released"))
-            drawn = _largest_cycles(model, args.max_nodes)
+            drawn = model.largest_components(args.max_nodes)
             if len(drawn) < len(model):
                 text += (f"; drawing the largest cycles, {len(drawn)} of {len(model)} objects "
                          f"(--max-nodes {args.max_nodes}; the table lists them all)")

@@ -108,7 +108,7 @@ def test_bad_inputs():
                                                 "class": ["a"], "size": [1]}))
     with pytest.raises(TypeError, match="pandas DataFrame"):
         classtracker_active_chart([1, 2])
-    with pytest.raises(ValueError, match="top=0"):
+    with pytest.raises(ValueError, match="top must be an int >= 1, got 0"):
         classtracker_memory_chart(_class_frame({"a": [1]}), top=0)
     with pytest.raises(ValueError, match="lacks column.*tracked_objects_frame"):
         lifetimes_chart(_class_frame({"a": [1]}))

@@ -379,7 +379,7 @@ def test_heap_partition_chart_top_n_and_other():
 def test_heap_partition_chart_errors():
     with pytest.raises(ValueError, match="heap_partition_frame"):
         charts.heap_partition_chart(pd.DataFrame({"key": ["a"]}))
-    with pytest.raises(ValueError, match="top=0"):
+    with pytest.raises(ValueError, match="top must be an int >= 1, got 0"):
         charts.heap_partition_chart(pd.DataFrame({"key": ["a"], "count": [1], "size": [1]}), top=0)
 
 

@@ -170,9 +170,9 @@ def test_top_sized_same_object_twice_counts_once():
 
 
 def test_top_sized_bad_options():
-    with pytest.raises(ValueError, match="top=0"):
+    with pytest.raises(ValueError, match="top must be an int >= 1 or None"):
         top_sized([1], top=0)
-    with pytest.raises(ValueError, match="detail=-1"):
+    with pytest.raises(ValueError, match="detail must be an int >= 0, got -1"):
         top_sized([1], detail=-1)
     with pytest.raises(ValueError, match="align"):
         top_sized([1], align=3)

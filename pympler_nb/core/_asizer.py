@@ -62,6 +62,7 @@ from ._sizerules import (
 from .flatsize import CHEAP_MAX, describe, layout_size, max_flat, plausible_total, with_spare_item
 from ._accel import speedups
 from .gcsafe import ASYNCIO_FREELIST_BUG, get_referents
+from .values import check_int
 
 _getsizeof = sys.getsizeof
 _get_referents = get_referents
@@ -115,11 +116,6 @@ def check_align(align):
         raise ValueError(f"invalid option: set(align={align!r}): use 0 or 1 (none) or a power of 2")
 
 
-def _check_limit(limit):
-    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 0):
-        raise ValueError(f"invalid option: limit={limit!r}: use None (no limit) or an int >= 0")
-
-
 def _check_int_opt(name, value, minimum=0):
     if not isinstance(value, (int, float)) or isinstance(value, bool) or value < minimum:
         raise ValueError(f"invalid option: {name}={value!r}: use a number >= {minimum}")
@@ -158,7 +154,7 @@ class Asizer(TreeSizing):
             bad = ", ".join(f"{k}={v!r}" for k, v in extra.items())
             raise KeyError(f"invalid option: reset({bad})")
         check_align(align)
-        _check_limit(limit)
+        check_int(limit, "limit", none="no limit")
         _check_int_opt("above", above)
         _check_int_opt("clip", clip)
         _check_int_opt("cutoff", cutoff)
@@ -220,7 +216,7 @@ class Asizer(TreeSizing):
             if name == "align":
                 check_align(value)
             elif name == "limit":
-                _check_limit(value)
+                check_int(value, "limit", none="no limit")
             elif name in ("above", "clip", "cutoff", "detail", "stats"):
                 _check_int_opt(name, value)
             setattr(self, "_" + name, bool(value) if name in ("code", "frames") else value)

@@ -38,6 +38,7 @@ from ._sizerules import (
     SAFE_CATCH,
 )
 from .gcsafe import get_referents
+from .values import check_int
 
 _getsizeof = sys.getsizeof
 _get_referents = get_referents
@@ -53,8 +54,7 @@ class TreeSizing:
         more)"`` node with the rest. ``names``: the roots' names (default: their names
         in size trees). The same object given again gives a 0-byte root (counted in its
         first)."""
-        if top is not None and (type(top) is not int or top < 1):
-            raise ValueError(f"top={top!r}: use an int >= 1, or None for every child")
+        check_int(top, "top", 1, none="every child")
         if names is not None:
             names = [str(n) for n in names]
             if len(names) != len(objs):

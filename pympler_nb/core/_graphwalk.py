@@ -30,7 +30,7 @@ dataclass annotations); a reference that nothing names is shown by the type it l
 from __future__ import annotations
 
 import types
-from collections import namedtuple
+from typing import NamedTuple
 
 from . import _layout
 from ._format import clip_text, format_size, safe_repr, text_safe, type_name
@@ -40,7 +40,6 @@ from ._hops import (  # the engine's parts, named here too (its facade)
     HOP_KINDS,  # noqa: F401 - re-exported
     Hop,
     attr_hop,  # noqa: F401 - re-exported
-    Frozen,
     is_object_ndarray,  # noqa: F401 - re-exported
     key_hop,  # noqa: F401 - re-exported
     Labeller,
@@ -52,6 +51,7 @@ from ._hops import (  # the engine's parts, named here too (its facade)
     lru_call_text,
     render_path,
 )
+from .values import Frozen, check_int
 
 __all__ = [
     "Hop",
@@ -81,8 +81,7 @@ __all__ = [
 # ---------------------------------------------------------------------------
 
 
-class GraphNode(namedtuple("GraphNode", "id type size repr kind count depth highlight cycle root",
-                           defaults=("object", 0, 0, False, False, False))):
+class GraphNode(NamedTuple):
     """One object in a graph: identity, type, flat size and a clipped repr (immutable).
 
     ``kind`` is ``"object"`` or ``"more"`` (a placeholder for ``count`` elided
@@ -93,7 +92,16 @@ class GraphNode(namedtuple("GraphNode", "id type size repr kind count depth high
     through a node left out) is not flagged.
     """
 
-    __slots__ = ()
+    id: int
+    type: str
+    size: int
+    repr: str
+    kind: str = "object"
+    count: int = 0
+    depth: int = 0
+    highlight: bool = False
+    cycle: bool = False
+    root: bool = False
 
     def replace(self, **changes) -> GraphNode:
         """A copy with some fields changed."""
@@ -105,13 +113,15 @@ class GraphNode(namedtuple("GraphNode", "id type size repr kind count depth high
         return f"<GraphNode {self.type} id={self.id:#x} size={self.size} {self.repr!r}>"
 
 
-class GraphEdge(namedtuple("GraphEdge", "src dst label", defaults=("",))):
+class GraphEdge(NamedTuple):
     """A reference ``src -> dst`` (object ids) with its label (``"['k']"``, ``".next"``).
 
     Immutable; equal and hashed by ``(src, dst, label)`` like Pympler's ``_Edge``.
     """
 
-    __slots__ = ()
+    src: int
+    dst: int
+    label: str = ""
 
     def __repr__(self):
         return "<%08x => %08x, %r>" % (self.src, self.dst, self.label)
@@ -138,7 +148,7 @@ class GraphModel(Frozen):
 
     def __init__(self, nodes, edges, roots=(), truncated=False, direction="set"):
         nodes = tuple(nodes)
-        self._init(nodes=nodes, edges=tuple(edges), roots=frozenset(roots),
+        self._set(nodes=nodes, edges=tuple(edges), roots=frozenset(roots),
                    truncated=bool(truncated), direction=direction,
                    _index={n.id: n for n in nodes})
 
@@ -152,6 +162,32 @@ class GraphModel(Frozen):
 
     def __len__(self):
         return len(self.nodes)
+
+    def to_graph(self) -> GraphModel:
+        """This graph itself: every graph result of pympler_nb has ``to_graph()``
+        returning a :class:`GraphModel` (``ReferenceGraph``, ``GarbageGraph``,
+        ``WhyAlive``, ``RefTreeNode``, the heap's ``RetainedNode`` and ``Subtree``)."""
+        return self
+
+    def largest_components(self, max_nodes: int) -> GraphModel:
+        """This graph cut to at most ``max_nodes`` nodes for drawing: whole connected
+        components (cycles with what hangs on them), largest total size first (at least
+        one, cut to ``max_nodes``); the graph itself when it is small enough. A graph of
+        many thousand nodes is neither readable nor cheap to lay out."""
+        check_int(max_nodes, "max_nodes", 1)
+        if len(self.nodes) <= max_nodes:
+            return self
+        size = {n.id: n.size for n in self.nodes}
+        comps = weak_components([n.id for n in self.nodes], [(e.src, e.dst) for e in self.edges])
+        comps.sort(key=lambda c: -sum(size[i] for i in c))  # stable: first found first among ties
+        keep: set[int] = set()
+        for comp in comps:
+            if keep and len(keep) + len(comp) > max_nodes:
+                break
+            keep.update(comp[:max_nodes - len(keep)])
+        return GraphModel([n for n in self.nodes if n.id in keep],
+                          [e for e in self.edges if e.src in keep and e.dst in keep],
+                          roots=self.roots & keep, truncated=True, direction=self.direction)
 
     def __contains__(self, node_id):
         return node_id in self._index
@@ -362,13 +398,6 @@ def _call_predicate(func, obj, what):
         ) from exc
 
 
-def _check_cap(name, value, minimum=0):
-    if value is None:
-        return
-    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum} or None, got {value!r}")
-
-
 def walk_graph(objs, *, backwards=False, max_depth=3, max_nodes=500, max_fanout=30,
                filter=None, highlight=None, extra_ignore=(), stop_at=(types.ModuleType,),
                stop_named=None, sizes=True) -> GraphModel:
@@ -407,9 +436,9 @@ def walk_graph(objs, *, backwards=False, max_depth=3, max_nodes=500, max_fanout=
     closes beyond ``max_depth`` (or through a node left out by a cap, a filter or
     a stop) is not flagged.
     """
-    _check_cap("max_depth", max_depth)
-    _check_cap("max_nodes", max_nodes, 1)
-    _check_cap("max_fanout", max_fanout, 1)
+    check_int(max_depth, "max_depth", 0, none="no limit")
+    check_int(max_nodes, "max_nodes", 1, none="no limit")
+    check_int(max_fanout, "max_fanout", 1, none="no limit")
     keep: list = []  # visited objects, alive for the walk so that ids stay unique
     ignore: set[int] = {id(keep), id(objs)}
     ignore.update(extra_ignore)

@@ -17,6 +17,7 @@ import warnings
 from . import _layout
 from ._format import clip_text, safe_repr
 from .gcsafe import get_referents
+from .values import Frozen
 
 _MISSING = object()
 _ModuleType = types.ModuleType
@@ -65,22 +66,6 @@ def deep_size(obj: object) -> int:
     return asizeof(obj)
 
 
-class Frozen:
-    """Base of the small immutable value classes: attributes are set once."""
-
-    __slots__ = ()
-
-    def __setattr__(self, name, value):
-        raise AttributeError(f"{type(self).__name__} is immutable (cannot set {name!r})")
-
-    def __delattr__(self, name):
-        raise AttributeError(f"{type(self).__name__} is immutable (cannot delete {name!r})")
-
-    def _init(self, **fields):
-        for key, value in fields.items():
-            object.__setattr__(self, key, value)
-
-
 # ---------------------------------------------------------------------------
 # Hops: how one object refers to the next, in user terms
 # ---------------------------------------------------------------------------
@@ -123,7 +108,7 @@ class Hop(Frozen):
     def __init__(self, kind: str, name: str | None, text: str, expr: bool | None = None):
         if kind not in HOP_KINDS:
             raise ValueError(f"unknown hop kind {kind!r}; expected one of {HOP_KINDS}")
-        self._init(kind=kind, name=name, text=text, _expr=expr)
+        self._set(kind=kind, name=name, text=text, _expr=expr)
 
     @property
     def is_expression(self) -> bool:

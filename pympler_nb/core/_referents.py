@@ -3,6 +3,7 @@ object's children, and the labels (``[K] key``, ``.attr``, ``[i]``) it names the
 
 from __future__ import annotations
 
+import sys
 import types
 from itertools import accumulate, chain, compress, repeat
 from operator import is_, is_not, itemgetter, lt, not_, sub
@@ -25,13 +26,7 @@ def owned_builtin(f) -> bool:
 
 
 def code_refs(co):
-    out = []
-    for attr in _CODE_ATTRS:
-        try:
-            out.append(getattr(co, attr))
-        except AttributeError:
-            pass
-    return out
+    return [getattr(co, attr) for attr in _CODE_ATTRS]  # (all exist on 3.11+)
 
 
 def run_labels(runs, ends) -> list:
@@ -199,8 +194,8 @@ def instance_namespace(o, tp, referents, cache=None):
 # not __dict__ and __annotations__: reading them creates them when missing (the other
 # referents are named by repr)
 _FUNC_ATTRS = ("__closure__", "__defaults__", "__kwdefaults__", "__doc__", "__name__",
-               "__qualname__", "__module__", "__code__", "__globals__", "__builtins__",
-               "__type_params__")
+               "__qualname__", "__module__", "__code__", "__globals__", "__builtins__") + (
+               ("__type_params__",) if sys.version_info >= (3, 12) else ())
 
 def _named_refs_of(sizer, o, info, ctx=None) -> Kids:
     """The named referents of ``o`` in Pympler's conventions, for size trees.
@@ -284,10 +279,7 @@ def _named_refs_of(sizer, o, info, ctx=None) -> Kids:
         refs = _get_referents(o)
         ids = {id(r): r for r in refs}
         for attr in _FUNC_ATTRS:
-            try:
-                val = getattr(o, attr)
-            except AttributeError:
-                continue
+            val = getattr(o, attr)
             if val is not None and id(val) in ids:
                 out.append((attr, ids.pop(id(val)), len(out)))
         for r in ids.values():

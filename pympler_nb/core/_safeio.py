@@ -36,6 +36,8 @@ import stat
 from itertools import accumulate
 from typing import Any, Callable
 
+from .values import check_int
+
 __all__ = ["MAX_BYTES", "MAX_JSON_DEPTH", "check_max_bytes", "display_path", "dumps_json", "loads_json",
            "read_file", "read_stream"]
 
@@ -49,10 +51,7 @@ _SNIFF = 1 << 12
 
 
 def check_max_bytes(max_bytes: Any) -> int:
-    if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 0:
-        raise ValueError(f"max_bytes must be an int >= 0 (the largest file to read, in bytes), "
-                         f"got {max_bytes!r}")
-    return max_bytes
+    return check_int(max_bytes, "max_bytes", meaning="the largest file to read, in bytes")
 
 
 def fspath(path: Any, what: str) -> str | bytes:

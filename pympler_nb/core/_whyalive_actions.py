@@ -24,7 +24,6 @@ from .session import SessionRoots as _Roots
 from ._graphwalk import (
     GraphNode,
     Hop,
-    Frozen,
     module_dict,
     is_object_ndarray,
     edge_hops,
@@ -35,6 +34,7 @@ from ._graphwalk import (
     render_path,
 )
 from .gcsafe import get_referents
+from .values import Frozen
 
 
 if TYPE_CHECKING:
@@ -90,7 +90,7 @@ class Action(Frozen):
 
     def __init__(self, text, kind, releasable_bytes=None, _cuts=frozenset(), needs_collect=False,
                  note=""):
-        self._init(text=text, kind=kind, releasable_bytes=releasable_bytes,
+        self._set(text=text, kind=kind, releasable_bytes=releasable_bytes,
                    needs_collect=bool(needs_collect), note=str(note), _cuts=frozenset(_cuts))
 
     @property

@@ -26,6 +26,7 @@ from typing import Any
 
 from . import asizeof as _asizeof
 from ._format import class_name, clip_text, safe_repr
+from .values import check_int
 
 __all__ = ["EPOCH", "REF_TYPES", "REPR_CLIP", "HookRef", "InstanceTree", "ProcessMemorySample", "Snapshot",
            "StrongRef", "TrackedObject", "capture_trace", "check_level", "dead_ref", "get_time", "history",
@@ -45,12 +46,8 @@ def get_time() -> float:
 
 
 def check_level(resolution_level: Any) -> int:
-    if isinstance(resolution_level, bool) or not isinstance(resolution_level, int) or resolution_level < 0:
-        raise ValueError(
-            f"resolution_level={resolution_level!r}: use an int >= 0 "
-            "(0 sizes the object as a whole, 1 also each direct referent, ...)"
-        )
-    return resolution_level
+    return check_int(resolution_level, "resolution_level",
+                     meaning="0 sizes the object as a whole, 1 also each direct referent, ...")
 
 
 # ---------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from ._format import axis_size, binary_ticks, clip_text, format_size, pp
 from .asizeof import Asized
 from .classtracker_model import Stats
 from .classtracker_objects import Snapshot, TrackedObject
+from .values import check_int
 
 __all__ = ["ConsoleStats", "HtmlStats", "class_page_names", "ref_rows"]
 
@@ -413,10 +414,8 @@ class HtmlStats(Stats):
         max_instances : int
             Largest instances listed (and drawn) per class.
         """
-        if isinstance(top, bool) or not isinstance(top, int) or top < 1:
-            raise ValueError(f"top={top!r}: use an int >= 1")
-        if isinstance(max_instances, bool) or not isinstance(max_instances, int) or max_instances < 0:
-            raise ValueError(f"max_instances={max_instances!r}: use an int >= 0")
+        check_int(top, "top", 1)
+        check_int(max_instances, "max_instances")
         path = os.fsdecode(os.fspath(fname))
         base = os.path.splitext(path)[0] + "_files"
         if self.tracker is not None:

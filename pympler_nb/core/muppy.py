@@ -63,6 +63,7 @@ from .objwalk import (
     walk_heap,
 )
 from .gcsafe import get_referents as _gc_referents
+from .values import check_int
 
 __all__ = [
     "getsizeof",
@@ -260,8 +261,7 @@ def get_referents(object: Any, level: int = 1) -> list:  # noqa: A002 - Pympler'
     """
     if isinstance(level, bool) or not isinstance(level, int):
         raise TypeError("level must be an int >= 1, got %r" % (level,))
-    if level < 1:
-        raise ValueError("level must be >= 1 (1 = direct referents), got %d" % level)
+    check_int(level, "level", 1, meaning="1 = direct referents")
     seen: dict[int, Any] = {}
     frontier = [object]
     for _step in range(level):

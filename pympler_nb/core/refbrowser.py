@@ -33,8 +33,9 @@ import types
 import weakref
 
 from ._format import safe_repr, type_name
-from ._graphwalk import HolderSearch, Frozen, Hop, Labeller, edge_hops, flat_size, node_repr
+from ._graphwalk import GraphEdge, GraphModel, GraphNode, HolderSearch, Hop, Labeller, edge_hops, flat_size, node_repr
 from .session import SNAPSHOT_LOCALS, SessionRoots, is_own_frame, own_ids, running_shell
+from .values import Frozen, check_int
 
 __all__ = [
     "Node",
@@ -90,11 +91,6 @@ class _RootBox(list):
     __slots__ = ()
 
 
-def _check_depth(maxdepth):
-    if not isinstance(maxdepth, int) or isinstance(maxdepth, bool) or maxdepth < 0:
-        raise ValueError(f"maxdepth must be an int >= 0, got {maxdepth!r}")
-
-
 class RefBrowser:
     """Builds the tree of referrers of ``rootobject``.
 
@@ -118,10 +114,8 @@ class RefBrowser:
 
     def __init__(self, rootobject, maxdepth=3, str_func=_default_str, repeat=True, stream=None,
                  *, max_children=None):
-        _check_depth(maxdepth)
-        if max_children is not None and (not isinstance(max_children, int)
-                                         or isinstance(max_children, bool) or max_children < 1):
-            raise ValueError(f"max_children must be an int >= 1 or None, got {max_children!r}")
+        check_int(maxdepth, "maxdepth")
+        check_int(max_children, "max_children", 1, none="no cap")
         if not callable(str_func):
             raise TypeError(f"str_func must be callable (obj -> str), got {str_func!r}")
         self._root_box = _RootBox([rootobject])  # the only place the browser holds the root
@@ -312,11 +306,39 @@ class RefTreeNode(Frozen):
     __slots__ = ("id", "type", "size", "repr", "label", "children", "more", "repeated")
 
     def __init__(self, id, type, size, repr, label="", children=(), more=0, repeated=False):
-        self._init(id=id, type=type, size=size, repr=repr, label=label,
+        self._set(id=id, type=type, size=size, repr=repr, label=label,
                    children=tuple(children), more=more, repeated=repeated)
 
     def __repr__(self):
         return f"<RefTreeNode {self.type} id={self.id:#x} children={len(self.children)}>"
+
+    def to_graph(self) -> GraphModel:
+        """The tree as a :class:`GraphModel`; edges point from referrer to referent, as
+        in the heap (``direction="backrefs"``); ``max_children`` cuts become "more"
+        nodes, repeated referrers an edge to their first appearance."""
+        nodes: dict[int, GraphNode] = {}
+        edges: list[GraphEdge] = []
+        more = 0
+        stack = [(self, None, 0)]
+        while stack:
+            node, parent_id, depth = stack.pop()
+            if node.repeated:
+                if parent_id is not None and node.id in nodes:
+                    edges.append(GraphEdge(node.id, parent_id, ""))
+                continue
+            nodes.setdefault(node.id, GraphNode(id=node.id, type=node.type, size=node.size,
+                                                repr=node.repr, depth=depth, root=parent_id is None))
+            if parent_id is not None:
+                edges.append(GraphEdge(node.id, parent_id, node.label))
+            if node.more:
+                more += 1
+                nodes[-more] = GraphNode(id=-more, type="", size=0, repr=f"+{node.more} more",
+                                         kind="more", count=node.more, depth=depth + 1)
+                edges.append(GraphEdge(-more, node.id, ""))
+            for child in reversed(node.children):
+                stack.append((child, node.id, depth + 1))
+        return GraphModel(nodes.values(), dict.fromkeys(edges), roots=(self.id,),
+                          truncated=more > 0, direction="backrefs")
 
 
 _REPEATED = re.compile(r"\(already included, id (\d+)\)\Z")

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections import namedtuple
+from typing import NamedTuple
 import shutil
 import subprocess
 import sys
@@ -62,7 +62,7 @@ __all__ = [
 _FORMAT = re.compile(r"[A-Za-z0-9_.:+-]+\Z")
 
 
-class MetaObject(namedtuple("MetaObject", "id size type str group cycle", defaults=(None, False))):
+class MetaObject(NamedTuple):
     """What a :class:`ReferenceGraph` knows about one object (Pympler's ``_MetaObject``).
 
     Immutable (use ``_replace``).
@@ -82,7 +82,12 @@ class MetaObject(namedtuple("MetaObject", "id size type str group cycle", defaul
         True if the object lies on a reference cycle.
     """
 
-    __slots__ = ()
+    id: int
+    size: int
+    type: str
+    str: str
+    group: int | None = None
+    cycle: bool = False
 
     def __repr__(self):
         return f"<MetaObject {self.type} id={self.id:#x} size={self.size} {self.str!r}>"
@@ -230,6 +235,10 @@ class ReferenceGraph:
         model = GraphModel(nodes, sorted(self.edges), direction="set")
         self._model_cache = (key, self.metadata, model)
         return model
+
+    def to_graph(self) -> GraphModel:
+        """This graph as a :class:`GraphModel` (:attr:`model`), like every graph result."""
+        return self.model
 
     def to_digraph(self, **options):
         """A :class:`graphviz.Digraph` of this graph (needs the ``graphviz`` package)."""

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 from . import asizeof as _az
 from .asizeof import OTHER, SizeNode
+from .values import check_int
 
 __all__ = ["top_sized", "SizeNode", "OTHER", "DEFAULT_TOP"]
 
@@ -79,7 +80,6 @@ def top_sized(*objs, detail: int = 1, top: int | None = DEFAULT_TOP, names=None,
     ValueError
         For a ``detail`` or ``top`` that is not an int >= 0 / >= 1, or a bad sizing option.
     """
-    if type(detail) is not int or detail < 0:
-        raise ValueError(f"detail={detail!r}: use an int >= 0")
+    check_int(detail, "detail")
     sizer = _az.Asizer(detail=detail, limit=limit, align=align, code=bool(code), clip=clip)
     return sizer.size_trees(*objs, top=top, names=names)

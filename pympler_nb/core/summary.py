@@ -47,6 +47,7 @@ from ._format import pp
 from ._layout import count_elements
 from .flatsize import (DIRECT_SIZEOF, beyond_getsizeof, c_sizeof, fixed_size, flat_sizes, own_sizes, python_sizeof,
                        safe_size)
+from .values import check_int
 from .objwalk import (
     HeapList,
     byte_table,
@@ -209,8 +210,7 @@ def type_repr(obj: object, verbosity: int = 1) -> str:
     >>> type_repr({1: 2}, verbosity=2)
     'dict, len=1'
     """
-    if isinstance(verbosity, bool) or not isinstance(verbosity, int) or verbosity < 0:
-        raise ValueError("verbosity must be an int >= 0, got %r" % (verbosity,))
+    check_int(verbosity, "verbosity")
     t = type(obj)
     try:
         reps = representations.get(t)

@@ -66,7 +66,6 @@ from ._graphwalk import (
     GraphEdge,
     GraphModel,
     GraphNode,
-    Frozen,
     Labeller,
     module_dict,
     deep_size,
@@ -89,13 +88,9 @@ from ._whyalive_actions import (
 )
 from ._whyalive_release import ATOMS, reach_closure, Retention  # noqa: F401 - ATOMS: re-exported
 from ._whyalive_search import enumerate_chains, search_chains
+from .values import Frozen, check_int
 
 __all__ = ["why_alive", "find_chains", "WhyAlive", "Chain", "Action", "ROOT_KINDS"]
-
-
-def _check_int(name, value, minimum):
-    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
 
 
 # ---------------------------------------------------------------------------
@@ -130,7 +125,7 @@ class Chain(Frozen):
     __slots__ = ("root", "root_kind", "path", "hops", "nodes", "length", "action")
 
     def __init__(self, root, root_kind, path, hops, nodes, action):
-        self._init(root=root, root_kind=root_kind, path=path, hops=tuple(hops),
+        self._set(root=root, root_kind=root_kind, path=path, hops=tuple(hops),
                    nodes=tuple(nodes), length=len(hops), action=action)
 
     @property
@@ -188,7 +183,7 @@ class WhyAlive(Frozen):
     def __init__(self, target_id, target_type, target_repr, target_size, chains, plan,
                  releasable_bytes, hidden_refs, truncated, notes=(), needs_collect=False,
                  target_deep_size=None):
-        self._init(target_id=target_id, target_type=target_type, target_repr=target_repr,
+        self._set(target_id=target_id, target_type=target_type, target_repr=target_repr,
                    target_size=target_size, chains=tuple(chains), plan=tuple(plan),
                    releasable_bytes=releasable_bytes, hidden_refs=hidden_refs,
                    truncated=truncated, notes=tuple(notes), needs_collect=bool(needs_collect),
@@ -341,12 +336,12 @@ def why_alive(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: in
     [("app.cache['x']", "del app.cache['x']")]
     >>> del sys.modules["app"]
     """
-    _check_int("max_depth", max_depth, 1)
-    _check_int("max_chains", max_chains, 1)
-    _check_int("extra_depth", extra_depth, 0)
-    _check_int("max_nodes", max_nodes, 1)
-    _check_int("_own_refs", _own_refs, 0)
-    _check_int("outputs_after", outputs_after, 0)
+    check_int(max_depth, "max_depth", 1)
+    check_int(max_chains, "max_chains", 1)
+    check_int(extra_depth, "extra_depth", 0)
+    check_int(max_nodes, "max_nodes", 1)
+    check_int(_own_refs, "_own_refs", 0)
+    check_int(outputs_after, "outputs_after", 0)
     own: set[int] = own_ids()  # what pympler_nb keeps for itself (trackers' summaries, snapshots)
     for item in ignore:
         own.add(item if type(item) is int else id(item))

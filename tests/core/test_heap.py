@@ -192,6 +192,29 @@ def test_own_caches_and_skip_set_left_out():
     assert s2.by_type().row("set").count <= sets_before  # the walk's own skip set is not listed
 
 
+def test_snapshots_are_in_the_one_registry_of_our_own_objects():
+    """Heap snapshots list their own objects in the session's registry (the one "leave our
+    own objects out"): trackers and why_alive leave them out as the heap walk does."""
+    from pympler_nb.core import session
+    from pympler_nb.core.tracker import SummaryTracker
+
+    snap = heap.take([[1, 2], "x"])
+    snap.retained_tree().children()  # a derived table
+    own = session.own_ids()
+    assert {id(snap), id(snap._ids), id(snap._tgt), id(snap._cache["kids"])} <= own
+    tr = SummaryTracker()
+    tr.diff()
+    later = heap.take([[3]])  # its tables are ours: not the program's growth
+    rows = tr.diff()
+    grown = [r for r in rows if (r[0] == "array.array" or r[0].endswith(".HeapSnapshot")) and r[1] > 0]
+    assert not grown, rows
+    assert id(later) in session.own_ids()
+    gone = weakref.ref(snap)
+    del snap, later
+    gc.collect()
+    assert gone() is None  # the registry keeps nothing alive
+
+
 def test_collect_option():
     a, b = Cyc(), Cyc()
     a.other, b.other = b, a

@@ -282,7 +282,7 @@ def test_get_referents_deep_chain_no_recursion():
 
 
 def test_get_referents_bad_level():
-    with pytest.raises(ValueError, match="level must be >= 1"):
+    with pytest.raises(ValueError, match="level must be an int >= 1"):
         muppy.get_referents([], level=0)
     with pytest.raises(TypeError, match="level must be an int"):
         muppy.get_referents([], level="1")

@@ -6,7 +6,8 @@ Discovery lists objects and their references in bulk, per type group: the whole 
 objects, as :func:`muppy.get_objects` lists it, without collecting) or what given roots
 reach; their flat sizes (:func:`group_sizes`), the owners of ``__dict__`` objects and
 the outgoing references of each chunk of a type group (:func:`chunk_edges`).  The
-snapshots alive now (``LIVE``) and their own tables are left out of every walk.
+snapshots alive now (``LIVE``) and their own tables are our own objects (listed in the
+session's registry, :func:`session.register_own`): every walk leaves them out.
 Nothing here recurses over user data.
 
 >>> from pympler_nb.core.heap import discovery
@@ -38,14 +39,14 @@ from ..objwalk import (
     code_parts as _code_parts,
     dict_key_list as _dict_key_list,
     hashable_types as _hashable_types,
-    untracked_referents as _level1,
-    flag_mask as _mask,
-    flag_positions as _positions,
+    untracked_referents,
+    flag_mask,
+    flag_positions,
     real_type as _real,
     ruled_objects as _ruled,
     rules_of as _rules_of,
-    select_flagged as _select,
-    byte_table as _table,
+    select_flagged,
+    byte_table,
     rule_refs_of,
     type_is_ruled,
     type_set as _type_set,
@@ -54,6 +55,7 @@ from ..objwalk import (
 )
 from ..flatsize import own_sizes
 from ..gcsafe import get_referents
+from ..session import own_ids
 
 __all__ = ["retained_size"]
 
@@ -76,28 +78,6 @@ def drain(iterator) -> None:
 # --------------------------------------------------------------------------
 # walking the heap: objects, sizes, references
 # --------------------------------------------------------------------------
-
-def own_ids() -> set:
-    """Ids of live snapshots and of their tracked containers (left out of new ones)."""
-    ids: set = set(map(id, list(LIVE.data)))  # the weak references to them
-    for snap in list(LIVE):
-        ids.add(id(snap))
-        for name in type(snap).__slots__:
-            if name == "__weakref__":
-                continue
-            value = getattr(snap, name, None)
-            if value is not None and type(value) not in (int, float, str, bool):
-                ids.add(id(value))
-        for value in list(snap._cache.values()):  # derived tables (bfs order, dominators)
-            ids.add(id(value))
-            if type(value) is tuple:
-                ids.update(map(id, value))
-            elif type(value) is dict:  # node -> dominated nodes (lists)
-                ids.update(map(id, list(value.values())))
-        # (not the strs and numbers inside those containers: they are only reached
-        # through them, unless they are shared, like the small int 1 or a type's name)
-    return ids
-
 
 def discover_all(skip: set, refcounts: bool) -> tuple:
     """The whole heap, without collecting: ``(tracked, ttys, rcs, untracked, utys)``.
@@ -129,22 +109,22 @@ def discover_all(skip: set, refcounts: bool) -> tuple:
     dict_types = {t for t in ttypes if issubclass(_real(t), dict)}
     rules = _rules_of(ttypes)
     del ttypes
-    tdicts = _select(tracked, _mask(map(dict_types.__contains__, ttys))) if dict_types else []
+    tdicts = select_flagged(tracked, flag_mask(map(dict_types.__contains__, ttys))) if dict_types else []
     ruled = _ruled(tracked, ttys, rules)
-    level1 = _level1(tracked, tdicts, ruled, rules)
+    direct_untracked = untracked_referents(tracked, tdicts, ruled, rules)
     del tdicts, ruled
     # an object of ``skip`` is held by its snapshot, which is not looked into
-    upart = _untracked_closure(level1, skip)
-    del level1
+    upart = _untracked_closure(direct_untracked, skip)
+    del direct_untracked
     untracked, utys = upart.objects, upart.types
     del upart
     return tracked, ttys, rcs, untracked, utys
 
 
 _X_DICT, _X_CODE, _X_RULE = 1, 2, 4
-_IS_X_DICT = _table(lambda c: c & _X_DICT)
-_IS_X_CODE = _table(lambda c: c & _X_CODE)
-_IS_X_RULE = _table(lambda c: c & _X_RULE)
+_IS_X_DICT = byte_table(lambda c: c & _X_DICT)
+_IS_X_CODE = byte_table(lambda c: c & _X_CODE)
+_IS_X_RULE = byte_table(lambda c: c & _X_RULE)
 
 
 def _extra_referents(objs: list, tys: list, hidden: dict | None = None) -> dict:
@@ -167,10 +147,10 @@ def _extra_referents(objs: list, tys: list, hidden: dict | None = None) -> dict:
             kinds[t] = _X_CODE
     if not kinds:
         return out
-    codes = _mask(map(kinds.get, tys, repeat(0)))
+    codes = flag_mask(map(kinds.get, tys, repeat(0)))
     if rules:
         by_type: dict = {}
-        for p in _positions(codes.translate(_IS_X_RULE)):
+        for p in flag_positions(codes.translate(_IS_X_RULE)):
             by_type.setdefault(tys[p], []).append(p)
         for t, pos in by_type.items():
             got = hidden_referents(list(map(objs.__getitem__, pos)), rules[t], _real(t))
@@ -178,7 +158,7 @@ def _extra_referents(objs: list, tys: list, hidden: dict | None = None) -> dict:
                 count_elements(hidden, map(id, filter(_is_tracked, chain.from_iterable(got))))
             out.update(zip(pos, got))
             del got
-    pos = list(_positions(codes.translate(_IS_X_DICT)))
+    pos = list(flag_positions(codes.translate(_IS_X_DICT)))
     if pos:
         dicts = list(map(objs.__getitem__, pos))
         try:
@@ -188,7 +168,7 @@ def _extra_referents(objs: list, tys: list, hidden: dict | None = None) -> dict:
         for p, k in zip(pos, keys):
             have = out.get(p)
             out[p] = k if have is None else have + k
-    pos = list(_positions(codes.translate(_IS_X_CODE)))
+    pos = list(flag_positions(codes.translate(_IS_X_CODE)))
     if pos:
         out.update(zip(pos, map(list, map(_code_parts, map(objs.__getitem__, pos)))))
     return out
@@ -230,7 +210,7 @@ def discover_roots(roots: list, skip: set) -> list:
         if skip:
             new_ids = list(filterfalse(skip.__contains__, new_ids))
         frontier = list(map(cand.__getitem__, new_ids))
-        outside = list(map(_outside, map(type, frontier)))
+        outside = list(map(_is_class_or_module, map(type, frontier)))
         if any(outside):
             inside = list(map(not_, outside))
             seen.update(zip(compress(new_ids, outside), repeat(None)))
@@ -242,7 +222,7 @@ def discover_roots(roots: list, skip: set) -> list:
     return out
 
 
-def _outside(tp) -> bool:
+def _is_class_or_module(tp) -> bool:
     """Classes and modules are not entered from a data structure."""
     return issubclass(tp, (type, _ModuleType))
 
@@ -521,7 +501,7 @@ def _whole_heap_roots(skip: set) -> tuple[list, list]:
     del listed
     # external references = before - base - (after - before)
     ext = list(map(sub, map(sub, map(add, before, before), after), repeat(_SINGLE_RC - 1)))
-    is_root = _mask(map((0).__lt__, ext))
+    is_root = flag_mask(map((0).__lt__, ext))
     roots = list(compress(tracked, is_root))
     ext = list(compress(ext, is_root))
     del tracked, before, after, is_root
@@ -557,7 +537,7 @@ def _closure_step(frontier: list, ftys: list, seen: set, outside: bool,
     tys = list(map(type, new))
     if outside and new:
         tset, tys = _type_set(tys)
-        out = {t for t in tset if _outside(_real(t))}
+        out = {t for t in tset if _is_class_or_module(_real(t))}
         if out:
             keep = list(map(not_, map(out.__contains__, tys)))
             new = list(compress(new, keep))
@@ -639,7 +619,7 @@ def retained_size(obj, *, roots=None) -> int:
         if inside:
             for k, v in inside.items():
                 hidden[k] = hidden.get(k, 0) + v
-            real = _mask(map(int.__gt__, ext, map(hidden.get, map(id, root_objs), repeat(0))))
+            real = flag_mask(map(int.__gt__, ext, map(hidden.get, map(id, root_objs), repeat(0))))
             if real.count(0) and any(map(inside.__contains__, map(
                     id, compress(root_objs, real.translate(_FLIP))))):
                 root_objs = list(compress(root_objs, real))

@@ -38,15 +38,18 @@ from itertools import compress
 from operator import not_
 
 from .._accel import speedups
+from .._format import format_size
+from .._graphwalk import GraphEdge, GraphModel, GraphNode
 from .._layout import count_elements
 from .discovery import drain
-from .sets import Frozen, HeapSet, check_count
+from ..values import Frozen, check_int
+from .sets import HeapSet
 
 __all__ = ["DominatorTree", "Retainer", "RetainedNode", "Subtree", "immediate_dominators",
            "graph_columns"]
 
 
-class DominatorTree:
+class DominatorTree(Frozen):
     """The dominator tree of a :class:`~pympler_nb.core.heap.HeapSnapshot`.
 
     ``DominatorTree(snap)`` (or ``snap.dominators()``) computes the tree once per
@@ -80,15 +83,8 @@ class DominatorTree:
                 if p >= 0:
                     counts[p] += counts[v]
             cache["domcount"] = counts
-        for name, value in (("snapshot", snapshot), ("_idom", idom), ("_retained", retained),
-                            ("_counts", counts), ("total_retained", total),
-                            ("total_count", m)):
-            object.__setattr__(self, name, value)
-
-    def __setattr__(self, name, value):
-        raise AttributeError("DominatorTree is immutable (cannot set %r)" % (name,))
-
-    __delattr__ = __setattr__
+        self._set(snapshot=snapshot, _idom=idom, _retained=retained, _counts=counts,
+                  total_retained=total, total_count=m)
 
     def __len__(self) -> int:
         """Number of reachable objects (the nodes below the virtual root)."""
@@ -155,7 +151,7 @@ class DominatorTree:
         while stack:
             v = stack.pop()
             out.append(v)
-            stack.extend(self._table().get(v, ()))
+            stack.extend(self._children_table().get(v, ()))
         out.sort()
         return HeapSet(self.snapshot, array("i", out),
                        "dominated by %s" % ("<roots>" if node == -1 else "row %d" % node))
@@ -177,7 +173,7 @@ class DominatorTree:
         the candidates to its objects.  Objects that dominate each other are all listed
         (a module dict and the objects it holds): :meth:`children` shows the nesting.
         """
-        check_count(n, "n")
+        check_int(n, "n")
         snap = self.snapshot
         if within is None:
             candidates = range(len(snap))
@@ -207,7 +203,7 @@ class DominatorTree:
         on_path = [0] * ngroups
         total = [0] * ngroups
         retained = self._retained
-        table = self._table()
+        table = self._children_table()
         stack = list(table.get(-1, ()))
         while stack:
             v = stack.pop()
@@ -230,7 +226,7 @@ class DominatorTree:
 
     # -- the children table (cached with the snapshot) ------------------------------
 
-    def _table(self) -> dict:
+    def _children_table(self) -> dict:
         """``{row: [directly dominated rows]}`` (``-1``: the virtual root), in
         breadth-first order."""
         cache = self.snapshot._cache
@@ -244,7 +240,7 @@ class DominatorTree:
         return kids
 
     def _children_of(self, node: int) -> list:
-        return list(self._table().get(node, ()))
+        return list(self._children_table().get(node, ()))
 
 
 class Retainer(Frozen):
@@ -263,8 +259,7 @@ class Retainer(Frozen):
     def __eq__(self, other):
         if type(other) is not Retainer:
             return NotImplemented
-        return (self.id, self.type, self.size, self.retained, self.count) == (
-            other.id, other.type, other.size, other.retained, other.count)
+        return self._values() == other._values()
 
     def __hash__(self):
         return hash((self.id, self.retained))
@@ -327,6 +322,11 @@ class RetainedNode(Frozen):
     def subtree(self) -> "Subtree":
         """Everything below this node, copied into flat columns (:class:`Subtree`)."""
         return Subtree(self.tree, self)
+
+    def to_graph(self, max_nodes: int | None = 500) -> GraphModel:
+        """The dominator tree below this node as a :class:`GraphModel` (see
+        :meth:`Subtree.to_graph`; the whole subtree is copied first)."""
+        return self.subtree().to_graph(max_nodes)
 
     def __repr__(self):
         return "<RetainedNode %s id=%#x size=%d retained=%d>" % (
@@ -418,6 +418,38 @@ class Subtree(Frozen):
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def to_graph(self, max_nodes: int | None = 500) -> GraphModel:
+        """The tree as a :class:`GraphModel`: each object points to the objects it alone
+        keeps alive directly (``direction="refs"``; the label says how it refers to
+        them when the snapshot recorded it), each node's text its retained size.
+
+        At most ``max_nodes`` objects (None: all), breadth-first; the children cut
+        from a node become one ``"more"`` node under it (``truncated`` is then True).
+        """
+        check_int(max_nodes, "max_nodes", 1, none="every object")
+        ids, first, names, codes = self.ids, self.first, self.label_names, self.label_codes
+        keep = len(ids) if max_nodes is None else min(len(ids), max_nodes)
+        depth = [0] * keep
+        nodes = []
+        edges = []
+        more = 0
+        for i in range(keep):
+            nodes.append(GraphNode(id=ids[i], type=self.type_names[self.type_codes[i]],
+                                   size=self.sizes[i], repr="retains " + format_size(self.retained[i]),
+                                   depth=depth[i], root=i == 0))
+            lo, hi = first[i], first[i + 1]
+            for j in range(lo, min(hi, keep)):
+                depth[j] = depth[i] + 1
+                edges.append(GraphEdge(ids[i], ids[j], names[codes[j]] if codes[j] >= 0 else ""))
+            cut = hi - max(lo, keep)
+            if cut > 0:
+                more += 1
+                nodes.append(GraphNode(id=-more, type="", size=0, repr=f"+{cut} more", kind="more",
+                                       count=cut, depth=depth[i] + 1))
+                edges.append(GraphEdge(ids[i], -more, ""))
+        return GraphModel(nodes, edges, roots=(ids[0],) if keep else (), truncated=more > 0,
+                          direction="refs")
 
     def __repr__(self):
         return "<Subtree %s: %d objects, retained %d bytes>" % (

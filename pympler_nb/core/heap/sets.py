@@ -29,39 +29,17 @@ from itertools import compress, repeat
 
 from .._format import format_size
 from .._layout import count_elements
-from ..objwalk import FLIP as _FLIP, flag_mask as _mask, select_flagged as _select
+from ..objwalk import FLIP as _FLIP, flag_mask, select_flagged
+from ..values import Frozen, check_int
 from .discovery import drain
 from .producers import NOT_TRACING
 
 __all__ = ["HeapSet", "Partition", "PartitionRow", "StatRow"]
 
 
-def check_count(n, name: str = "n") -> int:
-    """``n`` if it is an int >= 0 (not a bool), else a ``ValueError`` naming it."""
-    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-        raise ValueError("%s must be an int >= 0, got %r" % (name, n))
-    return n
-
-
 # --------------------------------------------------------------------------
 # small immutable results
 # --------------------------------------------------------------------------
-
-class Frozen:
-    """The heap results' immutable value base: ``__slots__`` set once (``_set``), then
-    every assignment refused."""
-
-    __slots__ = ()
-
-    def __setattr__(self, name, value):
-        raise AttributeError("%s is immutable (cannot set %r)" % (type(self).__name__, name))
-
-    __delattr__ = __setattr__
-
-    def _set(self, **fields):
-        for k, v in fields.items():
-            object.__setattr__(self, k, v)
-
 
 class PartitionRow(Frozen):
     """One row of a :class:`Partition`: ``key`` (str), ``count``, ``size`` (bytes)."""
@@ -124,9 +102,7 @@ class Partition(Frozen):
         rows = tuple(sorted(rows, key=lambda r: (-r.size, -r.count, r.key)))
         self._set(by=by, rows=rows, count=sum(r.count for r in rows),
                   size=sum(r.size for r in rows))
-        object.__setattr__(self, "_hset", hset)
-        object.__setattr__(self, "_labels", labels)
-        object.__setattr__(self, "_keys", keys)
+        self._set(_hset=hset, _labels=labels, _keys=keys)
 
     def __len__(self):
         return len(self.rows)
@@ -291,7 +267,7 @@ def _pct(part: int, whole: int) -> int:
 # the snapshot
 # --------------------------------------------------------------------------
 
-class HeapSet:
+class HeapSet(Frozen):
     """A set of objects of one snapshot (node indices), with its partitions.
 
     Attributes
@@ -303,12 +279,7 @@ class HeapSet:
     __slots__ = ("snapshot", "_nodes", "name")
 
     def __init__(self, snapshot, nodes, name="set"):
-        object.__setattr__(self, "snapshot", snapshot)
-        object.__setattr__(self, "_nodes", nodes)
-        object.__setattr__(self, "name", name)
-
-    def __setattr__(self, name, value):
-        raise AttributeError("HeapSet is immutable (cannot set %r)" % (name,))
+        self._set(snapshot=snapshot, _nodes=nodes, name=name)
 
     def __len__(self):
         return len(self._nodes)
@@ -538,7 +509,7 @@ class HeapSet:
         alone keeps alive, with what it dominates outside the set), as
         :class:`~pympler_nb.core.heap.Retainer` rows, largest first.  Computes the
         snapshot's dominator tree once (:meth:`HeapSnapshot.dominators`)."""
-        check_count(n, "n")
+        check_int(n, "n")
         return self.snapshot.dominators().top_retainers(n, min_size=min_size, within=self)
 
     # -- set operations -----------------------------------------------------------
@@ -559,8 +530,8 @@ class HeapSet:
         inside = bytearray(len(snap))
         drain(map(inside.__setitem__, nodes, repeat(1)))
         src, dst = snap._edges()
-        into = _mask(map(inside.__getitem__, dst))
-        pos = _select(range(len(into)), into)
+        into = flag_mask(map(inside.__getitem__, dst))
+        pos = select_flagged(range(len(into)), into)
         entry = [d for d, s in zip(map(dst.__getitem__, pos), map(src.__getitem__, pos))
                  if not inside[s]]
         del into, pos

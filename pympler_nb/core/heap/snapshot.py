@@ -30,6 +30,7 @@ from operator import not_, sub
 
 from .. import _safeio
 from . import producers
+from ..session import own_ids, register_own
 from .._format import format_size
 from ..objwalk import SINGLE_REFCOUNT as _SINGLE_RC, real_type as _real, rules_of as _rules_of
 from .discovery import (
@@ -43,7 +44,6 @@ from .discovery import (
     drain,
     group_sizes,
     ids_of,
-    own_ids,
     root_list_of,
     session_objects,
     split_by_type,
@@ -53,7 +53,8 @@ from .discovery import (
 from .._accel import speedups
 from .dominators import DominatorTree, RetainedNode, graph_columns, immediate_dominators
 from .persistence import FORMAT, FORMAT_VERSION, read_columns, write_columns
-from .sets import Frozen, HeapSet, Partition, check_count
+from ..values import Frozen, check_int
+from .sets import HeapSet, Partition
 
 __all__ = ["take", "load", "row", "HeapSnapshot", "HeapNodeRef", "HeapSession"]
 
@@ -133,12 +134,12 @@ def take(roots=None, *, collect: bool = False, via: bool = False,
     finally:
         if was_enabled:
             gc.enable()
-    object.__setattr__(snap, "_meta", dict(snap._meta, seconds=time.perf_counter() - t0))
+    snap._set(_meta=dict(snap._meta, seconds=time.perf_counter() - t0))
     return snap
 
 
 
-class HeapSnapshot:
+class HeapSnapshot(Frozen):
     """An immutable heap snapshot; create it with :func:`take` or :func:`load`.
 
     ``len(snap)`` objects of ``snap.size`` bytes; partitions as on :class:`HeapSet`
@@ -149,8 +150,22 @@ class HeapSnapshot:
                  "_kind_names", "_off", "_tgt", "_roots", "_via", "_via_names", "_meta",
                  "_all_nodes", "_cache", "_prod", "_prod_names", "__weakref__")
 
-    def __setattr__(self, name, value):
-        raise AttributeError("HeapSnapshot is immutable (cannot set %r)" % (name,))
+    def _own_objects(self) -> list:
+        """The snapshot and the containers it holds (see :func:`_snapshots_own`)."""
+        own: list = [self]
+        for name in type(self).__slots__:
+            if name == "__weakref__":
+                continue
+            value = getattr(self, name, None)
+            if value is not None and type(value) not in (int, float, str, bool):
+                own.append(value)
+        for value in list(self._cache.values()):  # derived tables (bfs order, dominators)
+            own.append(value)
+            if type(value) is tuple:
+                own.extend(value)
+            elif type(value) is dict:  # node -> dominated nodes (lists)
+                own.extend(value.values())
+        return own
 
     # -- construction ----------------------------------------------------------
 
@@ -159,14 +174,10 @@ class HeapSnapshot:
                       off, tgt, roots, via, via_names, meta, prod=None,
                       prod_names=None) -> "HeapSnapshot":
         self = object.__new__(cls)
-        for name, value in (("_ids", ids), ("_tidx", tidx), ("_type_names", type_names),
-                            ("_type_modules", type_modules), ("_sizes", sizes),
-                            ("_kind", kind), ("_kind_names", kind_names), ("_off", off),
-                            ("_tgt", tgt), ("_roots", roots), ("_via", via),
-                            ("_via_names", via_names), ("_meta", meta),
-                            ("_all_nodes", range(len(ids))), ("_cache", {}),
-                            ("_prod", prod), ("_prod_names", prod_names)):
-            object.__setattr__(self, name, value)
+        self._set(_ids=ids, _tidx=tidx, _type_names=type_names, _type_modules=type_modules,
+                  _sizes=sizes, _kind=kind, _kind_names=kind_names, _off=off, _tgt=tgt,
+                  _roots=roots, _via=via, _via_names=via_names, _meta=meta,
+                  _all_nodes=range(len(ids)), _cache={}, _prod=prod, _prod_names=prod_names)
         LIVE.add(self)
         return self
 
@@ -613,7 +624,7 @@ class HeapSnapshot:
         objects it holds); use :meth:`retained_tree` to browse the nesting.
         (:meth:`HeapSet.top_retainers` does the same within a subset.)
         """
-        check_count(n, "n")
+        check_int(n, "n")
         return self.dominators().top_retainers(n, min_size=min_size)
 
     def retained_tree(self, obj=None, *, name: str | None = None) -> RetainedNode:
@@ -649,6 +660,21 @@ class HeapSnapshot:
         write_columns(data, path)
 
 
+def _snapshots_own() -> list:
+    """Our own objects of every live snapshot, for the session's registry: the snapshot,
+    its columns and derived tables (bfs order, dominators; not the strs and numbers inside
+    them, which are only reached through them unless shared, like the small int 1 or a
+    type's name), and the registry of live snapshots with its weak references."""
+    own: list = [LIVE, LIVE.data]
+    own.extend(LIVE.data)
+    for snap in list(LIVE):
+        own.extend(snap._own_objects())
+    return own
+
+
+register_own(_snapshots_own)
+
+
 class HeapNodeRef(Frozen):
     """A row number given where an object is expected (``heap.row(12)``)."""
 
@@ -660,8 +686,7 @@ class HeapNodeRef(Frozen):
 
 def row(node: int) -> HeapNodeRef:
     """Refer to a snapshot row by number (for ``retained_size`` and friends)."""
-    if isinstance(node, bool) or not isinstance(node, int) or node < 0:
-        raise ValueError("row must be an int >= 0, got %r" % (node,))
+    check_int(node, "row")
     return HeapNodeRef(node)
 
 
