@@ -425,7 +425,7 @@ class Referrer(Frozen):
     __slots__ = ("id", "type", "size", "repr", "label", "root", "expandable")
 
     def __init__(self, id, type, size, repr, label, root=False, expandable=False):
-        self._init(id=id, type=type, size=size, repr=repr, label=label, root=bool(root),
+        self._set(id=id, type=type, size=size, repr=repr, label=label, root=bool(root),
                    expandable=bool(expandable))
 
     def __repr__(self):

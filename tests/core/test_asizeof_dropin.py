@@ -95,8 +95,14 @@ def test_item2_named_refs_name_by_attribute_never_by_repr():
 def test_item3_an_object_given_directly_is_always_sized():
     for mod in (sys, types, unittest):
         assert asizeof.asizeof(mod) > flatsize(mod) > 0  # the module and its namespace
+    # the same total by every entry point (on modules whose namespace does not change
+    # meanwhile: sys's holds pytest's capture buffers and the last traceback)
+    own = types.ModuleType("own_module")
+    own.table = {f"k{i}": [i] * 5 for i in range(200)}
+    for mod in (types, unittest, own):
         assert asizeof.asizesof(mod) == (asizeof.asizeof(mod),)
         assert asized(mod).size == asizeof.asizeof(mod)
+    assert asizeof.asizeof(own) > asizeof.asizeof(own.table) > 0
     for obj in (Foo, len, Foo.__init__.__code__, sys._getframe()):
         assert asizeof.asizeof(obj) >= flatsize(obj) > 0
     assert asizeof.asizeof(None) > 0 and asizeof.asizeof(True) > 0

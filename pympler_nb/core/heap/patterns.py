@@ -42,7 +42,8 @@ from collections import Counter
 from itertools import accumulate, chain, repeat
 
 from .discovery import drain
-from .sets import Frozen, HeapSet, check_count
+from ..values import Frozen, check_int
+from .sets import HeapSet
 
 __all__ = ["ReferenceTree", "RefTreeRow", "STATUSES", "referrer_pattern", "paths"]
 
@@ -183,8 +184,8 @@ def _reverse(snap) -> tuple:
 
 
 def _check_args(depth, max_rows) -> None:
-    check_count(depth, "depth")
-    check_count(max_rows, "max_rows")
+    check_int(depth, "depth")
+    check_int(max_rows, "max_rows")
 
 
 def referrer_pattern(hset: HeapSet, depth: int = 7, *, max_rows: int = 1000) -> ReferenceTree:
