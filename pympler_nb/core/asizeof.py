@@ -40,8 +40,10 @@ This module is the Pympler-API facade; the engine lives in (lower layers first):
 :mod:`.flatsize` (flat sizes, shared with muppy/summary/heap), :mod:`._sizerules` (object
 kinds, :class:`SizeRule` and its registry, per-type classification), :mod:`._labels` (node
 names), :mod:`._asized` (result trees), :mod:`._referents` (an object's named referents),
-:mod:`._asizer_trees` and :mod:`._asizer` (the walker: :class:`Asizer`,
-:class:`SizingSession`). :mod:`._thirdparty` registers its rules with :mod:`._sizerules`.
+:mod:`._asizer_groups` (per-group sizing), :mod:`._asizer_walk` (the pure walk),
+:mod:`._asizer_cwalk` (the walk in C), :mod:`._asizer_trees` (size trees) and :mod:`._asizer`
+(the walker: :class:`Asizer`, built from those mixins, and :class:`SizingSession`).
+:mod:`._thirdparty` registers its rules with :mod:`._sizerules`.
 """
 
 from __future__ import annotations
@@ -84,8 +86,8 @@ from ._sizerules import (
 from ._sizerules import is_static as is_static  # public: whether the interpreter shares obj
 from .flatsize import MAX_FLAT_SIZE, use_engine
 
-# the engine is split into _sizerules, _asized, _labels, _referents, _asizer(_trees) and
-# flatsize; these private names are still read from here by other modules and tests
+# the engine is split into _sizerules, _asized, _labels, _referents, _asizer(_groups,
+# _walk, _cwalk, _trees) and flatsize; these private names are still read from here by other modules and tests
 from ._format import class_name as _typename  # noqa: F401
 from ._sizerules import amapped_setting as _amapped  # noqa: F401
 from ._sizerules import dictlike_names as _dictlike_names  # noqa: F401

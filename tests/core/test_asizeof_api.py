@@ -536,7 +536,8 @@ def test_session_others_not_followed_until_sized_and_closed():
 
 
 # the modules of the sizing engine itself (asizeof.py is its facade)
-_ASIZEOF_ENGINE = ("asizeof", "_asizer", "_asizer_trees", "_referents", "_labels", "_asized", "_sizerules", "flatsize")
+_ASIZEOF_ENGINE = ("asizeof", "_asizer", "_asizer_groups", "_asizer_walk", "_asizer_cwalk", "_asizer_trees",
+                   "_referents", "_labels", "_asized", "_sizerules", "flatsize")
 
 
 def test_no_module_drives_asizer_private_names():
@@ -620,7 +621,8 @@ def test_type_name_helper_and_no_engine_cycle():
     assert classtracker.type_name(Lying("Hidden", (), {})) == f"{__name__}.Hidden"
 
     core = pathlib.Path(_thirdparty.__file__).parent
-    engine = {"asizeof", "_asizer", "_asizer_trees", "_referents", "_labels", "_asized", "_sizerules",
+    engine = {"asizeof", "_asizer", "_asizer_groups", "_asizer_walk", "_asizer_cwalk", "_asizer_trees",
+              "_referents", "_labels", "_asized", "_sizerules",
               "flatsize", "_thirdparty", "_format", "_layout"}
     graph = {}
     for name in engine:
