@@ -52,6 +52,9 @@ _getsizeof = sys.getsizeof
 _get_referents = get_referents
 
 
+#: 3.12+: bools are immortal, ignored when held, sized by :meth:`_given_info` when given
+_IMMORTAL_BOOLS = sys.version_info >= (3, 12)
+
 class GroupSizing:
     """The per-group sizing methods of :class:`Asizer` (a mixin: they use its options and
     state)."""
@@ -275,7 +278,10 @@ class GroupSizing:
         usual rules."""
         kind = info.kind
         if kind == IGNORE or not self._enabled(info) or kind in (CLASS, BUILTIN):
-            return TypeInfo(REFS, tp, name=info.name)
+            given = TypeInfo(REFS, tp, name=info.name)
+            if given.fn is INT_SIZEOF and _IMMORTAL_BOOLS:  # bool, ignored as immortal on
+                given.checked = False  # 3.12+: int's own size with the one-digit rounding, as flatsize
+            return given
         return info
 
     # -- group sizing (the C walk calls it back) ----------------------------

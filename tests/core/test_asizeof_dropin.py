@@ -224,3 +224,11 @@ def test_item22_one_own_size_in_every_view():
     snap = heap.take(roots=[pts])
     assert snap.by_type().row(key).size == sum(own)
     del more
+
+
+def test_item3_singletons_given_directly_have_their_own_size():
+    """True/False/None given directly: at least their own size (3.12+ ignores immortal bools
+    when held; given directly they were sized 28 B against flatsize's 32 B)."""
+    for obj in (True, False, None, 0, 1, 2**70):
+        assert asizeof.asizeof(obj) == flatsize(obj) > 0
+    assert asizeof.asizesof(True, False) == (flatsize(True), flatsize(False))
