@@ -573,11 +573,11 @@ def _kernel_loops(kernel: Any) -> list:
     return list(unique.values())
 
 
-def _event_loop_callbacks(kernel: Any, out: Discount) -> None:
-    """Skip the kernel's asyncio loops' pending callbacks (timers, ready handles) and
-    what only they hold: the kernel schedules and drops these on its own clock."""
+def _loop_handles(loops, out: Discount) -> list:
+    """The handles the event ``loops`` have scheduled or ready (their queues left out in
+    ``out``): what the kernel schedules and drops on its own clock."""
     handles: list = []
-    for loop in _kernel_loops(kernel):
+    for loop in loops:
         for name in ("_scheduled", "_ready"):
             queue = getattr(loop, name, None)
             if queue is None:
@@ -587,6 +587,13 @@ def _event_loop_callbacks(kernel: Any, out: Discount) -> None:
                 handles.extend(queue)
             except RuntimeError:  # changed while read (another thread's loop)
                 continue
+    return handles
+
+
+def _event_loop_callbacks(kernel: Any, out: Discount) -> None:
+    """Skip the kernel's asyncio loops' pending callbacks (timers, ready handles) and
+    what only they hold: the kernel schedules and drops these on its own clock."""
+    handles = _loop_handles(_kernel_loops(kernel), out)
     for handle in handles:
         out.add(handle)
     add_owned(handles, out)
@@ -697,17 +704,7 @@ def kernel_background(out: Discount) -> None:
     events = sys.modules.get("asyncio.events")
     get_loop = getattr(events, "_get_running_loop", None)
     user_loop = get_loop() if get_loop is not None else None
-    seeds: list = []
-    for loop in loops:
-        for name in ("_scheduled", "_ready"):
-            queue = getattr(loop, name, None)
-            if queue is None:
-                continue
-            out.add_table(queue)
-            try:
-                seeds.extend(queue)
-            except RuntimeError:  # changed while read (another thread's loop)
-                continue
+    seeds = _loop_handles(loops, out)
     tasks = _service_tasks(loops, user_loop)
     seeds.extend(tasks)
     # what a kernel task awaits (a socket's or a timer's future) holds the task's wake-up

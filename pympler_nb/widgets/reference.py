@@ -25,7 +25,7 @@ tree or the snapshot (nor to any object: a snapshot holds ids and numbers only).
 from __future__ import annotations
 
 from ..core.heap import ReferenceTree
-from .size_tree import NodeGone, NodeInfo, TreeSource
+from .size_tree import NodeInfo, TreeSource
 
 __all__ = ["ReferenceTreeSource"]
 
@@ -70,15 +70,7 @@ class ReferenceTreeSource(TreeSource):
         return [self._infos[i] for i in self._top]
 
     def _index(self, node_id) -> int:
-        if self._infos is None:
-            raise NodeGone("the tree was released (the widget was closed)")
-        if not (isinstance(node_id, str) and node_id.isascii() and node_id.isdigit()
-                and str(int(node_id)) == node_id):
-            raise NodeGone(f"unknown node id {node_id!r}")
-        i = int(node_id)
-        if i >= len(self._shown) or not self._shown[i]:
-            raise NodeGone(f"unknown node id {node_id!r}")
-        return i
+        return self.row_index(node_id, self._shown, self._infos is None)
 
     def children(self, node_id: str, offset: int = 0, count: int = 100) -> tuple[list[NodeInfo], int]:
         kids = self._kids[self._index(node_id)]

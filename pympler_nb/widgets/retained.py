@@ -30,7 +30,7 @@ root*, and the snapshot can be freed as soon as the caller drops it.
 from __future__ import annotations
 
 from ..core.heap import RetainedNode
-from .size_tree import NodeGone, NodeInfo, TreeSource
+from .size_tree import NodeInfo, TreeSource
 
 __all__ = ["RetainedTreeSource"]
 
@@ -91,15 +91,7 @@ class RetainedTreeSource(TreeSource):
         return [self._info(0)]
 
     def _index(self, node_id) -> int:
-        if self._first is None:
-            raise NodeGone("the tree was released (the widget was closed)")
-        if not (isinstance(node_id, str) and node_id.isascii() and node_id.isdigit()
-                and str(int(node_id)) == node_id):
-            raise NodeGone(f"unknown node id {node_id!r}")
-        i = int(node_id)
-        if i >= len(self._shown) or not self._shown[i]:
-            raise NodeGone(f"unknown node id {node_id!r}")
-        return i
+        return self.row_index(node_id, self._shown, self._first is None)
 
     def children(self, node_id: str, offset: int = 0, count: int = 100) -> tuple[list[NodeInfo], int]:
         i = self._index(node_id)

@@ -140,6 +140,21 @@ class TreeSource(abc.ABC):
         objects keeps this default, which does nothing."""
         return None  # an optional hook, not abstract
 
+    @staticmethod
+    def row_index(node_id, shown, released: bool) -> int:
+        """The row number ``node_id`` names, for sources whose ids are row numbers
+        (``"0"``, ``"17"``) and ``shown[i]`` says whether row ``i`` was returned; else
+        :class:`NodeGone` (also once the source was ``released``)."""
+        if released:
+            raise NodeGone("the tree was released (the widget was closed)")
+        if not (isinstance(node_id, str) and node_id.isascii() and node_id.isdigit()
+                and str(int(node_id)) == node_id):
+            raise NodeGone(f"unknown node id {node_id!r}")
+        i = int(node_id)
+        if i >= len(shown) or not shown[i]:
+            raise NodeGone(f"unknown node id {node_id!r}")
+        return i
+
 
 # ---------------------------------------------------------------------------
 # live objects
