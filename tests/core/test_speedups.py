@@ -228,7 +228,8 @@ def test_closure_with_materialized_instance_dicts():
     tracked = _tracked_of([nodes])
     gc.disable()
     try:
-        fast = SP.untracked_closure(tracked, None, None, objwalk.type_is_ruled, objwalk.rule_refs_of)
+        fast = SP.untracked_closure(tracked, None, objwalk.walk_guard(), objwalk.type_is_ruled,
+                                    objwalk.rule_refs_of)
         slow = _pure_closure(tracked, None)
     finally:
         gc.enable()
@@ -276,7 +277,8 @@ def test_summaries_of_real_data_equal(both_paths):
         tracked = _tracked_of([objs])
         gc.disable()
         try:
-            fast = SP.untracked_closure(tracked, None, None, objwalk.type_is_ruled, objwalk.rule_refs_of)
+            fast = SP.untracked_closure(tracked, None, objwalk.walk_guard(), objwalk.type_is_ruled,
+                                    objwalk.rule_refs_of)
             slow = _pure_closure(tracked, None)
         finally:
             gc.enable()
