@@ -214,6 +214,21 @@ def test_untracked_closure_equals_the_pure_walk(objs, nskip):
     assert not any(gc.is_tracked(o) for o in fast)
 
 
+def _closures_agree(tracked) -> list:
+    """The C untracked closure of ``tracked`` (under the real walk's ``_asyncio`` guard):
+    each object once, and the same objects as the pure closure. Returns the C one."""
+    gc.disable()
+    try:
+        fast = SP.untracked_closure(tracked, None, objwalk.walk_guard(), objwalk.type_is_ruled,
+                                    objwalk.rule_refs_of)
+        slow = _pure_closure(tracked, None)
+    finally:
+        gc.enable()
+    assert len(set(map(id, fast))) == len(fast)
+    assert set(map(id, fast)) == set(map(id, slow))
+    return fast
+
+
 @needs_ext
 def test_closure_with_materialized_instance_dicts():
     """3.13: an instance's inline values are shared with its materialized ``__dict__``
@@ -225,16 +240,7 @@ def test_closure_with_materialized_instance_dicts():
         if i % 2:
             n.__dict__  # noqa: B018 - materializes the dict
         nodes.append(n)
-    tracked = _tracked_of([nodes])
-    gc.disable()
-    try:
-        fast = SP.untracked_closure(tracked, None, objwalk.walk_guard(), objwalk.type_is_ruled,
-                                    objwalk.rule_refs_of)
-        slow = _pure_closure(tracked, None)
-    finally:
-        gc.enable()
-    assert len(set(map(id, fast))) == len(fast)
-    assert set(map(id, fast)) == set(map(id, slow))
+    _closures_agree(_tracked_of([nodes]))
 
 
 @needs_ext
@@ -274,16 +280,7 @@ def test_summaries_of_real_data_equal(both_paths):
         assert summary.tabulate(objs) == table
     assert [v[0] for k, v in table.items() if k.endswith("DataFrame")] == [1]
     if both_paths == "accelerated":  # the walk from them: numpy's size rule reports elements
-        tracked = _tracked_of([objs])
-        gc.disable()
-        try:
-            fast = SP.untracked_closure(tracked, None, objwalk.walk_guard(), objwalk.type_is_ruled,
-                                    objwalk.rule_refs_of)
-            slow = _pure_closure(tracked, None)
-        finally:
-            gc.enable()
-        assert len(set(map(id, fast))) == len(fast)
-        assert set(map(id, fast)) == set(map(id, slow))
+        fast = _closures_agree(_tracked_of([objs]))
         assert any(o is arr[0] for o in fast if type(o) is object)
 
 
