@@ -9,6 +9,8 @@ takes the ``both_paths`` fixture (each test runs once per path) or uses
 
 from __future__ import annotations
 
+import tracemalloc
+
 import pytest
 
 from pympler_nb.core import _accel
@@ -24,3 +26,14 @@ def both_paths(request):
     if _accel.speedups() is None:
         pytest.skip(f"the accelerated path does not run here: {_accel.why_pure()}")
     yield "accelerated"
+
+
+@pytest.fixture
+def tracing():
+    """tracemalloc tracing (5 frames) for the test, unless it was on already."""
+    was = tracemalloc.is_tracing()
+    if not was:
+        tracemalloc.start(5)
+    yield
+    if not was:
+        tracemalloc.stop()

@@ -8,16 +8,6 @@ import pytest
 from pympler_nb.core import allocations
 
 
-@pytest.fixture
-def tracing():
-    was = tracemalloc.is_tracing()
-    if not was:
-        tracemalloc.start(5)
-    yield
-    if not was:
-        tracemalloc.stop()
-
-
 def _make_block():
     return bytearray(4096)  # the allocation line
 

@@ -12,16 +12,6 @@ from pympler_nb.core import allocations, heap
 from pympler_nb.core.alloc_sites import site_label
 
 
-@pytest.fixture
-def tracing():
-    was = tracemalloc.is_tracing()
-    if not was:
-        tracemalloc.start(5)
-    yield
-    if not was:
-        tracemalloc.stop()
-
-
 def _outer():
     return _inner()
 

@@ -70,9 +70,8 @@ def test_load_ext_mentions_the_pure_path_once():
         assert "pure-Python path" not in out.stdout
 
 
+@needs_ext
 def test_bad_arguments_raise_not_crash():
-    if SP is None:
-        pytest.skip("no extension")
     with pytest.raises(TypeError):
         SP.untracked_closure([], "not a skip", None, None, None)
     with pytest.raises(TypeError):
