@@ -103,19 +103,13 @@ def test_whyalive_plan_stays_right_after_the_output_shifts(tmp_path):
 IDLE = 10
 
 
-#: what the kernel's background work made idle diffs show before it was left out by holder:
-#: its asyncio timers, handles and tasks, and the IOPub thread's queued output (lambdas
-#: closing over message frames)
-KERNEL_NOISE = {"asyncio.events.TimerHandle", "asyncio.events.Handle", "_asyncio.Task",
-                "function (<lambda>)", "cell", "method", "bytes"}
-
-
 def test_idle_cells_leave_out_the_kernels_background_objects(tmp_path):
     """Issue 17, item 25: in ten idle cells in a row, neither %%memdiff nor SummaryTracker
     diffs show the kernel's timers, handles, tasks or queued output (left out by who holds
-    them: the kernel's loops, its service tasks, the IOPub queue), and a Future the user
-    makes in a cell is shown. (Not yet reliable: an occasional Future or Context of the
-    kernel's own tasks on the cells' loop; see the README's notes on %%memdiff.)"""
+    them: the kernel's loops, its service tasks and what they await, the IOPub queue,
+    asyncio's task registries): the %%memdiff diffs are empty, the SummaryTracker's
+    between cells show at most one Future of the kernel's hand-over of a request (not yet
+    left out); and the three Futures the user makes in a cell are shown, all three."""
     cells = [SETUP + "from pympler_nb.core.tracker import SummaryTracker\n"]
     cells += ["%%memdiff -q\npass"] * IDLE
     cells += ["%%memdiff -q\nfuts = [asyncio.get_running_loop().create_future() for _ in range(3)]"]
@@ -130,13 +124,14 @@ def test_idle_cells_leave_out_the_kernels_background_objects(tmp_path):
     assert not _errors(cells), _errors(cells)
     memdiffs = [_displayed(c) for c in cells[1:1 + IDLE + 1]]
     for text in memdiffs[:IDLE]:
-        shown = {line.split()[1] for line in text.splitlines()[1:] if len(line.split()) > 1}
-        assert not shown & KERNEL_NOISE, memdiffs
-    # the user's three futures (a kernel Future may still move the count by one, see above)
+        assert text.startswith("Empty DataFrame"), memdiffs  # nothing at all, noise or not
     user = {line.split()[1]: int(line.split()[2]) for line in memdiffs[IDLE].splitlines()[1:]}
-    assert user.get("_asyncio.Future", 0) >= 2, memdiffs[IDLE]
+    assert user.get("_asyncio.Future") == 3, memdiffs[IDLE]
     diffs = [json.loads(_stdout(c).split("DIFF", 1)[1]) for c in cells if "DIFF" in _stdout(c)]
     assert len(diffs) == IDLE + 1
+    # between cells the kernel handles a request on several threads' loops: a diff taken in
+    # the next cell may still see one Future of that hand-over come or go (issue 17 item 25
+    # is open for it); nothing else
     for rows in diffs[:IDLE]:
-        assert not {row[0] for row in rows} & KERNEL_NOISE, diffs
-    assert {row[0]: row[1] for row in diffs[IDLE]}.get("_asyncio.Future", 0) >= 2, diffs[IDLE]
+        assert rows in ([], [["_asyncio.Future", 1, 144]], [["_asyncio.Future", -1, -144]]), diffs
+    assert {row[0]: row[1] for row in diffs[IDLE]}.get("_asyncio.Future") == 3, diffs[IDLE]

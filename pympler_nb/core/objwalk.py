@@ -476,18 +476,29 @@ _IS_FRAME = byte_table(lambda c: c & _FRAME and not c & _DROP)
 _TO_DROP = bytes([0, _DROP]) + bytes(254)
 
 
+class OthersWait:
+    """Context manager: other Python threads wait (a switch interval of at least 2 s) while
+    this thread, which does no I/O meanwhile, lists and sizes what they could change."""
+
+    __slots__ = ("_switch",)
+
+    def __enter__(self) -> "OthersWait":
+        self._switch = sys.getswitchinterval()
+        sys.setswitchinterval(max(self._switch, 2.0))
+        return self
+
+    def __exit__(self, *exc) -> None:
+        sys.setswitchinterval(self._switch)
+
+
 def _list_tracked(before_listing=None) -> list:
     """``gc.get_objects()``; ``before_listing()`` runs right before it while the other
-    threads wait (a longer switch interval), so what it discounts cannot change meanwhile."""
+    threads wait (:class:`OthersWait`), so what it discounts cannot change meanwhile."""
     if before_listing is None:
         return gc.get_objects()
-    switch = sys.getswitchinterval()
-    sys.setswitchinterval(max(switch, 2.0))  # other threads wait (this thread does no I/O)
-    try:
+    with OthersWait():
         before_listing()
         return gc.get_objects()
-    finally:
-        sys.setswitchinterval(switch)
 
 
 def _tracked_part(skip: dict[int, Any] | None, include_frames: bool,

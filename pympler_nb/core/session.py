@@ -707,11 +707,22 @@ def kernel_background(out: Discount) -> None:
     seeds = _loop_handles(loops, out)
     tasks = _service_tasks(loops, user_loop)
     seeds.extend(tasks)
-    # what a kernel task awaits (a socket's or a timer's future) holds the task's wake-up
-    # callback and context: looked into (what only it and the task hold is the kernel's),
-    # but listed itself, since it outlives the wait (a socket keeps its futures)
-    waited = [w for w in (getattr(t, "_fut_waiter", None) for t in tasks) if w is not None]
+    # what a kernel task awaits (its sleep's future, a queue getter's future) is the
+    # kernel's too: the task replaces it on its own clock (an ``asyncio.sleep`` loop makes a
+    # new one each period), so a diff would show it come and go
+    seeds.extend(w for w in (getattr(t, "_fut_waiter", None) for t in tasks) if w is not None)
     del tasks
+    # asyncio's registries of tasks (the task each loop is running; every task, weakly):
+    # each step, start and end of a task of the kernel's loops changes them and they resize
+    # with that churn (a dict +-128 B, a set +-256 B): counted for what they hold, not for
+    # their own tables
+    tasks_mod = sys.modules.get("asyncio.tasks")
+    for name in ("_current_tasks", "_all_tasks", "_scheduled_tasks", "_eager_tasks"):
+        table = getattr(tasks_mod, name, None)
+        table = getattr(table, "data", table)  # a WeakSet's set
+        if type(table) in (dict, set):
+            out.add_table(table)
+    del tasks_mod, table
     pending = getattr(getattr(kernel, "iopub_thread", None), "_events", None)
     if pending is not None:
         out.add_table(pending)
@@ -721,5 +732,5 @@ def kernel_background(out: Discount) -> None:
             pass
     for seed in seeds:
         out.add(seed)
-    add_owned(seeds + waited, out)
-    del seeds, waited, loops, user_loop
+    add_owned(seeds, out)
+    del seeds, loops, user_loop

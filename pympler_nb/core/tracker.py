@@ -62,6 +62,7 @@ from __future__ import annotations
 import gc
 import sys
 import weakref
+from contextlib import nullcontext
 from functools import partial
 from collections.abc import Iterable, Iterator
 from itertools import compress, repeat
@@ -72,7 +73,7 @@ from . import muppy, summary
 from .objwalk import SINGLE_REFCOUNT as _SINGLE_RC
 from .flatsize import own_size
 from ._accel import speedups
-from .objwalk import is_iterable, walk_heap
+from .objwalk import is_iterable, OthersWait, walk_heap
 from .session import Discount, kernel_background, own_objects, refcounts, register_own, session_bookkeeping
 from .gcsafe import get_referents
 
@@ -137,23 +138,27 @@ def _summarize_heap(out: Discount, late: bool = False) -> list[list]:
     """
     was_enabled = gc.isenabled()
     gc.disable()  # freshly built big lists must not be traversed by a young collection
+    # in a kernel its threads change their queues and tables all the time: they wait until
+    # everything is listed and sized, so that both summaries of a diff see one heap each
+    hold = OthersWait() if late else nullcontext()
     try:
-        table: dict = {}
-        listing = partial(kernel_background, out) if late else None  # (no lambda: its cell)
-        for part in walk_heap(False, True, skip=out.skip, before_listing=listing):
-            summary.tabulate(part.objects, part.types if speedups() is None else None, table,
-                             part.codes, part.frequent)
-            del part
+        with hold:
+            table: dict = {}
+            listing = partial(kernel_background, out) if late else None  # (no lambda: its cell)
+            for part in walk_heap(False, True, skip=out.skip, before_listing=listing):
+                summary.tabulate(part.objects, part.types if speedups() is None else None, table,
+                                 part.codes, part.frequent)
+                del part
+            if out.subtract:
+                key = summary.row_key_function()
+                for obj in out.subtract.values():
+                    acc = table.get(key(obj))
+                    if acc is not None:
+                        acc[0] -= 1
+                        acc[1] -= own_size(obj)
     finally:
         if was_enabled:
             gc.enable()
-    if out.subtract:
-        key = summary.row_key_function()
-        for obj in out.subtract.values():
-            acc = table.get(key(obj))
-            if acc is not None:
-                acc[0] -= 1
-                acc[1] -= own_size(obj)
     out.skip.clear()
     out.subtract.clear()
     return [[k, n, size] for k, (n, size) in table.items() if n or size]
