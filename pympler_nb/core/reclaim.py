@@ -53,7 +53,7 @@ from itertools import compress
 
 from . import muppy, summary
 from ._format import pp, type_name
-from .flatsize import SAFE_CATCH, c_sizeof
+from .flatsize import CHEAP_MAX, SAFE_CATCH, c_sizeof, max_flat
 from .process import current_rss, memory_segments
 from .values import Frozen, check_int
 
@@ -420,17 +420,18 @@ def allocator_stats() -> AllocatorStats:
 
 # ---------------------------------------------------------------------------
 # live objects
-def _native_types(types: set) -> dict:
-    """``{type: C __sizeof__}`` for the types whose C ``__sizeof__`` comes from a
-    third-party extension (not the interpreter, not a standard-library module): the
-    memory they report beyond their object layout is allocated outside the Python
-    allocator (numpy's data buffers, Arrow buffers, pandas' hash tables)."""
+def _native_types(types: dict) -> dict:
+    """``{id(type): (type, C __sizeof__)}`` (from ``{id(type): type}``) for the types whose
+    C ``__sizeof__`` comes from a third-party extension (not the interpreter, not a
+    standard-library module): the memory they report beyond their object layout is
+    allocated outside the Python allocator (numpy's data buffers, Arrow buffers, pandas'
+    hash tables)."""
     out = {}
-    for tp in types:
+    for key, tp in types.items():
         desc = c_sizeof(tp)
         if desc is object.__sizeof__ or not _third_party(getattr(desc, "__objclass__", None)):
             continue
-        out[tp] = desc
+        out[key] = (tp, desc)
     return out
 
 
@@ -452,26 +453,34 @@ def _third_party(owner) -> bool:
 
 
 def _native_size(desc, obj) -> int:
+    """What ``obj``'s C ``__sizeof__`` reports beyond its layout; 0 for a size no object
+    of this process can have (a lying ``__sizeof__``: ``10**15``, a float)."""
     try:
         extra = desc(obj) - object.__sizeof__(obj)
     except SAFE_CATCH:
         return 0
-    return extra if type(extra) is int and extra > 0 else 0
+    if type(extra) is not int or extra <= 0:
+        return 0
+    return extra if extra <= CHEAP_MAX or extra <= max_flat() else 0
 
 
 def _array_types(natives: dict) -> set:
     """The types among ``natives`` that are numpy arrays (by name: ``numpy.ndarray`` in
     the MRO): their buffer's address is public (``__array_interface__``)."""
     out = set()
-    for tp in natives:
+    for key, (tp, _desc) in natives.items():
         try:
             mro = type.__dict__["__mro__"].__get__(tp)
+            if any(_class_path(k) == ("numpy", "ndarray") for k in mro):
+                out.add(key)
         except SAFE_CATCH:
             continue
-        if any(getattr(k, "__module__", None) == "numpy" and getattr(k, "__name__", None) == "ndarray"
-               for k in mro):
-            out.add(tp)
     return out
+
+
+def _class_path(klass) -> tuple:
+    """``(module, name)`` of a class, read from the type's own slots (no metaclass code)."""
+    return (type.__dict__["__module__"].__get__(klass), type.__dict__["__name__"].__get__(klass))
 
 
 _LOW_BIT = bytes(i & 1 for i in range(256))
@@ -526,19 +535,20 @@ def _live_objects() -> tuple[int, int, int, dict, dict]:
     objs = muppy.get_objects()
     try:
         table = {key: [n, size] for key, n, size in summary.summarize(objs)}
-        natives = _native_types(set(map(type, objs)))
+        # types keyed by id: a metaclass may make hashing a type raise
+        natives = _native_types({id(t): t for t in map(type, objs)})
         native_rows: dict[str, list[int]] = {}
         if natives:
-            hits = list(compress(objs, map(natives.__contains__, map(type, objs))))
+            hits = list(compress(objs, map(natives.__contains__, map(id, map(type, objs)))))
             arrays = _array_types(natives)
             for obj in hits:
-                size = _native_size(natives[type(obj)], obj)
+                size = _native_size(natives[id(type(obj))][1], obj)
                 if size:
                     key = summary.type_text(type(obj))
                     row = native_rows.setdefault(key, [0, 0])
                     row[0] += 1
                     row[1] += size
-                    if type(obj) in arrays:
+                    if id(type(obj)) in arrays:
                         absent += size - _resident_buffer(obj, size)
             del hits, obj
     finally:
