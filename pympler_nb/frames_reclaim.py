@@ -42,12 +42,13 @@ TRIM_COLUMNS = ("rss_before", "rss_after", "returned", "collected", "trimmed", "
 #: What each part of the split is, in words (the ``what`` column).
 PART_TEXT = {
     "python_live": "live Python objects (their own sizes)",
-    "native_held": "native buffers held by live objects (numpy data, Arrow buffers)",
+    "native_held": "native buffers held by live objects (numpy data, pyarrow's memory pool)",
     "allocator_free": "free memory inside the allocators, still resident",
     "allocator_overhead": "pymalloc pool headers, quantization, arena alignment and map",
     "traced_other": "other allocations tracemalloc traced (not live objects)",
     "tracemalloc_overhead": "tracemalloc's own memory",
-    "native_unaccounted": "the rest: interpreter and library code, C stacks, C libraries",
+    "mapped_files": "file-backed pages: interpreter and extension code, memory-mapped files",
+    "native_unaccounted": "the rest: C libraries' own heaps and caches, thread stacks",
 }
 
 

@@ -17,10 +17,12 @@
 - **traced_other** — tracemalloc's traced memory beyond the live objects and native
   buffers (0 when tracemalloc is off), and **tracemalloc_overhead**, tracemalloc's own
   memory;
-- **native_unaccounted** — the rest of RSS: interpreter and library code, C stacks,
-  memory of C libraries that none of the above sees.
+- **mapped_files** — file-backed pages in RSS (``/proc/self/smaps``): the interpreter's
+  and the extension modules' code and data, memory-mapped files;
+- **native_unaccounted** — the rest of RSS: anonymous memory none of the above sees
+  (C libraries' own heaps and caches, thread stacks, Arrow's pool overhead).
 
-The parts add up to ``rss``. Live objects and the allocators' figures are taken as
+The parts add up to ``rss``. Live objects, the allocators' figures and mapped files are taken as
 resident; native buffers and other traced allocations get at most what RSS leaves (a
 buffer allocated and never written is not resident: ``not_resident`` says how much). When
 the resident parts alone exceed RSS (pages swapped out, pool pages never touched)
@@ -53,7 +55,7 @@ from itertools import compress
 
 from . import muppy, summary
 from ._format import pp, type_name
-from .flatsize import CHEAP_MAX, SAFE_CATCH, c_sizeof, max_flat
+from .flatsize import CHEAP_MAX, SAFE_CATCH, c_sizeof, layout_size, max_flat, own_sizeof
 from .process import current_rss, memory_segments
 from .values import Frozen, check_int
 
@@ -75,7 +77,7 @@ __all__ = [
 
 #: The parts of :class:`RssSplit`, in the order :meth:`RssSplit.parts` lists them.
 PARTS = ("python_live", "native_held", "allocator_free", "allocator_overhead", "traced_other",
-         "tracemalloc_overhead", "native_unaccounted")
+         "tracemalloc_overhead", "mapped_files", "native_unaccounted")
 
 
 class TypeRow(Frozen):
@@ -424,15 +426,54 @@ def _native_types(types: dict) -> dict:
     """``{id(type): (type, C __sizeof__)}`` (from ``{id(type): type}``) for the types whose
     C ``__sizeof__`` comes from a third-party extension (not the interpreter, not a
     standard-library module): the memory they report beyond their object layout is
-    allocated outside the Python allocator (numpy's data buffers, Arrow buffers, pandas'
-    hash tables)."""
+    allocated outside the Python allocator (numpy's data buffers, pandas' hash tables).
+
+    Left out: numpy scalars (their value is inline, not a buffer) and pyarrow's objects
+    (an array and its chunks report the same buffers: Arrow memory is read once, from
+    pyarrow's memory pool, by :func:`_arrow_pool`)."""
     out = {}
     for key, tp in types.items():
         desc = c_sizeof(tp)
-        if desc is object.__sizeof__ or not _third_party(getattr(desc, "__objclass__", None)):
+        if desc is object.__sizeof__:
+            continue
+        try:
+            mro = type.__dict__["__mro__"].__get__(tp)
+            owner = next((k for k in mro if own_sizeof(k) is desc), None)
+            paths = [_class_path(k) for k in mro]
+        except SAFE_CATCH:
+            continue
+        if owner is None or not _third_party(owner) or ("numpy", "generic") in paths \
+                or any(type(m) is str and m.partition(".")[0] == "pyarrow" for m, _ in paths):
             continue
         out[key] = (tp, desc)
     return out
+
+
+def _arrow_types(types: dict) -> set:
+    """Ids of the pyarrow types among ``{id(type): type}`` (by module name)."""
+    out = set()
+    for key, tp in types.items():
+        try:
+            module = type.__dict__["__module__"].__get__(tp)
+        except SAFE_CATCH:
+            continue
+        if type(module) is str and module.partition(".")[0] == "pyarrow":
+            out.add(key)
+    return out
+
+
+def _arrow_pool() -> int:
+    """Bytes allocated from pyarrow's default memory pool (0 when pyarrow is not
+    imported: it is never imported here)."""
+    module = sys.modules.get("pyarrow")
+    fn = getattr(module, "total_allocated_bytes", None) if module is not None else None
+    if fn is None:
+        return 0
+    try:
+        size = fn()
+    except SAFE_CATCH:
+        return 0
+    return size if type(size) is int and 0 <= size <= max_flat() else 0
 
 
 _STDLIB = frozenset(getattr(sys, "stdlib_module_names", ())) | {"builtins"}
@@ -536,7 +577,18 @@ def _live_objects() -> tuple[int, int, int, dict, dict]:
     try:
         table = {key: [n, size] for key, n, size in summary.summarize(objs)}
         # types keyed by id: a metaclass may make hashing a type raise
-        natives = _native_types({id(t): t for t in map(type, objs)})
+        types = {id(t): t for t in map(type, objs)}
+        natives = _native_types(types)
+        arrow = _arrow_types(types)
+        if arrow:  # their size rule adds Arrow buffers: the pool counts those, once
+            wrappers: dict[str, int] = {}
+            for obj in compress(objs, map(arrow.__contains__, map(id, map(type, objs)))):
+                key = summary.type_text(type(obj))
+                wrappers[key] = wrappers.get(key, 0) + layout_size(obj)
+            for key, size in wrappers.items():
+                if key in table:
+                    table[key][1] = size
+            del obj
         native_rows: dict[str, list[int]] = {}
         if natives:
             hits = list(compress(objs, map(natives.__contains__, map(id, map(type, objs)))))
@@ -553,6 +605,9 @@ def _live_objects() -> tuple[int, int, int, dict, dict]:
             del hits, obj
     finally:
         del objs
+    pool = _arrow_pool()
+    if pool:
+        native_rows["pyarrow memory pool"] = [1, pool]
     native = 0
     for key, (_n, size) in native_rows.items():
         native += size
@@ -600,7 +655,12 @@ def rss_split(top: int = 10) -> RssSplit:
     # live objects and the allocators' own figures are resident; native buffers and other
     # traced allocations may not be (np.zeros / np.empty pages never written, a zlib
     # window never filled): they get what RSS leaves, and the rest is reported
-    rest = rss - (python + free + overhead + tm_overhead)
+    segments = memory_segments()
+    mapped = sum(seg.rss for seg in segments if seg.kind == "file")
+    if not segments:
+        notes.append("no /proc/self/smaps here: library code and mapped files are counted in "
+                     "native_unaccounted")
+    rest = rss - (python + free + overhead + tm_overhead + mapped)
     overcount = max(0, -rest)
     native_resident = min(native - absent, max(0, rest))
     rest -= native_resident
@@ -615,7 +675,7 @@ def rss_split(top: int = 10) -> RssSplit:
     return RssSplit(
         rss=rss, python_live=python, native_held=native_resident, allocator_free=free,
         allocator_overhead=overhead, traced_other=traced_other,
-        tracemalloc_overhead=tm_overhead, native_unaccounted=max(0, rest),
+        tracemalloc_overhead=tm_overhead, mapped_files=mapped, native_unaccounted=max(0, rest),
         overcount=overcount, not_resident=not_resident, python_count=count,
         python_by_type=python_by_type, native_by_type=native_by_type, allocators=allocators,
         tracing=tracing, notes=tuple(notes), seconds=time.perf_counter() - start)

@@ -115,13 +115,14 @@ def test_numpy_buffers_show_as_native():
 
 
 def test_pandas_frames_split_adds_up():
-    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pandas")
     pytest.importorskip("pyarrow")
-    (d,) = _scenario("""
-        import numpy as np, pandas as pd
+    before, frame, arrow = _scenario("""
+        import numpy as np, pandas as pd, pyarrow as pa
+        record(reclaim.rss_split(), "before")
         n = 300_000
         df = pd.DataFrame({
-            "obj": [f"name-{i}" for i in range(n)],
+            "obj": pd.Series([f"name-{i}" for i in range(n)], dtype=object),
             "cat": pd.Categorical(np.arange(n) % 50),
             "arrow": pd.array([f"s{i}" for i in range(n)], dtype="string[pyarrow]"),
             "num": np.arange(n, dtype="float64"),
@@ -132,11 +133,20 @@ def test_pandas_frames_split_adds_up():
             return [i] * 20
         for i in range(20_000):
             f(i)
-        record(reclaim.rss_split(), "pandas")
+        record(reclaim.rss_split(), "frame")
+        big = pa.array(range(5_000_000), type=pa.int64())    # 40 MB in Arrow's pool
+        chunked = pa.chunked_array([big, big.slice(10)])      # same buffers, counted once
+        record(reclaim.rss_split(), "arrow")
     """)
-    del pd
-    _check_parts(d)
-    assert d["python_live"] > 20 * MB and d["native_held"] > 2 * MB
+    for d in (before, frame, arrow):
+        _check_parts(d)
+        assert d["mapped_files"] > 1 * MB  # the interpreter's and extensions' code
+    assert frame["python_live"] - before["python_live"] > 20 * MB  # the object column's str
+    assert "pyarrow memory pool" in frame["native_types"]
+    assert frame["native_held"] - before["native_held"] > 4 * MB   # numpy column + Arrow
+    # Arrow memory is native, once: not in the wrappers' Python size, not per chunk
+    assert 38 * MB < arrow["native_held"] - frame["native_held"] < 44 * MB
+    assert arrow["python_live"] - frame["python_live"] < 2 * MB
 
 
 @pytest.mark.skipif(not GLIBC, reason="malloc_trim is glibc's")
