@@ -453,8 +453,10 @@ def e_magics(obj, holder, kind):
 
 @entry
 def e_magics_heap(obj, holder, kind):
-    """The whole-heap magic, once with every kind alive (``--all``)."""
-    return _magics(obj, holder, ("df = %heap -q", "df = %heap -q --by kind", "%memsize hostile"))
+    """The whole-heap magics, once with every kind alive (``--all``); ``%reclaim`` sizes
+    the session's variables (``hostile``, ``holder``) and explains the largest."""
+    return _magics(obj, holder, ("df = %heap -q", "df = %heap -q --by kind", "%memsize hostile",
+                                 "df = %reclaim --holders 2", "%reclaim --holders 1 --top 3"))
 
 
 def _magics(obj, holder, lines):
