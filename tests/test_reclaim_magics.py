@@ -107,6 +107,7 @@ def test_reclaim_with_tracemalloc(shell):
 
 
 def test_reclaim_usage(shell):
+    assert "reclaim" in shell.magics_manager.magics["line"]  # registered by %load_ext
     assert "--top 0 is too small" in usage_error(shell, "%reclaim --top 0")
     assert "--holders -1 is too small" in usage_error(shell, "%reclaim --holders -1")
     assert "unrecognized arguments: arr" in usage_error(shell, "%reclaim arr")
