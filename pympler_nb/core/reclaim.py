@@ -54,7 +54,7 @@ import tracemalloc
 from itertools import compress
 
 from . import muppy, summary
-from ._format import pp, type_name
+from ._format import format_size, type_name
 from .flatsize import CHEAP_MAX, SAFE_CATCH, c_sizeof, layout_size, max_flat, own_sizeof
 from .process import current_rss, memory_segments
 from .values import Frozen, check_int
@@ -135,8 +135,8 @@ class RssSplit(Frozen):
     Fields: ``rss``, the parts (:data:`PARTS`), ``overcount`` (how much the measured parts
     exceed RSS; 0 normally), ``not_resident`` (bytes of native buffers and traced
     allocations that RSS does not hold: allocated but never written; ``native_held`` and
-    ``traced_other`` count only what RSS leaves for them), ``python_count`` (live objects), ``python_by_type`` and
-    ``native_by_type`` (tuples of :class:`TypeRow`, largest first, at most ``top`` rows
+    ``traced_other`` count only what RSS leaves for them), ``python_count`` (live
+    objects), ``python_by_type`` and ``native_by_type`` (tuples of :class:`TypeRow`, largest first, at most ``top`` rows
     plus one ``'other'`` row), ``allocators`` (:class:`AllocatorStats`), ``tracing``
     (whether tracemalloc was on), ``notes`` (what could not be measured, and why),
     ``seconds`` (time taken).
@@ -154,11 +154,6 @@ class RssSplit(Frozen):
         ``rss + overcount``."""
         return [(name, getattr(self, name)) for name in PARTS]
 
-    @property
-    def allocator_free_pymalloc(self) -> int:
-        """The part of ``allocator_free`` inside pymalloc's arenas."""
-        return self.allocators.pymalloc_free or 0
-
     def __repr__(self) -> str:
         return (f"<RssSplit rss={self.rss} python_live={self.python_live} "
                 f"native_held={self.native_held} allocator_free={self.allocator_free} "
@@ -166,11 +161,11 @@ class RssSplit(Frozen):
 
     def __str__(self) -> str:
         rss = self.rss or 1
-        lines = [f"RSS {pp(self.rss)}"]
-        lines += [f"  {name:<22}{pp(size):>12}  {100 * size / rss:5.1f} %"
+        lines = [f"RSS {format_size(self.rss)}"]
+        lines += [f"  {name:<22}{format_size(size):>12}  {100 * size / rss:5.1f} %"
                   for name, size in self.parts()]
         if self.overcount:
-            lines.append(f"  {'overcount':<22}{pp(self.overcount):>12}")
+            lines.append(f"  {'overcount':<22}{format_size(self.overcount):>12}")
         lines += [f"  note: {note}" for note in self.notes]
         return "\n".join(lines)
 
@@ -191,8 +186,8 @@ class TrimResult(Frozen):
                 f"rss_after={self.rss_after} trimmed={self.trimmed}>")
 
     def __str__(self) -> str:
-        return (f"RSS {pp(self.rss_before)} -> {pp(self.rss_after)}: "
-                f"{pp(self.returned)} returned to the OS. {self.message}")
+        return (f"RSS {format_size(self.rss_before)} -> {format_size(self.rss_after)}: "
+                f"{format_size(self.returned)} returned to the OS. {self.message}")
 
 
 # ---------------------------------------------------------------------------
@@ -668,7 +663,7 @@ def rss_split(top: int = 10) -> RssSplit:
     rest -= traced_other
     not_resident = (native - native_resident) + (traced_beyond - traced_other)
     if not_resident:
-        notes.append(f"{pp(not_resident)} of native buffers or traced allocations are not in "
+        notes.append(f"{format_size(not_resident)} of native buffers or traced allocations are not in "
                      "RSS (allocated, never written: np.zeros/np.empty pages, unused windows)")
     if rss <= 0:
         notes.append("RSS could not be read on this platform")
