@@ -246,6 +246,7 @@ class _HeapScan:
                     seen.add(oid)
                     group_by.setdefault(id(type(obj)), []).append(obj)
                 candidates.clear()
+                members = None  # (every candidate seen already: the loop does not run)
                 for members in group_by.values():
                     tp = type(members[0])
                     for holder, got in zip(members, hidden_referents(members, rules[id(tp)], tp)):

@@ -147,6 +147,28 @@ def e_heap(obj, holder, kind):
 
 
 @entry
+def e_reclaim(obj, holder, kind):
+    """The RSS split and the releasable holders with every kind alive (``HOLD`` is a
+    global of ``__main__``: the holders' search sizes and explains it)."""
+    from pympler_nb.core import reclaim
+
+    split = reclaim.rss_split()
+    parts = dict(split.parts())
+    for name, size in parts.items():
+        check_size(size, name)
+    if sum(parts.values()) != split.rss + split.overcount or split.overcount > 0.05 * split.rss:
+        raise Bad(f"the split does not add up: {split}")
+    for row in split.python_by_type + split.native_by_type:
+        check_text(row.name, "type row")
+        check_size(row.size, "type row size")
+    holders = reclaim.releasable_holders(top=2, min_size=0)
+    for h in holders:
+        check_text(h.name, "holder name")
+        check_size(h.deep_size, "holder deep size")
+    return {"rss": split.rss, "holders": [h.name for h in holders]}
+
+
+@entry
 def e_threads(obj, holder, kind):
     """Containers grown and shrunk by another thread while they are sized and the heap
     is walked: sized or skipped, never ``RuntimeError: ... changed size``."""
@@ -431,8 +453,10 @@ def e_magics(obj, holder, kind):
 
 @entry
 def e_magics_heap(obj, holder, kind):
-    """The whole-heap magic, once with every kind alive (``--all``)."""
-    return _magics(obj, holder, ("df = %heap -q", "df = %heap -q --by kind", "%memsize hostile"))
+    """The whole-heap magics, once with every kind alive (``--all``); ``%reclaim`` sizes
+    the session's variables (``hostile``, ``holder``) and explains the largest."""
+    return _magics(obj, holder, ("df = %heap -q", "df = %heap -q --by kind", "%memsize hostile",
+                                 "df = %reclaim --holders 2", "%reclaim --holders 1 --top 3"))
 
 
 def _magics(obj, holder, lines):

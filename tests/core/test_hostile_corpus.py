@@ -26,7 +26,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 PER_KIND = ("asizeof", "asized", "asizesof", "flat", "summary", "heap", "refgraph",
             "garbagegraph", "whyalive", "classtracker")
-WHOLE_HEAP = ("asizeof_all", "heap_walk", "heap_whole", "threads")
+WHOLE_HEAP = ("asizeof_all", "heap_walk", "heap_whole", "threads", "reclaim")
 
 
 def run_entry(entry: str, *args: str, timeout: float = 300) -> list[dict]:
