@@ -295,7 +295,7 @@ def _output_holders(ns, shell, hidden, holders, containers) -> None:
         containers.add(id(dh))
     for name in UNDERSCORES:
         value = dict.get(ns, name)
-        if value is None or value == "" and type(value) is str:
+        if value is None or (type(value) is str and not value):
             continue
         h = by_id.get(id(value))
         if h is None:
