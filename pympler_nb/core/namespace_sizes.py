@@ -67,7 +67,7 @@ _IPYTHON_NAMES = frozenset(("In", "Out", "_ih", "_oh", "_dh", "_i", "_ii", "_iii
 
 _UNSEEN = -1  # labels of the one pass: an object no holder reached yet
 _SHARED = -2  # reached from two or more holders
-_RELATED = 1024  # bytes two rows must share to be listed in each other's shares_with
+_RELATED = 1024  # bytes (and 1 % of a row's deep size) it must share with another row to list it
 
 
 class HolderSize(Frozen):
@@ -536,9 +536,9 @@ def _walk(ns, shell, hidden, modules, max_nodes, t0) -> NamespaceSizes:
         deep, shared, count, shallow, others = rows[k]
         tname, base_type, text = head[k]
         held_by = tuple(holders[j].name for j in names_by_value.get(value_ids[k], ()) if j != k)
-        # (objects everyone shares, like interned strings, do not make two rows related)
+        # (what everyone shares, like one-character strings, does not make two rows related)
         shares = tuple(holders[j].name for j, nbytes in sorted(others.items(), key=lambda kv: -kv[1])
-                       if holders[j].name not in held_by and nbytes >= _RELATED)
+                       if holders[j].name not in held_by and nbytes >= max(_RELATED, deep // 100))
         view_of = ""
         if view_ids[k] is not None:
             owners = [holders[j].name for j in names_by_value.get(view_ids[k], ())]
