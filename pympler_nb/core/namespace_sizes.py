@@ -41,7 +41,8 @@ import time
 import types
 import weakref
 
-from ._format import format_size, safe_repr, type_name
+from ._format import format_size, type_name
+from ._labels import name_text
 from ._thirdparty import array_base
 from ._whyalive_release import Retention, reach_closure
 from .flatsize import own_sizes
@@ -418,11 +419,15 @@ def _walk(ns, shell, hidden, modules, max_nodes, t0) -> NamespaceSizes:
     seeds = list({id(v): v for h in holders for _c, v in h.slots}.values())
     slot_ids = [[(c, id(v)) for c, v in h.slots] for h in holders]
     firsts = [h.slots[0][1] for h in holders]
-    head = [(type_name(v), _base_of(v), safe_repr(v, clip=80)) for v in firsts]
+    labels: dict = {}  # a DataFrame by its rule's label ("DataFrame (3 rows x 2 columns)"), not its
+    # repr, which costs a millisecond and fills the frame's caches; containers bounded
+    head = [(type_name(v), _base_of(v), name_text(("r", "", v), 80, labels)) for v in firsts]
+    labels = None
     for h in holders:
         h.slots = None
     del firsts
-    closed = reach_closure(seeds, stop, max_nodes)
+    folded: list = []  # per member: (bytes, count) of the strings and floats only it holds
+    closed = reach_closure(seeds, stop, max_nodes, folded)
     if closed is None:
         raise ValueError(f"namespace_sizes: more than max_nodes={max_nodes} objects are reachable "
                          f"from the namespace; pass a larger max_nodes")
@@ -432,7 +437,11 @@ def _walk(ns, shell, hidden, modules, max_nodes, t0) -> NamespaceSizes:
     outside = retention.base
     retention = None
     del seeds
-    sizes = _sizes(members)
+    flat = _sizes(members)
+    weights = [1 + c for _b, c in folded]
+    sizes = [size + b for size, (b, _c) in zip(flat, folded)]  # with the atoms folded in
+    objects = sum(weights)
+    del folded
     view_ids = [None if b is None else b[0] for _t, b, _r in head]
     head = [(t, None if b is None else b[1], r) for t, b, r in head]
     del members
@@ -507,11 +516,11 @@ def _walk(ns, shell, hidden, modules, max_nodes, t0) -> NamespaceSizes:
             if i is not None and stamp[i] != k:
                 stamp[i] = k
                 stack.append(i)
-                shallow += sizes[i]
+                shallow += flat[i]
         while stack:
             i = stack.pop()
             deep += sizes[i]
-            count += 1
+            count += weights[i]
             lab = label[i]
             if lab == _SHARED:
                 shared += sizes[i]
@@ -555,7 +564,7 @@ def _walk(ns, shell, hidden, modules, max_nodes, t0) -> NamespaceSizes:
     notes = []
     if shell is None or ns is not getattr(shell, "user_ns", None):
         notes.append("not IPython's namespace: no output cache or input history rows")
-    return NamespaceSizes(variables + hidden_rows, n, time.perf_counter() - t0, notes)
+    return NamespaceSizes(variables + hidden_rows, objects, time.perf_counter() - t0, notes)
 
 
 def _flood(stack, kids_of, index, label, to) -> None:
