@@ -14,6 +14,7 @@ from ._thirdparty import hidden_referents, hidden_refs_rules
 from ._graphwalk import (
     flat_size,
 )
+from .flatsize import INT_FIX, INT_ONE_DIGIT
 from .gcsafe import get_referents
 
 
@@ -91,7 +92,11 @@ def reach_closure(seeds, stop: set[int], max_nodes: int, folded: list | None = N
 
 _NO_FOLD = (0, 0)
 _getrefcount = sys.getrefcount
-_is_atom_type = _ATOM_IDS.__contains__
+# folded: the atoms, and ints (a one-digit int is allocated in 32 bytes: INT_FIX more than
+# its getsizeof, which no other folded type's size equals; else ints are not folded)
+_FOLD_INTS = INT_ONE_DIGIT not in (_getsizeof(0.0), _getsizeof(0j)) and \
+    min(_getsizeof(""), _getsizeof(b"")) > INT_ONE_DIGIT
+_is_atom_type = (_ATOM_IDS | {id(int)} if _FOLD_INTS else _ATOM_IDS).__contains__
 
 
 def _atom_counts(refs: list) -> list:
@@ -119,7 +124,9 @@ def _fold(refs: list, folded: list) -> list:
         return refs
     atom_refs = list(compress(refs, atoms))
     gone = list(compress(atom_refs, alone))
-    folded.append((sum(map(_getsizeof, gone)), len(gone)))
+    sizes = list(map(_getsizeof, gone))
+    folded.append((sum(sizes) + INT_FIX * sizes.count(INT_ONE_DIGIT), len(gone)))
+    del sizes
     del gone
     # keep the non-atoms and the shared atoms, in order
     it_alone = iter(alone)
