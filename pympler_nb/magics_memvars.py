@@ -12,7 +12,6 @@ from __future__ import annotations
 from IPython.core.magic import Magics, line_magic, magics_class, output_can_be_silenced
 from IPython.core.magic_arguments import argument, magic_arguments
 
-from .core.format import format_size
 from .magic_args import Note, parse, show
 
 __all__ = ["MemvarsMagics", "load_ipython_extension", "unload_ipython_extension"]
@@ -62,10 +61,7 @@ def _table_view(result, hidden: bool):
     from .widgets.variables import VariablesTable
 
     try:
-        return VariablesTable(result, hidden=hidden,
-                              title=f"Variables ({sum(r.kind == 'variable' for r in result)}; "
-                                    f"{format_size(sum(r.retained for r in result if r.kind == 'variable'))} "
-                                    f"retained)")
+        return VariablesTable(result, hidden=hidden, title="Variables")
     except BundleMissingError as exc:  # a source checkout without `npm run build`
         return Note(f"{result}\n(variables widget unavailable: {exc})")
 

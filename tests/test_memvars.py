@@ -164,3 +164,41 @@ def test_widget_loader_gets_its_bundle_from_the_kernel():
     reply = ask(w, {"type": _static.BUNDLE_REQUEST})
     assert "pympler-nb-vars" in reply["code"] and "render" in reply["code"]
     w.close()
+
+
+@pytest.mark.kernel
+def test_memvars_exports_statically(tmp_path):
+    """Under ``nbconvert --execute`` (a batch run) ``%memvars`` creates no widget model and
+    shows its static views: the HTML table in the exported page, the text table."""
+    import json
+    import os
+    import pathlib
+    import subprocess
+    import sys
+
+    import nbformat
+
+    root = pathlib.Path(__file__).resolve().parent.parent
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(src) for src in (
+        "%load_ext pympler_nb", "payload = [bytearray(50_000) for _ in range(4)]", "table = %memvars")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp_path / "vars.ipynb"
+    nbformat.write(nb, path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTER")}
+    env.update(PYTHONPATH=str(root), HOME=str(tmp_path))
+    for args in (["--to", "notebook", "--execute", "--output", "run.ipynb", str(path)],
+                 ["--to", "html", str(tmp_path / "run.ipynb")]):
+        subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", *args], cwd=tmp_path, env=env,
+                       check=True, capture_output=True, timeout=300)
+    ran = json.loads((tmp_path / "run.ipynb").read_text())
+    assert "widgets" not in ran["metadata"]
+    outputs = [o for c in ran["cells"] for o in c["outputs"]]
+    assert not [o for o in outputs if o.get("output_type") == "error"]
+    assert not [o for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    shown = [o["data"] for o in outputs if "text/html" in o.get("data", {})]
+    assert any("pympler-nb-variables-static" in "".join(d["text/html"]) and "payload" in "".join(d["text/html"])
+               for d in shown)
+    assert any("payload" in "".join(d["text/plain"]) and "retained" in "".join(d["text/plain"]) for d in shown)
+    page = (tmp_path / "run.html").read_text()
+    assert "pympler-nb-variables-static" in page and "payload" in page and "pympler-nb-vars" not in page

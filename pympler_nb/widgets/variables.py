@@ -95,7 +95,9 @@ class VariablesTable(_static.StaticPairing, anywidget.AnyWidget):
         self._result = result
         with self.hold_sync():
             self.rows = [row_json(r) for r in result.rows]
-            self.summary = f"{result.objects:,} objects walked in {result.seconds:.2f} s"
+            variables = [r for r in result.rows if r.kind == "variable"]
+            self.summary = (f"{len(variables)} variables, {format_size(sum(r.retained for r in variables))} "
+                            f"retained; {result.objects:,} objects walked in {result.seconds:.2f} s")
             self._fallback = self._html()
 
     def refresh(self) -> None:
