@@ -202,3 +202,23 @@ def test_memvars_exports_statically(tmp_path):
     assert any("payload" in "".join(d["text/plain"]) and "retained" in "".join(d["text/plain"]) for d in shown)
     page = (tmp_path / "run.html").read_text()
     assert "pympler-nb-variables-static" in page and "payload" in page and "pympler-nb-vars" not in page
+
+
+def test_free_the_last_exception(shell):
+    """The ``sys.last_value`` row: its plan clears ``sys.last_*`` and IPython's traceback."""
+    import sys
+
+    cell(shell, "def fail():\n    local = bytearray(3 * 2**20)\n    raise ValueError('x')")
+    run(shell, "fail()")
+    assert isinstance(sys.last_value, ValueError)
+    w = VariablesTable(hidden=True)
+    rows = {r["name"]: r for r in w.rows}
+    assert rows["sys.last_value"]["type"] == "ValueError" and rows["sys.last_value"]["deep"] > 3 * MB
+    plan = ask(w, {"type": "plan", "name": "sys.last_value"})
+    assert any("sys.last_value" in s for s in plan["run"]), plan
+    done = ask(w, {"type": "free", "name": "sys.last_value", "expect": plan["run"]})
+    assert done["type"] == "freed" and not done["errors"], done
+    assert getattr(sys, "last_value", None) is None
+    assert "sys.last_value" not in [r["name"] for r in w.rows]
+    w.close()
+    cell(shell, "del fail")
