@@ -46,6 +46,7 @@ from ._labels import name_text
 from ._thirdparty import array_base
 from ._whyalive_release import Retention, reach_closure
 from .flatsize import own_sizes
+from .asizeof import flatsize
 from .heap.discovery import split_by_type
 from .session import OUT_VAR, IN_VAR, LAST_EXC_NAMES, UNDERSCORES, SessionRoots, own_ids, running_shell
 from .values import Frozen, check_int
@@ -422,6 +423,8 @@ def _walk(ns, shell, hidden, modules, max_nodes, t0) -> NamespaceSizes:
     labels: dict = {}  # a DataFrame by its rule's label ("DataFrame (3 rows x 2 columns)"), not its
     # repr, which costs a millisecond and fills the frame's caches; containers bounded
     head = [(type_name(v), _base_of(v), name_text(("r", "", v), 80, labels)) for v in firsts]
+    # classes and modules are not walked (as asizeof does not enter them): their own size only
+    unwalked = [flatsize(v) if issubclass(type(v), (type, types.ModuleType)) else None for v in firsts]
     labels = None
     for h in holders:
         h.slots = None
@@ -544,6 +547,8 @@ def _walk(ns, shell, hidden, modules, max_nodes, t0) -> NamespaceSizes:
     for k, h in enumerate(holders):
         deep, shared, count, shallow, others = rows[k]
         tname, base_type, text = head[k]
+        if unwalked[k] is not None:
+            shallow = deep = unwalked[k]
         held_by = tuple(holders[j].name for j in names_by_value.get(value_ids[k], ()) if j != k)
         # (what everyone shares, like one-character strings, does not make two rows related)
         shares = tuple(holders[j].name for j, nbytes in sorted(others.items(), key=lambda kv: -kv[1])
