@@ -22,7 +22,7 @@ import shutil
 import subprocess
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-BUNDLES = ("pympler_nb/static/size_tree.js", "pympler_nb/static/ref_graph.js")
+BUNDLES = ("pympler_nb/static/size_tree.js", "pympler_nb/static/ref_graph.js", "pympler_nb/static/variables.js")
 
 
 class JsBuildError(RuntimeError):

@@ -102,6 +102,19 @@ def ndarray_counts(a):
     return None
 
 
+def array_base(obj):
+    """The ``base`` of a numpy array that is a view (the array whose buffer it shares),
+    read with ``numpy.ndarray``'s own C getter; None for an array that owns its buffer
+    or for anything that is no numpy array (a type-name rule: numpy is never imported)."""
+    for klass in type.__dict__["__mro__"].__get__(type(obj)):
+        if class_name(klass) == "numpy.ndarray":
+            try:
+                return type.__dict__["__dict__"].__get__(klass)["base"].__get__(obj)
+            except SAFE_CATCH:
+                return None
+    return None
+
+
 def _plain(a):
     """``(a as a plain ndarray, ndarray)``: a view with no subclass behaviour."""
     nd = _ndarray_base_class(type(a))

@@ -6,6 +6,7 @@ Part of the why-alive engine (:mod:`.whyalive` is its facade).
 from __future__ import annotations
 
 import itertools
+from itertools import compress
 import sys
 import types
 
@@ -13,6 +14,7 @@ from ._thirdparty import hidden_referents, hidden_refs_rules
 from ._graphwalk import (
     flat_size,
 )
+from .flatsize import INT_FIX, INT_ONE_DIGIT
 from .gcsafe import get_referents
 
 
@@ -44,8 +46,12 @@ _ATOM_IDS = frozenset(map(id, ATOMS))  # by id: no metaclass __hash__ runs
 _getsizeof = sys.getsizeof
 
 
-def reach_closure(seeds, stop: set[int], max_nodes: int):
-    """Everything reachable from ``seeds`` (not entering ``stop``, types or modules)."""
+def reach_closure(seeds, stop: set[int], max_nodes: int, folded: list | None = None):
+    """Everything reachable from ``seeds`` (not entering ``stop``, types or modules).
+
+    ``folded`` (a list): atoms (:data:`ATOMS`) that only their one holder refers to are
+    not members; ``folded[i]`` gets ``(bytes, count)`` of those member ``i`` holds (a
+    list of fresh strings is one member). Without it every object is a member."""
     members: list = []
     index: dict[int, int] = {}
     kids_of: list[list[int]] = []
@@ -60,6 +66,8 @@ def reach_closure(seeds, stop: set[int], max_nodes: int):
         members.append(x)
         if id(type(x)) in _ATOM_IDS:  # no references: skip the call (object arrays hold many)
             kids_of.append(())
+            if folded is not None:
+                folded.append(_NO_FOLD)
             continue
         refs = get_referents(x)
         refs.extend(_hidden_refs(x, rules))  # what a numpy object array holds
@@ -71,6 +79,8 @@ def reach_closure(seeds, stop: set[int], max_nodes: int):
         elif not refs and _is_numpy_array(x):
             # numpy does not show gc its base or object elements; the sizing rules know them
             refs = _sizing_refs(x)
+        if folded is not None:
+            refs = _fold(refs, folded)
         kids_of.append([id(r) for r in refs])
         stack.extend(refs)
         del refs
@@ -78,6 +88,51 @@ def reach_closure(seeds, stop: set[int], max_nodes: int):
             return None
     x = None
     return members, index, kids_of
+
+
+_NO_FOLD = (0, 0)
+_getrefcount = sys.getrefcount
+# folded: the atoms, and ints (a one-digit int is allocated in 32 bytes: INT_FIX more than
+# its getsizeof, which no other folded type's size equals; else ints are not folded)
+_FOLD_INTS = INT_ONE_DIGIT not in (_getsizeof(0.0), _getsizeof(0j)) and \
+    min(_getsizeof(""), _getsizeof(b"")) > INT_ONE_DIGIT
+_is_atom_type = (_ATOM_IDS | {id(int)} if _FOLD_INTS else _ATOM_IDS).__contains__
+
+
+def _atom_counts(refs: list) -> list:
+    """Reference counts of the atoms of ``refs``, as :func:`_fold` reads them (in bulk)."""
+    return list(map(_getrefcount, compress(refs, map(_is_atom_type, map(id, map(type, refs))))))
+
+
+def _calibrate_fold() -> int:
+    """The count :func:`_atom_counts` reads for an atom that only its holder refers to."""
+    holder = [float(len(sys.argv) + 0.5)]
+    return _atom_counts(get_referents(holder))[0]
+
+
+def _fold(refs: list, folded: list) -> list:
+    """``refs`` without the atoms only their holder refers to; their ``(bytes, count)``
+    appended to ``folded``."""
+    atoms = list(map(_is_atom_type, map(id, map(type, refs))))
+    if not any(atoms):
+        folded.append(_NO_FOLD)
+        return refs
+    counts = list(map(_getrefcount, compress(refs, atoms)))
+    alone = list(map(_ALONE.__eq__, counts))
+    if not any(alone):
+        folded.append(_NO_FOLD)
+        return refs
+    atom_refs = list(compress(refs, atoms))
+    gone = list(compress(atom_refs, alone))
+    sizes = list(map(_getsizeof, gone))
+    folded.append((sum(sizes) + INT_FIX * sizes.count(INT_ONE_DIGIT), len(gone)))
+    del sizes
+    del gone
+    # keep the non-atoms and the shared atoms, in order
+    it_alone = iter(alone)
+    keep = [not a or not next(it_alone) for a in atoms]
+    del atom_refs
+    return list(compress(refs, keep))
 
 
 def _hidden_refs(x, rules: dict) -> list:
@@ -236,3 +291,6 @@ class Retention:
         if freed == len(dead_ids):
             return False
         return any(indeg[i] and (before is None or not before[i]) for i in dead_ids)
+
+
+_ALONE = _calibrate_fold()
