@@ -194,9 +194,28 @@ def forecast(records, limit: int | None = None, where: str = "", last: int = 5) 
 _LIVE: weakref.WeakSet = weakref.WeakSet()  # recorders, samplers and monitors that exist
 
 
+def _internals(*objs: Any, depth: int = 3) -> list:
+    """``objs`` (threading objects of ours: an Event, a Thread) and what their ``__dict__``
+    holds, ``depth`` levels down (a Condition, its lock and waiters deque)."""
+    out: list = []
+    level = [o for o in objs if o is not None]
+    for _ in range(depth):
+        out.extend(level)
+        nxt: list = []
+        for obj in level:
+            attrs = getattr(obj, "__dict__", None)
+            if type(attrs) is dict:
+                out.append(attrs)
+                nxt.extend(v for v in attrs.values() if type(v).__module__ in ("threading", "_thread",
+                                                                                "collections"))
+        level = nxt
+    return out
+
+
 class RssSampler:
     """A thread that reads RSS every ``period`` seconds from :meth:`start` to :meth:`stop`
-    and keeps the highest reading (:attr:`peak`).
+    and keeps the highest reading (:attr:`peak`); the OS's own peak RSS (``VmHWM``) makes
+    it exact whenever the process reaches a new high.
 
     >>> s = RssSampler(0.005)
     >>> s.start(); buf = bytearray(8 << 20); peak = s.stop(); del buf
@@ -204,7 +223,7 @@ class RssSampler:
     True
     """
 
-    __slots__ = ("period", "peak", "samples", "_read", "_stop", "_thread", "__weakref__")
+    __slots__ = ("period", "peak", "samples", "_read", "_stop", "_thread", "_hwm", "__weakref__")
 
     def __init__(self, period: float = 0.01, reader: RssReader | None = None):
         if not isinstance(period, (int, float)) or isinstance(period, bool) or not 0 < period <= 60:
@@ -215,6 +234,7 @@ class RssSampler:
         self._read = reader if reader is not None else RssReader()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._hwm: int | None = None
         _LIVE.add(self)
 
     def start(self) -> None:
@@ -222,6 +242,7 @@ class RssSampler:
         if self._thread is not None:
             raise RuntimeError("RssSampler.start(): already running; call stop() first")
         self._stop.clear()
+        self._hwm = self._read.high_water()
         self.peak = self._read()
         self.samples = 1
         self._thread = threading.Thread(target=self._run, name="pympler_nb memwatch sampler", daemon=True)
@@ -236,7 +257,9 @@ class RssSampler:
                 self.peak = rss
 
     def stop(self) -> int:
-        """Stop the thread (joined before returning); the peak, the last reading included."""
+        """Stop the thread (joined before returning); the peak, the last reading included.
+        Where the OS keeps the process's peak RSS (Linux ``VmHWM``) and it grew since
+        :meth:`start`, that is the peak: exact even for a temporary shorter than a period."""
         thread, self._thread = self._thread, None
         self._stop.set()
         if thread is not None:
@@ -244,6 +267,9 @@ class RssSampler:
         rss = self._read()
         if rss > self.peak:
             self.peak = rss
+        hwm = self._read.high_water() if self._hwm is not None else None
+        if hwm is not None and hwm > self._hwm and hwm > self.peak:
+            self.peak = hwm
         return self.peak
 
     @property
@@ -251,7 +277,7 @@ class RssSampler:
         return self._thread is not None
 
     def _own(self) -> list:
-        return [self, self._stop, self._thread]
+        return [self] + _internals(self._stop, self._thread)
 
 
 class RssMonitor:
@@ -315,7 +341,7 @@ class RssMonitor:
         return thread is not None and thread.is_alive() and not self._stop.is_set()
 
     def _own(self) -> list:
-        return [self, self._stop, self._thread, self.history]
+        return [self, self.history] + _internals(self._stop, self._thread)
 
 
 # ---------------------------------------------------------------------------

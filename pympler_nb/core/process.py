@@ -390,10 +390,11 @@ class RssReader:
     True
     """
 
-    __slots__ = ("_fd", "_pid", "source")
+    __slots__ = ("_fd", "_status", "_pid", "source")
 
     def __init__(self) -> None:
         self._fd: int | None = None
+        self._status: int | None = None
         self._pid = os.getpid()
         self.source = "resource"
         try:
@@ -402,6 +403,24 @@ class RssReader:
         except OSError:
             if _psutil() is not None:
                 self.source = "psutil"
+        try:
+            self._status = os.open("/proc/self/status", os.O_RDONLY)
+        except OSError:
+            self._status = None
+
+    def high_water(self) -> int | None:
+        """The peak RSS of the process so far (Linux ``VmHWM``), None where unknown. It only
+        grows: when it grew between two reads, the later value is the peak in between,
+        however briefly it lasted (no sampling can miss it)."""
+        fd = self._status
+        if fd is None:
+            return None
+        try:
+            text = os.pread(fd, 8192, 0)
+            start = text.index(b"VmHWM:")
+            return int(text[start + 6:text.index(b"kB", start)]) * 1024
+        except (OSError, ValueError):
+            return None
 
     def __call__(self) -> int:
         """RSS in bytes (0 if it cannot be read)."""
@@ -421,9 +440,11 @@ class RssReader:
         return info.rss if info._from_resource() else 0
 
     def close(self) -> None:
-        fd, self._fd = self._fd, None
-        if fd is not None:
-            os.close(fd)
+        for name in ("_fd", "_status"):
+            fd = getattr(self, name, None)
+            setattr(self, name, None)
+            if fd is not None:
+                os.close(fd)
 
     def __enter__(self) -> RssReader:
         return self
