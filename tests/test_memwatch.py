@@ -101,6 +101,13 @@ def test_arrow_frame_and_cache_holders(watching):
     assert rec.python_delta > 5 * MIB
 
 
+def test_sampler_reads_only_while_a_cell_runs(watching):
+    result, _ = run(watching, "during = get_ipython().magics_manager.registry['MemwatchMagics'].recorder.sampling")
+    assert watching.user_ns.pop("during") is True
+    rec = _magics(watching).recorder
+    assert not rec.sampling and rec.sampler_alive
+
+
 def test_ten_idle_cells_print_nothing(watching):
     run(watching, "x = 0")
     before = len(_magics(watching).recorder.records)
@@ -156,7 +163,7 @@ def test_works_with_other_magic_cells(watching, cell):
     assert error_of(result) is None, error_of(result)
     rec = list(_magics(watching).recorder.records)[-1]
     assert rec.execution_count == result.execution_count
-    assert _threads() == []  # the sampler runs only while a cell runs
+    assert not _magics(watching).recorder.sampling  # the sampler reads only while a cell runs
     if cell.startswith("%%memdiff"):
         # the recorder's own objects are not in %%memdiff's diff: only the 20,000 dicts grew
         assert rec.walked and rec.top_types[0][0] == "dict"
@@ -202,7 +209,7 @@ def test_keyboard_interrupt_in_bookkeeping_keeps_it_on(watching, monkeypatch):
     assert error_of(result) is None
     last = _last(watching, "big = np.ones")
     assert "interrupted" in last.note and last.python_delta is None
-    assert rec.attached and _threads() == []
+    assert rec.attached and not rec.sampling
     result, _ = run(watching, "big2 = np.ones(40 * 2**20 // 8)")
     assert error_of(result) is None
     assert _last(watching, "big2 = np.ones").walked

@@ -213,17 +213,25 @@ def _internals(*objs: Any, depth: int = 3) -> list:
 
 
 class RssSampler:
-    """A thread that reads RSS every ``period`` seconds from :meth:`start` to :meth:`stop`
-    and keeps the highest reading (:attr:`peak`); the OS's own peak RSS (``VmHWM``) makes
-    it exact whenever the process reaches a new high.
+    """Reads RSS every ``period`` seconds between :meth:`start` and :meth:`stop` and keeps
+    the highest reading (:attr:`peak`); the OS's own peak RSS (``VmHWM``) makes it exact
+    whenever the process reaches a new high.
+
+    The reading is done by one thread, started by the first :meth:`start`, that samples
+    only between :meth:`start` and :meth:`stop` and waits on an event otherwise (no
+    reading, no CPU): starting a thread per cell would cost the cell a scheduling round
+    trip (milliseconds on a loaded machine). :meth:`close` ends the thread.
 
     >>> s = RssSampler(0.005)
-    >>> s.start(); buf = bytearray(8 << 20); peak = s.stop(); del buf
+    >>> s.start(); buf = b"x" * (8 << 20); peak = s.stop(); del buf
     >>> peak > 0
     True
+    >>> s.close(); s.alive
+    False
     """
 
-    __slots__ = ("period", "peak", "samples", "_read", "_stop", "_thread", "_hwm", "__weakref__")
+    __slots__ = ("period", "peak", "samples", "_read", "_active", "_lock", "_gen", "_quit", "_thread",
+                 "_hwm", "__weakref__")
 
     def __init__(self, period: float = 0.01, reader: RssReader | None = None):
         if not isinstance(period, (int, float)) or isinstance(period, bool) or not 0 < period <= 60:
@@ -232,52 +240,84 @@ class RssSampler:
         self.peak = 0
         self.samples = 0
         self._read = reader if reader is not None else RssReader()
-        self._stop = threading.Event()
+        self._active = threading.Event()  # set while sampling
+        self._lock = threading.Lock()
+        self._gen = 0  # one per start(): a reading taken for an earlier span is dropped
+        self._quit = False
         self._thread: threading.Thread | None = None
         self._hwm: int | None = None
         _LIVE.add(self)
 
     def start(self) -> None:
         """Start sampling (the first reading is taken before returning)."""
-        if self._thread is not None:
-            raise RuntimeError("RssSampler.start(): already running; call stop() first")
-        self._stop.clear()
-        self._hwm = self._read.high_water()
-        self.peak = self._read()
-        self.samples = 1
-        self._thread = threading.Thread(target=self._run, name="pympler_nb memwatch sampler", daemon=True)
-        self._thread.start()
+        if self._active.is_set():
+            raise RuntimeError("RssSampler.start(): already sampling; call stop() first")
+        with self._lock:
+            self._gen += 1
+            self._hwm = self._read.high_water()
+            self.peak = self._read()
+            self.samples = 1
+        thread = self._thread
+        if thread is None or not thread.is_alive():
+            self._quit = False
+            self._thread = thread = threading.Thread(target=self._run, name="pympler_nb memwatch sampler",
+                                                     daemon=True)
+            thread.start()
+        self._active.set()
 
     def _run(self) -> None:
-        read, wait, period = self._read, self._stop.wait, self.period
-        while not wait(period):
+        active, lock, read, sleep, period = self._active, self._lock, self._read, time.sleep, self.period
+        while True:
+            active.wait()
+            if self._quit:
+                return
+            sleep(period)
+            gen = self._gen
             rss = read()
-            self.samples += 1
-            if rss > self.peak:
-                self.peak = rss
+            with lock:
+                if gen == self._gen and active.is_set():
+                    self.samples += 1
+                    if rss > self.peak:
+                        self.peak = rss
 
     def stop(self) -> int:
-        """Stop the thread (joined before returning); the peak, the last reading included.
-        Where the OS keeps the process's peak RSS (Linux ``VmHWM``) and it grew since
-        :meth:`start`, that is the peak: exact even for a temporary shorter than a period."""
-        thread, self._thread = self._thread, None
-        self._stop.set()
-        if thread is not None:
-            thread.join()
+        """Stop sampling; the peak since :meth:`start`, the last reading included. Where the
+        OS keeps the process's peak RSS (Linux ``VmHWM``) and it grew since :meth:`start`,
+        that is the peak: exact even for a temporary shorter than a period."""
+        self._active.clear()
         rss = self._read()
-        if rss > self.peak:
-            self.peak = rss
         hwm = self._read.high_water() if self._hwm is not None else None
-        if hwm is not None and hwm > self._hwm and hwm > self.peak:
-            self.peak = hwm
-        return self.peak
+        with self._lock:
+            self._gen += 1
+            peak = max(self.peak, rss)
+            if hwm is not None and hwm > self._hwm and hwm > peak:
+                peak = hwm
+            self.peak = peak
+        return peak
+
+    def close(self) -> None:
+        """Stop sampling and end the thread (joined before returning)."""
+        self._active.clear()
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            self._quit = True
+            self._active.set()
+            thread.join()
+            self._active.clear()
 
     @property
-    def running(self) -> bool:
-        return self._thread is not None
+    def sampling(self) -> bool:
+        """Whether it samples now (between :meth:`start` and :meth:`stop`)."""
+        return self._active.is_set()
+
+    @property
+    def alive(self) -> bool:
+        """Whether its thread exists (from the first :meth:`start` to :meth:`close`)."""
+        thread = self._thread
+        return thread is not None and thread.is_alive()
 
     def _own(self) -> list:
-        return [self] + _internals(self._stop, self._thread)
+        return [self] + _internals(self._active, self._lock, self._thread)
 
 
 class RssMonitor:
@@ -435,7 +475,7 @@ class Recorder:
         self.shell = shell
 
     def detach(self) -> None:
-        """Remove both event hooks and stop the sampler (no thread is left)."""
+        """Remove both event hooks and end the sampler's thread (no thread is left)."""
         shell, self.shell = self.shell, None
         if shell is not None:
             for name, hook in (("pre_run_cell", self.pre_run_cell), ("post_run_cell", self.post_run_cell)):
@@ -443,13 +483,23 @@ class Recorder:
                     shell.events.unregister(name, hook)
                 except ValueError:
                     pass
-        self._sampler.stop()
+        self._sampler.close()
         self._pending = None
         self._tracker = None
 
     def __repr__(self) -> str:
         state = "on" if self.attached else "off"
         return f"<Recorder {state}{' light' if self.light else ''}: {len(self.records)} cells>"
+
+    @property
+    def sampling(self) -> bool:
+        """Whether the RSS sampler reads now (only while a cell runs)."""
+        return self._sampler.sampling
+
+    @property
+    def sampler_alive(self) -> bool:
+        """Whether the sampler's thread exists (while attached, once a cell ran)."""
+        return self._sampler.alive
 
     def threshold_for(self, rss_before: int) -> int:
         """The notice threshold of a cell that started at ``rss_before`` bytes."""
@@ -463,17 +513,18 @@ class Recorder:
         try:
             self._begin(info)
         except KeyboardInterrupt:  # the cell runs unrecorded; memwatch stays on
-            self._sampler.stop()
+            if self._sampler.sampling:
+                self._sampler.stop()
             self._pending = None
 
     def _begin(self, info: Any) -> None:
-        if self._sampler.running:
+        if self._sampler.sampling:
             self._sampler.stop()
         shell = self.shell
         raw = getattr(info, "raw_cell", "") or ""
         pending = {"count": getattr(shell, "execution_count", None), "source": raw,
                    "names": None if self.light else _user_names(shell),
-                   "blocks": sys.getallocatedblocks(), "traced": None}
+                   "blocks": None if self.light else sys.getallocatedblocks(), "traced": None}
         tracemalloc = sys.modules.get("tracemalloc")
         if tracemalloc is not None and tracemalloc.is_tracing():
             tracemalloc.reset_peak()
@@ -493,7 +544,7 @@ class Recorder:
         try:
             peak = self._sampler.stop()
         except KeyboardInterrupt:
-            peak = self._sampler.stop()
+            peak = max(self._sampler.peak, pending["rss"])
         record = None
         try:
             record = self._record(pending, result, seconds, peak)

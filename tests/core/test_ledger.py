@@ -107,7 +107,15 @@ def test_sampler_sees_a_temporary_freed_before_stop():
     time.sleep(0.02)
     peak = sampler.stop()
     assert peak - start >= 55 * MIB
-    assert sampler.samples > 5 and not sampler.running and _threads() == []
+    assert sampler.samples > 5 and not sampler.sampling and sampler.alive
+    samples = sampler.samples
+    time.sleep(0.05)
+    assert sampler.samples == samples  # between spans the thread waits: no reading
+    sampler.start()
+    time.sleep(0.05)
+    assert sampler.stop() > 0 and sampler.samples > 1
+    sampler.close()
+    assert not sampler.alive and _threads() == []
     with pytest.raises(ValueError, match="period"):
         RssSampler(0)
 
