@@ -3,7 +3,8 @@
 Usage::
 
     .venv/bin/python benchmarks/run.py            # all (~10 minutes on 2 cores)
-    .venv/bin/python benchmarks/run.py asizeof    # only some: asizeof heap graphs classtracker alloc_heap memsize memwatch
+    .venv/bin/python benchmarks/run.py asizeof    # only some: asizeof heap graphs classtracker alloc_heap
+                                                  # memsize memwatch
 
 Every table compares pympler_nb with the anchors (Pympler 1.1, guppy3, objgraph,
 tracemalloc's ground truth; for ``%memsize``, ``asizeof`` of the same object) measured
