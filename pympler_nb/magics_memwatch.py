@@ -86,10 +86,13 @@ class MemwatchMagics(Magics):
 
     # -- the engine --------------------------------------------------------------------
     def start(self, light: bool = False, threshold: str = "1MiB") -> Recorder:
-        """Turn recording on (a new ledger); ``threshold`` as :func:`parse_threshold` reads it."""
+        """Turn recording on with these settings; ``threshold`` as :func:`parse_threshold`
+        reads it. The ledger goes on: the cells recorded before are kept."""
         size, fraction = parse_threshold(threshold)
         self.stop()
         recorder = Recorder(light=light, threshold=size, fraction=fraction, notify=_notify)
+        if self.recorder is not None:
+            recorder.records.extend(self.recorder.records)
         recorder.attach(self.shell)
         self.recorder = recorder
         return recorder

@@ -93,12 +93,14 @@ def test_arrow_frame_and_cache_holders(watching):
     run(watching, "df = pd.DataFrame({'s': pd.array([str(i) for i in range(300_000)], "
                   "dtype='string[pyarrow]')})\n"
                   "@functools.lru_cache(maxsize=None)\ndef sq(i):\n    return [i] * 10\n"
-                  "_ = [sq(i) for i in range(20_000)]")
+                  "calls = [sq(i) for i in range(20_000)]")
     rec = _last(watching, "df = pd.DataFrame")
     names = {h.name: h for h in rec.holders}
     assert names["df"].type == "DataFrame" and names["df"].size > 2 * MIB
     assert names["sq"].size > 3 * MIB  # the cache's lists are the function's
     assert rec.python_delta > 5 * MIB
+    for name in ("df", "sq", "calls"):
+        watching.user_ns.pop(name)
 
 
 def test_sampler_reads_only_while_a_cell_runs(watching):
@@ -237,6 +239,11 @@ def test_threshold_percent_and_bad_arguments(shell):
     assert "percentage" in usage_error(shell, "%memwatch on --threshold 150%")
     assert "go with `on`" in usage_error(shell, "%memwatch --light")
     assert "invalid choice" in usage_error(shell, "%memwatch sometimes")
+    from pympler_nb.magics_memwatch import MemwatchMagics
+    from IPython.core.error import UsageError
+
+    with pytest.raises(UsageError, match="ledger is empty"):
+        MemwatchMagics(shell=shell).chart()
     result, cap = run(shell, "%memwatch -h")
     assert "usage" in cap.stdout.lower() and "--meter" in cap.stdout
 
@@ -271,6 +278,15 @@ def test_meter_updates_and_stops(shell):
     finally:
         meter._on_msg(meter, {"type": "close"}, [])  # what the ✕ button sends
     assert not meter.running and "pympler_nb meter" not in _threads()
+    ticks = meter.ticks
+    threading.Event().wait(1.2)
+    assert meter.ticks == ticks  # no reading after the close
+    meter.limit = meter.rss  # at (or above) 80 % of the limit: a warning
+    meter.refresh()
+    assert meter.warning and "WARNING" in repr(meter._repr_mimebundle_()[0]["text/plain"])
+    meter.limit = meter.rss * 100
+    meter.refresh()
+    assert not meter.warning
     meter.close()
 
 
@@ -296,6 +312,31 @@ def test_config_option_turns_it_on_at_load():
     assert not rec.attached and _threads() == []
 
 
+def test_traced_peak_when_tracemalloc_traces(watching):
+    run(watching, "import tracemalloc\ntracemalloc.start()")
+    try:
+        run(watching, "t = [str(i) * 10 for i in range(200_000)]\ndel t")
+        rec = _last(watching, "t = [str(i)")
+        assert rec.traced_peak is not None and rec.traced_peak >= 10 * MIB, rec.traced_peak
+        run(watching, "u = 1")
+        assert _last(watching, "u = 1").traced_peak < MIB
+    finally:
+        run(watching, "tracemalloc.stop()")
+    run(watching, "v = 1")
+    assert _last(watching, "v = 1").traced_peak is None
+
+
+def test_on_again_keeps_the_ledger(shell):
+    run(shell, "%memwatch on")
+    run(shell, "kept_a = 1")
+    run(shell, "%memwatch on --light")
+    run(shell, "kept_b = 1")
+    run(shell, "%memwatch off")
+    sources = [r.source for r in _magics(shell).recorder.records]
+    assert "kept_a = 1" in sources and "kept_b = 1" in sources
+    assert _magics(shell).recorder.light
+
+
 def test_numpy_object_array_holder(watching):
     run(watching, "objs = np.array([str(i) * 20 for i in range(100_000)], dtype=object)")
     rec = _last(watching, "objs = np.array")
@@ -307,3 +348,11 @@ def test_numpy_object_array_holder(watching):
 def _imports(shell):
     run(shell, "import numpy as np\nimport pandas as pd")
     assert np is not None
+
+
+def test_memdiff_under_memwatch_shows_none_of_ours(watching):
+    run(watching, "%%memdiff -q\nwarm = 1")
+    result, _ = run(watching, "%%memdiff\nquiet = 2")
+    assert error_of(result) is None
+    diff = watching.user_ns["Out"][result.execution_count]
+    assert isinstance(diff, pd.DataFrame) and diff.empty, diff

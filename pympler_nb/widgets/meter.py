@@ -98,6 +98,10 @@ class MemoryMeter(_static.StaticPairing, anywidget.AnyWidget):
         if isinstance(content, dict) and content.get("type") == "close":
             self.stop()
 
+    def refresh(self) -> int:
+        """Take a reading now (as the timer does); returns RSS in bytes."""
+        return self._monitor.sample()
+
     def stop(self) -> None:
         """Stop the timer (the view stays, showing the last reading)."""
         self._monitor.stop()
@@ -113,11 +117,6 @@ class MemoryMeter(_static.StaticPairing, anywidget.AnyWidget):
             monitor.stop()
         self.set_trait("running", False)
         super().close()
-
-    def __del__(self):
-        monitor = getattr(self, "_monitor", None)
-        if monitor is not None:
-            monitor.stop(timeout=0)
 
     def _text(self) -> str:
         lim = (f" of {format_size(self.limit)} {self.where} ({self.percent:.1f}%)" if self.limit else "")
