@@ -8,16 +8,7 @@
 import css from "./meter.css";
 import { formatSize } from "./lib/format.js";
 import { guarded } from "./lib/guard.js";
-
-export function sparkPoints(history, width = 100, height = 20) {
-  const values = (history || []).filter((v) => Number.isFinite(v));
-  if (values.length < 2) return "";
-  const lo = Math.min(...values);
-  const hi = Math.max(...values);
-  const span = hi - lo || 1;
-  const step = width / (values.length - 1);
-  return values.map((v, i) => `${(i * step).toFixed(1)},${(height - ((v - lo) / span) * height).toFixed(1)}`).join(" ");
-}
+import { sparkPoints } from "./lib/spark.js";
 
 function render({ model, el }) {
   const style = document.createElement("style");
