@@ -246,3 +246,32 @@ def test_keyboard_interrupt_in_pre_hook_leaves_it_attached(monkeypatch):
     shell.run("b", lambda ns: None)
     rec.detach()
     assert [r.source for r in rec.records] == ["b"] and _threads() == []
+
+
+class _Hostile:
+    """Raises from everything a sizer or a namer might call."""
+
+    def __getattribute__(self, name):
+        raise RuntimeError(f"no {name}")
+
+    def __sizeof__(self):
+        raise RuntimeError("no size")
+
+    def __eq__(self, other):
+        raise RuntimeError("no eq")
+
+    __hash__ = None
+
+
+def test_hostile_holder_is_named_not_crashed_on():
+    shell = FakeShell()
+    rec = Recorder(period=0.005)
+    rec.attach(shell)
+    try:
+        shell.run("h = Hostile()", lambda ns: ns.update(h=_Hostile(), pad=_touch(40 * MIB)))
+    finally:
+        rec.detach()
+    [r] = rec.records
+    names = {h.name: h for h in r.holders}
+    assert r.walked and "h" in names and "pad" in names
+    assert names["pad"].size >= 40 * MIB
