@@ -6,12 +6,12 @@ Altair) is imported only by :func:`load_ipython_extension` (``%load_ext pympler_
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "load_ipython_extension", "unload_ipython_extension"]
+__all__ = ["__version__", "load_ipython_extension", "unload_ipython_extension", "ledger"]
 
 
 def load_ipython_extension(ipython) -> None:
     """Register the magics (``%load_ext pympler_nb``): ``%memsize``, ``%%memdiff``,
-    ``%classtrack``, ``%refgraph``, ``%whyalive``, ``%garbage``, ``%reclaim``, ``%memvars``."""
+    ``%classtrack``, ``%refgraph``, ``%whyalive``, ``%garbage``, ``%reclaim``, ``%memvars``, ``%memwatch``."""
     from .magics import load_ipython_extension as load
 
     load(ipython)
@@ -22,3 +22,11 @@ def unload_ipython_extension(ipython) -> None:
     from .magics import unload_ipython_extension as unload
 
     unload(ipython)
+
+
+def ledger():
+    """The ``%memwatch`` ledger of the running IPython session as a DataFrame, one row per
+    recorded cell (columns: :mod:`pympler_nb.frames_ledger`)."""
+    from .magics_memwatch import ledger as current
+
+    return current()

@@ -528,7 +528,7 @@ _MEMDIFF_HELP = re.compile(r"\s*%%memdiff\b.*(?<!\S)(-h|--help)(?!\S)")
 
 def load_ipython_extension(ipython) -> None:
     """Register :class:`PymplerMagics` (and the heap and referrer magics) with ``ipython``."""
-    from . import magics_heap, magics_memvars, magics_reclaim, magics_referrers
+    from . import magics_heap, magics_memvars, magics_memwatch, magics_reclaim, magics_referrers
 
     ipython.register_magics(PymplerMagics)
     if _memdiff_help_alone not in ipython.input_transformers_cleanup:
@@ -537,6 +537,7 @@ def load_ipython_extension(ipython) -> None:
     magics_referrers.load_ipython_extension(ipython)
     magics_reclaim.load_ipython_extension(ipython)
     magics_memvars.load_ipython_extension(ipython)
+    magics_memwatch.load_ipython_extension(ipython)
     # the notebook's own alt.Chart cells draw offline too (no Vega from a CDN)
     global _previous_renderer
     if charts.alt.renderers.active != charts.RENDERER:
@@ -563,8 +564,9 @@ def _mention_pure_path() -> None:
 
 def unload_ipython_extension(ipython) -> None:
     """Stop class tracking and remove the magics from ``ipython``."""
-    from . import magics_heap, magics_memvars, magics_reclaim, magics_referrers
+    from . import magics_heap, magics_memvars, magics_memwatch, magics_reclaim, magics_referrers
 
+    magics_memwatch.unload_ipython_extension(ipython)
     magics_heap.unload_ipython_extension(ipython)
     magics_referrers.unload_ipython_extension(ipython)
     magics_reclaim.unload_ipython_extension(ipython)

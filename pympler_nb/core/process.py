@@ -45,6 +45,8 @@ __all__ = [
     "thread_stacks",
     "LocalVar",
     "frame_locals",
+    "RssReader",
+    "memory_limit",
 ]
 
 # Pympler's labels for the Linux /proc/self/status fields it reports.
@@ -677,3 +679,113 @@ def frame_locals(thread_ident: int, depth: int, frame_id: int | None = None) -> 
     del names, value
     out.sort(key=lambda v: (-v.deep, v.name))
     return tuple(out)
+class RssReader:
+    """The resident set size now, read cheaply enough to sample every few milliseconds:
+    ``/proc/self/statm`` kept open (one ``pread`` per call, about 10 µs), else psutil,
+    else the peak RSS of ``resource`` (the best the platform offers). Call
+    :meth:`close` when done (or use it as a context manager).
+
+    >>> with RssReader() as read:
+    ...     read() > 0
+    True
+    """
+
+    __slots__ = ("_fd", "_status", "_pid", "source")
+
+    def __init__(self) -> None:
+        self._fd: int | None = None
+        self._status: int | None = None
+        self._pid = os.getpid()
+        self.source = "resource"
+        try:
+            self._fd = os.open("/proc/self/statm", os.O_RDONLY)
+            self.source = "/proc/self/statm"
+        except OSError:
+            if _psutil() is not None:
+                self.source = "psutil"
+        try:
+            self._status = os.open("/proc/self/status", os.O_RDONLY)
+        except OSError:
+            self._status = None
+
+    def high_water(self) -> int | None:
+        """The peak RSS of the process so far (Linux ``VmHWM``), None where unknown. It only
+        grows: when it grew between two reads, the later value is the peak in between,
+        however briefly it lasted (no sampling can miss it)."""
+        fd = self._status
+        if fd is None:
+            return None
+        try:
+            text = os.pread(fd, 8192, 0)
+            start = text.index(b"VmHWM:")
+            return int(text[start + 6:text.index(b"kB", start)]) * 1024
+        except (OSError, ValueError):
+            return None
+
+    def __call__(self) -> int:
+        """RSS in bytes (0 if it cannot be read)."""
+        fd = self._fd
+        if fd is not None:
+            try:
+                return int(os.pread(fd, 128, 0).split()[1]) * mmap.PAGESIZE
+            except (OSError, ValueError, IndexError):
+                pass
+        if self.source == "psutil":
+            psutil = _psutil()
+            try:
+                return int(psutil.Process(self._pid).memory_info().rss)
+            except Exception:  # noqa: BLE001 - the process table changed
+                return 0
+        info = ProcessMemoryInfo.__new__(ProcessMemoryInfo)
+        return info.rss if info._from_resource() else 0
+
+    def close(self) -> None:
+        for name in ("_fd", "_status"):
+            fd = getattr(self, name, None)
+            setattr(self, name, None)
+            if fd is not None:
+                os.close(fd)
+
+    def __enter__(self) -> RssReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        self.close()
+
+
+def memory_limit(proc_root: str = "/proc", cgroup_root: str = "/sys/fs/cgroup") -> tuple[int | None, str]:
+    """The memory this process may use: ``(bytes, where)`` — the container (cgroup)
+    limit when one is set (``where`` ``'cgroup v2'``/``'cgroup v1'``), else the
+    machine's physical memory (``'machine'``), else ``(None, 'unknown')``.
+
+    >>> limit, where = memory_limit()
+    >>> where in ("cgroup v1", "cgroup v2", "machine", "unknown")
+    True
+    """
+    limit, _usage, version = container_memory(proc_root, cgroup_root)
+    total = _machine_memory()
+    if limit is not None and (total is None or limit < total):
+        return limit, f"cgroup {version}"
+    if total is not None:
+        return total, "machine"
+    return None, "unknown"
+
+
+def _machine_memory() -> int | None:
+    """Physical memory of the machine in bytes (None if the OS does not tell)."""
+    try:
+        pages, size = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
+        if pages > 0 and size > 0:
+            return int(pages * size)
+    except (ValueError, OSError, AttributeError):
+        pass
+    psutil = _psutil()
+    if psutil is not None:
+        try:
+            return int(psutil.virtual_memory().total)
+        except Exception:  # noqa: BLE001
+            return None
+    return None

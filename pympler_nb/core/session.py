@@ -35,7 +35,7 @@ import types
 from typing import Any
 
 from .gcsafe import get_referents
-from .session_roots import FrameRoot, SessionRoots
+from .session_roots import FrameRoot, SessionRoots, namespace_kind
 from .session_shell import (
     IN_VAR,
     LAST_EXC_NAMES,
@@ -57,6 +57,7 @@ __all__ = [
     "own_ids",
     "SessionRoots",
     "FrameRoot",
+    "namespace_kind",
     "Discount",
     "session_bookkeeping",
     "kernel_background",

@@ -26,7 +26,24 @@ from .session_shell import (
     running_shell,
 )
 
-__all__ = ["SessionRoots", "FrameRoot"]
+__all__ = ["SessionRoots", "FrameRoot", "namespace_kind"]
+
+
+def namespace_kind(name: str) -> str:
+    """What a name of IPython's user namespace is: ``'output_cache'`` (``Out``, ``_``,
+    ``__``, ``_7``), ``'input_history'`` (``In``, ``_i``, ``_i7``), ``'ipython'``
+    (``exit``, ``get_ipython``...) or ``'namespace'`` (a user's variable).
+
+    >>> [namespace_kind(n) for n in ("df", "_", "_7", "_i7", "get_ipython")]
+    ['namespace', 'output_cache', 'output_cache', 'input_history', 'ipython']
+    """
+    if name in ("Out", "_oh") or name in UNDERSCORES or OUT_VAR.match(name):
+        return "output_cache"
+    if name in ("In", "_ih", "_i", "_ii", "_iii") or IN_VAR.match(name):
+        return "input_history"
+    if name in ("_dh", "exit", "quit", "get_ipython"):
+        return "ipython"
+    return "namespace"
 
 
 class FrameRoot:
@@ -264,14 +281,7 @@ class SessionRoots:
         bare = key[1:-1] if len(key) >= 2 and key[0] == key[-1] == "'" else None
         if kind == "namespace":
             if bare is not None and bare.isidentifier():
-                if self.shell is not None:
-                    if bare in ("Out", "_oh") or bare in UNDERSCORES or OUT_VAR.match(bare):
-                        return "output_cache", bare
-                    if bare in ("In", "_ih", "_i", "_ii", "_iii") or IN_VAR.match(bare):
-                        return "input_history", bare
-                    if bare in ("_dh", "exit", "quit", "get_ipython"):
-                        return "ipython", bare
-                return "namespace", bare
+                return (namespace_kind(bare) if self.shell is not None else "namespace"), bare
             return "namespace", f"globals()[{key}]"
         if kind == "modules":
             return "module", f"sys.modules[{key}]"
