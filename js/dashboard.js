@@ -40,9 +40,11 @@ function compare(a, b) {
 }
 
 function tableBlock(block) {
-  const box = h("div", { className: "pnb-block pnb-table" });
+  // a block marked "collapsed" (the garbage tab's later cycles) opens on a click
+  const box = block.collapsed === undefined ? h("div", { className: "pnb-block pnb-table" })
+    : h("details", { className: "pnb-block pnb-table", open: !block.collapsed });
   const more = block.total > block.rows.length ? ` (${block.rows.length} of ${block.total} rows)` : "";
-  box.append(h("h4", { text: block.title + more }));
+  box.append(h(block.collapsed === undefined ? "h4" : "summary", { text: block.title + more }));
   const numeric = block.columns.map((_, i) => block.rows.length > 0 && block.rows.every((r) => r[i] === null || typeof r[i] === "number"));
   let sortCol = -1;
   let descending = false;
@@ -78,11 +80,12 @@ function tableBlock(block) {
 }
 
 function metricsBlock(block) {
-  const dl = h("dl", { className: "pnb-metrics" });
+  const table = h("table", { className: "pnb-metrics" });
   for (const item of block.items) {
-    dl.append(h("dt", { text: item.label }), h("dd", { text: item.value, title: item.bytes === null ? null : `${item.bytes.toLocaleString("en-US")} bytes` }));
+    table.append(h("tr", {}, h("th", { scope: "row", text: item.label }),
+      h("td", { className: "pnb-num", text: item.value, title: item.bytes === null ? null : `${item.bytes.toLocaleString("en-US")} bytes` })));
   }
-  return h("div", { className: "pnb-block" }, h("h4", { text: block.title }), dl);
+  return h("div", { className: "pnb-block" }, h("h4", { text: block.title }), table);
 }
 
 function imageBlock(block) {

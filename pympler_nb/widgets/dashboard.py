@@ -288,8 +288,11 @@ def _block_html(block: dict) -> str:
         head = "".join(f"<th>{_esc(c)}</th>" for c in block["columns"])
         body = "".join("<tr>" + "".join(f"<td>{_esc(_fmt(v, b))}</td>" for v, b in zip(row, block["bytes"]))
                        + "</tr>" for row in block["rows"])
-        return (f"<h4>{_esc(block['title'])}{_esc(_more(block))}</h4>"
-                f"<table class='tex2jax_ignore'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+        title = f"{_esc(block['title'])}{_esc(_more(block))}"
+        grid = f"<table class='tex2jax_ignore'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        if "collapsed" in block:  # a section that opens on a click (also in an exported page)
+            return f"<details{'' if block['collapsed'] else ' open'}><summary>{title}</summary>{grid}</details>"
+        return f"<h4>{title}</h4>{grid}"
     if kind == "image":
         body = block["svg"] if block.get("svg") else f"<pre>{_esc(block['text'])}</pre>"
         return f"<h4>{_esc(block['title'])}</h4>{body}"

@@ -11,6 +11,7 @@ renders the same blocks as HTML and text for exports. A page is a list of blocks
 * ``{"kind": "table", "title", "columns", "bytes", "rows", "total"}`` -- a table whose
   cells are str, int, float, bool or None; ``bytes[i]`` says column ``i`` holds byte
   counts; ``total`` is the number of rows before the table was cut to the rows shipped;
+  an optional ``collapsed`` (bool) draws it as a section that opens on a click;
 * ``{"kind": "image", "title", "svg", "text"}`` -- a chart drawn in the kernel
   (``svg`` None without ``vl-convert-python``: then ``text``, its table, is shown);
 * ``{"kind": "stack", "title", "thread", "frames", "truncated"}`` -- a thread's stack,
@@ -40,6 +41,8 @@ __all__ = ["TABS", "TAB_TITLES", "MAX_ROWS", "note", "metrics", "table", "frame_
 TABS = ("process", "timeline", "variables", "classes", "garbage")
 TAB_TITLES = {"process": "Process", "timeline": "Timeline", "variables": "Variables",
               "classes": "Classes", "garbage": "Garbage"}
+#: cycles of the Garbage tab drawn open (the others open on a click)
+OPEN_CYCLES = 3
 #: rows shipped per table at most (the block says how many there were)
 MAX_ROWS = 500
 
@@ -193,7 +196,7 @@ def classes_page(tracker) -> list[dict]:
         return [note("the Class Tracker is on, with no snapshot yet: %classtrack snapshot")]
     last = df[df["snapshot"] == df["snapshot"].max()]
     blocks = [
-        note(f"{df['snapshot'].nunique()} snapshots; the last: {last['label'].iloc[0]}"),
+        note(f"snapshots: {df['snapshot'].nunique()}; the last: {last['label'].iloc[0]}"),
         frame_table("Tracked classes at the last snapshot",
                     last[["class", "active", "size", "average", "pct"]].sort_values("size", ascending=False)),
         chart_image(classtracker_memory_chart(df), "Tracked memory per class"),
@@ -227,11 +230,13 @@ def garbage_page(reduce: bool = True, max_groups: int = 50) -> list[dict]:
         size = sum(n.size for n in group.nodes)
         rows = [(n.type, n.size, n.repr, "yes" if n.cycle else "") for n in
                 sorted(group.nodes, key=lambda n: -n.size)]
-        blocks.append(table(f"Cycle {k + 1}: {len(group.nodes)} objects, {format_size(size)}",
-                            ["type", "size", "repr", "on cycle"], rows, bytes_columns=("size",)))
+        blocks.append(dict(table(f"Cycle {k + 1}: {len(group.nodes)} objects, {format_size(size)}",
+                                 ["type", "size", "repr", "on cycle"], rows, bytes_columns=("size",)),
+                           collapsed=k >= OPEN_CYCLES))
         edges = [(labels.get(e.src, hex(e.src)), e.label, labels.get(e.dst, hex(e.dst))) for e in group.edges]
         if edges:
-            blocks.append(table(f"Cycle {k + 1}: references", ["from", "via", "to"], edges))
+            blocks.append(dict(table(f"Cycle {k + 1}: references", ["from", "via", "to"], edges),
+                               collapsed=True))
     if len(found.groups) > max_groups:
         blocks.append(note(f"{len(found.groups) - max_groups} smaller groups not shown"))
     return blocks
