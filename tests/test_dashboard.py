@@ -286,3 +286,52 @@ def test_memdash_magic_displays_the_dashboard(shell):
     run(shell, "%classtrack stop")
     assert "--tab" in usage_error(shell, "%memdash --tab nope")
     assert "--bogus" in usage_error(shell, "%memdash --bogus")
+
+
+@pytest.mark.kernel
+@pytest.mark.slow
+def test_exported_notebook_shows_the_open_tab_as_html(tmp_path):
+    """``jupyter nbconvert --execute`` then ``--to html``: no widget model is created, the
+    dashboard's output is the HTML of the tab it opened (here Classes), nothing from a CDN."""
+    import json
+    import os
+    import pathlib
+    import subprocess
+    import sys
+
+    import nbformat
+
+    root = pathlib.Path(__file__).resolve().parents[1]
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(src) for src in [
+        "%load_ext pympler_nb",
+        "import pandas as pd\n"
+        "class Order:\n"
+        "    def __init__(self):\n"
+        "        self.frame = pd.DataFrame({'s': pd.Series(['o'] * 100, dtype='string[pyarrow]')})\n"
+        "%classtrack track Order\n"
+        "orders = [Order() for _ in range(3)]\n"
+        "%classtrack snapshot",
+        "%memdash --tab classes",
+        "%memdash",
+    ]]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, tmp_path / "dash.ipynb")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTER")}
+    env.update(PYTHONPATH=str(root), HOME=str(tmp_path))
+    for args in (["--to", "notebook", "--execute", "--output", "run.ipynb", "dash.ipynb"],
+                 ["--to", "html", "run.ipynb"]):
+        proc = subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", *args], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=600, check=False)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+    ran = json.loads((tmp_path / "run.ipynb").read_text())
+    assert "widgets" not in ran["metadata"]  # no widget model
+    outputs = [c["outputs"] for c in ran["cells"]]
+    assert not [o for out in outputs for o in out if o.get("output_type") == "error"]
+    classes, process = ("".join(o["data"]["text/html"]) for out in outputs[2:] for o in out
+                        if "text/html" in o.get("data", {}))
+    assert "<b>Classes</b>" in classes and "Order" in classes and "Tracked classes at the last snapshot" in classes
+    assert "<b>Process</b>" in process and "Resident set size (RSS)" in process and "MainThread" in process
+    text = (tmp_path / "run.html").read_text()
+    assert "pympler-nb-dash-static" in text and "cdn.jsdelivr.net" not in text
+    assert "application/vnd.jupyter.widget-view+json" not in text

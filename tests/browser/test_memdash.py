@@ -54,6 +54,10 @@ CELLS = [
 ]
 
 
+_SAVED = ("() => { const p = window.jupyterapp.shell.currentWidget;"
+          " return p && p.context && !p.context.model.dirty; }")
+
+
 def test_memdash_tabs_in_jupyterlab(tmp_path):
     work = tmp_path / "work"
     work.mkdir()
@@ -125,6 +129,13 @@ def test_memdash_tabs_in_jupyterlab(tmp_path):
                 page.locator(f"{dash} .pnb-refresh").click()
                 page.locator(f"{dash} .pnb-status", has_text="computed at").wait_for(timeout=60_000)
                 page.screenshot(path=str(ARTIFACTS / "memdash_03_garbage.png"), full_page=True)
+                # the notebook saved now keeps the open tab (Garbage) as its static output
+                page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+                page.wait_for_function(_SAVED, timeout=30_000)
+                saved = json.loads((work / "memdash.ipynb").read_text())
+                statics = ["".join(o["data"]["text/html"]) for c in saved["cells"] for o in c.get("outputs", [])
+                           if "pympler-nb-dash-static" in "".join(o.get("data", {}).get("text/html", ""))]
+                assert len(statics) == 1 and "<b>Garbage</b>" in statics[0] and "Garbage, computed at" in statics[0]
                 # keyboard: arrows move between the tabs
                 page.locator(f"{dash} [role='tab'][aria-selected='true']").focus()
                 page.keyboard.press("Home")
