@@ -143,6 +143,7 @@ function render({ model, el }) {
 
   let shown = model.get("active");  // the tab the view shows (the kernel's active until a click)
   let error = "";
+  let pendingReduce = null;  // the reduce setting asked for, until the page computed with it arrives
   const buttons = new Map();
 
   for (const tab of model.get("tabs")) {
@@ -190,7 +191,13 @@ function render({ model, el }) {
     panel.setAttribute("aria-label", shown);
     panel.dataset.tab = shown;
     reduceLabel.style.display = shown === "garbage" ? "" : "none";
-    if (page && page.options && typeof page.options.reduce === "boolean") reduce.checked = page.options.reduce;
+    if (page && page.options && typeof page.options.reduce === "boolean") {
+      // the user's click stands until the kernel's page with that setting arrives
+      if (pendingReduce === null || page.options.reduce === pendingReduce) {
+        pendingReduce = null;
+        reduce.checked = page.options.reduce;
+      } else reduce.checked = pendingReduce;
+    }
     const busy = model.get("busy");
     if (error) {
       status.textContent = error;
@@ -220,11 +227,13 @@ function render({ model, el }) {
     model.send({ type: "refresh", tab: shown });
   });
   reduce.addEventListener("change", () => {
+    pendingReduce = reduce.checked;
     model.send({ type: "option", tab: "garbage", name: "reduce", value: reduce.checked });
   });
   function onMessage(msg) {
     if (msg && msg.type === "error") {
       error = `error: ${msg.message}`;
+      pendingReduce = null;
       draw();
     }
   }

@@ -5,7 +5,8 @@ The notebook parks a worker thread holding an 8 MB array, tracks a class with th
 Tracker and leaves reference cycles behind; ``%memdash`` shows the dashboard. The test
 checks the Process tab (RSS, the threads' stacks), clicks the worker's frame and sees its
 locals sized, then opens each other tab (Timeline, Variables, Classes, Garbage), toggles
-the Garbage tab's "reduce" option and refreshes. Screenshots go to
+the Garbage tab's "reduce" option and refreshes, and saves the notebook; in JupyterLab
+and in Notebook 7. Screenshots go to
 ``test-artifacts/browser/``. Helpers (JupyterLab start, Run All) are those of test_lab.py.
 """
 
@@ -58,7 +59,9 @@ _SAVED = ("() => { const p = window.jupyterapp.shell.currentWidget;"
           " return p && p.context && !p.context.model.dirty; }")
 
 
-def test_memdash_tabs_in_jupyterlab(tmp_path):
+@pytest.mark.parametrize("app", ["lab", "notebook"])
+def test_memdash_tabs_in_jupyterlab(tmp_path, app):
+    """JupyterLab (``app="lab"``) and Notebook 7 (``"notebook"``)."""
     work = tmp_path / "work"
     work.mkdir()
     nb = {
@@ -73,15 +76,18 @@ def test_memdash_tabs_in_jupyterlab(tmp_path):
     blocked: list[str] = []
     dash = ".pympler-nb-dash"
     panel = f"{dash} [role='tabpanel']"
-    for base, token in _start_lab(tmp_path, work):
+    shot = f"memdash_{app}"
+    for base, token in _start_lab(tmp_path, work, app=app):
         with playwright_sync.sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             try:
                 page = _offline_page(browser, blocked, console)
-                page.goto(f"{base}/lab/tree/memdash.ipynb?token={token}")
+                path = "lab/tree" if app == "lab" else "notebooks"
+                page.goto(f"{base}/{path}/memdash.ipynb?token={token}")
                 page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
-                page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
-                                       timeout=90_000)
+                if app == "lab":
+                    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
+                                           timeout=90_000)
                 _run_all_cells(page)
                 page.wait_for_selector(f"{dash} [role='tablist']", timeout=120_000)
                 tabs = page.locator(f"{dash} [role='tab']")
@@ -91,7 +97,7 @@ def test_memdash_tabs_in_jupyterlab(tmp_path):
                 page.locator(panel, has_text="Resident set size (RSS)").wait_for(timeout=30_000)
                 text = page.locator(panel).inner_text()
                 assert "Container limit" in text and "Stack segment" in text and "dash-worker" in text
-                page.screenshot(path=str(ARTIFACTS / "memdash_01_process.png"), full_page=True)
+                page.screenshot(path=str(ARTIFACTS / f"{shot}_01_process.png"), full_page=True)
                 # a click on the worker's frame sizes its locals
                 page.locator(f"{panel} .pnb-frame", has_text="in hold_memory").first.click()
                 detail = page.locator(f"{panel} .pnb-detail")
@@ -107,7 +113,7 @@ def test_memdash_tabs_in_jupyterlab(tmp_path):
                     page.locator(f"{dash} [role='tab']", has_text=name).click()
                     page.locator(f"{dash} [role='tab'][aria-selected='true']", has_text=name).wait_for(timeout=10_000)
                     page.locator(panel, has_text=marker).wait_for(timeout=60_000)
-                    page.screenshot(path=str(ARTIFACTS / f"memdash_02_{name.lower()}.png"), full_page=True)
+                    page.screenshot(path=str(ARTIFACTS / f"{shot}_02_{name.lower()}.png"), full_page=True)
                 classes = page.locator(f"{dash} [role='tab']", has_text="Classes")
                 classes.click()
                 page.locator(f"{panel} td", has_text="Order").first.wait_for(timeout=30_000)
@@ -128,7 +134,7 @@ def test_memdash_tabs_in_jupyterlab(tmp_path):
                 # refresh recomputes the open tab (the time stamp is shown again)
                 page.locator(f"{dash} .pnb-refresh").click()
                 page.locator(f"{dash} .pnb-status", has_text="computed at").wait_for(timeout=60_000)
-                page.screenshot(path=str(ARTIFACTS / "memdash_03_garbage.png"), full_page=True)
+                page.screenshot(path=str(ARTIFACTS / f"{shot}_03_garbage.png"), full_page=True)
                 # the notebook saved now keeps the open tab (Garbage) as its static output
                 page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
                 page.wait_for_function(_SAVED, timeout=30_000)
@@ -144,10 +150,10 @@ def test_memdash_tabs_in_jupyterlab(tmp_path):
                 assert not [m for m in console if "pympler_nb dashboard failed" in m], console
             except Exception:
                 try:
-                    page.screenshot(path=str(ARTIFACTS / "memdash_failure.png"), full_page=True)
+                    page.screenshot(path=str(ARTIFACTS / f"{shot}_failure.png"), full_page=True)
                 except Exception:  # noqa: BLE001 - the page may be gone
                     pass
-                (ARTIFACTS / "memdash_console.log").write_text("\n".join(console))
+                (ARTIFACTS / f"{shot}_console.log").write_text("\n".join(console))
                 raise
             finally:
                 browser.close()
