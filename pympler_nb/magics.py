@@ -521,13 +521,14 @@ _MEMDIFF_HELP = re.compile(r"\s*%%memdiff\b.*(?<!\S)(-h|--help)(?!\S)")
 
 def load_ipython_extension(ipython) -> None:
     """Register :class:`PymplerMagics` (and the heap and referrer magics) with ``ipython``."""
-    from . import magics_heap, magics_memdash, magics_referrers
+    from . import magics_heap, magics_memdash, magics_reclaim, magics_referrers
 
     ipython.register_magics(PymplerMagics)
     if _memdiff_help_alone not in ipython.input_transformers_cleanup:
         ipython.input_transformers_cleanup.append(_memdiff_help_alone)
     magics_heap.load_ipython_extension(ipython)
     magics_referrers.load_ipython_extension(ipython)
+    magics_reclaim.load_ipython_extension(ipython)
     magics_memdash.load_ipython_extension(ipython)
     # the notebook's own alt.Chart cells draw offline too (no Vega from a CDN)
     global _previous_renderer
@@ -555,10 +556,11 @@ def _mention_pure_path() -> None:
 
 def unload_ipython_extension(ipython) -> None:
     """Stop class tracking and remove the magics from ``ipython``."""
-    from . import magics_heap, magics_memdash, magics_referrers
+    from . import magics_heap, magics_memdash, magics_reclaim, magics_referrers
 
     magics_heap.unload_ipython_extension(ipython)
     magics_referrers.unload_ipython_extension(ipython)
+    magics_reclaim.unload_ipython_extension(ipython)
     magics_memdash.unload_ipython_extension(ipython)
     if _memdiff_help_alone in ipython.input_transformers_cleanup:
         ipython.input_transformers_cleanup.remove(_memdiff_help_alone)
