@@ -4,7 +4,7 @@
 // (pympler_nb/widgets/dashboard_tabs.py describes them) and synced in the `pages` trait.
 // Opening a tab sends {type: "open", tab}; the kernel computes it the first time only;
 // "refresh" sends {type: "refresh", tab}. A click on a stack frame sends
-// {type: "locals", thread, depth, function}. Nothing is fetched from the network.
+// {type: "locals", thread, depth, frame_id}. Nothing is fetched from the network.
 
 import css from "./dashboard.css";
 import { formatSize } from "./lib/format.js";
@@ -177,7 +177,7 @@ function render({ model, el }) {
   function onFrame(thread, frame) {
     error = "";
     status.textContent = `sizing the locals of ${frame.function}()…`;
-    model.send({ type: "locals", thread, depth: frame.depth, function: frame.function });
+    model.send({ type: "locals", thread, depth: frame.depth, frame_id: frame.frame_id });
   }
 
   function draw() {

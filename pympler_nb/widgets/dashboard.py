@@ -13,8 +13,8 @@ Messages (validated; an error goes back as ``{"type": "error", "message"}``):
 * browser -> kernel: ``{"type": "open", "tab"}`` (compute the tab if it was not, make it
   the open one), ``{"type": "refresh", "tab"}`` (compute it again),
   ``{"type": "option", "tab": "garbage", "name": "reduce", "value": bool}``,
-  ``{"type": "locals", "thread": int, "depth": int, "function": str}`` (a frame shown on
-  the Process tab);
+  ``{"type": "locals", "thread": int, "depth": int, "frame_id": str}`` (a frame shown on
+  the Process tab: its ``depth`` and ``frame_id`` as shipped);
 * kernel -> browser: the synced traits ``pages`` (tab -> ``{"blocks", "time", "detail",
   "options"}``) and ``active``.
 
@@ -183,24 +183,26 @@ class Dashboard(_static.StaticPairing, anywidget.AnyWidget):
         return None
 
     def _locals(self, content) -> dict | None:
-        thread, depth, function = content.get("thread"), content.get("depth"), content.get("function")
+        thread, depth, frame_id = content.get("thread"), content.get("depth"), content.get("frame_id")
         if type(thread) is not int or type(depth) is not int or thread < 0 or depth < 0:
             return _error(f"locals: thread and depth must be ints >= 0, got {clip_text(repr(thread), 30)}, "
                           f"{clip_text(repr(depth), 30)}")
-        if function is not None and not isinstance(function, str):
-            return _error(f"locals: function must be a string, got {type(function).__name__}")
+        if not isinstance(frame_id, str):
+            return _error(f"locals: frame_id must be the string the frame was shown with, got "
+                          f"{type(frame_id).__name__}")
         page = self.pages.get("process")
-        shown = page is not None and any(
-            b.get("kind") == "stack" and b["thread"] == thread
-            and any(f["depth"] == depth and f["function"] == function for f in b["frames"])
-            for b in page["blocks"])
+        shown = [f for b in (page["blocks"] if page is not None else ()) if b.get("kind") == "stack"
+                 and b["thread"] == thread for f in b["frames"]
+                 if f["depth"] == depth and f["frame_id"] == frame_id]
         if not shown:
             return _error(f"locals: frame {depth} of thread {thread} was not shown on the Process tab")
-        title = f"Locals of {function}() (frame {depth}, thread {thread})"
+        title = f"Locals of {shown[0]['function']}() (thread {thread}, frame {depth} from the innermost)"
         try:
-            block = tabs.locals_block(thread, depth, function, title)
+            block = tabs.locals_block(thread, depth, int(frame_id), title)
         except LookupError as exc:
             block = tabs.note(f"{title}: {exc.args[0] if exc.args else exc}")
+        except Exception as exc:  # noqa: BLE001 - the page says so; the widget keeps working
+            block = tabs.note(f"{title}: could not be sized: {type(exc).__name__}: {clip_text(str(exc), 200)}")
         pages = dict(self.pages)
         pages["process"] = dict(page, detail=block)
         self.pages = pages

@@ -96,7 +96,8 @@ def test_memdash_tabs_in_jupyterlab(tmp_path, app):
                 assert page.locator(f"{dash} [role='tab'][aria-selected='true']").inner_text() == "Process"
                 page.locator(panel, has_text="Resident set size (RSS)").wait_for(timeout=30_000)
                 text = page.locator(panel).inner_text()
-                assert "Container limit" in text and "Stack segment" in text and "dash-worker" in text
+                assert "Container limit" in text and "Memory segments" in text and "dash-worker" in text
+                assert "Size of stack segment" in text and "[anonymous]" in text
                 page.screenshot(path=str(ARTIFACTS / f"{shot}_01_process.png"), full_page=True)
                 # a click on the worker's frame sizes its locals
                 page.locator(f"{panel} .pnb-frame", has_text="in hold_memory").first.click()
