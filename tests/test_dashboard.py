@@ -341,3 +341,15 @@ def test_exported_notebook_shows_the_open_tab_as_html(tmp_path):
     text = (tmp_path / "run.html").read_text()
     assert "pympler-nb-dash-static" in text and "cdn.jsdelivr.net" not in text
     assert "application/vnd.jupyter.widget-view+json" not in text
+
+
+def test_the_pages_are_our_own_objects():
+    """What the dashboard keeps (its pages) is registered with the session: every walk
+    (SummaryTracker diffs, the %memwatch ledger) leaves it out."""
+    from pympler_nb.core.session import own_ids
+
+    dash = Dashboard(providers=OFF, tab="classes")
+    page = dash.pages["classes"]
+    ids = own_ids()
+    assert id(dash.pages) in ids and id(page) in ids and id(page["blocks"]) in ids
+    assert id(page["blocks"][0]["text"]) in ids

@@ -32,11 +32,13 @@ notebook shows (the widget's saved ``_fallback`` is the same HTML).
 from __future__ import annotations
 
 import html
+import weakref
 
 import anywidget
 import traitlets as t
 
 from ..core.format import clip_text, format_size, text_safe
+from ..core.session import register_own
 from . import _static
 from . import dashboard_tabs as tabs
 from ._static import EsmBundle, answer_bundle_request, read_bundle
@@ -48,6 +50,29 @@ _BUNDLE = "dashboard.js"
 
 def _error(message: str) -> dict:
     return {"type": "error", "message": text_safe(message)}
+
+
+#: the dashboards alive: their pages are our own objects (left out of every walk: a
+#: SummaryTracker diff or the %memwatch ledger never counts what the dashboard shows)
+_DASHBOARDS: weakref.WeakSet = weakref.WeakSet()
+
+
+def _own_pages() -> list:
+    """Every container and string of the live dashboards' pages (iteratively)."""
+    out: list = []
+    for dash in list(_DASHBOARDS):
+        stack = [dash.pages, dash._fallback]
+        while stack:
+            item = stack.pop()
+            out.append(item)
+            if isinstance(item, dict):
+                stack.extend(item.values())
+            elif isinstance(item, list):
+                stack.extend(item)
+    return out
+
+
+register_own(_own_pages)
 
 
 class Dashboard(_static.StaticPairing, anywidget.AnyWidget):
@@ -96,6 +121,7 @@ class Dashboard(_static.StaticPairing, anywidget.AnyWidget):
         self._tracker = tracker
         self._options = {"garbage": {"reduce": bool(reduce)}}
         self.computed: list[str] = []  # tabs computed, in order (for tests and curiosity)
+        _DASHBOARDS.add(self)
         self._compute(tab)
         self.on_msg(self._on_msg)
 
