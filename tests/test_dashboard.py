@@ -353,3 +353,28 @@ def test_the_pages_are_our_own_objects():
     ids = own_ids()
     assert id(dash.pages) in ids and id(page) in ids and id(page["blocks"]) in ids
     assert id(page["blocks"][0]["text"]) in ids
+
+
+def test_a_provider_can_give_a_widget_shown_inside_the_tab():
+    """The Variables tab can host ``%memvars``'s table widget: a provider returning a
+    widget gets a ``widget`` block (its static HTML for exports); the dashboard keeps it
+    while the tab shows it and closes it when the tab is computed again or closed."""
+    from pympler_nb.widgets import SizeTree
+
+    data = {"frame": pd.DataFrame({"s": pd.Series(["ab"] * 100, dtype="string[pyarrow]")}),
+            "objs": np.array([{"k": 1}] * 20, dtype=object)}
+    made = []
+
+    def variables():
+        made.append(SizeTree.from_objects([data], ["data"], title="variables"))
+        return made[-1]
+
+    dash = Dashboard(providers={"timeline": None, "variables": variables}, tab="variables")
+    (block,) = dash.pages["variables"]["blocks"]
+    assert block["kind"] == "widget" and block["ref"] == f"anywidget:{made[0].model_id}"
+    assert "pympler-nb-tree-static" in block["html"] and "data" in block["text"]
+    assert "pympler-nb-tree-static" in dash.static_html()
+    dash.handle({"type": "refresh", "tab": "variables"})
+    assert len(made) == 2 and made[0]._source is None  # the first one was closed (released)
+    dash.close()
+    assert made[1]._source is None

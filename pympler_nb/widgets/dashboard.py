@@ -119,6 +119,7 @@ class Dashboard(_static.StaticPairing, anywidget.AnyWidget):
                          active=tab, _static_id=_static.new_static_id(), **kwargs)
         self._providers = dict(tabs.default_providers() if providers is None else providers)
         self._tracker = tracker
+        self._children: dict = {}  # tab -> a widget its provider gave (kept while shown)
         self._options = {"garbage": {"reduce": bool(reduce)}}
         self.computed: list[str] = []  # tabs computed, in order (for tests and curiosity)
         _DASHBOARDS.add(self)
@@ -133,13 +134,23 @@ class Dashboard(_static.StaticPairing, anywidget.AnyWidget):
             return tabs.classes_page(self._tracker() if self._tracker is not None else None)
         if tab == "garbage":
             return tabs.garbage_page(reduce=self._options["garbage"]["reduce"])
+        old = self._children.pop(tab, None)  # a widget shown by the tab before: closed
+        if old is not None:
+            try:
+                old.close()
+            except Exception:  # noqa: BLE001 - a widget that fails to close is dropped anyway
+                pass
+
+        def keep(widget):
+            self._children[tab] = widget
+
         if tab == "timeline":
             return tabs.provider_page(self._providers.get("timeline"),
                                       "%memwatch is not on: the timeline shows its per-cell ledger",
-                                      "Memory per cell (%memwatch ledger)")
+                                      "Memory per cell (%memwatch ledger)", keep)
         return tabs.provider_page(self._providers.get("variables"),
                                   "%memvars is not available in this build: the tab shows its table",
-                                  "Variables (%memvars)")
+                                  "Variables (%memvars)", keep)
 
     def _compute(self, tab: str) -> None:
         self.busy = tab
@@ -264,6 +275,16 @@ class Dashboard(_static.StaticPairing, anywidget.AnyWidget):
                 lines.extend(_block_text(block))
         return "\n".join(lines)
 
+    def close(self) -> None:
+        """Close the widget and the widgets its tabs show."""
+        for child in list(getattr(self, "_children", {}).values()):
+            try:
+                child.close()
+            except Exception:  # noqa: BLE001
+                pass
+        getattr(self, "_children", {}).clear()
+        super().close()
+
     def __repr__(self):
         return f"<Dashboard open={self.active!r} computed={sorted(self.pages)}>"
 
@@ -324,6 +345,8 @@ def _block_html(block: dict) -> str:
     if kind == "image":
         body = block["svg"] if block.get("svg") else f"<pre>{_esc(block['text'])}</pre>"
         return f"<h4>{_esc(block['title'])}</h4>{body}"
+    if kind == "widget":  # the hosted widget's own static HTML
+        return f"<h4>{_esc(block['title'])}</h4>{block['html']}"
     if kind == "stack":
         frames = "\n".join(f"{f['file']}:{f['line']} in {f['function']}" + (f"\n    {f['code']}" if f["code"] else "")
                            for f in block["frames"])
@@ -347,7 +370,7 @@ def _block_text(block: dict) -> list[str]:
         if len(block["rows"]) > 50:
             out.append(f"  ... {len(block['rows']) - 50} more rows")
         return out
-    if kind == "image":
+    if kind in ("image", "widget"):
         return [block["text"]]
     if kind == "stack":
         return [f"{block['title']}:"] + [f"  {f['file']}:{f['line']} in {f['function']}" for f in block["frames"]]

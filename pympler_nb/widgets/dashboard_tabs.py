@@ -14,18 +14,24 @@ renders the same blocks as HTML and text for exports. A page is a list of blocks
   an optional ``collapsed`` (bool) draws it as a section that opens on a click;
 * ``{"kind": "image", "title", "svg", "text"}`` -- a chart drawn in the kernel
   (``svg`` None without ``vl-convert-python``: then ``text``, its table, is shown);
+* ``{"kind": "widget", "title", "ref", "html", "text"}`` -- another widget shown inside
+  the tab (``ref``: ``"anywidget:<model id>"``, None without a kernel connection; ``html``
+  and ``text``: its static views, shown when it cannot be drawn);
 * ``{"kind": "stack", "title", "thread", "frames", "truncated"}`` -- a thread's stack,
   outermost frame first (``frames``: ``{"depth", "function", "file", "line", "code",
   "nlocals", "frame_id"}``, ``depth`` 0 the innermost, ``frame_id`` a string); the
   browser asks for a frame's locals with a click.
 
 Providers: the Timeline and Variables tabs show what a *provider* gives, a callable
-returning None (the feature is off: the tab says so), a DataFrame, or ``(DataFrame,
-chart)``; ``%memwatch`` and ``%memvars`` provide them (see :func:`default_providers`).
+returning None (the feature is off: the tab says so), a DataFrame, ``(DataFrame,
+chart)``, or a widget (an anywidget such as ``%memvars``'s table, drawn inside the tab
+with its own interactions); ``%memwatch`` and ``%memvars`` provide them (see
+:func:`default_providers`).
 """
 
 from __future__ import annotations
 
+import html
 import math
 import time
 from collections.abc import Callable
@@ -41,7 +47,7 @@ from ..core.process import (
 )
 
 __all__ = ["TABS", "TAB_TITLES", "MAX_ROWS", "note", "metrics", "table", "frame_table", "chart_image",
-           "process_page", "locals_block", "classes_page", "garbage_page", "provider_page",
+           "process_page", "locals_block", "classes_page", "garbage_page", "provider_page", "widget_block",
            "default_providers"]
 
 #: the tabs, in order
@@ -254,23 +260,39 @@ def garbage_page(reduce: bool = True, max_groups: int = 50) -> list[dict]:
 
 # ---------------------------------------------------------------------------
 # providers: Timeline (%memwatch) and Variables (%memvars)
-def provider_page(provider: Callable | None, off: str, title: str) -> list[dict]:
+def widget_block(widget, title: str) -> dict:
+    """A block showing ``widget`` (an ipywidget / anywidget) inside the tab."""
+    bundle = widget._repr_mimebundle_()
+    data = bundle[0] if isinstance(bundle, tuple) else (bundle or {})
+    text = str(data.get("text/plain", ""))
+    body = data.get("text/html") or f"<pre>{html.escape(text)}</pre>"
+    model_id = getattr(widget, "model_id", None) if getattr(widget, "comm", None) is not None else None
+    return {"kind": "widget", "title": text_safe(title), "ref": f"anywidget:{model_id}" if model_id else None,
+            "html": text_safe(body), "text": text_safe(text)}
+
+
+def provider_page(provider: Callable | None, off: str, title: str, keep: Callable | None = None) -> list[dict]:
     """A tab that shows what ``provider()`` gives: None (``off`` is shown), a DataFrame,
-    or ``(DataFrame, chart)`` (the chart drawn above the table)."""
+    ``(DataFrame, chart)`` (the chart drawn above the table), or a widget (drawn inside
+    the tab; ``keep(widget)`` is called so that the caller keeps it alive)."""
     if provider is None:
         return [note(off)]
     result = provider()
     if result is None:
         return [note(off)]
+    if hasattr(result, "_repr_mimebundle_") and hasattr(result, "model_id"):  # a widget
+        if keep is not None:
+            keep(result)
+        return [widget_block(result, title)]
     chart = None
     if isinstance(result, tuple):
         if len(result) != 2:
-            raise TypeError(f"a {title} provider returns None, a DataFrame or (DataFrame, chart), "
-                            f"got a tuple of {len(result)}")
+            raise TypeError(f"a {title} provider returns None, a DataFrame, (DataFrame, chart) or a "
+                            f"widget, got a tuple of {len(result)}")
         result, chart = result
     if not hasattr(result, "itertuples"):
-        raise TypeError(f"a {title} provider returns None, a DataFrame or (DataFrame, chart), "
-                        f"got {type(result).__name__}")
+        raise TypeError(f"a {title} provider returns None, a DataFrame, (DataFrame, chart) or a "
+                        f"widget, got {type(result).__name__}")
     blocks = []
     if chart is not None:
         blocks.append(chart_image(chart, title))
