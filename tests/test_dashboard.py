@@ -143,7 +143,7 @@ def test_classes_tab_shows_the_trackers_stats_and_charts():
         dash.handle({"type": "refresh", "tab": "classes"})
         blocks = dash.pages["classes"]["blocks"]
         kinds = [b["kind"] for b in blocks]
-        assert kinds.count("image") == 2 and "snapshots: 2" in blocks[0]["text"]
+        assert kinds.count("image") == 3 and "snapshots: 2" in blocks[0]["text"]  # memory, instances, lifetimes
         (last,) = [b for b in blocks if b.get("title") == "Tracked classes at the last snapshot"]
         assert last["columns"] == ["class", "active", "size", "average", "pct"]
         assert last["bytes"] == [False, False, True, True, False]

@@ -204,7 +204,7 @@ def classes_page(tracker) -> list[dict]:
     """The Classes tab: the Class Tracker's statistics and charts (``%classtrack``)."""
     if tracker is None:
         return [note("the Class Tracker is not on: %classtrack track CLASS, then %classtrack snapshot")]
-    from ..charts import classtracker_active_chart, classtracker_memory_chart
+    from ..charts import classtracker_active_chart, classtracker_memory_chart, lifetimes_chart
     from ..frames_classtracker import classtracker_frame, classtracker_totals_frame, tracked_objects_frame
 
     df = classtracker_frame(tracker)
@@ -221,6 +221,7 @@ def classes_page(tracker) -> list[dict]:
     ]
     objs = tracked_objects_frame(tracker)
     if len(objs):
+        blocks.append(chart_image(lifetimes_chart(objs), "Lifetimes of the largest tracked instances"))
         objs = objs.sort_values("last_size", ascending=False)
         blocks.append(frame_table("Tracked instances (largest last size first)",
                                   objs[["class", "name", "repr", "alive", "last_size", "max_size", "samples"]]))
