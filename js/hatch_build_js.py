@@ -22,7 +22,8 @@ import shutil
 import subprocess
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-BUNDLES = ("pympler_nb/static/size_tree.js", "pympler_nb/static/ref_graph.js", "pympler_nb/static/variables.js")
+WIDGETS = ("size_tree", "ref_graph", "variables", "meter", "dashboard")  # js/build.mjs entry points
+BUNDLES = tuple(f"pympler_nb/static/{name}.js" for name in WIDGETS)
 
 
 class JsBuildError(RuntimeError):

@@ -39,6 +39,7 @@ def watching(shell):
     run(shell, "%memwatch off")
     shell.user_ns.pop("arr", None)
     shell.user_ns.pop("df", None)
+    shell.user_ns.pop("blob", None)
 
 
 def _last(shell, source_start: str):
@@ -356,3 +357,19 @@ def test_memdiff_under_memwatch_shows_none_of_ours(watching):
     assert error_of(result) is None
     diff = watching.user_ns["Out"][result.execution_count]
     assert isinstance(diff, pd.DataFrame) and diff.empty, diff
+
+
+def test_dashboard_timeline_and_variables_tabs_show_memwatch_and_memvars(watching):
+    """Issue 20 item 3: %memdash's Timeline tab is the %memwatch ledger with its chart, its
+    Variables tab the %memvars table (a widget hosted in the tab)."""
+    from pympler_nb.widgets.dashboard import Dashboard
+
+    run(watching, "import numpy as np\nblob = np.ones(6_000_000)")
+    dash = Dashboard(tab="timeline")
+    kinds = [block["kind"] for block in dash.pages["timeline"]["blocks"]]
+    assert kinds[0] == "image" and "table" in kinds, dash.pages["timeline"]["blocks"]
+    assert "blob" in str(dash.pages["timeline"]["blocks"]), dash.pages["timeline"]["blocks"]
+    dash.handle({"type": "open", "tab": "variables"})
+    (block,) = dash.pages["variables"]["blocks"]
+    assert block["kind"] == "widget" and "blob" in block["text"], block
+    dash.close()

@@ -28,11 +28,10 @@ import pytest
 
 from tests._repo_copy import ROOT, copy_clone
 
-BUNDLES = ("pympler_nb/static/size_tree.js", "pympler_nb/static/ref_graph.js", "pympler_nb/static/variables.js")
-JS_SOURCES = ("js/build.mjs", "js/size_tree.js", "js/ref_graph.js", "js/variables.js", "js/variables.css",
-              "js/size_tree.css",
-              "js/ref_graph.css", "js/package.json", "js/hatch_build_js.py",
-              "package.json", "package-lock.json")
+WIDGETS = ("size_tree", "ref_graph", "variables", "meter", "dashboard")  # js/build.mjs entry points
+BUNDLES = tuple(f"pympler_nb/static/{name}.js" for name in WIDGETS)
+JS_SOURCES = ("js/build.mjs", *(f"js/{name}.{ext}" for name in WIDGETS for ext in ("js", "css")),
+              "js/package.json", "js/hatch_build_js.py", "package.json", "package-lock.json")
 
 
 def _node_requirement() -> str:
