@@ -668,6 +668,7 @@ def frame_locals(thread_ident: int, depth: int, frame_id: int | None = None) -> 
     finally:
         del frame
     out = []
+    value = None  # (a frame without locals)
     for name, value in names:
         try:
             flat = sys.getsizeof(value)
@@ -679,6 +680,8 @@ def frame_locals(thread_ident: int, depth: int, frame_id: int | None = None) -> 
     del names, value
     out.sort(key=lambda v: (-v.deep, v.name))
     return tuple(out)
+
+
 class RssReader:
     """The resident set size now, read cheaply enough to sample every few milliseconds:
     ``/proc/self/statm`` kept open (one ``pread`` per call, about 10 µs), else psutil,

@@ -355,3 +355,25 @@ def test_thread_stacks_limit_and_checks():
         process.thread_stacks(limit=0)
     with pytest.raises(ValueError, match="depth must be an int >= 0"):
         process.frame_locals(threading.get_ident(), -1)
+
+
+_BARE_READY, _BARE_RELEASE = threading.Event(), threading.Event()
+
+
+def _bare():
+    _BARE_READY.set()
+    _BARE_RELEASE.wait()
+
+
+def test_frame_locals_of_a_frame_without_locals():
+    """A frame with no local variable gives an empty tuple (it raised UnboundLocalError)."""
+    thread = threading.Thread(target=_bare, name="bare", daemon=True)
+    thread.start()
+    _BARE_READY.wait()
+    try:
+        mine = next(s for s in process.thread_stacks() if s.name == "bare")
+        frame = next(f for f in mine.frames if f.function == "_bare")
+        assert process.frame_locals(mine.ident, frame.depth, frame.frame_id) == ()
+    finally:
+        _BARE_RELEASE.set()
+        thread.join()
