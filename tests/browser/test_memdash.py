@@ -218,3 +218,69 @@ def test_memdash_hosts_a_widget_in_a_tab(tmp_path):
                 raise
             finally:
                 browser.close()
+
+
+VARIABLES_CELLS = [
+    "%load_ext pympler_nb",
+    "import numpy as np\nbig = np.ones(100 * 2**17)\nbig[:] = 2.0  # 100 MiB, resident\n"
+    "names = [str(i) * 4 for i in range(20_000)]",
+    "big",  # Out[n], _n and _ hold it too
+    "%memdash --tab variables",
+]
+
+
+def test_memdash_variables_tab_sorts_and_frees(tmp_path):
+    """Issue 20's dashboard test: the Variables tab is %memvars' table; a header click sorts
+    it, "free" shows the release plan, "confirm" runs it: the row disappears and the
+    kernel's RSS drops by the 100 MB array a variable and ``Out[n]`` held."""
+    work = tmp_path / "work"
+    work.mkdir()
+    nb = {
+        "cells": [{"cell_type": "code", "execution_count": None, "id": f"v{i}", "metadata": {},
+                   "outputs": [], "source": src} for i, src in enumerate(VARIABLES_CELLS)],
+        "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
+        "nbformat": 4, "nbformat_minor": 5,
+    }
+    (work / "dashvars.ipynb").write_text(json.dumps(nb))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    console: list[str] = []
+    blocked: list[str] = []
+    table = ".pympler-nb-dash .pympler-nb-vars"
+
+    def names(page) -> list[str]:
+        return page.eval_on_selector_all(f"{table} tbody tr", "rows => rows.map(r => r.dataset.name)")
+
+    for base, token in _start_lab(tmp_path, work):
+        with playwright_sync.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            try:
+                page = _offline_page(browser, blocked, console)
+                page.goto(f"{base}/lab/tree/dashvars.ipynb?token={token}")
+                page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
+                page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
+                _run_all_cells(page)
+                page.wait_for_selector(f"{table} tbody tr[data-name='big']", timeout=120_000)
+                assert {"big", "names"} <= set(names(page)), names(page)
+                page.locator(f"{table} th[data-key='name']").click()
+                variables = [n for n in names(page) if not n.startswith(("Out[", "_", "In ", "sys.", "gc."))]
+                assert variables == sorted(variables), variables
+                page.screenshot(path=str(ARTIFACTS / "memdash_variables_01.png"), full_page=True)
+                page.locator(f"{table} tr[data-name='big'] .pnb-free").click()
+                plan = page.wait_for_selector(f"{table} .pnb-plan code", timeout=60_000).inner_text()
+                assert "del big" in plan and "del Out[" in plan, plan
+                page.locator(f"{table} .pnb-confirm").click()
+                result = page.wait_for_selector(f"{table} .pnb-result", timeout=120_000)
+                page.wait_for_selector(f"{table} tbody tr[data-name='big']", state="detached", timeout=60_000)
+                returned = int(result.get_attribute("data-rss-returned") or 0)
+                assert returned > 80 * 2**20, result.inner_text()
+                page.screenshot(path=str(ARTIFACTS / "memdash_variables_02_freed.png"), full_page=True)
+                assert not blocked, blocked
+            except Exception:
+                try:
+                    page.screenshot(path=str(ARTIFACTS / "memdash_variables_failure.png"), full_page=True)
+                except Exception:  # noqa: BLE001 - the page may be gone
+                    pass
+                (ARTIFACTS / "memdash_variables_console.log").write_text("\n".join(console))
+                raise
+            finally:
+                browser.close()
