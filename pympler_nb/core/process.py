@@ -34,6 +34,7 @@ __all__ = [
     "is_available",
     "get_current_threads",
     "get_current_thread_id",
+    "current_rss",
 ]
 
 # Pympler's labels for the Linux /proc/self/status fields it reports.
@@ -346,6 +347,19 @@ class ProcessMemoryInfo:
             except (psutil.Error, OSError):
                 return 0
         return 0
+
+
+def current_rss(proc_root: str = "/proc") -> int:
+    """The resident set size now, in bytes, read as cheaply as the OS allows
+    (``/proc/self/statm``; else a full :class:`ProcessMemoryInfo`); 0 if unknown."""
+    text = _read(os.path.join(proc_root, "self", "statm"))
+    if text is not None:
+        try:
+            return int(text.split()[1]) * mmap.PAGESIZE
+        except (ValueError, IndexError):
+            pass
+    info = ProcessMemoryInfo()
+    return info.rss if info.available else 0
 
 
 def is_available() -> bool:
