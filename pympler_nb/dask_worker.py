@@ -255,6 +255,26 @@ def worker_memory(dask_worker: Any = None, dask_scheduler: Any = None) -> dict:
 
 
 def unmanaged_split(top: int, trim: bool, dask_worker: Any = None, dask_scheduler: Any = None) -> dict:
-    """This worker's RSS split into Dask-managed data, other Python objects (by type),
-    allocator free memory and native memory; ``trim`` first returns free memory to the OS."""
-    raise NotImplementedError  # replaced once pympler_nb.core.reclaim is merged
+    """This worker's RSS split (:func:`pympler_nb.core.reclaim.rss_split`) with Dask's
+    managed bytes taken out of the live objects; ``trim`` first runs
+    :func:`~pympler_nb.core.reclaim.trim` (``gc.collect()`` and ``malloc_trim(0)``) and
+    reports what it returned to the operating system."""
+    from .core import reclaim
+
+    trimmed = reclaim.trim() if trim else None
+    split = reclaim.rss_split(top=top)
+    objects = split.python_live + split.native_held
+    managed = _managed(dask_worker)
+    in_objects = min(managed or 0, objects)  # Dask's sizeof estimates: never more than what lives
+    return {
+        "rss": split.rss, "managed": in_objects, "managed_reported": managed,
+        "other_objects": objects - in_objects, "native_held": split.native_held,
+        "allocator_free": split.allocator_free, "allocator_overhead": split.allocator_overhead,
+        "tracemalloc": split.traced_other + split.tracemalloc_overhead,
+        "native": split.native_unaccounted, "overcount": split.overcount,
+        "trim_returned": None if trimmed is None else trimmed.returned,
+        "trim_message": "" if trimmed is None else trimmed.message,
+        "by_type": [(r.name, r.count, r.size) for r in split.python_by_type],
+        "native_by_type": [(r.name, r.count, r.size) for r in split.native_by_type],
+        "notes": list(split.notes), "limit": _limit(dask_worker),
+    }

@@ -27,7 +27,10 @@ Columns
 :func:`whyalive` (``WHYALIVE_COLUMNS``): ``worker``, ``object``, ``type``, ``size``,
 ``root_kind``, ``root``, ``path``, ``action``, ``error``.
 
-:func:`unmanaged` (``UNMANAGED_COLUMNS``): see the function.
+:func:`unmanaged` (``UNMANAGED_COLUMNS``): ``worker``, ``rss``, ``limit``, the parts
+``managed``, ``other_objects``, ``allocator_free``, ``allocator_overhead``,
+``tracemalloc``, ``native`` (they add up to ``rss + overcount``), ``overcount``,
+``unmanaged`` (``rss - managed``), ``trim_returned``, ``error``.
 
 :func:`track_class`: ``worker`` and the columns of
 :func:`pympler_nb.frames_classtracker.classtracker_frame`.
@@ -51,14 +54,18 @@ from ._frame_text import text_series
 from .core.values import check_int
 
 __all__ = ["HEAP_SUMMARY_COLUMNS", "MEMDIFF_COLUMNS", "MEMDIFF_WORKER_COLUMNS", "WHYALIVE_COLUMNS",
-           "WORKERS_COLUMNS", "MemDiff", "heap_summary", "memdiff", "whyalive", "track_class",
-           "stop_tracking", "workers_frame", "check_client"]
+           "WORKERS_COLUMNS", "UNMANAGED_COLUMNS", "UNMANAGED_PARTS", "BY_TYPE_COLUMNS",
+           "MemDiff", "unmanaged", "heap_summary", "memdiff", "whyalive", "track_class",
+           "stop_tracking", "workers_frame", "check_client", "check_timeout"]
 
 HEAP_SUMMARY_COLUMNS = ("worker", "type", "count", "size", "error")
 MEMDIFF_COLUMNS = ("worker", "type", "count_diff", "size_diff", "error")
 MEMDIFF_WORKER_COLUMNS = ("worker", "rss_before", "rss_after", "rss_diff", "managed_before", "managed_after",
                           "managed_diff", "heap_count", "heap_size", "error")
 WHYALIVE_COLUMNS = ("worker", "object", "type", "size", "root_kind", "root", "path", "action", "error")
+UNMANAGED_PARTS = ("managed", "other_objects", "allocator_free", "allocator_overhead", "tracemalloc", "native")
+UNMANAGED_COLUMNS = ("worker", "rss", "limit", *UNMANAGED_PARTS, "overcount", "unmanaged", "trim_returned", "error")
+BY_TYPE_COLUMNS = ("worker", "type", "count", "size")
 WORKERS_COLUMNS = ("worker", "rss", "limit", "managed", "unmanaged", "error")
 
 #: seconds a call waits for each worker by default
@@ -89,7 +96,8 @@ def check_client(client: Any, name: str = "client") -> Any:
     return client
 
 
-def _check_timeout(timeout: Any) -> float:
+def check_timeout(timeout: Any) -> float:
+    """``timeout`` as a float if it is a finite number of seconds > 0, else a ``ValueError``."""
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0 \
             or math.isinf(timeout):
         raise ValueError(f"timeout must be a number of seconds > 0, got {timeout!r}")
@@ -104,7 +112,7 @@ def _error_text(exc: BaseException) -> str:
 def _run(client: Any, fn: Any, *args: Any, timeout: float, scheduler: bool = False) -> dict[str, Any]:
     """``fn(*args)`` on every worker (and the scheduler): ``{address: result or _Failed}``,
     one ``Client.run`` per worker in parallel; never waits more than ``timeout`` seconds."""
-    timeout = _check_timeout(timeout)
+    timeout = check_timeout(timeout)
     addresses = sorted(client.nthreads())
     pool = cf.ThreadPoolExecutor(max_workers=len(addresses) + 1, thread_name_prefix="pympler_nb-dask")
     try:
@@ -195,7 +203,7 @@ class MemDiff:
                  timeout: float = DEFAULT_TIMEOUT):
         self.client = check_client(client)
         self.top = check_int(top, "top", 1)
-        self.timeout = _check_timeout(timeout)
+        self.timeout = check_timeout(timeout)
         self.scheduler = bool(scheduler)
         self.frame: pd.DataFrame | None = None
         self.workers: pd.DataFrame | None = None
@@ -255,6 +263,39 @@ def memdiff(client: Any, top: int = 10, *, scheduler: bool = False,
     each worker's process, the block's tasks' results and leftovers included.
     """
     return MemDiff(client, top, scheduler=scheduler, timeout=timeout)
+
+
+def unmanaged(client: Any, top: int = 10, *, trim: bool = False, scheduler: bool = False,
+              timeout: float = DEFAULT_TIMEOUT) -> pd.DataFrame:
+    """Each worker's RSS split, as ``%reclaim`` splits it locally
+    (:func:`pympler_nb.core.reclaim.rss_split`), with Dask's share taken out: Dask-managed
+    data (task results in memory, as Dask sizes them), other live Python objects (and the
+    native buffers they hold), allocator free memory and overhead, tracemalloc, and native
+    memory nothing else accounts for (``UNMANAGED_COLUMNS``; the parts
+    ``UNMANAGED_PARTS`` add up to ``rss + overcount``).
+
+    ``trim=True`` first runs ``gc.collect()`` and ``malloc_trim(0)`` on each worker and
+    reports the bytes that went back to the operating system (``trim_returned``).
+    ``attrs["by_type"]``: the other objects by type per worker (``BY_TYPE_COLUMNS``, top
+    ``top`` and ``"other"``), ``attrs["notes"]``: what could not be measured.
+    """
+    check_client(client)
+    check_int(top, "top", 1)
+    results = _run(client, dw.unmanaged_split, top, bool(trim), timeout=timeout, scheduler=scheduler)
+    rows, by_type, notes = [], [], {}
+    for address, res in results.items():
+        if isinstance(res, _Failed):
+            rows.append((address,) + (None,) * (len(UNMANAGED_COLUMNS) - 2) + (res.text,))
+            continue
+        rows.append((address, res["rss"], res["limit"], *(res[p] for p in UNMANAGED_PARTS), res["overcount"],
+                     res["rss"] - res["managed"], res["trim_returned"], ""))
+        by_type.extend((address, t, c, s) for t, c, s in res["by_type"])
+        notes[address] = res["notes"] + ([res["trim_message"]] if res["trim_message"] else [])
+    df = _frame(rows, UNMANAGED_COLUMNS, {c: "string" if c in ("worker", "error") else _INT
+                                          for c in UNMANAGED_COLUMNS})
+    df.attrs.update(by_type={c: [r[i] for r in by_type] for i, c in enumerate(BY_TYPE_COLUMNS)},
+                    notes=notes, trim=bool(trim))
+    return df
 
 
 def whyalive(client: Any, obj_filter: Any, *, key: Any = None, limit: int = 3, max_chains: int = 5,
