@@ -53,3 +53,24 @@ class Tracked:
 def make_tracked(n):
     _module().tracked = [Tracked(10) for _ in range(n)]
     return n
+
+
+def cache_frame(n):
+    """Keep a pandas frame with object, categorical and Arrow string columns in ``leaky_store.frames``."""
+    import numpy as np
+    import pandas as pd
+
+    df = pd.DataFrame({
+        "name": [f"customer {i}" for i in range(n)],
+        "region": pd.Categorical(np.array(["north", "south", "east"])[np.arange(n) % 3]),
+        "tag": pd.array([f"t{i % 50}" for i in range(n)], dtype="string[pyarrow]"),
+        "objs": np.array([(i, str(i)) for i in range(n)] + [None], dtype=object)[:n],
+    })
+    _module().__dict__.setdefault("frames", []).append(df)
+    return len(df)
+
+
+def warm():
+    """Import what :func:`cache_frame` needs, and run it once without keeping the frame."""
+    cache_frame(10)
+    _module().frames.clear()

@@ -83,6 +83,26 @@ def test_memdiff_shows_a_leak_on_that_worker_only(client):
         client.run(tasks.clear)
 
 
+def test_memdiff_and_whyalive_on_a_cached_pandas_frame(client):
+    """Realistic data: a frame with object, categorical and Arrow columns kept by a worker."""
+    w0, w1 = _workers(client)
+    client.run(tasks.warm)  # imports pandas and pyarrow: not part of the diff
+    with pdd.memdiff(client, top=80) as md:
+        client.submit(tasks.cache_frame, 5000, workers=[w1], pure=False).result()
+    try:
+        frame = md.frame
+        frames = frame[frame["type"] == "pandas.DataFrame"]
+        assert frames["worker"].tolist() == [w1] and frames["count_diff"].tolist() == [1], frames
+        mine = frame[frame["worker"] == w1].set_index("type")
+        assert mine.loc["str", "count_diff"] >= 5000  # the object column's strings
+        assert int(md.workers.set_index("worker").loc[w1, "heap_size"]) > 5000 * 50
+        df = pdd.whyalive(client, "pandas.DataFrame", limit=1)
+        assert df["path"].tolist() == ["leaky_store.frames[0]"] and df["worker"].tolist() == [w1]
+    finally:
+        client.run(tasks.clear)
+        client.run(lambda: __import__("sys").modules["leaky_store"].__dict__.pop("frames", None))
+
+
 def test_whyalive_names_the_module_level_holder(client):
     w0, w1 = _workers(client)
     client.submit(tasks.leak, 20, workers=[w0], pure=False).result()
