@@ -12,7 +12,7 @@ const watch = process.argv.includes("--watch");
 
 const options = {
   absWorkingDir: root,
-  entryPoints: { size_tree: "js/size_tree.js", ref_graph: "js/ref_graph.js" },
+  entryPoints: { size_tree: "js/size_tree.js", ref_graph: "js/ref_graph.js", dashboard: "js/dashboard.js" },
   outdir: "pympler_nb/static",
   bundle: true,
   format: "esm",

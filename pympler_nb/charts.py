@@ -28,7 +28,8 @@ from .core.values import check_int
 __all__ = ["FRONTEND_VEGALITE_VERSION", "NO_IMAGE_NOTE", "OTHER", "VEGALITE_MIME", "ChartView", "OfflineChart",
            "binary_ticks", "bytes_axis", "bytes_scale", "chart_svg",
            "chart_bundle", "classtracker_active_chart", "classtracker_memory_chart", "diff_chart",
-           "enable_offline_renderer", "heap_partition_chart", "lifetimes_chart", "offline_renderer"]
+           "enable_offline_renderer", "heap_partition_chart", "lifetimes_chart", "offline_renderer",
+           "reclaim_chart"]
 
 #: the series that collects everything outside the top N
 OTHER = "other"
@@ -587,3 +588,50 @@ class OfflineChart(alt.Chart):
 
     def _repr_mimebundle_(self, *args, **kwargs):
         return chart_bundle(self)
+
+
+_RECLAIM_NEEDS = ("part", "bytes", "percent")
+
+
+def reclaim_chart(df: pd.DataFrame) -> alt.Chart:
+    """Horizontal bars: the parts of the process's RSS (``%reclaim``), in the split's order.
+
+    Parameters
+    ----------
+    df : DataFrame
+        ``pympler_nb.frames_reclaim.reclaim_frame(split)`` (columns ``part``, ``bytes``,
+        ``percent``; ``releasable`` and ``what`` go into the tooltip when present).
+
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"part": ["python_live", "allocator_free"], "bytes": [300, 100],
+    ...                    "percent": [75.0, 25.0]})
+    >>> [r["part"] for r in reclaim_chart(df).to_dict()["datasets"].popitem()[1]]
+    ['python_live', 'allocator_free']
+    """
+    _check(df, _RECLAIM_NEEDS, "reclaim_frame")
+    data = pd.DataFrame({
+        "part": df["part"].astype(str).to_numpy(),
+        "bytes": df["bytes"].astype("int64").to_numpy(),
+        "percent": df["percent"].astype("float64").to_numpy(),
+        "rank": range(len(df)),
+    })
+    tooltip = [alt.Tooltip("part:N", title="part"), alt.Tooltip("bytes:Q", title="bytes", format=","),
+               alt.Tooltip("percent:Q", title="% of RSS", format=".1f")]
+    for column, title in (("releasable", "returnable by --run"), ("what", "what")):
+        if column in df.columns:
+            data[column] = df[column].to_numpy()
+            tooltip.append(alt.Tooltip(f"{column}:{'Q' if column == 'releasable' else 'N'}",
+                                       title=title, **({"format": ","} if column == "releasable" else {})))
+    rss = df.attrs.get("rss")
+    title = "Where the RSS goes" + (f" ({format_size(int(rss))})" if rss else "")
+    return (
+        OfflineChart(data, title=title)
+        .mark_bar()
+        .encode(
+            x=alt.X("bytes:Q", axis=bytes_axis("bytes", data["bytes"].tolist()),
+                    scale=bytes_scale(data["bytes"].tolist())),
+            y=alt.Y("part:N", title=None, sort=alt.EncodingSortField(field="rank", op="min"),
+                    axis=alt.Axis(labelLimit=0)),
+            tooltip=tooltip,
+        )
+    )

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import ast
 import fnmatch
-import gc
 import glob
 import linecache
 import re
@@ -504,21 +503,15 @@ class PymplerMagics(Magics):
         collection, their finalizers (``__del__``) and weakref callbacks run.
         """
         __tracebackhide__ = True
-        from .core.garbagegraph import GarbageGraph
+        from .core.garbagegraph import garbage_cycles
 
         parsed = parse(self.garbage.parser, line, "garbage")
         if parsed is None:
             return None
         args = parsed[0]
         positive(args.max_nodes, "--max-nodes", "garbage")
-        before = len(gc.garbage)
-        graph = GarbageGraph(reduce=True)
-        model = graph.to_graph()
-        found = len(gc.garbage) - before
-        graph = None
-        if not args.keep:
-            del gc.garbage[before:]
-            gc.collect()
+        result = garbage_cycles(reduce=True, keep=args.keep)
+        model, found = result.model, result.found
         df = frames.graph_nodes_frame(model)
         if not args.quiet:
             size = int(df["size"].sum()) if len(df) else 0
@@ -556,13 +549,15 @@ _MEMDIFF_HELP = re.compile(r"\s*%%memdiff\b.*(?<!\S)(-h|--help)(?!\S)")
 
 def load_ipython_extension(ipython) -> None:
     """Register :class:`PymplerMagics` (and the heap and referrer magics) with ``ipython``."""
-    from . import magics_heap, magics_referrers
+    from . import magics_heap, magics_memdash, magics_reclaim, magics_referrers
 
     ipython.register_magics(PymplerMagics)
     if _memdiff_help_alone not in ipython.input_transformers_cleanup:
         ipython.input_transformers_cleanup.append(_memdiff_help_alone)
     magics_heap.load_ipython_extension(ipython)
     magics_referrers.load_ipython_extension(ipython)
+    magics_reclaim.load_ipython_extension(ipython)
+    magics_memdash.load_ipython_extension(ipython)
     # the notebook's own alt.Chart cells draw offline too (no Vega from a CDN)
     global _previous_renderer
     if charts.alt.renderers.active != charts.RENDERER:
@@ -589,10 +584,12 @@ def _mention_pure_path() -> None:
 
 def unload_ipython_extension(ipython) -> None:
     """Stop class tracking and remove the magics from ``ipython``."""
-    from . import magics_heap, magics_referrers
+    from . import magics_heap, magics_memdash, magics_reclaim, magics_referrers
 
     magics_heap.unload_ipython_extension(ipython)
     magics_referrers.unload_ipython_extension(ipython)
+    magics_reclaim.unload_ipython_extension(ipython)
+    magics_memdash.unload_ipython_extension(ipython)
     if _memdiff_help_alone in ipython.input_transformers_cleanup:
         ipython.input_transformers_cleanup.remove(_memdiff_help_alone)
     global _previous_renderer

@@ -35,7 +35,7 @@ from pympler_nb.widgets import (
 )
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-BUNDLES = ("size_tree.js", "ref_graph.js")
+BUNDLES = ("size_tree.js", "ref_graph.js", "dashboard.js")
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
 

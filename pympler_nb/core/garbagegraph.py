@@ -27,8 +27,10 @@ import sys
 
 from ._format import clip_text, pp
 from .refgraph import ReferenceGraph
+from .values import Frozen
 
-__all__ = ["GarbageGraph", "start_debug_garbage", "end_debug_garbage", "clear_garbage"]
+__all__ = ["GarbageGraph", "GarbageCycles", "garbage_cycles", "start_debug_garbage",
+           "end_debug_garbage", "clear_garbage"]
 
 
 class GarbageGraph(ReferenceGraph):
@@ -78,6 +80,63 @@ class GarbageGraph(ReferenceGraph):
                 m.id, m.size, clip_text(m.type, 12), clip_text(m.str.replace("\n", "|"), 46)))
         stream.write("Garbage: %8d collected objects (%s in cycles): %12s\n"
                      % (self.count, self.num_in_cycles, pp(self.total_size)))
+
+
+class GarbageCycles(Frozen):
+    """What :func:`garbage_cycles` found: ``found`` (objects the collection found
+    unreachable), ``model`` (the :class:`~pympler_nb.core.refgraph.GraphModel` of the
+    objects shown), ``groups`` (one ``GraphModel`` per group of connected objects, most
+    bytes first), ``reduced`` (only objects on cycles were kept) and ``kept`` (the
+    objects were left in ``gc.garbage``). Holds no object: ids, types, sizes, reprs."""
+
+    __slots__ = ("found", "model", "groups", "reduced", "kept")
+
+    def __init__(self, found, model, groups, reduced, kept):
+        self._set(found=found, model=model, groups=tuple(groups), reduced=reduced, kept=kept)
+
+    @property
+    def size(self) -> int:
+        """Bytes of the objects shown (their own sizes)."""
+        return sum(n.size for n in self.model.nodes)
+
+    def __repr__(self):
+        return (f"<GarbageCycles {self.found} unreachable, {len(self.model.nodes)} shown in "
+                f"{len(self.groups)} groups, {pp(self.size)}>")
+
+
+def garbage_cycles(reduce: bool = True, keep: bool = False) -> GarbageCycles:
+    """Run one collection and describe the garbage, grouped per reference cycle.
+
+    A :class:`GarbageGraph` (``gc.DEBUG_SAVEALL``) parks the unreachable objects in
+    ``gc.garbage``; they are described (``reduce=True``: only the objects that lie on
+    cycles, each group reduced to its core; ``False``: everything unreachable, with
+    what hangs on the cycles), split into groups of connected objects (one per cycle
+    or knot of cycles, most bytes first), and then released and collected, unless
+    ``keep`` leaves them in ``gc.garbage``. As in any collection, finalizers and
+    weakref callbacks run.
+
+    >>> import gc
+    >>> a = []; b = [a]; a.append(b); del a, b
+    >>> found = garbage_cycles()
+    >>> found.found >= 2 and any(len(g.nodes) == 2 for g in found.groups)
+    True
+    """
+    before = len(gc.garbage)
+    graph = GarbageGraph(reduce=bool(reduce))
+    try:
+        found = len(gc.garbage) - before
+        model = graph.to_graph()
+        groups = []
+        for sub in graph.split():
+            groups.append(sub.to_graph())
+            sub = None
+        groups.sort(key=lambda g: (-sum(n.size for n in g.nodes), -len(g.nodes)))
+    finally:
+        graph = None
+        if not keep:
+            del gc.garbage[before:]
+            gc.collect()
+    return GarbageCycles(found, model, groups, bool(reduce), bool(keep))
 
 
 def start_debug_garbage() -> None:

@@ -26,7 +26,8 @@ import sys
 import threading
 from typing import Any
 
-from ._format import pp
+from ._format import clip_text, pp, type_name
+from .values import Frozen, check_int
 
 __all__ = [
     "ProcessMemoryInfo",
@@ -35,6 +36,15 @@ __all__ = [
     "get_current_threads",
     "get_current_thread_id",
     "current_rss",
+    "ProcessOverview",
+    "process_overview",
+    "Segment",
+    "memory_segments",
+    "FrameInfo",
+    "ThreadStack",
+    "thread_stacks",
+    "LocalVar",
+    "frame_locals",
 ]
 
 # Pympler's labels for the Linux /proc/self/status fields it reports.
@@ -389,3 +399,281 @@ def get_current_threads() -> list[ThreadInfo]:
 def get_current_thread_id() -> int:
     """The identifier of the calling thread (``threading.get_ident()``)."""
     return threading.get_ident()
+
+
+# ---------------------------------------------------------------------------
+# The dashboard's Process view: one overview record, memory segments, thread stacks,
+# a frame's locals sized. Nothing here keeps a frame or a user object: records hold
+# names, numbers and clipped text only.
+class ProcessOverview(Frozen):
+    """The process's memory at a glance, in bytes (``None``: the OS does not tell).
+
+    ``rss``, ``vms``, ``pss``, ``uss``, ``swap``, ``peak_rss``, ``minor_faults`` and
+    ``major_faults`` (counts since the process started), ``container_limit``,
+    ``container_usage``, ``container_percent`` (usage, or RSS when the cgroup reports
+    no usage, as a percentage of the limit), ``cgroup`` (``'v1'``/``'v2'``/None),
+    ``threads`` (live Python threads), ``source`` (where the numbers come from).
+    """
+
+    __slots__ = ("rss", "vms", "pss", "uss", "swap", "peak_rss", "minor_faults", "major_faults",
+                 "container_limit", "container_usage", "container_percent", "cgroup", "threads",
+                 "source")
+
+    def __init__(self, **fields) -> None:
+        self._set(**fields)
+
+    def as_dict(self) -> dict:
+        """Every field by name."""
+        return dict(zip(self.__slots__, self._values(self.__slots__)))
+
+    def __repr__(self) -> str:
+        return f"<ProcessOverview rss={self.rss} vms={self.vms} threads={self.threads}>"
+
+
+def _faults() -> tuple[int | None, int | None]:
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None, None
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return int(usage.ru_minflt), int(usage.ru_majflt)
+
+
+def process_overview(proc_root: str = "/proc",
+                     cgroup_root: str = "/sys/fs/cgroup") -> ProcessOverview:
+    """The numbers of the dashboard's Process tab now (:class:`ProcessOverview`).
+
+    ``proc_root``/``cgroup_root`` are for tests (a fake tree), as in
+    :meth:`ProcessMemoryInfo.update`.
+    """
+    info = ProcessMemoryInfo()
+    if (proc_root, cgroup_root) != ("/proc", "/sys/fs/cgroup"):
+        info.update(proc_root, cgroup_root)
+    minor, major = _faults()
+    if major is None:
+        major = info.pagefaults
+    limit, usage = info.container_limit, info.container_usage
+    used = usage if usage is not None else info.rss
+    percent = 100.0 * used / limit if limit else None
+    return ProcessOverview(
+        rss=info.rss, vms=info.vsz, pss=info.pss, uss=info.uss, swap=info.swap,
+        peak_rss=info.peak_rss, minor_faults=minor, major_faults=major, container_limit=limit,
+        container_usage=usage, container_percent=percent, cgroup=info.cgroup,
+        threads=threading.active_count(), source=info.source)
+
+
+class Segment(Frozen):
+    """A group of memory mappings (``/proc/self/smaps``): ``name`` (``'[heap]'``,
+    ``'[stack]'``, ``'[anonymous]'``, or a file's path), ``kind`` (``'heap'``, ``'stack'``,
+    ``'anonymous'``, ``'file'``, ``'other'``), ``mappings`` (how many), and in bytes
+    ``size`` (virtual), ``rss``, ``pss``, ``private`` (private clean + dirty), ``swap``."""
+
+    __slots__ = ("name", "kind", "mappings", "size", "rss", "pss", "private", "swap")
+
+    def __init__(self, name, kind, mappings, size, rss, pss, private, swap) -> None:
+        self._set(name=name, kind=kind, mappings=mappings, size=size, rss=rss, pss=pss,
+                  private=private, swap=swap)
+
+    def __repr__(self) -> str:
+        return f"<Segment {self.name!r} rss={self.rss} size={self.size}>"
+
+
+_SMAPS_FIELDS = {"Size": 0, "Rss": 1, "Pss": 2, "Private_Clean": 3, "Private_Dirty": 3, "Swap": 4}
+
+
+def _segment_kind(name: str) -> str:
+    if name == "[heap]":
+        return "heap"
+    if name.startswith("[stack"):
+        return "stack"
+    if name == "[anonymous]":
+        return "anonymous"
+    if name.startswith("["):
+        return "other"
+    return "file"
+
+
+def memory_segments(proc_root: str = "/proc") -> tuple:
+    """The process's mappings grouped by what they map (``/proc/self/smaps``): a tuple
+    of :class:`Segment`, largest RSS first; ``()`` where the OS has no smaps (macOS,
+    Windows). Anonymous mappings (Python's arenas, numpy buffers, thread stacks, large
+    ``malloc`` blocks) are one ``'[anonymous]'`` group; each file (a shared library, a
+    memory-mapped data file) is its own group."""
+    text = _read(os.path.join(proc_root, "self", "smaps"))
+    if not text:
+        return ()
+    groups: dict[str, list[int]] = {}
+    current: list[int] | None = None
+    for line in text.splitlines():
+        head, sep, rest = line.partition(":")
+        if sep and head in _SMAPS_FIELDS and current is not None:
+            parts = rest.split()
+            if parts and parts[0].isdigit():
+                current[_SMAPS_FIELDS[head] + 1] += int(parts[0]) * 1024
+            continue
+        fields = line.split(None, 5)
+        if len(fields) >= 5 and "-" in fields[0] and len(fields[1]) == 4:  # a mapping's header
+            name = fields[5].strip() if len(fields) == 6 else ""
+            name = name or "[anonymous]"
+            current = groups.setdefault(name, [0, 0, 0, 0, 0, 0])
+            current[0] += 1
+    segments = [Segment(name, _segment_kind(name), *values) for name, values in groups.items()]
+    segments.sort(key=lambda s: (-s.rss, s.name))
+    return tuple(segments)
+
+
+class FrameInfo(Frozen):
+    """One frame of a thread's stack: ``depth`` (0: the innermost), ``function``,
+    ``filename``, ``lineno``, ``line`` (the source line, stripped; ``''`` if unknown),
+    ``n_locals``, ``frame_id`` (``id`` of the frame when it was read: pass it back to
+    :func:`frame_locals` to check it is still the same frame)."""
+
+    __slots__ = ("depth", "function", "filename", "lineno", "line", "n_locals", "frame_id")
+
+    def __init__(self, depth, function, filename, lineno, line, n_locals, frame_id) -> None:
+        self._set(depth=depth, function=function, filename=filename, lineno=lineno, line=line,
+                  n_locals=n_locals, frame_id=frame_id)
+
+    def __repr__(self) -> str:
+        return f"<FrameInfo {self.function}() {self.filename}:{self.lineno}>"
+
+
+class ThreadStack(Frozen):
+    """A live thread and its current stack: ``ident``, ``name``, ``daemon``,
+    ``current`` (the calling thread), ``frames`` (tuple of :class:`FrameInfo`, innermost
+    first; pympler_nb's own frames left out), ``truncated`` (more frames than asked)."""
+
+    __slots__ = ("ident", "name", "daemon", "current", "frames", "truncated")
+
+    def __init__(self, ident, name, daemon, current, frames, truncated) -> None:
+        self._set(ident=ident, name=name, daemon=daemon, current=current, frames=tuple(frames),
+                  truncated=truncated)
+
+    def __repr__(self) -> str:
+        return f"<ThreadStack {self.name!r} ident={self.ident} {len(self.frames)} frames>"
+
+
+def _own(frame) -> bool:
+    from .session import is_own_frame
+
+    return is_own_frame(frame)
+
+
+def _user_stack(frame, current: bool) -> list:
+    """The frames of a stack, innermost first, without pympler_nb's frames at the top
+    (the caller's own stack starts with ours)."""
+    stack = []
+    while frame is not None:
+        stack.append(frame)
+        frame = frame.f_back
+    if current:
+        while stack and _own(stack[0]):
+            del stack[0]
+    return stack
+
+
+def _line_of(filename: str, lineno: int) -> str:
+    import linecache
+
+    try:
+        return linecache.getline(filename, lineno).strip()
+    except Exception:  # noqa: BLE001 - a loader may raise anything
+        return ""
+
+
+def _frame_info(depth: int, frame) -> FrameInfo:
+    code = frame.f_code
+    lineno = frame.f_lineno or 0
+    return FrameInfo(depth, code.co_name, code.co_filename, lineno,
+                     clip_text(_line_of(code.co_filename, lineno), 200),
+                     code.co_nlocals + len(code.co_cellvars) + len(code.co_freevars), id(frame))
+
+
+def thread_stacks(limit: int | None = 50) -> tuple:
+    """Every live thread with its current stack (:class:`ThreadStack`), the calling
+    thread first; ``limit`` frames per thread at most (innermost first; ``None``: all).
+
+    Reads ``sys._current_frames()`` once and keeps no frame.
+    """
+    check_int(limit, "limit", 1, none="every frame", meaning="frames per thread")
+    frames = sys._current_frames()
+    me = threading.get_ident()
+    by_ident = {t.ident: t for t in threading.enumerate()}
+    out = []
+    try:
+        for ident in sorted(frames, key=lambda i: (i != me, i)):
+            stack = _user_stack(frames[ident], ident == me)
+            shown = stack if limit is None else stack[:limit]
+            thread = by_ident.get(ident)
+            out.append(ThreadStack(
+                ident, thread.name if thread is not None else f"<native thread {ident}>",
+                bool(thread.daemon) if thread is not None else None, ident == me,
+                [_frame_info(i, f) for i, f in enumerate(shown)], len(shown) < len(stack)))
+            del stack, shown
+    finally:
+        del frames
+    return tuple(out)
+
+
+class LocalVar(Frozen):
+    """A local variable of a frame, sized: ``name``, ``type`` (the type's name),
+    ``repr`` (clipped), ``flat`` (bytes: the object alone), ``deep`` (bytes: the object
+    and everything it refers to, :func:`~pympler_nb.core.asizeof.asizeof`)."""
+
+    __slots__ = ("name", "type", "repr", "flat", "deep")
+
+    def __init__(self, name, type, repr, flat, deep) -> None:
+        self._set(name=name, type=type, repr=repr, flat=flat, deep=deep)
+
+    def __repr__(self) -> str:
+        return f"<LocalVar {self.name} {self.type} deep={self.deep}>"
+
+
+def frame_locals(thread_ident: int, depth: int, frame_id: int | None = None) -> tuple:
+    """The local variables of a running frame, sized (tuple of :class:`LocalVar`,
+    largest deep size first).
+
+    ``thread_ident`` and ``depth`` are a :class:`ThreadStack`'s ``ident`` and a
+    :class:`FrameInfo`'s ``depth`` (from :func:`thread_stacks`); ``frame_id`` (the
+    FrameInfo's) makes sure the frame is still the one that was listed. A
+    ``LookupError`` says when the thread ended or its stack moved on. Locals are read
+    without being kept; on 3.11/3.12 reading them stores a snapshot dict in the frame
+    (as every debugger does), 3.13 reads them without that side effect.
+    """
+    from . import asizeof as _asizeof
+    from ._format import safe_repr
+
+    check_int(thread_ident, "thread_ident", 0)
+    check_int(depth, "depth", 0, meaning="0 is the innermost frame")
+    frames = sys._current_frames()
+    frame = frames.get(thread_ident)
+    del frames
+    if frame is None:
+        raise LookupError(f"thread {thread_ident} is not running any more: list the threads "
+                          "again (thread_stacks())")
+    stack = _user_stack(frame, thread_ident == threading.get_ident())
+    del frame
+    if depth >= len(stack):
+        raise LookupError(f"thread {thread_ident} has {len(stack)} frames now, no frame at "
+                          f"depth {depth}: list the threads again (thread_stacks())")
+    frame = stack[depth]
+    del stack
+    if frame_id is not None and id(frame) != frame_id:
+        raise LookupError(f"the frame at depth {depth} of thread {thread_ident} is not the one "
+                          "listed (the stack moved on): list the threads again")
+    try:
+        names = list(frame.f_locals.items())
+    finally:
+        del frame
+    out = []
+    for name, value in names:
+        try:
+            flat = sys.getsizeof(value)
+        except Exception:  # noqa: BLE001 - hostile __sizeof__
+            flat = 0
+        deep = _asizeof.asizeof(value)
+        out.append(LocalVar(str(name), type_name(value, qualified=True, module=True),
+                            safe_repr(value, 80), flat, deep))
+    del names, value
+    out.sort(key=lambda v: (-v.deep, v.name))
+    return tuple(out)

@@ -9,7 +9,9 @@
   hash tables): kept alive by live objects, but outside the Python allocator;
 - **allocator_free** — memory free *inside* the allocators, which RSS still counts:
   pymalloc's available blocks and unused pools (from the allocator's own statistics,
-  ``sys._debugmallocstats()``) plus glibc's free heap (``mallinfo2().fordblks``);
+  ``sys._debugmallocstats()``; hidden while tracemalloc traces) plus the free heap of
+  glibc's main arena that is still resident (``malloc_info`` and the ``[heap]``
+  mapping's RSS: pages ``malloc_trim`` returned are not counted);
 - **allocator_overhead** — pymalloc's pool headers, quantization, arena alignment and
   arena map;
 - **traced_other** — tracemalloc's traced memory beyond the live objects and native
@@ -18,9 +20,11 @@
 - **native_unaccounted** — the rest of RSS: interpreter and library code, C stacks,
   memory of C libraries that none of the above sees.
 
-The parts add up to ``rss``; when the measured parts exceed RSS (memory counted as free
-that was never touched, or pages swapped out) ``native_unaccounted`` is 0 and
-``overcount`` says by how much.
+The parts add up to ``rss``. Live objects and the allocators' figures are taken as
+resident; native buffers and other traced allocations get at most what RSS leaves (a
+buffer allocated and never written is not resident: ``not_resident`` says how much). When
+the resident parts alone exceed RSS (pages swapped out, pool pages never touched)
+``native_unaccounted`` is 0 and ``overcount`` says by how much.
 
 :func:`trim` runs ``gc.collect()`` and returns free heap to the operating system
 (``malloc_trim(0)`` on glibc; elsewhere it says why it cannot) and reports RSS before and
@@ -48,9 +52,9 @@ import tracemalloc
 from itertools import compress
 
 from . import muppy, summary
-from ._format import pp
+from ._format import pp, type_name
 from .flatsize import SAFE_CATCH, c_sizeof
-from .process import current_rss
+from .process import current_rss, memory_segments
 from .values import Frozen, check_int
 
 __all__ = [
@@ -62,6 +66,11 @@ __all__ = [
     "allocator_stats",
     "trim",
     "glibc",
+    "Holder",
+    "releasable_holders",
+    "debugmallocstats_text",
+    "parse_debugmallocstats",
+    "main_arena",
 ]
 
 #: The parts of :class:`RssSplit`, in the order :meth:`RssSplit.parts` lists them.
@@ -94,20 +103,24 @@ class AllocatorStats(Frozen):
     plus unused pools), ``pymalloc_overhead`` (pool headers, quantization, arena alignment,
     arena map), ``pymalloc_arenas`` (bytes of the arenas allocated now);
     ``malloc_in_use`` (glibc ``uordblks``), ``malloc_free`` (``fordblks``: free heap
-    chunks), ``malloc_releasable`` (``keepcost``: what trimming the top of the heap gives
-    back), ``malloc_mmapped`` (``hblkhd``); ``notes``: why a figure is missing.
+    chunks, in every arena, resident or not), ``malloc_free_resident`` (the free bytes of
+    glibc's main arena still in RSS: the ``[heap]`` mapping's RSS minus what is in use
+    there; other threads' arenas are left to the native rest), ``malloc_releasable``
+    (``keepcost``: what trimming the top of the heap gives back), ``malloc_mmapped``
+    (``hblkhd``); ``notes``: why a figure is missing.
     """
 
     __slots__ = ("pymalloc_in_use", "pymalloc_free", "pymalloc_overhead", "pymalloc_arenas",
-                 "malloc_in_use", "malloc_free", "malloc_releasable", "malloc_mmapped", "notes")
+                 "malloc_in_use", "malloc_free", "malloc_free_resident", "malloc_releasable",
+                 "malloc_mmapped", "notes")
 
     def __init__(self, **fields) -> None:
         self._set(**fields)
 
     @property
     def free(self) -> int:
-        """Free memory inside both allocators (missing figures count 0)."""
-        return (self.pymalloc_free or 0) + (self.malloc_free or 0)
+        """Free memory inside both allocators that is resident (missing figures count 0)."""
+        return (self.pymalloc_free or 0) + (self.malloc_free_resident or 0)
 
     def __repr__(self) -> str:
         return (f"AllocatorStats(pymalloc_free={self.pymalloc_free}, "
@@ -118,14 +131,16 @@ class RssSplit(Frozen):
     """The process's RSS split into parts (bytes); see the module docstring.
 
     Fields: ``rss``, the parts (:data:`PARTS`), ``overcount`` (how much the measured parts
-    exceed RSS; 0 normally), ``python_count`` (live objects), ``python_by_type`` and
+    exceed RSS; 0 normally), ``not_resident`` (bytes of native buffers and traced
+    allocations that RSS does not hold: allocated but never written; ``native_held`` and
+    ``traced_other`` count only what RSS leaves for them), ``python_count`` (live objects), ``python_by_type`` and
     ``native_by_type`` (tuples of :class:`TypeRow`, largest first, at most ``top`` rows
     plus one ``'other'`` row), ``allocators`` (:class:`AllocatorStats`), ``tracing``
     (whether tracemalloc was on), ``notes`` (what could not be measured, and why),
     ``seconds`` (time taken).
     """
 
-    __slots__ = ("rss",) + PARTS + ("overcount", "python_count", "python_by_type",
+    __slots__ = ("rss",) + PARTS + ("overcount", "not_resident", "python_count", "python_by_type",
                                     "native_by_type", "allocators", "tracing", "notes",
                                     "seconds")
 
@@ -237,6 +252,70 @@ def _mallinfo(libc) -> tuple[dict | None, str | None]:
     return {name: int(getattr(info, name)) % (1 << 64) for name, _ in _Mallinfo2._fields_}, note
 
 
+_XML_TOTAL = re.compile(r'<total type="(fast|rest)" count="\d+" size="(\d+)"/>')
+_XML_CURRENT = re.compile(r'<system type="current" size="(\d+)"/>')
+
+
+def _malloc_info_text(libc) -> str:
+    """glibc's ``malloc_info(0, fp)`` XML, written to a memory stream ("" if it fails)."""
+    try:
+        open_memstream, malloc_info = libc.open_memstream, libc.malloc_info
+        fclose, free = libc.fclose, libc.free
+    except AttributeError:
+        return ""
+    buf, size = ctypes.c_void_p(), ctypes.c_size_t()
+    open_memstream.restype = ctypes.c_void_p
+    open_memstream.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
+    malloc_info.argtypes = [ctypes.c_int, ctypes.c_void_p]
+    fclose.argtypes = [ctypes.c_void_p]
+    free.argtypes = [ctypes.c_void_p]
+    fp = open_memstream(ctypes.byref(buf), ctypes.byref(size))
+    if not fp:
+        return ""
+    try:
+        malloc_info(0, fp)
+    finally:
+        fclose(fp)
+    try:
+        return ctypes.string_at(buf.value, size.value).decode("ascii", "replace") if buf.value else ""
+    finally:
+        free(buf)
+
+
+def main_arena(xml: str) -> tuple[int, int] | None:
+    """``(free bytes, bytes obtained from the system)`` of glibc's main arena (``<heap
+    nr="0">`` of ``malloc_info``), or None.
+
+    >>> main_arena('<heap nr="0"><total type="fast" count="1" size="32"/>'
+    ...            '<total type="rest" count="2" size="1000"/><system type="current" size="4096"/>'
+    ...            '</heap>')
+    (1032, 4096)
+    """
+    start = xml.find('<heap nr="0">')
+    end = xml.find("</heap>", start)
+    if start < 0 or end < 0:
+        return None
+    part = xml[start:end]
+    current = _XML_CURRENT.search(part)
+    if current is None:
+        return None
+    return sum(int(size) for _, size in _XML_TOTAL.findall(part)), int(current.group(1))
+
+
+def _resident_main_free(libc) -> tuple[int | None, str | None]:
+    """Free bytes of glibc's main arena that are still resident: the ``[heap]`` mapping's
+    RSS minus what the arena has in use, at most the arena's free bytes (free pages that
+    ``malloc_trim`` already returned are not resident)."""
+    arena = main_arena(_malloc_info_text(libc))
+    if arena is None:
+        return None, "glibc's malloc_info could not be read: free heap not counted"
+    free, current = arena
+    heap_rss = sum(s.rss for s in memory_segments() if s.kind == "heap")
+    if not heap_rss:
+        return None, "no [heap] mapping in /proc/self/smaps: glibc's free heap not counted"
+    return max(0, min(free, heap_rss - (current - free))), None
+
+
 # ---------------------------------------------------------------------------
 # pymalloc's statistics
 _STAT_LINE = re.compile(r"^#\s*(?P<key>[a-z ]+?)\s*=\s*(?P<value>[\d,]+)\s*$")
@@ -314,16 +393,28 @@ def allocator_stats() -> AllocatorStats:
             arena_bytes = (py_in_use + py_free + py_over - stats.get("arena map bytes", 0))
     else:
         py_in_use = py_free = py_over = arena_bytes = None
-        notes.append("pymalloc statistics unavailable (PYTHONMALLOC=%s or another allocator)"
-                     % os.environ.get("PYTHONMALLOC", "?"))
-    info, note = _mallinfo(glibc())
+        if tracemalloc.is_tracing():
+            notes.append("pymalloc's statistics are hidden while tracemalloc traces (CPython "
+                         "reports them only when pymalloc is the installed allocator): its free "
+                         "memory is counted in native_unaccounted")
+        else:
+            notes.append("pymalloc statistics unavailable (PYTHONMALLOC=%s or another allocator)"
+                         % os.environ.get("PYTHONMALLOC", "not set"))
+    libc = glibc()
+    info, note = _mallinfo(libc)
     if note:
         notes.append(note)
+    resident = None
+    if info:
+        resident, note = _resident_main_free(libc)
+        if note:
+            notes.append(note)
     info = info or {}
     return AllocatorStats(
         pymalloc_in_use=py_in_use, pymalloc_free=py_free, pymalloc_overhead=py_over,
         pymalloc_arenas=arena_bytes, malloc_in_use=info.get("uordblks"),
-        malloc_free=info.get("fordblks"), malloc_releasable=info.get("keepcost"),
+        malloc_free=info.get("fordblks"), malloc_free_resident=resident,
+        malloc_releasable=info.get("keepcost"),
         malloc_mmapped=info.get("hblkhd"), notes=tuple(notes))
 
 
@@ -368,6 +459,57 @@ def _native_size(desc, obj) -> int:
     return extra if type(extra) is int and extra > 0 else 0
 
 
+def _array_types(natives: dict) -> set:
+    """The types among ``natives`` that are numpy arrays (by name: ``numpy.ndarray`` in
+    the MRO): their buffer's address is public (``__array_interface__``)."""
+    out = set()
+    for tp in natives:
+        try:
+            mro = type.__dict__["__mro__"].__get__(tp)
+        except SAFE_CATCH:
+            continue
+        if any(getattr(k, "__module__", None) == "numpy" and getattr(k, "__name__", None) == "ndarray"
+               for k in mro):
+            out.add(tp)
+    return out
+
+
+_LOW_BIT = bytes(i & 1 for i in range(256))
+
+
+def _resident_buffer(obj, size: int) -> int:
+    """Bytes of the array's own buffer (``size`` bytes from its data address) that are in
+    RSS, by ``mincore``; ``size`` where that cannot be asked (not Linux, no address)."""
+    libc = glibc()
+    if libc is None or size <= 0:
+        return size
+    try:
+        address = obj.__array_interface__["data"][0]
+    except SAFE_CATCH:
+        return size
+    if type(address) is not int or address <= 0:
+        return size
+    page = _pagesize()
+    start = address - address % page
+    length = address + size - start
+    pages = (length + page - 1) // page
+    vec = (ctypes.c_ubyte * pages)()
+    mincore = libc.mincore
+    mincore.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p]
+    mincore.restype = ctypes.c_int
+    if mincore(start, length, vec) != 0:
+        return size
+    resident = bytes(vec).translate(_LOW_BIT).count(1)
+    return min(size, resident * page)
+
+
+def _pagesize() -> int:
+    """The page size (``mmap.PAGESIZE``)."""
+    import mmap
+
+    return mmap.PAGESIZE
+
+
 def _top(rows: dict[str, list[int]], top: int) -> tuple:
     ranked = sorted(rows.items(), key=lambda kv: (-kv[1][1], kv[0]))
     out = [TypeRow(name, n, size) for name, (n, size) in ranked[:top]]
@@ -377,9 +519,10 @@ def _top(rows: dict[str, list[int]], top: int) -> tuple:
     return tuple(out)
 
 
-def _live_objects() -> tuple[int, int, dict, dict]:
-    """``(python bytes, native bytes, python rows, native rows)`` of every live object;
-    rows are ``{type name: [count, bytes]}``."""
+def _live_objects() -> tuple[int, int, int, dict, dict]:
+    """``(python bytes, native bytes, native bytes not resident, python rows, native rows)``
+    of every live object; rows are ``{type name: [count, bytes]}``."""
+    absent = 0
     objs = muppy.get_objects()
     try:
         table = {key: [n, size] for key, n, size in summary.summarize(objs)}
@@ -387,6 +530,7 @@ def _live_objects() -> tuple[int, int, dict, dict]:
         native_rows: dict[str, list[int]] = {}
         if natives:
             hits = list(compress(objs, map(natives.__contains__, map(type, objs))))
+            arrays = _array_types(natives)
             for obj in hits:
                 size = _native_size(natives[type(obj)], obj)
                 if size:
@@ -394,6 +538,8 @@ def _live_objects() -> tuple[int, int, dict, dict]:
                     row = native_rows.setdefault(key, [0, 0])
                     row[0] += 1
                     row[1] += size
+                    if type(obj) in arrays:
+                        absent += size - _resident_buffer(obj, size)
             del hits, obj
     finally:
         del objs
@@ -403,7 +549,7 @@ def _live_objects() -> tuple[int, int, dict, dict]:
         if key in table:  # the summary's size includes the buffer: move it to native
             table[key][1] = max(0, table[key][1] - size)
     python = sum(size for _n, size in table.values())
-    return python, native, table, native_rows
+    return python, native, absent, table, native_rows
 
 
 # ---------------------------------------------------------------------------
@@ -422,7 +568,7 @@ def rss_split(top: int = 10) -> RssSplit:
     check_int(top, "top", 1, meaning="rows of the by-type tables")
     start = time.perf_counter()
     gc.collect()
-    python, native, table, native_rows = _live_objects()
+    python, native, absent, table, native_rows = _live_objects()
     count = sum(n for n, _s in table.values())
     python_by_type, native_by_type = _top(table, top), _top(native_rows, top)
     del table, native_rows
@@ -438,20 +584,31 @@ def rss_split(top: int = 10) -> RssSplit:
     allocators = allocator_stats()
     rss = current_rss()
     notes.extend(allocators.notes)
-    traced_other = max(0, traced - python - native) if tracing else 0
+    traced_beyond = max(0, traced - python - native) if tracing else 0
     free = allocators.free
     overhead = allocators.pymalloc_overhead or 0
-    measured = python + native + free + overhead + traced_other + tm_overhead
-    rest = rss - measured
+    # live objects and the allocators' own figures are resident; native buffers and other
+    # traced allocations may not be (np.zeros / np.empty pages never written, a zlib
+    # window never filled): they get what RSS leaves, and the rest is reported
+    rest = rss - (python + free + overhead + tm_overhead)
+    overcount = max(0, -rest)
+    native_resident = min(native - absent, max(0, rest))
+    rest -= native_resident
+    traced_other = min(traced_beyond, max(0, rest))
+    rest -= traced_other
+    not_resident = (native - native_resident) + (traced_beyond - traced_other)
+    if not_resident:
+        notes.append(f"{pp(not_resident)} of native buffers or traced allocations are not in "
+                     "RSS (allocated, never written: np.zeros/np.empty pages, unused windows)")
     if rss <= 0:
         notes.append("RSS could not be read on this platform")
     return RssSplit(
-        rss=rss, python_live=python, native_held=native, allocator_free=free,
+        rss=rss, python_live=python, native_held=native_resident, allocator_free=free,
         allocator_overhead=overhead, traced_other=traced_other,
         tracemalloc_overhead=tm_overhead, native_unaccounted=max(0, rest),
-        overcount=max(0, -rest), python_count=count, python_by_type=python_by_type,
-        native_by_type=native_by_type, allocators=allocators, tracing=tracing,
-        notes=tuple(notes), seconds=time.perf_counter() - start)
+        overcount=overcount, not_resident=not_resident, python_count=count,
+        python_by_type=python_by_type, native_by_type=native_by_type, allocators=allocators,
+        tracing=tracing, notes=tuple(notes), seconds=time.perf_counter() - start)
 
 
 def trim() -> TrimResult:
@@ -475,3 +632,149 @@ def trim() -> TrimResult:
     after = current_rss()
     return TrimResult(rss_before=before, rss_after=after, returned=before - after,
                       collected=collected, trimmed=trimmed, message=message)
+
+
+# ---------------------------------------------------------------------------
+# the largest releasable holders
+class Holder(Frozen):
+    """A large object the session holds, with what releasing it takes (``%whyalive``'s
+    plan): ``name`` (how the session reaches it: ``'df'``, ``'Out[3]'``,
+    ``'sys.last_value'``), ``type``, ``deep_size`` (bytes), ``releasable_bytes`` (what the
+    plan frees; ``None`` when the object is too large to compute it, then at most
+    ``deep_size``), ``plan`` (the statements to run, in order), ``manual`` (holders no
+    safe statement releases, in words), ``needs_collect`` (the bytes go at the next
+    ``gc.collect()``), ``hidden_refs`` (references no visible holder explains),
+    ``truncated`` (the search stopped early: more holders may exist)."""
+
+    __slots__ = ("name", "type", "deep_size", "releasable_bytes", "plan", "manual",
+                 "needs_collect", "hidden_refs", "truncated")
+
+    def __init__(self, **fields) -> None:
+        self._set(**fields)
+
+    def __repr__(self) -> str:
+        return (f"<Holder {self.name} {self.type} deep={self.deep_size} "
+                f"releasable={self.releasable_bytes} plan={list(self.plan)}>")
+
+
+def _skip_value(value) -> bool:
+    """Values that are not data a user frees: modules, classes, functions, singletons."""
+    import types as _types
+
+    from .asizeof import is_static
+
+    if value is None or value is True or value is False or value is Ellipsis:
+        return True
+    if isinstance(value, (_types.ModuleType, type, _types.FunctionType,
+                          _types.BuiltinFunctionType, _types.MethodType)):
+        return True
+    try:
+        return bool(is_static(value))
+    except SAFE_CATCH:
+        return True
+
+
+def _locators(shell) -> list[tuple[str, object]]:
+    """``[(name, getter)]``: where the session holds data — user variables, the output
+    cache (``Out[n]``), ``_``/``__``/``___``, ``sys.last_value``. Getters re-read the
+    slot, so nothing is kept between steps."""
+    from .session import OUT_VAR, UNDERSCORES
+
+    out: list[tuple[str, object]] = []
+    if shell is not None:
+        ns = getattr(shell, "user_ns", None) or {}
+        hidden = getattr(shell, "user_ns_hidden", None) or {}
+        skip = set(UNDERSCORES) | {"In", "Out", "_oh", "_ih", "_dh", "exit", "quit",
+                                   "get_ipython"}
+        for name in list(ns):
+            if not isinstance(name, str) or name in skip or OUT_VAR.match(name) \
+                    or name.startswith("_i") or (name in hidden and hidden[name] is ns.get(name)):
+                continue
+            out.append((name, lambda ns=ns, name=name: ns.get(name)))
+        cache = ns.get("Out")
+        if isinstance(cache, dict):
+            for key in sorted(k for k in cache if isinstance(k, int)):
+                out.append((f"Out[{key}]", lambda cache=cache, key=key: cache.get(key)))
+        for name in UNDERSCORES:
+            out.append((name, lambda ns=ns, name=name: ns.get(name)))
+    else:
+        main = sys.modules.get("__main__")
+        ns = getattr(main, "__dict__", {})
+        for name in list(ns):
+            if isinstance(name, str) and not name.startswith("__"):
+                out.append((name, lambda ns=ns, name=name: ns.get(name)))
+    out.append(("sys.last_value", lambda: getattr(sys, "last_value", None)))
+    return out
+
+
+def releasable_holders(top: int = 3, min_size: int = 1 << 20, max_nodes: int = 200_000,
+                       shell=None, outputs_after: int = 0) -> tuple:
+    """The largest objects the session holds, each with ``%whyalive``'s release plan.
+
+    Parameters
+    ----------
+    top : int, default 3
+        How many holders to explain (the largest deep sizes first). Each costs one
+        ``why_alive`` search over the heap (about a second per million objects).
+    min_size : int, default 1 MiB
+        Objects smaller than this (deep size) are not listed.
+    max_nodes : int, default 200,000
+        ``why_alive``'s bound: objects visited by the search, and the largest structure
+        whose releasable bytes are computed (beyond it ``releasable_bytes`` is None: at
+        most the deep size). The release computation costs about 10 µs per object.
+    shell : optional
+        The IPython shell (default: the running one; without one, ``__main__``'s globals).
+    outputs_after : int, default 0
+        As :func:`~pympler_nb.core.whyalive.why_alive`'s: 1 when the caller's result becomes
+        the cell's output (``_`` moves to ``__``), so that plans name the underscores as
+        they will read then.
+
+    Returns
+    -------
+    tuple of Holder
+        Largest releasable bytes first (unknown ones by deep size).
+    """
+    from . import asizeof as _asizeof
+    from .session import own_ids, running_shell
+    from .whyalive import why_alive
+
+    check_int(top, "top", 0, meaning="holders to explain")
+    check_int(min_size, "min_size", 0, meaning="bytes")
+    check_int(max_nodes, "max_nodes", 1)
+    check_int(outputs_after, "outputs_after", 0)
+    if top == 0:
+        return ()
+    shell = running_shell() if shell is None else shell
+    own = own_ids()
+    seen: dict[int, tuple[str, int]] = {}
+    for name, get in _locators(shell):
+        value = get()
+        if id(value) in seen or id(value) in own or _skip_value(value):
+            continue
+        try:
+            deep = _asizeof.asizeof(value)
+        except SAFE_CATCH:
+            deep = 0
+        seen[id(value)] = (name, deep)
+    del value
+    ranked = sorted(((deep, name) for name, deep in seen.values() if deep >= min_size),
+                    key=lambda item: (-item[0], item[1]))[:top]
+    getters = dict(_locators(shell))
+    out = []
+    for deep, name in ranked:
+        obj = getters[name]()
+        if obj is None:
+            continue
+        kind = type_name(obj, qualified=True, module=True)
+        result = why_alive(obj, name=name, _own_refs=1, max_chains=20, max_nodes=max_nodes,
+                           outputs_after=outputs_after)
+        del obj
+        plan = tuple(a.text for a in result.plan if a.runnable)
+        manual = tuple(a.text for a in result.plan if not a.runnable)
+        out.append(Holder(name=name, type=kind, deep_size=deep,
+                          releasable_bytes=result.releasable_bytes, plan=plan, manual=manual,
+                          needs_collect=result.needs_collect, hidden_refs=result.hidden_refs,
+                          truncated=result.truncated))
+    out.sort(key=lambda h: (-(h.releasable_bytes if h.releasable_bytes is not None
+                              else h.deep_size), h.name))
+    return tuple(out)

@@ -1,0 +1,261 @@
+// The %memdash dashboard (anywidget front end of pympler_nb.widgets.Dashboard).
+//
+// A WAI-ARIA tab list; each tab's page is a list of blocks computed by the kernel
+// (pympler_nb/widgets/dashboard_tabs.py describes them) and synced in the `pages` trait.
+// Opening a tab sends {type: "open", tab}; the kernel computes it the first time only;
+// "refresh" sends {type: "refresh", tab}. A click on a stack frame sends
+// {type: "locals", thread, depth, function}. Nothing is fetched from the network.
+
+import css from "./dashboard.css";
+import { formatSize } from "./lib/format.js";
+import { guarded } from "./lib/guard.js";
+
+function h(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key === "className") node.className = value;
+    else if (key === "text") node.textContent = value;
+    else node.setAttribute(key, value === true ? "" : String(value));
+  }
+  for (const child of children) if (child) node.append(child);
+  return node;
+}
+
+function cellText(value, isBytes) {
+  if (value === null || value === undefined) return "";
+  if (typeof value === "number") {
+    if (isBytes) return formatSize(Math.round(value));
+    return Number.isInteger(value) ? value.toLocaleString("en-US") : value.toLocaleString("en-US", { maximumFractionDigits: 2 });
+  }
+  if (typeof value === "boolean") return value ? "True" : "False";
+  return String(value);
+}
+
+function compare(a, b) {
+  if (a === null || a === undefined) return b === null || b === undefined ? 0 : 1;
+  if (b === null || b === undefined) return -1;
+  if (typeof a === "number" && typeof b === "number") return a - b;
+  return String(a).localeCompare(String(b));
+}
+
+function tableBlock(block) {
+  // a block marked "collapsed" (the garbage tab's later cycles) opens on a click
+  const box = block.collapsed === undefined ? h("div", { className: "pnb-block pnb-table" })
+    : h("details", { className: "pnb-block pnb-table", open: !block.collapsed });
+  const more = block.total > block.rows.length ? ` (${block.rows.length} of ${block.total} rows)` : "";
+  box.append(h(block.collapsed === undefined ? "h4" : "summary", { text: block.title + more }));
+  const numeric = block.columns.map((_, i) => block.rows.length > 0 && block.rows.every((r) => r[i] === null || typeof r[i] === "number"));
+  let sortCol = -1;
+  let descending = false;
+  const table = h("table");
+  const head = h("tr");
+  const body = h("tbody");
+  block.columns.forEach((name, i) => {
+    const th = h("th", { className: numeric[i] ? "pnb-num" : null, "aria-sort": "none", scope: "col", title: "sort", text: name });
+    th.addEventListener("click", () => {
+      descending = sortCol === i ? !descending : numeric[i];
+      sortCol = i;
+      for (const other of head.children) other.setAttribute("aria-sort", "none");
+      th.setAttribute("aria-sort", descending ? "descending" : "ascending");
+      drawRows();
+    });
+    head.append(th);
+  });
+  function drawRows() {
+    const rows = block.rows.slice();
+    if (sortCol >= 0) rows.sort((a, b) => (descending ? -1 : 1) * compare(a[sortCol], b[sortCol]));
+    const frag = document.createDocumentFragment();
+    for (const row of rows) {
+      const tr = h("tr");
+      row.forEach((value, i) => tr.append(h("td", { className: numeric[i] ? "pnb-num" : null, text: cellText(value, block.bytes[i]) })));
+      frag.append(tr);
+    }
+    body.replaceChildren(frag);
+  }
+  drawRows();
+  table.append(h("thead", {}, head), body);
+  box.append(table);
+  return box;
+}
+
+function metricsBlock(block) {
+  const table = h("table", { className: "pnb-metrics" });
+  for (const item of block.items) {
+    table.append(h("tr", {}, h("th", { scope: "row", text: item.label }),
+      h("td", { className: "pnb-num", text: item.value, title: item.bytes === null ? null : `${item.bytes.toLocaleString("en-US")} bytes` })));
+  }
+  return h("div", { className: "pnb-block" }, h("h4", { text: block.title }), table);
+}
+
+function imageBlock(block) {
+  const box = h("div", { className: "pnb-block" }, h("h4", { text: block.title }));
+  if (block.svg) {
+    // an <img> of the kernel's SVG: drawn, never run (no scripts from the page's data)
+    const img = h("img", { className: "pnb-chart", alt: block.text });
+    img.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(block.svg);
+    box.append(img);
+  } else {
+    box.append(h("pre", { text: block.text }));
+  }
+  return box;
+}
+
+function stackBlock(block, onFrame) {
+  const details = h("details", { className: "pnb-block pnb-stack", open: block.frames.length <= 40 });
+  details.append(h("summary", { text: `${block.title}: ${block.frames.length} frames` + (block.truncated ? ` (${block.truncated} outer frames not shown)` : "") }));
+  for (const frame of block.frames) {
+    const button = h("button", {
+      className: "pnb-frame", type: "button", "data-thread": block.thread, "data-depth": frame.depth,
+      title: `size the ${frame.nlocals} local variables of ${frame.function}()`,
+    }, h("span", { text: `${frame.file}:${frame.line} in ${frame.function}` }));
+    if (frame.code) button.append(h("div", { className: "pnb-code", text: frame.code }));
+    button.addEventListener("click", () => onFrame(block.thread, frame));
+    details.append(button);
+  }
+  return details;
+}
+
+function blockView(block, onFrame) {
+  switch (block.kind) {
+    case "note": return h("p", { className: "pnb-note", text: block.text });
+    case "metrics": return metricsBlock(block);
+    case "table": return tableBlock(block);
+    case "image": return imageBlock(block);
+    case "stack": return stackBlock(block, onFrame);
+    default: return null;
+  }
+}
+
+function render({ model, el }) {
+  const root = h("div", { className: "pympler-nb-dash" });
+  root.append(h("style", { text: css }));
+  const tabbar = h("div", { className: "pnb-tabbar", role: "tablist", "aria-label": "Memory dashboard" });
+  const status = h("span", { className: "pnb-status", role: "status", "aria-live": "polite" });
+  const reduce = h("input", { type: "checkbox", className: "pnb-reduce" });
+  const reduceLabel = h("label", { className: "pnb-option", title: "keep only the objects that lie on the cycles" }, reduce, document.createTextNode(" reduce each cycle to its core"));
+  const refresh = h("button", { type: "button", className: "pnb-refresh", title: "compute this tab again", text: "⟳ refresh" });
+  const tools = h("div", { className: "pnb-tools" }, status, reduceLabel, refresh);
+  const panel = h("div", { role: "tabpanel", className: "pnb-panel" });
+  root.append(tabbar, panel);
+  tabbar.append(tools);
+  el.replaceChildren(root);
+
+  let shown = model.get("active");  // the tab the view shows (the kernel's active until a click)
+  let error = "";
+  let pendingReduce = null;  // the reduce setting asked for, until the page computed with it arrives
+  const buttons = new Map();
+
+  for (const tab of model.get("tabs")) {
+    const button = h("button", { role: "tab", type: "button", id: null, "data-tab": tab.name, text: tab.title, "aria-selected": "false", tabindex: "-1" });
+    button.addEventListener("click", () => open(tab.name));
+    button.addEventListener("keydown", (event) => {
+      const names = [...buttons.keys()];
+      const i = names.indexOf(tab.name);
+      let next = null;
+      if (event.key === "ArrowRight") next = names[(i + 1) % names.length];
+      else if (event.key === "ArrowLeft") next = names[(i - 1 + names.length) % names.length];
+      else if (event.key === "Home") next = names[0];
+      else if (event.key === "End") next = names[names.length - 1];
+      if (next === null) return;
+      event.preventDefault();
+      event.stopPropagation(); // keep JupyterLab's notebook shortcuts out of the tab list
+      open(next);
+      buttons.get(next).focus();
+    });
+    buttons.set(tab.name, button);
+    tabbar.insertBefore(button, tools);
+  }
+
+  function open(name) {
+    shown = name;
+    error = "";
+    model.send({ type: "open", tab: name });
+    draw();
+  }
+
+  function onFrame(thread, frame) {
+    error = "";
+    status.textContent = `sizing the locals of ${frame.function}()…`;
+    model.send({ type: "locals", thread, depth: frame.depth, function: frame.function });
+  }
+
+  function draw() {
+    const pages = model.get("pages") || {};
+    const page = pages[shown];
+    for (const [name, button] of buttons) {
+      const selected = name === shown;
+      button.setAttribute("aria-selected", String(selected));
+      button.tabIndex = selected ? 0 : -1;
+    }
+    panel.setAttribute("aria-label", shown);
+    panel.dataset.tab = shown;
+    reduceLabel.style.display = shown === "garbage" ? "" : "none";
+    if (page && page.options && typeof page.options.reduce === "boolean") {
+      // the user's click stands until the kernel's page with that setting arrives
+      if (pendingReduce === null || page.options.reduce === pendingReduce) {
+        pendingReduce = null;
+        reduce.checked = page.options.reduce;
+      } else reduce.checked = pendingReduce;
+    }
+    const busy = model.get("busy");
+    if (error) {
+      status.textContent = error;
+      status.className = "pnb-status pnb-error";
+    } else {
+      status.className = "pnb-status";
+      status.textContent = busy ? `computing ${busy}…` : page ? `computed at ${page.time}` : "computing…";
+    }
+    panel.setAttribute("aria-busy", busy || !page ? "true" : "false");
+    const frag = document.createDocumentFragment();
+    if (page) {
+      for (const block of page.blocks) {
+        const view = blockView(block, onFrame);
+        if (view) frag.append(view);
+      }
+      if (page.detail) {
+        const view = blockView(page.detail, onFrame);
+        if (view) frag.append(h("div", { className: "pnb-detail" }, view));
+      }
+    }
+    panel.replaceChildren(frag);
+    if (page && page.detail && shown === "process") panel.querySelector(".pnb-detail").scrollIntoView({ block: "nearest" });
+  }
+
+  refresh.addEventListener("click", () => {
+    error = "";
+    model.send({ type: "refresh", tab: shown });
+  });
+  reduce.addEventListener("change", () => {
+    pendingReduce = reduce.checked;
+    model.send({ type: "option", tab: "garbage", name: "reduce", value: reduce.checked });
+  });
+  function onMessage(msg) {
+    if (msg && msg.type === "error") {
+      error = `error: ${msg.message}`;
+      pendingReduce = null;
+      draw();
+    }
+  }
+  function onPages() { draw(); }
+  function onActive() {
+    shown = model.get("active");
+    draw();
+  }
+  model.on("msg:custom", onMessage);
+  model.on("change:pages", onPages);
+  model.on("change:busy", onPages);
+  model.on("change:active", onActive);
+  draw();
+
+  return () => {
+    model.off("msg:custom", onMessage);
+    model.off("change:pages", onPages);
+    model.off("change:busy", onPages);
+    model.off("change:active", onActive);
+  };
+}
+
+const safeRender = guarded(render, "pympler-nb-dash", "dashboard");
+
+export default { render: safeRender };

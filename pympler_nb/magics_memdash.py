@@ -1,0 +1,73 @@
+"""``%memdash``: the memory dashboard, one widget with tabs (Pympler's web frontend in the
+notebook).
+
+Registered by ``%load_ext pympler_nb`` together with :mod:`pympler_nb.magics`. The widget
+is :class:`~pympler_nb.widgets.dashboard.Dashboard`: Process, Timeline, Variables, Classes
+and Garbage tabs, each computed in the kernel when it is opened (and on "refresh"); a
+batch run (``nbconvert --execute``) and an exported notebook show the open tab as HTML.
+"""
+
+from __future__ import annotations
+
+from IPython.core.magic import Magics, line_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments
+
+from .magic_args import Note, parse, show
+
+__all__ = ["MemdashMagics", "load_ipython_extension", "unload_ipython_extension"]
+
+_TABS = ("process", "timeline", "variables", "classes", "garbage")
+
+
+@magics_class
+class MemdashMagics(Magics):
+    """``%memdash``."""
+
+    @magic_arguments()
+    @argument("--tab", default="process", choices=_TABS, metavar="TAB",
+              help=f"the tab open first: {', '.join(_TABS)} (default process); the others are "
+                   "computed when opened")
+    @argument("--no-reduce", action="store_true",
+              help="Garbage tab: show every unreachable object, not only those on the cycles")
+    @line_magic
+    def memdash(self, line=""):
+        """The memory dashboard: Process (RSS, VMS, PSS/USS, swap, page faults, the container
+        limit, segments, the threads' stacks: click a frame to size its locals), Timeline
+        (the %memwatch ledger), Variables (%memvars), Classes (the %classtrack statistics
+        and charts) and Garbage (reference cycles, one table per cycle; opening it runs a
+        collection, which frees them).
+
+        Each tab is computed in the kernel when it is opened and again on "refresh".
+        Displays the widget; returns None.
+        """
+        __tracebackhide__ = True
+        from .widgets import BundleMissingError
+        from .widgets.dashboard import Dashboard
+
+        parsed = parse(self.memdash.parser, line, "memdash")
+        if parsed is None:
+            return None
+        args = parsed[0]
+        try:
+            view = Dashboard(tab=args.tab, tracker=self._class_tracker, reduce=not args.no_reduce)
+        except BundleMissingError as exc:  # a source checkout without `npm run build`
+            view = Note(f"(dashboard widget unavailable: {exc})")
+        show(view)
+        return None
+
+    def _class_tracker(self):
+        """The ``%classtrack`` tracker of this shell, or None when it never started."""
+        magics = self.shell.magics_manager.registry.get("PymplerMagics")
+        return getattr(magics, "class_tracker", None)
+
+
+def load_ipython_extension(ipython) -> None:
+    ipython.register_magics(MemdashMagics)
+
+
+def unload_ipython_extension(ipython) -> None:
+    manager = ipython.magics_manager
+    for kind, names in MemdashMagics.magics.items():
+        for name in names:
+            manager.magics[kind].pop(name, None)
+    manager.registry.pop("MemdashMagics", None)

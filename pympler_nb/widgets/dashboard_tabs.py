@@ -1,0 +1,280 @@
+"""The pages of the ``%memdash`` dashboard: what each tab shows, as plain JSON blocks.
+
+Each tab is computed by one function of this module from the core's results (and the
+frames and charts of the notebook layer); the widget (:mod:`pympler_nb.widgets.dashboard`)
+calls it only when the tab is opened or refreshed, ships the blocks to the browser and
+renders the same blocks as HTML and text for exports. A page is a list of blocks:
+
+* ``{"kind": "note", "text"}`` -- a line of text;
+* ``{"kind": "metrics", "title", "items": [{"label", "value", "bytes"}]}`` -- named values
+  (``value`` already formatted; ``bytes`` the raw byte count or None);
+* ``{"kind": "table", "title", "columns", "bytes", "rows", "total"}`` -- a table whose
+  cells are str, int, float, bool or None; ``bytes[i]`` says column ``i`` holds byte
+  counts; ``total`` is the number of rows before the table was cut to the rows shipped;
+  an optional ``collapsed`` (bool) draws it as a section that opens on a click;
+* ``{"kind": "image", "title", "svg", "text"}`` -- a chart drawn in the kernel
+  (``svg`` None without ``vl-convert-python``: then ``text``, its table, is shown);
+* ``{"kind": "stack", "title", "thread", "frames", "truncated"}`` -- a thread's stack,
+  outermost frame first (``frames``: ``{"depth", "function", "file", "line", "code",
+  "nlocals"}``); the browser asks for a frame's locals with a click.
+
+Providers: the Timeline and Variables tabs show what a *provider* gives, a callable
+returning None (the feature is off: the tab says so), a DataFrame, or ``(DataFrame,
+chart)``; ``%memwatch`` and ``%memvars`` provide them (see :func:`default_providers`).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+
+from ..core.format import clip_text, format_size, text_safe
+from ..core.process import ProcessMemoryInfo
+from ..core.threadstacks import LocalVar, ThreadStack, frame_locals, thread_stacks
+
+__all__ = ["TABS", "TAB_TITLES", "MAX_ROWS", "note", "metrics", "table", "frame_table", "chart_image",
+           "process_page", "locals_block", "classes_page", "garbage_page", "provider_page",
+           "default_providers"]
+
+#: the tabs, in order
+TABS = ("process", "timeline", "variables", "classes", "garbage")
+TAB_TITLES = {"process": "Process", "timeline": "Timeline", "variables": "Variables",
+              "classes": "Classes", "garbage": "Garbage"}
+#: cycles of the Garbage tab drawn open (the others open on a click)
+OPEN_CYCLES = 3
+#: rows shipped per table at most (the block says how many there were)
+MAX_ROWS = 500
+
+#: column names that hold byte counts (frames of other magics: the provider's DataFrames)
+_BYTE_NAMES = {"size", "flat", "shallow", "deep", "retained", "rss", "vms", "vsz", "uss", "pss",
+               "swap", "total", "tracked", "untracked", "overhead", "max_size", "last_size",
+               "average", "bytes", "keeps_alive"}
+_BYTE_SUFFIXES = ("_size", "_bytes", "_rss", "_retained", "_deep", "_shallow")
+
+
+# ---------------------------------------------------------------------------
+# blocks
+def note(text: str) -> dict:
+    return {"kind": "note", "text": text_safe(str(text))}
+
+
+def metrics(title: str, items) -> dict:
+    """``items``: ``(label, value)`` pairs; an int value is a byte count (formatted),
+    a str is shown as it is, None is "n/a"."""
+    out = []
+    for label, value in items:
+        if isinstance(value, bool) or not isinstance(value, int):
+            out.append({"label": text_safe(label), "value": "n/a" if value is None else text_safe(str(value)),
+                        "bytes": None})
+        else:
+            out.append({"label": text_safe(label), "value": format_size(value), "bytes": int(value)})
+    return {"kind": "metrics", "title": text_safe(title), "items": out}
+
+
+def _cell(value):
+    if value is None or isinstance(value, (bool, str)):
+        return text_safe(value) if isinstance(value, str) else value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return None if math.isnan(value) or math.isinf(value) else float(value)
+    item = getattr(value, "item", None)  # numpy / pandas scalars
+    if callable(item):
+        try:
+            return _cell(item())
+        except Exception:  # noqa: BLE001 - an odd scalar: its text
+            pass
+    try:
+        if bool(value != value):  # NaT
+            return None
+    except (TypeError, ValueError):  # pd.NA: "boolean value of NA is ambiguous"
+        return None
+    return text_safe(clip_text(str(value), 200))
+
+
+def table(title: str, columns, rows, *, bytes_columns=(), total: int | None = None,
+          max_rows: int = MAX_ROWS) -> dict:
+    """A table block of ``rows`` (sequences of cells), cut to ``max_rows`` rows."""
+    columns = [str(c) for c in columns]
+    rows = list(rows)
+    byte_set = set(bytes_columns)
+    return {"kind": "table", "title": text_safe(title), "columns": [text_safe(c) for c in columns],
+            "bytes": [c in byte_set for c in columns],
+            "rows": [[_cell(v) for v in row] for row in rows[:max_rows]],
+            "total": len(rows) if total is None else int(total)}
+
+
+def _is_bytes(name: str, dtype) -> bool:
+    kind = getattr(dtype, "kind", "")
+    return kind in "iuf" and (name in _BYTE_NAMES or name.endswith(_BYTE_SUFFIXES))
+
+
+def frame_table(title: str, df, *, bytes_columns=None, max_rows: int = MAX_ROWS) -> dict:
+    """A table block of a DataFrame (its index left out; byte columns by name unless
+    ``bytes_columns`` names them)."""
+    columns = [str(c) for c in df.columns]
+    if bytes_columns is None:
+        bytes_columns = [str(c) for c, dt in zip(df.columns, df.dtypes) if _is_bytes(str(c), dt)]
+    head = df.head(max_rows)
+    rows = [list(r) for r in head.itertuples(index=False, name=None)]
+    return table(title, columns, rows, bytes_columns=bytes_columns, total=len(df), max_rows=max_rows)
+
+
+def chart_image(chart, title: str = "") -> dict:
+    """An image block of an Altair chart: drawn in the kernel (offline), with its table."""
+    from ..charts import chart_bundle
+
+    bundle = chart_bundle(chart, title)
+    return {"kind": "image", "title": text_safe(title), "svg": bundle.get("image/svg+xml"),
+            "text": text_safe(bundle.get("text/plain", ""))}
+
+
+# ---------------------------------------------------------------------------
+# Process
+def _pct(part, whole) -> str | None:
+    if part is None or not whole:
+        return None
+    return f"{100.0 * part / whole:.1f}%"
+
+
+def stack_block(stack: ThreadStack) -> dict:
+    kind = "daemon" if stack.daemon else "thread"
+    title = f"{stack.name} ({kind} {stack.ident}{', this kernel thread' if stack.current else ''})"
+    return {"kind": "stack", "title": text_safe(title), "thread": int(stack.ident),
+            "frames": [{"depth": f.depth, "function": text_safe(f.function), "file": text_safe(f.file),
+                        "line": f.line, "code": text_safe(f.code), "nlocals": f.nlocals} for f in stack.frames],
+            "truncated": stack.truncated}
+
+
+def process_page() -> list[dict]:
+    """The Process tab: memory as the OS sees it, the segments, the threads' stacks."""
+    pmi = ProcessMemoryInfo()
+    limit, usage = pmi.container_limit, pmi.container_usage
+    blocks = []
+    if not pmi.available:
+        blocks.append(note(f"the OS gave no memory figures here ({pmi.source})"))
+    blocks.append(metrics("Memory", [
+        ("Resident set size (RSS)", pmi.rss), ("Virtual size (VMS)", pmi.vsz),
+        ("Proportional set size (PSS)", pmi.pss), ("Unique set size (USS)", pmi.uss),
+        ("Swap", pmi.swap), ("Peak RSS", pmi.peak_rss),
+        ("Major page faults", str(pmi.pagefaults)),
+        ("Container limit", limit if limit is not None else "no limit"),
+        ("Container usage", usage),
+        ("Container used", _pct(usage, limit)),
+        ("RSS of the container limit", _pct(pmi.rss, limit)),
+    ]))
+    blocks.append(metrics("Segments", [
+        ("Data segment", pmi.data_segment), ("Code segment", pmi.code_segment),
+        ("Shared libraries", pmi.shared_segment), ("Stack segment", pmi.stack_segment),
+    ]))
+    blocks.append(table("Operating system", ["field", "value"], list(pmi.os_specific)))
+    stacks = thread_stacks()
+    blocks.append(note(f"{len(stacks)} threads; click a frame to size its local variables"))
+    blocks.extend(stack_block(s) for s in stacks)
+    return blocks
+
+
+def locals_block(thread: int, depth: int, function: str | None, title: str) -> dict:
+    """The table of a frame's locals sized (:func:`~pympler_nb.core.threadstacks.frame_locals`)."""
+    rows: list[LocalVar] = frame_locals(thread, depth, function)
+    return table(title, ["name", "type", "size", "flat", "repr"],
+                 [(r.name, r.type, r.size, r.flat, r.repr) for r in rows], bytes_columns=("size", "flat"))
+
+
+# ---------------------------------------------------------------------------
+# Classes
+def classes_page(tracker) -> list[dict]:
+    """The Classes tab: the Class Tracker's statistics and charts (``%classtrack``)."""
+    if tracker is None:
+        return [note("the Class Tracker is not on: %classtrack track CLASS, then %classtrack snapshot")]
+    from ..charts import classtracker_active_chart, classtracker_memory_chart
+    from ..frames_classtracker import classtracker_frame, classtracker_totals_frame, tracked_objects_frame
+
+    df = classtracker_frame(tracker)
+    if not len(df):
+        return [note("the Class Tracker is on, with no snapshot yet: %classtrack snapshot")]
+    last = df[df["snapshot"] == df["snapshot"].max()]
+    blocks = [
+        note(f"snapshots: {df['snapshot'].nunique()}; the last: {last['label'].iloc[0]}"),
+        frame_table("Tracked classes at the last snapshot",
+                    last[["class", "active", "size", "average", "pct"]].sort_values("size", ascending=False)),
+        chart_image(classtracker_memory_chart(df), "Tracked memory per class"),
+        chart_image(classtracker_active_chart(df), "Live instances per class"),
+        frame_table("Process totals per snapshot", classtracker_totals_frame(tracker)),
+    ]
+    objs = tracked_objects_frame(tracker)
+    if len(objs):
+        objs = objs.sort_values("last_size", ascending=False)
+        blocks.append(frame_table("Tracked instances (largest last size first)",
+                                  objs[["class", "name", "repr", "alive", "last_size", "max_size", "samples"]]))
+    return blocks
+
+
+# ---------------------------------------------------------------------------
+# Garbage
+def garbage_page(reduce: bool = True, max_groups: int = 50) -> list[dict]:
+    """The Garbage tab: the reference cycles the collector finds now, one table per cycle
+    (``reduce``: each reduced to the objects on the cycle). The collection frees them."""
+    from ..core.garbagegraph import garbage_cycles
+
+    found = garbage_cycles(reduce=reduce)
+    shown = len(found.model.nodes)
+    if not found.found:
+        return [note("no garbage: the collector found no unreachable objects")]
+    what = "objects on cycles" if reduce else "unreachable objects"
+    blocks = [note(f"{found.found} unreachable objects; {shown} {what} ({format_size(found.size)}) in "
+                   f"{len(found.groups)} groups; released (they were collected)")]
+    for k, group in enumerate(found.groups[:max_groups]):
+        labels = {n.id: f"{n.type} {n.id:#x}" for n in group.nodes}
+        size = sum(n.size for n in group.nodes)
+        rows = [(n.type, n.size, n.repr, "yes" if n.cycle else "") for n in
+                sorted(group.nodes, key=lambda n: -n.size)]
+        blocks.append(dict(table(f"Cycle {k + 1}: {len(group.nodes)} objects, {format_size(size)}",
+                                 ["type", "size", "repr", "on cycle"], rows, bytes_columns=("size",)),
+                           collapsed=k >= OPEN_CYCLES))
+        edges = [(labels.get(e.src, hex(e.src)), e.label, labels.get(e.dst, hex(e.dst))) for e in group.edges]
+        if edges:
+            blocks.append(dict(table(f"Cycle {k + 1}: references", ["from", "via", "to"], edges),
+                               collapsed=True))
+    if len(found.groups) > max_groups:
+        blocks.append(note(f"{len(found.groups) - max_groups} smaller groups not shown"))
+    return blocks
+
+
+# ---------------------------------------------------------------------------
+# providers: Timeline (%memwatch) and Variables (%memvars)
+def provider_page(provider: Callable | None, off: str, title: str) -> list[dict]:
+    """A tab that shows what ``provider()`` gives: None (``off`` is shown), a DataFrame,
+    or ``(DataFrame, chart)`` (the chart drawn above the table)."""
+    if provider is None:
+        return [note(off)]
+    result = provider()
+    if result is None:
+        return [note(off)]
+    chart = None
+    if isinstance(result, tuple):
+        if len(result) != 2:
+            raise TypeError(f"a {title} provider returns None, a DataFrame or (DataFrame, chart), "
+                            f"got a tuple of {len(result)}")
+        result, chart = result
+    if not hasattr(result, "itertuples"):
+        raise TypeError(f"a {title} provider returns None, a DataFrame or (DataFrame, chart), "
+                        f"got {type(result).__name__}")
+    blocks = []
+    if chart is not None:
+        blocks.append(chart_image(chart, title))
+    blocks.append(frame_table(title, result))
+    return blocks
+
+
+def default_providers() -> dict[str, Callable | None]:
+    """The Timeline and Variables providers of this build: None until ``%memwatch``
+    (``pympler_nb.ledger()``) and ``%memvars`` are part of it (the tabs then say the
+    feature is not on)."""
+    return {"timeline": None, "variables": None}
+
+
+def stamp() -> str:
+    """When a page was computed (local time, for the tab's header)."""
+    return time.strftime("%H:%M:%S")

@@ -1,0 +1,159 @@
+"""Real-browser test of ``%memdash``: JupyterLab on localhost, Debian's Chromium driven by
+Playwright, every request that is not to the local server refused (offline).
+
+The notebook parks a worker thread holding an 8 MB array, tracks a class with the Class
+Tracker and leaves reference cycles behind; ``%memdash`` shows the dashboard. The test
+checks the Process tab (RSS, the threads' stacks), clicks the worker's frame and sees its
+locals sized, then opens each other tab (Timeline, Variables, Classes, Garbage), toggles
+the Garbage tab's "reduce" option and refreshes, and saves the notebook; in JupyterLab
+and in Notebook 7. Screenshots go to
+``test-artifacts/browser/``. Helpers (JupyterLab start, Run All) are those of test_lab.py.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from playwright import sync_api as playwright_sync
+from test_lab import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    _offline_page,
+    _run_all_cells,
+    _start_lab,
+)
+
+pytestmark = pytest.mark.kernel  # (browser: every test under tests/browser/, tests/conftest.py)
+
+CELLS = [
+    "%load_ext pympler_nb",
+    "import gc, threading, numpy as np, pandas as pd\n"
+    "ready, done = threading.Event(), threading.Event()\n"
+    "def hold_memory():\n"
+    "    big = np.zeros(1_000_000)\n"
+    "    ready.set()\n"
+    "    done.wait(600)\n"
+    "worker = threading.Thread(target=hold_memory, name='dash-worker', daemon=True)\n"
+    "worker.start(); ready.wait(10)",
+    "class Order:\n"
+    "    def __init__(self, i):\n"
+    "        self.frame = pd.DataFrame({'s': pd.Series(['o'] * 100, dtype='string[pyarrow]'),\n"
+    "                                   'c': pd.Categorical(['x', 'y'] * 50)})\n"
+    "%classtrack track Order\n"
+    "orders = [Order(i) for i in range(3)]\n"
+    "%classtrack snapshot",
+    "class Knot:\n"
+    "    pass\n"
+    "gc.disable()\n"
+    "for _ in range(2):\n"
+    "    k = Knot(); k.back = [k]; k.frame = pd.DataFrame({'x': range(100)})\n"
+    "del k",
+    "%memdash",
+]
+
+
+_SAVED = ("() => { const p = window.jupyterapp.shell.currentWidget;"
+          " return p && p.context && !p.context.model.dirty; }")
+
+
+@pytest.mark.parametrize("app", ["lab", "notebook"])
+def test_memdash_tabs_in_jupyterlab(tmp_path, app):
+    """JupyterLab (``app="lab"``) and Notebook 7 (``"notebook"``)."""
+    work = tmp_path / "work"
+    work.mkdir()
+    nb = {
+        "cells": [{"cell_type": "code", "execution_count": None, "id": f"d{i}", "metadata": {},
+                   "outputs": [], "source": src} for i, src in enumerate(CELLS)],
+        "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
+        "nbformat": 4, "nbformat_minor": 5,
+    }
+    (work / "memdash.ipynb").write_text(json.dumps(nb))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    console: list[str] = []
+    blocked: list[str] = []
+    dash = ".pympler-nb-dash"
+    panel = f"{dash} [role='tabpanel']"
+    shot = f"memdash_{app}"
+    for base, token in _start_lab(tmp_path, work, app=app):
+        with playwright_sync.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            try:
+                page = _offline_page(browser, blocked, console)
+                path = "lab/tree" if app == "lab" else "notebooks"
+                page.goto(f"{base}/{path}/memdash.ipynb?token={token}")
+                page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
+                if app == "lab":
+                    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
+                                           timeout=90_000)
+                _run_all_cells(page)
+                page.wait_for_selector(f"{dash} [role='tablist']", timeout=120_000)
+                tabs = page.locator(f"{dash} [role='tab']")
+                assert tabs.all_inner_texts() == ["Process", "Timeline", "Variables", "Classes", "Garbage"]
+                # Process: memory figures and the threads' stacks
+                assert page.locator(f"{dash} [role='tab'][aria-selected='true']").inner_text() == "Process"
+                page.locator(panel, has_text="Resident set size (RSS)").wait_for(timeout=30_000)
+                text = page.locator(panel).inner_text()
+                assert "Container limit" in text and "Stack segment" in text and "dash-worker" in text
+                page.screenshot(path=str(ARTIFACTS / f"{shot}_01_process.png"), full_page=True)
+                # a click on the worker's frame sizes its locals
+                page.locator(f"{panel} .pnb-frame", has_text="in hold_memory").first.click()
+                detail = page.locator(f"{panel} .pnb-detail")
+                detail.wait_for(timeout=30_000)
+                assert "Locals of hold_memory()" in detail.inner_text()
+                big = detail.locator("tr", has_text="ndarray").first
+                assert "big" in big.inner_text() and "7.6 MiB" in big.inner_text()
+                # each other tab: computed when opened
+                expected = {"Timeline": "%memwatch is not on", "Variables": "%memvars",
+                            "Classes": "Tracked classes at the last snapshot",
+                            "Garbage": "Cycle 1:"}
+                for name, marker in expected.items():
+                    page.locator(f"{dash} [role='tab']", has_text=name).click()
+                    page.locator(f"{dash} [role='tab'][aria-selected='true']", has_text=name).wait_for(timeout=10_000)
+                    page.locator(panel, has_text=marker).wait_for(timeout=60_000)
+                    page.screenshot(path=str(ARTIFACTS / f"{shot}_02_{name.lower()}.png"), full_page=True)
+                classes = page.locator(f"{dash} [role='tab']", has_text="Classes")
+                classes.click()
+                page.locator(f"{panel} td", has_text="Order").first.wait_for(timeout=30_000)
+                assert page.locator(f"{panel} img.pnb-chart, {panel} pre").count() >= 2  # the charts
+                # Garbage: our cycles, reduced (only objects on cycles), then not reduced
+                page.locator(f"{dash} [role='tab']", has_text="Garbage").click()
+                page.locator(panel, has_text="Cycle 1:").wait_for(timeout=30_000)
+                knot = page.locator(f"{panel} details", has=page.locator("td", has_text="Knot")).first
+                if knot.get_attribute("open") is None:  # a later cycle: opens on a click
+                    knot.locator("summary").click()
+                page.locator(f"{panel} td", has_text="Knot").first.wait_for(timeout=10_000)
+                assert knot.locator("td", has_text="list").count() >= 1  # the cycle's other member
+                reduce = page.locator(f"{dash} .pnb-reduce")
+                assert reduce.is_checked()
+                reduce.uncheck()  # computed again: every unreachable object, not only those on cycles
+                page.locator(panel, has_text=re.compile(r"unreachable objects \(|no garbage")).wait_for(timeout=60_000)
+                page.locator(f"{dash} .pnb-status", has_text="computed at").wait_for(timeout=60_000)
+                # refresh recomputes the open tab (the time stamp is shown again)
+                page.locator(f"{dash} .pnb-refresh").click()
+                page.locator(f"{dash} .pnb-status", has_text="computed at").wait_for(timeout=60_000)
+                page.screenshot(path=str(ARTIFACTS / f"{shot}_03_garbage.png"), full_page=True)
+                # the notebook saved now keeps the open tab (Garbage) as its static output
+                page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+                page.wait_for_function(_SAVED, timeout=30_000)
+                saved = json.loads((work / "memdash.ipynb").read_text())
+                statics = ["".join(o["data"]["text/html"]) for c in saved["cells"] for o in c.get("outputs", [])
+                           if "pympler-nb-dash-static" in "".join(o.get("data", {}).get("text/html", ""))]
+                assert len(statics) == 1 and "<b>Garbage</b>" in statics[0] and "Garbage, computed at" in statics[0]
+                # keyboard: arrows move between the tabs
+                page.locator(f"{dash} [role='tab'][aria-selected='true']").focus()
+                page.keyboard.press("Home")
+                page.locator(f"{dash} [role='tab'][aria-selected='true']", has_text="Process").wait_for(timeout=10_000)
+                assert not blocked, blocked
+                assert not [m for m in console if "pympler_nb dashboard failed" in m], console
+            except Exception:
+                try:
+                    page.screenshot(path=str(ARTIFACTS / f"{shot}_failure.png"), full_page=True)
+                except Exception:  # noqa: BLE001 - the page may be gone
+                    pass
+                (ARTIFACTS / f"{shot}_console.log").write_text("\n".join(console))
+                raise
+            finally:
+                browser.close()
