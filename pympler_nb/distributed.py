@@ -380,10 +380,14 @@ def stop_tracking(client: Any, *, timeout: float = DEFAULT_TIMEOUT) -> dict[str,
     return {a: r.text if isinstance(r, _Failed) else r for a, r in res.items()}
 
 
-def workers_frame(client: Any, *, timeout: float = DEFAULT_TIMEOUT) -> pd.DataFrame:
+def workers_frame(client: Any, *, split: bool = False, timeout: float = DEFAULT_TIMEOUT) -> pd.DataFrame:
     """One row per worker for a dashboard's Workers tab: ``rss``, memory ``limit``,
-    Dask-``managed`` bytes and ``unmanaged`` (``rss - managed``) (``WORKERS_COLUMNS``)."""
+    Dask-``managed`` bytes and ``unmanaged`` (``rss - managed``) (``WORKERS_COLUMNS``;
+    cheap: no heap walk). ``split=True``: the unmanaged split too, which walks each
+    worker's heap (:func:`unmanaged`'s table, ``UNMANAGED_COLUMNS``)."""
     check_client(client)
+    if split:
+        return unmanaged(client, timeout=timeout)
     rows = []
     for address, res in _run(client, dw.worker_memory, timeout=timeout).items():
         if isinstance(res, _Failed):

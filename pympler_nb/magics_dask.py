@@ -1,4 +1,4 @@
-"""The ``--dask CLIENT`` forms of ``%heap`` and ``%%memdiff``: the same views on every
+"""The ``--dask CLIENT`` forms of ``%heap``, ``%%memdiff`` and ``%memdash``: the same views on every
 worker of a Dask cluster (:mod:`pympler_nb.distributed`).
 
 ``CLIENT`` is an expression of the notebook (``client``, ``cluster_client``...) that
@@ -15,7 +15,7 @@ from IPython.core.error import UsageError
 from .core.format import clip_text, format_size
 from .magic_args import Note, evaluate, positive, show
 
-__all__ = ["dask_client", "heap_on_workers", "memdiff_on_workers"]
+__all__ = ["dask_client", "heap_on_workers", "memdiff_on_workers", "workers_provider"]
 
 
 def dask_client(shell, expr: str, local_ns, magic: str):
@@ -98,3 +98,19 @@ def memdiff_on_workers(shell, run_cell, expr: str, top: int, timeout: float, sch
     if error is not None:
         raise error
     return df
+
+
+def workers_provider(shell, expr: str, magic: str):
+    """``%memdash --dask CLIENT``: the Workers tab's provider, a callable that asks every
+    worker for its memory and unmanaged split when the tab is opened or refreshed
+    (:func:`pympler_nb.distributed.workers_frame` with ``split=True``). The dashboard
+    keeps the client (not the workers' objects) while it is shown."""
+    __tracebackhide__ = True
+    from . import distributed
+
+    client = dask_client(shell, expr, None, magic)
+
+    def provider():
+        return distributed.workers_frame(client, split=True)
+
+    return provider

@@ -281,3 +281,42 @@ def test_magic_mistakes_are_one_line_usage_errors(shell, client, src, words):
     text = usage_error(shell, src)
     for word in words:
         assert word in text, (word, text)
+
+
+# ---------------------------------------------------------------------------
+# %memdash --dask CLIENT: the dashboard's Workers tab
+# ---------------------------------------------------------------------------
+
+def test_dashboard_workers_tab(client):
+    from pympler_nb.widgets.dashboard import Dashboard
+
+    calls = []
+
+    def provider():
+        calls.append(1)
+        return pdd.workers_frame(client, split=True)
+
+    dash = Dashboard(providers={"timeline": None, "variables": None}, tab="workers", workers=provider)
+    assert [t["name"] for t in dash.tabs][-1] == "workers" and calls == [1]
+    (block,) = [b for b in dash.pages["workers"]["blocks"] if b["kind"] == "table"]
+    assert tuple(block["columns"]) == pdd.UNMANAGED_COLUMNS and len(block["rows"]) == 2
+    rss = block["columns"].index("rss")
+    assert all(row[rss] > 0 for row in block["rows"])
+    assert dash.handle({"type": "refresh", "tab": "workers"}) is None and calls == [1, 1]
+    assert "Workers" in dash.text() and "Workers" in dash.static_html()
+    # without a client there is no Workers tab
+    plain = Dashboard(providers={"timeline": None, "variables": None}, tab="garbage")
+    assert "workers" not in [t["name"] for t in plain.tabs]
+    assert "unknown tab" in plain.handle({"type": "open", "tab": "workers"})["message"]
+
+
+def test_memdash_magic_with_dask(shell, client):
+    from _ipython import run, usage_error
+
+    shell.user_ns["dask_client"] = client
+    result, cap = run(shell, "%memdash --dask dask_client")
+    assert result.error_in_exec is None
+    (shown,) = [o.data.get("text/plain", "") for o in cap.outputs]
+    assert "pympler_nb dashboard [Workers]" in shown
+    assert "--dask" in usage_error(shell, "%memdash --tab workers")
+    assert "must be a distributed.Client, got int" in usage_error(shell, "%memdash --dask 5")
