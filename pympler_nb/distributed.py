@@ -93,6 +93,11 @@ def check_client(client: Any, name: str = "client") -> Any:
     if not isinstance(client, Client):
         raise TypeError(f"{name} must be a distributed.Client, got {type(client).__name__}: "
                         "connect one with distributed.Client(cluster) or Client('tcp://host:8786')")
+    if getattr(client, "asynchronous", False):
+        raise TypeError(f"{name} is an asynchronous Client (asynchronous=True): pympler_nb.distributed "
+                        "waits for the workers' answers; pass a synchronous Client")
+    if getattr(client, "status", "running") not in ("running", "connecting", "newly-created"):
+        raise ValueError(f"{name} is {client.status}: connect it again (Client(cluster)) before asking its workers")
     return client
 
 

@@ -205,6 +205,10 @@ def test_bad_arguments_name_the_value_and_the_fix(client):
         pdd.whyalive(client, None)
     with pytest.raises(ValueError, match="'module.Class'"):
         pdd.track_class(client, "Tracked")
+    other = distributed.Client(client.scheduler.address)
+    other.close()
+    with pytest.raises(ValueError, match="is closed: connect it again"):
+        pdd.workers_frame(other)
     df = pdd.track_class(client, "_dask_tasks.NoSuchClass")
     assert df["error"].str.contains("AttributeError").all() and df["snapshot"].isna().all()
 
