@@ -4,7 +4,7 @@
 // (pympler_nb/widgets/dashboard_tabs.py describes them) and synced in the `pages` trait.
 // Opening a tab sends {type: "open", tab}; the kernel computes it the first time only;
 // "refresh" sends {type: "refresh", tab}. A click on a stack frame sends
-// {type: "locals", thread, depth, function}. Nothing is fetched from the network.
+// {type: "locals", thread, depth, frame_id}. Nothing is fetched from the network.
 
 import css from "./dashboard.css";
 import { formatSize } from "./lib/format.js";
@@ -116,8 +116,33 @@ function stackBlock(block, onFrame) {
   return details;
 }
 
-function blockView(block, onFrame) {
+function staticWidget(box, block) {
+  // the hosted widget's static HTML (made by pympler_nb in the kernel, as the loader's fallback)
+  const fallback = h("div", { className: "pnb-widget-static" });
+  fallback.innerHTML = block.html || "";
+  box.append(fallback);
+}
+
+function widgetBlock(block, host, views) {
+  // another widget drawn inside the tab (anywidget's host API); kept across redraws
+  if (block.ref && views.has(block.ref)) return views.get(block.ref);
+  const box = h("div", { className: "pnb-block pnb-widget" }, h("h4", { text: block.title }));
+  const target = h("div");
+  box.append(target);
+  if (block.ref && host && typeof host.getWidget === "function") {
+    views.set(block.ref, box);
+    host.getWidget(block.ref)
+      .then((widget) => widget.render({ el: target }))
+      .catch((err) => { views.delete(block.ref); staticWidget(target, block); console.info("pympler_nb:", err && err.message); });
+  } else {
+    staticWidget(target, block);
+  }
+  return box;
+}
+
+function blockView(block, onFrame, host, views) {
   switch (block.kind) {
+    case "widget": return widgetBlock(block, host, views);
     case "note": return h("p", { className: "pnb-note", text: block.text });
     case "metrics": return metricsBlock(block);
     case "table": return tableBlock(block);
@@ -127,7 +152,7 @@ function blockView(block, onFrame) {
   }
 }
 
-function render({ model, el }) {
+function render({ model, el, host }) {
   const root = h("div", { className: "pympler-nb-dash" });
   root.append(h("style", { text: css }));
   const tabbar = h("div", { className: "pnb-tabbar", role: "tablist", "aria-label": "Memory dashboard" });
@@ -145,6 +170,7 @@ function render({ model, el }) {
   let error = "";
   let pendingReduce = null;  // the reduce setting asked for, until the page computed with it arrives
   const buttons = new Map();
+  const views = new Map();  // hosted widget ref -> its element (drawn once)
 
   for (const tab of model.get("tabs")) {
     const button = h("button", { role: "tab", type: "button", id: null, "data-tab": tab.name, text: tab.title, "aria-selected": "false", tabindex: "-1" });
@@ -177,7 +203,7 @@ function render({ model, el }) {
   function onFrame(thread, frame) {
     error = "";
     status.textContent = `sizing the locals of ${frame.function}()…`;
-    model.send({ type: "locals", thread, depth: frame.depth, function: frame.function });
+    model.send({ type: "locals", thread, depth: frame.depth, frame_id: frame.frame_id });
   }
 
   function draw() {
@@ -210,11 +236,11 @@ function render({ model, el }) {
     const frag = document.createDocumentFragment();
     if (page) {
       for (const block of page.blocks) {
-        const view = blockView(block, onFrame);
+        const view = blockView(block, onFrame, host, views);
         if (view) frag.append(view);
       }
       if (page.detail) {
-        const view = blockView(page.detail, onFrame);
+        const view = blockView(page.detail, onFrame, host, views);
         if (view) frag.append(h("div", { className: "pnb-detail" }, view));
       }
     }

@@ -92,35 +92,40 @@ def test_process_tab_shows_memory_segments_and_threads():
         memory = {i["label"]: i for i in blocks[0]["items"]}
         assert memory["Resident set size (RSS)"]["bytes"] > 10_000_000
         assert memory["Virtual size (VMS)"]["bytes"] >= memory["Resident set size (RSS)"]["bytes"]
-        assert {"Proportional set size (PSS)", "Unique set size (USS)", "Swap", "Major page faults",
-                "Container limit", "Container used"} <= set(memory)
-        segments = {i["label"] for i in blocks[1]["items"]}
-        assert segments == {"Data segment", "Code segment", "Shared libraries", "Stack segment"}
+        assert {"Proportional set size (PSS)", "Unique set size (USS)", "Swap", "Minor page faults",
+                "Major page faults", "Container limit", "Container used"} <= set(memory)
+        (segments,) = [b for b in blocks if b.get("title", "").startswith("Memory segments")]
+        assert segments["columns"][:2] == ["name", "kind"] and segments["bytes"][4]  # rss
+        kinds = {r[1] for r in segments["rows"]}
+        assert {"anonymous", "file"} <= kinds and sum(r[4] for r in segments["rows"]) > 10_000_000
+        (system,) = [b for b in blocks if b.get("title") == "Operating system"]
+        assert "Size of stack segment" in {r[0] for r in system["rows"]}  # Pympler's segments
         stacks = [b for b in blocks if b["kind"] == "stack"]
         (mine,) = [b for b in stacks if "dash-thread" in b["title"]]
         frame = [f for f in mine["frames"] if f["function"] == "hold"][0]
-        assert frame["code"] == "done.wait(30)"
+        assert frame["code"] == "done.wait(30)" and isinstance(frame["frame_id"], str)
+        assert [f["depth"] for f in mine["frames"]] == sorted((f["depth"] for f in mine["frames"]), reverse=True)
         # a click on the frame: its locals sized, shown under the page
-        assert dash.handle({"type": "locals", "thread": mine["thread"], "depth": frame["depth"],
-                            "function": "hold"}) is None
+        click = {"type": "locals", "thread": mine["thread"], "depth": frame["depth"], "frame_id": frame["frame_id"]}
+        assert dash.handle(click) is None
         detail = dash.pages["process"]["detail"]
         assert detail["kind"] == "table" and detail["columns"][:3] == ["name", "type", "size"]
         rows = {r[0]: r for r in detail["rows"]}
-        assert rows["big"][1] == "ndarray" and rows["big"][2] >= 4_000_000
+        assert rows["big"][1].endswith("ndarray") and rows["big"][2] >= 4_000_000
         assert "cache" in rows and "Locals of hold()" in detail["title"]
         assert "Locals of hold()" in dash.static_html() and "ndarray" in dash.text()
-        # a frame never shown, or one that changed, is refused
-        err = dash.handle({"type": "locals", "thread": mine["thread"], "depth": frame["depth"], "function": "x"})
+        # a frame never shown is refused
+        err = dash.handle(dict(click, frame_id=str(int(frame["frame_id"]) + 1)))
         assert err["type"] == "error" and "was not shown" in err["message"]
-        err = dash.handle({"type": "locals", "thread": "1", "depth": 0})
+        err = dash.handle({"type": "locals", "thread": "1", "depth": 0, "frame_id": "1"})
         assert err["type"] == "error" and "ints >= 0" in err["message"]
     finally:
         done.set()
         thread.join(10)
     # the thread ended: its frame is gone, the tab says so instead of failing
-    dash.handle({"type": "locals", "thread": mine["thread"], "depth": frame["depth"], "function": "hold"})
+    dash.handle(click)
     assert dash.pages["process"]["detail"]["kind"] == "note"
-    assert "gone" in dash.pages["process"]["detail"]["text"]
+    assert "not running any more" in dash.pages["process"]["detail"]["text"]
 
 
 def test_classes_tab_shows_the_trackers_stats_and_charts():
@@ -249,8 +254,9 @@ def test_frame_table_cuts_long_frames():
     ({"type": "open", "tab": "network"}, "unknown tab 'network'"),
     ({"type": "open"}, "unknown tab None"),
     ({"type": "option", "tab": "garbage", "name": "reduce", "value": "yes"}, "reduce=true|false"),
-    ({"type": "locals", "thread": 1, "depth": -1}, "ints >= 0"),
-    ({"type": "locals", "thread": 1, "depth": 0, "function": 3}, "function must be a string"),
+    ({"type": "locals", "thread": 1, "depth": -1, "frame_id": "1"}, "ints >= 0"),
+    ({"type": "locals", "thread": 1, "depth": 0, "frame_id": 3}, "frame_id must be the string"),
+    ({"type": "locals", "thread": 1, "depth": 0, "frame_id": "3"}, "was not shown"),
 ])
 def test_bad_messages_get_an_error_reply(message, text):
     dash = Dashboard(providers=OFF)
@@ -335,3 +341,40 @@ def test_exported_notebook_shows_the_open_tab_as_html(tmp_path):
     text = (tmp_path / "run.html").read_text()
     assert "pympler-nb-dash-static" in text and "cdn.jsdelivr.net" not in text
     assert "application/vnd.jupyter.widget-view+json" not in text
+
+
+def test_the_pages_are_our_own_objects():
+    """What the dashboard keeps (its pages) is registered with the session: every walk
+    (SummaryTracker diffs, the %memwatch ledger) leaves it out."""
+    from pympler_nb.core.session import own_ids
+
+    dash = Dashboard(providers=OFF, tab="classes")
+    page = dash.pages["classes"]
+    ids = own_ids()
+    assert id(dash.pages) in ids and id(page) in ids and id(page["blocks"]) in ids
+    assert id(page["blocks"][0]["text"]) in ids
+
+
+def test_a_provider_can_give_a_widget_shown_inside_the_tab():
+    """The Variables tab can host ``%memvars``'s table widget: a provider returning a
+    widget gets a ``widget`` block (its static HTML for exports); the dashboard keeps it
+    while the tab shows it and closes it when the tab is computed again or closed."""
+    from pympler_nb.widgets import SizeTree
+
+    data = {"frame": pd.DataFrame({"s": pd.Series(["ab"] * 100, dtype="string[pyarrow]")}),
+            "objs": np.array([{"k": 1}] * 20, dtype=object)}
+    made = []
+
+    def variables():
+        made.append(SizeTree.from_objects([data], ["data"], title="variables"))
+        return made[-1]
+
+    dash = Dashboard(providers={"timeline": None, "variables": variables}, tab="variables")
+    (block,) = dash.pages["variables"]["blocks"]
+    assert block["kind"] == "widget" and block["ref"] == f"anywidget:{made[0].model_id}"
+    assert "pympler-nb-tree-static" in block["html"] and "data" in block["text"]
+    assert "pympler-nb-tree-static" in dash.static_html()
+    dash.handle({"type": "refresh", "tab": "variables"})
+    assert len(made) == 2 and made[0]._source is None  # the first one was closed (released)
+    dash.close()
+    assert made[1]._source is None

@@ -164,7 +164,8 @@ function hideStatic(model, el) {
   for (const s of document.querySelectorAll(`[data-pympler-nb-static="${id}"]`)) s.style.display = "none";
 }
 export default {
-  async render({ model, el }) {
+  async render(ctx) {
+    const { model, el } = ctx;  // (ctx.host: anywidget's host, for widgets that show others)
     try { hideStatic(model, el); } catch (err) { /* a view without a document */ }
     el.textContent = "loading…";
     const timer = setTimeout(() => fallback(model, el), SHOW_FALLBACK_MS);
@@ -174,7 +175,7 @@ export default {
     }
     clearTimeout(timer);
     el.replaceChildren();
-    return mod.default.render({ model, el });
+    return mod.default.render(ctx);
   },
 };
 """

@@ -13,8 +13,8 @@ Messages (validated; an error goes back as ``{"type": "error", "message"}``):
 * browser -> kernel: ``{"type": "open", "tab"}`` (compute the tab if it was not, make it
   the open one), ``{"type": "refresh", "tab"}`` (compute it again),
   ``{"type": "option", "tab": "garbage", "name": "reduce", "value": bool}``,
-  ``{"type": "locals", "thread": int, "depth": int, "function": str}`` (a frame shown on
-  the Process tab);
+  ``{"type": "locals", "thread": int, "depth": int, "frame_id": str}`` (a frame shown on
+  the Process tab: its ``depth`` and ``frame_id`` as shipped);
 * kernel -> browser: the synced traits ``pages`` (tab -> ``{"blocks", "time", "detail",
   "options"}``) and ``active``.
 
@@ -32,11 +32,13 @@ notebook shows (the widget's saved ``_fallback`` is the same HTML).
 from __future__ import annotations
 
 import html
+import weakref
 
 import anywidget
 import traitlets as t
 
 from ..core.format import clip_text, format_size, text_safe
+from ..core.session import register_own
 from . import _static
 from . import dashboard_tabs as tabs
 from ._static import EsmBundle, answer_bundle_request, read_bundle
@@ -48,6 +50,29 @@ _BUNDLE = "dashboard.js"
 
 def _error(message: str) -> dict:
     return {"type": "error", "message": text_safe(message)}
+
+
+#: the dashboards alive: their pages are our own objects (left out of every walk: a
+#: SummaryTracker diff or the %memwatch ledger never counts what the dashboard shows)
+_DASHBOARDS: weakref.WeakSet = weakref.WeakSet()
+
+
+def _own_pages() -> list:
+    """Every container and string of the live dashboards' pages (iteratively)."""
+    out: list = []
+    for dash in list(_DASHBOARDS):
+        stack = [dash.pages, dash._fallback]
+        while stack:
+            item = stack.pop()
+            out.append(item)
+            if isinstance(item, dict):
+                stack.extend(item.values())
+            elif isinstance(item, list):
+                stack.extend(item)
+    return out
+
+
+register_own(_own_pages)
 
 
 class Dashboard(_static.StaticPairing, anywidget.AnyWidget):
@@ -97,8 +122,10 @@ class Dashboard(_static.StaticPairing, anywidget.AnyWidget):
                          active=tab, _static_id=_static.new_static_id(), **kwargs)
         self._providers = dict(tabs.default_providers() if providers is None else providers)
         self._tracker = tracker
+        self._children: dict = {}  # tab -> a widget its provider gave (kept while shown)
         self._options = {"garbage": {"reduce": bool(reduce)}}
         self.computed: list[str] = []  # tabs computed, in order (for tests and curiosity)
+        _DASHBOARDS.add(self)
         self._compute(tab)
         self.on_msg(self._on_msg)
 
@@ -113,13 +140,23 @@ class Dashboard(_static.StaticPairing, anywidget.AnyWidget):
         if tab == tabs.WORKERS_TAB:
             return tabs.provider_page(self._workers, "no Dask client given (%memdash --dask CLIENT)",
                                       "Dask workers: RSS, limit, managed and the unmanaged split")
+        old = self._children.pop(tab, None)  # a widget shown by the tab before: closed
+        if old is not None:
+            try:
+                old.close()
+            except Exception:  # noqa: BLE001 - a widget that fails to close is dropped anyway
+                pass
+
+        def keep(widget):
+            self._children[tab] = widget
+
         if tab == "timeline":
             return tabs.provider_page(self._providers.get("timeline"),
                                       "%memwatch is not on: the timeline shows its per-cell ledger",
-                                      "Memory per cell (%memwatch ledger)")
+                                      "Memory per cell (%memwatch ledger)", keep)
         return tabs.provider_page(self._providers.get("variables"),
                                   "%memvars is not available in this build: the tab shows its table",
-                                  "Variables (%memvars)")
+                                  "Variables (%memvars)", keep)
 
     def _compute(self, tab: str) -> None:
         self.busy = tab
@@ -189,24 +226,26 @@ class Dashboard(_static.StaticPairing, anywidget.AnyWidget):
         return None
 
     def _locals(self, content) -> dict | None:
-        thread, depth, function = content.get("thread"), content.get("depth"), content.get("function")
+        thread, depth, frame_id = content.get("thread"), content.get("depth"), content.get("frame_id")
         if type(thread) is not int or type(depth) is not int or thread < 0 or depth < 0:
             return _error(f"locals: thread and depth must be ints >= 0, got {clip_text(repr(thread), 30)}, "
                           f"{clip_text(repr(depth), 30)}")
-        if function is not None and not isinstance(function, str):
-            return _error(f"locals: function must be a string, got {type(function).__name__}")
+        if not isinstance(frame_id, str):
+            return _error(f"locals: frame_id must be the string the frame was shown with, got "
+                          f"{type(frame_id).__name__}")
         page = self.pages.get("process")
-        shown = page is not None and any(
-            b.get("kind") == "stack" and b["thread"] == thread
-            and any(f["depth"] == depth and f["function"] == function for f in b["frames"])
-            for b in page["blocks"])
+        shown = [f for b in (page["blocks"] if page is not None else ()) if b.get("kind") == "stack"
+                 and b["thread"] == thread for f in b["frames"]
+                 if f["depth"] == depth and f["frame_id"] == frame_id]
         if not shown:
             return _error(f"locals: frame {depth} of thread {thread} was not shown on the Process tab")
-        title = f"Locals of {function}() (frame {depth}, thread {thread})"
+        title = f"Locals of {shown[0]['function']}() (thread {thread}, frame {depth} from the innermost)"
         try:
-            block = tabs.locals_block(thread, depth, function, title)
+            block = tabs.locals_block(thread, depth, int(frame_id), title)
         except LookupError as exc:
             block = tabs.note(f"{title}: {exc.args[0] if exc.args else exc}")
+        except Exception as exc:  # noqa: BLE001 - the page says so; the widget keeps working
+            block = tabs.note(f"{title}: could not be sized: {type(exc).__name__}: {clip_text(str(exc), 200)}")
         pages = dict(self.pages)
         pages["process"] = dict(page, detail=block)
         self.pages = pages
@@ -241,6 +280,16 @@ class Dashboard(_static.StaticPairing, anywidget.AnyWidget):
             for block in page["blocks"] + ([page["detail"]] if page.get("detail") else []):
                 lines.extend(_block_text(block))
         return "\n".join(lines)
+
+    def close(self) -> None:
+        """Close the widget and the widgets its tabs show."""
+        for child in list(getattr(self, "_children", {}).values()):
+            try:
+                child.close()
+            except Exception:  # noqa: BLE001
+                pass
+        getattr(self, "_children", {}).clear()
+        super().close()
 
     def __repr__(self):
         return f"<Dashboard open={self.active!r} computed={sorted(self.pages)}>"
@@ -302,6 +351,8 @@ def _block_html(block: dict) -> str:
     if kind == "image":
         body = block["svg"] if block.get("svg") else f"<pre>{_esc(block['text'])}</pre>"
         return f"<h4>{_esc(block['title'])}</h4>{body}"
+    if kind == "widget":  # the hosted widget's own static HTML
+        return f"<h4>{_esc(block['title'])}</h4>{block['html']}"
     if kind == "stack":
         frames = "\n".join(f"{f['file']}:{f['line']} in {f['function']}" + (f"\n    {f['code']}" if f["code"] else "")
                            for f in block["frames"])
@@ -325,7 +376,7 @@ def _block_text(block: dict) -> list[str]:
         if len(block["rows"]) > 50:
             out.append(f"  ... {len(block['rows']) - 50} more rows")
         return out
-    if kind == "image":
+    if kind in ("image", "widget"):
         return [block["text"]]
     if kind == "stack":
         return [f"{block['title']}:"] + [f"  {f['file']}:{f['line']} in {f['function']}" for f in block["frames"]]

@@ -14,27 +14,40 @@ renders the same blocks as HTML and text for exports. A page is a list of blocks
   an optional ``collapsed`` (bool) draws it as a section that opens on a click;
 * ``{"kind": "image", "title", "svg", "text"}`` -- a chart drawn in the kernel
   (``svg`` None without ``vl-convert-python``: then ``text``, its table, is shown);
+* ``{"kind": "widget", "title", "ref", "html", "text"}`` -- another widget shown inside
+  the tab (``ref``: ``"anywidget:<model id>"``, None without a kernel connection; ``html``
+  and ``text``: its static views, shown when it cannot be drawn);
 * ``{"kind": "stack", "title", "thread", "frames", "truncated"}`` -- a thread's stack,
   outermost frame first (``frames``: ``{"depth", "function", "file", "line", "code",
-  "nlocals"}``); the browser asks for a frame's locals with a click.
+  "nlocals", "frame_id"}``, ``depth`` 0 the innermost, ``frame_id`` a string); the
+  browser asks for a frame's locals with a click.
 
 Providers: the Timeline and Variables tabs show what a *provider* gives, a callable
-returning None (the feature is off: the tab says so), a DataFrame, or ``(DataFrame,
-chart)``; ``%memwatch`` and ``%memvars`` provide them (see :func:`default_providers`).
+returning None (the feature is off: the tab says so), a DataFrame, ``(DataFrame,
+chart)``, or a widget (an anywidget such as ``%memvars``'s table, drawn inside the tab
+with its own interactions); ``%memwatch`` and ``%memvars`` provide them (see
+:func:`default_providers`).
 """
 
 from __future__ import annotations
 
+import html
 import math
 import time
 from collections.abc import Callable
 
 from ..core.format import clip_text, format_size, text_safe
-from ..core.process import ProcessMemoryInfo
-from ..core.threadstacks import LocalVar, ThreadStack, frame_locals, thread_stacks
+from ..core.process import (
+    ProcessMemoryInfo,
+    ThreadStack,
+    frame_locals,
+    memory_segments,
+    process_overview,
+    thread_stacks,
+)
 
 __all__ = ["TABS", "TAB_TITLES", "WORKERS_TAB", "MAX_ROWS", "note", "metrics", "table", "frame_table", "chart_image",
-           "process_page", "locals_block", "classes_page", "garbage_page", "provider_page",
+           "process_page", "locals_block", "classes_page", "garbage_page", "provider_page", "widget_block",
            "default_providers"]
 
 #: the tabs, in order
@@ -134,54 +147,57 @@ def chart_image(chart, title: str = "") -> dict:
 
 # ---------------------------------------------------------------------------
 # Process
-def _pct(part, whole) -> str | None:
-    if part is None or not whole:
-        return None
-    return f"{100.0 * part / whole:.1f}%"
-
-
 def stack_block(stack: ThreadStack) -> dict:
+    """A thread's stack, outermost frame first (as a traceback reads); ``depth`` and
+    ``frame_id`` are the core's (0: the innermost frame), sent back to size the locals."""
     kind = "daemon" if stack.daemon else "thread"
     title = f"{stack.name} ({kind} {stack.ident}{', this kernel thread' if stack.current else ''})"
-    return {"kind": "stack", "title": text_safe(title), "thread": int(stack.ident),
-            "frames": [{"depth": f.depth, "function": text_safe(f.function), "file": text_safe(f.file),
-                        "line": f.line, "code": text_safe(f.code), "nlocals": f.nlocals} for f in stack.frames],
-            "truncated": stack.truncated}
+    frames = [{"depth": f.depth, "function": text_safe(f.function), "file": text_safe(f.filename),
+               "line": f.lineno, "code": text_safe(f.line), "nlocals": f.n_locals,
+               "frame_id": str(f.frame_id)} for f in reversed(stack.frames)]
+    return {"kind": "stack", "title": text_safe(title), "thread": int(stack.ident), "frames": frames,
+            "truncated": bool(stack.truncated)}
 
 
 def process_page() -> list[dict]:
-    """The Process tab: memory as the OS sees it, the segments, the threads' stacks."""
-    pmi = ProcessMemoryInfo()
-    limit, usage = pmi.container_limit, pmi.container_usage
-    blocks = []
-    if not pmi.available:
-        blocks.append(note(f"the OS gave no memory figures here ({pmi.source})"))
-    blocks.append(metrics("Memory", [
-        ("Resident set size (RSS)", pmi.rss), ("Virtual size (VMS)", pmi.vsz),
-        ("Proportional set size (PSS)", pmi.pss), ("Unique set size (USS)", pmi.uss),
-        ("Swap", pmi.swap), ("Peak RSS", pmi.peak_rss),
-        ("Major page faults", str(pmi.pagefaults)),
-        ("Container limit", limit if limit is not None else "no limit"),
-        ("Container usage", usage),
-        ("Container used", _pct(usage, limit)),
-        ("RSS of the container limit", _pct(pmi.rss, limit)),
-    ]))
-    blocks.append(metrics("Segments", [
-        ("Data segment", pmi.data_segment), ("Code segment", pmi.code_segment),
-        ("Shared libraries", pmi.shared_segment), ("Stack segment", pmi.stack_segment),
-    ]))
-    blocks.append(table("Operating system", ["field", "value"], list(pmi.os_specific)))
+    """The Process tab: memory as the OS sees it (:func:`~pympler_nb.core.process.process_overview`),
+    the memory segments (``/proc/self/smaps`` grouped), the OS's own figures (Pympler's
+    process page) and the threads' stacks."""
+    ov = process_overview()
+    blocks = [metrics("Memory", [
+        ("Resident set size (RSS)", ov.rss), ("Virtual size (VMS)", ov.vms),
+        ("Proportional set size (PSS)", ov.pss), ("Unique set size (USS)", ov.uss),
+        ("Swap", ov.swap), ("Peak RSS", ov.peak_rss),
+        ("Minor page faults", None if ov.minor_faults is None else f"{ov.minor_faults:,}"),
+        ("Major page faults", None if ov.major_faults is None else f"{ov.major_faults:,}"),
+        ("Container limit", ov.container_limit if ov.container_limit is not None else "no limit"),
+        ("Container usage", ov.container_usage),
+        ("Container used", None if ov.container_percent is None else f"{ov.container_percent:.1f}%"),
+        ("Container cgroup", ov.cgroup),
+        ("Python threads", str(ov.threads)),
+        ("Memory source", ov.source),
+    ])]
+    segments = memory_segments()
+    if segments:
+        blocks.append(table("Memory segments (mappings grouped, largest RSS first)",
+                            ["name", "kind", "mappings", "size", "rss", "pss", "private", "swap"],
+                            [(g.name, g.kind, g.mappings, g.size, g.rss, g.pss, g.private, g.swap)
+                             for g in segments],
+                            bytes_columns=("size", "rss", "pss", "private", "swap")))
+    else:
+        blocks.append(note("memory segments: the OS gives no memory map here (/proc/self/smaps)"))
+    blocks.append(table("Operating system", ["field", "value"], list(ProcessMemoryInfo().os_specific)))
     stacks = thread_stacks()
     blocks.append(note(f"{len(stacks)} threads; click a frame to size its local variables"))
     blocks.extend(stack_block(s) for s in stacks)
     return blocks
 
 
-def locals_block(thread: int, depth: int, function: str | None, title: str) -> dict:
-    """The table of a frame's locals sized (:func:`~pympler_nb.core.threadstacks.frame_locals`)."""
-    rows: list[LocalVar] = frame_locals(thread, depth, function)
+def locals_block(thread: int, depth: int, frame_id: int | None, title: str) -> dict:
+    """The table of a frame's locals sized (:func:`~pympler_nb.core.process.frame_locals`)."""
+    rows = frame_locals(thread, depth, frame_id)
     return table(title, ["name", "type", "size", "flat", "repr"],
-                 [(r.name, r.type, r.size, r.flat, r.repr) for r in rows], bytes_columns=("size", "flat"))
+                 [(r.name, r.type, r.deep, r.flat, r.repr) for r in rows], bytes_columns=("size", "flat"))
 
 
 # ---------------------------------------------------------------------------
@@ -246,23 +262,39 @@ def garbage_page(reduce: bool = True, max_groups: int = 50) -> list[dict]:
 
 # ---------------------------------------------------------------------------
 # providers: Timeline (%memwatch) and Variables (%memvars)
-def provider_page(provider: Callable | None, off: str, title: str) -> list[dict]:
+def widget_block(widget, title: str) -> dict:
+    """A block showing ``widget`` (an ipywidget / anywidget) inside the tab."""
+    bundle = widget._repr_mimebundle_()
+    data = bundle[0] if isinstance(bundle, tuple) else (bundle or {})
+    text = str(data.get("text/plain", ""))
+    body = data.get("text/html") or f"<pre>{html.escape(text)}</pre>"
+    model_id = getattr(widget, "model_id", None) if getattr(widget, "comm", None) is not None else None
+    return {"kind": "widget", "title": text_safe(title), "ref": f"anywidget:{model_id}" if model_id else None,
+            "html": text_safe(body), "text": text_safe(text)}
+
+
+def provider_page(provider: Callable | None, off: str, title: str, keep: Callable | None = None) -> list[dict]:
     """A tab that shows what ``provider()`` gives: None (``off`` is shown), a DataFrame,
-    or ``(DataFrame, chart)`` (the chart drawn above the table)."""
+    ``(DataFrame, chart)`` (the chart drawn above the table), or a widget (drawn inside
+    the tab; ``keep(widget)`` is called so that the caller keeps it alive)."""
     if provider is None:
         return [note(off)]
     result = provider()
     if result is None:
         return [note(off)]
+    if hasattr(result, "_repr_mimebundle_") and hasattr(result, "model_id"):  # a widget
+        if keep is not None:
+            keep(result)
+        return [widget_block(result, title)]
     chart = None
     if isinstance(result, tuple):
         if len(result) != 2:
-            raise TypeError(f"a {title} provider returns None, a DataFrame or (DataFrame, chart), "
-                            f"got a tuple of {len(result)}")
+            raise TypeError(f"a {title} provider returns None, a DataFrame, (DataFrame, chart) or a "
+                            f"widget, got a tuple of {len(result)}")
         result, chart = result
     if not hasattr(result, "itertuples"):
-        raise TypeError(f"a {title} provider returns None, a DataFrame or (DataFrame, chart), "
-                        f"got {type(result).__name__}")
+        raise TypeError(f"a {title} provider returns None, a DataFrame, (DataFrame, chart) or a "
+                        f"widget, got {type(result).__name__}")
     blocks = []
     if chart is not None:
         blocks.append(chart_image(chart, title))

@@ -96,7 +96,8 @@ def test_memdash_tabs_in_jupyterlab(tmp_path, app):
                 assert page.locator(f"{dash} [role='tab'][aria-selected='true']").inner_text() == "Process"
                 page.locator(panel, has_text="Resident set size (RSS)").wait_for(timeout=30_000)
                 text = page.locator(panel).inner_text()
-                assert "Container limit" in text and "Stack segment" in text and "dash-worker" in text
+                assert "Container limit" in text and "Memory segments" in text and "dash-worker" in text
+                assert "Size of stack segment" in text and "[anonymous]" in text
                 page.screenshot(path=str(ARTIFACTS / f"{shot}_01_process.png"), full_page=True)
                 # a click on the worker's frame sizes its locals
                 page.locator(f"{panel} .pnb-frame", has_text="in hold_memory").first.click()
@@ -154,6 +155,66 @@ def test_memdash_tabs_in_jupyterlab(tmp_path, app):
                 except Exception:  # noqa: BLE001 - the page may be gone
                     pass
                 (ARTIFACTS / f"{shot}_console.log").write_text("\n".join(console))
+                raise
+            finally:
+                browser.close()
+
+
+HOSTED_CELLS = [
+    "%load_ext pympler_nb",
+    "import pandas as pd\n"
+    "from pympler_nb.widgets import SizeTree\n"
+    "from pympler_nb.widgets.dashboard import Dashboard\n"
+    "data = {'frame': pd.DataFrame({'s': pd.Series(['ab'] * 100, dtype='string[pyarrow]')}),\n"
+    "        'numbers': list(range(1000))}\n"
+    "Dashboard(tab='variables', providers={'timeline': None,\n"
+    "          'variables': lambda: SizeTree.from_objects([data], ['data'], title='hosted tree')})",
+]
+
+
+def test_memdash_hosts_a_widget_in_a_tab(tmp_path):
+    """A provider's widget (here a size tree; ``%memvars``'s table at merge) is drawn inside
+    the Variables tab and answers clicks: expanding a row fetches its children."""
+    work = tmp_path / "work"
+    work.mkdir()
+    nb = {
+        "cells": [{"cell_type": "code", "execution_count": None, "id": f"h{i}", "metadata": {},
+                   "outputs": [], "source": src} for i, src in enumerate(HOSTED_CELLS)],
+        "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
+        "nbformat": 4, "nbformat_minor": 5,
+    }
+    (work / "hosted.ipynb").write_text(json.dumps(nb))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    console: list[str] = []
+    blocked: list[str] = []
+    item = ".pympler-nb-dash .pympler-nb-tree [role='treeitem']"
+    for base, token in _start_lab(tmp_path, work):
+        with playwright_sync.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            try:
+                page = _offline_page(browser, blocked, console)
+                page.goto(f"{base}/lab/tree/hosted.ipynb?token={token}")
+                page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
+                page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
+                _run_all_cells(page)
+                page.wait_for_selector(".pympler-nb-dash .pympler-nb-tree [role='tree']", timeout=120_000)
+                root = page.locator(f"{item}[data-node-id='0']").first
+                root.wait_for(timeout=30_000)
+                before = page.locator(item).count()
+                if root.get_attribute("aria-expanded") != "true":
+                    root.click()
+                page.wait_for_selector(f"{item}[data-node-id='0'][aria-expanded='true']", timeout=30_000)
+                page.wait_for_function(f"n => document.querySelectorAll(\"{item}\").length > n",
+                                       arg=before, timeout=30_000)
+                assert page.locator(".pympler-nb-dash", has_text="hosted tree").count() == 1
+                page.screenshot(path=str(ARTIFACTS / "memdash_hosted.png"), full_page=True)
+                assert not blocked, blocked
+            except Exception:
+                try:
+                    page.screenshot(path=str(ARTIFACTS / "memdash_hosted_failure.png"), full_page=True)
+                except Exception:  # noqa: BLE001 - the page may be gone
+                    pass
+                (ARTIFACTS / "memdash_hosted_console.log").write_text("\n".join(console))
                 raise
             finally:
                 browser.close()
