@@ -227,7 +227,15 @@ def test_a_worker_killed_during_a_call_gives_an_error_row(client):
     dead = df[df["worker"] == w1]
     assert len(dead) == 1 and dead["error"].iloc[0] != "", dead
     assert df[df["worker"] == w1]["type"].isna().all()
-    client.wait_for_workers(2, timeout=60)  # the nanny restarts it (a new address)
+    # the nanny restarts it under a new address: wait until the scheduler lists the new one only
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        now = client.nthreads()
+        if w1 not in now and len(now) == 2:
+            break
+        time.sleep(0.2)
+    client.wait_for_workers(2, timeout=60)
+    assert w1 not in client.nthreads()
 
 
 # ---------------------------------------------------------------------------
