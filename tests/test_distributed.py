@@ -26,7 +26,7 @@ LEAKED = "_dask_tasks.Leaked"
 
 @pytest.fixture(scope="module")
 def client():
-    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None,
+    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0",
                                   worker_dashboard_address=None) as cluster, distributed.Client(cluster) as c:
         c.wait_for_workers(2, timeout=60)
         yield c
