@@ -123,6 +123,19 @@ def _compile_cell(shell, transformed: str, filename: str):
     return shell.compile(tree, filename, "exec"), last
 
 
+def _exec_cell(shell, cell: str) -> None:
+    """Run ``cell`` in the user namespace as IPython would (its last expression's value
+    displayed); ``%%memdiff --dask`` measures the workers around it."""
+    __tracebackhide__ = True
+    transformed, filename = _cache_cell(shell, cell, _cell_number(shell))
+    code, last = _compile_cell(shell, transformed, filename)
+    exec(code, shell.user_global_ns, shell.user_ns)  # noqa: S102 - the user's cell
+    if last is not None:
+        value = eval(last, shell.user_global_ns, shell.user_ns)  # noqa: S307
+        if value is not None:
+            display(value)
+
+
 def _rss() -> int:
     from .core.process import ProcessMemoryInfo
 
@@ -289,6 +302,11 @@ class PymplerMagics(Magics):
     @argument("--trace", nargs="?", type=int, const=1, default=None, metavar="FRAMES",
               help="also trace allocations (tracemalloc, FRAMES frames deep, default 1) "
                    "and list the cell's lines that allocated most, and its peak")
+    @argument("--dask", metavar="CLIENT", default=None,
+              help="the heap diff on every worker of a Dask cluster instead (CLIENT: the notebook's "
+                   "distributed.Client), with each worker's RSS and Dask-managed bytes")
+    @argument("--timeout", type=float, default=60.0, metavar="S",
+              help="with --dask: seconds to wait for each worker (default 60)")
     @no_var_expand
     @output_can_be_silenced
     @cell_magic
@@ -298,6 +316,9 @@ class PymplerMagics(Magics):
         Returns ``type, count_diff, size_diff`` (largest absolute change first), without
         the tool's or IPython's own bookkeeping; displays a chart and the change of the
         process's RSS. If the cell raises, the diff is shown and the exception propagates.
+        ``--dask CLIENT``: the diff on every worker of a Dask cluster instead
+        (:func:`pympler_nb.distributed.memdiff`; columns ``worker, type, count_diff,
+        size_diff, error``; ``attrs["workers"]``: RSS and Dask-managed bytes per worker).
         """
         __tracebackhide__ = True
         parsed = parse(self.memdiff.parser, line, "%memdiff")
@@ -306,6 +327,13 @@ class PymplerMagics(Magics):
         args = parsed[0]
         positive(args.top, "--top", "%memdiff")
         positive(args.trace, "--trace FRAMES", "%memdiff")
+        if args.dask is not None:
+            if args.trace is not None:
+                raise UsageError("%%memdiff --dask: --trace traces this process only; drop one of them")
+            from .magics_dask import memdiff_on_workers
+
+            return memdiff_on_workers(self.shell, lambda: _exec_cell(self.shell, cell), args.dask, args.top,
+                                      args.timeout, False, args.quiet)
         m = _measure_cell(self.shell, cell, args.top, args.trace)
         df = frames.diff_frame(m.diff)
         df.attrs["rss_change"] = m.rss_change

@@ -102,6 +102,13 @@ class HeapMagics(Magics):
     @argument("--load", metavar="FILE", default=None,
               help="partition a snapshot saved by HeapSnapshot.dump instead of the live heap "
                    "(never runs code from the file)")
+    @argument("--dask", metavar="CLIENT", default=None,
+              help="the same on every worker of a Dask cluster: CLIENT is the notebook's "
+                   "distributed.Client (returns worker, type, count, size, error; --top rows per worker)")
+    @argument("--timeout", type=float, default=60.0, metavar="S",
+              help="with --dask: seconds to wait for each worker (default 60); a worker that "
+                   "does not answer gets an error row")
+    @argument("--scheduler", action="store_true", help="with --dask: the scheduler's process too")
     @argument("-q", "--quiet", action="store_true", help="display nothing; just return the table")
     @output_can_be_silenced
     @line_magic
@@ -115,6 +122,8 @@ class HeapMagics(Magics):
         ``%heap --setref`` sets the reference point (returns nothing); ``%heap --new``
         shows what was created after it; ``%heap --new --setref`` then moves it.
         ``%heap --load FILE`` partitions a snapshot saved by ``HeapSnapshot.dump``.
+        ``%heap --dask CLIENT`` summarizes every worker of a Dask cluster
+        (:func:`pympler_nb.distributed.heap_summary`).
         """
         __tracebackhide__ = True
         from .core import heap
@@ -124,6 +133,14 @@ class HeapMagics(Magics):
             return None
         args = parsed[0]
         positive(args.top, "--top", "heap")
+        if args.dask is not None:
+            if args.by != "type" or args.new or args.setref or args.clearref or args.retained or args.load:
+                raise UsageError("%heap --dask: only --top, --timeout, --scheduler and -q apply to the "
+                                 "workers (they are summarized by type)")
+            from .magics_dask import heap_on_workers
+
+            return heap_on_workers(self.shell, args.dask, None, args.top, args.timeout, args.scheduler,
+                                   args.quiet)
         # plain values only from here on: the parsed arguments would be new objects
         by, new, setref, retained, top, quiet = (args.by, args.new, args.setref, args.retained,
                                                  args.top, args.quiet)

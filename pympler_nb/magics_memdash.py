@@ -9,6 +9,7 @@ batch run (``nbconvert --execute``) and an exported notebook show the open tab a
 
 from __future__ import annotations
 
+from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
 
@@ -16,7 +17,7 @@ from .magic_args import Note, parse, show
 
 __all__ = ["MemdashMagics", "load_ipython_extension", "unload_ipython_extension"]
 
-_TABS = ("process", "timeline", "variables", "classes", "garbage")
+_TABS = ("process", "timeline", "variables", "classes", "garbage", "workers")
 
 
 @magics_class
@@ -24,8 +25,12 @@ class MemdashMagics(Magics):
     """``%memdash``."""
 
     @magic_arguments()
-    @argument("--tab", default="process", choices=_TABS, metavar="TAB",
-              help=f"the tab open first: {', '.join(_TABS)} (default process); the others are "
+    @argument("--dask", metavar="CLIENT", default=None,
+              help="add a Workers tab for the Dask cluster of CLIENT (the notebook's distributed.Client): "
+                   "each worker's RSS, limit, managed bytes and unmanaged split, refreshed on demand; "
+                   "it opens first")
+    @argument("--tab", default=None, choices=_TABS, metavar="TAB",
+              help=f"the tab open first: {', '.join(_TABS)} (default process; workers with --dask); the others are "
                    "computed when opened")
     @argument("--no-reduce", action="store_true",
               help="Garbage tab: show every unreachable object, not only those on the cycles")
@@ -48,8 +53,16 @@ class MemdashMagics(Magics):
         if parsed is None:
             return None
         args = parsed[0]
+        workers = None
+        if args.dask is not None:
+            from .magics_dask import workers_provider
+
+            workers = workers_provider(self.shell, args.dask, "memdash")
+        elif args.tab == "workers":
+            raise UsageError("%memdash --tab workers needs --dask CLIENT (the notebook's distributed.Client)")
+        tab = args.tab or ("workers" if workers is not None else "process")
         try:
-            view = Dashboard(tab=args.tab, tracker=self._class_tracker, reduce=not args.no_reduce)
+            view = Dashboard(tab=tab, tracker=self._class_tracker, reduce=not args.no_reduce, workers=workers)
         except BundleMissingError as exc:  # a source checkout without `npm run build`
             view = Note(f"(dashboard widget unavailable: {exc})")
         show(view)

@@ -23,7 +23,7 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 EXPECTED = ["01_tour.ipynb", "02_sizing.ipynb", "03_find_a_leak.ipynb",
-            "04_class_tracker.ipynb", "05_reference_graphs.ipynb"]
+            "04_class_tracker.ipynb", "05_reference_graphs.ipynb", "06_dask_workers.ipynb"]
 TIME_LIMIT = 120  # seconds per notebook, as the issue asks
 
 RUNNER = textwrap.dedent("""
@@ -77,7 +77,7 @@ def test_binder_files():
     assert "mybinder.org/v2/gh/" in readme and "urlpath=lab/tree/notebooks/01_tour.ipynb" in readme
 
 
-def test_the_five_notebooks_exist_without_outputs():
+def test_the_six_notebooks_exist_without_outputs():
     assert [p.name for p in NOTEBOOKS] == EXPECTED
     for path in NOTEBOOKS:
         nb = nbformat.read(path, as_version=4)

@@ -48,6 +48,7 @@ ROOT_KINDS = {
     "frame": "running function",
     "ipython": "IPython internals",
     "input_history": "IPython input history",
+    "named": "named root",  # why_alive(roots={name: container}): e.g. a Dask worker's data
     "module": "module global",
 }
 KIND_ORDER = {kind: i for i, kind in enumerate(ROOT_KINDS)}
@@ -184,6 +185,8 @@ def chain_label(raw: RawChain, objs, roots: _Roots, labeller):
             root_desc = f"module {roots.containers[raw.container_id][1]}"
             if roots.containers[raw.container_id][0] == "modules":
                 root_desc = "sys.modules"
+        elif root_kind == "named":
+            root_desc = roots.containers[raw.container_id][1]
         else:
             root_desc = ROOT_KINDS[root_kind]
         all_hops = [raw_slot] + hops

@@ -96,6 +96,13 @@ class SessionRoots:
         self.dropped: set[tuple[int, int, str]] = set()
         self._collect(frames)
 
+    def add_named(self, name: str, container) -> None:
+        """Make ``container`` a root named ``name`` (``"dask_worker.data"``): a chain that
+        reaches it ends there and reads ``name['key']`` / ``name.attr``. The caller keeps
+        ``container`` alive while the roots are in use (only its id is kept)."""
+        self.containers[id(container)] = ("named", name)
+        self.stop.add(id(container))
+
     def _collect(self, frames=True):
         for name, mod in list(sys.modules.items()):
             if not issubclass(type(mod), types.ModuleType):
@@ -241,6 +248,8 @@ class SessionRoots:
             return "get_ipython().__dict__"
         if kind == "modules":
             return "sys.modules"
+        if kind == "named":
+            return name
         return f"globals of {name}"
 
     def labels(self) -> dict[int, str]:
@@ -285,6 +294,8 @@ class SessionRoots:
             return "namespace", f"globals()[{key}]"
         if kind == "modules":
             return "module", f"sys.modules[{key}]"
+        if kind == "named":
+            return "named", name + hop.text
         if kind == "shell":
             attr = bare if bare is not None else hop.name
             text = f"get_ipython().{attr}" if attr and attr.isidentifier() else "get_ipython()" + hop.text

@@ -282,7 +282,7 @@ class WhyAlive(Frozen):
 def why_alive(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: int = 3,
               max_nodes: int = 1_000_000, releasable: bool = True, ignore=(),
               collect: bool = True, name: str | None = None, outputs_after: int = 0,
-              _own_refs: int = 0) -> WhyAlive:
+              named_roots=None, _own_refs: int = 0) -> WhyAlive:
     """Find what keeps ``obj`` alive: shortest chains from roots, actions, bytes.
 
     Parameters
@@ -318,6 +318,11 @@ def why_alive(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: in
         passes 1 when its own table is the cell's displayed result, which makes ``_`` the
         table and moves the object to ``__``. Chains and actions name ``_``, ``__``,
         ``___`` as they will be then (a ``___`` that moves out needs no action).
+    named_roots : mapping of str to object, optional
+        More roots, by name: a chain that reaches one of these containers ends there
+        and reads ``name['key']`` (a dict) or ``name.attr`` (``root_kind`` ``"named"``,
+        ``root`` the name). :mod:`pympler_nb.distributed` names a Dask worker's data
+        buffer and task states so. The containers are not kept.
 
     Returns
     -------
@@ -358,6 +363,14 @@ def why_alive(obj, *, max_depth: int = 30, max_chains: int = 10, extra_depth: in
     if collect:
         gc.collect()
     roots = _Roots(own)
+    if named_roots is not None:
+        if not hasattr(named_roots, "items"):
+            raise TypeError(f"named_roots must map names to containers, got {type(named_roots).__name__}")
+        for root_name, container in list(named_roots.items()):
+            if type(root_name) is not str or not root_name:
+                raise ValueError(f"named_roots: a root's name must be a non-empty str, got {root_name!r}")
+            roots.add_named(root_name, container)
+        container = None
     roots.target_id = id(obj)
     roots.target_name = None if name is None else name.strip()
     roots.output_shift = outputs_after

@@ -111,11 +111,14 @@ class Dashboard(_static.StaticPairing, anywidget.AnyWidget):
     _MESSAGES = ("open", "refresh", "option", "locals")
 
     def __init__(self, *, tab: str = "process", providers: dict | None = None, tracker=None,
-                 reduce: bool = True, **kwargs):
+                 reduce: bool = True, workers=None, **kwargs):
         read_bundle(_BUNDLE)  # a missing build fails here, with the fix in the message
-        if tab not in tabs.TABS:
-            raise ValueError(f"unknown tab {tab!r}; use one of {', '.join(tabs.TABS)}")
-        super().__init__(tabs=[{"name": n, "title": tabs.TAB_TITLES[n]} for n in tabs.TABS],
+        # workers: a callable giving one row per Dask worker (pympler_nb.distributed.workers_frame)
+        self._names = tabs.TABS + ((tabs.WORKERS_TAB,) if workers is not None else ())
+        self._workers = workers
+        if tab not in self._names:
+            raise ValueError(f"unknown tab {tab!r}; use one of {', '.join(self._names)}")
+        super().__init__(tabs=[{"name": n, "title": tabs.TAB_TITLES[n]} for n in self._names],
                          active=tab, _static_id=_static.new_static_id(), **kwargs)
         self._providers = dict(tabs.default_providers() if providers is None else providers)
         self._tracker = tracker
@@ -134,6 +137,9 @@ class Dashboard(_static.StaticPairing, anywidget.AnyWidget):
             return tabs.classes_page(self._tracker() if self._tracker is not None else None)
         if tab == "garbage":
             return tabs.garbage_page(reduce=self._options["garbage"]["reduce"])
+        if tab == tabs.WORKERS_TAB:
+            return tabs.provider_page(self._workers, "no Dask client given (%memdash --dask CLIENT)",
+                                      "Dask workers: RSS, limit, managed and the unmanaged split")
         old = self._children.pop(tab, None)  # a widget shown by the tab before: closed
         if old is not None:
             try:
@@ -189,8 +195,8 @@ class Dashboard(_static.StaticPairing, anywidget.AnyWidget):
 
     def _tab_of(self, content) -> str:
         tab = content.get("tab")
-        if tab not in tabs.TABS:
-            raise LookupError(f"unknown tab {clip_text(repr(tab), 40)}; one of {', '.join(tabs.TABS)}")
+        if tab not in self._names:
+            raise LookupError(f"unknown tab {clip_text(repr(tab), 40)}; one of {', '.join(self._names)}")
         return tab
 
     def _answer(self, content) -> dict | None:
@@ -253,7 +259,7 @@ class Dashboard(_static.StaticPairing, anywidget.AnyWidget):
     def static_html(self) -> str:
         """The open tab as HTML (what exports show)."""
         page = self._page()
-        names = " | ".join(("<b>%s</b>" if n == self.active else "%s") % tabs.TAB_TITLES[n] for n in tabs.TABS)
+        names = " | ".join(("<b>%s</b>" if n == self.active else "%s") % tabs.TAB_TITLES[n] for n in self._names)
         out = [f"<div class='pympler-nb-dash-static'><p>pympler_nb dashboard: {names}</p>"]
         if page is None:
             out.append("<p>(not computed)</p>")
@@ -269,7 +275,7 @@ class Dashboard(_static.StaticPairing, anywidget.AnyWidget):
         """The open tab as text."""
         page = self._page()
         lines = [f"pympler_nb dashboard [{tabs.TAB_TITLES[self.active]}] "
-                 f"(tabs: {', '.join(tabs.TAB_TITLES[n] for n in tabs.TABS)})"]
+                 f"(tabs: {', '.join(tabs.TAB_TITLES[n] for n in self._names)})"]
         if page is not None:
             for block in page["blocks"] + ([page["detail"]] if page.get("detail") else []):
                 lines.extend(_block_text(block))

@@ -46,14 +46,16 @@ from ..core.process import (
     thread_stacks,
 )
 
-__all__ = ["TABS", "TAB_TITLES", "MAX_ROWS", "note", "metrics", "table", "frame_table", "chart_image",
+__all__ = ["TABS", "TAB_TITLES", "WORKERS_TAB", "MAX_ROWS", "note", "metrics", "table", "frame_table", "chart_image",
            "process_page", "locals_block", "classes_page", "garbage_page", "provider_page", "widget_block",
            "default_providers"]
 
 #: the tabs, in order
 TABS = ("process", "timeline", "variables", "classes", "garbage")
 TAB_TITLES = {"process": "Process", "timeline": "Timeline", "variables": "Variables",
-              "classes": "Classes", "garbage": "Garbage"}
+              "classes": "Classes", "garbage": "Garbage", "workers": "Workers"}
+#: the tab added when the dashboard is given a Dask client's workers (``%memdash --dask CLIENT``)
+WORKERS_TAB = "workers"
 #: cycles of the Garbage tab drawn open (the others open on a click)
 OPEN_CYCLES = 3
 #: rows shipped per table at most (the block says how many there were)

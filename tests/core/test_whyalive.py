@@ -1153,3 +1153,43 @@ def test_graph_walks_see_object_array_holders(mod):
     back = refgraph.backrefs_graph(base, max_depth=1)
     assert any(e.src == id(mod.view) and e.label == ".base" for e in back.edges), back.edges
     del base, target
+
+
+def test_named_roots_end_chains_in_their_own_terms(mod):
+    """``named_roots={name: container}``: a chain that reaches the container ends there
+    (a Dask worker's data buffer, a non-dict holder through its attribute), shortest first."""
+    class Buffer:
+        def __init__(self):
+            self.fast = {}
+
+    buf = Buffer()
+    tasks = {}
+    mod.worker = types.SimpleNamespace(buf=buf, tasks=tasks)  # also reachable from a global
+    frame = {"col": bytearray(2000)}
+    buf.fast[("load-abc", 3)] = frame
+    tasks["load-abc"] = [frame]
+    try:
+        r = why_alive(frame, named_roots={"dask_worker.data": buf.fast, "dask_worker.state.tasks": tasks})
+        paths = {c.path: c for c in r.chains}
+        assert "dask_worker.data[('load-abc', 3)]" in paths
+        assert "dask_worker.state.tasks['load-abc'][0]" in paths
+        chain = paths["dask_worker.data[('load-abc', 3)]"]
+        assert chain.root_kind == "named" and chain.root == "dask_worker.data" and chain.length == 1
+        assert ROOT_KINDS["named"] == "named root"
+        # the named containers stop the search: no chain passes through them to the module global
+        assert not any(p.startswith(f"{mod.__name__}.worker.buf.fast") for p in paths)
+        # an object (not a dict) as a named root: its attributes name the hop
+        r = why_alive(frame, named_roots={"the_buffer": buf})
+        assert any(c.path == "the_buffer.fast[('load-abc', 3)]" and c.root_kind == "named" for c in r.chains)
+    finally:
+        del mod.worker
+
+
+@pytest.mark.parametrize("bad, exc, words", [
+    ([("x", {})], TypeError, "must map names to containers, got list"),
+    ({"": {}}, ValueError, "non-empty str, got ''"),
+    ({3: {}}, ValueError, "non-empty str, got 3"),
+])
+def test_named_roots_bad_values(bad, exc, words):
+    with pytest.raises(exc, match=words):
+        why_alive(bytearray(10), named_roots=bad)
