@@ -4,7 +4,7 @@ Usage::
 
     .venv/bin/python benchmarks/run.py            # all (~10 minutes on 2 cores)
     .venv/bin/python benchmarks/run.py asizeof    # only some: asizeof heap graphs classtracker
-                                                  # alloc_heap memsize reclaim memvars memwatch
+                                                  # alloc_heap memsize reclaim memvars memwatch dask
 
 Every table compares pympler_nb with the anchors (Pympler 1.1, guppy3, objgraph,
 tracemalloc's ground truth; for ``%memsize``, ``asizeof`` of the same object) measured
@@ -19,7 +19,8 @@ import subprocess
 import sys
 import time
 
-BENCHES = ("asizeof", "heap", "graphs", "classtracker", "alloc_heap", "memsize", "reclaim", "memvars", "memwatch")
+BENCHES = ("asizeof", "heap", "graphs", "classtracker", "alloc_heap", "memsize", "reclaim", "memvars", "memwatch",
+           "dask")
 
 
 def main(argv: list[str] | None = None) -> int:
