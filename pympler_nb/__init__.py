@@ -11,7 +11,8 @@ __all__ = ["__version__", "load_ipython_extension", "unload_ipython_extension"]
 
 def load_ipython_extension(ipython) -> None:
     """Register the magics (``%load_ext pympler_nb``): ``%memsize``, ``%%memdiff``,
-    ``%classtrack``, ``%refgraph``, ``%whyalive``, ``%garbage``."""
+    ``%classtrack``, ``%refgraph``, ``%whyalive``, ``%garbage``, ``%heap``, ``%retained``,
+    ``%referrers``, ``%%leakcheck``."""
     from .magics import load_ipython_extension as load
 
     load(ipython)
