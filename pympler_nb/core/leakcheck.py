@@ -329,7 +329,7 @@ def _walk_objects(keys: set, skip_ids: set, limit: int, accept=None) -> dict:
     for obj in (skip, per_type, found, keys, skip_ids, *found.values()):  # ours: never listed
         skip[id(obj)] = obj
     obj = None
-    for part in walk_heap(False, True, skip=skip):
+    for part in walk_heap(True, True, skip=skip):  # (frames too, as the summaries)
         for obj in part.objects:
             t = type(obj)
             k = per_type.get(t, 0)
@@ -497,7 +497,7 @@ def leak_check(run, *, runs: int = 5, warmup: int = 1, trace: bool = False, top:
                 phase = f"warm-up run {i + 1}"
                 run()
             phase = "the first measurement"
-            tracker = SummaryTracker()
+            tracker = SummaryTracker(frames=True)  # (a stored traceback's frames hold its locals)
             for j in range(runs):
                 if j == runs - 1:
                     phase = "the walk before the last run"
