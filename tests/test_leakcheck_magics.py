@@ -3,6 +3,7 @@ idle cell in a real Jupyter kernel (nbclient)."""
 
 from __future__ import annotations
 
+import functools
 import sys
 
 import pytest
@@ -62,7 +63,7 @@ def test_out_cache_holding_a_dataframe(shell):
                    "    'arrow': pd.Series(['s%d' % i for i in range(5_000)], dtype='string[pyarrow]')})",
                    store_history=True).raise_error()
     for expr, check_bytes in (("frame.copy()", True), ("mixed.copy()", False)):
-        report = leak_check(lambda: shell.run_cell(expr, store_history=True), runs=3, top=30)
+        report = leak_check(functools.partial(shell.run_cell, expr, store_history=True), runs=3, top=30)
         row = report.row("pandas.DataFrame")
         assert row is not None and row.verdict == "leak" and _within(row.per_run_count, 1)
         # the last run's frame is `_` and Out[n]: the shortest chain names `_`

@@ -32,7 +32,7 @@ def app():
 
 def _define(app, src: str) -> None:
     code = compile(textwrap.dedent(src), "<leakapp>", "exec")
-    exec(code, app.__dict__)  # noqa: S102 - the test's own module
+    exec(code, app.__dict__)  # the test's own module
 
 
 def _row(report: LeakReport, name: str):
