@@ -5,10 +5,13 @@ times, and after each run summarizes the heap by type with the tracker engine
 (:class:`~pympler_nb.core.tracker.SummaryTracker`: our own objects, the interactive
 session's per-cell bookkeeping and the Jupyter kernel's background objects are left out,
 as in every tracker diff; a collection runs first, so only what survives ``gc.collect()``
-counts).  With ``trace=True`` it also records, through tracemalloc, the memory still
-allocated per source line after each run (charged to the lines of ``site_file``, the
-cell, when given: an allocation made inside a library is charged to the cell line that
-called it).
+counts; frames are counted, so a stored traceback's frames and their locals are too).
+With ``trace=True`` a second, traced pass follows (one more warm-up run and ``runs`` runs
+under tracemalloc, which makes heap walks several times slower and so is off during the
+first pass): the memory still allocated per source line after each run, charged to the
+lines of ``site_file`` (the cell) when given (an allocation made inside a library is
+charged to the cell line that called it), and where the leaking types' new objects were
+born.
 
 For every type (and traced line) that changed, the per-run growth is the slope of a
 least-squares fit of its running total over the runs, in objects and bytes, and the
@@ -123,8 +126,10 @@ def _series(counts, sizes) -> tuple:
 # ---------------------------------------------------------------------------
 
 class LeakSample(Frozen):
-    """One object created in the last run and still alive: its id, where it was born
-    (``"cell [4], line 3: cache[k] = load(k)"``; None when not traced), what holds it
+    """One object created in the last run and still alive: its id, where objects like it
+    are born (``"cell [4], line 3: cache[k] = load(k)"``: the allocating line of an object
+    of the same type made by the traced pass and still alive; None when not traced), what
+    holds it
     (the shortest holder chain, ``"_cache['k']"``; None when no chain from a root was
     found), where that chain starts (``"IPython namespace"``), the action that releases
     it and the bytes that frees (None when not computed)."""
