@@ -11,9 +11,10 @@ __all__ = ["__version__", "load_ipython_extension", "unload_ipython_extension", 
 
 def load_ipython_extension(ipython) -> None:
     """Register the magics (``%load_ext pympler_nb``): ``%memsize``, ``%%memdiff``,
-    ``%classtrack``, ``%refgraph``, ``%whyalive``, ``%garbage``, ``%reclaim``, ``%memvars``,
-    ``%memwatch``, ``%memdash``; ``%heap --dask CLIENT``, ``%%memdiff --dask CLIENT`` and
-    ``%memdash --dask CLIENT`` work on a Dask cluster's workers (:mod:`pympler_nb.distributed`)."""
+    ``%classtrack``, ``%refgraph``, ``%whyalive``, ``%garbage``, ``%heap``, ``%retained``,
+    ``%referrers``, ``%reclaim``, ``%memvars``, ``%memwatch``, ``%memdash``, ``%%leakcheck``;
+    ``%heap --dask CLIENT``, ``%%memdiff --dask CLIENT`` and ``%memdash --dask CLIENT`` work on a
+    Dask cluster's workers (:mod:`pympler_nb.distributed`)."""
     from .magics import load_ipython_extension as load
 
     load(ipython)

@@ -28,8 +28,8 @@ from .core.values import check_int
 __all__ = ["FRONTEND_VEGALITE_VERSION", "NO_IMAGE_NOTE", "OTHER", "VEGALITE_MIME", "ChartView", "OfflineChart",
            "binary_ticks", "bytes_axis", "bytes_scale", "chart_svg",
            "chart_bundle", "classtracker_active_chart", "classtracker_memory_chart", "diff_chart",
-           "enable_offline_renderer", "heap_partition_chart", "lifetimes_chart", "offline_renderer",
-           "reclaim_chart"]
+           "enable_offline_renderer", "heap_partition_chart", "leak_growth_chart", "lifetimes_chart",
+           "offline_renderer", "reclaim_chart"]
 
 #: the series that collects everything outside the top N
 OTHER = "other"
@@ -38,6 +38,7 @@ _CLASS_NEEDS = ("snapshot", "label", "timestamp", "class", "active", "size")
 _OBJECT_NEEDS = ("class", "name", "id", "repr", "birth", "death", "max_size")
 _DIFF_NEEDS = ("type", "count_diff", "size_diff")
 _HEAP_NEEDS = ("key", "count", "size")
+_LEAK_NEEDS = ("name", "run", "count", "bytes")
 
 
 def _check(df: pd.DataFrame, needs: tuple[str, ...], frame: str) -> None:
@@ -305,6 +306,44 @@ def diff_chart(df: pd.DataFrame, top: int = 10) -> alt.Chart:
                                                                     range=["#d62728", "#2ca02c"])),
             tooltip=[alt.Tooltip("type:N"), alt.Tooltip("count_diff:Q", title="objects", format="+,"),
                      alt.Tooltip("size_diff:Q", title="bytes", format="+,")],
+        )
+    )
+
+
+def leak_growth_chart(df: pd.DataFrame) -> alt.Chart:
+    """Lines: the running growth in bytes of each row over the runs of ``%%leakcheck``
+    (a leak climbs steadily; a cache climbs, then stays flat).
+
+    Parameters
+    ----------
+    df : DataFrame
+        ``pympler_nb.frames.leak_runs_frame(report)`` (columns ``name``, ``run``,
+        ``count``, ``bytes``).
+
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"name": ["dict"] * 3, "run": [0, 1, 2], "count": [0, 10, 20],
+    ...                    "bytes": [0, 640, 1280]})
+    >>> leak_growth_chart(df).to_dict()["mark"]["type"]
+    'line'
+    """
+    _check(df, _LEAK_NEEDS, "leak_runs_frame")
+    data = pd.DataFrame({
+        "name": df["name"].astype(str).to_numpy(),
+        "run": df["run"].astype("int64").to_numpy(),
+        "count": df["count"].astype("int64").to_numpy(),
+        "bytes": df["bytes"].astype("int64").to_numpy(),
+    })
+    return (
+        OfflineChart(data, title="Growth over the runs")
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("run:O", title="run (0: first measurement, after the warm-up)"),
+            y=alt.Y("bytes:Q", axis=bytes_axis("bytes added since run 0", data["bytes"].tolist()),
+                    scale=bytes_scale(data["bytes"].tolist())),
+            color=alt.Color("name:N", title=None, legend=alt.Legend(labelLimit=0)),
+            tooltip=[alt.Tooltip("name:N"), alt.Tooltip("run:O"),
+                     alt.Tooltip("count:Q", title="objects", format="+,"),
+                     alt.Tooltip("bytes:Q", title="bytes", format="+,")],
         )
     )
 

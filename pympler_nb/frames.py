@@ -280,3 +280,8 @@ __all__ += [
     "retainers_frame", "retained_frame", "heap_diff_frame", "REFERENCE_TREE_COLUMNS",
     "reference_tree_frame",
 ]
+
+# %%leakcheck reports (issue 21).
+from .frames_leak import LEAK_COLUMNS, LEAK_RUNS_COLUMNS, leak_frame, leak_runs_frame  # noqa: E402
+
+__all__ += ["LEAK_COLUMNS", "LEAK_RUNS_COLUMNS", "leak_frame", "leak_runs_frame"]

@@ -87,7 +87,7 @@ def _graph_view(graph, title: str = ""):
 # running a cell under measurement (%%memdiff)
 # ---------------------------------------------------------------------------
 
-def _cell_number(shell) -> int:
+def calling_cell_number(shell) -> int:
     """The execution count of the cell that runs the magic (for traceback labels)."""
     names = getattr(shell.compile, "_filename_map", None) or {}
     frame = sys._getframe(1)
@@ -102,7 +102,7 @@ def _cell_number(shell) -> int:
     return shell.execution_count
 
 
-def _cache_cell(shell, cell: str, number: int) -> tuple[str, str]:
+def cache_cell(shell, cell: str, number: int) -> tuple[str, str]:
     """``(transformed source, file name)`` of ``cell``, cached as IPython caches cells.
 
     The file name is ``<ipython-input-N-...>`` (or the kernel's ``/tmp/ipykernel_.../...py``);
@@ -112,7 +112,7 @@ def _cache_cell(shell, cell: str, number: int) -> tuple[str, str]:
     return transformed, shell.compile.cache(transformed, number, raw_code=cell)
 
 
-def _compile_cell(shell, transformed: str, filename: str):
+def compile_cell(shell, transformed: str, filename: str):
     """``(body code, code of the last expression or None)``, compiled as IPython would."""
     tree = shell.compile.ast_parse(transformed, filename=filename)
     tree = shell.transform_ast(tree)
@@ -127,8 +127,8 @@ def _exec_cell(shell, cell: str) -> None:
     """Run ``cell`` in the user namespace as IPython would (its last expression's value
     displayed); ``%%memdiff --dask`` measures the workers around it."""
     __tracebackhide__ = True
-    transformed, filename = _cache_cell(shell, cell, _cell_number(shell))
-    code, last = _compile_cell(shell, transformed, filename)
+    transformed, filename = cache_cell(shell, cell, calling_cell_number(shell))
+    code, last = compile_cell(shell, transformed, filename)
     exec(code, shell.user_global_ns, shell.user_ns)  # noqa: S102 - the user's cell
     if last is not None:
         value = eval(last, shell.user_global_ns, shell.user_ns)  # noqa: S307
@@ -171,7 +171,7 @@ def _measure_cell(shell, cell: str, top: int, trace_frames: int | None) -> _Meas
 
     nums = array("q", bytes(8 * (4 + 3 * top)))  # rss before/after, peak, frames, (line, size, count)*
     caught = [None]
-    transformed, filename = _cache_cell(shell, cell, _cell_number(shell))
+    transformed, filename = cache_cell(shell, cell, calling_cell_number(shell))
     pattern = glob.escape(filename)
     if trace_frames:
         fnmatch.fnmatch(filename, pattern)  # fnmatch caches the compiled pattern: not in the diff
@@ -180,7 +180,7 @@ def _measure_cell(shell, cell: str, top: int, trace_frames: int | None) -> _Meas
     nums[0] = _rss()  # after the tracker's first heap walk, right before the cell
     tracer = None
     try:
-        code, last = _compile_cell(shell, transformed, filename)
+        code, last = compile_cell(shell, transformed, filename)
         tracer = allocations.trace(trace_frames) if trace_frames else None
         try:
             if tracer is not None:
@@ -534,7 +534,8 @@ PymplerMagics.memdiff.parser.prog = "%memdiff"  # shown with a "%" prefix
 
 
 def _memdiff_help_alone(lines: list[str]) -> list[str]:
-    """Input transformer: ``%%memdiff -h`` in a cell of its own prints the usage.
+    """Input transformer: ``%%memdiff -h`` (or ``%%leakcheck -h``) in a cell of its own
+    prints the usage.
 
     IPython refuses a cell magic whose body is empty ("the cell body is empty") before
     the magic runs; a cell that only asks ``%%memdiff`` for help gets a ``pass`` body.
@@ -544,12 +545,13 @@ def _memdiff_help_alone(lines: list[str]) -> list[str]:
     return lines
 
 
-_MEMDIFF_HELP = re.compile(r"\s*%%memdiff\b.*(?<!\S)(-h|--help)(?!\S)")
+_MEMDIFF_HELP = re.compile(r"\s*%%(?:memdiff|leakcheck)\b.*(?<!\S)(-h|--help)(?!\S)")
 
 
 def load_ipython_extension(ipython) -> None:
     """Register :class:`PymplerMagics` (and the heap and referrer magics) with ``ipython``."""
-    from . import magics_heap, magics_memdash, magics_memvars, magics_memwatch, magics_reclaim, magics_referrers
+    from . import (magics_heap, magics_leakcheck, magics_memdash, magics_memvars, magics_memwatch, magics_reclaim,
+                   magics_referrers)
 
     ipython.register_magics(PymplerMagics)
     if _memdiff_help_alone not in ipython.input_transformers_cleanup:
@@ -560,6 +562,7 @@ def load_ipython_extension(ipython) -> None:
     magics_memvars.load_ipython_extension(ipython)
     magics_memwatch.load_ipython_extension(ipython)
     magics_memdash.load_ipython_extension(ipython)
+    magics_leakcheck.load_ipython_extension(ipython)
     # the notebook's own alt.Chart cells draw offline too (no Vega from a CDN)
     global _previous_renderer
     if charts.alt.renderers.active != charts.RENDERER:
@@ -586,10 +589,12 @@ def _mention_pure_path() -> None:
 
 def unload_ipython_extension(ipython) -> None:
     """Stop class tracking and remove the magics from ``ipython``."""
-    from . import magics_heap, magics_memdash, magics_memvars, magics_memwatch, magics_reclaim, magics_referrers
+    from . import (magics_heap, magics_leakcheck, magics_memdash, magics_memvars, magics_memwatch, magics_reclaim,
+                   magics_referrers)
 
     magics_memwatch.unload_ipython_extension(ipython)
     magics_heap.unload_ipython_extension(ipython)
+    magics_leakcheck.unload_ipython_extension(ipython)
     magics_referrers.unload_ipython_extension(ipython)
     magics_reclaim.unload_ipython_extension(ipython)
     magics_memvars.unload_ipython_extension(ipython)

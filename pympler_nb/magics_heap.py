@@ -49,21 +49,67 @@ def _tree_view(source, title: str, fallback):
         return Note(f"{fallback}\n(size tree widget unavailable: {exc})")
 
 
-def _load_snapshot(text: str):
+def _load_snapshot(text: str, option: str = "--load"):
     """``heap.load`` for ``%heap --load``: every problem with the file is a one-line
     :class:`UsageError` naming it (missing, a directory, unreadable, too large, not a
     heap snapshot, malformed)."""
     __tracebackhide__ = True
     from .core import heap
 
-    path = unquote_path(text, "heap --load")
+    path = unquote_path(text, f"heap {option}")
     try:
         snap = heap.load(path)
     except OSError as exc:
-        raise UsageError(f"%heap --load: {exc.strerror or exc}; check the path") from None
+        raise UsageError(f"%heap {option}: {exc.strerror or exc}; check the path") from None
     except ValueError as exc:
-        raise UsageError(f"%heap --load: {clip_text(str(exc), 300)}") from None
+        raise UsageError(f"%heap {option}: {clip_text(str(exc), 300)}") from None
     return snap
+
+
+def _save_or_diff(save, diff, by: str, top: int, quiet: bool, other: bool):
+    """``%heap --save FILE`` (returns None) and ``%heap --diff FILE [FILE2]`` (returns
+    ``key, count_diff, size_diff`` of ``core.heap.compare``, by type or by module)."""
+    __tracebackhide__ = True
+    from .core import heap
+
+    if other or (save is not None and diff is not None):
+        raise UsageError("%heap: --save and --diff stand alone (besides --by, --top, -q); "
+                         "run them one at a time")
+    if save is not None:
+        path = unquote_path(save, "heap --save")
+        snap = heap.take()
+        try:
+            snap.dump(path)
+        except OSError as exc:
+            raise UsageError(f"%heap --save: {exc.strerror or exc} ({path}); check the path") from None
+        count, size = len(snap), snap.size
+        del snap
+        if not quiet:
+            show(Note(f"heap snapshot saved to {path}: {count:,} objects, {format_size(size)} "
+                      f"(flat); compare it later with %heap --diff {path}"))
+        return None
+    if len(diff) > 2:
+        raise UsageError(f"%heap --diff takes FILE or FILE FILE2, got {len(diff)} files; "
+                         "compare two at a time")
+    if by not in ("type", "module"):
+        raise UsageError(f"%heap --diff compares by type or by module, not --by {by}; "
+                         "use --by type or --by module")
+    a = _load_snapshot(diff[0], "--diff")
+    b = _load_snapshot(diff[1], "--diff") if len(diff) == 2 else heap.take()
+    cmp = heap.compare(a, b)
+    del a, b
+    df = frames.heap_diff_frame(cmp.rows(by))
+    df.attrs.update(by=by, source_a=cmp.source_a, source_b=cmp.source_b,
+                    count_diff=cmp.count_b - cmp.count_a, size_diff=cmp.size_b - cmp.size_a)
+    if not quiet:
+        text = (f"heap --diff by {by}: {cmp.source_b} against {cmp.source_a}: "
+                f"{cmp.count_b - cmp.count_a:+,} objects, "
+                f"{format_size(cmp.size_b - cmp.size_a, sign=True)} (flat, reachable objects)")
+        out = [Note(text)]
+        if len(df):
+            out.append(charts.diff_chart(df.rename(columns={"key": "type"}), top=top))
+        show(*out)
+    return df
 
 
 # ---------------------------------------------------------------------------
@@ -109,6 +155,12 @@ class HeapMagics(Magics):
               help="with --dask: seconds to wait for each worker (default 60); a worker that "
                    "does not answer gets an error row")
     @argument("--scheduler", action="store_true", help="with --dask: the scheduler's process too")
+    @argument("--save", metavar="FILE", default=None,
+              help="save a snapshot of the live heap to FILE (JSON; compare it later with --diff, "
+                   "after a kernel restart or a library upgrade)")
+    @argument("--diff", metavar="FILE", nargs="+", default=None,
+              help="compare the snapshot saved in FILE with the live heap, or FILE with FILE2 "
+                   "(--diff FILE FILE2), by type (--by module: by module)")
     @argument("-q", "--quiet", action="store_true", help="display nothing; just return the table")
     @output_can_be_silenced
     @line_magic
@@ -124,6 +176,9 @@ class HeapMagics(Magics):
         ``%heap --load FILE`` partitions a snapshot saved by ``HeapSnapshot.dump``.
         ``%heap --dask CLIENT`` summarizes every worker of a Dask cluster
         (:func:`pympler_nb.distributed.heap_summary`).
+        ``%heap --save FILE`` saves the live heap; ``%heap --diff FILE [FILE2]`` compares a
+        saved snapshot with the live heap (or with FILE2) by type or ``--by module``:
+        ``key, count_diff, size_diff`` (``core.heap.compare``).
         """
         __tracebackhide__ = True
         from .core import heap
@@ -144,8 +199,11 @@ class HeapMagics(Magics):
         # plain values only from here on: the parsed arguments would be new objects
         by, new, setref, retained, top, quiet = (args.by, args.new, args.setref, args.retained,
                                                  args.top, args.quiet)
-        clearref, load = args.clearref, args.load
+        clearref, load, save, diff = args.clearref, args.load, args.save, args.diff
         del parsed, args
+        if save is not None or diff is not None:
+            return _save_or_diff(save, diff, by, top, quiet,
+                                 other=new or setref or clearref or load is not None or retained)
         session = self.heap_session
         if clearref and (setref or new):
             raise UsageError("%heap: --clearref cannot be combined with --setref or --new; "

@@ -48,7 +48,7 @@ def test_registered_and_unloaded_with_the_extension(shell):
 @pytest.mark.parametrize("src, usage", [
     ("%heap -h", ("Usage: %heap [--by {type,kind,module,rcs,via,size,prod}] [--new] [--setref] "
                   "[--clearref] [--retained] [--top N] [--load FILE] [--dask CLIENT] [--timeout S] "
-                  "[--scheduler] [-q]")),
+                  "[--scheduler] [--save FILE] [--diff FILE [FILE ...]] [-q]")),
     ("%retained -h", "Usage: %retained [--via] [--top N] [-q] EXPR"),
 ])
 def test_help_prints_usage(shell, src, usage):

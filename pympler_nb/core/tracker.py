@@ -128,10 +128,11 @@ class _Diff(dict):
 # summaries with discounts
 # --------------------------------------------------------------------------
 
-def _summarize_heap(out: Discount, late: bool = False) -> list[list]:
+def _summarize_heap(out: Discount, late: bool = False, frames: bool = False) -> list[list]:
     """Summary of the heap without ``out.skip`` and minus ``out.subtract``; ``late``: also
     without the kernel's background objects, found right before the heap is listed
-    (:func:`~pympler_nb.core.session.kernel_background`).
+    (:func:`~pympler_nb.core.session.kernel_background`); ``frames``: frame objects (and
+    what only they hold) are listed too, except the tracker's own.
 
     ``out`` is filled before the walk; it is emptied before returning so that
     it keeps nothing alive.
@@ -145,7 +146,7 @@ def _summarize_heap(out: Discount, late: bool = False) -> list[list]:
         with hold:
             table: dict = {}
             listing = partial(kernel_background, out) if late else None  # (no lambda: its cell)
-            for part in walk_heap(False, True, skip=out.skip, before_listing=listing):
+            for part in walk_heap(frames, True, skip=out.skip, before_listing=listing):
                 summary.tabulate(part.objects, part.types if speedups() is None else None, table,
                                  part.codes, part.frequent)
                 del part
@@ -192,6 +193,9 @@ class SummaryTracker:
         docstring); with ``False`` they show up, as in Pympler.
     ignore_session : bool, default True
         Leave the IPython session's per-cell bookkeeping out of its summaries.
+    frames : bool, default False
+        Count frame objects too (Pympler's summaries leave them out): a frame kept
+        alive by a stored traceback holds its local variables, which are then counted.
 
     Attributes
     ----------
@@ -217,14 +221,16 @@ class SummaryTracker:
     [['dict', 50, 3200]]
     """
 
-    __slots__ = ("_s0", "_s1", "summaries", "ignore_self", "ignore_session",
+    __slots__ = ("_s0", "_s1", "summaries", "ignore_self", "ignore_session", "frames",
                  "_handed", "__weakref__")
 
-    def __init__(self, ignore_self: bool = True, *, ignore_session: bool = True) -> None:
+    def __init__(self, ignore_self: bool = True, *, ignore_session: bool = True,
+                 frames: bool = False) -> None:
         self.summaries: dict = _Summaries()
         self._handed: list = _Handed()  # weak references to the summaries/diffs handed out
         self.ignore_self = bool(ignore_self)
         self.ignore_session = bool(ignore_session)
+        self.frames = bool(frames)
         self._s1: _Rows | None = None
         self._s0 = _Rows()
         _LIVE_TRACKERS.add(self)
@@ -280,7 +286,7 @@ class SummaryTracker:
             obj = None
         if self.ignore_session:
             session_bookkeeping(out)
-        return _summarize_heap(out, late=self.ignore_session)
+        return _summarize_heap(out, late=self.ignore_session, frames=self.frames)
 
     def _hand_out(self, rows: list) -> _Summary:
         result = _Summary(rows)

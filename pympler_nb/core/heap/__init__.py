@@ -100,7 +100,8 @@ Split as guppy's heapy is; this module is the facade (every public name is here)
 :mod:`.discovery` (the heap walk, :func:`retained_size` of a live object),
 :mod:`.dominators` (:class:`DominatorTree`, :class:`RetainedNode`, :class:`Retainer`),
 :mod:`.patterns` (:class:`ReferenceTree`), :mod:`.producers` (allocation sites) and
-:mod:`.persistence` (the JSON format, :class:`HeapFormatError`).
+:mod:`.persistence` (the JSON format, :class:`HeapFormatError`) and :mod:`.compare`
+(:func:`compare`: two snapshots, live or saved, by type and by module).
 
 Sizes are flat sizes as :func:`asizeof.flatsize` counts them (``sys.getsizeof`` plus
 each instance's hidden values array and split dict tables; a ``__sizeof__`` written
@@ -112,6 +113,7 @@ group in bulk when the snapshot is taken.
 
 from __future__ import annotations
 
+from .compare import HeapComparison, compare
 from .discovery import retained_size
 from .dominators import DominatorTree, RetainedNode, Retainer, Subtree
 from .persistence import FORMAT, FORMAT_VERSION, HeapFormatError
@@ -121,6 +123,8 @@ from .snapshot import HeapNodeRef, HeapSession, HeapSnapshot, load, row, take
 
 __all__ = [
     "take",
+    "compare",
+    "HeapComparison",
     "retained_size",
     "load",
     "row",
