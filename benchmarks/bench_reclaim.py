@@ -51,21 +51,22 @@ def finish():
     print(json.dumps(out))
 """
 
+
+def strings_then_del(count: int, repeat: int, keep_every: int) -> str:
+    """A workload: ``count`` strings of ``7 * repeat`` characters, every ``keep_every``-th
+    kept, the list deleted (split once built, once deleted)."""
+    return f"""
+        data = [("%07d" % i) * {repeat} for i in range(int({count:_} * SCALE))]
+        keep = data[::{keep_every}]
+        record("built")
+        del data
+        record("deleted")
+    """
+
+
 WORKLOADS = {
-    "small objects, del": """
-        data = [("%07d" % i) * 10 for i in range(int(1_500_000 * SCALE))]
-        keep = data[::64]
-        record("built")
-        del data
-        record("deleted")
-    """,
-    "700 B strings, del": """
-        data = [("%07d" % i) * 100 for i in range(int(300_000 * SCALE))]
-        keep = data[::100]
-        record("built")
-        del data
-        record("deleted")
-    """,
+    "small objects, del": strings_then_del(1_500_000, 10, 64),
+    "700 B strings, del": strings_then_del(300_000, 100, 100),
     "numpy": """
         import numpy as np
         ones = np.ones(int(80 * 2**20 * SCALE) // 8)

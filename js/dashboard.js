@@ -7,20 +7,11 @@
 // {type: "locals", thread, depth, frame_id}. Nothing is fetched from the network.
 
 import css from "./dashboard.css";
+import theme from "./lib/theme.css";
 import { formatSize } from "./lib/format.js";
+import { h, listen } from "./lib/dom.js";
 import { guarded } from "./lib/guard.js";
 
-function h(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === null || value === undefined || value === false) continue;
-    if (key === "className") node.className = value;
-    else if (key === "text") node.textContent = value;
-    else node.setAttribute(key, value === true ? "" : String(value));
-  }
-  for (const child of children) if (child) node.append(child);
-  return node;
-}
 
 function cellText(value, isBytes) {
   if (value === null || value === undefined) return "";
@@ -154,7 +145,7 @@ function blockView(block, onFrame, host, views) {
 
 function render({ model, el, host }) {
   const root = h("div", { className: "pympler-nb-dash" });
-  root.append(h("style", { text: css }));
+  root.append(h("style", { text: theme + css }));
   const tabbar = h("div", { className: "pnb-tabbar", role: "tablist", "aria-label": "Memory dashboard" });
   const status = h("span", { className: "pnb-status", role: "status", "aria-live": "polite" });
   const reduce = h("input", { type: "checkbox", className: "pnb-reduce" });
@@ -268,18 +259,11 @@ function render({ model, el, host }) {
     shown = model.get("active");
     draw();
   }
-  model.on("msg:custom", onMessage);
-  model.on("change:pages", onPages);
-  model.on("change:busy", onPages);
-  model.on("change:active", onActive);
+  const unlisten = listen(model, [
+    ["msg:custom", onMessage], ["change:pages", onPages], ["change:busy", onPages], ["change:active", onActive],
+  ]);
   draw();
-
-  return () => {
-    model.off("msg:custom", onMessage);
-    model.off("change:pages", onPages);
-    model.off("change:busy", onPages);
-    model.off("change:active", onActive);
-  };
+  return unlisten;
 }
 
 const safeRender = guarded(render, "pympler-nb-dash", "dashboard");

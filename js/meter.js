@@ -7,6 +7,7 @@
 
 import css from "./meter.css";
 import { formatSize } from "./lib/format.js";
+import { listen } from "./lib/dom.js";
 import { guarded } from "./lib/guard.js";
 import { sparkPoints } from "./lib/spark.js";
 
@@ -52,11 +53,9 @@ function render({ model, el }) {
     close.hidden = !running;
   }
   const names = ["rss", "limit", "percent", "history", "warning", "running", "ticks"];
-  for (const name of names) model.on(`change:${name}`, update);
+  const unlisten = listen(model, names.map((name) => [`change:${name}`, update]));
   update();
-  return () => {
-    for (const name of names) model.off(`change:${name}`, update);
-  };
+  return unlisten;
 }
 
 const safeRender = guarded(render, "pympler-nb-meter", "memory meter");

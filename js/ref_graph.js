@@ -10,7 +10,9 @@
 
 import { instance } from "@viz-js/viz";
 import css from "./ref_graph.css";
+import theme from "./lib/theme.css";
 import { formatSize } from "./lib/format.js";
+import { h, listen } from "./lib/dom.js";
 import { guarded } from "./lib/guard.js";
 import { clampViewBox, panViewBox, zoomViewBox } from "./lib/viewbox.js";
 
@@ -29,17 +31,6 @@ function getViz() {
   return vizPromise;
 }
 
-function h(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === null || value === undefined || value === false) continue;
-    if (key === "className") node.className = value;
-    else if (key === "text") node.textContent = value;
-    else node.setAttribute(key, String(value));
-  }
-  for (const child of children) if (child) node.append(child);
-  return node;
-}
 
 /** Parse Graphviz's SVG output, dropping anything active (defence in depth). */
 function parseSvg(text) {
@@ -57,7 +48,7 @@ function parseSvg(text) {
 
 function render({ model, el }) {
   const root = h("div", { className: "pympler-nb-graph" });
-  root.append(h("style", { text: css }));
+  root.append(h("style", { text: theme + css }));
   const title = h("span", { className: "pnb-title" });
   const zoomIn = h("button", { type: "button", title: "Zoom in", "aria-label": "Zoom in", text: "+" });
   const zoomOut = h("button", { type: "button", title: "Zoom out", "aria-label": "Zoom out", text: "−" });
@@ -307,17 +298,15 @@ function render({ model, el }) {
   zoomOut.addEventListener("click", onZoomOut);
   reset.addEventListener("click", onReset);
   fitAll.addEventListener("click", onFit);
-  model.on("change:dot", onChange);
-  model.on("change:nodes", onChange);
-  model.on("change:title", onChange);
+  const unlisten = listen(model, [
+    ["change:dot", onChange], ["change:nodes", onChange], ["change:title", onChange],
+  ]);
   draw();
 
   return () => {
     generation++;
     clearTimeout(hintTimer);
-    model.off("change:dot", onChange);
-    model.off("change:nodes", onChange);
-    model.off("change:title", onChange);
+    unlisten();
   };
 }
 

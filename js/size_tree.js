@@ -5,24 +5,14 @@
 // a row asks the kernel for its children with {type: "expand", id, offset}.
 
 import css from "./size_tree.css";
+import theme from "./lib/theme.css";
 import { formatShare, formatSize } from "./lib/format.js";
+import { h, listen } from "./lib/dom.js";
 import { guarded } from "./lib/guard.js";
 import * as tree from "./lib/tree.js";
 
 const INDENT_EM = 1.2;
 
-function h(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === null || value === undefined || value === false) continue;
-    if (key === "className") node.className = value;
-    else if (key === "text") node.textContent = value;
-    else if (key === "style") node.setAttribute("style", value);
-    else node.setAttribute(key, value === true ? "" : String(value));
-  }
-  for (const child of children) if (child) node.append(child);
-  return node;
-}
 
 function nodeRow(row, focusKey) {
   const { node } = row;
@@ -89,7 +79,7 @@ function otherRow(row, focusKey) {
 
 function render({ model, el }) {
   const root = h("div", { className: "pympler-nb-tree" });
-  root.append(h("style", { text: css }));
+  root.append(h("style", { text: theme + css }));
   const title = h("span", { className: "pnb-title" });
   const filter = h("input", {
     className: "pnb-filter",
@@ -208,18 +198,11 @@ function render({ model, el }) {
   treeEl.addEventListener("keydown", onKey);
   filter.addEventListener("input", onFilter);
   filter.addEventListener("keydown", (event) => event.stopPropagation());
-  model.on("msg:custom", onMessage);
-  model.on("change:roots", onRoots);
-  model.on("change:total", onRoots);
-  model.on("change:title", onFilter);
+  const unlisten = listen(model, [
+    ["msg:custom", onMessage], ["change:roots", onRoots], ["change:total", onRoots], ["change:title", onFilter],
+  ]);
   draw();
-
-  return () => {
-    model.off("msg:custom", onMessage);
-    model.off("change:roots", onRoots);
-    model.off("change:total", onRoots);
-    model.off("change:title", onFilter);
-  };
+  return unlisten;
 }
 
 const safeRender = guarded(render, "pympler-nb-tree", "size tree");

@@ -7,7 +7,9 @@
 // answers with the RSS returned and sends the new rows (the freed row disappears).
 
 import css from "./variables.css";
+import theme from "./lib/theme.css";
 import { formatSize } from "./lib/format.js";
+import { h, listen } from "./lib/dom.js";
 import { guarded } from "./lib/guard.js";
 import { filterRows, sortRows } from "./lib/vartable.js";
 
@@ -20,21 +22,10 @@ const COLUMNS = [
   { key: "note", label: "note" },
 ];
 
-function h(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === null || value === undefined || value === false) continue;
-    if (key === "className") node.className = value;
-    else if (key === "text") node.textContent = value;
-    else node.setAttribute(key, String(value));
-  }
-  for (const child of children) if (child) node.append(child);
-  return node;
-}
 
 function render({ model, el }) {
   const root = h("div", { className: "pympler-nb-vars" });
-  root.append(h("style", { text: css }));
+  root.append(h("style", { text: theme + css }));
   const title = h("span", { className: "pnb-title" });
   const filter = h("input", { className: "pnb-filter", type: "search", placeholder: "filter: name, type, note",
     "aria-label": "Filter rows" });
@@ -144,15 +135,11 @@ function render({ model, el }) {
   filter.addEventListener("input", draw);
   hiddenBox.addEventListener("change", draw);
   refresh.addEventListener("click", () => model.send({ type: "refresh" }));
-  model.on("msg:custom", onMessage);
-  model.on("change:rows", onRows);
-  model.on("change:summary", onRows);
+  const unlisten = listen(model, [
+    ["msg:custom", onMessage], ["change:rows", onRows], ["change:summary", onRows],
+  ]);
   draw();
-  return () => {
-    model.off("msg:custom", onMessage);
-    model.off("change:rows", onRows);
-    model.off("change:summary", onRows);
-  };
+  return unlisten;
 }
 
 const safeRender = guarded(render, "pympler-nb-vars", "variables table");

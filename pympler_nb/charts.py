@@ -93,6 +93,22 @@ def bytes_scale(values) -> alt.Scale:
     return alt.Scale(domain=[ticks[0], ticks[-1]], nice=False)
 
 
+def _ranked_bars(data: pd.DataFrame, title: str, x: str, x_title: str, y: str, **encode) -> alt.Chart:
+    """Horizontal byte bars, one per ``y`` label in ``data``'s ``rank`` order (largest
+    first), the x axis in binary units; ``encode`` adds channels (tooltip, color)."""
+    values = data[x].tolist()
+    return (
+        OfflineChart(data, title=title)
+        .mark_bar()
+        .encode(
+            x=alt.X(f"{x}:Q", axis=bytes_axis(x_title, values), scale=bytes_scale(values)),
+            y=alt.Y(f"{y}:N", title=None, sort=alt.EncodingSortField(field="rank", op="min"),
+                    axis=alt.Axis(labelLimit=0)),
+            **encode,
+        )
+    )
+
+
 def classtracker_memory_chart(df: pd.DataFrame, top: int = 8) -> alt.Chart:
     """Stacked bars: bytes per tracked class in each snapshot.
 
@@ -294,19 +310,12 @@ def diff_chart(df: pd.DataFrame, top: int = 10) -> alt.Chart:
         data = pd.concat([data.iloc[:top], other], ignore_index=True)
     data["change"] = ["grew" if v >= 0 else "shrank" for v in data["size_diff"]]
     data["rank"] = range(len(data))
-    return (
-        OfflineChart(data, title="Memory change by type")
-        .mark_bar()
-        .encode(
-            x=alt.X("size_diff:Q", axis=bytes_axis("bytes (change)", data["size_diff"].tolist()),
-                    scale=bytes_scale(data["size_diff"].tolist())),
-            y=alt.Y("type:N", title=None, sort=alt.EncodingSortField(field="rank", op="min"),
-                    axis=alt.Axis(labelLimit=0)),
-            color=alt.Color("change:N", title=None, scale=alt.Scale(domain=["grew", "shrank"],
-                                                                    range=["#d62728", "#2ca02c"])),
-            tooltip=[alt.Tooltip("type:N"), alt.Tooltip("count_diff:Q", title="objects", format="+,"),
-                     alt.Tooltip("size_diff:Q", title="bytes", format="+,")],
-        )
+    return _ranked_bars(
+        data, "Memory change by type", "size_diff", "bytes (change)", "type",
+        color=alt.Color("change:N", title=None, scale=alt.Scale(domain=["grew", "shrank"],
+                                                                range=["#d62728", "#2ca02c"])),
+        tooltip=[alt.Tooltip("type:N"), alt.Tooltip("count_diff:Q", title="objects", format="+,"),
+                 alt.Tooltip("size_diff:Q", title="bytes", format="+,")],
     )
 
 
@@ -395,17 +404,7 @@ def heap_partition_chart(df: pd.DataFrame, top: int = 10, by: str = "type") -> a
                alt.Tooltip("pct:Q", title="% of bytes", format=".1f")]
     if retained:
         tooltip.append(alt.Tooltip("retained:Q", title="retained bytes", format=","))
-    return (
-        OfflineChart(data, title=f"Heap by {by}")
-        .mark_bar()
-        .encode(
-            x=alt.X("size:Q", axis=bytes_axis("bytes (flat)", data["size"].tolist()),
-                    scale=bytes_scale(data["size"].tolist())),
-            y=alt.Y("key:N", title=None, sort=alt.EncodingSortField(field="rank", op="min"),
-                    axis=alt.Axis(labelLimit=0)),
-            tooltip=tooltip,
-        )
-    )
+    return _ranked_bars(data, f"Heap by {by}", "size", "bytes (flat)", "key", tooltip=tooltip)
 
 
 # ---------------------------------------------------------------------------
@@ -666,14 +665,4 @@ def reclaim_chart(df: pd.DataFrame) -> alt.Chart:
                                        title=title, **({"format": ","} if column == "releasable" else {})))
     rss = df.attrs.get("rss")
     title = "Where the RSS goes" + (f" ({format_size(int(rss))})" if rss else "")
-    return (
-        OfflineChart(data, title=title)
-        .mark_bar()
-        .encode(
-            x=alt.X("bytes:Q", axis=bytes_axis("bytes", data["bytes"].tolist()),
-                    scale=bytes_scale(data["bytes"].tolist())),
-            y=alt.Y("part:N", title=None, sort=alt.EncodingSortField(field="rank", op="min"),
-                    axis=alt.Axis(labelLimit=0)),
-            tooltip=tooltip,
-        )
-    )
+    return _ranked_bars(data, title, "bytes", "bytes", "part", tooltip=tooltip)

@@ -15,8 +15,8 @@ pytestmark = pytest.mark.kernel
 
 
 def _run_cells(cells: list[str], tmp_path, more=None) -> list:
-    """Execute ``cells`` in one fresh kernel; ``more(client, nb)`` may add and run cells
-    afterwards (``client.execute_cell``). Returns the notebook's cells."""
+    """Execute ``cells`` in one fresh kernel; ``more(run)`` may then run more cells, one
+    ``run(src)`` each (it appends the cell and returns it, executed). Returns the cells."""
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     pytest.importorskip("ipykernel")
@@ -27,7 +27,13 @@ def _run_cells(cells: list[str], tmp_path, more=None) -> list:
         for index, cell in enumerate(nb.cells):
             client.execute_cell(cell, index)
         if more is not None:
-            more(client, nb)
+            def run(src: str):
+                cell = nbformat.v4.new_code_cell(src)
+                nb.cells.append(cell)
+                client.execute_cell(cell, len(nb.cells) - 1)
+                return cell
+
+            more(run)
     return nb.cells
 
 
@@ -68,16 +74,9 @@ def test_whyalive_plan_stays_right_after_the_output_shifts(tmp_path):
     """Issue 17, item 23: each case makes an unassigned object (a cell's output), asks
     %whyalive about it, then runs the printed plan in the very next cell: the object is
     freed (before the fix, the plan cleared `_`, which by then held %whyalive's table)."""
-    nbformat = pytest.importorskip("nbformat")
     plans: dict[int, str] = {}
 
-    def cases(client, nb):
-        def run(src):
-            cell = nbformat.v4.new_code_cell(src)
-            nb.cells.append(cell)
-            client.execute_cell(cell, len(nb.cells) - 1)
-            return cell
-
+    def cases(run):
         for k, (outputs, line, _where) in enumerate(WHYALIVE_CASES):
             made = run("Big()")
             n = made.execution_count

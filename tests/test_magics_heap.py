@@ -18,6 +18,7 @@ from pympler_nb.core.heap.discovery import LIVE
 from pympler_nb.widgets import NodeGone, SizeTree
 from pympler_nb.widgets.retained import RetainedTreeSource
 from tests._ipython import error_of, run, usage_error
+from tests._widgets import ask
 
 
 @pytest.fixture
@@ -258,23 +259,14 @@ def test_retained_table_and_tree(shell, shown):
     assert tree.roots[0]["size"] == int(root["retained"]) and tree.roots[0]["name"] == "box"
     assert len(LIVE) == (session(shell).reference is not None)  # the snapshot was dropped
     # the widget's expand protocol over the retained tree: pages, and forged ids refused
-    sent = []
-    tree.send = sent.append
-
-    def ask(content):
-        sent.clear()
-        tree._handle_custom_msg(content, [])
-        assert len(sent) == 1
-        return sent[0]
-
-    reply = ask({"type": "expand", "id": "0", "offset": 0})
+    reply = ask(tree, {"type": "expand", "id": "0", "offset": 0})
     assert reply["type"] == "children" and reply["total"] == 50
     assert [n["size"] for n in reply["nodes"]] == list(map(sys.getsizeof, box[:50]))
     child = reply["nodes"][0]["id"]
-    assert ask({"type": "expand", "id": child, "offset": 0}) == {
+    assert ask(tree, {"type": "expand", "id": child, "offset": 0}) == {
         "type": "children", "id": child, "offset": 0, "nodes": [], "total": 0}
     for forged in ("999", "0/1", "-1", "00", "51", 7, None):
-        reply = ask({"type": "expand", "id": forged, "offset": 0})
+        reply = ask(tree, {"type": "expand", "id": forged, "offset": 0})
         assert reply["type"] == "error" and "unknown node id" in reply["message"], reply
     with pytest.raises(NodeGone):  # the source refuses ids it did not hand out, widget or not
         tree._source.children("51", 0, 10)

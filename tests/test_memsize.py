@@ -18,6 +18,7 @@ from pympler_nb.core.asizeof import Asized, Asizer, asizeof, asizesof
 from pympler_nb.core.sizetree import OTHER, SizeNode, top_sized
 from pympler_nb.widgets import SizedTreeSource, SizeTree
 from tests._ipython import error_of, run
+from tests._widgets import expand
 
 
 # ---------------------------------------------------------------------------
@@ -220,14 +221,6 @@ def test_frame_follows_the_tree_order_and_types():
 # ---------------------------------------------------------------------------
 # the widget shows what was sized
 # ---------------------------------------------------------------------------
-
-def expand(widget, nid):
-    sent = []
-    widget.send = sent.append
-    widget._handle_custom_msg({"type": "expand", "id": nid, "offset": 0}, [])
-    assert len(sent) == 1 and sent[0]["type"] == "children", sent
-    return sent[0]
-
 
 @pytest.mark.parametrize("detail", [1, 2])
 def test_widget_first_view_is_the_table(detail):

@@ -15,16 +15,9 @@ from pympler_nb.core.process import ProcessMemoryInfo
 from pympler_nb.frames_vars import VAR_COLUMNS, memvars_frame, vars_frame
 from pympler_nb.widgets import _static
 from pympler_nb.widgets.variables import VariablesTable
+from tests._widgets import ask
 
 MB = 2**20
-
-
-def ask(widget, content):
-    sent = []
-    widget.send = sent.append
-    widget._handle_custom_msg(content, [])
-    assert len(sent) == 1, sent
-    return sent[0]
 
 
 def cell(shell, src):

@@ -19,25 +19,12 @@ from pympler_nb.core.refbrowser import InteractiveBrowser, Referrer, ReferrerWal
 from pympler_nb.core.session import SNAPSHOT_LOCALS
 from pympler_nb.widgets import NodeGone, SizeTree, StaticSizeTree, _static
 from pympler_nb.widgets.referrers import ReferrerTreeSource, referrer_tree_view
+from tests._widgets import ask, expand
 
 
 class Holder:
     def __init__(self, data):
         self.data = data
-
-
-def ask(widget, content):
-    sent = []
-    widget.send = sent.append
-    widget._handle_custom_msg(content, [])
-    assert len(sent) == 1, sent
-    return sent[0]
-
-
-def expand(widget, nid, offset=0):
-    reply = ask(widget, {"type": "expand", "id": nid, "offset": offset})
-    assert reply["type"] == "children", reply
-    return reply
 
 
 @pytest.fixture()

@@ -33,6 +33,7 @@ from pympler_nb.widgets import (
     TreeSource,
     _static,
 )
+from tests._widgets import ask, expand
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 BUNDLES = ("size_tree.js", "ref_graph.js", "variables.js", "meter.js", "dashboard.js")
@@ -84,27 +85,6 @@ def dict_is_materialized(obj):
     """Read the managed-dict pointer without touching obj.__dict__ (as tests/core do)."""
     return bool(_layout._managed_dict_ptr(obj)) and not (
         sys.version_info[:2] == (3, 12) and _layout._managed_dict_ptr(obj) & 1)
-
-
-def capture(widget):
-    """Replace ``widget.send`` by a list collector; return the list."""
-    sent = []
-    widget.send = sent.append
-    return sent
-
-
-def ask(widget, content):
-    """Deliver one custom message as the comm would; return the single reply."""
-    sent = capture(widget)
-    widget._handle_custom_msg(content, [])
-    assert len(sent) == 1, sent
-    return sent[0]
-
-
-def expand(widget, nid, offset=0):
-    reply = ask(widget, {"type": "expand", "id": nid, "offset": offset})
-    assert reply["type"] == "children", reply
-    return reply
 
 
 def walk_all(source, node, depth):

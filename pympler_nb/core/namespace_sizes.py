@@ -458,32 +458,26 @@ def _walk(ns, shell, hidden, modules, max_nodes, t0) -> NamespaceSizes:
     label = [_UNSEEN] * n
     # 1. each holder's objects: its own, until a second holder reaches them
     get = index.get
+
+    def claim(ids, k, stack):
+        # unseen: holder k's (and visited next); another holder's: shared, with all below
+        for vid in ids:
+            j = get(vid)
+            if j is None:
+                continue
+            lab = label[j]
+            if lab == _UNSEEN:
+                label[j] = k
+                stack.append(j)
+            elif lab >= 0 and lab != k:
+                label[j] = _SHARED
+                _flood([j], kids_of, index, label, _SHARED)
+
     for k, slots in enumerate(slot_ids):
         stack = []
-        for _c, vid in slots:
-            i = get(vid)
-            if i is None:
-                continue
-            lab = label[i]
-            if lab == _UNSEEN:
-                label[i] = k
-                stack.append(i)
-            elif lab >= 0 and lab != k:
-                label[i] = _SHARED
-                _flood([i], kids_of, index, label, _SHARED)
+        claim([vid for _c, vid in slots], k, stack)
         while stack:
-            i = stack.pop()
-            for cid in kids_of[i]:
-                j = get(cid)
-                if j is None:
-                    continue
-                lab = label[j]
-                if lab == _UNSEEN:
-                    label[j] = k
-                    stack.append(j)
-                elif lab >= 0 and lab != k:
-                    label[j] = _SHARED
-                    _flood([j], kids_of, index, label, _SHARED)
+            claim(kids_of[stack.pop()], k, stack)
     # 2. what something else holds (a module, a frame, C code), and all below it, stays
     held = bytearray(n)
     stack = [i for i in range(n) if outside[i] > 0]

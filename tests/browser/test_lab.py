@@ -13,6 +13,7 @@ the ``playwright`` Python package (dev extra); the browser download of
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -55,14 +56,17 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _notebook(path: pathlib.Path) -> None:
+def write_notebook(work: pathlib.Path, name: str, cells: list[str]) -> pathlib.Path:
+    """Write ``work / name``: a notebook of the code ``cells``, none run yet; return its path."""
     nb = {
         "cells": [{"cell_type": "code", "execution_count": None, "id": f"c{i}", "metadata": {},
-                   "outputs": [], "source": src} for i, src in enumerate(CELLS)],
+                   "outputs": [], "source": src} for i, src in enumerate(cells)],
         "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
         "nbformat": 4, "nbformat_minor": 5,
     }
+    path = work / name
     path.write_text(json.dumps(nb))
+    return path
 
 
 def _start_lab(tmp_path: pathlib.Path, work: pathlib.Path, settings_extra: dict | None = None,
@@ -122,16 +126,6 @@ def _start_lab(tmp_path: pathlib.Path, work: pathlib.Path, settings_extra: dict 
         shutil.copy(tmp_path / "lab.log", ARTIFACTS / f"{app}-{work.name}.log")
 
 
-@pytest.fixture()
-def lab(tmp_path):
-    """A JupyterLab server without ``dot`` on its (and its kernels') PATH."""
-    work = tmp_path / "work"
-    work.mkdir()
-    _notebook(work / "browser.ipynb")
-    for base, token in _start_lab(tmp_path, work):
-        yield base, token, work
-
-
 _SOME_CELL_RAN = ("() => [...document.querySelectorAll('.jp-Cell .jp-InputArea-prompt')]"
                   ".some(e => /[0-9*]/.test(e.textContent))")
 
@@ -179,101 +173,82 @@ def _run_all_cells(page) -> None:
     raise AssertionError(f"Run All Cells did not start the notebook (last state: {state})")
 
 
-def test_memsize_tree_and_refgraph_in_jupyterlab(lab):
-    base, token, work = lab
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    console: list[str] = []
-    with playwright_sync.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                                    headless=True)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
-            _auto_accept_kernel_dialog(page)
-            page.goto(f"{base}/lab/tree/browser.ipynb?token={token}")
-            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
-            # the kernel must be up before "Run All Cells" does anything
-            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
-                                   timeout=90_000)
-            _run_all_cells(page)
+def test_memsize_tree_and_refgraph_in_jupyterlab(tmp_path):
+    """JupyterLab without ``dot`` on its (and its kernels') PATH: the size tree expands on a
+    click, the reference graph is drawn by the bundled WebAssembly Graphviz."""
+    work = tmp_path / "work"
+    work.mkdir()
+    write_notebook(work, "browser.ipynb", CELLS)
+    with lab_page(tmp_path, work, "browser.ipynb", shot="memsize") as (page, _console, _blocked):
+        _run_all_cells(page)
 
-            tree = page.wait_for_selector(".pympler-nb-tree [role='tree']", timeout=120_000)
-            page.screenshot(path=str(ARTIFACTS / "01_ran.png"), full_page=True)
-            collapsed = page.locator(".pympler-nb-tree [role='treeitem'][aria-expanded='false']").first
-            collapsed.wait_for(timeout=30_000)
-            node_id = collapsed.get_attribute("data-node-id")
-            items_before = page.locator(".pympler-nb-tree [role='treeitem']").count()
-            collapsed.click()
-            page.wait_for_selector(
-                f".pympler-nb-tree [role='treeitem'][data-node-id='{node_id}'][aria-expanded='true']",
-                timeout=30_000)
-            page.wait_for_function(
-                "n => document.querySelectorAll(\".pympler-nb-tree [role='treeitem']\").length > n",
-                arg=items_before, timeout=30_000)
-            assert tree.get_attribute("role") == "tree"
-            page.screenshot(path=str(ARTIFACTS / "02_expanded.png"), full_page=True)
+        tree = page.wait_for_selector(".pympler-nb-tree [role='tree']", timeout=120_000)
+        page.screenshot(path=str(ARTIFACTS / "01_ran.png"), full_page=True)
+        collapsed = page.locator(".pympler-nb-tree [role='treeitem'][aria-expanded='false']").first
+        collapsed.wait_for(timeout=30_000)
+        node_id = collapsed.get_attribute("data-node-id")
+        items_before = page.locator(".pympler-nb-tree [role='treeitem']").count()
+        collapsed.click()
+        page.wait_for_selector(
+            f".pympler-nb-tree [role='treeitem'][data-node-id='{node_id}'][aria-expanded='true']",
+            timeout=30_000)
+        page.wait_for_function(
+            "n => document.querySelectorAll(\".pympler-nb-tree [role='treeitem']\").length > n",
+            arg=items_before, timeout=30_000)
+        assert tree.get_attribute("role") == "tree"
+        page.screenshot(path=str(ARTIFACTS / "02_expanded.png"), full_page=True)
 
-            page.wait_for_selector(".pympler-nb-graph svg g.node", timeout=120_000)
-            nodes = page.locator(".pympler-nb-graph svg g.node").count()
-            assert nodes >= 2
-            graph = page.locator(".pympler-nb-graph").first
-            graph.scroll_into_view_if_needed()
-            # clicking a node shows its type, size and clipped repr
-            page.locator(".pympler-nb-graph svg g.node").first.click()
-            details = page.locator(".pympler-nb-graph .pnb-details dl").first
-            details.wait_for(timeout=10_000)
-            text = details.inner_text()
-            assert "type" in text and "size" in text and "value" in text, text
-            assert "bytes" in text
-            graph.screenshot(path=str(ARTIFACTS / "03_graph.png"))
-            # a plain wheel over the graph scrolls the notebook (no scroll trap) and
-            # shows the hint; Ctrl + wheel zooms
-            svg = page.locator(".pympler-nb-graph .pnb-viewport svg").first
-            page.mouse.move(5, 5)  # out of the graph: the click above engaged its wheel
-            before = svg.get_attribute("viewBox")
-            box = svg.bounding_box()
-            page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, steps=3)
-            page.mouse.wheel(0, 200)
-            page.wait_for_timeout(300)
-            assert svg.get_attribute("viewBox") == before
-            assert page.locator(".pympler-nb-graph .pnb-wheel-hint.pnb-show").count() == 1
-            page.mouse.move(box["x"] - 50, box["y"] - 50)  # leave the graph: it disengages
-            svg.scroll_into_view_if_needed()
-            box = svg.bounding_box()
-            page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-            page.keyboard.down("Control")
-            page.mouse.wheel(0, -200)
-            page.keyboard.up("Control")
-            page.wait_for_timeout(300)
-            assert svg.get_attribute("viewBox") != before
-            # a drag that starts on a node pans and selects nothing new
-            node = page.locator(".pympler-nb-graph svg g.node").nth(1)
-            nb = node.bounding_box()
-            page.mouse.move(nb["x"] + nb["width"] / 2, nb["y"] + nb["height"] / 2)
-            page.mouse.down()
-            page.mouse.move(nb["x"] + 80, nb["y"] + 60, steps=5)
-            page.mouse.up()
-            outlined = page.evaluate(
-                "() => [...document.querySelectorAll('.pympler-nb-graph g.node')].filter(g => {"
-                " const s = g.querySelector('polygon, ellipse, path');"
-                " return s && getComputedStyle(s).strokeWidth === '3px'; }).length")
-            assert outlined <= 1, f"{outlined} nodes drawn as selected after a drag"
-            dd = page.locator(".pympler-nb-graph .pnb-details dd").first
-            assert dd.evaluate("e => getComputedStyle(e).wordBreak") == "normal"
-            assert dd.evaluate("e => getComputedStyle(e).overflowWrap") == "anywhere"
-            # the kernel really had no dot: the cell printed None
-            assert page.locator("text=dot on PATH: None").count() == 1
-            page.screenshot(path=str(ARTIFACTS / "04_page.png"), full_page=True)
-        except Exception:
-            try:
-                page.screenshot(path=str(ARTIFACTS / "failure.png"), full_page=True)
-            except Exception:  # noqa: BLE001 - the page may be gone
-                pass
-            (ARTIFACTS / "console.log").write_text("\n".join(console))
-            raise
-        finally:
-            browser.close()
-    (ARTIFACTS / "console.log").write_text("\n".join(console))
+        page.wait_for_selector(".pympler-nb-graph svg g.node", timeout=120_000)
+        nodes = page.locator(".pympler-nb-graph svg g.node").count()
+        assert nodes >= 2
+        graph = page.locator(".pympler-nb-graph").first
+        graph.scroll_into_view_if_needed()
+        # clicking a node shows its type, size and clipped repr
+        page.locator(".pympler-nb-graph svg g.node").first.click()
+        details = page.locator(".pympler-nb-graph .pnb-details dl").first
+        details.wait_for(timeout=10_000)
+        text = details.inner_text()
+        assert "type" in text and "size" in text and "value" in text, text
+        assert "bytes" in text
+        graph.screenshot(path=str(ARTIFACTS / "03_graph.png"))
+        # a plain wheel over the graph scrolls the notebook (no scroll trap) and
+        # shows the hint; Ctrl + wheel zooms
+        svg = page.locator(".pympler-nb-graph .pnb-viewport svg").first
+        page.mouse.move(5, 5)  # out of the graph: the click above engaged its wheel
+        before = svg.get_attribute("viewBox")
+        box = svg.bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, steps=3)
+        page.mouse.wheel(0, 200)
+        page.wait_for_timeout(300)
+        assert svg.get_attribute("viewBox") == before
+        assert page.locator(".pympler-nb-graph .pnb-wheel-hint.pnb-show").count() == 1
+        page.mouse.move(box["x"] - 50, box["y"] - 50)  # leave the graph: it disengages
+        svg.scroll_into_view_if_needed()
+        box = svg.bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.keyboard.down("Control")
+        page.mouse.wheel(0, -200)
+        page.keyboard.up("Control")
+        page.wait_for_timeout(300)
+        assert svg.get_attribute("viewBox") != before
+        # a drag that starts on a node pans and selects nothing new
+        node = page.locator(".pympler-nb-graph svg g.node").nth(1)
+        nb = node.bounding_box()
+        page.mouse.move(nb["x"] + nb["width"] / 2, nb["y"] + nb["height"] / 2)
+        page.mouse.down()
+        page.mouse.move(nb["x"] + 80, nb["y"] + 60, steps=5)
+        page.mouse.up()
+        outlined = page.evaluate(
+            "() => [...document.querySelectorAll('.pympler-nb-graph g.node')].filter(g => {"
+            " const s = g.querySelector('polygon, ellipse, path');"
+            " return s && getComputedStyle(s).strokeWidth === '3px'; }).length")
+        assert outlined <= 1, f"{outlined} nodes drawn as selected after a drag"
+        dd = page.locator(".pympler-nb-graph .pnb-details dd").first
+        assert dd.evaluate("e => getComputedStyle(e).wordBreak") == "normal"
+        assert dd.evaluate("e => getComputedStyle(e).overflowWrap") == "anywhere"
+        # the kernel really had no dot: the cell printed None
+        assert page.locator("text=dot on PATH: None").count() == 1
+        page.screenshot(path=str(ARTIFACTS / "04_page.png"), full_page=True)
 
 
 # -- every demo notebook, offline ------------------------------------------------------------
@@ -357,6 +332,47 @@ def _click_accept(button) -> None:
         button.wait_for(state="hidden", timeout=3000)
     except playwright_sync.Error:
         pass  # still there: the next action runs this handler again
+
+
+@contextlib.contextmanager
+def lab_page(tmp_path: pathlib.Path, work: pathlib.Path, name: str, app: str = "lab",
+             shot: str | None = None, offline: bool = False):
+    """JupyterLab (``app="notebook"``: Notebook 7) serving ``work``, and Chromium showing
+    its notebook ``name`` (in JupyterLab: once the kernel is idle); yield (page, console,
+    blocked). ``offline``: requests that do not go to the local server are refused and
+    listed in ``blocked``. If the block fails, the page's screenshot and the console go to
+    ``ARTIFACTS`` as ``{shot}_failure.png`` and ``{shot}_console.log``."""
+    shot = shot or pathlib.Path(name).stem
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    console: list[str] = []
+    blocked: list[str] = []
+    for base, token in _start_lab(tmp_path, work, app=app):
+        with playwright_sync.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            page = None
+            try:
+                if offline:
+                    page = _offline_page(browser, blocked, console)
+                else:
+                    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                    page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+                    _auto_accept_kernel_dialog(page)
+                page.goto(f"{base}/{'lab/tree' if app == 'lab' else 'notebooks'}/{name}?token={token}")
+                page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
+                if app == "lab":  # the kernel must be up before "Run All Cells" does anything
+                    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
+                                           timeout=90_000)
+                yield page, console, blocked
+            except Exception:
+                if page is not None:
+                    try:
+                        page.screenshot(path=str(ARTIFACTS / f"{shot}_failure.png"), full_page=True)
+                    except Exception:  # noqa: BLE001 - the page may be gone
+                        pass
+                (ARTIFACTS / f"{shot}_console.log").write_text("\n".join(console))
+                raise
+            finally:
+                browser.close()
 
 
 def _visible_text(page) -> str:
@@ -503,12 +519,7 @@ def test_saved_notebook_reopens_with_static_views_by_default(tmp_path):
     kernel runs, the live views are shown and the static ones hidden."""
     work = tmp_path / "work"
     work.mkdir()
-    path = work / "reopen.ipynb"
-    nb = {"cells": [{"cell_type": "code", "execution_count": None, "id": f"c{i}", "metadata": {},
-                     "outputs": [], "source": src} for i, src in enumerate(REOPEN_CELLS)],
-          "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
-          "nbformat": 4, "nbformat_minor": 5}
-    path.write_text(json.dumps(nb))
+    path = write_notebook(work, "reopen.ipynb", REOPEN_CELLS)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     console: list[str] = []
     blocked: list[str] = []
@@ -669,56 +680,29 @@ def test_referrers_tree_expands_two_levels_in_jupyterlab(tmp_path):
     ``holder``), a second click who holds that (the list ``box``, the global ``holder``)."""
     work = tmp_path / "work"
     work.mkdir()
-    nb = {
-        "cells": [{"cell_type": "code", "execution_count": None, "id": f"r{i}", "metadata": {},
-                   "outputs": [], "source": src} for i, src in enumerate(REFERRER_CELLS)],
-        "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
-        "nbformat": 4, "nbformat_minor": 5,
-    }
-    (work / "referrers.ipynb").write_text(json.dumps(nb))
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    console: list[str] = []
+    write_notebook(work, "referrers.ipynb", REFERRER_CELLS)
     item = ".pympler-nb-tree [role='treeitem']"
-    for base, token in _start_lab(tmp_path, work):
-        with playwright_sync.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-            try:
-                page = browser.new_page(viewport={"width": 1400, "height": 1000})
-                page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
-                _auto_accept_kernel_dialog(page)
-                page.goto(f"{base}/lab/tree/referrers.ipynb?token={token}")
-                page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
-                page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
-                                       timeout=90_000)
-                _run_all_cells(page)
-                page.wait_for_selector(".pympler-nb-tree [role='tree']", timeout=120_000)
-                root = page.locator(f"{item}[data-node-id='0']").first
-                root.wait_for(timeout=30_000)
-                assert "payload" in root.inner_text()
-                if root.get_attribute("aria-expanded") != "true":
-                    root.click()
-                page.wait_for_selector(f"{item}[data-node-id='0'][aria-expanded='true']", timeout=30_000)
-                level1 = page.locator(item, has_text="value ['p'] of dict `holder`").first
-                level1.wait_for(timeout=30_000)
-                assert page.locator(item, has_text="global `payload`").count() == 1
-                page.screenshot(path=str(ARTIFACTS / "referrers_01.png"), full_page=True)
-                node_id = level1.get_attribute("data-node-id")
-                assert node_id.startswith("0/") and level1.get_attribute("aria-expanded") == "false"
-                level1.click()
-                page.wait_for_selector(f"{item}[data-node-id='{node_id}'][aria-expanded='true']",
-                                       timeout=30_000)
-                page.locator(item, has_text="item 1 of list `box`").first.wait_for(timeout=30_000)
-                assert page.locator(item, has_text="global `holder`").count() == 1
-                # the browser's own widget and frames are nowhere in the tree
-                text = page.locator(".pympler-nb-tree").first.inner_text()
-                assert "SizeTree" not in text and "frame" not in text, text
-                page.screenshot(path=str(ARTIFACTS / "referrers_02.png"), full_page=True)
-            except Exception:
-                try:
-                    page.screenshot(path=str(ARTIFACTS / "referrers_failure.png"), full_page=True)
-                except Exception:  # noqa: BLE001 - the page may be gone
-                    pass
-                (ARTIFACTS / "referrers_console.log").write_text("\n".join(console))
-                raise
-            finally:
-                browser.close()
+    with lab_page(tmp_path, work, "referrers.ipynb", shot="referrers") as (page, _console, _blocked):
+        _run_all_cells(page)
+        page.wait_for_selector(".pympler-nb-tree [role='tree']", timeout=120_000)
+        root = page.locator(f"{item}[data-node-id='0']").first
+        root.wait_for(timeout=30_000)
+        assert "payload" in root.inner_text()
+        if root.get_attribute("aria-expanded") != "true":
+            root.click()
+        page.wait_for_selector(f"{item}[data-node-id='0'][aria-expanded='true']", timeout=30_000)
+        level1 = page.locator(item, has_text="value ['p'] of dict `holder`").first
+        level1.wait_for(timeout=30_000)
+        assert page.locator(item, has_text="global `payload`").count() == 1
+        page.screenshot(path=str(ARTIFACTS / "referrers_01.png"), full_page=True)
+        node_id = level1.get_attribute("data-node-id")
+        assert node_id.startswith("0/") and level1.get_attribute("aria-expanded") == "false"
+        level1.click()
+        page.wait_for_selector(f"{item}[data-node-id='{node_id}'][aria-expanded='true']",
+                               timeout=30_000)
+        page.locator(item, has_text="item 1 of list `box`").first.wait_for(timeout=30_000)
+        assert page.locator(item, has_text="global `holder`").count() == 1
+        # the browser's own widget and frames are nowhere in the tree
+        text = page.locator(".pympler-nb-tree").first.inner_text()
+        assert "SizeTree" not in text and "frame" not in text, text
+        page.screenshot(path=str(ARTIFACTS / "referrers_02.png"), full_page=True)

@@ -16,15 +16,8 @@ import json
 import re
 
 import pytest
-from playwright import sync_api as playwright_sync
-from test_lab import (
-    ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    _offline_page,
-    _run_all_cells,
-    _start_lab,
-)
+from test_lab import ARTIFACTS, _run_all_cells, lab_page, write_notebook
+from test_memvars_lab import row_names
 
 pytestmark = pytest.mark.kernel  # (browser: every test under tests/browser/, tests/conftest.py)
 
@@ -64,100 +57,72 @@ def test_memdash_tabs_in_jupyterlab(tmp_path, app):
     """JupyterLab (``app="lab"``) and Notebook 7 (``"notebook"``)."""
     work = tmp_path / "work"
     work.mkdir()
-    nb = {
-        "cells": [{"cell_type": "code", "execution_count": None, "id": f"d{i}", "metadata": {},
-                   "outputs": [], "source": src} for i, src in enumerate(CELLS)],
-        "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
-        "nbformat": 4, "nbformat_minor": 5,
-    }
-    (work / "memdash.ipynb").write_text(json.dumps(nb))
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    console: list[str] = []
-    blocked: list[str] = []
+    write_notebook(work, "memdash.ipynb", CELLS)
     dash = ".pympler-nb-dash"
     panel = f"{dash} [role='tabpanel']"
     shot = f"memdash_{app}"
-    for base, token in _start_lab(tmp_path, work, app=app):
-        with playwright_sync.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-            try:
-                page = _offline_page(browser, blocked, console)
-                path = "lab/tree" if app == "lab" else "notebooks"
-                page.goto(f"{base}/{path}/memdash.ipynb?token={token}")
-                page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
-                if app == "lab":
-                    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
-                                           timeout=90_000)
-                _run_all_cells(page)
-                page.wait_for_selector(f"{dash} [role='tablist']", timeout=120_000)
-                tabs = page.locator(f"{dash} [role='tab']")
-                assert tabs.all_inner_texts() == ["Process", "Timeline", "Variables", "Classes", "Garbage"]
-                # Process: memory figures and the threads' stacks
-                assert page.locator(f"{dash} [role='tab'][aria-selected='true']").inner_text() == "Process"
-                page.locator(panel, has_text="Resident set size (RSS)").wait_for(timeout=30_000)
-                text = page.locator(panel).inner_text()
-                assert "Container limit" in text and "Memory segments" in text and "dash-worker" in text
-                assert "Size of stack segment" in text and "[anonymous]" in text
-                page.screenshot(path=str(ARTIFACTS / f"{shot}_01_process.png"), full_page=True)
-                # a click on the worker's frame sizes its locals
-                page.locator(f"{panel} .pnb-frame", has_text="in hold_memory").first.click()
-                detail = page.locator(f"{panel} .pnb-detail")
-                detail.wait_for(timeout=30_000)
-                assert "Locals of hold_memory()" in detail.inner_text()
-                big = detail.locator("tr", has_text="ndarray").first
-                assert "big" in big.inner_text() and "7.6 MiB" in big.inner_text()
-                # each other tab: computed when opened
-                expected = {"Timeline": "%memwatch is not on", "Variables": "%memvars",
-                            "Classes": "Tracked classes at the last snapshot",
-                            "Garbage": "Cycle 1:"}
-                for name, marker in expected.items():
-                    page.locator(f"{dash} [role='tab']", has_text=name).click()
-                    page.locator(f"{dash} [role='tab'][aria-selected='true']", has_text=name).wait_for(timeout=10_000)
-                    page.locator(panel, has_text=marker).wait_for(timeout=60_000)
-                    page.screenshot(path=str(ARTIFACTS / f"{shot}_02_{name.lower()}.png"), full_page=True)
-                classes = page.locator(f"{dash} [role='tab']", has_text="Classes")
-                classes.click()
-                page.locator(f"{panel} td", has_text="Order").first.wait_for(timeout=30_000)
-                assert page.locator(f"{panel} img.pnb-chart, {panel} pre").count() >= 2  # the charts
-                # Garbage: our cycles, reduced (only objects on cycles), then not reduced
-                page.locator(f"{dash} [role='tab']", has_text="Garbage").click()
-                page.locator(panel, has_text="Cycle 1:").wait_for(timeout=30_000)
-                knot = page.locator(f"{panel} details", has=page.locator("td", has_text="Knot")).first
-                if knot.get_attribute("open") is None:  # a later cycle: opens on a click
-                    knot.locator("summary").click()
-                page.locator(f"{panel} td", has_text="Knot").first.wait_for(timeout=10_000)
-                assert knot.locator("td", has_text="list").count() >= 1  # the cycle's other member
-                reduce = page.locator(f"{dash} .pnb-reduce")
-                assert reduce.is_checked()
-                reduce.uncheck()  # computed again: every unreachable object, not only those on cycles
-                page.locator(panel, has_text=re.compile(r"unreachable objects \(|no garbage")).wait_for(timeout=60_000)
-                page.locator(f"{dash} .pnb-status", has_text="computed at").wait_for(timeout=60_000)
-                # refresh recomputes the open tab (the time stamp is shown again)
-                page.locator(f"{dash} .pnb-refresh").click()
-                page.locator(f"{dash} .pnb-status", has_text="computed at").wait_for(timeout=60_000)
-                page.screenshot(path=str(ARTIFACTS / f"{shot}_03_garbage.png"), full_page=True)
-                # the notebook saved now keeps the open tab (Garbage) as its static output
-                page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
-                page.wait_for_function(_SAVED, timeout=30_000)
-                saved = json.loads((work / "memdash.ipynb").read_text())
-                statics = ["".join(o["data"]["text/html"]) for c in saved["cells"] for o in c.get("outputs", [])
-                           if "pympler-nb-dash-static" in "".join(o.get("data", {}).get("text/html", ""))]
-                assert len(statics) == 1 and "<b>Garbage</b>" in statics[0] and "Garbage, computed at" in statics[0]
-                # keyboard: arrows move between the tabs
-                page.locator(f"{dash} [role='tab'][aria-selected='true']").focus()
-                page.keyboard.press("Home")
-                page.locator(f"{dash} [role='tab'][aria-selected='true']", has_text="Process").wait_for(timeout=10_000)
-                assert not blocked, blocked
-                assert not [m for m in console if "pympler_nb dashboard failed" in m], console
-            except Exception:
-                try:
-                    page.screenshot(path=str(ARTIFACTS / f"{shot}_failure.png"), full_page=True)
-                except Exception:  # noqa: BLE001 - the page may be gone
-                    pass
-                (ARTIFACTS / f"{shot}_console.log").write_text("\n".join(console))
-                raise
-            finally:
-                browser.close()
+    with lab_page(tmp_path, work, "memdash.ipynb", app=app, shot=shot, offline=True) as (page, console, blocked):
+        _run_all_cells(page)
+        page.wait_for_selector(f"{dash} [role='tablist']", timeout=120_000)
+        tabs = page.locator(f"{dash} [role='tab']")
+        assert tabs.all_inner_texts() == ["Process", "Timeline", "Variables", "Classes", "Garbage"]
+        # Process: memory figures and the threads' stacks
+        assert page.locator(f"{dash} [role='tab'][aria-selected='true']").inner_text() == "Process"
+        page.locator(panel, has_text="Resident set size (RSS)").wait_for(timeout=30_000)
+        text = page.locator(panel).inner_text()
+        assert "Container limit" in text and "Memory segments" in text and "dash-worker" in text
+        assert "Size of stack segment" in text and "[anonymous]" in text
+        page.screenshot(path=str(ARTIFACTS / f"{shot}_01_process.png"), full_page=True)
+        # a click on the worker's frame sizes its locals
+        page.locator(f"{panel} .pnb-frame", has_text="in hold_memory").first.click()
+        detail = page.locator(f"{panel} .pnb-detail")
+        detail.wait_for(timeout=30_000)
+        assert "Locals of hold_memory()" in detail.inner_text()
+        big = detail.locator("tr", has_text="ndarray").first
+        assert "big" in big.inner_text() and "7.6 MiB" in big.inner_text()
+        # each other tab: computed when opened
+        expected = {"Timeline": "%memwatch is not on", "Variables": "%memvars",
+                    "Classes": "Tracked classes at the last snapshot",
+                    "Garbage": "Cycle 1:"}
+        for name, marker in expected.items():
+            page.locator(f"{dash} [role='tab']", has_text=name).click()
+            page.locator(f"{dash} [role='tab'][aria-selected='true']", has_text=name).wait_for(timeout=10_000)
+            page.locator(panel, has_text=marker).wait_for(timeout=60_000)
+            page.screenshot(path=str(ARTIFACTS / f"{shot}_02_{name.lower()}.png"), full_page=True)
+        classes = page.locator(f"{dash} [role='tab']", has_text="Classes")
+        classes.click()
+        page.locator(f"{panel} td", has_text="Order").first.wait_for(timeout=30_000)
+        assert page.locator(f"{panel} img.pnb-chart, {panel} pre").count() >= 2  # the charts
+        # Garbage: our cycles, reduced (only objects on cycles), then not reduced
+        page.locator(f"{dash} [role='tab']", has_text="Garbage").click()
+        page.locator(panel, has_text="Cycle 1:").wait_for(timeout=30_000)
+        knot = page.locator(f"{panel} details", has=page.locator("td", has_text="Knot")).first
+        if knot.get_attribute("open") is None:  # a later cycle: opens on a click
+            knot.locator("summary").click()
+        page.locator(f"{panel} td", has_text="Knot").first.wait_for(timeout=10_000)
+        assert knot.locator("td", has_text="list").count() >= 1  # the cycle's other member
+        reduce = page.locator(f"{dash} .pnb-reduce")
+        assert reduce.is_checked()
+        reduce.uncheck()  # computed again: every unreachable object, not only those on cycles
+        page.locator(panel, has_text=re.compile(r"unreachable objects \(|no garbage")).wait_for(timeout=60_000)
+        page.locator(f"{dash} .pnb-status", has_text="computed at").wait_for(timeout=60_000)
+        # refresh recomputes the open tab (the time stamp is shown again)
+        page.locator(f"{dash} .pnb-refresh").click()
+        page.locator(f"{dash} .pnb-status", has_text="computed at").wait_for(timeout=60_000)
+        page.screenshot(path=str(ARTIFACTS / f"{shot}_03_garbage.png"), full_page=True)
+        # the notebook saved now keeps the open tab (Garbage) as its static output
+        page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+        page.wait_for_function(_SAVED, timeout=30_000)
+        saved = json.loads((work / "memdash.ipynb").read_text())
+        statics = ["".join(o["data"]["text/html"]) for c in saved["cells"] for o in c.get("outputs", [])
+                   if "pympler-nb-dash-static" in "".join(o.get("data", {}).get("text/html", ""))]
+        assert len(statics) == 1 and "<b>Garbage</b>" in statics[0] and "Garbage, computed at" in statics[0]
+        # keyboard: arrows move between the tabs
+        page.locator(f"{dash} [role='tab'][aria-selected='true']").focus()
+        page.keyboard.press("Home")
+        page.locator(f"{dash} [role='tab'][aria-selected='true']", has_text="Process").wait_for(timeout=10_000)
+        assert not blocked, blocked
+        assert not [m for m in console if "pympler_nb dashboard failed" in m], console
 
 
 HOSTED_CELLS = [
@@ -177,47 +142,22 @@ def test_memdash_hosts_a_widget_in_a_tab(tmp_path):
     the Variables tab and answers clicks: expanding a row fetches its children."""
     work = tmp_path / "work"
     work.mkdir()
-    nb = {
-        "cells": [{"cell_type": "code", "execution_count": None, "id": f"h{i}", "metadata": {},
-                   "outputs": [], "source": src} for i, src in enumerate(HOSTED_CELLS)],
-        "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
-        "nbformat": 4, "nbformat_minor": 5,
-    }
-    (work / "hosted.ipynb").write_text(json.dumps(nb))
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    console: list[str] = []
-    blocked: list[str] = []
+    write_notebook(work, "hosted.ipynb", HOSTED_CELLS)
     item = ".pympler-nb-dash .pympler-nb-tree [role='treeitem']"
-    for base, token in _start_lab(tmp_path, work):
-        with playwright_sync.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-            try:
-                page = _offline_page(browser, blocked, console)
-                page.goto(f"{base}/lab/tree/hosted.ipynb?token={token}")
-                page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
-                page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
-                _run_all_cells(page)
-                page.wait_for_selector(".pympler-nb-dash .pympler-nb-tree [role='tree']", timeout=120_000)
-                root = page.locator(f"{item}[data-node-id='0']").first
-                root.wait_for(timeout=30_000)
-                before = page.locator(item).count()
-                if root.get_attribute("aria-expanded") != "true":
-                    root.click()
-                page.wait_for_selector(f"{item}[data-node-id='0'][aria-expanded='true']", timeout=30_000)
-                page.wait_for_function(f"n => document.querySelectorAll(\"{item}\").length > n",
-                                       arg=before, timeout=30_000)
-                assert page.locator(".pympler-nb-dash", has_text="hosted tree").count() == 1
-                page.screenshot(path=str(ARTIFACTS / "memdash_hosted.png"), full_page=True)
-                assert not blocked, blocked
-            except Exception:
-                try:
-                    page.screenshot(path=str(ARTIFACTS / "memdash_hosted_failure.png"), full_page=True)
-                except Exception:  # noqa: BLE001 - the page may be gone
-                    pass
-                (ARTIFACTS / "memdash_hosted_console.log").write_text("\n".join(console))
-                raise
-            finally:
-                browser.close()
+    with lab_page(tmp_path, work, "hosted.ipynb", shot="memdash_hosted", offline=True) as (page, _console, blocked):
+        _run_all_cells(page)
+        page.wait_for_selector(".pympler-nb-dash .pympler-nb-tree [role='tree']", timeout=120_000)
+        root = page.locator(f"{item}[data-node-id='0']").first
+        root.wait_for(timeout=30_000)
+        before = page.locator(item).count()
+        if root.get_attribute("aria-expanded") != "true":
+            root.click()
+        page.wait_for_selector(f"{item}[data-node-id='0'][aria-expanded='true']", timeout=30_000)
+        page.wait_for_function(f"n => document.querySelectorAll(\"{item}\").length > n",
+                               arg=before, timeout=30_000)
+        assert page.locator(".pympler-nb-dash", has_text="hosted tree").count() == 1
+        page.screenshot(path=str(ARTIFACTS / "memdash_hosted.png"), full_page=True)
+        assert not blocked, blocked
 
 
 VARIABLES_CELLS = [
@@ -235,52 +175,24 @@ def test_memdash_variables_tab_sorts_and_frees(tmp_path):
     kernel's RSS drops by the 100 MB array a variable and ``Out[n]`` held."""
     work = tmp_path / "work"
     work.mkdir()
-    nb = {
-        "cells": [{"cell_type": "code", "execution_count": None, "id": f"v{i}", "metadata": {},
-                   "outputs": [], "source": src} for i, src in enumerate(VARIABLES_CELLS)],
-        "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
-        "nbformat": 4, "nbformat_minor": 5,
-    }
-    (work / "dashvars.ipynb").write_text(json.dumps(nb))
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    console: list[str] = []
-    blocked: list[str] = []
+    write_notebook(work, "dashvars.ipynb", VARIABLES_CELLS)
     table = ".pympler-nb-dash .pympler-nb-vars"
-
-    def names(page) -> list[str]:
-        return page.eval_on_selector_all(f"{table} tbody tr", "rows => rows.map(r => r.dataset.name)")
-
-    for base, token in _start_lab(tmp_path, work):
-        with playwright_sync.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-            try:
-                page = _offline_page(browser, blocked, console)
-                page.goto(f"{base}/lab/tree/dashvars.ipynb?token={token}")
-                page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
-                page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
-                _run_all_cells(page)
-                page.wait_for_selector(f"{table} tbody tr[data-name='big']", timeout=120_000)
-                assert {"big", "names"} <= set(names(page)), names(page)
-                page.locator(f"{table} th[data-key='name']").click()
-                variables = [n for n in names(page) if not n.startswith(("Out[", "_", "In ", "sys.", "gc."))]
-                assert variables == sorted(variables), variables
-                page.screenshot(path=str(ARTIFACTS / "memdash_variables_01.png"), full_page=True)
-                page.locator(f"{table} tr[data-name='big'] .pnb-free").click()
-                plan = page.wait_for_selector(f"{table} .pnb-plan code", timeout=60_000).inner_text()
-                assert "del big" in plan and "del Out[" in plan, plan
-                page.locator(f"{table} .pnb-confirm").click()
-                result = page.wait_for_selector(f"{table} .pnb-result", timeout=120_000)
-                page.wait_for_selector(f"{table} tbody tr[data-name='big']", state="detached", timeout=60_000)
-                returned = int(result.get_attribute("data-rss-returned") or 0)
-                assert returned > 80 * 2**20, result.inner_text()
-                page.screenshot(path=str(ARTIFACTS / "memdash_variables_02_freed.png"), full_page=True)
-                assert not blocked, blocked
-            except Exception:
-                try:
-                    page.screenshot(path=str(ARTIFACTS / "memdash_variables_failure.png"), full_page=True)
-                except Exception:  # noqa: BLE001 - the page may be gone
-                    pass
-                (ARTIFACTS / "memdash_variables_console.log").write_text("\n".join(console))
-                raise
-            finally:
-                browser.close()
+    with lab_page(tmp_path, work, "dashvars.ipynb", shot="memdash_variables",
+                  offline=True) as (page, _console, blocked):
+        _run_all_cells(page)
+        page.wait_for_selector(f"{table} tbody tr[data-name='big']", timeout=120_000)
+        assert {"big", "names"} <= set(row_names(page, table)), row_names(page, table)
+        page.locator(f"{table} th[data-key='name']").click()
+        variables = [n for n in row_names(page, table) if not n.startswith(("Out[", "_", "In ", "sys.", "gc."))]
+        assert variables == sorted(variables), variables
+        page.screenshot(path=str(ARTIFACTS / "memdash_variables_01.png"), full_page=True)
+        page.locator(f"{table} tr[data-name='big'] .pnb-free").click()
+        plan = page.wait_for_selector(f"{table} .pnb-plan code", timeout=60_000).inner_text()
+        assert "del big" in plan and "del Out[" in plan, plan
+        page.locator(f"{table} .pnb-confirm").click()
+        result = page.wait_for_selector(f"{table} .pnb-result", timeout=120_000)
+        page.wait_for_selector(f"{table} tbody tr[data-name='big']", state="detached", timeout=60_000)
+        returned = int(result.get_attribute("data-rss-returned") or 0)
+        assert returned > 80 * 2**20, result.inner_text()
+        page.screenshot(path=str(ARTIFACTS / "memdash_variables_02_freed.png"), full_page=True)
+        assert not blocked, blocked

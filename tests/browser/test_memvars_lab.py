@@ -6,11 +6,8 @@ row disappears and the kernel's RSS drops by the 100 MB array that a variable an
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from playwright import sync_api as playwright_sync
-from test_lab import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, _auto_accept_kernel_dialog, _run_all_cells, _start_lab
+from test_lab import ARTIFACTS, _run_all_cells, lab_page, write_notebook
 
 pytestmark = pytest.mark.kernel  # (browser: every test under tests/browser/, tests/conftest.py)
 
@@ -23,77 +20,51 @@ MEMVARS_CELLS = [
 ]
 
 
-def _names(page) -> list[str]:
-    return page.eval_on_selector_all(".pympler-nb-vars tbody tr", "rows => rows.map(r => r.dataset.name)")
+def row_names(page, table: str = ".pympler-nb-vars") -> list[str]:
+    """The names of the variables table's rows, top to bottom."""
+    return page.eval_on_selector_all(f"{table} tbody tr", "rows => rows.map(r => r.dataset.name)")
 
 
 def test_memvars_sort_free_row_disappears_rss_drops(tmp_path):
     work = tmp_path / "work"
     work.mkdir()
-    nb = {
-        "cells": [{"cell_type": "code", "execution_count": None, "id": f"m{i}", "metadata": {},
-                   "outputs": [], "source": src} for i, src in enumerate(MEMVARS_CELLS)],
-        "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
-        "nbformat": 4, "nbformat_minor": 5,
-    }
-    (work / "memvars.ipynb").write_text(json.dumps(nb))
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    console: list[str] = []
-    for base, token in _start_lab(tmp_path, work):
-        with playwright_sync.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-            try:
-                page = browser.new_page(viewport={"width": 1400, "height": 1000})
-                page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
-                _auto_accept_kernel_dialog(page)
-                page.goto(f"{base}/lab/tree/memvars.ipynb?token={token}")
-                page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
-                page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
-                                       timeout=90_000)
-                _run_all_cells(page)
-                page.wait_for_selector(".pympler-nb-vars tbody tr[data-name='big']", timeout=120_000)
-                names = _names(page)
-                # variables first, largest retained first: names (the list of strings) leads,
-                # big retains nothing (Out[n] holds it too); the output cache row is listed
-                assert {"big", "names", "alias"} <= set(names), names
-                assert any(n.startswith("Out[") for n in names), names
-                hidden = page.locator(".pympler-nb-vars tr.pnb-hidden").count()
-                assert hidden >= 1
-                page.screenshot(path=str(ARTIFACTS / "memvars_01.png"), full_page=True)
-                # sort by name (ascending) with a header click, then descending with a second
-                page.locator(".pympler-nb-vars th[data-key='name']").click()
-                variables = [n for n in _names(page) if not n.startswith(("Out[", "_", "In ", "sys.", "gc."))]
-                assert variables == sorted(variables), variables
-                page.locator(".pympler-nb-vars th[data-key='name']").click()
-                variables = [n for n in _names(page) if not n.startswith(("Out[", "_", "In ", "sys.", "gc."))]
-                assert variables == sorted(variables, reverse=True), variables
-                # the filter keeps matching rows
-                page.fill(".pympler-nb-vars .pnb-filter", "ndarray")
-                assert "names" not in _names(page) and "big" in _names(page)
-                page.fill(".pympler-nb-vars .pnb-filter", "")
-                # free: the plan first, nothing runs until "confirm"
-                page.locator(".pympler-nb-vars tr[data-name='big'] .pnb-free").click()
-                plan = page.wait_for_selector(".pympler-nb-vars .pnb-plan code", timeout=60_000)
-                text = plan.inner_text()
-                assert "del big" in text and "del Out[" in text, text
-                assert "big" in _names(page)
-                page.screenshot(path=str(ARTIFACTS / "memvars_02_plan.png"), full_page=True)
-                page.locator(".pympler-nb-vars .pnb-confirm").click()
-                result = page.wait_for_selector(".pympler-nb-vars .pnb-result", timeout=120_000)
-                page.wait_for_selector(".pympler-nb-vars tbody tr[data-name='big']", state="detached",
-                                       timeout=60_000)
-                # the output cache's row of the array went with it (no ndarray row is left)
-                assert page.locator(".pympler-nb-vars tbody tr", has_text="ndarray").count() == 0
-                returned = int(result.get_attribute("data-rss-returned") or 0)
-                assert returned > 80 * 2**20, result.inner_text()
-                assert "RSS returned" in result.inner_text() and "the object is gone" in result.inner_text()
-                page.screenshot(path=str(ARTIFACTS / "memvars_03_freed.png"), full_page=True)
-            except Exception:
-                try:
-                    page.screenshot(path=str(ARTIFACTS / "memvars_failure.png"), full_page=True)
-                except Exception:  # noqa: BLE001 - the page may be gone
-                    pass
-                (ARTIFACTS / "memvars_console.log").write_text("\n".join(console))
-                raise
-            finally:
-                browser.close()
+    write_notebook(work, "memvars.ipynb", MEMVARS_CELLS)
+    with lab_page(tmp_path, work, "memvars.ipynb", shot="memvars") as (page, _console, _blocked):
+        _run_all_cells(page)
+        page.wait_for_selector(".pympler-nb-vars tbody tr[data-name='big']", timeout=120_000)
+        names = row_names(page)
+        # variables first, largest retained first: names (the list of strings) leads,
+        # big retains nothing (Out[n] holds it too); the output cache row is listed
+        assert {"big", "names", "alias"} <= set(names), names
+        assert any(n.startswith("Out[") for n in names), names
+        hidden = page.locator(".pympler-nb-vars tr.pnb-hidden").count()
+        assert hidden >= 1
+        page.screenshot(path=str(ARTIFACTS / "memvars_01.png"), full_page=True)
+        # sort by name (ascending) with a header click, then descending with a second
+        page.locator(".pympler-nb-vars th[data-key='name']").click()
+        variables = [n for n in row_names(page) if not n.startswith(("Out[", "_", "In ", "sys.", "gc."))]
+        assert variables == sorted(variables), variables
+        page.locator(".pympler-nb-vars th[data-key='name']").click()
+        variables = [n for n in row_names(page) if not n.startswith(("Out[", "_", "In ", "sys.", "gc."))]
+        assert variables == sorted(variables, reverse=True), variables
+        # the filter keeps matching rows
+        page.fill(".pympler-nb-vars .pnb-filter", "ndarray")
+        assert "names" not in row_names(page) and "big" in row_names(page)
+        page.fill(".pympler-nb-vars .pnb-filter", "")
+        # free: the plan first, nothing runs until "confirm"
+        page.locator(".pympler-nb-vars tr[data-name='big'] .pnb-free").click()
+        plan = page.wait_for_selector(".pympler-nb-vars .pnb-plan code", timeout=60_000)
+        text = plan.inner_text()
+        assert "del big" in text and "del Out[" in text, text
+        assert "big" in row_names(page)
+        page.screenshot(path=str(ARTIFACTS / "memvars_02_plan.png"), full_page=True)
+        page.locator(".pympler-nb-vars .pnb-confirm").click()
+        result = page.wait_for_selector(".pympler-nb-vars .pnb-result", timeout=120_000)
+        page.wait_for_selector(".pympler-nb-vars tbody tr[data-name='big']", state="detached",
+                               timeout=60_000)
+        # the output cache's row of the array went with it (no ndarray row is left)
+        assert page.locator(".pympler-nb-vars tbody tr", has_text="ndarray").count() == 0
+        returned = int(result.get_attribute("data-rss-returned") or 0)
+        assert returned > 80 * 2**20, result.inner_text()
+        assert "RSS returned" in result.inner_text() and "the object is gone" in result.inner_text()
+        page.screenshot(path=str(ARTIFACTS / "memvars_03_freed.png"), full_page=True)

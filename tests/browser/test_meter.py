@@ -6,11 +6,7 @@ Started and driven like ``test_lab.py`` (same JupyterLab and chromium helpers)."
 
 from __future__ import annotations
 
-import json
-
-from playwright import sync_api as playwright_sync
-
-from test_lab import _KERNEL_READY, ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, _auto_accept_kernel_dialog, _start_lab
+from test_lab import _KERNEL_READY, ARTIFACTS, lab_page, write_notebook
 
 METER_CELLS = [
     "%load_ext pympler_nb",
@@ -35,64 +31,36 @@ _TICKS = "() => Number((document.querySelector('.pympler-nb-meter') || {dataset:
 def test_meter_updates_while_a_cell_runs_and_stops_when_closed(tmp_path):
     work = tmp_path / "work"
     work.mkdir()
-    nb = {
-        "cells": [{"cell_type": "code", "execution_count": None, "id": f"m{i}", "metadata": {},
-                   "outputs": [], "source": src} for i, src in enumerate(METER_CELLS)],
-        "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
-        "nbformat": 4, "nbformat_minor": 5,
-    }
-    (work / "meter.ipynb").write_text(json.dumps(nb))
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    console: list[str] = []
-    for base, token in _start_lab(tmp_path, work):
-        with playwright_sync.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-            page = None
-            try:
-                page = browser.new_page(viewport={"width": 1400, "height": 1000})
-                page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
-                _auto_accept_kernel_dialog(page)
-                page.goto(f"{base}/lab/tree/meter.ipynb?token={token}")
-                page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
-                page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
-                for _attempt in range(30):
-                    if page.evaluate(_KERNEL_READY).startswith("ready"):
-                        break
-                    page.wait_for_timeout(2000)
-                page.evaluate(_RUN_CELL, 0)
-                page.evaluate(_RUN_CELL, 1)
-                meter = page.wait_for_selector(".pympler-nb-meter", timeout=120_000)
-                text = meter.inner_text()
-                assert "RSS" in text and "%" in text, text
-                # readings keep coming while the long cell runs (the kernel is busy)
-                page.wait_for_function(_PROMPT + " === '[2]:'", timeout=60_000)  # the meter's cell is done
-                page.evaluate(_RUN_CELL, 2)
-                page.wait_for_function(_PROMPT.replace("[1]", "[2]") + " === '[*]:'", timeout=30_000)
-                first = page.evaluate(_TICKS)
-                page.wait_for_function(f"() => ({_TICKS})() >= {first + 3}", timeout=30_000)
-                running = page.evaluate(_PROMPT.replace("[1]", "[2]"))
-                print("ticks", first, "->", page.evaluate(_TICKS), "long cell prompt:", running)
-                assert running == "[*]:"  # three readings arrived while the cell ran
-                page.wait_for_function(
-                    "() => document.querySelector('.pympler-nb-meter polyline').getAttribute('points')"
-                    ".split(' ').length >= 3", timeout=30_000)
-                page.screenshot(path=str(ARTIFACTS / "meter_01_running.png"), full_page=True)
-                page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
-                # close: the kernel stops its timer and says so (running -> False)
-                page.locator(".pympler-nb-meter .pnb-meter-close").click()
-                page.wait_for_selector(".pympler-nb-meter.pnb-stopped", timeout=60_000)
-                stopped = page.evaluate(_TICKS)
-                page.wait_for_timeout(3000)
-                assert page.evaluate(_TICKS) == stopped  # no reading after the close
-                assert "(stopped)" in page.locator(".pympler-nb-meter").first.inner_text()
-                page.screenshot(path=str(ARTIFACTS / "meter_02_stopped.png"), full_page=True)
-            except Exception:
-                if page is not None:
-                    try:
-                        page.screenshot(path=str(ARTIFACTS / "meter_failure.png"), full_page=True)
-                    except Exception:  # noqa: BLE001 - the page may be gone
-                        pass
-                (ARTIFACTS / "meter_console.log").write_text("\n".join(console))
-                raise
-            finally:
-                browser.close()
+    write_notebook(work, "meter.ipynb", METER_CELLS)
+    with lab_page(tmp_path, work, "meter.ipynb", shot="meter") as (page, _console, _blocked):
+        for _attempt in range(30):
+            if page.evaluate(_KERNEL_READY).startswith("ready"):
+                break
+            page.wait_for_timeout(2000)
+        page.evaluate(_RUN_CELL, 0)
+        page.evaluate(_RUN_CELL, 1)
+        meter = page.wait_for_selector(".pympler-nb-meter", timeout=120_000)
+        text = meter.inner_text()
+        assert "RSS" in text and "%" in text, text
+        # readings keep coming while the long cell runs (the kernel is busy)
+        page.wait_for_function(_PROMPT + " === '[2]:'", timeout=60_000)  # the meter's cell is done
+        page.evaluate(_RUN_CELL, 2)
+        page.wait_for_function(_PROMPT.replace("[1]", "[2]") + " === '[*]:'", timeout=30_000)
+        first = page.evaluate(_TICKS)
+        page.wait_for_function(f"() => ({_TICKS})() >= {first + 3}", timeout=30_000)
+        running = page.evaluate(_PROMPT.replace("[1]", "[2]"))
+        print("ticks", first, "->", page.evaluate(_TICKS), "long cell prompt:", running)
+        assert running == "[*]:"  # three readings arrived while the cell ran
+        page.wait_for_function(
+            "() => document.querySelector('.pympler-nb-meter polyline').getAttribute('points')"
+            ".split(' ').length >= 3", timeout=30_000)
+        page.screenshot(path=str(ARTIFACTS / "meter_01_running.png"), full_page=True)
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+        # close: the kernel stops its timer and says so (running -> False)
+        page.locator(".pympler-nb-meter .pnb-meter-close").click()
+        page.wait_for_selector(".pympler-nb-meter.pnb-stopped", timeout=60_000)
+        stopped = page.evaluate(_TICKS)
+        page.wait_for_timeout(3000)
+        assert page.evaluate(_TICKS) == stopped  # no reading after the close
+        assert "(stopped)" in page.locator(".pympler-nb-meter").first.inner_text()
+        page.screenshot(path=str(ARTIFACTS / "meter_02_stopped.png"), full_page=True)
