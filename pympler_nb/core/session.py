@@ -37,12 +37,14 @@ from typing import Any
 from .gcsafe import get_referents
 from .session_roots import FrameRoot, SessionRoots, namespace_kind
 from .session_shell import (
+    IMMORTAL_REFCOUNT,
     IN_VAR,
     LAST_EXC_NAMES,
     OUT_VAR,
     SNAPSHOT_LOCALS,
     UNDERSCORES,
     is_own_frame,
+    is_shared,
     own_ids,
     own_objects,
     register_own,
@@ -70,26 +72,6 @@ __all__ = [
     "UNDERSCORES",
     "SNAPSHOT_LOCALS",
 ]
-
-
-# ---------------------------------------------------------------------------
-# the interactive session's bookkeeping (IPython / ipykernel), without importing IPython
-# ---------------------------------------------------------------------------
-
-_IMMORTAL = 1 << 28  # refcounts this large belong to immortal/cached objects
-
-
-def _is_shared(obj: object) -> bool:
-    """Objects the interpreter shares with everyone (small ints, 1-char strings,
-    immortal objects): never leave them out, they exist whatever the session does."""
-    if obj is None or obj is True or obj is False:
-        return True
-    t = type(obj)
-    if t is int:
-        return -5 <= obj <= 256  # type: ignore[operator]
-    if t is str or t is bytes or t is tuple:
-        return len(obj) <= 1  # type: ignore[arg-type]
-    return sys.getrefcount(obj) >= _IMMORTAL
 
 
 # --------------------------------------------------------------------------
@@ -128,7 +110,7 @@ class Discount:
 
     def add(self, obj: object) -> None:
         """Skip ``obj`` unless the interpreter shares it with everyone."""
-        if obj is not None and not _is_shared(obj):
+        if obj is not None and not is_shared(obj):
             self.skip[id(obj)] = obj
 
     def add_table(self, obj: object) -> None:
@@ -232,7 +214,7 @@ def add_owned(seeds: list, out: Discount, mirrored: tuple = (), limit: int = 50_
         rcs = refcounts(cand)
         keys = list(cand)
         for key, rc in zip(keys, rcs):
-            if rc < _IMMORTAL and rc - _OWNED_EXTRA == inside[key]:
+            if rc < IMMORTAL_REFCOUNT and rc - _OWNED_EXTRA == inside[key]:
                 obj = cand.pop(key)
                 if type(obj) is not types.FrameType:
                     skip[key] = obj

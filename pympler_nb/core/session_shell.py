@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import sys
 import threading
+from itertools import filterfalse
 from typing import Any
 
 __all__ = [
@@ -55,8 +56,26 @@ def register_own(provider) -> None:
             _OWN_PROVIDERS.append(provider)
 
 
+IMMORTAL_REFCOUNT = 1 << 28  # refcounts this large belong to immortal/cached objects
+
+
+def is_shared(obj: object) -> bool:
+    """Objects the interpreter shares with everyone (small ints, 1-char strings,
+    immortal objects): never leave them out, they exist whatever the session does."""
+    if obj is None or obj is True or obj is False:
+        return True
+    t = type(obj)
+    if t is int:
+        return -5 <= obj <= 256  # type: ignore[operator]
+    if t is str or t is bytes or t is tuple:
+        return len(obj) <= 1  # type: ignore[arg-type]
+    return sys.getrefcount(obj) >= IMMORTAL_REFCOUNT
+
+
 def own_objects() -> list:
-    """Every object the registered providers list now (a new list: drop it when done)."""
+    """Every object the registered providers list now (a new list: drop it when done),
+    without those the interpreter shares with everyone (:func:`is_shared`: a provider that
+    lists a small int must not hide it from every walk)."""
     with _own_lock:
         providers = list(_OWN_PROVIDERS)
     out: list = []
@@ -65,7 +84,7 @@ def own_objects() -> list:
             out.extend(provider())
         except Exception:  # noqa: BLE001 - a provider that fails lists nothing
             continue
-    return out
+    return list(filterfalse(is_shared, out))
 
 
 def own_ids() -> set[int]:

@@ -179,7 +179,9 @@ def test_recorder_on_a_shell(tmp_path):
     try:
         shell.run("idle = 1", lambda ns: ns.__setitem__("idle", 1))
         shell.run("big = ...", lambda ns: ns.__setitem__("big", _touch(40 * MIB)))
-        shell.run("tmp", lambda ns: len(_touch(40 * MIB)))
+        # a temporary that lives 50 ms (ten sampling periods): on a loaded machine a shorter
+        # one can be missed when the process's peak RSS (VmHWM) is already higher
+        shell.run("tmp", lambda ns: (len(buf := _touch(40 * MIB)), time.sleep(0.05), len(buf)))
         err = shell.run("raise", lambda ns: 1 / 0)
         out = [bytes(100) for _ in range(20_000)]
         shell.run("make()", output=out)

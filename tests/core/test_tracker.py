@@ -448,3 +448,21 @@ def test_the_running_shell_is_found_one_way():
     if shell is None:
         assert "IPython.core.interactiveshell" not in sys.modules or \
             not sys.modules["IPython.core.interactiveshell"].InteractiveShell.initialized()
+
+
+def test_an_own_object_provider_listing_small_ints_hides_them_from_no_walk():
+    """A provider of our own objects that lists objects the interpreter shares (small ints,
+    one-character strings, None) must not hide them from every walk: a heap snapshot of the
+    user's tuples still counts their ints."""
+    from pympler_nb.core import heap
+    from pympler_nb.core.session import register_own
+
+    held = [1, 2, 3, 4, "", "x", None]
+
+    def provider():
+        return list(held)
+
+    register_own(provider)
+    holder = [(1, 2), (3, 4)]
+    snap = heap.take(roots=[holder])
+    assert snap.by_type().row("int").count == 4
