@@ -250,9 +250,9 @@ class Asizer(TreeSizing, CWalk, PyWalk, GroupSizing):
         if own:
             ctx.ignore = ctx.ignore - own  # a copy: the shared set is never changed
         seen = self._seen
-        root_ids = {id(o) for o in roots}
         extra = set()
         if self._excl_refs or others:
+            root_ids = {id(o) for o in roots}
             others = others if type(others) is set else set(others)
             extra = others.union(self._excl_refs) if self._excl_refs else set(others)
             if seen:
