@@ -246,13 +246,18 @@ class Asizer(TreeSizing, CWalk, PyWalk, GroupSizing):
         except the ``__dict__`` of a module among the ``given`` objects: a module given
         directly is sized with its namespace, as Pympler does."""
         ctx = WalkContext(self)
-        own = {id(d) for d in map(_module_dict, given) if d is not None}
+        own = None
+        for o in given:  # (a loop: one root is the common case)
+            d = _module_dict(o)
+            if d is not None:
+                own = own or set()
+                own.add(id(d))
         if own:
             ctx.ignore = ctx.ignore - own  # a copy: the shared set is never changed
         seen = self._seen
-        root_ids = {id(o) for o in roots}
         extra = set()
         if self._excl_refs or others:
+            root_ids = {id(o) for o in roots}
             others = others if type(others) is set else set(others)
             extra = others.union(self._excl_refs) if self._excl_refs else set(others)
             if seen:

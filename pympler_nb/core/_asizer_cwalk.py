@@ -84,9 +84,11 @@ class CWalk:
 
     def _given_differs(self, ctx, roots) -> bool:
         """Whether a root's type is sized otherwise when given directly (:meth:`_given_info`)."""
-        types = {id(t): t for t in map(type, roots)}  # (ids: a metaclass's __hash__ may raise)
-        return any(self._given_info(info, tp) is not info
-                   for tp in types.values() for info in (self._info(ctx, tp),))
+        special = self._given_special
+        for o in roots:  # (a loop: one root is the common case)
+            if special(self._info(ctx, type(o))):
+                return True
+        return False
 
     def _walk_many(self, ctx, roots, free=frozenset()):
         """Size many roots as if one after the other: ``(sizes, flats, hiddens)`` (see

@@ -199,7 +199,10 @@ class GroupSizing:
     def _flat_total(self, group, info):
         """Sum of the ``__sizeof__`` parts of a group (fast path of :meth:`_flat_sizes`)."""
         if info.kind == RULE and info.rule.flat is not None:
-            return sum(self._rule_flat(o, info) for o in group)
+            total = 0
+            for o in group:  # (a loop, not a generator: groups of one are common)
+                total += self._rule_flat(o, info)
+            return total
         if info.const is not None:
             return info.const * len(group)
         if info.fn is not None and not info.checked and info.kind != RULE and not info.varfix:
@@ -238,7 +241,11 @@ class GroupSizing:
             if rule.refs is None:
                 return _get_referents(o)
             try:
-                return [r for r in rule.refs(o) if r is not None]
+                out = []
+                for r in rule.refs(o):
+                    if r is not None:
+                        out.append(r)
+                return out
             except SAFE_CATCH as exc:
                 self._skipped[(info.name, f"rule refs raised {type(exc).__name__}")] += 1
                 return _get_referents(o)
@@ -276,13 +283,18 @@ class GroupSizing:
         module, class, code object, frame, builtin or ``None`` given directly is what the
         user asks about), as a plain object with referents; its referents follow the
         usual rules."""
-        kind = info.kind
-        if kind == IGNORE or not self._enabled(info) or kind in (CLASS, BUILTIN):
+        if self._given_special(info):
             given = TypeInfo(REFS, tp, name=info.name)
             if given.fn is INT_SIZEOF and _IMMORTAL_BOOLS:  # bool, ignored as immortal on
                 given.checked = False  # 3.12+: int's own size with the one-digit rounding, as flatsize
             return given
         return info
+
+    def _given_special(self, info):
+        """Whether an object of this kind given directly is sized otherwise than when
+        reached (:meth:`_given_info`)."""
+        kind = info.kind
+        return kind == IGNORE or kind == CLASS or kind == BUILTIN or not self._enabled(info)
 
     # -- group sizing (the C walk calls it back) ----------------------------
     def _size_group(self, ctx, group, info, nxt):

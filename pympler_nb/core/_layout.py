@@ -47,6 +47,7 @@ __all__ = [
     "instances_hidden",
     "attribute_names",
     "split_dict_correction",
+    "managed_rule",
 ]
 
 _PTR = ctypes.sizeof(ctypes.c_void_p)
@@ -329,6 +330,19 @@ def instances_hidden_each(group: list, tp: type, state: tuple | None = None) -> 
     for i, size in zip(compress(range(n), has), sizes):
         each[i] = size
     return each, []
+
+
+def managed_rule(tp: type) -> tuple:
+    """How the C loop of summaries (``_speedups.type_stats``) adds
+    :func:`instances_hidden_each`'s bytes to each instance of ``tp`` (a managed-dict type,
+    :data:`SUPPORTED` layout): ``(3, basicsize, DICT_SIZE)`` the inline values of 3.13,
+    ``(4, *values_state(tp))`` the values array of 3.11/3.12, ``()`` nothing hidden."""
+    if _VER >= (3, 13):
+        if not type_flags(tp) & _TPFLAGS_INLINE_VALUES:
+            return ()
+        return (3, type_basicsize(tp), DICT_SIZE)
+    state = values_state(tp)
+    return () if state is None else (4, *state)
 
 
 def values_state(tp: type) -> tuple[int, int] | None:

@@ -147,10 +147,34 @@ def _object_elements(arr):
     return out
 
 
+# What the numpy rule reads of an array type, kept for static types (numpy.ndarray
+# itself, compiled subclasses: immutable and never freed), keyed by id: a call on a
+# fresh array (whose type's MRO and dicts are out of the CPU caches) does not walk the MRO
+# again. Heap subclasses (defined in Python) are read per call.
+_ND_FACTS: dict[int, tuple] = {}
+_HEAPTYPE = 1 << 9
+_type_flags = type.__dict__["__flags__"].__get__
+
+
+def _nd_facts(tp) -> tuple:
+    """``(tp, ndarray class, C __sizeof__, pre-header, base getter, dtype getter)`` of
+    an ndarray type ``tp``."""
+    facts = _ND_FACTS.get(id(tp))
+    if facts is not None and facts[0] is tp:
+        return facts
+    nd = _ndarray_base_class(tp)
+    getters = type.__dict__["__dict__"].__get__(nd)
+    facts = (tp, nd, c_sizeof(tp), _layout.preheader_size(tp), getters["base"].__get__,
+             getters["dtype"].__get__)
+    if not _type_flags(tp) & _HEAPTYPE and len(_ND_FACTS) < 64:
+        _ND_FACTS[id(tp)] = facts
+    return facts
+
+
 def _ndarray_flat(a, claim):
     """numpy's C ``__sizeof__`` (not a subclass's Python one) plus the pre-header."""
-    tp = type(a)
-    return c_sizeof(tp)(a) + _layout.preheader_size(tp)
+    facts = _nd_facts(type(a))
+    return facts[2](a) + facts[3]
 
 
 def _owns_elements(base, nd) -> bool:
@@ -162,16 +186,13 @@ def _owns_elements(base, nd) -> bool:
 
 def _ndarray_refs(a):
     out = []
-    tp = type(a)
-    nd = _ndarray_base_class(tp)
-    getters = type.__dict__["__dict__"].__get__(nd)
-    base = getters["base"].__get__(a)
+    tp, nd, _, _, base_of, dtype_of = _nd_facts(type(a))
+    base = base_of(a)
     if base is not None:
         out.append(base)
-    if getters["dtype"].__get__(a).hasobject and _owns_elements(base, nd):  # a view's: its base's
+    if dtype_of(a).hasobject and _owns_elements(base, nd):  # a view's: its base's
         out.extend(_object_elements(a))
-    if type.__dict__["__flags__"].__get__(tp) & (1 << 9):  # a subclass defined in Python
-
+    if _type_flags(tp) & _HEAPTYPE:  # a subclass defined in Python
         out.extend(r for r in get_referents(a) if not isinstance(r, type))
     return out
 

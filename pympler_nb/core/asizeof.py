@@ -163,8 +163,7 @@ def asizeof(*objs, **opts):
         sizer = Asizer()
         if getattr(_sizer_local, "sizer", None) is None:
             _sizer_local.sizer = sizer
-    else:
-        sizer._clear_state()
+    # (the thread's sizer was cleared when its previous call returned: below)
     sizer._busy = True
     try:
         return sizer.asizeof(*objs)

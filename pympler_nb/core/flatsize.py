@@ -268,6 +268,29 @@ def beyond_getsizeof(t: type) -> bool:
     return not _fast(t)
 
 
+def own_rule(tp: type) -> tuple | None:
+    """What :func:`own_sizes` adds to the ``sys.getsizeof`` of each object of exact type
+    ``tp``, as a rule the C loop of summaries applies (``_speedups.type_stats``, same
+    numbers): ``()`` nothing, ``(1, INT_ONE_DIGIT, INT_FIX)`` the one-digit int
+    rounding, ``(2,)`` a split dict's table, ``_layout.managed_rule(tp)`` an instance's
+    hidden values; None when the sizer sizes the type (not :func:`_fast`): Python code.
+
+    >>> own_rule(float)
+    ()
+    """
+    if not _fast(tp):
+        return None
+    if tp is int:
+        return (1, INT_ONE_DIGIT, INT_FIX) if INT_FIX else ()
+    if not _layout.SUPPORTED:
+        return ()
+    if tp is dict:
+        return (2,)
+    if _layout.managed_layout(tp):
+        return _layout.managed_rule(tp)
+    return ()
+
+
 def own_sizes(tp: type, group: list) -> array:
     """Own sizes of ``group`` (objects of exact type ``tp``): the one definition of an
     object's own size, shared by ``asizeof.flatsize``, summaries and tracker diffs,

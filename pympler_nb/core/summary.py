@@ -45,8 +45,8 @@ from typing import Any
 from ._accel import speedups
 from ._format import pp
 from ._layout import count_elements
-from .flatsize import (DIRECT_SIZEOF, beyond_getsizeof, c_sizeof, fixed_size, flat_sizes, own_sizes, python_sizeof,
-                       safe_size)
+from .flatsize import (DIRECT_SIZEOF, beyond_getsizeof, c_sizeof, fixed_size, flat_sizes, own_rule, own_sizes,
+                       python_sizeof, safe_size)
 from .values import check_int
 from .objwalk import (
     HeapList,
@@ -415,21 +415,31 @@ def _size_plan(t: type, first: object) -> tuple:
     return (_SIZE_CALL, safe_size)
 
 
-def _plan_or_own(t: type, first: object) -> tuple:
-    """:func:`size_plan`, except for the types whose own size is more than
-    ``sys.getsizeof`` (:func:`flatsize.beyond_getsizeof`): counted by the C loop with
-    size 0 and sized afterwards by :func:`flatsize.own_sizes`, as the pure path does."""
-    if beyond_getsizeof(real_type(t)):
-        return (_SIZE_FIXED, 0)
-    return size_plan(t, first)
+def _plan_with_rules(sized_later: dict) -> Callable[[type, object], tuple]:
+    """The ``plan`` of ``type_stats``: :func:`size_plan` plus the type's own-size rule
+    (:func:`flatsize.own_rule`), so that the C loop counts own sizes as the pure path does
+    (:func:`flatsize.own_sizes`). A type whose own size needs the sizer (Python code: a
+    class, a size rule) is counted with size 0 and recorded in ``sized_later``
+    (``id(type) -> type``), to be sized afterwards by :func:`flatsize.own_sizes`."""
+
+    def plan(t: type, first: object) -> tuple:
+        rule = own_rule(real_type(t)) if beyond_getsizeof(real_type(t)) else ()
+        if rule is None:
+            sized_later[id(t)] = t
+            return (_SIZE_FIXED, 0)
+        how = size_plan(t, first)
+        return (*how, *(None,) * (3 - len(how)), rule) if rule else how
+
+    return plan
 
 
 def _tabulate_accelerated(sp, objects: list, table: dict[str, list[int]]) -> None:
     """:func:`tabulate` with the C loop ``type_stats`` (same table as the pure path)."""
     special: dict = {}  # id(type) -> (type, representation function or None)
-    for t, n, size in sp.type_stats(objects, _plan_or_own, safe_size):
+    sized_later: dict = {}
+    for t, n, size in sp.type_stats(objects, _plan_with_rules(sized_later), safe_size):
         fn = _representation_fn(t)
-        if fn is None and not beyond_getsizeof(real_type(t)):
+        if fn is None and id(t) not in sized_later:
             _add(table, type_text(t), n, size)
         else:
             special[id(t)] = (t, fn)

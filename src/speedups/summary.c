@@ -11,6 +11,17 @@
  *                            sys.getsizeof or the type's C-level replacement there too).
  *       `fallback(obj)` (flatsize.safe_size) sizes an object whose direct __sizeof__ fails
  *       or returns a size above 4 GiB (the pure path's plausibility check).
+ *       A fourth item, when present and not None, is the type's own-size rule
+ *       (flatsize.own_rule: the bytes CPython allocates for the object beyond
+ *       sys.getsizeof), a tuple of ints added to each object's size:
+ *         ()                     nothing;
+ *         (1, one_digit, fix)    an int of size one_digit gets fix more (its 32-byte block);
+ *         (2,)                   a dict with a split table: _layout.split_dict_correction;
+ *         (3, basicsize, dict)   3.13 inline values after basicsize (+ dict bytes for a
+ *                                materialized __dict__ while they are valid);
+ *         (4, ncur, pcur)        3.11/3.12 the values array (prefix byte before it).
+ *       The reads are those of pympler_nb.core._layout (same offsets, same numbers); the
+ *       Python side sends rules 2-4 only when _layout.SUPPORTED (the probed layout).
  *   of_types(objects, types) -> list: the objects whose type is one of `types` (a tuple).
  */
 #include "speedups.h"
@@ -25,6 +36,8 @@ typedef struct {
     PyObject *self_desc;  /* strong: the descriptor (keeps meth alive) or the callable */
     PyTypeObject *desc_type;
     long long header;
+    int own_kind;
+    long long own_a, own_b;
     long long count;
     long long size;
 } type_entry;
@@ -59,6 +72,120 @@ size_by_call(PyObject *fn, PyObject *o, int *err)
         return 0;
     }
     return v;
+}
+
+enum { OWN_NONE = 0, OWN_INT = 1, OWN_SPLIT_DICT = 2, OWN_INLINE = 3, OWN_VALUES = 4 };
+
+static int
+parse_own_rule(type_entry *ent, PyTypeObject *tp, PyObject *rule)
+{
+    if (!PyTuple_Check(rule)) {
+        PyErr_SetString(PyExc_TypeError, "plan: the own-size rule must be a tuple");
+        return -1;
+    }
+    Py_ssize_t n = PyTuple_GET_SIZE(rule);
+    if (n == 0)
+        return 0;
+    long long v[3] = {0, 0, 0};
+    for (Py_ssize_t i = 0; i < n && i < 3; i++) {
+        v[i] = PyLong_AsLongLong(PyTuple_GET_ITEM(rule, i));
+        if (v[i] == -1 && PyErr_Occurred())
+            return -1;
+    }
+    int need = v[0] == OWN_SPLIT_DICT ? 1 : 3;
+    if (v[0] < OWN_INT || v[0] > OWN_VALUES || n != need
+#if PY_VERSION_HEX >= 0x030D0000
+        || v[0] == OWN_VALUES
+#else
+        || v[0] == OWN_INLINE
+#endif
+        ) {
+        PyErr_SetString(PyExc_ValueError, "plan: unknown own-size rule");
+        return -1;
+    }
+    /* each rule reads fields only objects of its kind have: checked on the type */
+    int fits;
+    switch ((int)v[0]) {
+    case OWN_INT:
+        fits = tp == &PyLong_Type;
+        break;
+    case OWN_SPLIT_DICT:
+        fits = tp == &PyDict_Type;
+        break;
+#if PY_VERSION_HEX >= 0x030D0000
+    case OWN_INLINE:
+        fits = PyType_HasFeature(tp, Py_TPFLAGS_INLINE_VALUES)
+               && v[1] == (long long)tp->tp_basicsize;
+        break;
+#endif
+    default:  /* OWN_VALUES */
+        fits = PyType_HasFeature(tp, Py_TPFLAGS_MANAGED_DICT);
+        break;
+    }
+    if (!fits) {
+        PyErr_SetString(PyExc_ValueError, "plan: the own-size rule does not fit the type");
+        return -1;
+    }
+    ent->own_kind = (int)v[0];
+    ent->own_a = v[1];
+    ent->own_b = v[2];
+    return 0;
+}
+
+#define PNB_PTR ((long long)sizeof(void *))
+#define ROUNDUP(n, m) (((n) + (m) - 1) / (m) * (m))
+
+/* What the object owns beyond sys.getsizeof (rules 2-4: _layout's reads, in C). */
+static long long
+own_extra(const type_entry *ent, PyObject *o, long long size)
+{
+    switch (ent->own_kind) {
+    case OWN_INT:
+        return size == ent->own_a ? ent->own_b : 0;
+    case OWN_SPLIT_DICT: {  /* _layout.split_dict_correction */
+        const char *values = *(char *const *)((const char *)o + 5 * PNB_PTR);  /* ma_values */
+        const char *keys = *(char *const *)((const char *)o + 4 * PNB_PTR);    /* ma_keys */
+        if (values == NULL || keys == NULL)
+            return 0;
+        long long usable = (long long)*(const Py_ssize_t *)(keys + 16)
+                           + (long long)*(const Py_ssize_t *)(keys + 24);
+#if PY_VERSION_HEX >= 0x030D0000
+        if (((const uint8_t *)values)[2])  /* embedded in an instance */
+            return -usable * PNB_PTR;
+        return (usable + 1) * PNB_PTR + ROUNDUP(usable, PNB_PTR) - usable * PNB_PTR;
+#else
+        return ROUNDUP(usable + 2, PNB_PTR);
+#endif
+    }
+#if PY_VERSION_HEX >= 0x030D0000
+    case OWN_INLINE: {  /* _layout.instances_hidden_each, 3.13 */
+        const uint8_t *hdr = (const uint8_t *)o + ent->own_a;
+        long long cap = hdr[0];
+        long long each = PNB_PTR + cap * PNB_PTR + ROUNDUP(cap, PNB_PTR);
+        if (hdr[3] && *(void *const *)((const char *)o - 3 * PNB_PTR) != NULL)
+            each += ent->own_b;  /* a materialized dict the collector does not report */
+        return each;
+    }
+#else
+    case OWN_VALUES: {  /* _layout.instances_hidden_each, 3.11/3.12 */
+#if PY_VERSION_HEX >= 0x030C0000
+        uintptr_t dorv = *(const uintptr_t *)((const char *)o - 3 * PNB_PTR);
+        if (!(dorv & 1))
+            return 0;
+        long long p = *(const uint8_t *)dorv;  /* the prefix size byte, before the values */
+#else
+        const uint8_t *vals = *(const uint8_t *const *)((const char *)o - 4 * PNB_PTR);
+        if (vals == NULL)
+            return 0;
+        long long p = vals[-1];
+#endif
+        long long slots = p == ent->own_b ? ent->own_a : (p - 6 > 1 ? p - 6 : 1);
+        return p + slots * PNB_PTR;
+    }
+#endif
+    default:
+        return 0;
+    }
 }
 
 static int
@@ -126,6 +253,9 @@ make_entry(entries *e, PyObject *plan, PyObject *o, Py_ssize_t *index)
         PyErr_Format(PyExc_ValueError, "plan: unknown mode %d", ent.mode);
         goto bad;
     }
+    if (PyTuple_GET_SIZE(how) >= 4 && PyTuple_GET_ITEM(how, 3) != Py_None
+        && parse_own_rule(&ent, Py_TYPE(o), PyTuple_GET_ITEM(how, 3)) < 0)
+        goto bad;
     Py_DECREF(how);
     Py_INCREF(tp);
     ent.type = tp;
@@ -197,6 +327,8 @@ type_stats(PyObject *self, PyObject *args)
         else {
             size = size_by_call(ent->self_desc, o, &err);
         }
+        if (!err && ent->own_kind)
+            size += own_extra(ent, o, size);
         Py_DECREF(o);
         if (err)
             goto done;

@@ -432,3 +432,77 @@ def test_snapshot_dominators_agree(both_paths):
     assert tree.count(top) == len(snap)
     rows = [(r.type, r.count, r.retained) for r in tree.top_retainers(5)]
     assert rows[0] == ("dict", len(snap), snap.size)
+
+
+# ---------------------------------------------------------------------------
+# own sizes counted in C (flatsize.own_rule): ints, split dicts, instance values
+# ---------------------------------------------------------------------------
+
+def _attr_class(name):
+    return type(name, (), {"__module__": __name__})
+
+
+# an instance: (attribute names drawn from a small pool so that classes share keys or
+# not, whether __dict__ is materialized, keys added or deleted through it afterwards)
+INSTANCE = st.tuples(st.integers(0, 2), st.lists(st.integers(0, 70), max_size=45),
+                     st.booleans(), st.lists(st.integers(0, 70), max_size=3), st.booleans())
+INT = st.one_of(st.integers(-2**30, 2**30), st.integers(-2**70, 2**70),
+                st.integers(0, 64).map(lambda b: 2**b), st.integers(0, 64).map(lambda b: -(2**b) + 1),
+                st.integers(-10**200, 10**200))
+
+
+def _own_size_objects(instances, ints, dict_sizes):
+    classes = [_attr_class("Own%d" % i) for i in range(3)]
+    objs = []
+    for cls_i, names, materialize, extra, drop in instances:
+        inst = classes[cls_i]()
+        for n in names:
+            setattr(inst, "a%d" % n, n * 1.5)
+        if materialize:
+            d = inst.__dict__
+            for n in extra:
+                d["b%d" % n] = n
+            if drop and d:
+                del d[next(iter(d))]
+            objs.append(d)
+        objs.append(inst)
+    objs.extend(ints)
+    objs.extend({"k%d" % i: i for i in range(n)} for n in dict_sizes)
+    objs.extend(dict.fromkeys(range(n)) for n in dict_sizes)
+    return classes, objs
+
+
+@needs_ext
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(INSTANCE, max_size=40), st.lists(INT, max_size=40),
+       st.lists(st.integers(0, 40), max_size=6))
+def test_own_sizes_in_c_equal_the_pure_path(instances, ints, dict_sizes):
+    """The C loop of summaries adds what ``flatsize.own_sizes`` adds (one-digit int
+    rounding, split tables, 3.11/3.12 values arrays and 3.13 inline values with or without
+    a materialized ``__dict__``): the same size, object by object and in bulk."""
+    from pympler_nb.core import flatsize
+
+    classes, objs = _own_size_objects(instances, ints, dict_sizes)
+    for o in objs:
+        (row,) = summary.tabulate([o]).values()
+        assert row == [1, flatsize.own_size(o)], (type(o), o if type(o) is int else None)
+    fast = summary.tabulate(objs)
+    with _accel.pure_path():
+        slow = summary.tabulate(objs)
+    assert fast == slow
+    assert all(flatsize.own_rule(c) is not None for c in classes)  # sized in C, not Python
+
+
+@needs_ext
+def test_own_size_rules_are_checked_against_the_type():
+    """A rule that does not fit the type (it would read fields the object has not) is
+    refused, not applied."""
+    from pympler_nb.core import flatsize
+
+    for obj, rule in ((1.5, (1, 28, 4)), ([], (2,)), ({}, (1, 28, 4)), (1, (2,)), (1, (9, 0, 0)),
+                      (1, (1, 28)), (Slotted(), (4, 1, 8)), (Slotted(), (3, 16, 48))):
+        with pytest.raises(ValueError):
+            SP.type_stats([obj], lambda t, o, rule=rule: (0, 8, None, rule), flatsize.safe_size)
+    with pytest.raises(TypeError):
+        SP.type_stats([1], lambda t, o: (0, 8, None, [1, 28, 4]), flatsize.safe_size)
+    assert SP.type_stats([1, 2], lambda t, o: (0, 28, None, ()), flatsize.safe_size)[0][1:] == [2, 56]
