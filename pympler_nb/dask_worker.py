@@ -271,7 +271,7 @@ def unmanaged_split(top: int, trim: bool, dask_worker: Any = None, dask_schedule
         "other_objects": objects - in_objects, "native_held": split.native_held,
         "allocator_free": split.allocator_free, "allocator_overhead": split.allocator_overhead,
         "tracemalloc": split.traced_other + split.tracemalloc_overhead,
-        "native": split.native_unaccounted, "overcount": split.overcount,
+        "mapped_files": split.mapped_files, "native": split.native_unaccounted, "overcount": split.overcount,
         "trim_returned": None if trimmed is None else trimmed.returned,
         "trim_message": "" if trimmed is None else trimmed.message,
         "by_type": [(r.name, r.count, r.size) for r in split.python_by_type],

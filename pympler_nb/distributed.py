@@ -29,7 +29,7 @@ Columns
 
 :func:`unmanaged` (``UNMANAGED_COLUMNS``): ``worker``, ``rss``, ``limit``, the parts
 ``managed``, ``other_objects``, ``allocator_free``, ``allocator_overhead``,
-``tracemalloc``, ``native`` (they add up to ``rss + overcount``), ``overcount``,
+``tracemalloc``, ``mapped_files``, ``native`` (they add up to ``rss + overcount``), ``overcount``,
 ``unmanaged`` (``rss - managed``), ``trim_returned``, ``error``.
 
 :func:`track_class`: ``worker`` and the columns of
@@ -63,7 +63,8 @@ MEMDIFF_COLUMNS = ("worker", "type", "count_diff", "size_diff", "error")
 MEMDIFF_WORKER_COLUMNS = ("worker", "rss_before", "rss_after", "rss_diff", "managed_before", "managed_after",
                           "managed_diff", "heap_count", "heap_size", "error")
 WHYALIVE_COLUMNS = ("worker", "object", "type", "size", "root_kind", "root", "path", "action", "error")
-UNMANAGED_PARTS = ("managed", "other_objects", "allocator_free", "allocator_overhead", "tracemalloc", "native")
+UNMANAGED_PARTS = ("managed", "other_objects", "allocator_free", "allocator_overhead", "tracemalloc", "mapped_files",
+                   "native")
 UNMANAGED_COLUMNS = ("worker", "rss", "limit", *UNMANAGED_PARTS, "overcount", "unmanaged", "trim_returned", "error")
 BY_TYPE_COLUMNS = ("worker", "type", "count", "size")
 WORKERS_COLUMNS = ("worker", "rss", "limit", "managed", "unmanaged", "error")

@@ -34,7 +34,7 @@ import pytest
 from tests._repo_copy import copy_clone
 
 NOTEBOOKS = ["01_tour.ipynb", "02_sizing.ipynb", "03_find_a_leak.ipynb",
-             "04_class_tracker.ipynb", "05_reference_graphs.ipynb"]
+             "04_class_tracker.ipynb", "05_reference_graphs.ipynb", "06_dask_workers.ipynb"]
 START_LIMIT = 900  # seconds: a fresh .venv with JupyterLab, then the server
 
 

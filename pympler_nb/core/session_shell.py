@@ -67,8 +67,10 @@ def is_shared(obj: object) -> bool:
     t = type(obj)
     if t is int:
         return -5 <= obj <= 256  # type: ignore[operator]
-    if t is str or t is bytes or t is tuple:
-        return len(obj) <= 1  # type: ignore[arg-type]
+    if t is str or t is bytes:
+        return len(obj) <= 1  # type: ignore[arg-type]  # (cached 1-character objects)
+    if t is tuple:
+        return not obj  # the empty tuple only: a 1-tuple is made each time
     return sys.getrefcount(obj) >= IMMORTAL_REFCOUNT
 
 
