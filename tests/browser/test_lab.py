@@ -159,16 +159,19 @@ def _run_all_cells(page) -> None:
     for _attempt in range(5):
         if dialog_accept.count():  # any action runs the handler of _auto_accept_kernel_dialog
             page.locator(".jp-Notebook").first.hover(timeout=10_000)
-        state = page.evaluate(_KERNEL_READY)
+        try:
+            state = page.evaluate(_KERNEL_READY)
+        except playwright_sync.Error as exc:  # the page reloaded meanwhile (a workspace ?reset)
+            state = f"page changed: {str(exc).splitlines()[0]}"
         if not state.startswith("ready"):
             page.wait_for_timeout(2000)
             continue
-        page.evaluate(_RUN_ALL)
         try:
+            page.evaluate(_RUN_ALL)
             page.wait_for_function(_SOME_CELL_RAN, timeout=30_000)
             print(f"Run All Cells started the notebook at attempt {_attempt + 1} ({state})")
             return
-        except playwright_sync.TimeoutError:
+        except playwright_sync.Error:  # (TimeoutError too)
             continue  # a dialog that came up meanwhile is accepted at the next action
     raise AssertionError(f"Run All Cells did not start the notebook (last state: {state})")
 
