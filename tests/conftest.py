@@ -7,7 +7,10 @@ The tiers are markers (``pyproject.toml``): ``slow``, ``kernel``, ``notebooks``,
 
 from __future__ import annotations
 
+import os
 import pathlib
+import subprocess
+import sys
 
 import pytest
 
@@ -31,3 +34,21 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if _BROWSER in item.path.parents:
             item.add_marker(pytest.mark.browser)
+
+
+_FRESH = "PYMPLER_NB_FRESH_PROCESS"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem):
+    """A test marked ``fresh_process`` runs in a new interpreter (``python -m pytest NODEID``)
+    and passes when that run passes: its RSS figures must not depend on what earlier tests
+    of the same (xdist) process left resident or changed in the allocator."""
+    if pyfuncitem.get_closest_marker("fresh_process") is None or os.environ.get(_FRESH):
+        return None
+    root = pathlib.Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", pyfuncitem.nodeid],
+                          cwd=root, env=dict(os.environ, **{_FRESH: "1"}), capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, (done.stdout[-6000:], done.stderr[-2000:])
+    return True

@@ -54,6 +54,7 @@ def _last(shell, source_start: str):
     return recs[-1]
 
 
+@pytest.mark.fresh_process
 def test_numpy_array_shows_its_size_and_holder(watching):
     result, cap = run(watching, "arr = np.ones(100 * 2**20 // 8)")
     assert error_of(result) is None
@@ -68,6 +69,7 @@ def test_numpy_array_shows_its_size_and_holder(watching):
     assert "arr (ndarray) +100 MiB" in line and "RSS" in line, line
 
 
+@pytest.mark.fresh_process
 def test_temporary_shows_its_peak_and_no_net_change(watching):
     # the temporary lives 100 ms: in this long-lived test process the OS's peak RSS (VmHWM)
     # is already higher, so the peak is the sampler's (10 ms); a fresh kernel sees shorter
@@ -155,6 +157,7 @@ def test_raising_cell_is_recorded(watching):
     watching.user_ns.pop("junk", None)
 
 
+@pytest.mark.fresh_process
 def test_async_cell_is_recorded(watching):
     result, _ = run(watching, "import asyncio\nawait asyncio.sleep(0.05)\nwaited = np.ones(40 * 2**20 // 8)")
     assert error_of(result) is None

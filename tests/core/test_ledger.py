@@ -171,6 +171,7 @@ def test_forecast():
         forecast(recs, last=1)
 
 
+@pytest.mark.fresh_process
 def test_recorder_on_a_shell(tmp_path):
     shell = FakeShell()
     notes = []
@@ -239,6 +240,7 @@ def test_recorder_objects_never_show_in_diffs():
     assert other == {}, other
 
 
+@pytest.mark.fresh_process
 def test_recorder_light_and_bad_options():
     shell = FakeShell()
     rec = Recorder(light=True)
@@ -285,6 +287,7 @@ class _Hostile:
     __hash__ = None
 
 
+@pytest.mark.fresh_process
 def test_hostile_holder_is_named_not_crashed_on():
     shell = FakeShell()
     rec = Recorder(period=0.005)

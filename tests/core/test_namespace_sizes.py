@@ -164,6 +164,7 @@ def test_user_variables_and_bad_input():
         release("nope", {"x": 1})
 
 
+@pytest.mark.fresh_process
 def test_release_runs_the_plan_and_reports_rss(monkeypatch):
     import types
 
