@@ -122,6 +122,7 @@ def _rss():
     return ProcessMemoryInfo().rss
 
 
+@pytest.mark.fresh_process
 def test_free_releases_100mb_held_by_a_variable_and_out(shell):
     """The free action: the plan (del big; del Out[n]; _n; _) runs after confirmation,
     the array is gone and the process's RSS drops by about 100 MB."""

@@ -63,6 +63,7 @@ def test_reclaim_splits_rss_and_lists_holders_with_their_plans(shell):
     shell.run_cell("del frame, small, split")
 
 
+@pytest.mark.fresh_process
 def test_reclaim_run_returns_freed_heap_to_the_os(shell):
     if reclaim.glibc() is None:
         pytest.skip("malloc_trim is glibc's")
