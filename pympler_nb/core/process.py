@@ -361,15 +361,13 @@ class ProcessMemoryInfo:
         return 0
 
 
-def current_rss(proc_root: str = "/proc") -> int:
+def current_rss() -> int:
     """The resident set size now, in bytes, read as cheaply as the OS allows
-    (``/proc/self/statm``; else a full :class:`ProcessMemoryInfo`); 0 if unknown."""
-    text = _read(os.path.join(proc_root, "self", "statm"))
-    if text is not None:
-        try:
-            return int(text.split()[1]) * mmap.PAGESIZE
-        except (ValueError, IndexError):
-            pass
+    (:class:`RssReader`; where that has only the peak, a full :class:`ProcessMemoryInfo`);
+    0 if unknown."""
+    with RssReader() as read:
+        if read.source != "resource":
+            return read()
     info = ProcessMemoryInfo()
     return info.rss if info.available else 0
 
