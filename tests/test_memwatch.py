@@ -4,6 +4,7 @@ hooks and threads, the chart and the meter. The real-kernel cases are in
 
 from __future__ import annotations
 
+import re
 import threading
 
 import numpy as np
@@ -71,9 +72,8 @@ def test_numpy_array_shows_its_size_and_holder(watching):
 
 @pytest.mark.fresh_process
 def test_temporary_shows_its_peak_and_no_net_change(watching):
-    # the temporary lives 100 ms: in this long-lived test process the OS's peak RSS (VmHWM)
-    # is already higher, so the peak is the sampler's (10 ms); a fresh kernel sees shorter
-    # ones exactly (test_memwatch_kernel.py)
+    # the temporary lives 100 ms so that the 10 ms sampler sees it whatever VmHWM the test
+    # process already had; a fresh kernel sees shorter ones exactly (test_memwatch_kernel.py)
     _, cap = run(watching, "import time\ntmp = np.ones(80 * 2**20 // 8)\ntotal = float(tmp.sum())\n"
                            "time.sleep(0.1)\ndel tmp")
     rec = _last(watching, "import time")
@@ -81,7 +81,10 @@ def test_temporary_shows_its_peak_and_no_net_change(watching):
     assert abs(rec.rss_delta) < 4 * MIB, rec
     assert rec.python_delta is not None and abs(rec.python_delta) < 2 * MIB
     [line] = _notices(cap)
-    assert "(peak +79." in line or "(peak +80." in line, line
+    # the notice shows the sampled peak; beside the 80 MiB array the cell's own native
+    # allocations (numpy's sum buffers, the sampler) may add about a MiB
+    peak = re.search(r"\(peak \+([0-9.]+) MiB\)", line)
+    assert peak and 79.0 <= float(peak.group(1)) <= 83.0, line
     assert watching.user_ns["total"] == 80 * 2**20 // 8
 
 
