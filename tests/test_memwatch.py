@@ -88,6 +88,25 @@ def test_temporary_shows_its_peak_and_no_net_change(watching):
     assert watching.user_ns["total"] == 80 * 2**20 // 8
 
 
+@pytest.mark.fresh_process
+def test_array_on_reused_free_heap_is_still_seen(watching):
+    # a freed 20 MiB mmapped block raises glibc's mmap threshold: the next 20 MiB comes from
+    # the heap and, freed, stays resident; a third one reuses it and RSS does not move. The
+    # allocator's bytes in use do, so the heap is still summarized and the holder sized.
+    from pympler_nb.core.reclaim import malloc_in_use
+
+    assert malloc_in_use() is not None  # glibc here
+    run(watching, "x = np.ones(20 * 2**20 // 8)\ndel x")
+    run(watching, "y = np.ones(20 * 2**20 // 8)\ndel y")
+    _, cap = run(watching, "w = np.ones(20 * 2**20 // 8)")
+    rec = _last(watching, "w = np.ones")
+    assert abs(rec.rss_delta) < 4 * MIB, rec  # the case: RSS did not see it
+    assert rec.walked and rec.python_delta > 19 * MIB, rec
+    assert rec.holders[0].name == "w" and rec.holders[0].size >= 20 * MIB
+    [line] = _notices(cap)
+    assert "w (ndarray) +20.0 MiB" in line and "free heap reused" in line, line
+
+
 def test_output_holder_is_named_out_n(watching):
     result, cap = run(watching, "pd.DataFrame({'s': [str(i) * 3 for i in range(200_000)],\n"
                                 "              'c': pd.Categorical(['a', 'b'] * 100_000)})")

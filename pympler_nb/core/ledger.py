@@ -13,8 +13,10 @@ rebound user variables with their deep size, and IPython's ``Out[n]`` / ``_``).
 **Cost.** RSS, the sampler and a names-to-ids snapshot of the user namespace cost
 about a millisecond per cell. The heap summary costs as much as
 ``summarize(get_objects())`` (about 0.4 s for a million objects with the compiled
-core), so it is taken only after a cell that moved memory: RSS net or peak by at least
-half the threshold, or ``sys.getallocatedblocks()`` by ``walk_blocks`` blocks. Its
+core), so it is taken only after a cell that moved memory: RSS net or peak, or the C
+allocator's bytes in use (glibc's ``mallinfo2``: it moves also when a new array reuses
+free heap that is still resident, which RSS does not), by at least half the threshold,
+or ``sys.getallocatedblocks()`` by ``walk_blocks`` blocks. Its
 baseline is the summary of the last walked cell (or of :meth:`Recorder.attach`): the
 small changes of quiet cells in between are credited to the next walked one. Quiet
 cells are recorded with ``python_delta`` / ``native_delta`` None (not measured).
@@ -39,6 +41,7 @@ from typing import Any, Callable
 from ._format import clip_text, format_size, one_line, type_name
 from .asizeof import asizeof
 from .process import RssReader, memory_limit
+from .reclaim import malloc_in_use
 from .session import namespace_kind, register_own
 from .tracker import SummaryTracker
 from .values import Frozen, check_int
@@ -128,7 +131,10 @@ class CellRecord(Frozen):
         elif self.holders:
             parts.append("new: " + ", ".join(h.name for h in self.holders[:3]))
         if self.native_delta is not None:
-            parts.append(f"native {format_size(self.native_delta, sign=True)}")
+            text = f"native {format_size(self.native_delta, sign=True)}"
+            if self.native_delta < 0 < (self.python_delta or 0):  # RSS grew less than Python
+                text += " (free heap reused: RSS did not grow by all of it)"
+            parts.append(text)
         if self.error:
             parts.append(f"raised {self.error}")
         if self.note:
@@ -524,7 +530,8 @@ class Recorder:
         raw = getattr(info, "raw_cell", "") or ""
         pending = {"count": getattr(shell, "execution_count", None), "source": raw,
                    "names": None if self.light else _user_names(shell),
-                   "blocks": None if self.light else sys.getallocatedblocks(), "traced": None}
+                   "blocks": None if self.light else sys.getallocatedblocks(),
+                   "malloc": None if self.light else malloc_in_use(), "traced": None}
         tracemalloc = sys.modules.get("tracemalloc")
         if tracemalloc is not None and tracemalloc.is_tracing():
             tracemalloc.reset_peak()
@@ -582,6 +589,9 @@ class Recorder:
             return record
         moved = max(abs(record.rss_delta), record.peak_delta)
         blocks = abs(sys.getallocatedblocks() - pending["blocks"])
+        malloc = malloc_in_use()
+        if malloc is not None and pending["malloc"] is not None:  # free heap reused: RSS still
+            moved = max(moved, abs(malloc - pending["malloc"]))
         walk = self._tracker is not None and (moved * 2 >= self.threshold_for(record.rss_before)
                                               or blocks >= self.walk_blocks)
         python = None
