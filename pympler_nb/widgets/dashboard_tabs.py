@@ -348,6 +348,8 @@ def last_label(df) -> str:
 
 #: instances of a class detail drawn with their trace and referent trees (the largest)
 DETAIL_INSTANCES = 20
+#: frames of an instantiation trace shown (the innermost: the kernel's own are above them)
+TRACE_FRAMES = 12
 
 
 def _fmt_time(t) -> str:
@@ -394,9 +396,12 @@ def class_detail_page(tracker, name: str, register: Callable | None = None, *,
     for k, inst in enumerate(detail.instances[:DETAIL_INSTANCES]):
         parts = []
         if inst.trace:
+            shown = inst.trace[-TRACE_FRAMES:]
             text = "\n".join(f"{f}:{line} in {func}" + (f"\n    {code}" if code else "")
-                              for f, line, func, code in inst.trace)
-            parts.append({"kind": "pre", "title": "Instantiation", "text": text_safe(text)})
+                              for f, line, func, code in shown)
+            if len(inst.trace) > len(shown):
+                text = f"... {len(inst.trace) - len(shown)} outer frames\n" + text
+            parts.append({"kind": "pre", "title": "Instantiation (innermost frame last)", "text": text_safe(text)})
         for _pos, label, size, _flat, tree in inst.samples:
             if tree is not None and tree.refs:
                 parts.append(tree_block(f"Referents at {label}: {format_size(size)}", tree, collapsed=True))

@@ -102,7 +102,7 @@ def test_nothing_is_kept_alive():
 def test_hostile_objects_are_described_not_crashed_on():
     h = Hostile()
     d = object_detail(h)
-    assert "repr failed" in d.repr and d.flat == 0
+    assert "repr failed" in d.repr and d.flat >= 0 and d.deep >= d.flat
     d = object_detail([h, h])
     assert all("repr failed" in r.repr for r in d.referents)
 
