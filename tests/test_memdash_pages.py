@@ -338,3 +338,19 @@ def test_shell_memdash_class_detail_and_object_detail(shell, monkeypatch):
     finally:
         run(shell, "%classtrack stop")
         shell.user_ns.pop("_bs", None)
+
+
+def test_the_details_and_object_paths_are_our_own_objects(tracked):
+    """The details and the paths the widget keeps (ids and names) are registered with the
+    session: every walk (SummaryTracker diffs, the %memwatch ledger) leaves them out."""
+    from pympler_nb.core.session import own_ids
+
+    tracker, _ = tracked
+    dash = Dashboard(providers=OFF, tab="classes", tracker=lambda: tracker)
+    dash.handle({"type": "detail", "tab": "classes", "what": "class", "key": "Basket"})
+    inst = _table(dash.pages["classes"]["detail"]["blocks"], "Instances of Basket")
+    dash.handle({"type": "detail", "tab": "classes", "what": "object", "key": inst["keys"][0]})
+    ids = own_ids()
+    obj = dash.pages["classes"]["object"]
+    assert id(obj) in ids and id(obj["blocks"]) in ids and id(dash.pages["classes"]["detail"]) in ids
+    assert id(dash._handles) in ids and all(id(path) in ids for path in dash._handles.values())

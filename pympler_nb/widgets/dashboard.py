@@ -4,7 +4,10 @@ Tabs (:data:`~pympler_nb.widgets.dashboard_tabs.TABS`): **Process** (memory as t
 sees it, the container limit, the segments, the threads' stacks; a click on a frame sizes
 its locals), **Timeline** (the ``%memwatch`` ledger), **Variables** (``%memvars``),
 **Classes** (the Class Tracker's statistics and charts) and **Garbage** (the reference
-cycles, one table per cycle, optionally reduced to the objects on the cycle). The pages
+cycles, one table and one drawn reference graph per cycle, optionally reduced to the
+objects on the cycle). A class on the Classes tab opens its detail (Pympler's
+``/tracker/class/<name>``); a linked name in a table opens an object's detail (Pympler's
+``/objects/<id>``: referents and referrers, each linked in turn). The pages
 are made by :mod:`pympler_nb.widgets.dashboard_tabs`; a tab is computed in the kernel
 the first time it is opened and again on "refresh", never before.
 
