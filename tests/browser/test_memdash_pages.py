@@ -1,5 +1,6 @@
-"""Real-browser test of Pympler's web pages in ``%memdash`` (JupyterLab, Debian's Chromium
-driven by Playwright, every request that is not to the local server refused: offline).
+"""Real-browser test of Pympler's web pages in ``%memdash`` (JupyterLab and Notebook 7,
+Debian's Chromium driven by Playwright, every request that is not to the local server
+refused: offline).
 
 The notebook tracks a class with per-referent sizes and instantiation traces, leaves
 reference cycles behind and parks a worker thread holding a DataFrame. The test opens
@@ -52,14 +53,16 @@ CELLS = [
 ]
 
 
-def test_memdash_class_object_and_garbage_pages(tmp_path):
+@pytest.mark.parametrize("app", ["lab", "notebook"])
+def test_memdash_class_object_and_garbage_pages(tmp_path, app):
+    """JupyterLab (``app="lab"``) and Notebook 7 (``"notebook"``)."""
     work = tmp_path / "work"
     work.mkdir()
     write_notebook(work, "pages.ipynb", CELLS)
     dash = ".pympler-nb-dash"
     panel = f"{dash} [role='tabpanel']"
-    shot = "memdash_pages"
-    with lab_page(tmp_path, work, "pages.ipynb", shot=shot, offline=True) as (page, console, blocked):
+    shot = f"memdash_pages_{app}"
+    with lab_page(tmp_path, work, "pages.ipynb", app=app, shot=shot, offline=True) as (page, console, blocked):
         _run_all_cells(page)
         page.wait_for_selector(f"{dash} [role='tablist']", timeout=120_000)
         # Garbage: one drawn graph per cycle, inline SVG (Graphviz ran in the kernel)
