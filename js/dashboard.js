@@ -4,13 +4,16 @@
 // (pympler_nb/widgets/dashboard_tabs.py describes them) and synced in the `pages` trait.
 // Opening a tab sends {type: "open", tab}; the kernel computes it the first time only;
 // "refresh" sends {type: "refresh", tab}. A click on a stack frame sends
-// {type: "locals", thread, depth, frame_id}. Nothing is fetched from the network.
+// {type: "locals", thread, depth, frame_id}; a linked table cell (a tracked class, an
+// object) sends {type: "detail", tab, what, key}. Nothing is fetched from the network:
+// graphs come as SVG drawn by Graphviz in the kernel, parsed here and made inert.
 
 import css from "./dashboard.css";
 import theme from "./lib/theme.css";
 import { formatSize } from "./lib/format.js";
 import { h, listen } from "./lib/dom.js";
 import { guarded } from "./lib/guard.js";
+import { parseSvg } from "./lib/svg.js";
 
 
 function cellText(value, isBytes) {
@@ -30,7 +33,7 @@ function compare(a, b) {
   return String(a).localeCompare(String(b));
 }
 
-function tableBlock(block) {
+function tableBlock(block, ctx) {
   // a block marked "collapsed" (the garbage tab's later cycles) opens on a click
   const box = block.collapsed === undefined ? h("div", { className: "pnb-block pnb-table" })
     : h("details", { className: "pnb-block pnb-table", open: !block.collapsed });
@@ -53,13 +56,28 @@ function tableBlock(block) {
     });
     head.append(th);
   });
+  const link = block.link && Array.isArray(block.keys) ? block.link : null;
+  function cell(row, r, value, i) {
+    const text = cellText(value, block.bytes[i]);
+    const td = h("td", { className: numeric[i] ? "pnb-num" : null });
+    const key = link && i === link.column ? block.keys[r] : null;
+    if (key) {
+      const what = link.what === "class" ? "class" : "object";
+      const button = h("button", { type: "button", className: "pnb-link", "data-what": what, "data-key": key,
+        title: what === "class" ? `open the detail of ${text}` : `open this object: type, sizes, referents, referrers`, text });
+      button.addEventListener("click", () => ctx.onDetail(what, key, text));
+      td.append(button);
+    } else td.textContent = text;
+    return td;
+  }
   function drawRows() {
-    const rows = block.rows.slice();
-    if (sortCol >= 0) rows.sort((a, b) => (descending ? -1 : 1) * compare(a[sortCol], b[sortCol]));
+    const order = block.rows.map((_, r) => r);
+    if (sortCol >= 0) order.sort((a, b) => (descending ? -1 : 1) * compare(block.rows[a][sortCol], block.rows[b][sortCol]));
     const frag = document.createDocumentFragment();
-    for (const row of rows) {
+    for (const r of order) {
+      const row = block.rows[r];
       const tr = h("tr");
-      row.forEach((value, i) => tr.append(h("td", { className: numeric[i] ? "pnb-num" : null, text: cellText(value, block.bytes[i]) })));
+      row.forEach((value, i) => tr.append(cell(row, r, value, i)));
       frag.append(tr);
     }
     body.replaceChildren(frag);
@@ -89,6 +107,72 @@ function imageBlock(block) {
   } else {
     box.append(h("pre", { text: block.text }));
   }
+  return box;
+}
+
+function foldable(block, className) {
+  // a block with "collapsed" opens on a click; without it, a titled box
+  const folds = typeof block.collapsed === "boolean";
+  const box = folds ? h("details", { className, open: !block.collapsed }) : h("div", { className });
+  box.append(h(folds ? "summary" : "h4", { text: block.title }));
+  return box;
+}
+
+function share(size, total) {
+  return total > 0 ? `${(size * 100 / total).toFixed(1)}%` : "";
+}
+
+function treeBlock(block) {
+  // nested <details>, one per node with children (drawn with an explicit stack)
+  const box = foldable(block, "pnb-block pnb-tree");
+  const top = h("ul", { className: "pnb-tree-list", role: "tree" });
+  box.append(top);
+  const stack = (block.nodes || []).slice().reverse().map((node) => [node, top]);
+  while (stack.length) {
+    const [node, parent] = stack.pop();
+    const label = h("span", { className: "pnb-tree-label" },
+      h("code", { text: node.name }), h("span", { className: "pnb-muted", text: node.type ? ` ${node.type}` : "" }),
+      h("span", { className: "pnb-num pnb-tree-size", text: ` ${formatSize(node.size)} ${share(node.size, block.total)}` }));
+    const item = h("li", { role: "treeitem" });
+    if (node.children && node.children.length) {
+      const details = h("details", { className: "pnb-tree-node" }, h("summary", {}, label));
+      const list = h("ul", { className: "pnb-tree-list", role: "group" });
+      details.append(list);
+      item.append(details);
+      item.setAttribute("aria-expanded", "false");
+      details.addEventListener("toggle", () => item.setAttribute("aria-expanded", String(details.open)));
+      for (let i = node.children.length - 1; i >= 0; i--) stack.push([node.children[i], list]);
+    } else item.append(label);
+    parent.append(item);
+  }
+  return box;
+}
+
+function graphBlock(block) {
+  const box = foldable(block, "pnb-block pnb-graph");
+  if (block.svg) {
+    try {
+      const svg = parseSvg(block.svg);
+      svg.classList.add("pnb-graph-svg");
+      box.append(h("div", { className: "pnb-graph-view" }, svg));
+      return box;
+    } catch (err) {
+      box.append(h("p", { className: "pnb-note", text: `the graph could not be drawn: ${err && err.message}` }));
+    }
+  }
+  if (block.note) box.append(h("p", { className: "pnb-note", text: block.note }));
+  box.append(h("pre", { text: block.dot || block.text }));
+  return box;
+}
+
+function sectionBlock(block, ctx) {
+  const box = foldable(block, "pnb-block pnb-section");
+  const inner = h("div", { className: "pnb-section-body" });
+  for (const child of block.blocks || []) {
+    const view = blockView(child, ctx);
+    if (view) inner.append(view);
+  }
+  box.append(inner);
   return box;
 }
 
@@ -131,14 +215,18 @@ function widgetBlock(block, host, views) {
   return box;
 }
 
-function blockView(block, onFrame, host, views) {
+function blockView(block, ctx) {
   switch (block.kind) {
-    case "widget": return widgetBlock(block, host, views);
+    case "widget": return widgetBlock(block, ctx.host, ctx.views);
     case "note": return h("p", { className: "pnb-note", text: block.text });
     case "metrics": return metricsBlock(block);
-    case "table": return tableBlock(block);
+    case "table": return tableBlock(block, ctx);
     case "image": return imageBlock(block);
-    case "stack": return stackBlock(block, onFrame);
+    case "stack": return stackBlock(block, ctx.onFrame);
+    case "tree": return treeBlock(block);
+    case "graph": return graphBlock(block);
+    case "section": return sectionBlock(block, ctx);
+    case "pre": return h("div", { className: "pnb-block" }, h("h4", { text: block.title }), h("pre", { text: block.text }));
     default: return null;
   }
 }
@@ -194,8 +282,18 @@ function render({ model, el, host }) {
   function onFrame(thread, frame) {
     error = "";
     status.textContent = `sizing the locals of ${frame.function}()…`;
+    scrollTo = "detail";
     model.send({ type: "locals", thread, depth: frame.depth, frame_id: frame.frame_id });
   }
+
+  function onDetail(what, key, text) {
+    error = "";
+    status.textContent = what === "class" ? `opening class ${text}…` : `opening ${text}…`;
+    scrollTo = what === "class" ? "detail" : "object";
+    model.send({ type: "detail", tab: shown, what, key });
+  }
+  let scrollTo = null;  // the detail to bring into view when it arrives
+  const ctx = { onFrame, onDetail, host, views };
 
   function draw() {
     const pages = model.get("pages") || {};
@@ -227,16 +325,23 @@ function render({ model, el, host }) {
     const frag = document.createDocumentFragment();
     if (page) {
       for (const block of page.blocks) {
-        const view = blockView(block, onFrame, host, views);
+        const view = blockView(block, ctx);
         if (view) frag.append(view);
       }
-      if (page.detail) {
-        const view = blockView(page.detail, onFrame, host, views);
-        if (view) frag.append(h("div", { className: "pnb-detail" }, view));
+      for (const which of ["detail", "object"]) {
+        if (!page[which]) continue;
+        const view = blockView(page[which], ctx);
+        if (view) frag.append(h("div", { className: `pnb-detail pnb-detail-${which}`, "data-detail": which }, view));
       }
     }
+    const keep = panel.scrollTop;
     panel.replaceChildren(frag);
-    if (page && page.detail && shown === "process") panel.querySelector(".pnb-detail").scrollIntoView({ block: "nearest" });
+    panel.scrollTop = keep;
+    const target = scrollTo && page && page[scrollTo] ? panel.querySelector(`[data-detail="${scrollTo}"]`) : null;
+    if (target) {
+      scrollTo = null;
+      if (typeof target.scrollIntoView === "function") target.scrollIntoView({ block: "nearest" });
+    }
   }
 
   refresh.addEventListener("click", () => {

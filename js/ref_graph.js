@@ -15,6 +15,7 @@ import { formatSize } from "./lib/format.js";
 import { h, listen } from "./lib/dom.js";
 import { guarded } from "./lib/guard.js";
 import { clampViewBox, panViewBox, zoomViewBox } from "./lib/viewbox.js";
+import { parseSvg } from "./lib/svg.js";
 
 const MIN_READABLE = 0.2; // fitting scales below this start around the start object instead
 const READABLE = 0.9; // CSS pixels per SVG point for that start
@@ -31,20 +32,6 @@ function getViz() {
   return vizPromise;
 }
 
-
-/** Parse Graphviz's SVG output, dropping anything active (defence in depth). */
-function parseSvg(text) {
-  const doc = new DOMParser().parseFromString(text, "image/svg+xml");
-  const svg = doc.documentElement;
-  if (!svg || svg.nodeName.toLowerCase() !== "svg") throw new Error("Graphviz returned no SVG");
-  for (const bad of svg.querySelectorAll("script, foreignObject")) bad.remove();
-  for (const elem of svg.querySelectorAll("*")) {
-    for (const attr of [...elem.attributes]) {
-      if (/^on/i.test(attr.name)) elem.removeAttribute(attr.name);
-    }
-  }
-  return document.importNode(svg, true);
-}
 
 function render({ model, el }) {
   const root = h("div", { className: "pympler-nb-graph" });

@@ -39,8 +39,10 @@ class MemdashMagics(Magics):
         """The memory dashboard: Process (RSS, VMS, PSS/USS, swap, page faults, the container
         limit, segments, the threads' stacks: click a frame to size its locals), Timeline
         (the %memwatch ledger), Variables (%memvars), Classes (the %classtrack statistics
-        and charts) and Garbage (reference cycles, one table per cycle; opening it runs a
-        collection, which frees them).
+        and charts; click a class for its instances, traces and referent trees) and
+        Garbage (reference cycles, one table and one drawn graph per cycle; opening it runs
+        a collection, which frees them). A linked name in a table (a frame's local, a
+        tracked instance, a referent, a referrer) opens that object's detail.
 
         Each tab is computed in the kernel when it is opened and again on "refresh".
         Displays the widget; returns None.

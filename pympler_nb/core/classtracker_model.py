@@ -22,12 +22,13 @@ from . import _safeio
 from .asizeof import Asized
 from .classtracker_format import MAX_STATS_BYTES, StatsReader, decode_stats, stats_sniffer, stats_to_json
 from .classtracker_objects import EPOCH, Snapshot, TrackedObject, history
+from .values import check_int
 
 if TYPE_CHECKING:
     from .classtracker import ClassTracker
 
-__all__ = ["SORT_KEYS", "ClassRow", "ObjectRecord", "SizeRow", "Stats", "TotalRow", "copy_tree", "merge_into",
-           "ref_key"]
+__all__ = ["SORT_KEYS", "ClassDetail", "ClassRow", "InstanceDetail", "ObjectRecord", "SizeRow", "Stats", "TotalRow",
+           "copy_tree", "merge_into", "ref_key"]
 
 SORT_KEYS = ("classname", "tsize", "birth", "death", "name", "repr", "size")
 
@@ -87,6 +88,30 @@ class ObjectRecord(NamedTuple):
     max_size: int  #: largest size sampled (basic size at birth included)
     last_size: int  #: size at the last snapshot (0 if not sampled then)
     samples: int  #: number of snapshot samples
+
+
+class InstanceDetail(NamedTuple):
+    """One tracked instance in a :class:`ClassDetail` (copied: holds no object)."""
+
+    name: str
+    id: int
+    type: str
+    repr: str
+    birth: float
+    death: float | None
+    trace: tuple  #: ``(filename, lineno, function, source line)`` outermost first; ``()`` without ``trace=True``
+    samples: tuple  #: ``(snapshot position, label, size, flat, Asized tree or None)`` per snapshot that sized it
+    max_size: int  #: largest size sampled (basic size at birth included)
+
+
+class ClassDetail(NamedTuple):
+    """What Pympler's page ``/tracker/class/<name>`` shows (see :meth:`Stats.class_detail`)."""
+
+    name: str  #: the tracked name
+    count: int  #: instances registered (dead ones included)
+    merged: tuple  #: ``(snapshot position, label, Asized)`` per snapshot: the instances' referents merged
+    instances: tuple  #: :class:`InstanceDetail`, largest ``max_size`` first, at most ``limit``
+    labels: tuple  #: the snapshots' labels, in order
 
 
 def ref_key(name: Any) -> Any:
@@ -268,6 +293,61 @@ class Stats:
                                      int(system.vsz) if readable else 0, int(system.rss) if readable else 0,
                                      int(snap.asizeof_total)))
         return iter(rows)
+
+    def class_detail(self, name: str, limit: int = 100) -> ClassDetail:
+        """One tracked name in detail (Pympler's per-class web page): its instances (the
+        ``limit`` largest), each with its size per snapshot, its instantiation trace and
+        its referent trees (resolution level > 0), and per snapshot the referents of all
+        instances merged. Copied under the tracker's lock (trees are copies).
+
+        >>> from pympler_nb.core.classtracker import ClassTracker
+        >>> class Node:
+        ...     def __init__(self):
+        ...         self.data = list(range(50))
+        >>> tr = ClassTracker()
+        >>> tr.track_class(Node, name="Node", resolution_level=2, trace=True)
+        >>> nodes = [Node(), Node()]
+        >>> tr.create_snapshot("two")
+        >>> d = Stats(tracker=tr).class_detail("Node")
+        >>> d.count, [r.name for r in d.merged[0][2].refs[0].refs], bool(d.instances[0].trace)
+        (2, ['[K] data', '[V] data'], True)
+        >>> tr.close()
+
+        Raises
+        ------
+        KeyError
+            If ``name`` is not tracked (the message lists the tracked names).
+        """
+        check_int(limit, "limit", 1)
+        with self._guard():
+            if name not in self.index:
+                known = ", ".join(sorted(map(str, self.index))) or "none"
+                raise KeyError(f"{name!r} is not a tracked name; tracked: {known}")
+            self.annotate()
+            pos = {s.timestamp: i for i, s in enumerate(self.snapshots)}
+            labels = tuple(s.label for s in self.snapshots)
+            merged = tuple((i, s.label, copy_tree(s.classes[name]["merged"])) for i, s in enumerate(self.snapshots)
+                           if s.classes and name in s.classes)
+            tobjs = self.index[name]
+            chosen = sorted(tobjs, key=lambda t: (-t.get_max_size(), t.birth))[:limit]
+            out = []
+            for t in chosen:
+                samples = tuple((pos[ts], labels[pos[ts]], size, flat, copy_tree(tree) if tree is not None else None)
+                                for ts, size, flat, tree in t.iter_samples() if ts in pos)
+                trace = tuple((str(f[0]), int(f[1]), str(f[2]), str(f[3][0]).strip() if f[3] else "")
+                              for f in (t.trace or ()))
+                out.append(InstanceDetail(t.name, t.id, t.type, t.repr, t.birth, t.death, trace, samples,
+                                          t.get_max_size()))
+            return ClassDetail(name, len(tobjs), merged, tuple(out), labels)
+
+    def tracked_instance(self, name: str, oid: int) -> Any:
+        """The live object tracked under ``name`` whose id is ``oid``; None when it died,
+        was released, or the data was loaded from a file."""
+        with self._guard():
+            for t in self.index.get(name, ()):
+                if t.id == oid:
+                    return t.ref()
+        return None
 
     @property
     def history(self) -> dict[str, list[tuple[float, int]]]:

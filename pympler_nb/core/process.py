@@ -36,6 +36,7 @@ __all__ = [
     "get_current_threads",
     "get_current_thread_id",
     "current_rss",
+    "frame_local",
     "ProcessOverview",
     "process_overview",
     "Segment",
@@ -618,31 +619,20 @@ def thread_stacks(limit: int | None = 50) -> tuple:
 class LocalVar(Frozen):
     """A local variable of a frame, sized: ``name``, ``type`` (the type's name),
     ``repr`` (clipped), ``flat`` (bytes: the object alone), ``deep`` (bytes: the object
-    and everything it refers to, :func:`~pympler_nb.core.asizeof.asizeof`)."""
+    and everything it refers to, :func:`~pympler_nb.core.asizeof.asizeof`), ``id`` (the
+    object's id when it was sized: :func:`frame_local` finds it again by name and id)."""
 
-    __slots__ = ("name", "type", "repr", "flat", "deep")
+    __slots__ = ("name", "type", "repr", "flat", "deep", "id")
 
-    def __init__(self, name, type, repr, flat, deep) -> None:
-        self._set(name=name, type=type, repr=repr, flat=flat, deep=deep)
+    def __init__(self, name, type, repr, flat, deep, id=None) -> None:
+        self._set(name=name, type=type, repr=repr, flat=flat, deep=deep, id=id)
 
     def __repr__(self) -> str:
         return f"<LocalVar {self.name} {self.type} deep={self.deep}>"
 
 
-def frame_locals(thread_ident: int, depth: int, frame_id: int | None = None) -> tuple:
-    """The local variables of a running frame, sized (tuple of :class:`LocalVar`,
-    largest deep size first).
-
-    ``thread_ident`` and ``depth`` are a :class:`ThreadStack`'s ``ident`` and a
-    :class:`FrameInfo`'s ``depth`` (from :func:`thread_stacks`); ``frame_id`` (the
-    FrameInfo's) makes sure the frame is still the one that was listed. A
-    ``LookupError`` says when the thread ended or its stack moved on. Locals are read
-    without being kept; on 3.11/3.12 reading them stores a snapshot dict in the frame
-    (as every debugger does), 3.13 reads them without that side effect.
-    """
-    from . import asizeof as _asizeof
-    from ._format import safe_repr
-
+def _listed_frame(thread_ident: int, depth: int, frame_id: int | None):
+    """The frame at ``depth`` of a thread's stack, still the one listed (``frame_id``)."""
     check_int(thread_ident, "thread_ident", 0)
     check_int(depth, "depth", 0, meaning="0 is the innermost frame")
     frames = sys._current_frames()
@@ -661,6 +651,42 @@ def frame_locals(thread_ident: int, depth: int, frame_id: int | None = None) -> 
     if frame_id is not None and id(frame) != frame_id:
         raise LookupError(f"the frame at depth {depth} of thread {thread_ident} is not the one "
                           "listed (the stack moved on): list the threads again")
+    return frame
+
+
+def frame_local(thread_ident: int, depth: int, frame_id: int | None, name: str, oid: int | None = None) -> Any:
+    """The local variable ``name`` of a running frame (as :func:`frame_locals` lists it),
+    or None when the frame has no such local now or, with ``oid``, when the local no
+    longer names the object whose id was ``oid``. A ``LookupError`` says when the thread
+    ended or its stack moved on. The object is returned, not kept.
+    """
+    frame = _listed_frame(thread_ident, depth, frame_id)
+    try:
+        found = {str(k): v for k, v in frame.f_locals.items()}
+    finally:
+        del frame
+    value = found.pop(name, None)
+    del found
+    if value is None or (oid is not None and id(value) != oid):
+        return None
+    return value
+
+
+def frame_locals(thread_ident: int, depth: int, frame_id: int | None = None) -> tuple:
+    """The local variables of a running frame, sized (tuple of :class:`LocalVar`,
+    largest deep size first).
+
+    ``thread_ident`` and ``depth`` are a :class:`ThreadStack`'s ``ident`` and a
+    :class:`FrameInfo`'s ``depth`` (from :func:`thread_stacks`); ``frame_id`` (the
+    FrameInfo's) makes sure the frame is still the one that was listed. A
+    ``LookupError`` says when the thread ended or its stack moved on. Locals are read
+    without being kept; on 3.11/3.12 reading them stores a snapshot dict in the frame
+    (as every debugger does), 3.13 reads them without that side effect.
+    """
+    from . import asizeof as _asizeof
+    from ._format import safe_repr
+
+    frame = _listed_frame(thread_ident, depth, frame_id)
     try:
         names = list(frame.f_locals.items())
     finally:
@@ -674,7 +700,7 @@ def frame_locals(thread_ident: int, depth: int, frame_id: int | None = None) -> 
             flat = 0
         deep = _asizeof.asizeof(value)
         out.append(LocalVar(str(name), type_name(value, qualified=True, module=True),
-                            safe_repr(value, 80), flat, deep))
+                            safe_repr(value, 80), flat, deep, id(value)))
     del names, value
     out.sort(key=lambda v: (-v.deep, v.name))
     return tuple(out)

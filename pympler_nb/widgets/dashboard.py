@@ -4,7 +4,10 @@ Tabs (:data:`~pympler_nb.widgets.dashboard_tabs.TABS`): **Process** (memory as t
 sees it, the container limit, the segments, the threads' stacks; a click on a frame sizes
 its locals), **Timeline** (the ``%memwatch`` ledger), **Variables** (``%memvars``),
 **Classes** (the Class Tracker's statistics and charts) and **Garbage** (the reference
-cycles, one table per cycle, optionally reduced to the objects on the cycle). The pages
+cycles, one table and one drawn reference graph per cycle, optionally reduced to the
+objects on the cycle). A class on the Classes tab opens its detail (Pympler's
+``/tracker/class/<name>``); a linked name in a table opens an object's detail (Pympler's
+``/objects/<id>``: referents and referrers, each linked in turn). The pages
 are made by :mod:`pympler_nb.widgets.dashboard_tabs`; a tab is computed in the kernel
 the first time it is opened and again on "refresh", never before.
 
@@ -14,9 +17,13 @@ Messages (validated; an error goes back as ``{"type": "error", "message"}``):
   the open one), ``{"type": "refresh", "tab"}`` (compute it again),
   ``{"type": "option", "tab": "garbage", "name": "reduce", "value": bool}``,
   ``{"type": "locals", "thread": int, "depth": int, "frame_id": str}`` (a frame shown on
-  the Process tab: its ``depth`` and ``frame_id`` as shipped);
+  the Process tab: its ``depth`` and ``frame_id`` as shipped),
+  ``{"type": "detail", "tab", "what": "class" | "object", "key": str}`` (a linked cell:
+  a tracked class's detail on the Classes tab, Pympler's ``/tracker/class/<name>``; an
+  object's detail, Pympler's ``/objects/<id>``: the key names the path to the object,
+  ids and names only, and the object is found again from it when clicked, or said gone);
 * kernel -> browser: the synced traits ``pages`` (tab -> ``{"blocks", "time", "detail",
-  "options"}``) and ``active``.
+  "object", "options"}``) and ``active``.
 
 The display carries ``text/plain`` and ``text/html`` of the open tab: what an exported
 notebook shows (the widget's saved ``_fallback`` is the same HTML).
@@ -61,13 +68,13 @@ def _own_pages() -> list:
     """Every container and string of the live dashboards' pages (iteratively)."""
     out: list = []
     for dash in list(_DASHBOARDS):
-        stack = [dash.pages, dash._fallback]
+        stack = [dash.pages, dash._fallback, dash._handles]
         while stack:
             item = stack.pop()
             out.append(item)
             if isinstance(item, dict):
                 stack.extend(item.values())
-            elif isinstance(item, list):
+            elif isinstance(item, (list, tuple)):
                 stack.extend(item)
     return out
 
@@ -102,13 +109,15 @@ class Dashboard(_static.StaticPairing, anywidget.AnyWidget):
 
     tabs = t.List(t.Dict(), help="[{name, title}] in order").tag(sync=True)
     active = t.Unicode("process", help="the open tab").tag(sync=True)
-    pages = t.Dict(help="tab -> {blocks, time, detail, options}: the tabs computed so far").tag(sync=True)
+    pages = t.Dict(help="tab -> {blocks, time, detail, object, options}: the tabs computed so far").tag(sync=True)
     busy = t.Unicode("", help="the tab being computed ('' when idle)").tag(sync=True)
     _fallback = t.Unicode("", help="the static HTML of the open tab, drawn by the loader when no "
                                    "kernel answers (a reopened notebook)").tag(sync=True)
     _static_id = t.Unicode("", help="pairs the view with its static output").tag(sync=True)
 
-    _MESSAGES = ("open", "refresh", "option", "locals")
+    _MESSAGES = ("open", "refresh", "option", "locals", "detail")
+    #: object paths kept at most (the oldest forgotten: their links then say so)
+    MAX_HANDLES = 20000
 
     def __init__(self, *, tab: str = "process", providers: dict | None = None, tracker=None,
                  reduce: bool = True, workers=None, **kwargs):
@@ -124,6 +133,9 @@ class Dashboard(_static.StaticPairing, anywidget.AnyWidget):
         self._tracker = tracker
         self._children: dict = {}  # tab -> a widget its provider gave (kept while shown)
         self._options = {"garbage": {"reduce": bool(reduce)}}
+        # key -> the path to an object shown in a table (ids and names: never the object)
+        self._handles: dict[str, tuple] = {}
+        self._next_handle = 0
         self.computed: list[str] = []  # tabs computed, in order (for tests and curiosity)
         _DASHBOARDS.add(self)
         self._compute(tab)
@@ -134,7 +146,7 @@ class Dashboard(_static.StaticPairing, anywidget.AnyWidget):
         if tab == "process":
             return tabs.process_page()
         if tab == "classes":
-            return tabs.classes_page(self._tracker() if self._tracker is not None else None)
+            return tabs.classes_page(self._tracker() if self._tracker is not None else None, self._register)
         if tab == "garbage":
             return tabs.garbage_page(reduce=self._options["garbage"]["reduce"])
         if tab == tabs.WORKERS_TAB:
@@ -168,7 +180,7 @@ class Dashboard(_static.StaticPairing, anywidget.AnyWidget):
                                     f"{clip_text(str(exc), 300)}")]
             self.computed.append(tab)
             pages = dict(self.pages)
-            pages[tab] = {"blocks": blocks, "time": tabs.stamp(), "detail": None,
+            pages[tab] = {"blocks": blocks, "time": tabs.stamp(), "detail": None, "object": None,
                           "options": dict(self._options.get(tab, {}))}
             self.pages = pages
         finally:
@@ -208,6 +220,8 @@ class Dashboard(_static.StaticPairing, anywidget.AnyWidget):
                           f"{', '.join(map(repr, self._MESSAGES))}")
         if kind == "locals":
             return self._locals(content)
+        if kind == "detail":
+            return self._detail(content)
         try:
             tab = self._tab_of(content)
         except LookupError as exc:
@@ -241,13 +255,88 @@ class Dashboard(_static.StaticPairing, anywidget.AnyWidget):
             return _error(f"locals: frame {depth} of thread {thread} was not shown on the Process tab")
         title = f"Locals of {shown[0]['function']}() (thread {thread}, frame {depth} from the innermost)"
         try:
-            block = tabs.locals_block(thread, depth, int(frame_id), title)
+            block = tabs.locals_block(thread, depth, int(frame_id), title, self._register)
         except LookupError as exc:
             block = tabs.note(f"{title}: {exc.args[0] if exc.args else exc}")
         except Exception as exc:  # noqa: BLE001 - the page says so; the widget keeps working
             block = tabs.note(f"{title}: could not be sized: {type(exc).__name__}: {clip_text(str(exc), 200)}")
         pages = dict(self.pages)
-        pages["process"] = dict(page, detail=block)
+        pages["process"] = dict(page, detail=block, object=None)
+        self.pages = pages
+        self._fallback = self.static_html()
+        return None
+
+    # -- details: a class (Classes tab) or an object (any table's linked cell) --------------
+    def _register(self, path: tuple) -> str:
+        """The key of an object's path (the ids and names leading to it, never the object)."""
+        self._next_handle += 1
+        key = f"o{self._next_handle}"
+        self._handles[key] = path
+        if len(self._handles) > self.MAX_HANDLES:
+            del self._handles[next(iter(self._handles))]
+        return key
+
+    def _resolve(self, path: tuple):
+        """The object at the end of ``path`` now, or None when it is gone (iterative)."""
+        from ..core.objdetail import find_referent, find_referrer
+        from ..core.process import frame_local
+
+        hops = []
+        while path[0] in ("ref", "referrer"):
+            hops.append(path)
+            path = path[1]
+        if path[0] == "local":
+            _, thread, depth, frame_id, name, oid = path
+            try:
+                obj = frame_local(thread, depth, frame_id, name, oid)
+            except LookupError:
+                return None
+        elif path[0] == "tracked":
+            tracker = self._tracker() if self._tracker is not None else None
+            obj = None if tracker is None else tabs.tracker_stats(tracker).tracked_instance(path[1], path[2])
+        else:
+            return None
+        for hop in reversed(hops):
+            if obj is None:
+                return None
+            obj = find_referent(obj, hop[2], hop[3]) if hop[0] == "ref" else find_referrer(obj, hop[2])
+        return obj
+
+    def _detail(self, content) -> dict | None:
+        try:
+            tab = self._tab_of(content)
+        except LookupError as exc:
+            return _error(f"detail: {exc}")
+        what, key = content.get("what"), content.get("key")
+        if what not in ("class", "object") or not isinstance(key, str):
+            return _error(f"detail: what must be 'class' or 'object' and key a string, got "
+                          f"{clip_text(repr(what), 30)}, {clip_text(repr(key), 30)}")
+        page = self.pages.get(tab)
+        if page is None:
+            return _error(f"detail: the {tab} tab is not computed; open it first")
+        if what == "class":
+            tracker = self._tracker() if self._tracker is not None else None
+            if tab != "classes" or tracker is None:
+                return _error("detail: a class opens on the Classes tab, while the Class Tracker is on")
+            try:
+                block = tabs.class_detail_page(tracker, key, self._register)
+            except KeyError as exc:
+                block = tabs.note(f"Class {key}: {exc.args[0] if exc.args else exc}")
+        else:
+            path = self._handles.get(key)
+            if path is None:
+                return _error(f"detail: unknown object key {clip_text(repr(key), 30)} (refresh the tab)")
+            obj = self._resolve(path)
+            if obj is None:
+                block = tabs.note("that object is gone: it was freed, or is no longer held where it was "
+                                  "listed (refresh the tab)")
+            else:
+                try:
+                    block = tabs.object_detail_page(obj, path, self._register)
+                finally:
+                    obj = None
+        pages = dict(self.pages)
+        pages[tab] = dict(page, object=block) if what == "object" else dict(page, detail=block, object=None)
         self.pages = pages
         self._fallback = self.static_html()
         return None
@@ -266,7 +355,7 @@ class Dashboard(_static.StaticPairing, anywidget.AnyWidget):
         else:
             out.append(f"<p style='opacity:.7'>{html.escape(tabs.TAB_TITLES[self.active])}, computed at "
                        f"{html.escape(page['time'])}</p>")
-            for block in page["blocks"] + ([page["detail"]] if page.get("detail") else []):
+            for block in _shown(page):
                 out.append(_block_html(block))
         out.append("</div>")
         return "".join(out)
@@ -277,7 +366,7 @@ class Dashboard(_static.StaticPairing, anywidget.AnyWidget):
         lines = [f"pympler_nb dashboard [{tabs.TAB_TITLES[self.active]}] "
                  f"(tabs: {', '.join(tabs.TAB_TITLES[n] for n in self._names)})"]
         if page is not None:
-            for block in page["blocks"] + ([page["detail"]] if page.get("detail") else []):
+            for block in _shown(page):
                 lines.extend(_block_text(block))
         return "\n".join(lines)
 
@@ -331,8 +420,47 @@ def _more(block) -> str:
     return f" ({shown} of {block['total']} rows)" if block["total"] > shown else ""
 
 
+def _shown(page: dict) -> list:
+    """A page's blocks, then its detail and its object detail (when open)."""
+    return page["blocks"] + [page[k] for k in ("detail", "object") if page.get(k)]
+
+
+def _tree_rows(block: dict) -> list[tuple[int, dict]]:
+    """``(level, node)`` of a tree block, depth first (iterative)."""
+    out = []
+    stack = [(0, n) for n in reversed(block["nodes"])]
+    while stack:
+        level, node = stack.pop()
+        out.append((level, node))
+        stack.extend((level + 1, c) for c in reversed(node["children"]))
+    return out
+
+
+def _share(size, total) -> str:
+    return f"{size * 100.0 / total:.1f}%" if total else ""
+
+
+def _folded(block: dict, title: str, body: str) -> str:
+    if "collapsed" in block:  # a section that opens on a click (also in an exported page)
+        return f"<details{'' if block['collapsed'] else ' open'}><summary>{title}</summary>{body}</details>"
+    return f"<h4>{title}</h4>{body}"
+
+
 def _block_html(block: dict) -> str:
     kind = block.get("kind")
+    if kind == "section":
+        body = "".join(_block_html(b) for b in block["blocks"])
+        return _folded(block, _esc(block["title"]), f"<div style='margin-left:1em'>{body}</div>")
+    if kind == "tree":
+        rows = "".join(f"<tr><td style='padding-left:{4 + 16 * level}px'><code>{_esc(n['name'])}</code></td>"
+                       f"<td>{_esc(n['type'])}</td><td>{_esc(format_size(n['size']))}</td>"
+                       f"<td>{_share(n['size'], block['total'])}</td></tr>" for level, n in _tree_rows(block))
+        return _folded(block, _esc(block["title"]), f"<table class='tex2jax_ignore'>{rows}</table>")
+    if kind == "graph":
+        body = block.get("svg") or f"<p>{_esc(block['note'])}</p><pre>{_esc(block['dot'] or '')}</pre>"
+        return _folded(block, _esc(block["title"]), body)
+    if kind == "pre":
+        return f"<h4>{_esc(block['title'])}</h4><pre>{_esc(block['text'])}</pre>"
     if kind == "note":
         return f"<p>{_esc(block['text'])}</p>"
     if kind == "metrics":
@@ -362,6 +490,15 @@ def _block_html(block: dict) -> str:
 
 def _block_text(block: dict) -> list[str]:
     kind = block.get("kind")
+    if kind == "section":
+        return [f"{block['title']}:"] + ["  " + line for b in block["blocks"] for line in _block_text(b)]
+    if kind == "tree":
+        return [f"{block['title']}:"] + [f"  {'  ' * level}{n['name']}  {format_size(n['size'])}  "
+                                         f"{_share(n['size'], block['total'])}" for level, n in _tree_rows(block)]
+    if kind == "graph":
+        return [block["text"]]
+    if kind == "pre":
+        return [f"{block['title']}:"] + ["  " + line for line in block["text"].splitlines()]
     if kind == "note":
         return [block["text"]]
     if kind == "metrics":
