@@ -110,9 +110,37 @@ def _calibrate_fold() -> int:
     return _atom_counts(get_referents(holder))[0]
 
 
+def _short_alone(refs: list, alone: int) -> list:
+    """The atoms of a short ``refs`` whose reference count is ``alone`` (only their holder
+    refers to them; a plain loop: for a tuple's two or three referents the bulk maps of
+    :func:`_fold` cost more than the work)."""
+    return [r for r in refs if _is_atom_type(id(type(r))) and _getrefcount(r) == alone]
+
+
+def _calibrate_short() -> int:
+    """The count :func:`_short_alone` sees for an atom only its holder refers to (found by
+    running it: the loop's own references differ between Python versions)."""
+    holder = [float(len(sys.argv) + 0.5)]
+    refs = get_referents(holder)
+    for count in range(1, 16):
+        if _short_alone(refs, count):
+            return count
+    raise RuntimeError("pympler_nb: cannot calibrate reference counts on this interpreter")
+
+
 def _fold(refs: list, folded: list) -> list:
     """``refs`` without the atoms only their holder refers to; their ``(bytes, count)``
     appended to ``folded``."""
+    if len(refs) <= 8:
+        gone = _short_alone(refs, _ALONE_SHORT)
+        if not gone:
+            folded.append(_NO_FOLD)
+            return refs
+        sizes = list(map(_getsizeof, gone))
+        folded.append((sum(sizes) + INT_FIX * sizes.count(INT_ONE_DIGIT), len(gone)))
+        gone_ids = set(map(id, gone))
+        del gone, sizes
+        return [r for r in refs if id(r) not in gone_ids]
     atoms = list(map(_is_atom_type, map(id, map(type, refs))))
     if not any(atoms):
         folded.append(_NO_FOLD)
@@ -294,3 +322,4 @@ class Retention:
 
 
 _ALONE = _calibrate_fold()
+_ALONE_SHORT = _calibrate_short()

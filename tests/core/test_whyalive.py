@@ -1193,3 +1193,25 @@ def test_named_roots_end_chains_in_their_own_terms(mod):
 def test_named_roots_bad_values(bad, exc, words):
     with pytest.raises(exc, match=words):
         why_alive(bytearray(10), named_roots=bad)
+
+
+def test_fold_short_and_bulk_paths_agree():
+    """The closure folds the atoms only their holder refers to; a short referent list (a
+    plain loop) and a long one (bulk maps) must fold the same atoms."""
+    from pympler_nb.core import _whyalive_release as rel
+
+    shared = "shared-" + str(len(sys.argv))  # also held by this frame: never folded
+    for n in (1, 2, 3, 8, 9, 40):
+        holder = [float(i) + 0.5 for i in range(n)] + [shared, ("t",), int("7" * 30)]
+        refs = gc.get_referents(holder)
+        folded: list = []
+        kept = rel._fold(refs, folded)
+        fresh = [x for x in holder if type(x) is float]
+        keep = [shared, holder[-2]]
+        if rel._FOLD_INTS:
+            fresh.append(holder[-1])
+        else:
+            keep.append(holder[-1])
+        assert sorted(map(id, kept)) == sorted(map(id, keep)), n  # (gc lists a list backwards)
+        assert folded == [(sum(sys.getsizeof(x) for x in fresh), len(fresh))], n
+        del refs, kept, fresh, keep
