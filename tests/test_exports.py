@@ -27,7 +27,7 @@ pytestmark = [pytest.mark.kernel, pytest.mark.notebooks]
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 NOTEBOOKS = ["01_tour.ipynb", "02_sizing.ipynb", "03_find_a_leak.ipynb",
-             "04_class_tracker.ipynb", "05_reference_graphs.ipynb"]
+             "04_class_tracker.ipynb", "05_reference_graphs.ipynb", "06_dask_workers.ipynb"]
 #: nbconvert's own lab template (CSS, no output) is about 290 KB; the biggest demo adds
 #: ~200 KB of outputs. The widget bundle alone is 1.3 MB: this limit keeps it out.
 SIZE_LIMIT = 1_000_000

@@ -256,7 +256,7 @@ def test_memsize_tree_and_refgraph_in_jupyterlab(tmp_path):
 
 # -- every demo notebook, offline ------------------------------------------------------------
 DEMOS = ["01_tour.ipynb", "02_sizing.ipynb", "03_find_a_leak.ipynb", "04_class_tracker.ipynb",
-         "05_reference_graphs.ipynb"]
+         "05_reference_graphs.ipynb", "06_dask_workers.ipynb"]
 #: what JupyterLab shows when an output cannot be drawn (a CDN script, a lost widget model)
 _BROKEN = ("Error loading script", "Error displaying widget", "model not found",
            "Javascript Error", "Failed to create view")
