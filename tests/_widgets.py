@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
+
 
 def capture(widget) -> list:
     """Replace ``widget.send`` by a list collector; return the list."""
@@ -23,3 +26,18 @@ def expand(widget, nid, offset=0):
     reply = ask(widget, {"type": "expand", "id": nid, "offset": offset})
     assert reply["type"] == "children", reply
     return reply
+
+
+@contextlib.contextmanager
+def thread_running(hold, name: str):
+    """Run ``hold(ready, done)`` in a daemon thread named ``name`` until the block ends:
+    ``hold`` makes its locals, sets ``ready`` and waits on ``done`` (a frame to inspect)."""
+    ready, done = threading.Event(), threading.Event()
+    thread = threading.Thread(target=hold, args=(ready, done), name=name, daemon=True)
+    thread.start()
+    assert ready.wait(10)
+    try:
+        yield thread
+    finally:
+        done.set()
+        thread.join(10)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import functools
 import gc
-import threading
 
 import altair as alt
 import numpy as np
@@ -14,6 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 from _ipython import run, texts, usage_error
+from _widgets import thread_running
 
 from pympler_nb.core.classtracker import ClassTracker
 from pympler_nb.widgets import dashboard_tabs as tabs
@@ -75,18 +75,13 @@ def test_first_tab_is_chosen_and_checked(counted):
 
 
 def test_process_tab_shows_memory_segments_and_threads():
-    ready, done = threading.Event(), threading.Event()
-
-    def hold():
+    def hold(ready, done):
         big = np.zeros(500_000)  # noqa: F841 - a local to size
         cache = functools.lru_cache(maxsize=None)(str)  # noqa: F841
         ready.set()
         done.wait(30)
 
-    thread = threading.Thread(target=hold, name="dash-thread", daemon=True)
-    thread.start()
-    assert ready.wait(10)
-    try:
+    with thread_running(hold, "dash-thread"):
         dash = Dashboard(providers=OFF)
         blocks = dash.pages["process"]["blocks"]
         memory = {i["label"]: i for i in blocks[0]["items"]}
@@ -119,9 +114,6 @@ def test_process_tab_shows_memory_segments_and_threads():
         assert err["type"] == "error" and "was not shown" in err["message"]
         err = dash.handle({"type": "locals", "thread": "1", "depth": 0, "frame_id": "1"})
         assert err["type"] == "error" and "ints >= 0" in err["message"]
-    finally:
-        done.set()
-        thread.join(10)
     # the thread ended: its frame is gone, the tab says so instead of failing
     dash.handle(click)
     assert dash.pages["process"]["detail"]["kind"] == "note"

@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import gc
 import json
-import threading
 import weakref
 
 import numpy as np
@@ -17,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 from _ipython import run
+from _widgets import thread_running
 
 from pympler_nb import graphs
 from pympler_nb.core.classtracker import ClassTracker
@@ -177,17 +177,12 @@ def test_an_object_the_widget_shows_is_not_kept_alive_and_is_said_gone(tracked):
 
 
 def test_a_frames_locals_open_their_object_detail():
-    ready, done = threading.Event(), threading.Event()
-
-    def hold():
+    def hold(ready, done):
         table = pd.DataFrame({"s": pd.Series(["v"] * 500, dtype="string[pyarrow]")})  # noqa: F841
         ready.set()
         done.wait(30)
 
-    thread = threading.Thread(target=hold, name="pages-thread", daemon=True)
-    thread.start()
-    assert ready.wait(10)
-    try:
+    with thread_running(hold, "pages-thread"):
         dash = Dashboard(providers=OFF)
         stacks = [b for b in dash.pages["process"]["blocks"] if b["kind"] == "stack"]
         (mine,) = [b for b in stacks if "pages-thread" in b["title"]]
@@ -203,9 +198,6 @@ def test_a_frames_locals_open_their_object_detail():
         held = _table(obj["blocks"], "Referrers")
         assert held["total"] >= 1
         key = _linked(local, "table")
-    finally:
-        done.set()
-        thread.join(10)
     dash.handle({"type": "detail", "tab": "process", "what": "object", "key": key})
     assert "gone" in dash.pages["process"]["object"]["text"]
 

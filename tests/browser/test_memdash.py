@@ -12,6 +12,7 @@ and in Notebook 7. Screenshots go to
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 
@@ -52,18 +53,28 @@ _SAVED = ("() => { const p = window.jupyterapp.shell.currentWidget;"
           " return p && p.context && !p.context.model.dirty; }")
 
 
+DASH = ".pympler-nb-dash"
+PANEL = f"{DASH} [role='tabpanel']"
+
+
+@contextlib.contextmanager
+def dashboard_page(tmp_path, name: str, cells: list[str], app: str, shot: str):
+    """``cells`` as notebook ``name`` in JupyterLab (``app="notebook"``: Notebook 7), run
+    offline up to a shown ``%memdash``; yield ``(page, console, blocked)``."""
+    work = tmp_path / "work"
+    work.mkdir()
+    write_notebook(work, name, cells)
+    with lab_page(tmp_path, work, name, app=app, shot=shot, offline=True) as (page, console, blocked):
+        _run_all_cells(page)
+        page.wait_for_selector(f"{DASH} [role='tablist']", timeout=120_000)
+        yield page, console, blocked
+
+
 @pytest.mark.parametrize("app", ["lab", "notebook"])
 def test_memdash_tabs_in_jupyterlab(tmp_path, app):
     """JupyterLab (``app="lab"``) and Notebook 7 (``"notebook"``)."""
-    work = tmp_path / "work"
-    work.mkdir()
-    write_notebook(work, "memdash.ipynb", CELLS)
-    dash = ".pympler-nb-dash"
-    panel = f"{dash} [role='tabpanel']"
-    shot = f"memdash_{app}"
-    with lab_page(tmp_path, work, "memdash.ipynb", app=app, shot=shot, offline=True) as (page, console, blocked):
-        _run_all_cells(page)
-        page.wait_for_selector(f"{dash} [role='tablist']", timeout=120_000)
+    dash, panel, shot = DASH, PANEL, f"memdash_{app}"
+    with dashboard_page(tmp_path, "memdash.ipynb", CELLS, app, shot) as (page, console, blocked):
         tabs = page.locator(f"{dash} [role='tab']")
         assert tabs.all_inner_texts() == ["Process", "Timeline", "Variables", "Classes", "Garbage"]
         # Process: memory figures and the threads' stacks
@@ -114,7 +125,7 @@ def test_memdash_tabs_in_jupyterlab(tmp_path, app):
         # the notebook saved now keeps the open tab (Garbage) as its static output
         page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
         page.wait_for_function(_SAVED, timeout=30_000)
-        saved = json.loads((work / "memdash.ipynb").read_text())
+        saved = json.loads((tmp_path / "work" / "memdash.ipynb").read_text())
         statics = ["".join(o["data"]["text/html"]) for c in saved["cells"] for o in c.get("outputs", [])
                    if "pympler-nb-dash-static" in "".join(o.get("data", {}).get("text/html", ""))]
         assert len(statics) == 1 and "<b>Garbage</b>" in statics[0] and "Garbage, computed at" in statics[0]

@@ -17,7 +17,8 @@ import os
 import shutil
 
 import pytest
-from test_lab import ARTIFACTS, _run_all_cells, lab_page, write_notebook
+from test_lab import ARTIFACTS
+from test_memdash import DASH, PANEL, dashboard_page
 
 pytestmark = [pytest.mark.kernel, pytest.mark.needs_dot]
 
@@ -56,15 +57,8 @@ CELLS = [
 @pytest.mark.parametrize("app", ["lab", "notebook"])
 def test_memdash_class_object_and_garbage_pages(tmp_path, app):
     """JupyterLab (``app="lab"``) and Notebook 7 (``"notebook"``)."""
-    work = tmp_path / "work"
-    work.mkdir()
-    write_notebook(work, "pages.ipynb", CELLS)
-    dash = ".pympler-nb-dash"
-    panel = f"{dash} [role='tabpanel']"
-    shot = f"memdash_pages_{app}"
-    with lab_page(tmp_path, work, "pages.ipynb", app=app, shot=shot, offline=True) as (page, console, blocked):
-        _run_all_cells(page)
-        page.wait_for_selector(f"{dash} [role='tablist']", timeout=120_000)
+    dash, panel, shot = DASH, PANEL, f"memdash_pages_{app}"
+    with dashboard_page(tmp_path, "pages.ipynb", CELLS, app, shot) as (page, console, blocked):
         # Garbage: one drawn graph per cycle, inline SVG (Graphviz ran in the kernel)
         page.locator(panel, has_text="Cycle 1:").wait_for(timeout=60_000)
         cycles = page.locator(f"{panel} .pnb-table", has=page.locator("th", has_text="on cycle"))
