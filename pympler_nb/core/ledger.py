@@ -461,6 +461,7 @@ class Recorder:
         self.shell: Any = None
         self._reader = RssReader()
         self._sampler = RssSampler(period, self._reader)
+        malloc_in_use()  # the C library's handle and function (ctypes types) exist from now on
         self._tracker: SummaryTracker | None = None
         self._pending: dict | None = None  # the running cell's starting figures
         _LIVE.add(self)
