@@ -420,38 +420,37 @@ def _plan_with_rules(sized_later: dict) -> Callable[[type, object], tuple]:
     (:func:`flatsize.own_rule`), so that the C loop counts own sizes as the pure path does
     (:func:`flatsize.own_sizes`). A type whose own size needs the sizer (Python code: a
     class, a size rule) is counted with size 0 and recorded in ``sized_later``
-    (``id(type) -> type``), to be sized afterwards by :func:`flatsize.own_sizes`."""
+    (``id(type) -> type``), to be sized afterwards by :func:`flatsize.own_sizes`. The
+    plan's fifth item asks ``type_stats`` for the objects of such types and of the types
+    whose rows are keyed object by object (:data:`representations`)."""
 
     def plan(t: type, first: object) -> tuple:
         rule = own_rule(real_type(t)) if beyond_getsizeof(real_type(t)) else ()
         if rule is None:
             sized_later[id(t)] = t
-            return (_SIZE_FIXED, 0)
+            return (_SIZE_FIXED, 0, None, None, True)
         how = size_plan(t, first)
-        return (*how, *(None,) * (3 - len(how)), rule) if rule else how
+        keyed = _representation_fn(t) is not None
+        if rule or keyed:
+            return (*how, *(None,) * (3 - len(how)), rule or None, keyed)
+        return how
 
     return plan
 
 
 def _tabulate_accelerated(sp, objects: list, table: dict[str, list[int]]) -> None:
-    """:func:`tabulate` with the C loop ``type_stats`` (same table as the pure path)."""
-    special: dict = {}  # id(type) -> (type, representation function or None)
+    """:func:`tabulate` with the C loop ``type_stats`` (same table as the pure path): one
+    pass, which also hands back the objects of the types sized or keyed in Python."""
+    special = []  # (type, its objects)
     sized_later: dict = {}
-    for t, n, size in sp.type_stats(objects, _plan_with_rules(sized_later), safe_size):
-        fn = _representation_fn(t)
-        if fn is None and id(t) not in sized_later:
+    for t, n, size, objs_t in sp.type_stats(objects, _plan_with_rules(sized_later), safe_size,
+                                            True):
+        if objs_t is None:
             _add(table, type_text(t), n, size)
         else:
-            special[id(t)] = (t, fn)
-    if not special:
-        return
-    found = sp.of_types(objects, tuple(t for t, _ in special.values()))
-    groups: dict = {key: [] for key in special}
-    for o in found:
-        groups[id(type(o))].append(o)
-    del found
-    for key, objs_t in groups.items():
-        t, fn = special[key]
+            special.append((t, objs_t))
+    for t, objs_t in special:
+        fn = _representation_fn(t)
         real = real_type(t)
         if beyond_getsizeof(real):
             sizes_t = own_sizes(real, objs_t)
@@ -461,7 +460,7 @@ def _tabulate_accelerated(sp, objects: list, table: dict[str, list[int]]) -> Non
             _add(table, type_text(t), len(objs_t), sum(sizes_t))
         else:
             _add_keyed(table, fn, objs_t, sizes_t)
-    del groups
+    del special
 
 
 def _tabulate_bulk(objects: list, tys: list, table: dict[str, list[int]],
@@ -616,13 +615,14 @@ def summarize(objects: Iterable) -> list[list]:
     was_enabled = gc.isenabled()
     gc.disable()  # (a young collection would traverse the big temporary lists)
     try:
-        parts = objects.parts() if type(objects) is HeapList else None
-        if parts is not None:  # straight from get_objects(): reuse what the walk knows
+        # straight from get_objects(): the pure path reuses what the walk knows (the C
+        # loop needs nothing of it: the listing itself is summarized in one pass)
+        accelerated = speedups() is not None
+        parts = objects.parts() if type(objects) is HeapList and not accelerated else None
+        if parts is not None:
             table = {}
-            accelerated = speedups() is not None
             for part in parts:
-                tabulate(part.objects, None if accelerated else part.types, table, part.codes,
-                         part.frequent)
+                tabulate(part.objects, part.types, table, part.codes, part.frequent)
             del parts, part
         else:
             objs = objects if isinstance(objects, list) else list(objects)

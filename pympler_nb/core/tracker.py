@@ -72,8 +72,7 @@ from typing import Any
 from . import muppy, summary
 from .objwalk import SINGLE_REFCOUNT as _SINGLE_RC
 from .flatsize import own_size
-from ._accel import speedups
-from .objwalk import is_iterable, OthersWait, walk_heap
+from .objwalk import is_iterable, OthersWait, walk_flat, walk_heap
 from .session import Discount, kernel_background, own_objects, refcounts, register_own, session_bookkeeping
 from .gcsafe import get_referents
 
@@ -146,10 +145,14 @@ def _summarize_heap(out: Discount, late: bool = False, frames: bool = False) -> 
         with hold:
             table: dict = {}
             listing = partial(kernel_background, out) if late else None  # (no lambda: its cell)
-            for part in walk_heap(frames, True, skip=out.skip, before_listing=listing):
-                summary.tabulate(part.objects, part.types if speedups() is None else None, table,
-                                 part.codes, part.frequent)
-                del part
+            flat = walk_flat(frames, skip=out.skip, before_listing=listing)
+            if flat is not None:  # the C walk: the whole heap in one list, one pass
+                summary.tabulate(flat[0], None, table)
+                del flat
+            else:
+                for part in walk_heap(frames, True, skip=out.skip, before_listing=listing):
+                    summary.tabulate(part.objects, part.types, table, part.codes, part.frequent)
+                    del part
             if out.subtract:
                 key = summary.row_key_function()
                 for obj in out.subtract.values():
