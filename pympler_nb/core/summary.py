@@ -38,7 +38,7 @@ import re
 import types
 from collections.abc import Callable, Iterable, Iterator
 from itertools import compress, repeat
-from operator import attrgetter, is_, not_
+from operator import attrgetter, is_, itemgetter, not_
 from sys import getsizeof as _getsizeof
 from typing import Any
 
@@ -220,6 +220,9 @@ def type_repr(obj: object, verbosity: int = 1) -> str:
         return type_text(t)
     fn = reps[min(verbosity, len(reps)) - 1]
     return _clean(_call(fn, obj))
+
+
+_second, _third = itemgetter(1), itemgetter(2)
 
 
 def _call(fn: Callable[[Any], Any], obj: object) -> str:
@@ -634,19 +637,47 @@ def summarize(objects: Iterable) -> list[list]:
             gc.enable()
 
 
+def _row_ok(row: object) -> bool:
+    return (isinstance(row, (list, tuple)) and len(row) >= 3
+            and isinstance(row[1], int) and isinstance(row[2], int))
+
+
+def _all_subclasses(tys: set, base: type | tuple) -> bool:
+    return all(issubclass(t, base) for t in tys)
+
+
 def checked_rows(rows: Iterable, name: str = "rows") -> list:
     """Validate a summary: an iterable of ``[type_repr, count, size]`` rows, as a list
-    (the rows themselves); a :class:`TypeError` naming ``name`` and the bad row otherwise."""
+    (the rows themselves); a :class:`TypeError` naming ``name`` and the bad row otherwise.
+
+    Checked in bulk (the distinct types of the rows, counts and sizes): a tracker's
+    summary has thousands of rows (a row per function name)."""
     if isinstance(rows, (str, bytes)) or not is_iterable(rows):
         raise TypeError("%s must be a summary (a list of [type, count, size] rows), got %s"
                         % (name, type(rows).__name__))
     out = rows if isinstance(rows, list) else list(rows)
-    for i, row in enumerate(out):
-        if (not isinstance(row, (list, tuple)) or len(row) < 3
-                or not isinstance(row[1], int) or not isinstance(row[2], int)):
-            raise TypeError("%s[%d] is %r: a summary row is [type_repr, count, size] with "
-                            "integer count and size" % (name, i, row))
+    try:
+        ok = (_all_subclasses(set(map(type, out)), (list, tuple)) and min(map(len, out), default=3) >= 3
+              and _all_subclasses(set(map(type, map(_second, out))), int)
+              and _all_subclasses(set(map(type, map(_third, out))), int))
+    except Exception:  # noqa: BLE001 - an odd row (a __len__ that fails): found below
+        ok = False
+    if not ok:
+        for i, row in enumerate(out):
+            if not _row_ok(row):
+                raise TypeError("%s[%d] is %r: a summary row is [type_repr, count, size] with "
+                                "integer count and size" % (name, i, row))
     return out
+
+
+def _totals(rows: list) -> dict[Any, list[int]]:
+    """``{key: [count, size]}`` of checked rows, rows with the same key added up."""
+    table = {row[0]: [row[1], row[2]] for row in rows}
+    if len(table) != len(rows):  # repeated keys (rows of several summaries): added up
+        table = {}
+        for row in rows:
+            _add(table, row[0], row[1], row[2])
+    return table
 
 
 def get_diff(left: Iterable, right: Iterable) -> list[list]:
@@ -659,24 +690,14 @@ def get_diff(left: Iterable, right: Iterable) -> list[list]:
     >>> get_diff([["str", 2, 100]], [["str", 3, 150], ["int", 1, 28]])
     [['str', 1, 50], ['int', 1, 28]]
     """
-    lrows = checked_rows(left, "left")
-    rrows = checked_rows(right, "right")
-    before: dict[Any, list[int]] = {}
-    for row in lrows:
-        _add(before, row[0], row[1], row[2])
-    after: dict[Any, list[int]] = {}
-    for row in rrows:
-        _add(after, row[0], row[1], row[2])
+    before = _totals(checked_rows(left, "left"))
+    after = _totals(checked_rows(right, "right"))
+    old = before.get
     res = []
     for key, (n, size) in after.items():
-        old = before.get(key)
-        if old is None:
-            res.append([key, n, size])
-        else:
-            res.append([key, n - old[0], size - old[1]])
-    for key, (n, size) in before.items():
-        if key not in after:
-            res.append([key, -n, -size])
+        was = old(key)
+        res.append([key, n, size] if was is None else [key, n - was[0], size - was[1]])
+    res.extend([key, -n, -size] for key, (n, size) in before.items() if key not in after)
     return res
 
 
