@@ -83,6 +83,8 @@ def _clean(text: str) -> str:
     # template cache on first use, which would show up in the first tracker diff.
     if " at 0x" in text:
         text = _ADDRESS.sub("", text)
+    if text[:1] != "<":  # (most keys: "function (name)", "module(name)")
+        return text
     match = _CLASS_WRAPPER.match(text)
     return match.group(1) if match is not None else text
 
@@ -331,7 +333,7 @@ def _add_keyed(table: dict[str, list[int]], fn: Callable, objs: list,
 
 def tabulate(objects: list, tys: list | None = None,
               table: dict[str, list[int]] | None = None, codes: bytearray | None = None,
-              frequent: list | tuple = ()) -> dict[str, list[int]]:
+              frequent: list | tuple = (), consume: bool = False) -> dict[str, list[int]]:
     """``{row key: [count, total size]}`` of ``objects``, computed in bulk.
 
     ``tys`` may give ``list(map(type, objects))`` if it is known, ``codes`` and
@@ -341,7 +343,9 @@ def tabulate(objects: list, tys: list | None = None,
     builtin one a direct ``__sizeof__`` call per object; the rest goes through one
     ``sys.getsizeof`` and one count of a ``(type, size)`` pair per object.  Row
     keys are computed once per type, except for types whose representation
-    describes each object.
+    describes each object.  ``consume=True`` (a private listing, e.g. a tracker's): the
+    C loop replaces each object of ``objects`` by None once it is counted, releasing it
+    while it is in the cache (the pure path leaves the list as it is).
     """
     if table is None:
         table = {}
@@ -350,7 +354,8 @@ def tabulate(objects: list, tys: list | None = None,
         was_enabled = gc.isenabled()
         gc.disable()
         try:
-            _tabulate_accelerated(sp, objects if isinstance(objects, list) else list(objects), table)
+            _tabulate_accelerated(sp, objects if isinstance(objects, list) else list(objects), table,
+                                  consume)
         finally:
             if was_enabled:
                 gc.enable()
@@ -441,13 +446,14 @@ def _plan_with_rules(sized_later: dict) -> Callable[[type, object], tuple]:
     return plan
 
 
-def _tabulate_accelerated(sp, objects: list, table: dict[str, list[int]]) -> None:
+def _tabulate_accelerated(sp, objects: list, table: dict[str, list[int]],
+                          consume: bool = False) -> None:
     """:func:`tabulate` with the C loop ``type_stats`` (same table as the pure path): one
     pass, which also hands back the objects of the types sized or keyed in Python."""
     special = []  # (type, its objects)
     sized_later: dict = {}
     for t, n, size, objs_t in sp.type_stats(objects, _plan_with_rules(sized_later), safe_size,
-                                            True):
+                                            True, consume):
         if objs_t is None:
             _add(table, type_text(t), n, size)
         else:

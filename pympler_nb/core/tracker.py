@@ -146,8 +146,8 @@ def _summarize_heap(out: Discount, late: bool = False, frames: bool = False) -> 
             table: dict = {}
             listing = partial(kernel_background, out) if late else None  # (no lambda: its cell)
             flat = walk_flat(frames, skip=out.skip, before_listing=listing)
-            if flat is not None:  # the C walk: the whole heap in one list, one pass
-                summary.tabulate(flat[0], None, table)
+            if flat is not None:  # the C walk: the whole heap in one list, counted and
+                summary.tabulate(flat[0], None, table, consume=True)  # released in one pass
                 del flat
             else:
                 for part in walk_heap(frames, True, skip=out.skip, before_listing=listing):

@@ -3,7 +3,10 @@
  *   type_stats(objects, plan, fallback[, collect]) -> [[type, count, total size], ...]
  *       in the order the types are first met. With `collect` true, each row has a fourth
  *       item: the list of the type's objects if the plan's fifth item is true, else None
- *       (the types a summary describes object by object: no second pass over the list). `plan(type, first_object)` is asked once per
+ *       (the types a summary describes object by object: no second pass over the list).
+ *       With `consume` true, each item of `objects` is replaced by None once counted (the
+ *       caller's private listing: its references are dropped while each object is in the
+ *       cache, not in a second pass over the whole heap when the list is freed). `plan(type, first_object)` is asked once per
  *       type (Python code, as the pure path's per-type decisions) and returns how to size
  *       its objects, as sys.getsizeof does:
  *         (0, size)          every object has this size (a fixed-size type);
@@ -284,9 +287,9 @@ static PyObject *
 type_stats(PyObject *self, PyObject *args)
 {
     PyObject *objects, *plan, *fallback;
-    int collect = 0;
-    if (!PyArg_ParseTuple(args, "O!OO|p:type_stats", &PyList_Type, &objects, &plan, &fallback,
-                          &collect))
+    int collect = 0, consume = 0;
+    if (!PyArg_ParseTuple(args, "O!OO|pp:type_stats", &PyList_Type, &objects, &plan, &fallback,
+                          &collect, &consume))
         return NULL;
     entries e = {NULL, 0, 0};
     pnb_ptrmap index;
@@ -346,6 +349,12 @@ type_stats(PyObject *self, PyObject *args)
             size += own_extra(ent, o, size);
         if (!err && e.items[k].objs != NULL && PyList_Append(e.items[k].objs, o) < 0)
             err = 1;
+        if (consume && i < PyList_GET_SIZE(objects) && PyList_GET_ITEM(objects, i) == o) {
+            /* the list's reference is dropped now, while the object is in the cache */
+            Py_INCREF(Py_None);
+            PyList_SET_ITEM(objects, i, Py_None);
+            Py_DECREF(o);
+        }
         Py_DECREF(o);
         if (err)
             goto done;
@@ -401,7 +410,7 @@ of_types(PyObject *self, PyObject *args)
 
 PyMethodDef pnb_summary_methods[] = {
     {"type_stats", type_stats, METH_VARARGS,
-     "type_stats(objects, plan, fallback[, collect]) -> [[type, count, total size(, objects)], ...]"},
+     "type_stats(objects, plan, fallback[, collect[, consume]]) -> [[type, count, total size(, objects)], ...]"},
     {"of_types", of_types, METH_VARARGS,
      "of_types(objects, types) -> the objects whose type is one of types (a tuple)"},
     {NULL, NULL, 0, NULL},
