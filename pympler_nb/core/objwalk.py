@@ -639,9 +639,17 @@ def walk_flat(include_frames: bool = False, depth: int = 2, skip: dict[int, Any]
     was_enabled = gc.isenabled()
     gc.disable()  # no collection (and no finalizer) in the middle of the walk
     try:
-        objects = _accelerated_tracked(sp, skip, include_frames, depth, before_listing, make)
-        ntracked = len(objects)
-        sp.untracked_closure(objects, skip, walk_guard(), type_is_ruled, rule_refs_of, objects)
+        if include_frames:
+            objects = _accelerated_tracked(sp, skip, include_frames, depth, before_listing, make)
+            ntracked = len(objects)
+            sp.untracked_closure(objects, skip, walk_guard(), type_is_ruled, rule_refs_of, objects)
+            return objects, ntracked
+        # without frames: the listing is filtered during the closure's pass over it
+        listing = _list_tracked(before_listing)
+        objects = make()
+        ntracked = sp.walk_listing(listing, objects, skip, walk_guard(), type_is_ruled,
+                                   rule_refs_of)
+        del listing
         return objects, ntracked
     finally:
         if was_enabled:

@@ -17,6 +17,11 @@
  *       types (Python code, as the pure path's rule_referents). With `into` (a list, may
  *       be `tracked` itself) the objects found are appended to it and it is returned: the
  *       whole heap in one list, tracked objects first.
+ *   walk_listing(listing, into, skip, guard, is_ruled, rule_refs) -> int
+ *       split_tracked and untracked_closure in one pass over the tracked objects: the
+ *       items of `listing` (gc.get_objects(), left empty) move into `into` (an empty list)
+ *       without the objects of `skip` and the frames, the closure is appended to it;
+ *       returns how many tracked objects were kept (they come first).
  *
  * Deduplication follows the pure path (objwalk._singles): the found objects are held by
  * a buffer; one whose reference count is exactly 2 (its one holder and the buffer) can be
@@ -379,19 +384,20 @@ apply_rules(walk_state *st)
     return rc;
 }
 
+/* the closure of `tracked` (its first n0 items), appended to `into` (may be `tracked`).
+ * `drop` (into is tracked): the objects of `skip` and the frames among the first n0 items
+ * are left out as split_tracked leaves them out: the kept ones move down (their slots
+ * become None while the list is compacted, so that it stays a valid list whatever Python
+ * code runs meanwhile), the None slots are removed at the end; *kept is their count. */
 static PyObject *
-untracked_closure(PyObject *self, PyObject *args)
+closure(PyObject *tracked, PyObject *skip, PyObject *guard, PyObject *is_ruled,
+        PyObject *rule_refs, PyObject *into, int drop, Py_ssize_t *kept)
 {
-    PyObject *tracked, *skip, *into = Py_None;
     walk_state st;
     memset(&st, 0, sizeof st);
-    if (!PyArg_ParseTuple(args, "O!OOOO|O:untracked_closure", &PyList_Type, &tracked, &skip,
-                          &st.guard, &st.is_ruled, &st.rule_refs, &into))
-        return NULL;
-    if (into != Py_None && !PyList_Check(into)) {
-        PyErr_SetString(PyExc_TypeError, "into must be a list or None");
-        return NULL;
-    }
+    st.guard = guard;
+    st.is_ruled = is_ruled;
+    st.rule_refs = rule_refs;
     if (check_skip(skip) < 0)
         return NULL;
     if (st.is_ruled != Py_None && (!PyCallable_Check(st.is_ruled) || !PyCallable_Check(st.rule_refs))) {
@@ -399,6 +405,7 @@ untracked_closure(PyObject *self, PyObject *args)
         return NULL;
     }
     PyObject *result = NULL;
+    pnb_objbuf dropped = {NULL, 0, 0};
     if (skip_set(skip, &st.skip) < 0 || pnb_ptrset_init(&st.seen, 1024) < 0
         || pnb_ptrmap_init(&st.ruled_types, 256) < 0)
         goto done;
@@ -414,9 +421,25 @@ untracked_closure(PyObject *self, PyObject *args)
         goto done;
     /* from each tracked object (index by index: rule code may run between two); `into`
      * may be `tracked` itself: only its first n0 items are the tracked objects */
-    Py_ssize_t n0 = PyList_GET_SIZE(tracked);
+    Py_ssize_t n0 = PyList_GET_SIZE(tracked), k = 0;
     for (Py_ssize_t i = 0; i < n0 && i < PyList_GET_SIZE(tracked); i++) {
         PyObject *o = PyList_GET_ITEM(tracked, i);
+        if (drop) {
+            if (keep_kind(&st.skip, o) != 1) {  /* left out: its slot becomes None */
+                if (pnb_objbuf_push(&dropped, o) < 0)
+                    goto done;
+                Py_INCREF(Py_None);
+                PyList_SET_ITEM(tracked, i, Py_None);
+                Py_DECREF(o);  /* (the list's reference: `dropped` holds one) */
+                continue;
+            }
+            if (k != i) {  /* moved down to slot k (a None) */
+                PyObject *none = PyList_GET_ITEM(tracked, k);
+                PyList_SET_ITEM(tracked, k, o);
+                PyList_SET_ITEM(tracked, i, none);
+            }
+            k++;
+        }
         Py_INCREF(o);
         int rc = expand(&st, o, 0);
         Py_DECREF(o);
@@ -427,6 +450,12 @@ untracked_closure(PyObject *self, PyObject *args)
         if (apply_rules(&st) < 0 || drain(&st) < 0)
             goto done;
     }
+    if (drop) {
+        if (k < n0 && n0 <= PyList_GET_SIZE(tracked)
+            && PyList_SetSlice(tracked, k, n0, NULL) < 0)
+            goto done;
+        *kept = k;
+    }
     result = st.out;
     st.out = NULL;
 done:
@@ -436,13 +465,54 @@ done:
     pnb_ptrset_free(&st.seen);
     pnb_ptrset_free(&st.skip);
     pnb_ptrmap_free(&st.ruled_types);
+    pnb_objbuf_free(&dropped);
     return result;
+}
+
+static PyObject *
+untracked_closure(PyObject *self, PyObject *args)
+{
+    PyObject *tracked, *skip, *guard, *is_ruled, *rule_refs, *into = Py_None;
+    if (!PyArg_ParseTuple(args, "O!OOOO|O:untracked_closure", &PyList_Type, &tracked, &skip,
+                          &guard, &is_ruled, &rule_refs, &into))
+        return NULL;
+    if (into != Py_None && !PyList_Check(into)) {
+        PyErr_SetString(PyExc_TypeError, "into must be a list or None");
+        return NULL;
+    }
+    return closure(tracked, skip, guard, is_ruled, rule_refs, into, 0, NULL);
+}
+
+static PyObject *
+walk_listing(PyObject *self, PyObject *args)
+{
+    PyObject *listing, *into, *skip, *guard, *is_ruled, *rule_refs;
+    if (!PyArg_ParseTuple(args, "O!O!OOOO:walk_listing", &PyList_Type, &listing, &PyList_Type,
+                          &into, &skip, &guard, &is_ruled, &rule_refs))
+        return NULL;
+    if (PyList_GET_SIZE(into) != 0 || into == listing) {
+        PyErr_SetString(PyExc_TypeError, "into must be an empty list (not listing)");
+        return NULL;
+    }
+    if (check_skip(skip) < 0)
+        return NULL;
+    move_items(listing, into);
+    Py_ssize_t kept = 0;
+    PyObject *out = closure(into, skip, guard, is_ruled, rule_refs, into, 1, &kept);
+    if (out == NULL)
+        return NULL;
+    Py_DECREF(out);
+    return PyLong_FromSsize_t(kept);
 }
 
 PyMethodDef pnb_heap_methods[] = {
     {"split_tracked", split_tracked, METH_VARARGS,
      "split_tracked(objects, skip[, into]) -> (kept, frames): gc.get_objects() without the "
      "objects whose id is a key of skip, frames apart (into: filtered in place, moved there)."},
+    {"walk_listing", walk_listing, METH_VARARGS,
+     "walk_listing(listing, into, skip, guard, is_ruled, rule_refs) -> int: the items of "
+     "listing (gc.get_objects()) move into `into`, without skip's objects and frames, and "
+     "the untracked closure is appended; returns the count of tracked objects kept."},
     {"untracked_closure", untracked_closure, METH_VARARGS,
      "untracked_closure(tracked, skip, guard, is_ruled, rule_refs[, into]) -> list: everything "
      "reachable from tracked through untracked objects, each once (appended to into)."},
