@@ -463,6 +463,9 @@ def _tabulate_accelerated(sp, objects: list, table: dict[str, list[int]],
         real = real_type(t)
         if beyond_getsizeof(real):
             sizes_t = own_sizes(real, objs_t)
+        elif fn is not None and fixed_size(real):  # (functions, modules: one size, one key each)
+            _add_keyed(table, fn, objs_t, None, fixed=safe_size(objs_t[0]))
+            continue
         else:
             objs_t, _, sizes_t = _flat_sizes(objs_t, [t] * len(objs_t))
         if fn is None:
