@@ -433,7 +433,7 @@ def _plan_with_rules(sized_later: dict) -> Callable[[type, object], tuple]:
     whose rows are keyed object by object (:data:`representations`)."""
 
     def plan(t: type, first: object) -> tuple:
-        rule = own_rule(real_type(t)) if beyond_getsizeof(real_type(t)) else ()
+        rule = own_rule(real_type(t))  # (() for the types beyond_getsizeof does not name)
         if rule is None:
             sized_later[id(t)] = t
             return (_SIZE_FIXED, 0, None, None, True)
