@@ -710,6 +710,29 @@ def get_diff(left: Iterable, right: Iterable) -> list[list]:
     return res
 
 
+def changed_rows(left: Iterable, right: Iterable) -> list[list]:
+    """``sweep(get_diff(left, right))`` in one pass: the rows of ``right - left`` whose
+    count or size changed (what a tracker's diff shows; no row is made for the others).
+
+    >>> changed_rows([["str", 2, 100], ["int", 1, 28]], [["str", 3, 150], ["int", 1, 28]])
+    [['str', 1, 50]]
+    """
+    before = _totals(checked_rows(left, "left"))
+    after = _totals(checked_rows(right, "right"))
+    old = before.get
+    res = []
+    for key, (n, size) in after.items():
+        was = old(key)
+        if was is None:
+            if n or size:
+                res.append([key, n, size])
+        elif n != was[0] or size != was[1]:
+            res.append([key, n - was[0], size - was[1]])
+    res.extend([key, -n, -size] for key, (n, size) in before.items()
+               if (n or size) and key not in after)
+    return res
+
+
 def sweep(rows: Iterable) -> list[list]:
     """The rows whose count or size is not 0 (Pympler's ``_sweep``), as a new list.
 

@@ -334,13 +334,13 @@ class SummaryTracker:
             if summary1 is not None:
                 summary.checked_rows(summary1, "summary1")
             current = _frozen(self._summary())
-            res = summary.get_diff(self._s0 if summary1 is None else summary1, current)
+            res = summary.changed_rows(self._s0 if summary1 is None else summary1, current)
             self._s1 = current
             self._s0 = current
             del current
         else:
-            res = summary.get_diff(summary1, summary2)
-        return self._hand_out(summary.sweep(res))
+            res = summary.changed_rows(summary1, summary2)
+        return self._hand_out(res)
 
     def print_diff(self, summary1: list | None = None, summary2: list | None = None) -> None:
         """Print :meth:`diff` as a table (see ``summary.print_``)."""
