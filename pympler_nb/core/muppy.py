@@ -127,6 +127,10 @@ def get_objects(remove_dups: bool = True, include_frames: bool = False) -> list:
     """
     _check_bool("remove_dups", remove_dups)
     _check_bool("include_frames", include_frames)
+    if remove_dups:
+        result = HeapList.of_flat_walk(include_frames, depth=1)
+        if result is not None:  # (the accelerated path: one list, no copy)
+            return result
     tpart, upart = walk_heap(include_frames, remove_dups, depth=1)
     result = HeapList.of_walk(tpart, upart)
     del tpart, upart

@@ -36,7 +36,7 @@ __all__ = [
     "hashable_types", "type_set", "frequent_types", "type_numbers", "flag_mask", "flag_positions",
     "select_flagged", "dict_key_list", "byte_table", "rules_of", "ruled_objects",
     "untracked_referents", "untracked_closure", "code_parts", "is_iterable", "rule_referents",
-    "type_is_ruled", "rule_refs_of", "walk_guard",
+    "type_is_ruled", "rule_refs_of", "walk_guard", "walk_flat",
 ]
 
 HAVE_GC = 1 << 14  # Py_TPFLAGS_HAVE_GC
@@ -592,11 +592,15 @@ def walk_guard() -> object:
     return sys.modules.get("_asyncio") if ASYNCIO_FREELIST_BUG else None
 
 
-def _walk_accelerated(sp, skip: dict[int, Any] | None, include_frames: bool,
-                      depth: int, before_listing=None) -> tuple[WalkPart, WalkPart]:
-    """:func:`walk_heap` (``remove_dups=True``) with the C loops of ``_speedups``: the
-    same objects; the parts compute their types on first use (summaries size them in C)."""
-    tracked, frames = sp.split_tracked(_list_tracked(before_listing), skip)
+def _accelerated_tracked(sp, skip: dict[int, Any] | None, include_frames: bool, depth: int,
+                         before_listing=None, make=None) -> list:
+    """The tracked objects of the walk on the accelerated path (``skip`` left out, frames
+    only with ``include_frames``), in a new list (``make()``: made after the listing, so
+    that it is not listed itself; the listing is filtered in place and moved there).
+    ``depth``: the frames between the caller of this function and the user's caller."""
+    listing = _list_tracked(before_listing)
+    tracked, frames = sp.split_tracked(listing, skip, None if make is None else make())
+    del listing
     if include_frames:  # (no comprehension: its cell would be an object of the walk)
         own, outer = _own_frames(depth + 3)
         frames = list(compress(frames, map(not_, map(own.__contains__, map(id, frames)))))
@@ -605,8 +609,51 @@ def _walk_accelerated(sp, skip: dict[int, Any] | None, include_frames: bool,
         tracked.extend(frames)
         del own, outer, listed
     del frames
+    return tracked
+
+
+def _walk_accelerated(sp, skip: dict[int, Any] | None, include_frames: bool,
+                      depth: int, before_listing=None) -> tuple[WalkPart, WalkPart]:
+    """:func:`walk_heap` (``remove_dups=True``) with the C loops of ``_speedups``: the
+    same objects; the parts compute their types on first use (summaries size them in C)."""
+    tracked = _accelerated_tracked(sp, skip, include_frames, depth + 1, before_listing)
     untracked = sp.untracked_closure(tracked, skip, walk_guard(), type_is_ruled, rule_refs_of)
     return WalkPart(tracked, None, lazy_types=True), WalkPart(untracked, None, lazy_types=True)
+
+
+def walk_flat(include_frames: bool = False, depth: int = 2, skip: dict[int, Any] | None = None,
+              before_listing=None, make: Callable[[], list] = list) -> tuple[list, int] | None:
+    """The objects of :func:`walk_heap` (``remove_dups=True``, same arguments) in one list
+    made by ``make()``, the tracked objects first, and how many those are; None on the
+    pure-Python path (use :func:`walk_heap` there: its parts carry what the pure summaries
+    reuse).
+
+    One list instead of two parts and their concatenation: on a big heap every copy of a
+    listing and every release of one is a pass over all objects (a reference count
+    each), which costs as much as the walk's own work per object.
+    """
+    sp = speedups()
+    if sp is None:
+        return None
+    gc.collect()
+    was_enabled = gc.isenabled()
+    gc.disable()  # no collection (and no finalizer) in the middle of the walk
+    try:
+        if include_frames:
+            objects = _accelerated_tracked(sp, skip, include_frames, depth, before_listing, make)
+            ntracked = len(objects)
+            sp.untracked_closure(objects, skip, walk_guard(), type_is_ruled, rule_refs_of, objects)
+            return objects, ntracked
+        # without frames: the listing is filtered during the closure's pass over it
+        listing = _list_tracked(before_listing)
+        objects = make()
+        ntracked = sp.walk_listing(listing, objects, skip, walk_guard(), type_is_ruled,
+                                   rule_refs_of)
+        del listing
+        return objects, ntracked
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def walk_heap(include_frames: bool = False, remove_dups: bool = True,
@@ -677,12 +724,23 @@ class HeapList(list):
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
-        self._parts: tuple[WalkPart, WalkPart] | None = None
+        self._parts: tuple[WalkPart, WalkPart] | int | None = None
 
     for _name in ("__setitem__", "__delitem__", "__iadd__", "__imul__", "append", "extend",
                   "insert", "pop", "remove", "clear", "sort", "reverse"):
         locals()[_name] = _invalidating(_name)
     del _name
+
+    @classmethod
+    def of_flat_walk(cls, include_frames: bool = False, depth: int = 2) -> HeapList | None:
+        """The objects of :func:`walk_flat`, listed straight into a new HeapList that
+        remembers where the untracked part starts; None on the pure-Python path."""
+        flat = walk_flat(include_frames, depth + 1, make=cls)
+        if flat is None:
+            return None
+        out, ntracked = flat
+        out._parts = ntracked
+        return out
 
     @classmethod
     def of_walk(cls, tracked: WalkPart, untracked: WalkPart) -> HeapList:
@@ -697,10 +755,14 @@ class HeapList(list):
         return out
 
     def parts(self) -> tuple[WalkPart, WalkPart] | None:
-        """The walk's tracked and untracked parts, if still valid."""
+        """The walk's tracked and untracked parts, if still valid (after the accelerated
+        walk, copies of the two slices, made on demand)."""
         parts = self._parts
         if parts is None:
             return None
+        if type(parts) is int:  # (of_flat_walk: the untracked objects start there)
+            return (WalkPart(self[:parts], None, lazy_types=True),
+                    WalkPart(self[parts:], None, lazy_types=True))
         tracked, untracked = parts
         if (not tracked.valid() or not untracked.valid()
                 or len(tracked.objects) + len(untracked.objects) != len(self)):

@@ -38,7 +38,7 @@ import re
 import types
 from collections.abc import Callable, Iterable, Iterator
 from itertools import compress, repeat
-from operator import attrgetter, is_, not_
+from operator import attrgetter, is_, itemgetter, not_
 from sys import getsizeof as _getsizeof
 from typing import Any
 
@@ -83,6 +83,8 @@ def _clean(text: str) -> str:
     # template cache on first use, which would show up in the first tracker diff.
     if " at 0x" in text:
         text = _ADDRESS.sub("", text)
+    if text[:1] != "<":  # (most keys: "function (name)", "module(name)")
+        return text
     match = _CLASS_WRAPPER.match(text)
     return match.group(1) if match is not None else text
 
@@ -222,6 +224,9 @@ def type_repr(obj: object, verbosity: int = 1) -> str:
     return _clean(_call(fn, obj))
 
 
+_second, _third = itemgetter(1), itemgetter(2)
+
+
 def _call(fn: Callable[[Any], Any], obj: object) -> str:
     """``str(fn(obj))``; the type text if ``fn`` fails for this object."""
     try:
@@ -328,7 +333,7 @@ def _add_keyed(table: dict[str, list[int]], fn: Callable, objs: list,
 
 def tabulate(objects: list, tys: list | None = None,
               table: dict[str, list[int]] | None = None, codes: bytearray | None = None,
-              frequent: list | tuple = ()) -> dict[str, list[int]]:
+              frequent: list | tuple = (), consume: bool = False) -> dict[str, list[int]]:
     """``{row key: [count, total size]}`` of ``objects``, computed in bulk.
 
     ``tys`` may give ``list(map(type, objects))`` if it is known, ``codes`` and
@@ -338,7 +343,9 @@ def tabulate(objects: list, tys: list | None = None,
     builtin one a direct ``__sizeof__`` call per object; the rest goes through one
     ``sys.getsizeof`` and one count of a ``(type, size)`` pair per object.  Row
     keys are computed once per type, except for types whose representation
-    describes each object.
+    describes each object.  ``consume=True`` (a private listing, e.g. a tracker's): the
+    C loop replaces each object of ``objects`` by None once it is counted, releasing it
+    while it is in the cache (the pure path leaves the list as it is).
     """
     if table is None:
         table = {}
@@ -347,7 +354,8 @@ def tabulate(objects: list, tys: list | None = None,
         was_enabled = gc.isenabled()
         gc.disable()
         try:
-            _tabulate_accelerated(sp, objects if isinstance(objects, list) else list(objects), table)
+            _tabulate_accelerated(sp, objects if isinstance(objects, list) else list(objects), table,
+                                  consume)
         finally:
             if was_enabled:
                 gc.enable()
@@ -420,48 +428,51 @@ def _plan_with_rules(sized_later: dict) -> Callable[[type, object], tuple]:
     (:func:`flatsize.own_rule`), so that the C loop counts own sizes as the pure path does
     (:func:`flatsize.own_sizes`). A type whose own size needs the sizer (Python code: a
     class, a size rule) is counted with size 0 and recorded in ``sized_later``
-    (``id(type) -> type``), to be sized afterwards by :func:`flatsize.own_sizes`."""
+    (``id(type) -> type``), to be sized afterwards by :func:`flatsize.own_sizes`. The
+    plan's fifth item asks ``type_stats`` for the objects of such types and of the types
+    whose rows are keyed object by object (:data:`representations`)."""
 
     def plan(t: type, first: object) -> tuple:
-        rule = own_rule(real_type(t)) if beyond_getsizeof(real_type(t)) else ()
+        rule = own_rule(real_type(t))  # (() for the types beyond_getsizeof does not name)
         if rule is None:
             sized_later[id(t)] = t
-            return (_SIZE_FIXED, 0)
+            return (_SIZE_FIXED, 0, None, None, True)
         how = size_plan(t, first)
-        return (*how, *(None,) * (3 - len(how)), rule) if rule else how
+        keyed = _representation_fn(t) is not None
+        if rule or keyed:
+            return (*how, *(None,) * (3 - len(how)), rule or None, keyed)
+        return how
 
     return plan
 
 
-def _tabulate_accelerated(sp, objects: list, table: dict[str, list[int]]) -> None:
-    """:func:`tabulate` with the C loop ``type_stats`` (same table as the pure path)."""
-    special: dict = {}  # id(type) -> (type, representation function or None)
+def _tabulate_accelerated(sp, objects: list, table: dict[str, list[int]],
+                          consume: bool = False) -> None:
+    """:func:`tabulate` with the C loop ``type_stats`` (same table as the pure path): one
+    pass, which also hands back the objects of the types sized or keyed in Python."""
+    special = []  # (type, its objects)
     sized_later: dict = {}
-    for t, n, size in sp.type_stats(objects, _plan_with_rules(sized_later), safe_size):
-        fn = _representation_fn(t)
-        if fn is None and id(t) not in sized_later:
+    for t, n, size, objs_t in sp.type_stats(objects, _plan_with_rules(sized_later), safe_size,
+                                            True, consume):
+        if objs_t is None:
             _add(table, type_text(t), n, size)
         else:
-            special[id(t)] = (t, fn)
-    if not special:
-        return
-    found = sp.of_types(objects, tuple(t for t, _ in special.values()))
-    groups: dict = {key: [] for key in special}
-    for o in found:
-        groups[id(type(o))].append(o)
-    del found
-    for key, objs_t in groups.items():
-        t, fn = special[key]
+            special.append((t, objs_t))
+    for t, objs_t in special:
+        fn = _representation_fn(t)
         real = real_type(t)
         if beyond_getsizeof(real):
             sizes_t = own_sizes(real, objs_t)
+        elif fn is not None and fixed_size(real):  # (functions, modules: one size, one key each)
+            _add_keyed(table, fn, objs_t, None, fixed=safe_size(objs_t[0]))
+            continue
         else:
             objs_t, _, sizes_t = _flat_sizes(objs_t, [t] * len(objs_t))
         if fn is None:
             _add(table, type_text(t), len(objs_t), sum(sizes_t))
         else:
             _add_keyed(table, fn, objs_t, sizes_t)
-    del groups
+    del special
 
 
 def _tabulate_bulk(objects: list, tys: list, table: dict[str, list[int]],
@@ -616,13 +627,14 @@ def summarize(objects: Iterable) -> list[list]:
     was_enabled = gc.isenabled()
     gc.disable()  # (a young collection would traverse the big temporary lists)
     try:
-        parts = objects.parts() if type(objects) is HeapList else None
-        if parts is not None:  # straight from get_objects(): reuse what the walk knows
+        # straight from get_objects(): the pure path reuses what the walk knows (the C
+        # loop needs nothing of it: the listing itself is summarized in one pass)
+        accelerated = speedups() is not None
+        parts = objects.parts() if type(objects) is HeapList and not accelerated else None
+        if parts is not None:
             table = {}
-            accelerated = speedups() is not None
             for part in parts:
-                tabulate(part.objects, None if accelerated else part.types, table, part.codes,
-                         part.frequent)
+                tabulate(part.objects, part.types, table, part.codes, part.frequent)
             del parts, part
         else:
             objs = objects if isinstance(objects, list) else list(objects)
@@ -634,19 +646,47 @@ def summarize(objects: Iterable) -> list[list]:
             gc.enable()
 
 
+def _row_ok(row: object) -> bool:
+    return (isinstance(row, (list, tuple)) and len(row) >= 3
+            and isinstance(row[1], int) and isinstance(row[2], int))
+
+
+def _all_subclasses(tys: set, base: type | tuple) -> bool:
+    return all(issubclass(t, base) for t in tys)
+
+
 def checked_rows(rows: Iterable, name: str = "rows") -> list:
     """Validate a summary: an iterable of ``[type_repr, count, size]`` rows, as a list
-    (the rows themselves); a :class:`TypeError` naming ``name`` and the bad row otherwise."""
+    (the rows themselves); a :class:`TypeError` naming ``name`` and the bad row otherwise.
+
+    Checked in bulk (the distinct types of the rows, counts and sizes): a tracker's
+    summary has thousands of rows (a row per function name)."""
     if isinstance(rows, (str, bytes)) or not is_iterable(rows):
         raise TypeError("%s must be a summary (a list of [type, count, size] rows), got %s"
                         % (name, type(rows).__name__))
     out = rows if isinstance(rows, list) else list(rows)
-    for i, row in enumerate(out):
-        if (not isinstance(row, (list, tuple)) or len(row) < 3
-                or not isinstance(row[1], int) or not isinstance(row[2], int)):
-            raise TypeError("%s[%d] is %r: a summary row is [type_repr, count, size] with "
-                            "integer count and size" % (name, i, row))
+    try:
+        ok = (_all_subclasses(set(map(type, out)), (list, tuple)) and min(map(len, out), default=3) >= 3
+              and _all_subclasses(set(map(type, map(_second, out))), int)
+              and _all_subclasses(set(map(type, map(_third, out))), int))
+    except Exception:  # noqa: BLE001 - an odd row (a __len__ that fails): found below
+        ok = False
+    if not ok:
+        for i, row in enumerate(out):
+            if not _row_ok(row):
+                raise TypeError("%s[%d] is %r: a summary row is [type_repr, count, size] with "
+                                "integer count and size" % (name, i, row))
     return out
+
+
+def _totals(rows: list) -> dict[Any, list[int]]:
+    """``{key: [count, size]}`` of checked rows, rows with the same key added up."""
+    table = {row[0]: [row[1], row[2]] for row in rows}
+    if len(table) != len(rows):  # repeated keys (rows of several summaries): added up
+        table = {}
+        for row in rows:
+            _add(table, row[0], row[1], row[2])
+    return table
 
 
 def get_diff(left: Iterable, right: Iterable) -> list[list]:
@@ -659,24 +699,37 @@ def get_diff(left: Iterable, right: Iterable) -> list[list]:
     >>> get_diff([["str", 2, 100]], [["str", 3, 150], ["int", 1, 28]])
     [['str', 1, 50], ['int', 1, 28]]
     """
-    lrows = checked_rows(left, "left")
-    rrows = checked_rows(right, "right")
-    before: dict[Any, list[int]] = {}
-    for row in lrows:
-        _add(before, row[0], row[1], row[2])
-    after: dict[Any, list[int]] = {}
-    for row in rrows:
-        _add(after, row[0], row[1], row[2])
+    before = _totals(checked_rows(left, "left"))
+    after = _totals(checked_rows(right, "right"))
+    old = before.get
     res = []
     for key, (n, size) in after.items():
-        old = before.get(key)
-        if old is None:
-            res.append([key, n, size])
-        else:
-            res.append([key, n - old[0], size - old[1]])
-    for key, (n, size) in before.items():
-        if key not in after:
-            res.append([key, -n, -size])
+        was = old(key)
+        res.append([key, n, size] if was is None else [key, n - was[0], size - was[1]])
+    res.extend([key, -n, -size] for key, (n, size) in before.items() if key not in after)
+    return res
+
+
+def changed_rows(left: Iterable, right: Iterable) -> list[list]:
+    """``sweep(get_diff(left, right))`` in one pass: the rows of ``right - left`` whose
+    count or size changed (what a tracker's diff shows; no row is made for the others).
+
+    >>> changed_rows([["str", 2, 100], ["int", 1, 28]], [["str", 3, 150], ["int", 1, 28]])
+    [['str', 1, 50]]
+    """
+    before = _totals(checked_rows(left, "left"))
+    after = _totals(checked_rows(right, "right"))
+    old = before.get
+    res = []
+    for key, (n, size) in after.items():
+        was = old(key)
+        if was is None:
+            if n or size:
+                res.append([key, n, size])
+        elif n != was[0] or size != was[1]:
+            res.append([key, n - was[0], size - was[1]])
+    res.extend([key, -n, -size] for key, (n, size) in before.items()
+               if (n or size) and key not in after)
     return res
 
 

@@ -72,8 +72,7 @@ from typing import Any
 from . import muppy, summary
 from .objwalk import SINGLE_REFCOUNT as _SINGLE_RC
 from .flatsize import own_size
-from ._accel import speedups
-from .objwalk import is_iterable, OthersWait, walk_heap
+from .objwalk import is_iterable, OthersWait, walk_flat, walk_heap
 from .session import Discount, kernel_background, own_objects, refcounts, register_own, session_bookkeeping
 from .gcsafe import get_referents
 
@@ -146,10 +145,14 @@ def _summarize_heap(out: Discount, late: bool = False, frames: bool = False) -> 
         with hold:
             table: dict = {}
             listing = partial(kernel_background, out) if late else None  # (no lambda: its cell)
-            for part in walk_heap(frames, True, skip=out.skip, before_listing=listing):
-                summary.tabulate(part.objects, part.types if speedups() is None else None, table,
-                                 part.codes, part.frequent)
-                del part
+            flat = walk_flat(frames, skip=out.skip, before_listing=listing)
+            if flat is not None:  # the C walk: the whole heap in one list, counted and
+                summary.tabulate(flat[0], None, table, consume=True)  # released in one pass
+                del flat
+            else:
+                for part in walk_heap(frames, True, skip=out.skip, before_listing=listing):
+                    summary.tabulate(part.objects, part.types, table, part.codes, part.frequent)
+                    del part
             if out.subtract:
                 key = summary.row_key_function()
                 for obj in out.subtract.values():
@@ -331,13 +334,13 @@ class SummaryTracker:
             if summary1 is not None:
                 summary.checked_rows(summary1, "summary1")
             current = _frozen(self._summary())
-            res = summary.get_diff(self._s0 if summary1 is None else summary1, current)
+            res = summary.changed_rows(self._s0 if summary1 is None else summary1, current)
             self._s1 = current
             self._s0 = current
             del current
         else:
-            res = summary.get_diff(summary1, summary2)
-        return self._hand_out(summary.sweep(res))
+            res = summary.changed_rows(summary1, summary2)
+        return self._hand_out(res)
 
     def print_diff(self, summary1: list | None = None, summary2: list | None = None) -> None:
         """Print :meth:`diff` as a table (see ``summary.print_``)."""

@@ -1,9 +1,11 @@
 /* The heap walk (pympler_nb.core.objwalk.walk_heap on the accelerated path).
  *
- *   split_tracked(objects, skip) -> (kept, frames)
+ *   split_tracked(objects, skip[, into]) -> (kept, frames)
  *       objects: gc.get_objects(); the objects whose id is a key of `skip` (a dict or None)
- *       are left out, frames (exact type) are returned apart.
- *   untracked_closure(tracked, skip, guard, is_ruled, rule_refs) -> list
+ *       are left out, frames (exact type) are returned apart. With `into` (an empty list,
+ *       e.g. a HeapList) `objects` is filtered in place and its items move into `into`
+ *       (which is `kept`; `objects` is left empty): no copy of a big listing.
+ *   untracked_closure(tracked, skip, guard, is_ruled, rule_refs[, into]) -> list
  *       everything reachable from `tracked` through objects the collector does not track,
  *       each once: the untracked referents (tp_traverse, as gc.get_referents) of the tracked
  *       objects, the keys of their dicts, what the size rules' refs= report for objects of
@@ -12,7 +14,14 @@
  *       traversed: the _asyncio module on CPython 3.12.0-3.12.5 (see core/gcsafe.py).
  *       `is_ruled(type) -> bool` is asked once per type (Python code, as the pure path's
  *       rules_of); `rule_refs(list) -> list` once per level with the objects of ruled
- *       types (Python code, as the pure path's rule_referents).
+ *       types (Python code, as the pure path's rule_referents). With `into` (a list, may
+ *       be `tracked` itself) the objects found are appended to it and it is returned: the
+ *       whole heap in one list, tracked objects first.
+ *   walk_listing(listing, into, skip, guard, is_ruled, rule_refs) -> int
+ *       split_tracked and untracked_closure in one pass over the tracked objects: the
+ *       items of `listing` (gc.get_objects(), left empty) move into `into` (an empty list)
+ *       without the objects of `skip` and the frames, the closure is appended to it;
+ *       returns how many tracked objects were kept (they come first).
  *
  * Deduplication follows the pure path (objwalk._singles): the found objects are held by
  * a buffer; one whose reference count is exactly 2 (its one holder and the buffer) can be
@@ -81,41 +90,114 @@ check_skip(PyObject *skip)
     return -1;
 }
 
+/* a kept object of `objects` (1), one to leave out (0), a frame (2) */
+static int
+keep_kind(pnb_ptrset *skipped, PyObject *o)
+{
+    if (skipped->used && pnb_ptrset_has(skipped, o))
+        return 0;
+    return PyFrame_Check(o) ? 2 : 1;
+}
+
+/* `into` (an empty list) takes over the items of `objects` (left empty): their buffers
+ * are swapped, no reference count changes */
+static void
+move_items(PyObject *objects, PyObject *into)
+{
+    PyListObject *a = (PyListObject *)objects, *b = (PyListObject *)into;
+    PyObject **items = b->ob_item;
+    Py_ssize_t allocated = b->allocated;
+    b->ob_item = a->ob_item;
+    b->allocated = a->allocated;
+    Py_SET_SIZE(b, Py_SIZE(a));
+    a->ob_item = items;
+    a->allocated = allocated;
+    Py_SET_SIZE(a, 0);
+}
+
 static PyObject *
 split_tracked(PyObject *self, PyObject *args)
 {
-    PyObject *objects, *skip;
-    if (!PyArg_ParseTuple(args, "O!O:split_tracked", &PyList_Type, &objects, &skip))
+    PyObject *objects, *skip, *into = Py_None;
+    if (!PyArg_ParseTuple(args, "O!O|O:split_tracked", &PyList_Type, &objects, &skip, &into))
         return NULL;
     if (check_skip(skip) < 0)
         return NULL;
+    if (into != Py_None && (!PyList_Check(into) || PyList_GET_SIZE(into) != 0 || into == objects)) {
+        PyErr_SetString(PyExc_TypeError, "into must be an empty list (not objects) or None");
+        return NULL;
+    }
     pnb_ptrset skipped;
     if (skip_set(skip, &skipped) < 0)
         return NULL;
     Py_ssize_t n = PyList_GET_SIZE(objects);
-    PyObject *kept = PyList_New(n), *frames = PyList_New(0), *out = NULL;
-    if (kept == NULL || frames == NULL)
+    PyObject *kept = NULL, *frames = PyList_New(0), *out = NULL;
+    PyObject **dropped = NULL;
+    if (frames == NULL)
         goto done;
-    Py_ssize_t k = 0;
-    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(objects); i++) {  /* (no Python code runs here) */
-        PyObject *o = PyList_GET_ITEM(objects, i);
-        if (skipped.used && pnb_ptrset_has(&skipped, o))
-            continue;
-        if (PyFrame_Check(o)) {
-            if (PyList_Append(frames, o) < 0)
-                goto done;
-            continue;
+    if (into == Py_None) {
+        kept = PyList_New(n);
+        if (kept == NULL)
+            goto done;
+        Py_ssize_t k = 0;
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(objects); i++) {  /* (no Python code runs here) */
+            PyObject *o = PyList_GET_ITEM(objects, i);
+            int kind = keep_kind(&skipped, o);
+            if (kind == 0)
+                continue;
+            if (kind == 2) {
+                if (PyList_Append(frames, o) < 0)
+                    goto done;
+                continue;
+            }
+            if (k >= n)  /* (cannot happen: the list does not grow) */
+                break;
+            Py_INCREF(o);
+            PyList_SET_ITEM(kept, k, o);
+            k++;
         }
-        if (k >= n)  /* (cannot happen: the list does not grow) */
-            break;
-        Py_INCREF(o);
-        PyList_SET_ITEM(kept, k, o);
-        k++;
+        if (PyList_SetSlice(kept, k, n, NULL) < 0)
+            goto done;
     }
-    if (PyList_SetSlice(kept, k, n, NULL) < 0)
-        goto done;
+    else {
+        /* in place: `objects` (the caller's fresh gc.get_objects() list) is compacted and
+         * its buffer moved into `into`, no copy. First the frames (the one step that can
+         * fail), then the compaction, which cannot fail; the references of the left-out
+         * objects are dropped at the end (no object is freed while the list is half done) */
+        Py_ssize_t ndrop = 0;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            PyObject *o = PyList_GET_ITEM(objects, i);
+            int kind = keep_kind(&skipped, o);
+            if (kind == 2 && PyList_Append(frames, o) < 0)
+                goto done;
+            ndrop += kind != 1;
+        }
+        if (ndrop) {
+            dropped = PyMem_Malloc((size_t)ndrop * sizeof(PyObject *));
+            if (dropped == NULL) {
+                PyErr_NoMemory();
+                goto done;
+            }
+        }
+        PyObject **items = ((PyListObject *)objects)->ob_item;
+        Py_ssize_t k = 0, d = 0;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            PyObject *o = items[i];
+            if (keep_kind(&skipped, o) == 1)
+                items[k++] = o;
+            else if (d < ndrop)
+                dropped[d++] = o;  /* (the list's reference, released below) */
+        }
+        Py_SET_SIZE(objects, k);
+        move_items(objects, into);
+        Py_INCREF(into);
+        kept = into;
+        for (Py_ssize_t i = 0; i < d; i++)
+            Py_DECREF(dropped[i]);
+    }
     out = PyTuple_Pack(2, kept, frames);
 done:
+    PyMem_Free(dropped);
     Py_XDECREF(kept);
     Py_XDECREF(frames);
     pnb_ptrset_free(&skipped);
@@ -302,15 +384,20 @@ apply_rules(walk_state *st)
     return rc;
 }
 
+/* the closure of `tracked` (its first n0 items), appended to `into` (may be `tracked`).
+ * `drop` (into is tracked): the objects of `skip` and the frames among the first n0 items
+ * are left out as split_tracked leaves them out: the kept ones move down (their slots
+ * become None while the list is compacted, so that it stays a valid list whatever Python
+ * code runs meanwhile), the None slots are removed at the end; *kept is their count. */
 static PyObject *
-untracked_closure(PyObject *self, PyObject *args)
+closure(PyObject *tracked, PyObject *skip, PyObject *guard, PyObject *is_ruled,
+        PyObject *rule_refs, PyObject *into, int drop, Py_ssize_t *kept)
 {
-    PyObject *tracked, *skip;
     walk_state st;
     memset(&st, 0, sizeof st);
-    if (!PyArg_ParseTuple(args, "O!OOOO:untracked_closure", &PyList_Type, &tracked, &skip,
-                          &st.guard, &st.is_ruled, &st.rule_refs))
-        return NULL;
+    st.guard = guard;
+    st.is_ruled = is_ruled;
+    st.rule_refs = rule_refs;
     if (check_skip(skip) < 0)
         return NULL;
     if (st.is_ruled != Py_None && (!PyCallable_Check(st.is_ruled) || !PyCallable_Check(st.rule_refs))) {
@@ -318,16 +405,41 @@ untracked_closure(PyObject *self, PyObject *args)
         return NULL;
     }
     PyObject *result = NULL;
+    pnb_objbuf dropped = {NULL, 0, 0};
     if (skip_set(skip, &st.skip) < 0 || pnb_ptrset_init(&st.seen, 1024) < 0
         || pnb_ptrmap_init(&st.ruled_types, 256) < 0)
         goto done;
     st.ruled = PyList_New(0);
-    st.out = PyList_New(0);
+    if (into == Py_None) {
+        st.out = PyList_New(0);
+    }
+    else {
+        Py_INCREF(into);
+        st.out = into;
+    }
     if (st.ruled == NULL || st.out == NULL)
         goto done;
-    /* from each tracked object (index by index: rule code may run between two) */
-    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(tracked); i++) {
+    /* from each tracked object (index by index: rule code may run between two); `into`
+     * may be `tracked` itself: only its first n0 items are the tracked objects */
+    Py_ssize_t n0 = PyList_GET_SIZE(tracked), k = 0;
+    for (Py_ssize_t i = 0; i < n0 && i < PyList_GET_SIZE(tracked); i++) {
         PyObject *o = PyList_GET_ITEM(tracked, i);
+        if (drop) {
+            if (keep_kind(&st.skip, o) != 1) {  /* left out: its slot becomes None */
+                if (pnb_objbuf_push(&dropped, o) < 0)
+                    goto done;
+                Py_INCREF(Py_None);
+                PyList_SET_ITEM(tracked, i, Py_None);
+                Py_DECREF(o);  /* (the list's reference: `dropped` holds one) */
+                continue;
+            }
+            if (k != i) {  /* moved down to slot k (a None) */
+                PyObject *none = PyList_GET_ITEM(tracked, k);
+                PyList_SET_ITEM(tracked, k, o);
+                PyList_SET_ITEM(tracked, i, none);
+            }
+            k++;
+        }
         Py_INCREF(o);
         int rc = expand(&st, o, 0);
         Py_DECREF(o);
@@ -338,6 +450,12 @@ untracked_closure(PyObject *self, PyObject *args)
         if (apply_rules(&st) < 0 || drain(&st) < 0)
             goto done;
     }
+    if (drop) {
+        if (k < n0 && n0 <= PyList_GET_SIZE(tracked)
+            && PyList_SetSlice(tracked, k, n0, NULL) < 0)
+            goto done;
+        *kept = k;
+    }
     result = st.out;
     st.out = NULL;
 done:
@@ -347,15 +465,56 @@ done:
     pnb_ptrset_free(&st.seen);
     pnb_ptrset_free(&st.skip);
     pnb_ptrmap_free(&st.ruled_types);
+    pnb_objbuf_free(&dropped);
     return result;
+}
+
+static PyObject *
+untracked_closure(PyObject *self, PyObject *args)
+{
+    PyObject *tracked, *skip, *guard, *is_ruled, *rule_refs, *into = Py_None;
+    if (!PyArg_ParseTuple(args, "O!OOOO|O:untracked_closure", &PyList_Type, &tracked, &skip,
+                          &guard, &is_ruled, &rule_refs, &into))
+        return NULL;
+    if (into != Py_None && !PyList_Check(into)) {
+        PyErr_SetString(PyExc_TypeError, "into must be a list or None");
+        return NULL;
+    }
+    return closure(tracked, skip, guard, is_ruled, rule_refs, into, 0, NULL);
+}
+
+static PyObject *
+walk_listing(PyObject *self, PyObject *args)
+{
+    PyObject *listing, *into, *skip, *guard, *is_ruled, *rule_refs;
+    if (!PyArg_ParseTuple(args, "O!O!OOOO:walk_listing", &PyList_Type, &listing, &PyList_Type,
+                          &into, &skip, &guard, &is_ruled, &rule_refs))
+        return NULL;
+    if (PyList_GET_SIZE(into) != 0 || into == listing) {
+        PyErr_SetString(PyExc_TypeError, "into must be an empty list (not listing)");
+        return NULL;
+    }
+    if (check_skip(skip) < 0)
+        return NULL;
+    move_items(listing, into);
+    Py_ssize_t kept = 0;
+    PyObject *out = closure(into, skip, guard, is_ruled, rule_refs, into, 1, &kept);
+    if (out == NULL)
+        return NULL;
+    Py_DECREF(out);
+    return PyLong_FromSsize_t(kept);
 }
 
 PyMethodDef pnb_heap_methods[] = {
     {"split_tracked", split_tracked, METH_VARARGS,
-     "split_tracked(objects, skip) -> (kept, frames): gc.get_objects() without the objects "
-     "whose id is a key of skip, frames apart."},
+     "split_tracked(objects, skip[, into]) -> (kept, frames): gc.get_objects() without the "
+     "objects whose id is a key of skip, frames apart (into: filtered in place, moved there)."},
+    {"walk_listing", walk_listing, METH_VARARGS,
+     "walk_listing(listing, into, skip, guard, is_ruled, rule_refs) -> int: the items of "
+     "listing (gc.get_objects()) move into `into`, without skip's objects and frames, and "
+     "the untracked closure is appended; returns the count of tracked objects kept."},
     {"untracked_closure", untracked_closure, METH_VARARGS,
-     "untracked_closure(tracked, skip, guard, is_ruled, rule_refs) -> list: everything "
-     "reachable from tracked through untracked objects, each once."},
+     "untracked_closure(tracked, skip, guard, is_ruled, rule_refs[, into]) -> list: everything "
+     "reachable from tracked through untracked objects, each once (appended to into)."},
     {NULL, NULL, 0, NULL},
 };

@@ -1,7 +1,12 @@
 /* Per-type counts and flat sizes (pympler_nb.core.summary.tabulate on the accelerated path).
  *
- *   type_stats(objects, plan, fallback) -> [[type, count, total size], ...]
- *       in the order the types are first met. `plan(type, first_object)` is asked once per
+ *   type_stats(objects, plan, fallback[, collect]) -> [[type, count, total size], ...]
+ *       in the order the types are first met. With `collect` true, each row has a fourth
+ *       item: the list of the type's objects if the plan's fifth item is true, else None
+ *       (the types a summary describes object by object: no second pass over the list).
+ *       With `consume` true, each item of `objects` is replaced by None once counted (the
+ *       caller's private listing: its references are dropped while each object is in the
+ *       cache, not in a second pass over the whole heap when the list is freed). `plan(type, first_object)` is asked once per
  *       type (Python code, as the pure path's per-type decisions) and returns how to size
  *       its objects, as sys.getsizeof does:
  *         (0, size)          every object has this size (a fixed-size type);
@@ -40,6 +45,7 @@ typedef struct {
     long long own_a, own_b;
     long long count;
     long long size;
+    PyObject *objs;     /* strong: the objects of the type (collect=True and the plan asks), or NULL */
 } type_entry;
 
 typedef struct {
@@ -53,6 +59,7 @@ entries_free(entries *e)
     for (Py_ssize_t i = 0; i < e->len; i++) {
         Py_XDECREF(e->items[i].type);
         Py_XDECREF(e->items[i].self_desc);
+        Py_XDECREF(e->items[i].objs);
     }
     PyMem_Free(e->items);
 }
@@ -189,7 +196,7 @@ own_extra(const type_entry *ent, PyObject *o, long long size)
 }
 
 static int
-make_entry(entries *e, PyObject *plan, PyObject *o, Py_ssize_t *index)
+make_entry(entries *e, PyObject *plan, PyObject *o, Py_ssize_t *index, int collect)
 {
     if (e->len == e->cap) {
         Py_ssize_t cap = e->cap ? e->cap * 2 : 64;
@@ -256,6 +263,13 @@ make_entry(entries *e, PyObject *plan, PyObject *o, Py_ssize_t *index)
     if (PyTuple_GET_SIZE(how) >= 4 && PyTuple_GET_ITEM(how, 3) != Py_None
         && parse_own_rule(&ent, Py_TYPE(o), PyTuple_GET_ITEM(how, 3)) < 0)
         goto bad;
+    if (collect && PyTuple_GET_SIZE(how) >= 5) {
+        int want = PyObject_IsTrue(PyTuple_GET_ITEM(how, 4));
+        if (want < 0)
+            goto bad;
+        if (want && (ent.objs = PyList_New(0)) == NULL)
+            goto bad;
+    }
     Py_DECREF(how);
     Py_INCREF(tp);
     ent.type = tp;
@@ -263,6 +277,8 @@ make_entry(entries *e, PyObject *plan, PyObject *o, Py_ssize_t *index)
     e->items[e->len++] = ent;
     return 0;
 bad:
+    Py_XDECREF(ent.self_desc);
+    Py_XDECREF(ent.objs);
     Py_DECREF(how);
     return -1;
 }
@@ -271,7 +287,9 @@ static PyObject *
 type_stats(PyObject *self, PyObject *args)
 {
     PyObject *objects, *plan, *fallback;
-    if (!PyArg_ParseTuple(args, "O!OO:type_stats", &PyList_Type, &objects, &plan, &fallback))
+    int collect = 0, consume = 0;
+    if (!PyArg_ParseTuple(args, "O!OO|pp:type_stats", &PyList_Type, &objects, &plan, &fallback,
+                          &collect, &consume))
         return NULL;
     entries e = {NULL, 0, 0};
     pnb_ptrmap index;
@@ -291,7 +309,7 @@ type_stats(PyObject *self, PyObject *args)
         else {
             k = pnb_ptrmap_get(&index, tp, -1);
             if (k < 0) {
-                if (make_entry(&e, plan, o, &k) < 0 || pnb_ptrmap_put(&index, tp, k) < 0) {
+                if (make_entry(&e, plan, o, &k, collect) < 0 || pnb_ptrmap_put(&index, tp, k) < 0) {
                     Py_DECREF(o);
                     goto done;
                 }
@@ -329,6 +347,14 @@ type_stats(PyObject *self, PyObject *args)
         }
         if (!err && ent->own_kind)
             size += own_extra(ent, o, size);
+        if (!err && e.items[k].objs != NULL && PyList_Append(e.items[k].objs, o) < 0)
+            err = 1;
+        if (consume && i < PyList_GET_SIZE(objects) && PyList_GET_ITEM(objects, i) == o) {
+            /* the list's reference is dropped now, while the object is in the cache */
+            Py_INCREF(Py_None);
+            PyList_SET_ITEM(objects, i, Py_None);
+            Py_DECREF(o);
+        }
         Py_DECREF(o);
         if (err)
             goto done;
@@ -340,7 +366,10 @@ type_stats(PyObject *self, PyObject *args)
     if (out == NULL)
         goto done;
     for (Py_ssize_t k = 0; k < e.len; k++) {
-        PyObject *row = Py_BuildValue("[OLL]", e.items[k].type, e.items[k].count, e.items[k].size);
+        PyObject *row = collect
+            ? Py_BuildValue("[OLLO]", e.items[k].type, e.items[k].count, e.items[k].size,
+                            e.items[k].objs != NULL ? e.items[k].objs : Py_None)
+            : Py_BuildValue("[OLL]", e.items[k].type, e.items[k].count, e.items[k].size);
         if (row == NULL) {
             Py_CLEAR(out);
             goto done;
@@ -381,7 +410,7 @@ of_types(PyObject *self, PyObject *args)
 
 PyMethodDef pnb_summary_methods[] = {
     {"type_stats", type_stats, METH_VARARGS,
-     "type_stats(objects, plan, fallback) -> [[type, count, total size], ...]"},
+     "type_stats(objects, plan, fallback[, collect[, consume]]) -> [[type, count, total size(, objects)], ...]"},
     {"of_types", of_types, METH_VARARGS,
      "of_types(objects, types) -> the objects whose type is one of types (a tuple)"},
     {NULL, NULL, 0, NULL},

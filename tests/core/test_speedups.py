@@ -9,6 +9,7 @@ snapshot; ``PYMPLER_NB_PURE=1`` forces the pure path; ``%load_ext`` says so once
 from __future__ import annotations
 
 import gc
+import operator
 import os
 import subprocess
 import sys
@@ -211,6 +212,71 @@ def test_untracked_closure_equals_the_pure_walk(objs, nskip):
     assert len(set(map(id, fast))) == len(fast)  # each object once
     assert set(map(id, fast)) == set(map(id, slow))
     assert not any(gc.is_tracked(o) for o in fast)
+
+
+@needs_ext
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(GRAPHS, st.integers(0, 3), st.booleans())
+def test_walk_listing_equals_split_and_closure(objs, nskip, frames):
+    """The walk of one list (``walk_listing``: the listing filtered while the closure passes
+    over it) gives what ``split_tracked`` then ``untracked_closure`` give: the same kept
+    tracked objects in the same order, then the same untracked objects in the same order."""
+    gc.collect(1)
+    tracked = _tracked_of(objs)
+    if frames:  # frames are left out, as objects of skip are
+        tracked[1:1] = [sys._getframe(), types.SimpleNamespace(f=sys._getframe())]
+    skip = {id(o): o for o in tracked[:nskip]}
+    args = (skip or None, objwalk.walk_guard(), objwalk.type_is_ruled, objwalk.rule_refs_of)
+    gc.disable()
+    try:
+        kept, dropped_frames = SP.split_tracked(list(tracked), skip or None)
+        closure = SP.untracked_closure(kept, *args)
+        listing, into = list(tracked), objwalk.HeapList()
+        ntracked = SP.walk_listing(listing, into, *args)
+        moved, moved_frames = SP.split_tracked(list(tracked), skip or None, [])
+    finally:
+        gc.enable()
+    assert listing == [] and type(into) is objwalk.HeapList
+    assert ntracked == len(kept)
+    assert all(map(operator.is_, into[:ntracked], kept))
+    assert len(into) - ntracked == len(closure)
+    assert all(map(operator.is_, into[ntracked:], closure))
+    assert all(map(operator.is_, moved, kept)) and len(moved) == len(kept)
+    assert all(map(operator.is_, moved_frames, dropped_frames))
+
+
+@needs_ext
+def test_walk_listing_bad_arguments():
+    with pytest.raises(TypeError):
+        SP.walk_listing([1], [2], None, None, None, None)  # into must be empty
+    lst = [1]
+    with pytest.raises(TypeError):
+        SP.walk_listing(lst, lst, None, None, None, None)
+    with pytest.raises(TypeError):
+        SP.walk_listing([1], [], "not a skip", None, None, None)
+    with pytest.raises(TypeError):
+        SP.split_tracked([1], None, [2])  # into must be empty
+
+
+@needs_ext
+def test_type_stats_collect_and_consume():
+    """``collect``: rows carry the objects of the types the plan asks for (in order);
+    ``consume``: each item of the list is replaced by None once counted."""
+    objs = [1.5, "a", 2.5, "bc", [], 3.5]
+    keep = list(objs)
+
+    def plan(t, o):
+        return (0, 8, None, None, t is float) if t is not list else (0, 8)
+
+    rows = SP.type_stats(objs, plan, lambda o: 0, True)
+    assert [(r[0], r[1], r[2]) for r in rows] == [(float, 3, 24), (str, 2, 16), (list, 1, 8)]
+    assert rows[0][3] == [1.5, 2.5, 3.5] and rows[1][3] is None and rows[2][3] is None
+    assert objs == keep
+    assert SP.type_stats(objs, plan, lambda o: 0, False, True)[0] == [float, 3, 24]
+    assert objs == [None] * len(keep)
+    table = summary.tabulate(list(keep), consume=True)
+    with _accel.pure_path():
+        assert summary.tabulate(list(keep)) == table
 
 
 def _closures_agree(tracked) -> list:

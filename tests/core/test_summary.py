@@ -144,6 +144,20 @@ def test_get_diff_semantics():
                                                             ["int", -1, -28]]
 
 
+ROWS_ST = st.lists(st.tuples(st.sampled_from(["str", "int", "dict", "x"]), st.integers(-3, 3),
+                             st.integers(-50, 50)).map(list), max_size=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(ROWS_ST, ROWS_ST)
+def test_changed_rows_is_sweep_of_get_diff(left, right):
+    """The tracker's one-pass diff: the rows of ``sweep(get_diff(...))``, in the same order
+    (repeated keys added up, rows of no change dropped)."""
+    assert summary.changed_rows(left, right) == summary.sweep(summary.get_diff(left, right))
+    with pytest.raises(TypeError, match=r"right\[0\] is \['x', 1\]"):
+        summary.changed_rows(left, [["x", 1]])
+
+
 def test_get_diff_does_not_alias_input_rows():
     right = [["float", 1, 24]]
     diff = summary.get_diff([], right)
