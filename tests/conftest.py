@@ -50,5 +50,7 @@ def pytest_pyfunc_call(pyfuncitem):
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", pyfuncitem.nodeid],
                           cwd=root, env=dict(os.environ, **{_FRESH: "1"}), capture_output=True, text=True,
                           timeout=600)
-    assert done.returncode == 0, (done.stdout[-6000:], done.stderr[-2000:])
+    if done.returncode != 0:  # the inner run's report in full (an assert would shorten it)
+        pytest.fail(f"{pyfuncitem.nodeid} failed in a fresh interpreter:\n{done.stdout[-8000:]}\n"
+                    f"{done.stderr[-2000:]}", pytrace=False)
     return True

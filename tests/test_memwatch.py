@@ -90,14 +90,20 @@ def test_temporary_shows_its_peak_and_no_net_change(watching):
 
 @pytest.mark.fresh_process
 def test_array_on_reused_free_heap_is_still_seen(watching):
-    # a freed 20 MiB mmapped block raises glibc's mmap threshold: the next 20 MiB comes from
-    # the heap and, freed, stays resident; a third one reuses it and RSS does not move. The
-    # allocator's bytes in use do, so the heap is still summarized and the holder sized.
-    from pympler_nb.core.reclaim import malloc_in_use
+    # glibc is told to serve big blocks from the heap and not to trim it (mallopt, in this
+    # fresh process): a freed 20 MiB array stays resident and the next one reuses it, so RSS
+    # does not move. The allocator's bytes in use do: the heap is still summarized and the
+    # holder sized.
+    import ctypes
 
-    assert malloc_in_use() is not None  # glibc here
+    from pympler_nb.core.reclaim import glibc, malloc_in_use
+
+    libc = glibc()
+    assert libc is not None and malloc_in_use() is not None  # glibc here
+    m_trim_threshold, m_mmap_threshold = -1, -3
+    assert libc.mallopt(m_mmap_threshold, ctypes.c_int(512 << 20)) == 1
+    assert libc.mallopt(m_trim_threshold, ctypes.c_int(1 << 30)) == 1
     run(watching, "x = np.ones(20 * 2**20 // 8)\ndel x")
-    run(watching, "y = np.ones(20 * 2**20 // 8)\ndel y")
     _, cap = run(watching, "w = np.ones(20 * 2**20 // 8)")
     rec = _last(watching, "w = np.ones")
     assert abs(rec.rss_delta) < 4 * MIB, rec  # the case: RSS did not see it
