@@ -699,15 +699,7 @@ def get_diff(left: Iterable, right: Iterable) -> list[list]:
     >>> get_diff([["str", 2, 100]], [["str", 3, 150], ["int", 1, 28]])
     [['str', 1, 50], ['int', 1, 28]]
     """
-    before = _totals(checked_rows(left, "left"))
-    after = _totals(checked_rows(right, "right"))
-    old = before.get
-    res = []
-    for key, (n, size) in after.items():
-        was = old(key)
-        res.append([key, n, size] if was is None else [key, n - was[0], size - was[1]])
-    res.extend([key, -n, -size] for key, (n, size) in before.items() if key not in after)
-    return res
+    return _diff_rows(left, right, changed_only=False)
 
 
 def changed_rows(left: Iterable, right: Iterable) -> list[list]:
@@ -717,6 +709,11 @@ def changed_rows(left: Iterable, right: Iterable) -> list[list]:
     >>> changed_rows([["str", 2, 100], ["int", 1, 28]], [["str", 3, 150], ["int", 1, 28]])
     [['str', 1, 50]]
     """
+    return _diff_rows(left, right, changed_only=True)
+
+
+def _diff_rows(left: Iterable, right: Iterable, changed_only: bool) -> list[list]:
+    """:func:`get_diff` (``changed_only`` False) and :func:`changed_rows` (True)."""
     before = _totals(checked_rows(left, "left"))
     after = _totals(checked_rows(right, "right"))
     old = before.get
@@ -724,12 +721,12 @@ def changed_rows(left: Iterable, right: Iterable) -> list[list]:
     for key, (n, size) in after.items():
         was = old(key)
         if was is None:
-            if n or size:
+            if n or size or not changed_only:
                 res.append([key, n, size])
-        elif n != was[0] or size != was[1]:
+        elif not changed_only or n != was[0] or size != was[1]:
             res.append([key, n - was[0], size - was[1]])
     res.extend([key, -n, -size] for key, (n, size) in before.items()
-               if (n or size) and key not in after)
+               if key not in after and (n or size or not changed_only))
     return res
 
 
