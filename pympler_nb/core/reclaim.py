@@ -22,10 +22,12 @@
 - **native_unaccounted** — the rest of RSS: anonymous memory none of the above sees
   (C libraries' own heaps and caches, thread stacks, Arrow's pool overhead).
 
-The parts add up to ``rss``. Live objects, the allocators' figures and mapped files are taken as
-resident; native buffers and other traced allocations get at most what RSS leaves (a
-buffer allocated and never written is not resident: ``not_resident`` says how much). When
-the resident parts alone exceed RSS (pages swapped out, pool pages never touched)
+The parts add up to ``rss``. Live objects, pymalloc's available blocks, glibc's resident free
+heap, the allocators' overhead and mapped files are taken as resident; pymalloc's unused
+pools, native buffers and other traced allocations get at most what RSS leaves, in that
+order (a pool never carved from its arena, a buffer allocated and never written is not
+resident: ``not_resident`` says how much). When the resident parts alone exceed RSS (pages
+swapped out)
 ``native_unaccounted`` is 0 and ``overcount`` says by how much.
 
 :func:`trim` runs ``gc.collect()`` and returns free heap to the operating system
@@ -103,7 +105,8 @@ class AllocatorStats(Frozen):
     """The allocators' own statistics, in bytes (``None``: not available here).
 
     ``pymalloc_in_use`` (bytes in allocated blocks), ``pymalloc_free`` (available blocks
-    plus unused pools), ``pymalloc_overhead`` (pool headers, quantization, arena alignment,
+    plus unused pools), ``pymalloc_unused_pools`` (the unused pools' part of it: a pool
+    never carved from its arena is not resident), ``pymalloc_overhead`` (pool headers, quantization, arena alignment,
     arena map), ``pymalloc_arenas`` (bytes of the arenas allocated now);
     ``malloc_in_use`` (glibc ``uordblks``), ``malloc_free`` (``fordblks``: free heap
     chunks, in every arena, resident or not), ``malloc_free_resident`` (the free bytes of
@@ -113,7 +116,8 @@ class AllocatorStats(Frozen):
     (``hblkhd``); ``notes``: why a figure is missing.
     """
 
-    __slots__ = ("pymalloc_in_use", "pymalloc_free", "pymalloc_overhead", "pymalloc_arenas",
+    __slots__ = ("pymalloc_in_use", "pymalloc_free", "pymalloc_unused_pools", "pymalloc_overhead",
+                 "pymalloc_arenas",
                  "malloc_in_use", "malloc_free", "malloc_free_resident", "malloc_releasable",
                  "malloc_mmapped", "notes")
 
@@ -122,8 +126,16 @@ class AllocatorStats(Frozen):
 
     @property
     def free(self) -> int:
-        """Free memory inside both allocators that is resident (missing figures count 0)."""
+        """Free memory inside both allocators (missing figures count 0): pymalloc's available
+        blocks and unused pools, glibc's resident free heap."""
         return (self.pymalloc_free or 0) + (self.malloc_free_resident or 0)
+
+    @property
+    def free_resident(self) -> int:
+        """The part of :attr:`free` that is surely resident: pymalloc's available blocks
+        (written when they were used) and glibc's resident free heap; unused pools may
+        never have been touched."""
+        return self.free - (self.pymalloc_unused_pools or 0)
 
     def __repr__(self) -> str:
         return (f"AllocatorStats(pymalloc_free={self.pymalloc_free}, "
@@ -134,9 +146,10 @@ class RssSplit(Frozen):
     """The process's RSS split into parts (bytes); see the module docstring.
 
     Fields: ``rss``, the parts (:data:`PARTS`), ``overcount`` (how much the measured parts
-    exceed RSS; 0 normally), ``not_resident`` (bytes of native buffers and traced
-    allocations that RSS does not hold: allocated but never written; ``native_held`` and
-    ``traced_other`` count only what RSS leaves for them), ``python_count`` (live
+    exceed RSS; 0 normally), ``not_resident`` (bytes of pymalloc's unused pools, native
+    buffers and traced allocations that RSS does not hold: allocated but never written;
+    ``allocator_free``, ``native_held`` and ``traced_other`` count only what RSS leaves for
+    them), ``python_count`` (live
     objects), ``python_by_type`` and ``native_by_type`` (tuples of :class:`TypeRow`, largest first, at most ``top`` rows
     plus one ``'other'`` row), ``allocators`` (:class:`AllocatorStats`), ``tracing``
     (whether tracemalloc was on), ``notes`` (what could not be measured, and why),
@@ -396,7 +409,8 @@ def allocator_stats() -> AllocatorStats:
     stats = parse_debugmallocstats(debugmallocstats_text())
     if "bytes in allocated blocks" in stats:
         py_in_use = stats["bytes in allocated blocks"]
-        py_free = stats.get("bytes in available blocks", 0) + stats.get("unused pools bytes", 0)
+        py_unused = stats.get("unused pools bytes", 0)
+        py_free = stats.get("bytes in available blocks", 0) + py_unused
         py_over = sum(stats.get(k, 0) for k in ("bytes lost to pool headers",
                                                  "bytes lost to quantization",
                                                  "bytes lost to arena alignment",
@@ -406,7 +420,7 @@ def allocator_stats() -> AllocatorStats:
         if arenas is not None:
             arena_bytes = (py_in_use + py_free + py_over - stats.get("arena map bytes", 0))
     else:
-        py_in_use = py_free = py_over = arena_bytes = None
+        py_in_use = py_free = py_unused = py_over = arena_bytes = None
         if tracemalloc.is_tracing():
             notes.append("pymalloc's statistics are hidden while tracemalloc traces (CPython "
                          "reports them only when pymalloc is the installed allocator): its free "
@@ -425,7 +439,8 @@ def allocator_stats() -> AllocatorStats:
             notes.append(note)
     info = info or {}
     return AllocatorStats(
-        pymalloc_in_use=py_in_use, pymalloc_free=py_free, pymalloc_overhead=py_over,
+        pymalloc_in_use=py_in_use, pymalloc_free=py_free, pymalloc_unused_pools=py_unused,
+        pymalloc_overhead=py_over,
         pymalloc_arenas=arena_bytes, malloc_in_use=info.get("uordblks"),
         malloc_free=info.get("fordblks"), malloc_free_resident=resident,
         malloc_releasable=info.get("keepcost"),
@@ -662,7 +677,8 @@ def rss_split(top: int = 10) -> RssSplit:
     rss = current_rss()
     notes.extend(allocators.notes)
     traced_beyond = max(0, traced - python - native) if tracing else 0
-    free = allocators.free
+    free = allocators.free_resident
+    pools = allocators.pymalloc_unused_pools or 0
     overhead = allocators.pymalloc_overhead or 0
     # live objects and the allocators' own figures are resident; native buffers and other
     # traced allocations may not be (np.zeros / np.empty pages never written, a zlib
@@ -674,14 +690,21 @@ def rss_split(top: int = 10) -> RssSplit:
                      "native_unaccounted")
     rest = rss - (python + free + overhead + tm_overhead + mapped)
     overcount = max(0, -rest)
+    # pymalloc's unused pools: freed pools are resident, pools never carved from their arena
+    # are not; they get what RSS leaves first (a fresh arena is mostly untouched pools)
+    pools_resident = min(pools, max(0, rest))
+    rest -= pools_resident
+    free += pools_resident
     native_resident = min(native - absent, max(0, rest))
     rest -= native_resident
     traced_other = min(traced_beyond, max(0, rest))
     rest -= traced_other
-    not_resident = (native - native_resident) + (traced_beyond - traced_other)
+    not_resident = ((native - native_resident) + (traced_beyond - traced_other)
+                    + (pools - pools_resident))
     if not_resident:
-        notes.append(f"{format_size(not_resident)} of native buffers or traced allocations are not in "
-                     "RSS (allocated, never written: np.zeros/np.empty pages, unused windows)")
+        notes.append(f"{format_size(not_resident)} of native buffers, traced allocations or "
+                     "unused pymalloc pools are not in RSS (allocated, never written: "
+                     "np.zeros/np.empty pages, unused windows, pools not yet carved)")
     if rss <= 0:
         notes.append("RSS could not be read on this platform")
     return RssSplit(
