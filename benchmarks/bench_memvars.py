@@ -119,9 +119,10 @@ def main(argv=None) -> int:
     print("|---|---:|---:|---:|---:|")
     for label, (wall, cpu) in rows:
         print(f"| {label} | {wall:.3f} | {cpu:.3f} | {ours[0] / wall:.2f} | {ours[1] / cpu:.2f} |")
-    target = "met" if ours[1] <= TARGET else "NOT met"
-    print(f"\ntarget: namespace_sizes <= {TARGET:g} s for 1,000 variables and 2M objects "
-          f"({'quick run: not the full size' if args.quick else target}; CPU {ours[1]:.2f} s)")
+    target = "met" if ours[0] <= TARGET else "NOT met"
+    print(f"\ntarget: namespace_sizes <= {TARGET:g} s wall-clock for 1,000 variables and 2M "
+          f"objects ({'quick run: not the full size' if args.quick else target}; wall "
+          f"{ours[0]:.2f} s, CPU {ours[1]:.2f} s)")
     # the figures agree: deep is asizeof's, retained <= deep
     diffs = [r.deep - asizeof(ns[r.name]) for r in result]
     print(f"deep size minus asizeof per row: {sum(d == 0 for d in diffs)} of {len(diffs)} rows equal, "

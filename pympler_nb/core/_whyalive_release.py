@@ -23,12 +23,6 @@ from .gcsafe import get_referents
 # ---------------------------------------------------------------------------
 
 
-def _is_numpy_array(obj) -> bool:
-    tp = type(obj)
-    return tp.__name__ in ("ndarray", "memmap", "matrix", "recarray") and \
-        str(getattr(tp, "__module__", "")).startswith("numpy")
-
-
 def _sizing_refs(obj) -> list:
     """What deep sizing follows from ``obj`` (its third-party rule), or nothing."""
     from .asizeof import refs  # lazy: the sizing core is a sibling module
@@ -55,39 +49,71 @@ def reach_closure(seeds, stop: set[int], max_nodes: int, folded: list | None = N
     members: list = []
     index: dict[int, int] = {}
     kids_of: list[list[int]] = []
-    rules: dict[int, object] = {}  # id(type) -> its size rule's refs (or None)
+    kinds: dict[int, tuple] = {}  # id(type) -> _type_kind(type) (the types are held by members)
+    append, append_kids = members.append, kids_of.append
     stack = list(seeds)
+    pop, push = stack.pop, stack.extend
     while stack:
-        x = stack.pop()
+        x = pop()
         xid = id(x)
-        if xid in index or xid in stop or issubclass(type(x), (type, types.ModuleType)):
+        if xid in index or xid in stop:
+            continue
+        tp = type(x)
+        kind = kinds.get(id(tp))
+        if kind is None:
+            kind = kinds[id(tp)] = _type_kind(tp)
+        what, rule = kind
+        if what == _SKIP:
             continue
         index[xid] = len(members)
-        members.append(x)
-        if id(type(x)) in _ATOM_IDS:  # no references: skip the call (object arrays hold many)
-            kids_of.append(())
+        append(x)
+        if what == _ATOM:  # no references: skip the call (object arrays hold many)
+            append_kids(())
             if folded is not None:
                 folded.append(_NO_FOLD)
             continue
         refs = get_referents(x)
-        refs.extend(_hidden_refs(x, rules))  # what a numpy object array holds
-        if issubclass(type(x), dict):
+        if rule is not None:  # what a numpy object array holds
+            refs.extend(hidden_referents([x], rule, tp)[0])
+        if what == _DICT:
             keys = list(dict.keys(x))
             if keys and all(type(k) is str for k in keys):
                 refs.extend(keys)  # str keys of a str-only table are not traversed by gc
             del keys
-        elif not refs and _is_numpy_array(x):
+        elif not refs and what == _ARRAY:
             # numpy does not show gc its base or object elements; the sizing rules know them
             refs = _sizing_refs(x)
         if folded is not None:
             refs = _fold(refs, folded)
-        kids_of.append([id(r) for r in refs])
-        stack.extend(refs)
+        append_kids([id(r) for r in refs])
+        push(refs)
         del refs
         if len(members) > max_nodes:
             return None
     x = None
     return members, index, kids_of
+
+
+_SKIP, _ATOM, _DICT, _ARRAY, _OTHER = range(5)
+
+
+def _type_kind(tp: type) -> tuple:
+    """``(what, rule)`` for the objects of ``tp`` in :func:`reach_closure`: ``what`` is
+    _SKIP (a class or module: not entered), _ATOM, _DICT, _ARRAY (a numpy array) or
+    _OTHER; ``rule`` the size rule's ``refs`` (what gc does not show) or None."""
+    if issubclass(tp, (type, types.ModuleType)):
+        return _SKIP, None
+    rule = hidden_refs_rules([tp])[0]
+    if id(tp) in _ATOM_IDS:
+        return _ATOM, None
+    if issubclass(tp, dict):
+        return _DICT, rule
+    try:
+        array = tp.__name__ in ("ndarray", "memmap", "matrix", "recarray") and \
+            str(getattr(tp, "__module__", "")).startswith("numpy")
+    except Exception:  # noqa: BLE001 - a hostile metaclass: not an array
+        array = False
+    return (_ARRAY if array else _OTHER), rule
 
 
 _NO_FOLD = (0, 0)
@@ -138,6 +164,8 @@ def _fold(refs: list, folded: list) -> list:
             return refs
         sizes = list(map(_getsizeof, gone))
         folded.append((sum(sizes) + INT_FIX * sizes.count(INT_ONE_DIGIT), len(gone)))
+        if len(gone) == len(refs):  # a tuple of fresh atoms: nothing is left to walk
+            return []
         gone_ids = set(map(id, gone))
         del gone, sizes
         return [r for r in refs if id(r) not in gone_ids]
@@ -161,17 +189,6 @@ def _fold(refs: list, folded: list) -> list:
     keep = [not a or not next(it_alone) for a in atoms]
     del atom_refs
     return list(compress(refs, keep))
-
-
-def _hidden_refs(x, rules: dict) -> list:
-    """What ``x`` holds that ``gc.get_referents`` does not show, by the size rules'
-    ``refs=`` (a numpy object array's elements, an array's base); ``rules`` caches the
-    rule per type for one walk."""
-    tp = type(x)
-    refs = rules.get(id(tp), rules)
-    if refs is rules:
-        refs = rules[id(tp)] = hidden_refs_rules([tp])[0]
-    return [] if refs is None else hidden_referents([x], refs, tp)[0]
 
 
 _FLIP = bytes([1, 0]) + bytes(254)  # bytearray.translate table: 0 <-> 1
