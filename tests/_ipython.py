@@ -46,3 +46,11 @@ def usage_error(shell, src: str) -> str:
 def texts(cap) -> list[str]:
     """The text/plain of every display a cell produced."""
     return [o.data.get("text/plain", "") for o in cap.outputs]
+
+
+def notice_peak_mib(line: str) -> float | None:
+    """The peak a ``%memwatch`` notice shows (``(peak +80.4 MiB)``), in MiB, or None."""
+    import re
+
+    found = re.search(r"\(peak \+([0-9.]+) MiB\)", line)
+    return float(found.group(1)) if found else None

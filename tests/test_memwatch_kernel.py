@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import pathlib
-import re
 
 import pytest
+
+from tests._ipython import notice_peak_mib
 
 REPO = str(pathlib.Path(__file__).resolve().parents[1])
 MIB = 1 << 20
@@ -103,7 +104,9 @@ def test_numpy_array_with_its_holder(cells, ledger):
 
 def test_temporary_peak_and_net_zero(cells, ledger):
     [line] = _notices(cells[3])
-    assert re.search(r"\(peak \+(79|80)\.\d MiB\)", line), line
+    # the sampled peak: the 80 MiB array plus numpy's and the kernel's own native buffers
+    # of that moment (about a MiB), as in test_memwatch's temporary test
+    assert 79 <= (notice_peak_mib(line) or 0) <= 83, line
     row = ledger[2]["tmp = np.ones(80 * 2**20 // 8)"]
     before, after, peak = (_int(row[k]) for k in ("rss_before", "rss_after", "rss_peak"))
     assert peak - before >= 75 * MIB and abs(after - before) < 4 * MIB

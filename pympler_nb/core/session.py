@@ -401,8 +401,16 @@ def _machinery_frames(shell: Any) -> list:
     return []
 
 
-def session_bookkeeping(out: Discount) -> None:
-    """Add what an IPython shell keeps per executed cell to ``out``."""
+def session_bookkeeping(out: Discount, kernel_loops: bool = True) -> None:
+    """Add what an IPython shell keeps per executed cell to ``out``.
+
+    ``kernel_loops=False``: not the pending callbacks of the kernel's event loops (and
+    what only they hold); a heap walk that runs :func:`kernel_background` right before
+    listing finds them then. Found earlier, they would be stale by the listing: the
+    kernel's threads run their timers meanwhile, and what ``out`` holds of a callback
+    that ran (its arguments) would stay alive through ``out`` alone, with what it
+    references (a sleep's finished future), which no holder then explains.
+    """
     shell = running_shell()
     if shell is None:
         return
@@ -411,7 +419,10 @@ def session_bookkeeping(out: Discount) -> None:
     for part in (_ipython_history, _ipython_namespace, _ipython_cell_cache,
                  _ipython_results, _ipykernel, _ipython_transient):
         try:
-            part(shell, out)
+            if part is _ipykernel:
+                part(shell, out, kernel_loops)
+            else:
+                part(shell, out)
         except Exception:  # noqa: BLE001 - an IPython layout change must not break a diff
             continue
 
@@ -519,7 +530,7 @@ def _settle_history_thread(hm: Any, thread: Any, timeout: float = 1.0) -> None:
         time.sleep(0.001)
 
 
-def _ipykernel(shell: Any, out: Discount) -> None:
+def _ipykernel(shell: Any, out: Discount, loops: bool = True) -> None:
     kernel = getattr(shell, "kernel", None)
     if kernel is None:
         return
@@ -530,7 +541,8 @@ def _ipykernel(shell: Any, out: Discount) -> None:
                    sys.stdout, sys.stderr):
         out.add_json_like(getattr(holder, "parent_header", None))
         out.add_json_like(getattr(holder, "_parent_header_global", None))
-    _event_loop_callbacks(kernel, out)
+    if loops:
+        _event_loop_callbacks(kernel, out)
 
 
 def _kernel_loops(kernel: Any) -> list:
@@ -571,6 +583,24 @@ def _loop_handles(loops, out: Discount) -> list:
             except RuntimeError:  # changed while read (another thread's loop)
                 continue
     return handles
+
+
+def _skip_callback_args(handles: list, out: Discount) -> list:
+    """Skip the arguments of ``handles`` (asyncio handles of a loop only the kernel uses),
+    and the JSON-like data under them; returns the arguments (what only they hold is not
+    skipped yet: :func:`add_owned` does not look into what is skipped already, give them
+    to it as seeds)."""
+    found: list = []
+    for handle in handles:
+        args = getattr(handle, "_args", None)
+        if type(args) is not tuple:
+            continue
+        out.add(args)
+        for arg in args:
+            out.add(arg)
+            out.add_json_like(arg, limit=1_000)
+            found.append(arg)
+    return found
 
 
 def _event_loop_callbacks(kernel: Any, out: Discount) -> None:
@@ -688,6 +718,14 @@ def kernel_background(out: Discount) -> None:
     get_loop = getattr(events, "_get_running_loop", None)
     user_loop = get_loop() if get_loop is not None else None
     seeds = _loop_handles(loops, out)
+    # the arguments of the service loops' callbacks (a timer's sleep future, a message being
+    # sent) are the kernel's even when something else holds them too: skipped directly, not
+    # only when owned. The skip table holds them for the walk: had only what the callbacks
+    # own been skipped, an argument whose callback another thread runs and drops meanwhile
+    # would stay alive through the table and be counted (a sleep loop's finished future)
+    for loop in loops:
+        if loop is not user_loop:  # (and what only they hold, with the other seeds below)
+            seeds.extend(_skip_callback_args(_loop_handles([loop], out), out))
     tasks = _service_tasks(loops, user_loop)
     seeds.extend(tasks)
     # what a kernel task awaits (its sleep's future, a queue getter's future) is the

@@ -287,8 +287,8 @@ class SummaryTracker:
             for obj in own_objects():  # every tracker's and snapshot's, this one's too
                 skip[id(obj)] = obj
             obj = None
-        if self.ignore_session:
-            session_bookkeeping(out)
+        if self.ignore_session:  # (the kernel's loops: right before the listing)
+            session_bookkeeping(out, kernel_loops=False)
         return _summarize_heap(out, late=self.ignore_session, frames=self.frames)
 
     def _hand_out(self, rows: list) -> _Summary:
@@ -437,8 +437,8 @@ class ObjectTracker:
                 for lst in dict.values(result):
                     skip[id(lst)] = lst
             del result
-        if self.ignore_session:
-            session_bookkeeping(out)
+        if self.ignore_session:  # (the kernel's loops: right before the listing)
+            session_bookkeeping(out, kernel_loops=False)
         _held_only_by(self.o0, out)
         listing = partial(kernel_background, out) if self.ignore_session else None
         tpart, upart = walk_heap(False, True, skip=skip, before_listing=listing)
