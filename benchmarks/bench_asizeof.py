@@ -521,7 +521,8 @@ def render(rows: list[dict], observer: dict, *, use_pympler: bool, use_guppy: bo
         lines.append("| " + " | ".join(cells) + " |")
 
     lines.append("")
-    lines.append("¹ one run (>= 1 s); other times are the best of 3 (under 1 ms: of 15), each on a freshly built object.")
+    lines.append("¹ one run (>= 1 s); other times are the best of 3 (under 1 ms: of 15), each on a freshly "
+                 "built object.")
     eqs = [r for r in rows if r.get("t_pympler_eq")]
     if eqs:
         lines.append(
