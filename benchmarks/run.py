@@ -2,7 +2,7 @@
 
 Usage::
 
-    .venv/bin/python benchmarks/run.py            # all (~10 minutes on 2 cores)
+    .venv/bin/python benchmarks/run.py            # all (about 7 minutes on 2 cores, quiet)
     .venv/bin/python benchmarks/run.py asizeof    # only some: asizeof heap graphs classtracker
                                                   # alloc_heap memsize reclaim memvars memwatch dask
 
