@@ -103,9 +103,9 @@ def _type_kind(tp: type) -> tuple:
     _OTHER; ``rule`` the size rule's ``refs`` (what gc does not show) or None."""
     if issubclass(tp, (type, types.ModuleType)):
         return _SKIP, None
-    rule = hidden_refs_rules([tp])[0]
     if id(tp) in _ATOM_IDS:
         return _ATOM, None
+    rule = hidden_refs_rules([tp])[0]
     if issubclass(tp, dict):
         return _DICT, rule
     try:

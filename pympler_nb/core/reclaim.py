@@ -27,8 +27,7 @@ heap, the allocators' overhead and mapped files are taken as resident; pymalloc'
 pools, native buffers and other traced allocations get at most what RSS leaves, in that
 order (a pool never carved from its arena, a buffer allocated and never written is not
 resident: ``not_resident`` says how much). When the resident parts alone exceed RSS (pages
-swapped out)
-``native_unaccounted`` is 0 and ``overcount`` says by how much.
+swapped out) ``native_unaccounted`` is 0 and ``overcount`` says by how much.
 
 :func:`trim` runs ``gc.collect()`` and returns free heap to the operating system
 (``malloc_trim(0)`` on glibc; elsewhere it says why it cannot) and reports RSS before and
@@ -106,8 +105,9 @@ class AllocatorStats(Frozen):
 
     ``pymalloc_in_use`` (bytes in allocated blocks), ``pymalloc_free`` (available blocks
     plus unused pools), ``pymalloc_unused_pools`` (the unused pools' part of it: a pool
-    never carved from its arena is not resident), ``pymalloc_overhead`` (pool headers, quantization, arena alignment,
-    arena map), ``pymalloc_arenas`` (bytes of the arenas allocated now);
+    never carved from its arena is not resident), ``pymalloc_overhead`` (pool headers,
+    quantization, arena alignment, arena map), ``pymalloc_arenas`` (bytes of the arenas
+    allocated now);
     ``malloc_in_use`` (glibc ``uordblks``), ``malloc_free`` (``fordblks``: free heap
     chunks, in every arena, resident or not), ``malloc_free_resident`` (the free bytes of
     glibc's main arena still in RSS: the ``[heap]`` mapping's RSS minus what is in use
@@ -149,9 +149,9 @@ class RssSplit(Frozen):
     exceed RSS; 0 normally), ``not_resident`` (bytes of pymalloc's unused pools, native
     buffers and traced allocations that RSS does not hold: allocated but never written;
     ``allocator_free``, ``native_held`` and ``traced_other`` count only what RSS leaves for
-    them), ``python_count`` (live
-    objects), ``python_by_type`` and ``native_by_type`` (tuples of :class:`TypeRow`, largest first, at most ``top`` rows
-    plus one ``'other'`` row), ``allocators`` (:class:`AllocatorStats`), ``tracing``
+    them), ``python_count`` (live objects), ``python_by_type`` and ``native_by_type``
+    (tuples of :class:`TypeRow`, largest first, at most ``top`` rows plus one ``'other'``
+    row), ``allocators`` (:class:`AllocatorStats`), ``tracing``
     (whether tracemalloc was on), ``notes`` (what could not be measured, and why),
     ``seconds`` (time taken).
     """

@@ -32,6 +32,7 @@ import re
 import sys
 import time
 import types
+from functools import partial
 from typing import Any
 
 from .gcsafe import get_referents
@@ -417,12 +418,9 @@ def session_bookkeeping(out: Discount, kernel_loops: bool = True) -> None:
     hm = getattr(shell, "history_manager", None)
     _settle_history_thread(hm, getattr(hm, "save_thread", None))
     for part in (_ipython_history, _ipython_namespace, _ipython_cell_cache,
-                 _ipython_results, _ipykernel, _ipython_transient):
+                 _ipython_results, partial(_ipykernel, loops=kernel_loops), _ipython_transient):
         try:
-            if part is _ipykernel:
-                part(shell, out, kernel_loops)
-            else:
-                part(shell, out)
+            part(shell, out)
         except Exception:  # noqa: BLE001 - an IPython layout change must not break a diff
             continue
 
@@ -717,15 +715,19 @@ def kernel_background(out: Discount) -> None:
     events = sys.modules.get("asyncio.events")
     get_loop = getattr(events, "_get_running_loop", None)
     user_loop = get_loop() if get_loop is not None else None
-    seeds = _loop_handles(loops, out)
-    # the arguments of the service loops' callbacks (a timer's sleep future, a message being
-    # sent) are the kernel's even when something else holds them too: skipped directly, not
-    # only when owned. The skip table holds them for the walk: had only what the callbacks
-    # own been skipped, an argument whose callback another thread runs and drops meanwhile
-    # would stay alive through the table and be counted (a sleep loop's finished future)
-    for loop in loops:
-        if loop is not user_loop:  # (and what only they hold, with the other seeds below)
-            seeds.extend(_skip_callback_args(_loop_handles([loop], out), out))
+    seeds: list = []
+    for loop in loops:  # each loop's queues read once
+        handles = _loop_handles([loop], out)
+        seeds.extend(handles)
+        # the arguments of the service loops' callbacks (a timer's sleep future, a message
+        # being sent) are the kernel's even when something else holds them too: skipped
+        # directly, not only when owned. The skip table holds them for the walk: had only
+        # what the callbacks own been skipped, an argument whose callback another thread
+        # runs and drops meanwhile would stay alive through the table and be counted (a
+        # sleep loop's finished future). What only they hold: with the other seeds below
+        if loop is not user_loop:
+            seeds.extend(_skip_callback_args(handles, out))
+        del handles
     tasks = _service_tasks(loops, user_loop)
     seeds.extend(tasks)
     # what a kernel task awaits (its sleep's future, a queue getter's future) is the
