@@ -27,6 +27,7 @@ and, when it is JSON, :func:`loads_json`:
 
 from __future__ import annotations
 
+import codecs
 import errno
 import json
 import math
@@ -176,6 +177,25 @@ def describe_start(first: bytes | str) -> str:
     return repr(bytes(head)) + ("..." if len(first) > 16 else "")
 
 
+_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _not_json_text(raw: bytes, utf8: bool = True) -> str:
+    """Why the start of a file cannot be JSON text ('' when it can): JSON is UTF-8 and never
+    holds a control byte other than tab, newline and carriage return (not even in strings).
+    A random or binary file fails this within its first bytes, so it is refused before
+    it is read whole."""
+    m = _CONTROL.search(raw)
+    if m:
+        return f"byte {m.start()} is {raw[m.start()]:#04x}, a control byte JSON text never holds"
+    try:
+        if utf8:
+            codecs.getincrementaldecoder("utf-8")().decode(raw, final=False)
+    except UnicodeDecodeError as exc:
+        return f"byte {exc.start} is not UTF-8 text"
+    return ""
+
+
 def json_sniffer(what: str, name: str, error: type = ValueError,
                  also: tuple[bytes, ...] = (), hint: str = "") -> Callable[[bytes | str], None]:
     """A ``sniff`` that accepts data starting (after whitespace) with ``{`` or one of
@@ -191,6 +211,10 @@ def json_sniffer(what: str, name: str, error: type = ValueError,
         if head and not head.startswith(b"{"):
             raise error(f"{what} {name!r} is not a JSON document of this format (it starts with "
                         f"{describe_start(raw)}, expected '{{'){hint}")
+        bad = _not_json_text(raw, utf8=not isinstance(first, str))
+        if bad:
+            raise error(f"{what} {name!r} is not a JSON document of this format ({bad}; it starts "
+                        f"with {describe_start(raw)}){hint}")
 
     return sniff
 

@@ -392,7 +392,7 @@ _NOT_JSON_HINT = "; Pympler's pickled stats cannot be loaded (save them again wi
 
 
 def stats_sniffer(name: str):
-    return _safeio.json_sniffer("stats file", name, also=(b"\x1f\x8b",), hint=_NOT_JSON_HINT)
+    return _safeio.json_sniffer("stats file", name, also=(b"\x1f\x8b\x08",), hint=_NOT_JSON_HINT)
 
 
 def _gzip_text(raw: bytes | bytearray, name: str, limit: int) -> bytes | bytearray:

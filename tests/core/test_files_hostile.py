@@ -14,6 +14,7 @@ import gzip
 import io
 import json
 import os
+import re
 import pickle
 import stat
 import struct
@@ -290,6 +291,50 @@ def test_endless_pipe_bounded_by_max_bytes(kind, tmp_path):
         except OSError:
             pass
         writer.join(5)
+
+
+def _random_writer(path, head: bytes, stop: threading.Event):
+    try:
+        with open(path, "wb") as f:
+            f.write(head)
+            while not stop.is_set():
+                f.write(os.urandom(65536))
+    except (BrokenPipeError, OSError):
+        pass
+
+
+@pytest.mark.parametrize("kind", ["stats", "heap"])
+@pytest.mark.parametrize("head", [b"{", b'{"', b"\xef\xbb\xbf{ "])
+def test_endless_random_bytes_after_a_json_start_refused_at_once(kind, head, tmp_path):
+    """/dev/urandom starts with '{' one time in a few hundred: what follows must still be
+    refused from the first bytes (JSON text holds no control byte and is UTF-8), not after
+    max_bytes were read. The pipe makes it certain, and endless."""
+    path = tmp_path / "pipe"
+    os.mkfifo(path)
+    stop = threading.Event()
+    writer = threading.Thread(target=_random_writer, args=(path, head, stop), daemon=True)
+    writer.start()
+    try:
+        out = _refused(kind, path, r"not a JSON document of this format \((byte \d+ is|it starts)")
+        assert out["rss_growth_mb"] < 5, out
+    finally:
+        stop.set()
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+            os.close(fd)
+        except OSError:
+            pass
+        writer.join(5)
+
+
+def test_json_sniffer_accepts_text_and_refuses_binary():
+    sniff = _safeio.json_sniffer("heap snapshot", "f.json")
+    for ok in (b'{"a": "caf\xc3\xa9\t\xe2\x82', b"\n\r\t {}", "{\"\u00e9\": 1}"):
+        sniff(ok)  # a multi-byte character cut at the end of the window is fine
+    for bad, why in ((b'{"a": "\x00"}', "byte 7 is 0x00"), (b'{"a\xff"}', "byte 3 is not UTF-8"),
+                     (b"{\x1b[0m", "byte 1 is 0x1b")):
+        with pytest.raises(ValueError, match=re.escape(why)):
+            sniff(bad)
 
 
 @pytest.mark.parametrize("kind", KINDS)
