@@ -14,9 +14,10 @@ REPO = str(pathlib.Path(__file__).resolve().parents[1])
 pytestmark = pytest.mark.kernel
 
 
-def _run_cells(cells: list[str], tmp_path, more=None) -> list:
+def _run_cells(cells: list[str], tmp_path, more=None, prepare=None) -> list:
     """Execute ``cells`` in one fresh kernel; ``more(run)`` may then run more cells, one
-    ``run(src)`` each (it appends the cell and returns it, executed). Returns the cells."""
+    ``run(src)`` each (it appends the cell and returns it, executed); ``prepare(client)``
+    runs once the kernel is up, before the cells. Returns the cells."""
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     pytest.importorskip("ipykernel")
@@ -24,6 +25,8 @@ def _run_cells(cells: list[str], tmp_path, more=None) -> list:
     client = nbclient.NotebookClient(nb, timeout=300, allow_errors=True, kernel_name="python3",
                                      resources={"metadata": {"path": str(tmp_path)}})
     with client.setup_kernel():
+        if prepare is not None:
+            prepare(client)
         for index, cell in enumerate(nb.cells):
             client.execute_cell(cell, index)
         if more is not None:
@@ -135,3 +138,33 @@ def test_idle_cells_leave_out_the_kernels_background_objects(tmp_path):
     for rows in diffs[:IDLE]:
         assert rows == [], diffs
     assert {row[0]: row[1] for row in diffs[IDLE]}.get("_asyncio.Future") == 3, diffs[IDLE]
+
+
+def test_idle_cells_across_counter_boundaries(tmp_path):
+    """Issue 17, item 25, the rarer noise: when a message counter gains a digit (the
+    client's request ids, the kernel's reply ids) or a count leaves the small-int cache
+    (execution count, the kernel's message count past 256), the request messages a kernel
+    keeps until the next request (in its context variables) and the counters themselves
+    change size. Counters set just below the boundaries: ten idle cells cross them all,
+    and every SummaryTracker diff stays empty."""
+    def prepare(client):
+        client.kc.session.message_count = 992  # the client's msg ids: _999 -> _1000
+
+    setup = (SETUP + "from pympler_nb.core.tracker import SummaryTracker\n"
+             "get_ipython().kernel.session.message_count = 985\n"  # kernel's ids: 4 digits
+             "get_ipython().execution_count = get_ipython().kernel.execution_count = 250\n")
+    cells = [setup, "print('warm-up', json.dumps([], default=str))\ntr = SummaryTracker()\nrows = tr.diff()",
+             "rows = tr.diff()\nprint('WARM', json.dumps(rows, default=str))"]
+    cells += ["rows = tr.diff()\nk = get_ipython().kernel\nprint('DIFF', json.dumps(rows, default=str), "
+              "k.execution_count, k.session.message_count, k.get_parent()['header']['msg_id'][-5:])"] * IDLE
+    cells = _run_cells(cells, tmp_path, prepare=prepare)
+    assert not _errors(cells), _errors(cells)
+    lines = [_stdout(c).split("DIFF", 1)[1].strip() for c in cells if "DIFF" in _stdout(c)]
+    assert len(lines) == IDLE
+    # the boundaries were crossed during the idle cells
+    first, last = lines[0].rsplit(" ", 3)[1:], lines[-1].rsplit(" ", 3)[1:]
+    assert int(first[0]) <= 256 < int(last[0]), (first, last)
+    assert int(first[1]) < 1000 <= int(last[1]), (first, last)
+    assert not first[2].endswith("_1000") and "_10" in last[2], (first, last)
+    for line in lines:
+        assert json.loads(line.rsplit(" ", 3)[0]) == [], lines

@@ -28,6 +28,7 @@ Standard library only.
 
 from __future__ import annotations
 
+import contextvars
 import re
 import sys
 import time
@@ -485,6 +486,9 @@ def _ipython_results(shell: Any, out: Discount) -> None:
         if result is None:
             continue
         out.add_table(result)  # result.result is user data: keep looking into it
+        count = getattr(result, "execution_count", None)  # past 256, its own int object
+        if type(count) is int:
+            out.add(count)
         info = getattr(result, "info", None)
         if info is not None:
             out.add_table(info)
@@ -535,12 +539,34 @@ def _ipykernel(shell: Any, out: Discount, loops: bool = True) -> None:
     out.add_json_like(getattr(getattr(kernel, "session", None), "digest_history", None))
     out.add_json_like(getattr(kernel, "_parents", None))
     out.add_json_like(getattr(kernel, "_parent_ident", None))
-    for holder in (shell, getattr(shell, "displayhook", None), getattr(shell, "display_pub", None),
-                   sys.stdout, sys.stderr):
+    holders = (shell, getattr(shell, "displayhook", None), getattr(shell, "display_pub", None),
+               sys.stdout, sys.stderr)
+    for holder in holders:
         out.add_json_like(getattr(holder, "parent_header", None))
         out.add_json_like(getattr(holder, "_parent_header_global", None))
+    # ipykernel 7 keeps each request's message in context variables (the kernel's and the
+    # output objects' ``_parent_header``), and the context it last set them in as an
+    # attribute (``_shell_context``): a request's message stays there until a later
+    # request replaces it. Only these objects' own variables are read, never a user's
+    cvars = [v for h in (kernel, *holders) for v in _own_values(h) if type(v) is contextvars.ContextVar]
+    for ctx in (v for v in _own_values(kernel) if type(v) is contextvars.Context):
+        for var in cvars:
+            out.add_json_like(ctx.get(var))
+    del holders, cvars
+    # counters: past the small-int cache, each count is a new int object
+    for holder, name in ((kernel, "execution_count"), (shell, "execution_count"),
+                         (getattr(kernel, "session", None), "message_count")):
+        value = getattr(holder, name, None)
+        if type(value) is int:
+            out.add(value)
     if loops:
         _event_loop_callbacks(kernel, out)
+
+
+def _own_values(obj: Any) -> list:
+    """The values of ``obj``'s instance dict (none when it has no plain one)."""
+    state = getattr(obj, "__dict__", None)
+    return list(state.values()) if type(state) is dict else []
 
 
 def _kernel_loops(kernel: Any) -> list:
@@ -755,5 +781,13 @@ def kernel_background(out: Discount) -> None:
             pass
     for seed in seeds:
         out.add(seed)
-    add_owned(seeds, out)
-    del seeds, loops, user_loop
+    # the running request's message (a list of zmq frames) is held both by a kernel task's
+    # suspended coroutine (ipykernel's run_in_context(msg)) and by the running frames that
+    # handle it (shell_main, dispatch_shell): only seeded together, in one pass, do all its
+    # references count as the kernel's (each side alone leaves it looking shared)
+    frames = _machinery_frames(shell)
+    frame_part, snapshots = frame_seeds(frames, out)
+    del frames
+    seeds.extend(frame_part)
+    add_owned(seeds, out, tuple(snapshots))
+    del seeds, loops, user_loop, frame_part, snapshots
