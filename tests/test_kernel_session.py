@@ -151,10 +151,12 @@ def test_idle_cells_across_counter_boundaries(tmp_path):
         client.kc.session.message_count = 992  # the client's msg ids: _999 -> _1000
 
     setup = (SETUP + "from pympler_nb.core.tracker import SummaryTracker\n"
-             "get_ipython().kernel.session.message_count = 985\n"  # kernel's ids: 4 digits
              "get_ipython().execution_count = get_ipython().kernel.execution_count = 250\n")
+    # the kernel's message count is set in the last cell before the diffs: how many messages
+    # a cell sends varies (status, input, streams, reply), so it is set close to the boundary
     cells = [setup, "print('warm-up', json.dumps([], default=str))\ntr = SummaryTracker()\nrows = tr.diff()",
-             "rows = tr.diff()\nprint('WARM', json.dumps(rows, default=str))"]
+             "rows = tr.diff()\nprint('WARM', json.dumps(rows, default=str))\n"
+             "get_ipython().kernel.session.message_count = 990"]  # the kernel's ids: 4 digits
     cells += ["rows = tr.diff()\nk = get_ipython().kernel\nprint('DIFF', json.dumps(rows, default=str), "
               "k.execution_count, k.session.message_count, k.get_parent()['header']['msg_id'][-5:])"] * IDLE
     cells = _run_cells(cells, tmp_path, prepare=prepare)

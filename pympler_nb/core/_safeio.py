@@ -185,14 +185,14 @@ def _not_json_text(raw: bytes, utf8: bool = True) -> str:
     holds a control byte other than tab, newline and carriage return (not even in strings).
     A random or binary file fails this within its first bytes, so it is refused before
     it is read whole."""
-    m = _CONTROL.search(raw)
-    if m:
-        return f"byte {m.start()} is {raw[m.start()]:#04x}, a control byte JSON text never holds"
     try:
         if utf8:
             codecs.getincrementaldecoder("utf-8")().decode(raw, final=False)
     except UnicodeDecodeError as exc:
         return f"byte {exc.start} is not UTF-8 text"
+    m = _CONTROL.search(raw)
+    if m:
+        return f"byte {m.start()} is {raw[m.start()]:#04x}, a control byte JSON text never holds"
     return ""
 
 
