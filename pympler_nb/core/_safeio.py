@@ -85,6 +85,21 @@ def _too_large(what: str, name: str, size: int | None, limit: int, error: type) 
                  "pass a larger max_bytes= to the loader if you trust the file")
 
 
+def _read_head(read: Callable[[int], Any], n: int) -> Any:
+    """The first ``n`` bytes (or characters) that ``read`` gives, fewer only at the end of
+    the data: a pipe may return less per call, and the sniff needs the whole window (a
+    pipe that has sent only ``{"`` so far must not pass for JSON text)."""
+    first = read(n)
+    if not first:
+        return first
+    while len(first) < n:
+        more = read(n - len(first))
+        if not more:
+            break
+        first = first + more
+    return first
+
+
 def _read_chunks(read: Callable[[int], Any], limit: int, first: bytes | bytearray,
                  buf: bytearray) -> bytearray:
     """Append what ``read`` returns to ``buf`` until EOF or ``limit + 1`` bytes."""
@@ -103,7 +118,7 @@ def read_stream(fobj: Any, *, what: str, name: str, max_bytes: int,
     """Read an open file (binary or text) in chunks: at most ``max_bytes + 1`` bytes or
     characters; ``sniff(first_chunk)`` may refuse the start of the data."""
     check_max_bytes(max_bytes)
-    first = fobj.read(min(_SNIFF, max_bytes + 1))
+    first = _read_head(fobj.read, min(_SNIFF, max_bytes + 1))
     if first is None:
         first = b""
     if sniff is not None and first:
@@ -155,7 +170,7 @@ def read_file(path: Any, *, what: str, max_bytes: int,
             if hasattr(os, "set_blocking"):
                 os.set_blocking(fd, True)
             read = lambda n: os.read(fd, n)  # noqa: E731
-            first = read(min(_SNIFF, max_bytes + 1))
+            first = _read_head(read, min(_SNIFF, max_bytes + 1))
             if sniff is not None and first:
                 sniff(first)
             buf = bytearray()

@@ -22,6 +22,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 import tracemalloc
 
 import pytest
@@ -297,6 +298,8 @@ def _random_writer(path, head: bytes, stop: threading.Event):
     try:
         with open(path, "wb") as f:
             f.write(head)
+            f.flush()
+            time.sleep(0.2)  # the reader's first read gets the head alone
             while not stop.is_set():
                 f.write(os.urandom(65536))
     except (BrokenPipeError, OSError):
@@ -308,7 +311,8 @@ def _random_writer(path, head: bytes, stop: threading.Event):
 def test_endless_random_bytes_after_a_json_start_refused_at_once(kind, head, tmp_path):
     """/dev/urandom starts with '{' one time in a few hundred: what follows must still be
     refused from the first bytes (JSON text holds no control byte and is UTF-8), not after
-    max_bytes were read. The pipe makes it certain, and endless."""
+    max_bytes were read. The pipe makes it certain, and endless; its writer pauses after
+    the head, so the first read returns the head alone (the window is read in full)."""
     path = tmp_path / "pipe"
     os.mkfifo(path)
     stop = threading.Event()
