@@ -17,7 +17,7 @@ import json
 import re
 
 import pytest
-from test_lab import ARTIFACTS, _run_all_cells, lab_page, write_notebook
+from test_lab import ARTIFACTS, _run_all_cells, lab_page, save_notebook, write_notebook
 from test_memvars_lab import row_names
 
 pytestmark = pytest.mark.kernel  # (browser: every test under tests/browser/, tests/conftest.py)
@@ -47,10 +47,6 @@ CELLS = [
     "del k",
     "%memdash",
 ]
-
-
-_SAVED = ("() => { const p = window.jupyterapp.shell.currentWidget;"
-          " return p && p.context && !p.context.model.dirty; }")
 
 
 DASH = ".pympler-nb-dash"
@@ -123,8 +119,7 @@ def test_memdash_tabs_in_jupyterlab(tmp_path, app):
         page.locator(f"{dash} .pnb-status", has_text="computed at").wait_for(timeout=60_000)
         page.screenshot(path=str(ARTIFACTS / f"{shot}_03_garbage.png"), full_page=True)
         # the notebook saved now keeps the open tab (Garbage) as its static output
-        page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
-        page.wait_for_function(_SAVED, timeout=30_000)
+        save_notebook(page)
         saved = json.loads((tmp_path / "work" / "memdash.ipynb").read_text())
         statics = ["".join(o["data"]["text/html"]) for c in saved["cells"] for o in c.get("outputs", [])
                    if "pympler-nb-dash-static" in "".join(o.get("data", {}).get("text/html", ""))]
