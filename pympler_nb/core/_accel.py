@@ -22,7 +22,7 @@ __all__ = ["ACCELERATED", "ABI_VERSION", "PURE_ENV", "speedups", "why_pure", "pu
            "pure_path"]
 
 PURE_ENV = "PYMPLER_NB_PURE"
-ABI_VERSION = 3  # what src/speedups/module.c's ABI_VERSION must be (a stale build is not used)
+ABI_VERSION = 4  # what src/speedups/module.c's ABI_VERSION must be (a stale build is not used)
 
 
 def _load() -> tuple[ModuleType | None, str]:

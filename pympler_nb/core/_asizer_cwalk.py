@@ -7,14 +7,14 @@ from __future__ import annotations
 import sys
 from functools import partial
 
-from . import _layout
-from ._accel import speedups
+from . import _accel, _layout
 from ._sizerules import (
     IGNORE_ID_TYPES,
     INT_FIX,
     INT_ONE_DIGIT,
     INT_SIZEOF,
     ignore_version,
+    static_token,
 )
 from .gcsafe import ASYNCIO_FREELIST_BUG
 
@@ -23,7 +23,7 @@ from .gcsafe import ASYNCIO_FREELIST_BUG
 # the pure-Python path (asked per call: ``_accel.pure_path()`` switches it off)
 def c_walk():
     """``asizeof_walk`` of the C extension, or None on the pure-Python path."""
-    mod = speedups()
+    mod = _accel.speedups()
     return None if mod is None else mod.asizeof_walk
 
 
@@ -40,8 +40,11 @@ class CWalk:
         return (self._seen, ctx.ignore, self._limit, partial(self._info, ctx), partial(self._size_group, ctx),
                 self._values_state, self._flat_one, _layout.split_dict_correction, INT_SIZEOF, _OBJECT_SIZEOF,
                 INT_ONE_DIGIT, INT_FIX, sys.modules.get("_asyncio") if ASYNCIO_FREELIST_BUG else None,
-                self._busy,  # asizeof()'s sizer: its seen ids are cleared after the call
-                IGNORE_ID_TYPES, _layout.SUPPORTED, _layout.DICT_SIZE, ignore_version(ctx.ignore))
+                self._busy or self._forget,  # asizeof()'s sizer, a final walk: ``seen`` is dropped after
+                IGNORE_ID_TYPES, _layout.SUPPORTED, _layout.DICT_SIZE, ignore_version(ctx.ignore),
+                # the C walk keeps static types' plans across calls under this key (as
+                # _info keeps their TypeInfo in STATIC_INFO); None: per call only
+                None if self._excl_types else static_token(self._ignored, self._infer))
 
     @staticmethod
     def _values_state(tp, info):
@@ -72,11 +75,12 @@ class CWalk:
         code object...: :meth:`_given_info`): then :meth:`_walk_py`, the pure walk the C
         walk gives the same results as.
         """
-        walk = c_walk()
-        if (walk is None or self._align > 1 or self._stats or self._limit is not None
+        mod = _accel._MODULE  # (c_walk() inline: this is the whole path of a small asizeof())
+        if (mod is None or self._align > 1 or self._stats or self._limit is not None
                 or (given and free_roots and self._given_differs(ctx, roots))):
             return self._walk_py(ctx, roots, depth0, free_roots, given)
-        total, root_flat, dup, count, depth, profiles = walk(self._c_config(ctx), roots, depth0, free_roots, None)
+        total, root_flat, dup, count, depth, profiles = mod.asizeof_walk(self._c_config(ctx), roots, depth0,
+                                                                         free_roots, None)
         self._c_account(dup, count, depth, profiles)
         self._root_flat = root_flat
         self._total += total
@@ -90,14 +94,29 @@ class CWalk:
                 return True
         return False
 
-    def _walk_many(self, ctx, roots, free=frozenset()):
+    def _walk_many(self, ctx, roots, free=frozenset(), ignored_roots=False):
         """Size many roots as if one after the other: ``(sizes, flats, hiddens)`` (see
-        :meth:`_walk_many_py`), in C (one walk per root) where :meth:`_walk` is."""
+        :meth:`_walk_many_py`), in C (one walk per root) where :meth:`_walk` is.
+        ``ignored_roots``: a root that ``ctx.ignore`` holds (a small int, a module dict)
+        counts 0, as an object below the roots does (``free`` roots are sized all the same)."""
         walk = c_walk()
         if walk is None or self._limit is not None or self._align > 1 or self._stats:
-            return self._walk_many_py(ctx, roots, free)
+            if not ignored_roots:
+                return self._walk_many_py(ctx, roots, free)
+            # marked as counted for the walk's first level only
+            seen = self._seen
+            ign = ctx.ignore.intersection(map(id, roots)) if ctx.ignore else None
+            if ign:
+                ign -= seen
+                seen |= ign
+            try:
+                return self._walk_many_py(ctx, roots, free)
+            finally:
+                if ign:
+                    seen -= ign
         free = free if type(free) is set else set(free)
-        sizes, flats, hiddens, dup, count, depth, profiles = walk(self._c_config(ctx), roots, 0, True, free)
+        sizes, flats, hiddens, dup, count, depth, profiles = walk(self._c_config(ctx), roots, 0, not ignored_roots,
+                                                                  free)
         self._c_account(dup, count, depth, profiles)
         self._total += sum(sizes)
         if -1 in hiddens:  # a root sized by a Python rule: its values array read here

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import sys
 import types
-from itertools import repeat
+from itertools import compress, repeat
+from operator import is_, is_not
 
 from . import _layout
 from ._format import class_name, safe_repr
@@ -241,10 +242,9 @@ class GroupSizing:
             if rule.refs is None:
                 return _get_referents(o)
             try:
-                out = []
-                for r in rule.refs(o):
-                    if r is not None:
-                        out.append(r)
+                out = list(rule.refs(o))  # (a copy: never the rule's own list; in C)
+                if any(map(is_, out, repeat(None))):  # by identity: no __eq__ of the items runs
+                    out = list(compress(out, map(is_not, out, repeat(None))))
                 return out
             except SAFE_CATCH as exc:
                 self._skipped[(info.name, f"rule refs raised {type(exc).__name__}")] += 1

@@ -10,7 +10,7 @@ from collections import Counter, deque
 from itertools import compress, repeat
 from operator import is_, not_
 
-from . import _layout
+from . import _accel, _layout
 from ._asized import (
     FEW_ROOTS,
     OTHER,
@@ -46,23 +46,25 @@ _get_referents = get_referents
 class TreeSizing:
     """The size-tree methods of :class:`Asizer` (a mixin: they use its walk)."""
 
-    def size_trees(self, *objs, top=None, names=None):
+    def size_trees(self, *objs, top=None, names=None, final=False):
         """:class:`SizeNode` trees of ``objs`` to ``detail`` levels (see
         ``pympler_nb.core.sizetree.top_sized``): :meth:`asized`'s trees and totals, each
         node recording its type name, ``id()`` and counting-order index, at most ``top``
         children per node (largest first, whole dict entries) and one ``"other (K
         more)"`` node with the rest. ``names``: the roots' names (default: their names
         in size trees). The same object given again gives a 0-byte root (counted in its
-        first)."""
+        first). ``final=True``: this sizer is not used after the call, so what the last
+        level of the last tree counts is not recorded as sized (faster on big containers;
+        a later call of the same sizer would count those objects again)."""
         check_int(top, "top", 1, none="every child")
         if names is not None:
             names = [str(n) for n in names]
             if len(names) != len(objs):
                 raise ValueError(f"names must give one name per object: {len(objs)} objects, "
                                  f"{len(names)} names")
-        return tuple(self._trees(objs, top, True, names))
+        return tuple(self._trees(objs, top, True, names, final))
 
-    def _trees(self, objs, top=None, record=False, names=None):
+    def _trees(self, objs, top=None, record=False, names=None, final=False):
         self._given += len(objs)
         out = []
         done = {}
@@ -78,7 +80,8 @@ class TreeSizing:
                 name = None if names is None else names[k]
                 tree = done.get(i)
                 if tree is None:
-                    tree = done[i] = self._asized_tree(ctx, o, top, record, name)
+                    last = final and k == len(objs) - 1  # nothing is sized after this tree
+                    tree = done[i] = self._asized_tree(ctx, o, top, record, name, last)
                 elif record:  # the same object again: counted in its first row
                     tree = SizeNode(0, 0, (), tree.name if name is None else name, tree.type, i)
                 out.append(tree)
@@ -88,7 +91,7 @@ class TreeSizing:
             self._end(ctx, extra)
         return out
 
-    def _asized_tree(self, ctx, root, top=None, record=False, name=None):
+    def _asized_tree(self, ctx, root, top=None, record=False, name=None, final=False):
         """The :class:`Asized` tree of ``root`` to ``detail`` levels (iterative, DFS).
 
         How sizes are shared (the rule :meth:`tree_children` replays): the children of a
@@ -107,7 +110,9 @@ class TreeSizing:
         never named. Where such a node's kept children are expanded further, they are
         chosen on a scratch copy of the state first. ``record``: :class:`SizeNode`
         records (type name, ``id()``, counting-order index) instead of :class:`Asized`.
-        ``name``: the root's name (default: its name in size trees).
+        ``name``: the root's name (default: its name in size trees). ``final``: nothing
+        is sized after this tree and the sizer is dropped (:meth:`size_trees`): the
+        root's children, when they are its last level, are sized without recording them.
         """
         detail = self._detail
         seen = self._seen
@@ -178,7 +183,11 @@ class TreeSizing:
                 cut = top is not None and n > top
                 if depth >= detail:  # all children are leaves: size them in one pass
                     frame[6] = ()
-                    sizes, flats = self._level_sizes(ctx, kids, depth)
+                    # the root's children are the last level sized: its last walk, in C,
+                    # need not record them; a list's, dict's... items are never parts
+                    last = final and len(stack) == 1
+                    sizes, flats = self._level_sizes(ctx, kids, depth, last,
+                                                     last and id(type(root)) in EXACT_COVERED_IDS)
                     if cut:  # named at the end, only those kept
                         frame[3], frame[10], frame[11] = {}, sizes, flats
                     else:
@@ -301,7 +310,7 @@ class TreeSizing:
             return True
         return False
 
-    def _level_sizes(self, ctx, kids, depth):
+    def _level_sizes(self, ctx, kids, depth, last=False, items=False):
         """``(sizes, flats)`` of all the children ``kids`` of a node at ``depth``, counted
         as :meth:`_preseed` then :meth:`_sibling_sizes` count them, fast where the engine
         can (no parts or shared keys among them): atoms (they reach nothing, so no
@@ -309,15 +318,20 @@ class TreeSizing:
         walk, which marks them all at its first level so that none is followed from
         another, or one plain walk each when they are few (deep objects: a walk per root
         is cheaper than tracking roots). Ignored objects (small ints, module dicts) are
-        marked for the walk's first level only, so they count 0."""
+        marked for the walk's first level only, so they count 0. ``last``: the sizer's
+        last level (see ``_asized_tree``): its last walk leaves ``seen`` as it was;
+        ``items`` (with ``last``): the children are the items of a list, dict, ... (never
+        parts): all of them in one walk in C, atoms included."""
         objs = kids.objs
         n = len(objs)
         if n <= 8 or self._limit is not None or self._align > 1 or self._stats:
-            return self._sibling_sizes(ctx, kids, depth, self._preseed(ctx, kids))
+            return self._sibling_sizes(ctx, kids, depth, self._preseed(ctx, kids), last)
+        if items and _accel.speedups() is not None:  # atoms are no cheaper apart in C
+            return self._bulk_sizes(ctx, objs, last)
         all_tps = list(map(type, objs))
         tps = unique_types(objs, all_tps)  # by identity: no metaclass __hash__/__eq__ runs
         if id(Part) in tps or id(object) in tps:
-            return self._sibling_sizes(ctx, kids, depth, self._preseed(ctx, kids))
+            return self._sibling_sizes(ctx, kids, depth, self._preseed(ctx, kids), last)
         infos = [(tp, ctx.types.get(tid) or self._info(ctx, tp)) for tid, tp in tps.items()]
         atoms = [(tp, info) for tp, info in infos if info.kind == ATOM]
         if len(atoms) == len(infos):
@@ -349,18 +363,7 @@ class TreeSizing:
             objs = list(compress(objs, map(not_, mask)))
             kids = Kids(objs)
             mask = a_sizes = None
-        res = None
-        if len(objs) > FEW_ROOTS:
-            seen = self._seen
-            ign = ctx.ignore.intersection(map(id, objs)) if ctx.ignore else None
-            if ign:
-                ign -= seen
-                seen |= ign
-            try:
-                res = self._walk_many(ctx, objs)
-            finally:
-                if ign:
-                    seen -= ign
+        res = self._bulk_sizes(ctx, objs, last) if len(objs) > FEW_ROOTS else None
         if res is None:  # few (or the bulk walk cannot keep the order): one walk each
             pending = self._preseed(ctx, kids)
             r_s, r_f = [0] * len(objs), [0] * len(objs)
@@ -380,6 +383,24 @@ class TreeSizing:
         deque(map(sizes.__setitem__, where, res[0]), 0)
         deque(map(flats.__setitem__, where, res[1]), 0)
         return sizes, flats
+
+    def _bulk_sizes(self, ctx, objs, last=False):
+        """``(sizes, flats)`` of ``objs`` in one bulk walk (:meth:`_walk_many`), or None
+        where it cannot keep their order. Ignored objects among them (small ints, module
+        dicts) count 0. ``last``: the sizer's last walk (see :meth:`_last_walk_many`)."""
+        walk = self._last_walk_many if last else self._walk_many
+        res = walk(ctx, objs, ignored_roots=True)
+        return None if res is None else (res[0], res[1])
+
+    def _last_walk_many(self, ctx, roots, free=frozenset(), ignored_roots=False):
+        """:meth:`_walk_many` as the last walk of a sizer that is dropped after it
+        (``size_trees(final=True)``): one call in C, which then leaves ``seen`` as it was (what it counted
+        is never asked again), not a million ids added to it."""
+        self._forget = True
+        try:
+            return self._walk_many(ctx, roots, free, ignored_roots)
+        finally:
+            self._forget = False
 
     def _atom_sizes(self, ctx, objs, infos, tps=None):
         """:meth:`_level_sizes` of children that are all atoms (they reach nothing):
@@ -439,9 +460,10 @@ class TreeSizing:
         self._seen_count += added
         return sizes, list(sizes)
 
-    def _sibling_sizes(self, ctx, kids, depth, pending):
+    def _sibling_sizes(self, ctx, kids, depth, pending, last=False):
         """``(sizes, flats)`` of pre-seeded children ``kids`` at ``depth``, sized one
-        after the other (one bulk walk where the engine can keep that order)."""
+        after the other (one bulk walk where the engine can keep that order; ``last``:
+        the sizer's last walk, see :meth:`_last_walk_many`)."""
         objs = kids.objs
         n = len(objs)
         tps = unique_types(objs)
@@ -462,7 +484,8 @@ class TreeSizing:
                     if i in pending and i not in where:
                         where[i] = len(claim)
                         claim.append(r)
-            res = self._walk_many(ctx, claim, frozenset(pending)) if claim else ([], [], [])
+            walk = self._last_walk_many if last else self._walk_many
+            res = walk(ctx, claim, frozenset(pending)) if claim else ([], [], [])
             if res is not None:
                 pending.clear()
                 sizes, flats, _ = res

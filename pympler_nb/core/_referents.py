@@ -191,6 +191,24 @@ def instance_namespace(o, tp, referents, cache=None):
     return attrs, {id(v) for v in attrs.values()}
 
 
+def _slot_refs(o, tp, ctx, referents, start: int) -> list:
+    """``[(name, value, index)]`` of the member descriptors of ``tp`` (``__slots__``, a
+    C type's members) whose value is one of ``referents`` (what the walk follows): a
+    member that holds no object reference (a C type's ``Py_ssize_t`` member such as
+    ``functools.partial.__vectorcalloffset__``) gives a new int on every read, which
+    ``o`` does not hold and no walk counts."""
+    held = {id(r) for r in referents}  # (``referents`` keeps them alive: ids stay theirs)
+    out = []
+    for sname, desc in slot_names(tp, ctx):
+        try:
+            value = desc.__get__(o, tp)
+        except SAFE_CATCH:
+            continue
+        if id(value) in held:
+            out.append((sname, value, start + len(out)))
+    return out
+
+
 # not __dict__ and __annotations__: reading them creates them when missing (the other
 # referents are named by repr)
 _FUNC_ATTRS = ("__closure__", "__defaults__", "__kwdefaults__", "__doc__", "__name__",
@@ -252,20 +270,13 @@ def _named_refs_of(sizer, o, info, ctx=None) -> Kids:
                 if type(r) is dict and kind == INST:
                     out.append(("__dict__", r, len(out)))
         out.append(("__class__", tp, len(out)))
-        for sname, desc in slot_names(tp, ctx):
-            try:
-                out.append((sname, desc.__get__(o, tp), len(out)))
-            except SAFE_CATCH:
-                pass
+        out += _slot_refs(o, tp, ctx, referents, len(out))
         return kids_from(out)
     if kind == REFS and tp.__flags__ & (1 << 9):  # heap type: slots, __dict__
-        for sname, desc in slot_names(tp, ctx):
-            try:
-                out.append((sname, desc.__get__(o, tp), len(out)))
-            except SAFE_CATCH:
-                pass
+        referents = _get_referents(o)
+        out += _slot_refs(o, tp, ctx, referents, len(out))
         named = {id(v) for _, v, _ in out}
-        for r in _get_referents(o):
+        for r in referents:
             if id(r) in named:
                 continue
             if r is tp:

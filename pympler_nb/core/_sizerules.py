@@ -169,6 +169,20 @@ class SizeRule:
 rule_registry: dict[str, SizeRule] = {}
 registry_version = [0]  # bumped by register/unregister/adict: invalidates STATIC_INFO
 STATIC_INFO: dict = {}
+_STATIC_TOKENS: dict = {}
+
+
+def static_token(ignored: bool, infer: bool) -> tuple:
+    """What a static type's TypeInfo depends on besides the type (the key of
+    ``STATIC_INFO`` without it), one object per value: the C walk keeps the plans of
+    static types across calls under it, compared by identity."""
+    key = (bool(ignored), bool(infer), registry_version[0])
+    token = _STATIC_TOKENS.get(key)
+    if token is None:
+        if len(_STATIC_TOKENS) > 64:  # old registry versions: never asked again
+            _STATIC_TOKENS.clear()
+        token = _STATIC_TOKENS[key] = key
+    return token
 _registry_lock = threading.Lock()
 dictlike_names: set[str] = set()
 

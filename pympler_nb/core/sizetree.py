@@ -82,4 +82,4 @@ def top_sized(*objs, detail: int = 1, top: int | None = DEFAULT_TOP, names=None,
     """
     check_int(detail, "detail")
     sizer = _az.Asizer(detail=detail, limit=limit, align=align, code=bool(code), clip=clip)
-    return sizer.size_trees(*objs, top=top, names=names)
+    return sizer.size_trees(*objs, top=top, names=names, final=True)  # the sizer is dropped after

@@ -117,8 +117,8 @@ static void ptrset_release(PtrSet *s)
 static int ptrset_add(PtrSet *s, uintptr_t p)
 {
     if ((s->n + 1) * 2 > s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 1024;
-        int shift = s->cap ? s->shift - 1 : 64 - 10;
+        size_t cap = s->cap ? s->cap * 2 : 64;
+        int shift = s->cap ? s->shift - 1 : 64 - 6;
         uintptr_t *keys = s->raw ? calloc(cap, sizeof(uintptr_t)) : PyMem_Calloc(cap, sizeof(uintptr_t));
         if (keys == NULL) {
             PyErr_NoMemory();
@@ -220,6 +220,8 @@ typedef struct {
     Py_ssize_t frozen_size; /* -1: no copy */
     int forget;   /* the caller drops ``seen`` after this call: no flush */
     PyObject *ig_token;  /* ``ignore``'s version (see ignore_load) */
+    PyObject *st_token;  /* the sizer's static-type key (_sizerules.static_token), or NULL:
+                            the plans of static types are then taken from ``plan_cache`` */
     Vec spare[2];        /* walk_roots' buffers, emptied between roots */
     PyObject *itypes[8]; /* the exact types of what ``ignore`` holds */
     Py_ssize_t nitypes;
@@ -390,6 +392,92 @@ static int ignore_load(PyObject *ignore, PyObject *token)
     return 0;
 }
 
+/* The plans of static (non-heap) types, kept across calls: a static type's TypeInfo
+ * depends only on the type and the sizer's static key (Python's STATIC_INFO is keyed by
+ * the same), which the Python side passes as one object per value (``st_token``, compared
+ * by identity). A hit skips the ``classify`` callback. The entries hold strong references
+ * (the type, its TypeInfo and function, the token); a static array: no allocation. */
+#define PLAN_CACHE 256
+#define PLAN_PROBE 8
+typedef struct {
+    PyObject *token; /* NULL: empty */
+    Plan plan;       /* tp, info, fn strong; the per-call fields zero */
+} CachedPlan;
+static CachedPlan plan_cache[PLAN_CACHE];
+
+static size_t plan_cache_home(PyTypeObject *tp)
+{
+    return (((size_t)tp >> 4) * 0x9E3779B97F4A7C15ULL) >> 40 & (PLAN_CACHE - 1);
+}
+
+static CachedPlan *plan_cache_find(PyTypeObject *tp, PyObject *token)
+{
+    size_t h = plan_cache_home(tp);
+    for (int i = 0; i < PLAN_PROBE; i++, h = (h + 1) & (PLAN_CACHE - 1)) {
+        CachedPlan *c = &plan_cache[h];
+        if (c->token == token && c->plan.tp == tp)
+            return c;
+    }
+    return NULL;
+}
+
+static void plan_cache_put(const Plan *p, PyObject *token)
+{
+    size_t h = plan_cache_home(p->tp);
+    CachedPlan *slot = &plan_cache[h]; /* all taken: the home slot is replaced */
+    for (int i = 0; i < PLAN_PROBE; i++, h = (h + 1) & (PLAN_CACHE - 1))
+        if (plan_cache[h].token == NULL || plan_cache[h].plan.tp == p->tp) {
+            slot = &plan_cache[h];
+            break;
+        }
+    CachedPlan old = *slot;
+    slot->token = Py_NewRef(token);
+    slot->plan = *p;
+    Py_INCREF(p->tp);
+    Py_INCREF(p->info);
+    Py_XINCREF(p->fn);
+    slot->plan.count = slot->plan.flat = 0;
+    slot->plan.group = NULL;
+    slot->plan.in_level = 0;
+    if (old.token != NULL) { /* after the slot is whole again: a release may run Python code */
+        Py_DECREF(old.token);
+        Py_DECREF(old.plan.tp);
+        Py_DECREF(old.plan.info);
+        Py_XDECREF(old.plan.fn);
+    }
+}
+
+/* room for one more plan in ``w``'s table; 0, or -1 with an exception set */
+static int plans_room(Walk *w)
+{
+    if (w->nplans == w->capplans) {
+        Py_ssize_t cap = w->capplans ? w->capplans * 2 : 16;
+        Plan *p = PyMem_Realloc(w->plans, cap * sizeof(Plan));
+        Py_ssize_t *lp = PyMem_Realloc(w->level_plans, cap * sizeof(Py_ssize_t));
+        if (p != NULL)
+            w->plans = p;
+        if (lp != NULL)
+            w->level_plans = lp;
+        if (p == NULL || lp == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        w->capplans = cap;
+    }
+    if ((w->nplans + 1) * 2 > w->capslots && slots_grow(w) < 0)
+        return -1;
+    return 0;
+}
+
+static void plan_index(Walk *w, Py_ssize_t idx)
+{
+    PyTypeObject *tp = w->plans[idx].tp;
+    size_t h = (((size_t)tp >> 4) * 0x9E3779B97F4A7C15ULL) >> 40 & (w->capslots - 1);
+    while (w->slots[h] >= 0)
+        h = (h + 1) & (w->capslots - 1);
+    w->slots[h] = idx;
+}
+
 /* The plan of type ``tp`` (classified by the Python callback the first time). Returns an
  * index, or -1 with an exception set. */
 static Py_ssize_t plan_of(Walk *w, PyTypeObject *tp)
@@ -400,6 +488,22 @@ static Py_ssize_t plan_of(Walk *w, PyTypeObject *tp)
             if (w->plans[w->slots[h]].tp == tp)
                 return w->slots[h];
             h = (h + 1) & (w->capslots - 1);
+        }
+    }
+    int cacheable = w->st_token != NULL && !(tp->tp_flags & Py_TPFLAGS_HEAPTYPE);
+    if (cacheable) {
+        CachedPlan *c = plan_cache_find(tp, w->st_token);
+        if (c != NULL) {
+            if (plans_room(w) < 0)
+                return -1;
+            Py_ssize_t idx = w->nplans++;
+            Plan *p = &w->plans[idx];
+            *p = c->plan;
+            Py_INCREF(p->tp);
+            Py_INCREF(p->info);
+            Py_XINCREF(p->fn);
+            plan_index(w, idx);
+            return idx;
         }
     }
     /* new type: ask Python (keeps tp alive across the call) */
@@ -425,24 +529,7 @@ static Py_ssize_t plan_of(Walk *w, PyTypeObject *tp)
     }
     if (fn == Py_None)
         Py_CLEAR(fn);
-    if (w->nplans == w->capplans) {
-        Py_ssize_t cap = w->capplans ? w->capplans * 2 : 16;
-        Plan *p = PyMem_Realloc(w->plans, cap * sizeof(Plan));
-        Py_ssize_t *lp = PyMem_Realloc(w->level_plans, cap * sizeof(Py_ssize_t));
-        if (p != NULL)
-            w->plans = p;
-        if (lp != NULL)
-            w->level_plans = lp;
-        if (p == NULL || lp == NULL) {
-            Py_DECREF(tp);
-            Py_DECREF(info);
-            Py_XDECREF(fn);
-            PyErr_NoMemory();
-            return -1;
-        }
-        w->capplans = cap;
-    }
-    if ((w->nplans + 1) * 2 > w->capslots && slots_grow(w) < 0) {
+    if (plans_room(w) < 0) {
         Py_DECREF(tp);
         Py_DECREF(info);
         Py_XDECREF(fn);
@@ -509,10 +596,11 @@ static Py_ssize_t plan_of(Walk *w, PyTypeObject *tp)
             }
         }
     }
-    size_t h = (((size_t)tp >> 4) * 0x9E3779B97F4A7C15ULL) >> 40 & (w->capslots - 1);
-    while (w->slots[h] >= 0)
-        h = (h + 1) & (w->capslots - 1);
-    w->slots[h] = idx;
+    plan_index(w, idx);
+    /* the same TypeInfo as STATIC_INFO's: kept for the next calls of this sizer key (not a
+     * managed layout: its hidden-bytes state is read per call) */
+    if (cacheable && !p->managed && p->hid == HID_NONE)
+        plan_cache_put(p, w->st_token);
     return idx;
 }
 
@@ -653,6 +741,42 @@ static int add_group(Walk *w, Py_ssize_t idx, PyObject *o)
 }
 
 /* One walk from ``roots`` (a Vec of strong references, emptied). Returns 0 or -1. */
+/* Whether ``o`` was counted before (in this call, or in ``seen``) or, unless ``first`` (the
+ * roots of a free walk), is never followed (``ignore``): 1; else it is marked as counted
+ * now: 0; -1 with an exception set. */
+static int visit_dup(Walk *w, PyObject *o, int first)
+{
+    int dup = ptrset_has(&w->local, (uintptr_t)o);
+    int ask_ignore = 0;
+    if (!dup && !first)
+        for (Py_ssize_t t = 0; t < w->nitypes; t++)
+            if ((PyObject *)Py_TYPE(o) == w->itypes[t]) {
+                ask_ignore = 1;
+                break;
+            }
+    if (ask_ignore) {
+        dup = ptrset_has(&ig_set, (uintptr_t)o);
+        ask_ignore = 0;
+    }
+    int ask_seen = PySet_GET_SIZE(w->seen) > 0;
+    if (!dup && ask_seen && w->frozen_size == PySet_GET_SIZE(w->seen)) {
+        dup = ptrset_has(&w->frozen, (uintptr_t)o);
+        ask_seen = 0;
+    }
+    if (!dup && (ask_seen || ask_ignore)) {
+        PyObject *key = PyLong_FromVoidPtr(o);
+        dup = key == NULL ? -1 : 0;
+        if (dup == 0 && ask_seen)
+            dup = PySet_Contains(w->seen, key);
+        if (dup == 0 && ask_ignore)
+            dup = PySet_Contains(w->ignore, key);
+        Py_XDECREF(key);
+    }
+    if (dup == 0)
+        dup = ptrset_add(&w->local, (uintptr_t)o) < 0 ? -1 : 0;
+    return dup;
+}
+
 static int walk_roots(Walk *w, Vec *frontier, Py_ssize_t depth0, int free_roots, Py_ssize_t *total_out,
                       Py_ssize_t *root_flat, Py_ssize_t *root_hidden)
 {
@@ -676,34 +800,7 @@ static int walk_roots(Walk *w, Vec *frontier, Py_ssize_t depth0, int free_roots,
         for (Py_ssize_t i = 0; i < n; i++) {
             PyObject *o = frontier->items[i];
             frontier->items[i] = NULL;
-            int dup = ptrset_has(&w->local, (uintptr_t)o);
-            int ask_ignore = 0;
-            if (!dup && !first)
-                for (Py_ssize_t t = 0; t < w->nitypes; t++)
-                    if ((PyObject *)Py_TYPE(o) == w->itypes[t]) {
-                        ask_ignore = 1;
-                        break;
-                    }
-            if (ask_ignore) {
-                dup = ptrset_has(&ig_set, (uintptr_t)o);
-                ask_ignore = 0;
-            }
-            int ask_seen = PySet_GET_SIZE(w->seen) > 0;
-            if (!dup && ask_seen && w->frozen_size == PySet_GET_SIZE(w->seen)) {
-                dup = ptrset_has(&w->frozen, (uintptr_t)o);
-                ask_seen = 0;
-            }
-            if (!dup && (ask_seen || ask_ignore)) {
-                PyObject *key = PyLong_FromVoidPtr(o);
-                dup = key == NULL ? -1 : 0;
-                if (dup == 0 && ask_seen)
-                    dup = PySet_Contains(w->seen, key);
-                if (dup == 0 && ask_ignore)
-                    dup = PySet_Contains(w->ignore, key);
-                Py_XDECREF(key);
-            }
-            if (dup == 0)
-                dup = ptrset_add(&w->local, (uintptr_t)o) < 0 ? -1 : 0;
+            int dup = visit_dup(w, o, first);
             if (dup == 0 && vec_push(&objs, o) == 0)
                 continue;
             Py_DECREF(o);
@@ -896,8 +993,8 @@ static PyObject *profiles_of(Walk *w)
  */
 static PyObject *asz_walk(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 5 || !PyTuple_Check(args[0]) || PyTuple_GET_SIZE(args[0]) != 18) {
-        PyErr_SetString(PyExc_TypeError, "walk(cfg: 18-tuple, roots, depth0, free_roots, free_ids)");
+    if (nargs != 5 || !PyTuple_Check(args[0]) || PyTuple_GET_SIZE(args[0]) != 19) {
+        PyErr_SetString(PyExc_TypeError, "walk(cfg: 19-tuple, roots, depth0, free_roots, free_ids)");
         return NULL;
     }
     PyObject *cfg = args[0];
@@ -925,6 +1022,9 @@ static PyObject *asz_walk(PyObject *self, PyObject *const *args, Py_ssize_t narg
     }
     w.layout_ok = PyObject_IsTrue(PyTuple_GET_ITEM(cfg, 15)) > 0;
     w.ig_token = PyTuple_GET_ITEM(cfg, 17);
+    w.st_token = PyTuple_GET_ITEM(cfg, 18);
+    if (w.st_token == Py_None)
+        w.st_token = NULL;
     if (ignore_load(w.ignore, w.ig_token) < 0)
         return NULL;
     w.dict_size = PyLong_AsSsize_t(PyTuple_GET_ITEM(cfg, 16));
@@ -1001,9 +1101,9 @@ static PyObject *asz_walk(PyObject *self, PyObject *const *args, Py_ssize_t narg
         for (Py_ssize_t i = 0; i < nroots; i++) {
             PyObject *o = items[i];
             Py_INCREF(o);
-            PyObject *key = PyLong_FromVoidPtr(o);
-            int bad = key == NULL;
-            if (!bad) {
+            PyObject *key = PySet_GET_SIZE(free_ids) ? PyLong_FromVoidPtr(o) : NULL; /* none left: no int */
+            int bad = key == NULL && PyErr_Occurred();
+            if (key != NULL) {
                 int r = PySet_Discard(free_ids, key);
                 if (r > 0) {
                     r = PySet_Discard(w.seen, key);
@@ -1015,7 +1115,50 @@ static PyObject *asz_walk(PyObject *self, PyObject *const *args, Py_ssize_t narg
                 bad = r < 0;
                 Py_DECREF(key);
             }
-            if (bad || vec_push(&frontier, o) < 0) {
+            /* an atom (a number, a string: it reaches nothing) is sized here, as walk_roots
+             * sizes a level of one object, without its per-walk work */
+            Py_ssize_t idx = bad ? -1 : plan_of(&w, Py_TYPE(o));
+            if (idx < 0 || (!free_roots && ignore_load(w.ignore, w.ig_token) < 0)) {
+                Py_DECREF(o);
+                Py_DECREF(sizes);
+                Py_DECREF(flats);
+                Py_DECREF(hiddens);
+                goto out;
+            }
+            Plan *p = &w.plans[idx];
+            if (p->mode == M_FAST && p->kind == K_ATOM && !p->hid) {
+                Py_ssize_t s = 0;
+                int dup = visit_dup(&w, o, free_roots);
+                if (dup == 0) {
+                    w.seen_count++;
+                    s = flat_of(&w, p, o);
+                    p = &w.plans[idx]; /* flat_of may have run Python code: re-read */
+                    if (s >= 0 || !PyErr_Occurred()) {
+                        p->count++;
+                        p->flat += s;
+                    }
+                }
+                else if (dup > 0)
+                    w.duplicate++;
+                Py_DECREF(o);
+                if (dup < 0 || PyErr_Occurred()) {
+                    Py_DECREF(sizes);
+                    Py_DECREF(flats);
+                    Py_DECREF(hiddens);
+                    goto out;
+                }
+                PyList_SET_ITEM(sizes, i, PyLong_FromSsize_t(s));
+                PyList_SET_ITEM(flats, i, PyLong_FromSsize_t(s));
+                PyList_SET_ITEM(hiddens, i, PyLong_FromSsize_t(0));
+                if (PyErr_Occurred()) {
+                    Py_DECREF(sizes);
+                    Py_DECREF(flats);
+                    Py_DECREF(hiddens);
+                    goto out;
+                }
+                continue;
+            }
+            if (vec_push(&frontier, o) < 0) {
                 Py_DECREF(o);
                 Py_DECREF(sizes);
                 Py_DECREF(flats);
@@ -1023,7 +1166,9 @@ static PyObject *asz_walk(PyObject *self, PyObject *const *args, Py_ssize_t narg
                 goto out;
             }
             Py_ssize_t total, root_flat, root_hidden;
-            if (walk_roots(&w, &frontier, 0, 1, &total, &root_flat, &root_hidden) < 0) {
+            /* free_roots 0: a root that ``ignore`` holds counts 0 (asked in C, as below
+             * the roots), else every root is sized */
+            if (walk_roots(&w, &frontier, 0, free_roots, &total, &root_flat, &root_hidden) < 0) {
                 Py_DECREF(sizes);
                 Py_DECREF(flats);
                 Py_DECREF(hiddens);

@@ -32,7 +32,7 @@ PyInit__speedups(void)
             return NULL;
         }
     }
-    if (PyModule_AddIntConstant(m, "ABI_VERSION", 3) < 0) {
+    if (PyModule_AddIntConstant(m, "ABI_VERSION", 4) < 0) {
         Py_DECREF(m);
         return NULL;
     }

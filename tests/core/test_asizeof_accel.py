@@ -335,3 +335,84 @@ def test_pure_path_forced_by_environment():
     env = dict(os.environ, PYMPLER_NB_PURE="1")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "None"]
+
+
+# -- static types' plans, kept by the C walk across calls (issue 18) -------------------
+def test_static_type_plans_follow_rules_and_options_between_calls():
+    """The C walk keeps the plan of a static type (``datetime.timedelta``, static on
+    3.11-3.13) from one call to the next, under the sizer's static key: a rule registered
+    or removed between two calls, and the options that change a TypeInfo (``ignored``,
+    ``infer``, excluded types), are seen by the very next call, on both paths alike."""
+    import datetime
+
+    from pympler_nb.core.asizeof import register, unregister
+
+    td = datetime.timedelta
+    assert not td.__flags__ & (1 << 9)  # not a heap type: its plan is kept
+
+    def run():
+        obj = [td(1), td(2), b"abc"]
+        base = asizeof(obj)
+        assert asizeof(obj) == base  # the second call: from the kept plans
+        register(td, flat=lambda o, claim: 1000, refs=lambda o: ())
+        try:
+            ruled = asizeof(obj)
+        finally:
+            unregister(td)
+        after = asizeof(obj)
+        sizer = Asizer()
+        sizer.exclude_types(td)
+        excluded = sizer.asizeof(obj)
+        return base, ruled, after, excluded, asizeof(obj, ignored=False), asizeof(obj, infer=True)
+
+    accel, pure = both(run)
+    assert accel == pure
+    base, ruled, after, excluded, _, _ = accel
+    one = sys.getsizeof(td(1))
+    assert ruled == base - 2 * one + 2000
+    assert after == base
+    assert excluded == base - 2 * one
+
+
+# -- top_sized: the last level of a dropped sizer is walked without recording it -------
+def _top_fingerprint(trees):
+    return [[(n.name, n.size, n.flat, n.type, getattr(n, "more", 0), getattr(n, "index", None))
+             for n in nodes_of(t)] for t in trees]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(graphs, min_size=1, max_size=6), st.integers(min_value=0, max_value=3),
+       st.sampled_from(["list", "dict", "tuple", "instance", "two roots"]), st.sampled_from([None, 3, 20]))
+def test_top_sized_last_walk_identical(objs, repeat_n, shape, top):
+    """``top_sized`` drops its sizer after the call (``size_trees(final=True)``), so the
+    last level of its last tree is walked without recording what it counted (in C); the
+    trees are those of a sizer that records (``Asizer.size_trees``) and those of the pure
+    path: children that repeat,
+    atoms shared with a deeper object, small ints and module dicts (never counted),
+    more children than a walk per child takes (> 256)."""
+    from pympler_nb.core.sizetree import top_sized
+
+    shared = objs[0]
+    items = [*objs, shared, [shared, objs[-1]], 7, sys.modules["os"].__dict__, 10**30]
+    items += [float(i) for i in range(300)] + [str(i) * 3 for i in range(40)] * (repeat_n + 1)
+    if shape == "list":
+        roots = [items]
+    elif shape == "dict":
+        roots = [{f"k{i}": v for i, v in enumerate(items)}]
+    elif shape == "tuple":
+        roots = [tuple(items)]
+    elif shape == "instance":
+        roots = [Plain(items, shared)]
+    else:
+        roots = [items[:50], items]
+
+    def run():
+        for detail in (1, 2):
+            final = top_sized(*roots, detail=detail, top=top)
+            recording = Asizer(detail=detail).size_trees(*roots, top=top)
+            assert _top_fingerprint(final) == _top_fingerprint(recording)
+            assert sum(t.size for t in final) == asizeof(*roots)
+        return _top_fingerprint(final)
+
+    accel, pure = both(run)
+    assert accel == pure

@@ -98,23 +98,27 @@ def test_memory_limit_prefers_a_smaller_cgroup_limit(tmp_path):
 
 
 def test_sampler_sees_a_temporary_freed_before_stop():
+    assert _threads() == [], f"an earlier test left these threads running: {_threads()}"
     sampler = RssSampler(0.005)
-    sampler.start()
-    start = sampler.peak
-    tmp = _touch(60 * MIB)
-    time.sleep(0.1)
-    del tmp
-    time.sleep(0.02)
-    peak = sampler.stop()
-    assert peak - start >= 55 * MIB
-    assert sampler.samples > 5 and not sampler.sampling and sampler.alive
-    samples = sampler.samples
-    time.sleep(0.05)
-    assert sampler.samples == samples  # between spans the thread waits: no reading
-    sampler.start()
-    time.sleep(0.05)
-    assert sampler.stop() > 0 and sampler.samples > 1
-    sampler.close()
+    try:
+        sampler.start()
+        start = sampler.peak
+        tmp = _touch(60 * MIB)
+        time.sleep(0.1)
+        del tmp
+        time.sleep(0.02)
+        peak = sampler.stop()
+        facts = f"start {start:,} peak {peak:,} samples {sampler.samples}"
+        assert peak - start >= 55 * MIB, facts
+        assert sampler.samples > 5 and not sampler.sampling and sampler.alive, facts
+        samples = sampler.samples
+        time.sleep(0.05)
+        assert sampler.samples == samples  # between spans the thread waits: no reading
+        sampler.start()
+        time.sleep(0.05)
+        assert sampler.stop() > 0 and sampler.samples > 1, sampler.samples
+    finally:
+        sampler.close()  # its thread ends whatever failed: no failure of the tests after
     assert not sampler.alive and _threads() == []
     with pytest.raises(ValueError, match="period"):
         RssSampler(0)
@@ -260,6 +264,7 @@ def test_recorder_light_and_bad_options():
 
 
 def test_keyboard_interrupt_in_pre_hook_leaves_it_attached(monkeypatch):
+    assert _threads() == [], f"an earlier test left these threads running: {_threads()}"
     shell = FakeShell()
     rec = Recorder(period=0.005)
     rec.attach(shell)
