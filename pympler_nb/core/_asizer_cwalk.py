@@ -7,7 +7,8 @@ from __future__ import annotations
 import sys
 from functools import partial
 
-from . import _accel, _layout
+from . import _layout
+from ._accel import speedups
 from ._sizerules import (
     IGNORE_ID_TYPES,
     INT_FIX,
@@ -23,7 +24,7 @@ from .gcsafe import ASYNCIO_FREELIST_BUG
 # the pure-Python path (asked per call: ``_accel.pure_path()`` switches it off)
 def c_walk():
     """``asizeof_walk`` of the C extension, or None on the pure-Python path."""
-    mod = _accel.speedups()
+    mod = speedups()
     return None if mod is None else mod.asizeof_walk
 
 
@@ -75,12 +76,11 @@ class CWalk:
         code object...: :meth:`_given_info`): then :meth:`_walk_py`, the pure walk the C
         walk gives the same results as.
         """
-        mod = _accel._MODULE  # (c_walk() inline: this is the whole path of a small asizeof())
-        if (mod is None or self._align > 1 or self._stats or self._limit is not None
+        walk = c_walk()
+        if (walk is None or self._align > 1 or self._stats or self._limit is not None
                 or (given and free_roots and self._given_differs(ctx, roots))):
             return self._walk_py(ctx, roots, depth0, free_roots, given)
-        total, root_flat, dup, count, depth, profiles = mod.asizeof_walk(self._c_config(ctx), roots, depth0,
-                                                                         free_roots, None)
+        total, root_flat, dup, count, depth, profiles = walk(self._c_config(ctx), roots, depth0, free_roots, None)
         self._c_account(dup, count, depth, profiles)
         self._root_flat = root_flat
         self._total += total
