@@ -145,9 +145,6 @@ class Asizer(TreeSizing, CWalk, PyWalk, GroupSizing):
         self._given = 0
         self._root_flat = 0
         self._busy = False
-        # set around the last walk of size_trees(final=True): the C walk then leaves
-        # ``seen`` as it was (the sizer is dropped after)
-        self._forget = False
 
     def _clear_state(self):
         """Forget what was sized (options stay): the cheap part of :meth:`reset`."""

@@ -35,13 +35,14 @@ class CWalk:
     """The walk dispatch of :class:`Asizer` (a mixin): the C walk, its configuration and
     accounting; the pure walk where the C walk does not apply."""
 
-    def _c_config(self, ctx):
+    def _c_config(self, ctx, forget=False):
         """The configuration tuple of the C walk (see csrc/asizeof.c): the sizer's state
-        and the Python rules it calls back, per group of same-type objects."""
+        and the Python rules it calls back, per group of same-type objects. ``forget``:
+        the walk leaves ``seen`` as it was (nothing asks it again after this walk)."""
         return (self._seen, ctx.ignore, self._limit, partial(self._info, ctx), partial(self._size_group, ctx),
                 self._values_state, self._flat_one, _layout.split_dict_correction, INT_SIZEOF, _OBJECT_SIZEOF,
                 INT_ONE_DIGIT, INT_FIX, sys.modules.get("_asyncio") if ASYNCIO_FREELIST_BUG else None,
-                self._busy or self._forget,  # asizeof()'s sizer, a final walk: ``seen`` is dropped after
+                self._busy or forget,  # asizeof()'s sizer, a last walk: ``seen`` is dropped after
                 IGNORE_ID_TYPES, _layout.SUPPORTED, _layout.DICT_SIZE, ignore_version(ctx.ignore),
                 # the C walk keeps static types' plans across calls under this key (as
                 # _info keeps their TypeInfo in STATIC_INFO); None: per call only
@@ -94,11 +95,14 @@ class CWalk:
                 return True
         return False
 
-    def _walk_many(self, ctx, roots, free=frozenset(), ignored_roots=False):
+    def _walk_many(self, ctx, roots, free=frozenset(), ignored_roots=False, last=False):
         """Size many roots as if one after the other: ``(sizes, flats, hiddens)`` (see
         :meth:`_walk_many_py`), in C (one walk per root) where :meth:`_walk` is.
         ``ignored_roots``: a root that ``ctx.ignore`` holds (a small int, a module dict)
-        counts 0, as an object below the roots does (``free`` roots are sized all the same)."""
+        counts 0, as an object below the roots does (``free`` roots are sized all the same).
+        ``last``: the last walk of a sizer that is dropped after it (``size_trees(final=True)``):
+        in C it then leaves ``seen`` as it was (what it counted is never asked again), not a
+        million ids added to it."""
         walk = c_walk()
         if walk is None or self._limit is not None or self._align > 1 or self._stats:
             if not ignored_roots:
@@ -115,8 +119,8 @@ class CWalk:
                 if ign:
                     seen -= ign
         free = free if type(free) is set else set(free)
-        sizes, flats, hiddens, dup, count, depth, profiles = walk(self._c_config(ctx), roots, 0, not ignored_roots,
-                                                                  free)
+        sizes, flats, hiddens, dup, count, depth, profiles = walk(self._c_config(ctx, last), roots, 0,
+                                                                  not ignored_roots, free)
         self._c_account(dup, count, depth, profiles)
         self._total += sum(sizes)
         if -1 in hiddens:  # a root sized by a Python rule: its values array read here

@@ -387,20 +387,9 @@ class TreeSizing:
     def _bulk_sizes(self, ctx, objs, last=False):
         """``(sizes, flats)`` of ``objs`` in one bulk walk (:meth:`_walk_many`), or None
         where it cannot keep their order. Ignored objects among them (small ints, module
-        dicts) count 0. ``last``: the sizer's last walk (see :meth:`_last_walk_many`)."""
-        walk = self._last_walk_many if last else self._walk_many
-        res = walk(ctx, objs, ignored_roots=True)
+        dicts) count 0. ``last``: the sizer's last walk (see :meth:`_walk_many`)."""
+        res = self._walk_many(ctx, objs, ignored_roots=True, last=last)
         return None if res is None else (res[0], res[1])
-
-    def _last_walk_many(self, ctx, roots, free=frozenset(), ignored_roots=False):
-        """:meth:`_walk_many` as the last walk of a sizer that is dropped after it
-        (``size_trees(final=True)``): one call in C, which then leaves ``seen`` as it was (what it counted
-        is never asked again), not a million ids added to it."""
-        self._forget = True
-        try:
-            return self._walk_many(ctx, roots, free, ignored_roots)
-        finally:
-            self._forget = False
 
     def _atom_sizes(self, ctx, objs, infos, tps=None):
         """:meth:`_level_sizes` of children that are all atoms (they reach nothing):
@@ -463,7 +452,7 @@ class TreeSizing:
     def _sibling_sizes(self, ctx, kids, depth, pending, last=False):
         """``(sizes, flats)`` of pre-seeded children ``kids`` at ``depth``, sized one
         after the other (one bulk walk where the engine can keep that order; ``last``:
-        the sizer's last walk, see :meth:`_last_walk_many`)."""
+        the sizer's last walk, see :meth:`_walk_many`)."""
         objs = kids.objs
         n = len(objs)
         tps = unique_types(objs)
@@ -484,8 +473,7 @@ class TreeSizing:
                     if i in pending and i not in where:
                         where[i] = len(claim)
                         claim.append(r)
-            walk = self._last_walk_many if last else self._walk_many
-            res = walk(ctx, claim, frozenset(pending)) if claim else ([], [], [])
+            res = self._walk_many(ctx, claim, frozenset(pending), last=last) if claim else ([], [], [])
             if res is not None:
                 pending.clear()
                 sizes, flats, _ = res
